@@ -1,0 +1,52 @@
+/*
+ * cli_verify.c - `dkmod verify`: print the message with our
+ * Authentication-Results field on top; exit 0 whatever the verdicts.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+static const char cli_verify_help[] =
+	"usage: dkmod verify [OPTIONS] [FILE|-]\n"
+	"  --zone FILE          answer key lookups from this zone file (no network)\n"
+	"  --resolver IP[@PORT] forward lookups to this server (repeatable)\n"
+	"  --stub ZONE=IP[@PORT] send lookups under ZONE to this server (repeatable)\n"
+	"  --resolv-conf        forward to the servers of /etc/resolv.conf\n"
+	"  --trust-anchor FILE  DNSSEC trust anchor\n"
+	"  --timeout MS         time budget of all lookups of the message (default 5000)\n"
+	"  --authserv-id ID     authserv-id of Authentication-Results (default: host name)\n"
+	"  --min-key-bits N     smaller RSA keys give 'policy' (default 1024)\n"
+	"  --max-signatures N   signatures verified per message (default 8)\n"
+	"  --clock-skew S       allowance on t= and x= (default 300)\n"
+	"  --json               also print the verdicts as JSON on standard error\n"
+	"  -v, -q               more or fewer log lines on standard error\n";
+
+/* cli_verify - `dkmod verify` */
+int cli_verify(int argc, char **argv)
+{
+	struct cli_common c;
+	cli_common_init(&c);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(cli_verify_help, stdout);
+			return CLI_EX_OK;
+		}
+		int rc = cli_common_option(&c, argc, argv, &i);
+		if (rc < 0)
+			return CLI_EX_USAGE;
+		if (rc == 0)
+			return cli_usage_error("verify: unknown option %s", argv[i]);
+	}
+	struct dkmod_ctx *ctx;
+	enum dkmod_status st = dkmod_ctx_new(&c.opt, &ctx);
+	if (st != DKMOD_OK) {
+		fprintf(stderr, "dkmod: %s\n", dkmod_strerror(st));
+		return st == DKMOD_EDNS ? CLI_EX_CONFIG : CLI_EX_SOFTWARE;
+	}
+	struct dkmod_session *s;
+	st = dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s);
+	int rc = st == DKMOD_OK ? cli_run_message(&c, ctx, s) : CLI_EX_SOFTWARE;
+	dkmod_session_free(s);
+	dkmod_ctx_free(ctx);
+	return rc;
+}

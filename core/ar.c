@@ -1,0 +1,192 @@
+/*
+ * ar.c - the Authentication-Results field (RFC 8601): writing ours, and
+ * recognising forged ones that claim our authserv-id.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "session.h"
+
+/* ar_is_token_char - characters a value may hold without quotes (RFC 2045 token, plus '@') */
+static bool ar_is_token_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && !strchr("()<>,;:\\\"/[]?= ", c);
+}
+
+/* ar_value - append a value as a token, or as a quoted string when it must be */
+static int ar_value(struct str *out, const char *v)
+{
+	bool plain = *v != '\0';
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (!ar_is_token_char(*p) && *p != '@' && *p != '/' && *p != '=')
+			plain = false;
+	if (plain)
+		return str_appends(out, v);
+	if (str_appendc(out, '"') < 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			continue; /* never let a value break the field */
+		if ((*p == '"' || *p == '\\') && str_appendc(out, '\\') < 0)
+			return -1;
+		if (str_appendc(out, (char)*p) < 0)
+			return -1;
+	}
+	return str_appendc(out, '"');
+}
+
+/* ar_b_prefix - how many characters of b= tell this result apart from the others (at least 8) */
+static size_t ar_b_prefix(const struct dkmod_session *s, size_t k)
+{
+	const char *b = s->results[k].b;
+	size_t len = strlen(b), need = len < 8 ? len : 8;
+	for (size_t i = 0; i < s->nresults; i++) {
+		const char *o = s->results[i].b;
+		if (i == k || s->results[i].method != s->results[k].method || strcmp(o, b) == 0)
+			continue;
+		size_t common = 0;
+		while (b[common] && b[common] == o[common])
+			common++;
+		if (common + 1 > need)
+			need = common + 1 <= len ? common + 1 : len;
+	}
+	return need;
+}
+
+/* Words of a resinfo are separated by AR_SEP until ar_fold lays them out. */
+#define AR_SEP '\x1f'
+#define AR_WIDTH 78
+
+/* ar_property - a "ptype.property=value" word */
+static int ar_property(struct str *out, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return 0;
+	if (str_printf(out, "%c%s=", AR_SEP, name) < 0)
+		return -1;
+	return ar_value(out, value);
+}
+
+/* ar_fold - append the words of w, each line under AR_WIDTH columns (a tab counts 8) */
+static int ar_fold(struct str *out, const struct str *w)
+{
+	size_t col = 8;
+	const char *p = str_cstr(w), *end = p + w->len;
+	while (p < end) {
+		const char *sep = memchr(p, AR_SEP, (size_t)(end - p));
+		size_t n = sep ? (size_t)(sep - p) : (size_t)(end - p);
+		if (col > 8 && col + 1 + n > AR_WIDTH) {
+			if (str_append(out, "\r\n\t", 3) < 0)
+				return -1;
+			col = 8;
+		} else if (col > 8) {
+			if (str_appendc(out, ' ') < 0)
+				return -1;
+			col++;
+		}
+		if (str_append(out, p, n) < 0)
+			return -1;
+		col += n;
+		p += n + (sep ? 1 : 0);
+	}
+	return 0;
+}
+
+/* ar_one - one resinfo */
+static int ar_one(struct dkmod_session *s, size_t k, struct str *out)
+{
+	const struct dkmod_sig_result *r = &s->results[k];
+	const char *method = r->method == DKMOD_METHOD_DOMAINKEYS ? "domainkeys" : "dkim";
+	if (str_printf(out, "%s=%s", method, dkmod_result_name(r->result)) < 0)
+		return -1;
+	if (r->key_bits || r->dnssec != DKMOD_DNSSEC_UNKNOWN) {
+		const char *sep = r->key_bits && r->dnssec != DKMOD_DNSSEC_UNKNOWN ? "; " : "";
+		int rc = r->key_bits ? str_printf(out, "%c(%u-bit key%s%s)", AR_SEP, r->key_bits, sep,
+						  dkmod_dnssec_name(r->dnssec))
+				     : str_printf(out, "%c(%s)", AR_SEP, dkmod_dnssec_name(r->dnssec));
+		if (rc < 0)
+			return -1;
+	}
+	if (r->testing && str_printf(out, "%c(testing key)", AR_SEP) < 0)
+		return -1;
+	if (r->reason[0] && (str_printf(out, "%creason=", AR_SEP) < 0 || ar_value(out, r->reason) < 0))
+		return -1;
+	if (ar_property(out, "header.d", r->domain) < 0)
+		return -1;
+	if (r->method == DKMOD_METHOD_DKIM && ar_property(out, "header.i", r->identity) < 0)
+		return -1;
+	if (r->method == DKMOD_METHOD_DOMAINKEYS &&
+	    ar_property(out, r->sender_from_sender ? "header.sender" : "header.from", r->sender) < 0)
+		return -1;
+	if (ar_property(out, "header.s", r->selector) < 0)
+		return -1;
+	if (r->method == DKMOD_METHOD_DKIM && ar_property(out, "header.a", r->algorithm) < 0)
+		return -1;
+	if (r->b[0]) {
+		size_t n = ar_b_prefix(s, k);
+		char prefix[DKIMSIG_MAX_B64];
+		memcpy(prefix, r->b, n);
+		prefix[n] = '\0';
+		if (ar_property(out, "header.b", prefix) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ar_build - the Authentication-Results value from the session's results */
+char *ar_build(struct dkmod_session *s)
+{
+	struct str out = STR_INIT, words = STR_INIT;
+	int rc = ar_value(&out, s->ctx->opt.authserv_id);
+	for (size_t k = 0; rc == 0 && k < s->nresults; k++) {
+		str_clear(&words);
+		rc = str_appends(&out, ";\r\n\t");
+		if (rc == 0)
+			rc = ar_one(s, k, &words);
+		if (rc == 0)
+			rc = ar_fold(&out, &words);
+	}
+	char *v = rc == 0 ? arena_strndup(&s->arena, str_cstr(&out), out.len) : NULL;
+	str_free(&out);
+	str_free(&words);
+	return v;
+}
+
+/* ar_skip_cfws - skip whitespace, line ends and (nested) comments */
+static size_t ar_skip_cfws(const char *v, size_t len, size_t i)
+{
+	int depth = 0;
+	for (; i < len; i++) {
+		char c = v[i];
+		if (depth) {
+			if (c == '\\')
+				i++;
+			else if (c == '(')
+				depth++;
+			else if (c == ')')
+				depth--;
+		} else if (c == '(') {
+			depth = 1;
+		} else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			break;
+		}
+	}
+	return i;
+}
+
+/* ar_is_ours - true if an A-R field value names authserv_id */
+bool ar_is_ours(const char *value, size_t len, const char *authserv_id)
+{
+	size_t i = ar_skip_cfws(value, len, 0), start = i;
+	if (i < len && value[i] == '"') {
+		start = ++i;
+		while (i < len && value[i] != '"')
+			i++;
+	} else {
+		while (i < len && value[i] != ';' && value[i] != ' ' && value[i] != '\t' && value[i] != '(' &&
+		       value[i] != '\r' && value[i] != '\n')
+			i++;
+	}
+	size_t n = strlen(authserv_id);
+	return i - start == n && strncasecmp(value + start, authserv_id, n) == 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * arena.h - one arena per message: many small allocations freed together.
+ */
+#ifndef DKMOD_ARENA_H
+#define DKMOD_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	size_t used;     /* bytes handed out in head */
+	size_t total;    /* bytes handed out in all blocks */
+};
+
+/* arena_init - an empty arena */
+void arena_init(struct arena *a);
+/* arena_alloc - n zeroed bytes, aligned for any type; NULL when out of memory */
+void *arena_alloc(struct arena *a, size_t n);
+/* arena_strndup - a NUL-terminated copy of s[0..n) */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* arena_strdup - a copy of a NUL-terminated string */
+char *arena_strdup(struct arena *a, const char *s);
+/* arena_printf - a formatted string */
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* arena_free - free every allocation; the arena may then be reused */
+void arena_free(struct arena *a);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * canon.c - canonicalization of header fields and of streamed bodies.
+ *
+ * Bodies: one state machine for every flavour.  Line ends (CRLF or bare LF)
+ * are held back as a count because they may turn out to be trailing empty
+ * lines; they are written when a data byte follows.  Simple bodies take a
+ * fast path that passes whole spans of the input to the sink; relaxed and
+ * nofws go byte by byte through a local buffer.
+ */
+#include "canon.h"
+
+#include <string.h>
+
+static const char canon_crlf[] = "\r\n";
+
+/* canon_is_wsp - SP or HTAB */
+static inline bool canon_is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* canon_flush - hand the buffered bytes to the sink */
+static void canon_flush(struct canon_body *b)
+{
+	if (b->buf_len) {
+		b->sink(b->sink_arg, b->buf, b->buf_len);
+		b->buf_len = 0;
+	}
+}
+
+/* canon_emit - write canonical bytes, honouring the l= limit */
+static void canon_emit(struct canon_body *b, const void *data, size_t n)
+{
+	size_t keep = n;
+	if (b->limit >= 0) {
+		long long room = b->limit - b->emitted;
+		if (room <= 0)
+			keep = 0;
+		else if ((long long)n > room)
+			keep = (size_t)room;
+	}
+	b->emitted += (long long)n;
+	if (keep == 0)
+		return;
+	if (keep >= CANON_BUF / 2) {
+		canon_flush(b);
+		b->sink(b->sink_arg, data, keep);
+		return;
+	}
+	if (CANON_BUF - b->buf_len < keep)
+		canon_flush(b);
+	memcpy(b->buf + b->buf_len, data, keep);
+	b->buf_len += keep;
+}
+
+/* canon_emit_byte - write one canonical byte */
+static inline void canon_emit_byte(struct canon_body *b, unsigned char c)
+{
+	if (b->limit >= 0 || b->buf_len == CANON_BUF) {
+		canon_emit(b, &c, 1);
+		return;
+	}
+	b->emitted++;
+	b->buf[b->buf_len++] = c;
+}
+
+/* canon_release_eols - write the line ends held back, now that data follows */
+static void canon_release_eols(struct canon_body *b)
+{
+	for (; b->eols; b->eols--)
+		canon_emit(b, canon_crlf, 2);
+}
+
+/* canon_data - a data byte (not a line end) of a relaxed or nofws body */
+static inline void canon_data(struct canon_body *b, unsigned char c)
+{
+	if (b->eols)
+		canon_release_eols(b);
+	if (b->pending_wsp) {
+		b->pending_wsp = false;
+		canon_emit_byte(b, ' ');
+	}
+	canon_emit_byte(b, c);
+	b->data_seen = true;
+}
+
+/* canon_lone_cr - a CR that is not part of CRLF */
+static void canon_lone_cr(struct canon_body *b)
+{
+	if (b->canon == DKMOD_CANON_NOFWS)
+		return; /* nofws drops stray CR */
+	canon_data(b, '\r');
+}
+
+/* canon_body_init - start a body */
+void canon_body_init(struct canon_body *b, enum dkmod_canon canon, bool domainkeys, long long limit,
+		     canon_sink *sink, void *sink_arg)
+{
+	b->canon = canon;
+	b->domainkeys = domainkeys;
+	b->limit = limit;
+	b->emitted = 0;
+	b->eols = 0;
+	b->pending_cr = false;
+	b->pending_wsp = false;
+	b->data_seen = false;
+	b->sink = sink;
+	b->sink_arg = sink_arg;
+	b->buf_len = 0;
+	if (domainkeys)
+		b->eols = 1; /* the blank line between header and body is part of the DomainKeys body */
+}
+
+/* canon_emit_fixed - write a span that ends in data, turning bare LF into CRLF */
+static void canon_emit_fixed(struct canon_body *b, const unsigned char *p, size_t n)
+{
+	size_t start = 0, pos = 0;
+	const unsigned char *q;
+	while ((q = memchr(p + pos, '\n', n - pos)) != NULL) {
+		size_t i = (size_t)(q - p);
+		if (i == 0 || p[i - 1] != '\r') {
+			canon_emit(b, p + start, i - start);
+			canon_emit(b, canon_crlf, 2);
+			start = i + 1;
+		}
+		pos = i + 1;
+	}
+	canon_emit(b, p + start, n - start);
+}
+
+/* canon_simple_update - the fast path for simple bodies */
+static void canon_simple_update(struct canon_body *b, const unsigned char *p, size_t n)
+{
+	if (b->pending_cr) {
+		b->pending_cr = false;
+		if (n && p[0] == '\n') {
+			b->eols++;
+			p++;
+			n--;
+		} else {
+			if (b->eols)
+				canon_release_eols(b);
+			canon_emit_byte(b, '\r');
+			b->data_seen = true;
+		}
+	}
+	if (n == 0)
+		return;
+	if (p[n - 1] == '\r') {
+		b->pending_cr = true;
+		n--;
+	}
+	size_t end = n;
+	unsigned long long tail = 0;
+	while (end > 0 && p[end - 1] == '\n') {
+		end--;
+		if (end > 0 && p[end - 1] == '\r')
+			end--;
+		tail++;
+	}
+	if (end > 0) {
+		if (b->eols)
+			canon_release_eols(b);
+		canon_emit_fixed(b, p, end);
+		b->data_seen = true;
+	}
+	b->eols += tail;
+}
+
+/* canon_body_update - a chunk of raw body, split anywhere */
+void canon_body_update(struct canon_body *b, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	if (b->canon == DKMOD_CANON_SIMPLE) {
+		canon_simple_update(b, p, len);
+		return;
+	}
+	bool relaxed = b->canon == DKMOD_CANON_RELAXED;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+		if (b->pending_cr) {
+			b->pending_cr = false;
+			if (c == '\n') {
+				b->pending_wsp = false;
+				b->eols++;
+				continue;
+			}
+			canon_lone_cr(b);
+		}
+		switch (c) {
+		case '\r':
+			b->pending_cr = true;
+			break;
+		case '\n':
+			b->pending_wsp = false;
+			b->eols++;
+			break;
+		case ' ':
+		case '\t':
+			if (relaxed)
+				b->pending_wsp = true;
+			break;
+		default:
+			canon_data(b, c);
+		}
+	}
+}
+
+/* canon_body_final - flush the end of the body into the sink */
+void canon_body_final(struct canon_body *b)
+{
+	if (b->pending_cr) {
+		b->pending_cr = false;
+		if (b->canon == DKMOD_CANON_SIMPLE) {
+			if (b->eols)
+				canon_release_eols(b);
+			canon_emit_byte(b, '\r');
+			b->data_seen = true;
+		} else {
+			canon_lone_cr(b);
+		}
+	}
+	b->pending_wsp = false;
+	if (b->domainkeys) {
+		/* the line end of the last non-empty line stays; empty lines after it go */
+		if (b->data_seen && b->eols)
+			canon_emit(b, canon_crlf, 2);
+	} else if (b->data_seen || b->canon == DKMOD_CANON_SIMPLE) {
+		canon_emit(b, canon_crlf, 2);
+	}
+	b->eols = 0;
+	canon_flush(b);
+}
+
+/* canon_body_length - canonical bytes of the whole body */
+long long canon_body_length(const struct canon_body *b)
+{
+	return b->emitted;
+}
+
+/* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP */
+static int canon_header_relaxed(const char *text, size_t len, struct str *out)
+{
+	const char *colon = memchr(text, ':', len);
+	if (!colon)
+		return str_append(out, text, len);
+	size_t name_len = (size_t)(colon - text);
+	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
+		name_len--;
+	for (size_t i = 0; i < name_len; i++) {
+		char c = text[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (str_appendc(out, c) < 0)
+			return -1;
+	}
+	if (str_appendc(out, ':') < 0)
+		return -1;
+	bool wsp = false, started = false;
+	for (const char *p = colon + 1; p < text + len; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\r' || c == '\n')
+			continue;
+		if (canon_is_wsp(c)) {
+			wsp = true;
+			continue;
+		}
+		if (wsp && started && str_appendc(out, ' ') < 0)
+			return -1;
+		wsp = false;
+		started = true;
+		if (str_appendc(out, (char)c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* canon_header_fixed - the text with bare LF turned into CRLF (simple) */
+static int canon_header_fixed(const char *text, size_t len, struct str *out)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) {
+			if (str_append(out, text + start, i - start) < 0 || str_append(out, canon_crlf, 2) < 0)
+				return -1;
+			start = i + 1;
+		}
+	}
+	return str_append(out, text + start, len - start);
+}
+
+/* canon_header_nofws - DomainKeys nofws: every SP, HTAB, CR and LF deleted */
+static int canon_header_nofws(const char *text, size_t len, struct str *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (str_appendc(out, c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* canon_header - append the canonical form of one field */
+int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf, struct str *out)
+{
+	int rc;
+	switch (canon) {
+	case DKMOD_CANON_RELAXED:
+		rc = canon_header_relaxed(text, len, out);
+		break;
+	case DKMOD_CANON_NOFWS:
+		rc = canon_header_nofws(text, len, out);
+		break;
+	default:
+		rc = canon_header_fixed(text, len, out);
+	}
+	if (rc == 0 && crlf)
+		rc = str_append(out, canon_crlf, 2);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * canon.h - canonicalization of header fields and of streamed bodies:
+ * DKIM simple and relaxed (RFC 6376 3.4 with errata 1376, 1377, 1384) and
+ * DomainKeys simple and nofws (RFC 4870 3.4).  Bare LF counts as CRLF.
+ */
+#ifndef DKMOD_CANON_H
+#define DKMOD_CANON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dkmod.h"
+#include "str.h"
+
+/* canon_header - append the canonical form of one field (text without its
+ * final line end) to out, followed by CRLF if crlf is true.
+ * DKIM: SIMPLE or RELAXED; DomainKeys: SIMPLE or NOFWS.  0, or -1 on ENOMEM. */
+int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf, struct str *out);
+
+/* Where canonical body bytes go (a running hash). */
+typedef void canon_sink(void *arg, const void *data, size_t len);
+
+#define CANON_BUF 16384
+
+/* A body being canonicalized.  The flavour decides what happens at the end:
+ * DKIM bodies end in exactly one CRLF (simple: an empty body is one CRLF;
+ * relaxed: an empty body is empty); DomainKeys bodies lose trailing empty lines. */
+struct canon_body {
+	enum dkmod_canon canon;
+	bool domainkeys;
+	long long limit;          /* l=: bytes to pass on, -1 for all */
+	long long emitted;        /* bytes passed on so far (before the limit cut) */
+	unsigned long long eols;  /* line ends held back: they may be trailing empty lines */
+	bool pending_cr;          /* the last chunk ended in CR */
+	bool pending_wsp;         /* relaxed: a run of WSP not yet written */
+	bool data_seen;           /* any non-empty line so far */
+	canon_sink *sink;
+	void *sink_arg;
+	size_t buf_len;
+	unsigned char buf[CANON_BUF];
+};
+
+/* canon_body_init - start a body; limit -1 for no l= */
+void canon_body_init(struct canon_body *b, enum dkmod_canon canon, bool domainkeys, long long limit,
+		     canon_sink *sink, void *sink_arg);
+/* canon_body_update - a chunk of raw body, split anywhere */
+void canon_body_update(struct canon_body *b, const void *data, size_t len);
+/* canon_body_final - flush the end of the body into the sink */
+void canon_body_final(struct canon_body *b);
+/* canon_body_length - canonical bytes of the whole body (ignores the limit), after final */
+long long canon_body_length(const struct canon_body *b);
+
+#endif

@@ -1,0 +1,570 @@
+/*
+ * crypto.c - hashing, signing and verification on top of OpenSSL 3 (EVP only).
+ * The one file of dkmod that includes OpenSSL headers.
+ *
+ * crypto_verify reports a key that cannot sign with alg (Ed25519 with SHA-1)
+ * and a signature longer than the key's as -1 (error), never as 0.
+ */
+#include "crypto.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#define CRYPTO_ED25519_SIG 64
+#define CRYPTO_ED25519_RAW 32
+#define CRYPTO_KEYFILE_MAX (1024 * 1024)
+
+struct crypto_pubkey {
+	EVP_PKEY *pkey;
+	enum crypto_keytype type;
+};
+
+struct crypto_privkey {
+	EVP_PKEY *pkey;
+	enum crypto_keytype type;
+};
+
+static _Thread_local char crypto_errbuf[256];
+
+static pthread_once_t crypto_md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *crypto_md_table[2];
+
+/* crypto_fail - remember why an operation failed and empty OpenSSL's error queue */
+static void crypto_fail(const char *ours)
+{
+	/* the oldest queued error is the root cause, later ones only wrap it */
+	unsigned long e = ERR_peek_error();
+
+	if (e)
+		ERR_error_string_n(e, crypto_errbuf, sizeof crypto_errbuf);
+	else
+		snprintf(crypto_errbuf, sizeof crypto_errbuf, "%s", ours);
+	ERR_clear_error();
+}
+
+/* crypto_md_fetch - fetch the digests once: a legacy EVP_sha256() would be re-fetched on every init */
+static void crypto_md_fetch(void)
+{
+	crypto_md_table[CRYPTO_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
+	crypto_md_table[CRYPTO_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ERR_clear_error();
+}
+
+/* crypto_md - the EVP_MD of alg, or NULL */
+static const EVP_MD *crypto_md(enum crypto_hash alg)
+{
+	if (alg != CRYPTO_SHA1 && alg != CRYPTO_SHA256)
+		return NULL;
+	pthread_once(&crypto_md_once, crypto_md_fetch);
+	return crypto_md_table[alg];
+}
+
+/* crypto_hash_size - digest length in bytes (20 or 32), 0 for an unknown alg */
+size_t crypto_hash_size(enum crypto_hash alg)
+{
+	switch (alg) {
+	case CRYPTO_SHA1:
+		return 20;
+	case CRYPTO_SHA256:
+		return 32;
+	}
+	return 0;
+}
+
+/*
+ * A hasher is the EVP_MD_CTX itself, so a running hash costs one allocation;
+ * struct crypto_hasher is never defined, only converted to and from.
+ */
+
+/* crypto_hasher_ctx - the EVP_MD_CTX behind h */
+static EVP_MD_CTX *crypto_hasher_ctx(struct crypto_hasher *h)
+{
+	return (EVP_MD_CTX *)(void *)h;
+}
+
+/* crypto_hasher_new - a running hash; NULL on failure */
+struct crypto_hasher *crypto_hasher_new(enum crypto_hash alg)
+{
+	const EVP_MD *md = crypto_md(alg);
+	EVP_MD_CTX *ctx;
+
+	if (!md) {
+		crypto_fail("unknown hash algorithm");
+		return NULL;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex2(ctx, md, NULL)) {
+		crypto_fail("cannot start hash");
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	return (struct crypto_hasher *)(void *)ctx;
+}
+
+/* crypto_hasher_update - add bytes; 0 or -1 */
+int crypto_hasher_update(struct crypto_hasher *h, const void *data, size_t len)
+{
+	if (!EVP_DigestUpdate(crypto_hasher_ctx(h), data, len)) {
+		crypto_fail("hash update failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* crypto_hasher_final - write the digest to out; 0 or -1 */
+int crypto_hasher_final(struct crypto_hasher *h, unsigned char *out)
+{
+	if (!EVP_DigestFinal_ex(crypto_hasher_ctx(h), out, NULL)) {
+		crypto_fail("hash final failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* crypto_hasher_free - release a hasher (NULL is fine) */
+void crypto_hasher_free(struct crypto_hasher *h)
+{
+	EVP_MD_CTX_free(crypto_hasher_ctx(h));
+}
+
+/* crypto_hash - one-shot digest of data into out; 0 or -1 */
+int crypto_hash(enum crypto_hash alg, const void *data, size_t len, unsigned char *out)
+{
+	const EVP_MD *md = crypto_md(alg);
+
+	if (!md || !EVP_Digest(data, len, out, NULL, md, NULL)) {
+		crypto_fail("hash failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* crypto_keytype_of - our key type for pkey; -1 if it is neither RSA nor Ed25519 */
+static int crypto_keytype_of(const EVP_PKEY *pkey)
+{
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		return CRYPTO_KEY_RSA;
+	case EVP_PKEY_ED25519:
+		return CRYPTO_KEY_ED25519;
+	}
+	return -1;
+}
+
+/* crypto_key_bits - modulus bits for RSA; 256 for Ed25519, where OpenSSL says 253 */
+static unsigned crypto_key_bits(const EVP_PKEY *pkey, enum crypto_keytype type)
+{
+	if (type == CRYPTO_KEY_ED25519)
+		return 256;
+	return (unsigned)EVP_PKEY_get_bits(pkey);
+}
+
+/* crypto_pubkey_wrap - own pkey in a new crypto_pubkey; frees pkey on failure */
+static struct crypto_pubkey *crypto_pubkey_wrap(EVP_PKEY *pkey, enum crypto_keytype type)
+{
+	struct crypto_pubkey *k = malloc(sizeof *k);
+
+	if (!k) {
+		EVP_PKEY_free(pkey);
+		crypto_fail("out of memory");
+		return NULL;
+	}
+	k->pkey = pkey;
+	k->type = type;
+	return k;
+}
+
+/* crypto_pubkey_from_spki - RSA key from DER SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey */
+struct crypto_pubkey *crypto_pubkey_from_spki(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pkey;
+
+	if (!der || len == 0 || len > LONG_MAX) {
+		crypto_fail("empty public key");
+		return NULL;
+	}
+	pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	if (!pkey) {
+		/* old DomainKeys records publish the PKCS#1 RSAPublicKey alone */
+		ERR_clear_error();
+		p = der;
+		pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+	}
+	/* trailing bytes mean the record is not the key it claims to be */
+	if (!pkey || p != der + len || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+		EVP_PKEY_free(pkey);
+		crypto_fail("not an RSA public key");
+		return NULL;
+	}
+	return crypto_pubkey_wrap(pkey, CRYPTO_KEY_RSA);
+}
+
+/* crypto_pubkey_from_ed25519 - key from the raw 32 bytes of RFC 8463 p= */
+struct crypto_pubkey *crypto_pubkey_from_ed25519(const unsigned char *raw, size_t len)
+{
+	EVP_PKEY *pkey;
+
+	if (!raw || len != CRYPTO_ED25519_RAW) {
+		crypto_fail("an Ed25519 public key is 32 bytes");
+		return NULL;
+	}
+	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, len);
+	if (!pkey) {
+		crypto_fail("bad Ed25519 public key");
+		return NULL;
+	}
+	return crypto_pubkey_wrap(pkey, CRYPTO_KEY_ED25519);
+}
+
+/* crypto_pubkey_type - RSA or Ed25519 */
+enum crypto_keytype crypto_pubkey_type(const struct crypto_pubkey *k)
+{
+	return k->type;
+}
+
+/* crypto_pubkey_bits - modulus size for RSA, 256 for Ed25519 */
+unsigned crypto_pubkey_bits(const struct crypto_pubkey *k)
+{
+	return crypto_key_bits(k->pkey, k->type);
+}
+
+/* crypto_pubkey_free - release a public key (NULL is fine) */
+void crypto_pubkey_free(struct crypto_pubkey *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+/* crypto_rsa_ctx - a PKEY context ready for PKCS#1 v1.5 with alg's DigestInfo; NULL on failure */
+static EVP_PKEY_CTX *crypto_rsa_ctx(EVP_PKEY *pkey, enum crypto_hash alg, bool sign)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+
+	if (!ctx)
+		return NULL;
+	if ((sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, crypto_md(alg)) <= 0) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* crypto_verify_rsa - PKCS#1 v1.5 check of sig over digest; 1, 0 or -1 */
+static int crypto_verify_rsa(EVP_PKEY *pkey, enum crypto_hash alg, const unsigned char *digest,
+			     size_t digest_len, const unsigned char *sig, size_t sig_len)
+{
+	size_t keylen = (size_t)EVP_PKEY_get_size(pkey);
+	unsigned char padded[CRYPTO_MAX_SIG];
+	EVP_PKEY_CTX *ctx;
+	int rc;
+
+	if (sig_len > keylen || keylen > sizeof padded) {
+		crypto_fail("signature longer than the key");
+		return -1;
+	}
+	/* the value is what counts: a signer that dropped leading zero bytes still signed it */
+	if (sig_len < keylen) {
+		memset(padded, 0, keylen - sig_len);
+		memcpy(padded + keylen - sig_len, sig, sig_len);
+		sig = padded;
+		sig_len = keylen;
+	}
+	ctx = crypto_rsa_ctx(pkey, alg, false);
+	if (!ctx) {
+		crypto_fail("cannot set up RSA verification");
+		return -1;
+	}
+	rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
+	EVP_PKEY_CTX_free(ctx);
+	if (rc != 1) {
+		crypto_fail("RSA signature does not verify");
+		return rc == 0 ? 0 : -1;
+	}
+	return 1;
+}
+
+/* crypto_verify_ed25519 - PureEdDSA check of sig over the digest bytes; 1, 0 or -1 */
+static int crypto_verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t digest_len,
+				 const unsigned char *sig, size_t sig_len)
+{
+	EVP_MD_CTX *ctx;
+	int rc;
+
+	if (sig_len > CRYPTO_ED25519_SIG) {
+		crypto_fail("signature longer than the key's");
+		return -1;
+	}
+	if (sig_len < CRYPTO_ED25519_SIG) {
+		crypto_fail("Ed25519 signature too short");
+		return 0;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) != 1) {
+		EVP_MD_CTX_free(ctx);
+		crypto_fail("cannot set up Ed25519 verification");
+		return -1;
+	}
+	rc = EVP_DigestVerify(ctx, sig, sig_len, digest, digest_len);
+	EVP_MD_CTX_free(ctx);
+	if (rc != 1) {
+		crypto_fail("Ed25519 signature does not verify");
+		return rc == 0 ? 0 : -1;
+	}
+	return 1;
+}
+
+/* crypto_verify - check sig over a precomputed digest; 1 valid, 0 invalid, -1 error */
+int crypto_verify(const struct crypto_pubkey *k, enum crypto_hash alg, const unsigned char *digest,
+		  size_t digest_len, const unsigned char *sig, size_t sig_len)
+{
+	if (!k || !crypto_md(alg) || digest_len != crypto_hash_size(alg)) {
+		crypto_fail("bad digest for the hash algorithm");
+		return -1;
+	}
+	if (k->type == CRYPTO_KEY_RSA)
+		return crypto_verify_rsa(k->pkey, alg, digest, digest_len, sig, sig_len);
+	/* RFC 8463 defines Ed25519 with SHA-256 only */
+	if (alg != CRYPTO_SHA256) {
+		crypto_fail("Ed25519 is only defined with SHA-256");
+		return -1;
+	}
+	return crypto_verify_ed25519(k->pkey, digest, digest_len, sig, sig_len);
+}
+
+/* crypto_no_passphrase - refuse to prompt for a passphrase; notes that one was wanted */
+static int crypto_no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	*(bool *)u = true;
+	return -1;
+}
+
+/* crypto_privkey_refuse - fail a key load with reason */
+static struct crypto_privkey *crypto_privkey_refuse(const char **why, const char *reason)
+{
+	if (why)
+		*why = reason;
+	crypto_fail(reason);
+	return NULL;
+}
+
+/* crypto_privkey_from_pem - a PEM private key (RSA PKCS#1 or PKCS#8, Ed25519 PKCS#8) from a buffer */
+struct crypto_privkey *crypto_privkey_from_pem(const char *pem, size_t len, const char **why)
+{
+	struct crypto_privkey *k;
+	bool encrypted = false;
+	EVP_PKEY *pkey;
+	BIO *bio;
+	int type;
+
+	if (!pem || len == 0 || len > INT_MAX)
+		return crypto_privkey_refuse(why, "not a PEM private key");
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		return crypto_privkey_refuse(why, "out of memory");
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, crypto_no_passphrase, &encrypted);
+	BIO_free(bio);
+	if (!pkey)
+		return crypto_privkey_refuse(why, encrypted ? "encrypted private keys are not supported"
+							    : "not a PEM private key");
+	type = crypto_keytype_of(pkey);
+	/* CRYPTO_MAX_SIG bounds the signature, so the RSA modulus too */
+	if (type < 0 || (type == CRYPTO_KEY_RSA && EVP_PKEY_get_size(pkey) > CRYPTO_MAX_SIG)) {
+		EVP_PKEY_free(pkey);
+		return crypto_privkey_refuse(why, "unsupported key type");
+	}
+	k = malloc(sizeof *k);
+	if (!k) {
+		EVP_PKEY_free(pkey);
+		return crypto_privkey_refuse(why, "out of memory");
+	}
+	k->pkey = pkey;
+	k->type = (enum crypto_keytype)type;
+	return k;
+}
+
+/* crypto_read_secret - read a whole small file into a fresh buffer; NULL on failure */
+static char *crypto_read_secret(const char *path, size_t *len)
+{
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > CRYPTO_KEYFILE_MAX) {
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
+	/* read(2) straight into our buffer: no stdio copy of the key is left behind */
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0) {
+			OPENSSL_cleanse(buf, got);
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+/* crypto_privkey_load - a PEM private key from a file */
+struct crypto_privkey *crypto_privkey_load(const char *path, const char **why)
+{
+	struct crypto_privkey *k;
+	size_t len = 0;
+	char *pem;
+
+	pem = path ? crypto_read_secret(path, &len) : NULL;
+	if (!pem)
+		return crypto_privkey_refuse(why, "cannot read key file");
+	k = crypto_privkey_from_pem(pem, len, why);
+	OPENSSL_cleanse(pem, len);
+	free(pem);
+	return k;
+}
+
+/* crypto_privkey_type - RSA or Ed25519 */
+enum crypto_keytype crypto_privkey_type(const struct crypto_privkey *k)
+{
+	return k->type;
+}
+
+/* crypto_privkey_bits - modulus size for RSA, 256 for Ed25519 */
+unsigned crypto_privkey_bits(const struct crypto_privkey *k)
+{
+	return crypto_key_bits(k->pkey, k->type);
+}
+
+/* crypto_sign_rsa - PKCS#1 v1.5 signature of digest; 0 or -1 */
+static int crypto_sign_rsa(EVP_PKEY *pkey, enum crypto_hash alg, const unsigned char *digest,
+			   size_t digest_len, unsigned char *sig, size_t *sig_len)
+{
+	EVP_PKEY_CTX *ctx = crypto_rsa_ctx(pkey, alg, true);
+	size_t len = CRYPTO_MAX_SIG;
+	int rc;
+
+	if (!ctx) {
+		crypto_fail("cannot set up RSA signing");
+		return -1;
+	}
+	rc = EVP_PKEY_sign(ctx, sig, &len, digest, digest_len);
+	EVP_PKEY_CTX_free(ctx);
+	if (rc != 1) {
+		crypto_fail("RSA signing failed");
+		return -1;
+	}
+	*sig_len = len;
+	return 0;
+}
+
+/* crypto_sign_ed25519 - PureEdDSA signature of the digest bytes; 0 or -1 */
+static int crypto_sign_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t digest_len,
+			       unsigned char *sig, size_t *sig_len)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t len = CRYPTO_MAX_SIG;
+	int rc = 0;
+
+	if (ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) == 1)
+		rc = EVP_DigestSign(ctx, sig, &len, digest, digest_len);
+	EVP_MD_CTX_free(ctx);
+	if (rc != 1) {
+		crypto_fail("Ed25519 signing failed");
+		return -1;
+	}
+	*sig_len = len;
+	return 0;
+}
+
+/* crypto_sign - sign a digest as crypto_verify checks it; 0 or -1 */
+int crypto_sign(const struct crypto_privkey *k, enum crypto_hash alg, const unsigned char *digest,
+		size_t digest_len, unsigned char *sig, size_t *sig_len)
+{
+	if (!k || !crypto_md(alg) || digest_len != crypto_hash_size(alg)) {
+		crypto_fail("bad digest for the hash algorithm");
+		return -1;
+	}
+	if (k->type == CRYPTO_KEY_RSA)
+		return crypto_sign_rsa(k->pkey, alg, digest, digest_len, sig, sig_len);
+	if (alg != CRYPTO_SHA256) {
+		crypto_fail("Ed25519 is only defined with SHA-256");
+		return -1;
+	}
+	return crypto_sign_ed25519(k->pkey, digest, digest_len, sig, sig_len);
+}
+
+/* crypto_privkey_public - DER SPKI for RSA, raw 32 bytes for Ed25519; length or 0 */
+size_t crypto_privkey_public(const struct crypto_privkey *k, unsigned char *out, size_t cap)
+{
+	size_t len = cap;
+	int n;
+
+	if (k->type == CRYPTO_KEY_ED25519) {
+		if (EVP_PKEY_get_raw_public_key(k->pkey, NULL, &len) != 1 || len > cap ||
+		    EVP_PKEY_get_raw_public_key(k->pkey, out, &len) != 1) {
+			crypto_fail("cannot export the Ed25519 public key");
+			return 0;
+		}
+		return len;
+	}
+	n = i2d_PUBKEY(k->pkey, NULL);
+	if (n <= 0 || (size_t)n > cap) {
+		crypto_fail("cannot export the RSA public key");
+		return 0;
+	}
+	n = i2d_PUBKEY(k->pkey, &out);
+	if (n <= 0) {
+		crypto_fail("cannot export the RSA public key");
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/* crypto_privkey_free - release a private key (NULL is fine) */
+void crypto_privkey_free(struct crypto_privkey *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+/* crypto_last_error - text of this thread's last crypto failure, never NULL */
+const char *crypto_last_error(void)
+{
+	return crypto_errbuf[0] ? crypto_errbuf : "no error";
+}

@@ -1,0 +1,173 @@
+/*
+ * ctx.c - the process-wide context: options with their defaults, the
+ * resolver, logging, and the names of statuses and results.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session.h"
+
+/* dkmod_strerror - a short English text for a status */
+const char *dkmod_strerror(enum dkmod_status status)
+{
+	switch (status) {
+	case DKMOD_OK: return "success";
+	case DKMOD_ENOMEM: return "out of memory";
+	case DKMOD_EINVAL: return "invalid argument";
+	case DKMOD_ESTATE: return "call out of order";
+	case DKMOD_ELIMIT: return "limit exceeded";
+	case DKMOD_EKEY: return "private key unusable";
+	case DKMOD_EDNS: return "resolver setup failed";
+	case DKMOD_EIO: return "input/output error";
+	case DKMOD_ECRYPTO: return "crypto library failure";
+	}
+	return "unknown status";
+}
+
+/* dkmod_result_name - "pass", "fail", ... for a result */
+const char *dkmod_result_name(enum dkmod_result result)
+{
+	static const char *const names[] = {"none", "pass", "fail", "neutral", "policy", "permerror", "temperror"};
+	return (unsigned)result < sizeof names / sizeof *names ? names[result] : "none";
+}
+
+/* dkmod_dnssec_name - "insecure", "secure", ... */
+const char *dkmod_dnssec_name(enum dkmod_dnssec state)
+{
+	static const char *const names[] = {"", "insecure", "secure", "bogus"};
+	return (unsigned)state < sizeof names / sizeof *names ? names[state] : "";
+}
+
+/* dkmod_options_init - fill in the defaults */
+void dkmod_options_init(struct dkmod_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->min_key_bits = 1024;
+	o->max_signatures = 8;
+	o->clock_skew = 300;
+	o->max_header_fields = 1000;
+	o->max_header_bytes = 1024 * 1024;
+	o->allow_sha1 = true;
+	o->resolver.timeout_ms = 5000;
+}
+
+/* dkmod_sign_request_init - DKIM rsa-sha256 relaxed/relaxed, From oversigned */
+void dkmod_sign_request_init(struct dkmod_sign_request *r)
+{
+	memset(r, 0, sizeof *r);
+	r->method = DKMOD_METHOD_DKIM;
+	r->algorithm = DKMOD_ALG_RSA_SHA256;
+	r->header_canon = DKMOD_CANON_RELAXED;
+	r->body_canon = DKMOD_CANON_RELAXED;
+	r->oversign = true;
+	r->body_length = -1;
+}
+
+/* ctx_copy_list - copy a NULL-terminated string list into the arena */
+static const char *const *ctx_copy_list(struct arena *a, const char *const *list)
+{
+	if (!list)
+		return NULL;
+	size_t n = 0;
+	while (list[n])
+		n++;
+	const char **copy = arena_alloc(a, (n + 1) * sizeof *copy);
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(copy[i] = arena_strdup(a, list[i])))
+			return NULL;
+	return copy;
+}
+
+/* ctx_copy - copy a string option (NULL stays NULL) */
+static const char *ctx_copy(struct arena *a, const char *s, bool *ok)
+{
+	if (!s)
+		return NULL;
+	char *c = arena_strdup(a, s);
+	if (!c)
+		*ok = false;
+	return c;
+}
+
+/* dkmod_ctx_new - a context for many sessions */
+enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmod_ctx **out)
+{
+	*out = NULL;
+	struct dkmod_ctx *ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		return DKMOD_ENOMEM;
+	ctx->opt = *options;
+	arena_init(&ctx->strings);
+	bool ok = true;
+	char host[256] = "localhost";
+	if (!options->authserv_id || !options->authserv_id[0]) {
+		if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+			strcpy(host, "localhost");
+		host[sizeof host - 1] = '\0';
+		ctx->opt.authserv_id = ctx_copy(&ctx->strings, host, &ok);
+	} else {
+		ctx->opt.authserv_id = ctx_copy(&ctx->strings, options->authserv_id, &ok);
+	}
+	struct dkmod_resolver_options *r = &ctx->opt.resolver;
+	r->zone_file = ctx_copy(&ctx->strings, r->zone_file, &ok);
+	r->trust_anchor_file = ctx_copy(&ctx->strings, r->trust_anchor_file, &ok);
+	if (r->forwarders && !(r->forwarders = ctx_copy_list(&ctx->strings, r->forwarders)))
+		ok = false;
+	if (r->stubs && !(r->stubs = ctx_copy_list(&ctx->strings, r->stubs)))
+		ok = false;
+	if (!ok) {
+		dkmod_ctx_free(ctx);
+		return DKMOD_ENOMEM;
+	}
+	if (ctx->opt.max_signatures == 0)
+		ctx->opt.max_signatures = 1;
+	if (r->timeout_ms == 0)
+		r->timeout_ms = 5000;
+	const char *why = "";
+	ctx->dns = dns_new(r, &why);
+	if (!ctx->dns) {
+		session_log(ctx, DKMOD_LOG_ERROR, "resolver setup failed: %s", why);
+		dkmod_ctx_free(ctx);
+		return DKMOD_EDNS;
+	}
+	*out = ctx;
+	return DKMOD_OK;
+}
+
+/* dkmod_ctx_free - free a context and its resolver */
+void dkmod_ctx_free(struct dkmod_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	dns_free(ctx->dns);
+	arena_free(&ctx->strings);
+	free(ctx);
+}
+
+/* session_log - log through the context's callback */
+void session_log(const struct dkmod_ctx *ctx, enum dkmod_log_level level, const char *fmt, ...)
+{
+	if (!ctx->opt.log)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* a log line is one line whatever the input held */
+	for (char *p = line; *p; p++)
+		if (*p == '\r' || *p == '\n' || (unsigned char)*p < 0x20)
+			*p = ' ';
+	ctx->opt.log(ctx->opt.log_arg, level, line);
+}
+
+/* session_now - the clock */
+time_t session_now(const struct dkmod_ctx *ctx)
+{
+	return ctx->opt.fixed_now ? ctx->opt.fixed_now : time(NULL);
+}

@@ -1,0 +1,351 @@
+/*
+ * dkimsign.c - adding DKIM-Signature fields: choose the header fields,
+ * hash the body (shared with verification when parameters match), build
+ * the field folded under 78 columns, sign it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base64.h"
+#include "session.h"
+#include "tagvalue.h"
+
+#define DKIMSIGN_WIDTH 78
+
+/* The fields signed when the request names none (RFC 6376 5.4.1's advice). */
+static const char *const dkimsign_default_headers[] = {
+	"from", "reply-to", "subject", "date", "to", "cc", "message-id", "in-reply-to", "references",
+	"mime-version", "content-type", "content-transfer-encoding", "content-disposition", "content-id",
+	"content-description", "resent-date", "resent-from", "resent-sender", "resent-to", "resent-cc",
+	"resent-message-id", "list-id", "list-help", "list-unsubscribe", "list-subscribe", "list-post",
+	"list-owner", "list-archive", "sender", NULL};
+
+/* dkimsign_alg_name - a= for an algorithm */
+static const char *dkimsign_alg_name(enum dkmod_algorithm a)
+{
+	switch (a) {
+	case DKMOD_ALG_RSA_SHA1: return "rsa-sha1";
+	case DKMOD_ALG_ED25519_SHA256: return "ed25519-sha256";
+	default: return "rsa-sha256";
+	}
+}
+
+/* dkimsign_canon_name - a canonicalization's name */
+static const char *dkimsign_canon_name(enum dkmod_canon c)
+{
+	return c == DKMOD_CANON_RELAXED ? "relaxed" : "simple";
+}
+
+/* dkimsign_dup - copy an optional request string into the arena */
+static bool dkimsign_dup(struct dkmod_session *s, const char **p)
+{
+	if (*p && !(*p = arena_strdup(&s->arena, *p)))
+		return false;
+	return true;
+}
+
+/* dkimsign_add - load the key and queue a signature */
+enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_request *req)
+{
+	if (req->method != DKMOD_METHOD_DKIM) {
+		session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing is not available");
+		return DKMOD_EINVAL;
+	}
+	if (s->nsigners == SESSION_MAX_SIGNERS)
+		return DKMOD_ELIMIT;
+	if (!req->domain || !req->selector || !req->key_file ||
+	    !dkimsig_valid_domain(req->domain, strlen(req->domain)) ||
+	    !dkimsig_valid_domain(req->selector, strlen(req->selector)) ||
+	    req->header_canon > DKMOD_CANON_RELAXED || req->body_canon > DKMOD_CANON_RELAXED) {
+		session_log(s->ctx, DKMOD_LOG_ERROR, "signing request needs a valid domain, selector, key and canonicalization");
+		return DKMOD_EINVAL;
+	}
+	if (req->identity) {
+		const char *at = strrchr(req->identity, '@');
+		if (!at || !dkimsig_domain_within(at + 1, req->domain)) {
+			session_log(s->ctx, DKMOD_LOG_ERROR, "identity %s is not within %s", req->identity, req->domain);
+			return DKMOD_EINVAL;
+		}
+	}
+	struct dkimsigner *g = &s->signers[s->nsigners];
+	memset(g, 0, sizeof *g);
+	g->req = *req;
+	if (!dkimsign_dup(s, &g->req.domain) || !dkimsign_dup(s, &g->req.selector) ||
+	    !dkimsign_dup(s, &g->req.key_file) || !dkimsign_dup(s, &g->req.headers) ||
+	    !dkimsign_dup(s, &g->req.identity))
+		return DKMOD_ENOMEM;
+	const char *why = "";
+	g->key = crypto_privkey_load(req->key_file, &why);
+	if (!g->key) {
+		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s: %s", req->key_file, why);
+		return DKMOD_EKEY;
+	}
+	bool ed = crypto_privkey_type(g->key) == CRYPTO_KEY_ED25519;
+	if (ed != (req->algorithm == DKMOD_ALG_ED25519_SHA256)) {
+		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
+			    dkimsign_alg_name(req->algorithm));
+		crypto_privkey_free(g->key);
+		g->key = NULL;
+		return DKMOD_EKEY;
+	}
+	s->nsigners++;
+	return DKMOD_OK;
+}
+
+/* dkimsign_start - set up the body hashes */
+enum dkmod_status dkimsign_start(struct dkmod_session *s)
+{
+	for (size_t i = 0; i < s->nsigners; i++) {
+		struct dkimsigner *g = &s->signers[i];
+		enum crypto_hash hash = g->req.algorithm == DKMOD_ALG_RSA_SHA1 ? CRYPTO_SHA1 : CRYPTO_SHA256;
+		g->body = bodyhash_get(s, hash, g->req.body_canon, false, g->req.body_length);
+		if (!g->body)
+			return DKMOD_ENOMEM;
+	}
+	return DKMOD_OK;
+}
+
+/* dkimsign_count - how many received fields have this name */
+static size_t dkimsign_count(const struct dkmod_session *s, const char *name, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < s->nfields; i++)
+		if (s->fields[i].name_len && header_name_eq(s->fields[i].raw, s->fields[i].name_len, name, n))
+			count++;
+	return count;
+}
+
+/* dkimsign_listed - whether name already appears in the colon list h */
+static bool dkimsign_listed(const struct str *h, const char *name, size_t n)
+{
+	size_t pos = 0, len;
+	const char *item;
+	while (tagvalue_list_next(str_cstr(h), h->len, &pos, &item, &len))
+		if (header_name_eq(item, len, name, n))
+			return true;
+	return false;
+}
+
+/* dkimsign_add_name - list a name once per instance in the message (plus one if oversigned) */
+static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const char *name, size_t n, bool oversign)
+{
+	if (n == 0 || dkimsign_listed(h, name, n))
+		return 0;
+	size_t times = dkimsign_count(s, name, n) + (oversign ? 1 : 0);
+	for (size_t i = 0; i < times; i++)
+		if ((h->len && str_appendc(h, ':') < 0) || str_append(h, name, n) < 0)
+			return -1;
+	return 0;
+}
+
+/* dkimsign_header_list - the h= value for a request */
+static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+{
+	bool over = g->req.oversign;
+	if (dkimsign_add_name(s, h, "from", 4, over) < 0)
+		return -1;
+	if (g->req.headers) {
+		size_t pos = 0, n;
+		const char *item;
+		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
+			if (dkimsign_add_name(s, h, item, n, false) < 0)
+				return -1;
+		return 0;
+	}
+	for (size_t i = 1; dkimsign_default_headers[i]; i++)
+		if (dkimsign_add_name(s, h, dkimsign_default_headers[i], strlen(dkimsign_default_headers[i]), false) < 0)
+			return -1;
+	return 0;
+}
+
+/* dkimsign_qp - i= in dkim-quoted-printable */
+static int dkimsign_qp(struct str *out, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		int rc = (*p > 0x20 && *p < 0x7f && *p != ';' && *p != '=') ? str_appendc(out, (char)*p)
+									    : str_printf(out, "=%02X", *p);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A field being written, folded under DKIMSIGN_WIDTH columns. */
+struct dkimsign_fold {
+	struct str *out;
+	size_t col;
+};
+
+/* dkimsign_fold_word - add an unbreakable word, preceded by a space or a fold */
+static int dkimsign_fold_word(struct dkimsign_fold *f, const char *w, size_t n, bool space)
+{
+	if (f->col + (space ? 1 : 0) + n > DKIMSIGN_WIDTH && f->col > 1) {
+		if (str_append(f->out, "\r\n\t", 3) < 0)
+			return -1;
+		f->col = 1;
+	} else if (space) {
+		if (str_appendc(f->out, ' ') < 0)
+			return -1;
+		f->col++;
+	}
+	f->col += n;
+	return str_append(f->out, w, n);
+}
+
+/* dkimsign_fold_tag - add "tag=value;" breaking the value at colons */
+static int dkimsign_fold_list(struct dkimsign_fold *f, const char *tag, const char *value)
+{
+	char first[300];
+	const char *colon = strchr(value, ':');
+	size_t n = colon ? (size_t)(colon - value) + 1 : strlen(value);
+	int len = snprintf(first, sizeof first, "%s=%.*s%s", tag, (int)n, value, colon ? "" : ";");
+	if (len < 0 || (size_t)len >= sizeof first || dkimsign_fold_word(f, first, (size_t)len, true) < 0)
+		return -1;
+	for (const char *p = colon ? colon + 1 : NULL; p && *p;) {
+		const char *c = strchr(p, ':');
+		size_t k = c ? (size_t)(c - p) + 1 : strlen(p);
+		struct str w = STR_INIT;
+		int rc = str_append(&w, p, k) < 0 || (!c && str_appendc(&w, ';') < 0) ? -1 : 0;
+		if (rc == 0)
+			rc = dkimsign_fold_word(f, w.data, w.len, false);
+		str_free(&w);
+		if (rc < 0)
+			return -1;
+		p = c ? c + 1 : NULL;
+	}
+	return 0;
+}
+
+/* dkimsign_fold_base64 - add base64 text that may break anywhere */
+static int dkimsign_fold_base64(struct dkimsign_fold *f, const char *v, size_t n)
+{
+	while (n) {
+		if (f->col >= DKIMSIGN_WIDTH) {
+			if (str_append(f->out, "\r\n\t", 3) < 0)
+				return -1;
+			f->col = 1;
+		}
+		size_t k = DKIMSIGN_WIDTH - f->col;
+		if (k > n)
+			k = n;
+		if (str_append(f->out, v, k) < 0)
+			return -1;
+		f->col += k;
+		v += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* dkimsign_build - the field up to and including "b=" */
+static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, const char *h, struct str *out)
+{
+	struct dkimsign_fold f = {out, 0};
+	char word[600], b64[64];
+	const struct dkmod_sign_request *r = &g->req;
+	long long now = (long long)session_now(s->ctx);
+	if (str_appends(out, "DKIM-Signature:") < 0)
+		return -1;
+	f.col = out->len;
+#define WORD(...)                                                                            \
+	do {                                                                                 \
+		int n_ = snprintf(word, sizeof word, __VA_ARGS__);                           \
+		if (n_ < 0 || (size_t)n_ >= sizeof word || dkimsign_fold_word(&f, word, (size_t)n_, true) < 0) \
+			return -1;                                                           \
+	} while (0)
+	WORD("v=1;");
+	WORD("a=%s;", dkimsign_alg_name(r->algorithm));
+	WORD("c=%s/%s;", dkimsign_canon_name(r->header_canon), dkimsign_canon_name(r->body_canon));
+	WORD("d=%s;", r->domain);
+	WORD("s=%s;", r->selector);
+	if (r->identity) {
+		struct str qp = STR_INIT;
+		int rc = dkimsign_qp(&qp, r->identity);
+		if (rc == 0 && qp.len < sizeof word - 4)
+			snprintf(word, sizeof word, "i=%s;", qp.data);
+		str_free(&qp);
+		if (rc < 0 || dkimsign_fold_word(&f, word, strlen(word), true) < 0)
+			return -1;
+	}
+	if (r->body_length >= 0)
+		WORD("l=%lld;", g->body->length < r->body_length ? g->body->length : r->body_length);
+	WORD("t=%lld;", now);
+	if (r->expire)
+		WORD("x=%lld;", now + (long long)r->expire);
+#undef WORD
+	if (dkimsign_fold_list(&f, "h", h) < 0)
+		return -1;
+	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
+	if (dkimsign_fold_word(&f, "bh=", 3, true) < 0 || dkimsign_fold_base64(&f, b64, strlen(b64)) < 0 ||
+	    str_appendc(out, ';') < 0)
+		return -1;
+	f.col++;
+	return dkimsign_fold_word(&f, "b=", 2, true);
+}
+
+/* dkimsign_one - build and sign one field; returns a reason on failure */
+static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
+{
+	struct str h = STR_INIT, field = STR_INIT;
+	const char *why = NULL;
+	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
+	size_t sig_len = 0;
+	enum crypto_hash hash = g->body->hash;
+	if (g->body->failed)
+		why = "body hash failed";
+	else if (dkimsign_header_list(s, g, &h) < 0 || dkimsign_build(s, g, str_cstr(&h), &field) < 0)
+		why = "out of memory";
+	else if (dkimverify_header_hash(s, hash, g->req.header_canon, h.data, h.len, field.data, field.len, digest) != 0)
+		why = "header hash failed";
+	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
+		why = "signing failed";
+	if (!why) {
+		char *b64 = malloc(2 * CRYPTO_MAX_SIG);
+		size_t col = 0;
+		for (size_t i = field.len; i > 0 && field.data[i - 1] != '\n'; i--)
+			col++;
+		struct dkimsign_fold f = {&field, col};
+		if (b64) {
+			base64_encode(sig, sig_len, b64);
+			if (dkimsign_fold_base64(&f, b64, strlen(b64)) == 0)
+				g->field = arena_strndup(&s->arena, field.data, field.len);
+		}
+		free(b64);
+		if (!g->field)
+			why = "out of memory";
+	}
+	str_free(&h);
+	str_free(&field);
+	return why;
+}
+
+/* dkimsign_finish - build and sign each DKIM-Signature field */
+enum dkmod_status dkimsign_finish(struct dkmod_session *s)
+{
+	enum dkmod_status st = DKMOD_OK;
+	for (size_t i = 0; i < s->nsigners; i++) {
+		struct dkimsigner *g = &s->signers[i];
+		g->failure = dkimsign_one(s, g);
+		if (g->failure) {
+			session_log(s->ctx, DKMOD_LOG_ERROR, "DKIM signing d=%s s=%s failed: %s", g->req.domain,
+				    g->req.selector, g->failure);
+			st = DKMOD_ECRYPTO;
+			continue;
+		}
+		session_log(s->ctx, DKMOD_LOG_INFO, "DKIM signed d=%s s=%s a=%s", g->req.domain, g->req.selector,
+			    dkimsign_alg_name(g->req.algorithm));
+		if (session_add_field(s, g->field) != DKMOD_OK)
+			return DKMOD_ENOMEM;
+	}
+	return st;
+}
+
+/* dkimsign_free - release keys */
+void dkimsign_free(struct dkmod_session *s)
+{
+	for (size_t i = 0; i < s->nsigners; i++)
+		crypto_privkey_free(s->signers[i].key);
+	s->nsigners = 0;
+}

@@ -1,0 +1,304 @@
+/*
+ * dkimverify.c - verifying every DKIM-Signature of a message (RFC 6376 6):
+ * parse at end of headers and start the key lookups, so that DNS runs while
+ * the body streams; decide each verdict at the end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "keyrec.h"
+#include "session.h"
+#include "tagvalue.h"
+
+/* dkimverify_start - parse every DKIM-Signature, start key lookups */
+enum dkmod_status dkimverify_start(struct dkmod_session *s)
+{
+	size_t max = s->ctx->opt.max_signatures, n = 0;
+	for (size_t i = 0; i < s->nfields; i++)
+		if (header_is(&s->fields[i], "DKIM-Signature"))
+			n++;
+	if (n > max) {
+		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu DKIM signatures: only the first %zu are verified", n, max);
+		n = max;
+	}
+	if (n == 0)
+		return DKMOD_OK;
+	s->checks = arena_alloc(&s->arena, n * sizeof *s->checks);
+	if (!s->checks)
+		return DKMOD_ENOMEM;
+	for (size_t i = 0; i < s->nfields && s->nchecks < n; i++) {
+		const struct header_field *f = &s->fields[i];
+		if (!header_is(f, "DKIM-Signature"))
+			continue;
+		struct dkimcheck *c = &s->checks[s->nchecks++];
+		c->field = i;
+		c->status = dkimsig_parse(f->raw, f->text_len, f->value_off, &c->sig);
+		if (c->status != DKIMSIG_OK)
+			continue;
+		c->body = bodyhash_get(s, c->sig.hash, c->sig.body_canon, false, c->sig.body_length);
+		char name[2 * DKIMSIG_MAX_NAME + 16];
+		snprintf(name, sizeof name, "%s._domainkey.%s", c->sig.selector, c->sig.domain);
+		c->key = strlen(name) <= 253 ? session_lookup_txt(s, name) : NULL;
+	}
+	return DKMOD_OK;
+}
+
+/* dkimverify_header_hash - hash the fields named in h= and the signature field itself */
+int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
+			   const char *h, size_t h_len, const char *sig_text, size_t sig_len,
+			   unsigned char *digest)
+{
+	struct crypto_hasher *hasher = crypto_hasher_new(hash);
+	bool *used = calloc(s->nfields + 1, sizeof *used);
+	struct str buf = STR_INIT;
+	int rc = -1;
+	if (!hasher || !used)
+		goto out;
+	size_t pos = 0, n;
+	const char *item;
+	while (tagvalue_list_next(h, h_len, &pos, &item, &n)) {
+		/* the n-th mention of a name takes the n-th instance from the bottom */
+		for (size_t i = s->nfields; i-- > 0;) {
+			const struct header_field *f = &s->fields[i];
+			if (used[i] || !f->name_len || !header_name_eq(f->raw, f->name_len, item, n))
+				continue;
+			used[i] = true;
+			str_clear(&buf);
+			if (canon_header(canon, f->raw, f->text_len, true, &buf) < 0 ||
+			    crypto_hasher_update(hasher, buf.data, buf.len) < 0)
+				goto out;
+			break;
+		}
+	}
+	str_clear(&buf);
+	if (canon_header(canon, sig_text, sig_len, false, &buf) < 0 || crypto_hasher_update(hasher, buf.data, buf.len) < 0)
+		goto out;
+	rc = crypto_hasher_final(hasher, digest);
+out:
+	crypto_hasher_free(hasher);
+	free(used);
+	str_free(&buf);
+	return rc;
+}
+
+/* dkimverify_pick_key - the first TXT record that parses as a DKIM key */
+static enum keyrec_status dkimverify_pick_key(const struct keylookup *k, struct keyrec *rec)
+{
+	enum keyrec_status first = KEYREC_NO_KEY;
+	for (size_t i = 0; i < k->count; i++) {
+		enum keyrec_status st = keyrec_parse_dkim(k->records[i], k->lengths[i], rec);
+		if (st == KEYREC_OK)
+			return st;
+		if (i == 0)
+			first = st;
+	}
+	return first;
+}
+
+/* dkimverify_lookup_verdict - the verdict when the key lookup itself failed, or PASS to go on */
+static enum dkmod_result dkimverify_lookup_verdict(const struct keylookup *k, const char **reason)
+{
+	if (!k) {
+		*reason = "key lookup not possible";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	if (k->dnssec == DKMOD_DNSSEC_BOGUS) {
+		*reason = "key lookup DNSSEC validation failed";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	switch (k->rcode) {
+	case DNS_ANSWER:
+		return DKMOD_RESULT_PASS;
+	case DNS_NXDOMAIN:
+		*reason = "no key for signature";
+		return DKMOD_RESULT_PERMERROR;
+	case DNS_NODATA:
+		*reason = "no key record for signature";
+		return DKMOD_RESULT_PERMERROR;
+	case DNS_TIMEOUT:
+		*reason = "key lookup timed out";
+		return DKMOD_RESULT_TEMPERROR;
+	case DNS_SERVFAIL:
+		*reason = "key lookup failed (SERVFAIL)";
+		return DKMOD_RESULT_TEMPERROR;
+	default:
+		*reason = "key lookup failed";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+}
+
+/* dkimverify_key_verdict - check the key record against the signature; PASS to go on */
+static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const struct dkimcheck *c,
+						const struct keyrec *rec, struct dkmod_sig_result *r,
+						struct crypto_pubkey **pub)
+{
+	const struct dkimsig *sig = &c->sig;
+	r->testing = rec->testing;
+	if (rec->revoked) {
+		r->reason = "key revoked";
+		return DKMOD_RESULT_PERMERROR;
+	}
+	if ((enum keyrec_keytype)rec->type != sig->keytype) {
+		r->reason = "key type does not match the algorithm";
+		return DKMOD_RESULT_PERMERROR;
+	}
+	unsigned want = sig->hash == CRYPTO_SHA1 ? KEYREC_HASH_SHA1 : KEYREC_HASH_SHA256;
+	if (!(rec->hashes & want)) {
+		r->reason = "key does not allow the hash algorithm";
+		return DKMOD_RESULT_PERMERROR;
+	}
+	if (rec->strict_identity) {
+		const char *at = strrchr(sig->identity, '@');
+		if (!at || strcasecmp(at + 1, sig->domain) != 0) {
+			r->reason = "key requires the i= domain to equal d=";
+			return DKMOD_RESULT_PERMERROR;
+		}
+	}
+	*pub = rec->type == KEYREC_ED25519 ? crypto_pubkey_from_ed25519(rec->key, rec->key_len)
+					   : crypto_pubkey_from_spki(rec->key, rec->key_len);
+	if (!*pub) {
+		r->reason = "public key unusable";
+		return DKMOD_RESULT_PERMERROR;
+	}
+	r->key_bits = crypto_pubkey_bits(*pub);
+	if (rec->type == KEYREC_RSA && r->key_bits < s->ctx->opt.min_key_bits) {
+		r->reason = arena_printf(&s->arena, "key too small (%u bits, minimum %u)", r->key_bits,
+					 s->ctx->opt.min_key_bits);
+		return DKMOD_RESULT_POLICY;
+	}
+	if (sig->alg == DKMOD_ALG_RSA_SHA1 && !s->ctx->opt.allow_sha1) {
+		r->reason = "rsa-sha1 not accepted";
+		return DKMOD_RESULT_POLICY;
+	}
+	return DKMOD_RESULT_PASS;
+}
+
+/* dkimverify_time_verdict - t= and x= against the clock, with the allowed skew */
+static enum dkmod_result dkimverify_time_verdict(struct dkmod_session *s, const struct dkimsig *sig,
+						 const char **reason)
+{
+	long long now = (long long)session_now(s->ctx), skew = s->ctx->opt.clock_skew;
+	if (sig->expire >= 0 && sig->expire + skew < now) {
+		*reason = "signature expired";
+		return DKMOD_RESULT_PERMERROR;
+	}
+	if (sig->timestamp >= 0 && sig->timestamp > now + skew) {
+		*reason = "signature timestamp in the future";
+		return DKMOD_RESULT_PERMERROR;
+	}
+	return DKMOD_RESULT_PASS;
+}
+
+/* dkimverify_crypto_verdict - body hash, then the signature over the header hash */
+static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, const struct dkimcheck *c,
+						   const struct crypto_pubkey *pub, const char **reason)
+{
+	const struct dkimsig *sig = &c->sig;
+	const struct header_field *f = &s->fields[c->field];
+	if (!c->body || c->body->failed) {
+		*reason = "body hash could not be computed";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	if (sig->body_length >= 0 && c->body->length < sig->body_length) {
+		*reason = "body shorter than l=";
+		return DKMOD_RESULT_FAIL;
+	}
+	if (sig->bh_len != crypto_hash_size(sig->hash) || memcmp(sig->bh, c->body->digest, sig->bh_len) != 0) {
+		*reason = "body hash did not verify";
+		return DKMOD_RESULT_FAIL;
+	}
+	struct str text = STR_INIT;
+	unsigned char digest[CRYPTO_MAX_DIGEST];
+	int hashed = -1;
+	if (str_append(&text, f->raw, sig->b_start) == 0 &&
+	    str_append(&text, f->raw + sig->b_end, f->text_len - sig->b_end) == 0)
+		hashed = dkimverify_header_hash(s, sig->hash, sig->header_canon, sig->h, sig->h_len, text.data,
+						text.len, digest);
+	str_free(&text);
+	if (hashed != 0) {
+		*reason = "header hash could not be computed";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	if (crypto_verify(pub, sig->hash, digest, crypto_hash_size(sig->hash), sig->b, sig->b_len) != 1) {
+		*reason = "signature did not verify";
+		return DKMOD_RESULT_FAIL;
+	}
+	return DKMOD_RESULT_PASS;
+}
+
+/* dkimverify_one - the verdict on one signature */
+static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, struct dkmod_sig_result *r)
+{
+	const struct dkimsig *sig = &c->sig;
+	r->domain = arena_strdup(&s->arena, sig->domain);
+	r->selector = arena_strdup(&s->arena, sig->selector);
+	r->identity = arena_strdup(&s->arena, c->status == DKIMSIG_OK ? sig->identity : "");
+	r->algorithm = arena_strdup(&s->arena, sig->algorithm);
+	r->b = arena_strdup(&s->arena, sig->b_text);
+	r->body_length = sig->body_length;
+	if (!r->domain || !r->selector || !r->identity || !r->algorithm || !r->b) {
+		r->domain = r->selector = r->identity = r->algorithm = r->b = "";
+		r->result = DKMOD_RESULT_TEMPERROR;
+		r->reason = "out of memory";
+		return;
+	}
+	if (c->status != DKIMSIG_OK) {
+		r->result = DKMOD_RESULT_PERMERROR;
+		r->reason = dkimsig_strerror(c->status);
+		return;
+	}
+	if ((r->result = dkimverify_time_verdict(s, sig, &r->reason)) != DKMOD_RESULT_PASS)
+		return;
+	if ((r->result = dkimverify_lookup_verdict(c->key, &r->reason)) != DKMOD_RESULT_PASS) {
+		if (c->key)
+			r->dnssec = c->key->dnssec;
+		return;
+	}
+	r->dnssec = c->key->dnssec;
+	struct keyrec *rec = malloc(sizeof *rec);
+	if (!rec) {
+		r->result = DKMOD_RESULT_TEMPERROR;
+		r->reason = "out of memory";
+		return;
+	}
+	enum keyrec_status ks = dkimverify_pick_key(c->key, rec);
+	struct crypto_pubkey *pub = NULL;
+	if (ks != KEYREC_OK) {
+		r->result = DKMOD_RESULT_PERMERROR;
+		r->reason = keyrec_strerror(ks);
+	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
+		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason);
+	}
+	crypto_pubkey_free(pub);
+	free(rec);
+}
+
+/* dkimverify_finish - a verdict per signature */
+enum dkmod_status dkimverify_finish(struct dkmod_session *s)
+{
+	for (size_t i = 0; i < s->nchecks; i++) {
+		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
+		if (!r)
+			return DKMOD_ENOMEM;
+		dkimverify_one(s, &s->checks[i], r);
+		if (!r->reason)
+			r->reason = "";
+		session_log(s->ctx, DKMOD_LOG_INFO, "dkim=%s d=%s s=%s%s%s", dkmod_result_name(r->result), r->domain,
+			    r->selector, r->reason[0] ? " reason=" : "", r->reason);
+	}
+	if (s->overflow) {
+		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
+		if (!r)
+			return DKMOD_ENOMEM;
+		r->result = DKMOD_RESULT_PERMERROR;
+		r->reason = "message headers exceed the limits";
+	} else if (s->nchecks == 0) {
+		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
+		if (!r)
+			return DKMOD_ENOMEM;
+		r->result = DKMOD_RESULT_NONE;
+	}
+	return DKMOD_OK;
+}

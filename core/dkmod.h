@@ -1,0 +1,208 @@
+/*
+ * dkmod.h - the one public interface of the dkmod engine.
+ *
+ * The engine signs and verifies mail with DKIM (RFC 6376, RFC 8463) and
+ * DomainKeys (RFC 4870) through a streaming push API:
+ *
+ *   dkmod_session_new -> dkmod_session_header()* -> dkmod_session_end_of_headers
+ *     -> dkmod_session_body()* -> dkmod_session_finish
+ *
+ * or dkmod_session_write() with raw message bytes, which splits them itself.
+ * The engine never prints, exits or calls syslog: it returns a status and
+ * reports through the log callback of its context.
+ *
+ * Ownership: every pointer returned by a dkmod_session_* getter belongs to
+ * the session and lives until dkmod_session_free().  Strings passed in are
+ * copied unless a comment says otherwise.
+ */
+#ifndef DKMOD_H
+#define DKMOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An API status: whether a call worked.  Not a verdict about mail. */
+enum dkmod_status {
+	DKMOD_OK = 0,
+	DKMOD_ENOMEM,   /* out of memory */
+	DKMOD_EINVAL,   /* bad argument or option */
+	DKMOD_ESTATE,   /* call out of order (e.g. body before end of headers) */
+	DKMOD_ELIMIT,   /* a configured limit was exceeded */
+	DKMOD_EKEY,     /* a private key could not be loaded or used */
+	DKMOD_EDNS,     /* the resolver could not be set up */
+	DKMOD_EIO,      /* a file could not be read */
+	DKMOD_ECRYPTO   /* the crypto library failed */
+};
+
+/* dkmod_strerror - a short English text for a status */
+const char *dkmod_strerror(enum dkmod_status status);
+
+/* The verdict on one signature, in RFC 8601 words. */
+enum dkmod_result {
+	DKMOD_RESULT_NONE = 0,
+	DKMOD_RESULT_PASS,
+	DKMOD_RESULT_FAIL,
+	DKMOD_RESULT_NEUTRAL,
+	DKMOD_RESULT_POLICY,
+	DKMOD_RESULT_PERMERROR,
+	DKMOD_RESULT_TEMPERROR
+};
+
+/* dkmod_result_name - "pass", "fail", ... for a result */
+const char *dkmod_result_name(enum dkmod_result result);
+
+enum dkmod_method { DKMOD_METHOD_DKIM = 0, DKMOD_METHOD_DOMAINKEYS };
+
+/* DNSSEC state of the answer a verdict rests on. */
+enum dkmod_dnssec { DKMOD_DNSSEC_UNKNOWN = 0, DKMOD_DNSSEC_INSECURE, DKMOD_DNSSEC_SECURE, DKMOD_DNSSEC_BOGUS };
+
+/* dkmod_dnssec_name - "insecure", "secure", ... ("" for unknown) */
+const char *dkmod_dnssec_name(enum dkmod_dnssec state);
+
+enum dkmod_log_level { DKMOD_LOG_ERROR = 0, DKMOD_LOG_WARNING, DKMOD_LOG_INFO, DKMOD_LOG_DEBUG };
+
+/* Log callback: msg is one line without newline, valid during the call. */
+typedef void dkmod_log_fn(void *arg, enum dkmod_log_level level, const char *msg);
+
+/* Signing algorithms. */
+enum dkmod_algorithm {
+	DKMOD_ALG_RSA_SHA256 = 0,
+	DKMOD_ALG_RSA_SHA1,
+	DKMOD_ALG_ED25519_SHA256
+};
+
+/* Canonicalizations (DKIM: simple, relaxed; DomainKeys: simple, nofws). */
+enum dkmod_canon { DKMOD_CANON_SIMPLE = 0, DKMOD_CANON_RELAXED, DKMOD_CANON_NOFWS };
+
+/* Resolver settings.  With zone_file set, answers come only from that file
+ * (local data, no network) unless forwarders are also given. */
+struct dkmod_resolver_options {
+	const char *zone_file;          /* RFC 1035 master file served as local data */
+	const char *const *forwarders;  /* "IP" or "IP@PORT", NULL-terminated, or NULL */
+	const char *const *stubs;       /* "zone=IP[@PORT]" stub zones, NULL-terminated, or NULL */
+	const char *trust_anchor_file;  /* DNSSEC trust anchor (DS/DNSKEY zone file) */
+	bool use_resolv_conf;           /* forward to the servers in /etc/resolv.conf */
+	unsigned timeout_ms;            /* budget for all lookups of one message */
+};
+
+/* Process-wide settings. */
+struct dkmod_options {
+	const char *authserv_id;   /* A-R authserv-id; default: the host name */
+	unsigned min_key_bits;     /* smaller RSA keys give "policy"; default 1024 */
+	unsigned max_signatures;   /* signatures verified per message; default 8 */
+	unsigned clock_skew;       /* seconds allowed on t= and x=; default 300 */
+	unsigned max_header_fields;/* default 1000 */
+	size_t max_header_bytes;   /* all header fields together; default 1 MiB */
+	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default true */
+	time_t fixed_now;          /* if non-zero, the clock (tests) */
+	struct dkmod_resolver_options resolver;
+	dkmod_log_fn *log;         /* may be NULL */
+	void *log_arg;
+};
+
+/* dkmod_options_init - fill in the defaults */
+void dkmod_options_init(struct dkmod_options *options);
+
+struct dkmod_ctx;
+struct dkmod_session;
+
+/* dkmod_ctx_new - a context for many sessions (one per process); copies options */
+enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmod_ctx **out);
+/* dkmod_ctx_free - free a context and its resolver; NULL is fine */
+void dkmod_ctx_free(struct dkmod_ctx *ctx);
+
+/* One signature to add to a message. */
+struct dkmod_sign_request {
+	enum dkmod_method method;
+	const char *domain;        /* d= */
+	const char *selector;      /* s= */
+	const char *key_file;      /* PEM private key (RSA PKCS#1/PKCS#8 or Ed25519) */
+	enum dkmod_algorithm algorithm;
+	enum dkmod_canon header_canon;
+	enum dkmod_canon body_canon;
+	const char *headers;       /* colon list to sign, or NULL for the default */
+	const char *identity;      /* i=, or NULL */
+	unsigned long expire;      /* x= = t= + expire, or 0 for none */
+	bool oversign;             /* sign one more From (etc.) than present; default true */
+	long body_length;          /* l=, or -1 for none (the default) */
+};
+
+/* dkmod_sign_request_init - defaults: DKIM rsa-sha256 relaxed/relaxed, oversigned From */
+void dkmod_sign_request_init(struct dkmod_sign_request *req);
+
+#define DKMOD_SESSION_VERIFY 0x1u
+
+/* dkmod_session_new - a session for one message; flags: DKMOD_SESSION_VERIFY */
+enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struct dkmod_session **out);
+/* dkmod_session_free - free a session; NULL is fine */
+void dkmod_session_free(struct dkmod_session *s);
+
+/* dkmod_session_add_signer - before end of headers: sign with this request */
+enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req);
+
+/* dkmod_session_header - one whole header field, folding and line end included or not */
+enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *field, size_t len);
+/* dkmod_session_end_of_headers - parse signatures, start key lookups */
+enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s);
+/* dkmod_session_body - a body chunk of any size, split anywhere */
+enum dkmod_status dkmod_session_body(struct dkmod_session *s, const void *data, size_t len);
+/* dkmod_session_write - raw message bytes (headers, blank line, body), split anywhere */
+enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data, size_t len);
+/* dkmod_session_finish - end of message: wait for lookups, verify, sign */
+enum dkmod_status dkmod_session_finish(struct dkmod_session *s);
+
+/* The verdict on one signature (or the "none" result of an unsigned message). */
+struct dkmod_sig_result {
+	enum dkmod_method method;
+	enum dkmod_result result;
+	const char *reason;        /* why, in a few words ("" on pass) */
+	const char *domain;        /* d= ("" if unparsable) */
+	const char *selector;      /* s= */
+	const char *identity;      /* i= (decoded), "" if absent */
+	const char *algorithm;     /* a= as written */
+	const char *b;             /* b= without whitespace */
+	const char *dk_status;     /* DomainKeys finer status ("good", "bad (no key)"...), "" for DKIM */
+	const char *sender;        /* DomainKeys: responsible sender address, "" for DKIM */
+	bool sender_from_sender;   /* DomainKeys: the sender came from Sender: */
+	unsigned key_bits;         /* 0 if no key */
+	bool testing;              /* key record t=y */
+	long body_length;          /* l=, -1 if absent */
+	enum dkmod_dnssec dnssec;
+};
+
+/* dkmod_session_result_count - verdicts after finish (one per signature seen) */
+size_t dkmod_session_result_count(const struct dkmod_session *s);
+/* dkmod_session_result - verdict i, valid until the session is freed */
+const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *s, size_t i);
+
+/* dkmod_session_ar_value - the Authentication-Results value (without field name) */
+const char *dkmod_session_ar_value(struct dkmod_session *s);
+
+/* Header fields the message gains, in order, to go above everything else:
+ * whole fields ("Name: value"), folded with CRLF, without the final CRLF. */
+size_t dkmod_session_added_count(const struct dkmod_session *s);
+const char *dkmod_session_added(const struct dkmod_session *s, size_t i);
+
+/* The received header fields, raw as given (line ends included), and whether
+ * a field is to be removed (forged A-R of our authserv-id, DomainKey-Status). */
+size_t dkmod_session_header_count(const struct dkmod_session *s);
+const char *dkmod_session_header_raw(const struct dkmod_session *s, size_t i, size_t *len);
+bool dkmod_session_header_removed(const struct dkmod_session *s, size_t i);
+
+/* dkmod_session_eol - "\n" if the message used bare LF line ends, else "\r\n" */
+const char *dkmod_session_eol(const struct dkmod_session *s);
+/* dkmod_session_header_bytes - raw bytes of headers and blank line seen by write() */
+size_t dkmod_session_header_bytes(const struct dkmod_session *s);
+/* dkmod_session_intact - false if limits made the session give up on the headers;
+ * the caller then passes the original message on unchanged (plus added fields) */
+bool dkmod_session_intact(const struct dkmod_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,64 @@
+/*
+ * dns.h - asynchronous TXT and existence lookups, independent of the resolver
+ * library (dns_unbound.c is the one backend and the only file that includes
+ * unbound.h).  A message starts all its lookups at once and then waits for all
+ * of them with one deadline.
+ */
+#ifndef DKMOD_DNS_H
+#define DKMOD_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dkmod.h"
+
+/* What came back.  NXDOMAIN and NODATA are permanent; SERVFAIL, TIMEOUT and
+ * ERROR are temporary (the message should be retried). */
+enum dns_rcode {
+	DNS_ANSWER = 0,  /* at least one record */
+	DNS_NXDOMAIN,    /* the name does not exist */
+	DNS_NODATA,      /* the name exists, no record of the type */
+	DNS_SERVFAIL,    /* server failure, refusal, or DNSSEC bogus */
+	DNS_TIMEOUT,     /* no answer before the deadline */
+	DNS_ERROR        /* local failure */
+};
+
+/* dns_rcode_name - "answer", "nxdomain", ... */
+const char *dns_rcode_name(enum dns_rcode rcode);
+/* dns_rcode_temporary - true for SERVFAIL, TIMEOUT and ERROR */
+bool dns_rcode_temporary(enum dns_rcode rcode);
+
+enum dns_type { DNS_TYPE_TXT = 16, DNS_TYPE_A = 1, DNS_TYPE_MX = 15, DNS_TYPE_AAAA = 28 };
+
+/* One answer.  For TXT, each record's strings are joined with nothing between
+ * them; records are sorted bytewise so that several records at one name come
+ * back in a deterministic order.  Owned by the dns layer, valid during the callback. */
+struct dns_result {
+	enum dns_rcode rcode;
+	enum dkmod_dnssec dnssec;
+	const char *const *records; /* NUL-terminated strings (TXT data may hold NUL: see lengths) */
+	const size_t *lengths;
+	size_t count;
+	unsigned ttl;               /* seconds (smallest TTL of the answer) */
+	const char *why;            /* e.g. bogus reason or error text, "" if none */
+};
+
+typedef void dns_callback(void *arg, const struct dns_result *result);
+
+struct dns;
+/* dns_new - a resolver per the options; NULL and *why on failure */
+struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why);
+void dns_free(struct dns *d);
+
+/* dns_query - start a lookup; cb runs exactly once, from dns_wait or dns_cancel_all
+ * (never from inside dns_query).  Returns 0 or -1. */
+int dns_query(struct dns *d, const char *name, enum dns_type type, dns_callback *cb, void *arg);
+/* dns_wait - process answers until none is outstanding or deadline_ms (CLOCK_MONOTONIC
+ * milliseconds, from dns_now_ms) passes; then every outstanding query gets DNS_TIMEOUT. */
+void dns_wait(struct dns *d, long long deadline_ms);
+/* dns_pending - number of outstanding queries */
+size_t dns_pending(const struct dns *d);
+/* dns_now_ms - CLOCK_MONOTONIC in milliseconds */
+long long dns_now_ms(void);
+
+#endif

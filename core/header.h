@@ -1,0 +1,29 @@
+/*
+ * header.h - one header field as received, and the questions asked of it.
+ */
+#ifndef DKMOD_HEADER_H
+#define DKMOD_HEADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct header_field {
+	const char *raw;    /* as received, final line end included if there was one */
+	size_t raw_len;
+	size_t text_len;    /* raw without the final line end */
+	size_t name_len;    /* field name without WSP before the colon; 0 if malformed */
+	size_t value_off;   /* offset of the value (just after the colon) */
+	bool removed;       /* to be left out when the message is passed on */
+};
+
+/* header_field_init - describe raw[0..len); false if it is not "name: value"
+ * (the field is still described, with name_len 0, so it can be passed on) */
+bool header_field_init(struct header_field *f, const char *raw, size_t len);
+/* header_is - true if the field's name is name (ASCII case-insensitive) */
+bool header_is(const struct header_field *f, const char *name);
+/* header_name_eq - ASCII case-insensitive comparison of two names */
+bool header_name_eq(const char *a, size_t alen, const char *b, size_t blen);
+/* header_value - the value (after the colon) and its length, line ends included */
+const char *header_value(const struct header_field *f, size_t *len);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * session.c - one message: the push API, the stored header fields, the
+ * splitting of raw bytes into fields and body, the shared key lookups, and
+ * what the caller reads back.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+/* dkmod_session_new - a session for one message */
+enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struct dkmod_session **out)
+{
+	*out = NULL;
+	if (!ctx)
+		return DKMOD_EINVAL;
+	struct dkmod_session *s = calloc(1, sizeof *s);
+	if (!s)
+		return DKMOD_ENOMEM;
+	s->ctx = ctx;
+	s->flags = flags;
+	arena_init(&s->arena);
+	*out = s;
+	return DKMOD_OK;
+}
+
+/* dkmod_session_free - free a session */
+void dkmod_session_free(struct dkmod_session *s)
+{
+	if (!s)
+		return;
+	/* lookups still in flight must not call back into freed memory */
+	if (s->ctx->dns && dns_pending(s->ctx->dns))
+		dns_wait(s->ctx->dns, 0);
+	bodyhash_free_all(s);
+	dkimsign_free(s);
+	str_free(&s->field);
+	str_free(&s->line);
+	free(s->fields);
+	free(s->results);
+	free(s->added);
+	arena_free(&s->arena);
+	free(s);
+}
+
+/* dkmod_session_add_signer - sign with this request */
+enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	return dkimsign_add(s, req);
+}
+
+/* dkmod_session_header - one whole header field */
+enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *field, size_t len)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	if (s->overflow)
+		return DKMOD_ELIMIT;
+	const struct dkmod_options *o = &s->ctx->opt;
+	if (s->nfields >= o->max_header_fields || len > o->max_header_bytes - s->header_bytes) {
+		s->overflow = true;
+		session_log(s->ctx, DKMOD_LOG_WARNING, "header limits exceeded (%zu fields, %zu bytes): not verified",
+			    s->nfields, s->header_bytes + len);
+		return DKMOD_ELIMIT;
+	}
+	if (s->nfields == s->fields_cap) {
+		size_t cap = s->fields_cap ? s->fields_cap * 2 : 32;
+		struct header_field *f = realloc(s->fields, cap * sizeof *f);
+		if (!f)
+			return DKMOD_ENOMEM;
+		s->fields = f;
+		s->fields_cap = cap;
+	}
+	char *copy = arena_strndup(&s->arena, field, len);
+	if (!copy)
+		return DKMOD_ENOMEM;
+	if (!header_field_init(&s->fields[s->nfields], copy, len))
+		session_log(s->ctx, DKMOD_LOG_DEBUG, "malformed header field #%zu passed on unchanged", s->nfields + 1);
+	s->nfields++;
+	s->header_bytes += len;
+	return DKMOD_OK;
+}
+
+/* dkmod_session_end_of_headers - parse signatures, start key lookups */
+enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	s->phase = SESSION_BODY;
+	s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
+	enum dkmod_status st = DKMOD_OK;
+	if (s->flags & DKMOD_SESSION_VERIFY)
+		st = dkimverify_start(s);
+	enum dkmod_status st2 = dkimsign_start(s);
+	return st != DKMOD_OK ? st : st2;
+}
+
+/* dkmod_session_body - a body chunk */
+enum dkmod_status dkmod_session_body(struct dkmod_session *s, const void *data, size_t len)
+{
+	if (s->phase != SESSION_BODY)
+		return DKMOD_ESTATE;
+	bodyhash_update_all(s, data, len);
+	return DKMOD_OK;
+}
+
+/* session_take_field - pass the gathered field to dkmod_session_header */
+static void session_take_field(struct dkmod_session *s)
+{
+	if (s->field.len)
+		(void)dkmod_session_header(s, s->field.data, s->field.len);
+	str_clear(&s->field);
+}
+
+/* session_take_line - a complete line of the header block */
+static enum dkmod_status session_take_line(struct dkmod_session *s)
+{
+	const char *l = s->line.data;
+	size_t n = s->line.len;
+	if (!s->eol_known && n && l[n - 1] == '\n') {
+		s->eol_known = true;
+		s->eol_lf = !(n >= 2 && l[n - 2] == '\r');
+	}
+	if ((n == 1 && l[0] == '\n') || (n == 2 && l[0] == '\r' && l[1] == '\n')) {
+		session_take_field(s);
+		str_clear(&s->line);
+		return dkmod_session_end_of_headers(s);
+	}
+	if ((l[0] == ' ' || l[0] == '\t') && s->field.len) {
+		if (s->field.len + n > s->ctx->opt.max_header_bytes)
+			s->overflow = true;
+		else if (str_append(&s->field, l, n) < 0)
+			return DKMOD_ENOMEM;
+	} else {
+		session_take_field(s);
+		if (n > s->ctx->opt.max_header_bytes)
+			s->overflow = true;
+		else if (str_append(&s->field, l, n) < 0)
+			return DKMOD_ENOMEM;
+	}
+	str_clear(&s->line);
+	return DKMOD_OK;
+}
+
+/* dkmod_session_write - raw message bytes, split anywhere */
+enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len && s->phase == SESSION_HEADERS) {
+		const char *nl = memchr(p, '\n', len);
+		size_t take = nl ? (size_t)(nl - p) + 1 : len;
+		s->raw_header_bytes += take;
+		/* a line is only kept while it fits: an endless line must not eat memory */
+		if (s->line.len + take <= s->ctx->opt.max_header_bytes + 2) {
+			if (str_append(&s->line, p, take) < 0)
+				return DKMOD_ENOMEM;
+		} else {
+			s->overflow = true;
+		}
+		p += take;
+		len -= take;
+		if (nl) {
+			enum dkmod_status st = s->line.len ? session_take_line(s) : DKMOD_OK;
+			if (st != DKMOD_OK)
+				return st;
+		}
+	}
+	if (len && s->phase == SESSION_BODY)
+		return dkmod_session_body(s, p, len);
+	return s->phase == SESSION_DONE && len ? DKMOD_ESTATE : DKMOD_OK;
+}
+
+/* session_flush_headers - the input ended inside the header block */
+static enum dkmod_status session_flush_headers(struct dkmod_session *s)
+{
+	if (s->line.len) {
+		if (str_append(&s->field, s->line.data, s->line.len) < 0)
+			return DKMOD_ENOMEM;
+		str_clear(&s->line);
+	}
+	session_take_field(s);
+	return dkmod_session_end_of_headers(s);
+}
+
+/* session_mark_removed - forged Authentication-Results of ours go */
+static void session_mark_removed(struct dkmod_session *s)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		struct header_field *f = &s->fields[i];
+		size_t n;
+		const char *v = header_value(f, &n);
+		if (header_is(f, "Authentication-Results") && ar_is_ours(v, n, s->ctx->opt.authserv_id)) {
+			f->removed = true;
+			session_log(s->ctx, DKMOD_LOG_INFO, "removed an Authentication-Results field claiming to be ours");
+		}
+	}
+}
+
+/* dkmod_session_finish - end of message */
+enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
+{
+	enum dkmod_status st = DKMOD_OK;
+	if (s->phase == SESSION_DONE)
+		return DKMOD_ESTATE;
+	if (s->phase == SESSION_HEADERS && (st = session_flush_headers(s)) != DKMOD_OK)
+		return st;
+	s->phase = SESSION_DONE;
+	bodyhash_final_all(s);
+	if (s->nlookups && s->ctx->dns)
+		dns_wait(s->ctx->dns, s->deadline_ms);
+	if (s->flags & DKMOD_SESSION_VERIFY) {
+		st = dkimverify_finish(s);
+		session_mark_removed(s);
+		if (st == DKMOD_OK && !(s->ar = ar_build(s)))
+			st = DKMOD_ENOMEM;
+	}
+	enum dkmod_status st2 = dkimsign_finish(s);
+	if (st == DKMOD_OK && s->ar) {
+		char *field = arena_printf(&s->arena, "Authentication-Results: %s", s->ar);
+		st = field ? session_add_field(s, field) : DKMOD_ENOMEM;
+	}
+	return st != DKMOD_OK ? st : st2;
+}
+
+/* session_add_result - a new, zeroed result with empty strings */
+struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method)
+{
+	if (s->nresults == s->results_cap) {
+		size_t cap = s->results_cap ? s->results_cap * 2 : 8;
+		struct dkmod_sig_result *r = realloc(s->results, cap * sizeof *r);
+		if (!r)
+			return NULL;
+		s->results = r;
+		s->results_cap = cap;
+	}
+	struct dkmod_sig_result *r = &s->results[s->nresults++];
+	memset(r, 0, sizeof *r);
+	r->method = method;
+	r->reason = r->domain = r->selector = r->identity = r->algorithm = r->b = r->dk_status = r->sender = "";
+	r->body_length = -1;
+	return r;
+}
+
+/* session_add_field - queue a header field to prepend */
+enum dkmod_status session_add_field(struct dkmod_session *s, const char *text)
+{
+	if (s->nadded == s->added_cap) {
+		size_t cap = s->added_cap ? s->added_cap * 2 : 8;
+		const char **a = realloc(s->added, cap * sizeof *a);
+		if (!a)
+			return DKMOD_ENOMEM;
+		s->added = a;
+		s->added_cap = cap;
+	}
+	s->added[s->nadded++] = text;
+	return DKMOD_OK;
+}
+
+/* session_txt_done - a TXT answer: keep a copy for every signature that wants it */
+static void session_txt_done(void *arg, const struct dns_result *r)
+{
+	struct keylookup *k = arg;
+	struct arena *a = &k->session->arena;
+	k->done = true;
+	k->rcode = r->rcode;
+	k->dnssec = r->dnssec;
+	k->why = arena_strdup(a, r->why ? r->why : "");
+	k->records = arena_alloc(a, (r->count + 1) * sizeof *k->records);
+	k->lengths = arena_alloc(a, (r->count + 1) * sizeof *k->lengths);
+	if (!k->records || !k->lengths || !k->why) {
+		k->rcode = DNS_ERROR;
+		k->count = 0;
+		return;
+	}
+	for (size_t i = 0; i < r->count; i++) {
+		if (!(k->records[i] = arena_strndup(a, r->records[i], r->lengths[i]))) {
+			k->rcode = DNS_ERROR;
+			k->count = 0;
+			return;
+		}
+		k->lengths[i] = r->lengths[i];
+	}
+	k->count = r->count;
+}
+
+/* session_lookup_txt - start (or share) a TXT lookup of name */
+struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
+{
+	for (size_t i = 0; i < s->nlookups; i++)
+		if (strcasecmp(s->lookups[i]->name, name) == 0)
+			return s->lookups[i];
+	if (s->nlookups == SESSION_MAX_LOOKUPS)
+		return NULL;
+	struct keylookup *k = arena_alloc(&s->arena, sizeof *k);
+	if (!k || !(k->name = arena_strdup(&s->arena, name)))
+		return NULL;
+	k->session = s;
+	k->rcode = DNS_ERROR;
+	k->why = "";
+	if (!s->ctx->dns || dns_query(s->ctx->dns, name, DNS_TYPE_TXT, session_txt_done, k) != 0) {
+		k->done = true;
+		k->why = "resolver failure";
+	}
+	s->lookups[s->nlookups++] = k;
+	return k;
+}
+
+/* dkmod_session_result_count - verdicts after finish */
+size_t dkmod_session_result_count(const struct dkmod_session *s)
+{
+	return s->phase == SESSION_DONE ? s->nresults : 0;
+}
+
+/* dkmod_session_result - verdict i */
+const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *s, size_t i)
+{
+	return i < dkmod_session_result_count(s) ? &s->results[i] : NULL;
+}
+
+/* dkmod_session_ar_value - the Authentication-Results value */
+const char *dkmod_session_ar_value(struct dkmod_session *s)
+{
+	return s->ar;
+}
+
+/* dkmod_session_added_count - header fields the message gains */
+size_t dkmod_session_added_count(const struct dkmod_session *s)
+{
+	return s->nadded;
+}
+
+/* dkmod_session_added - added field i; the first goes on top */
+const char *dkmod_session_added(const struct dkmod_session *s, size_t i)
+{
+	return i < s->nadded ? s->added[s->nadded - 1 - i] : NULL;
+}
+
+/* dkmod_session_header_count - the received header fields */
+size_t dkmod_session_header_count(const struct dkmod_session *s)
+{
+	return s->nfields;
+}
+
+/* dkmod_session_header_raw - received field i, raw */
+const char *dkmod_session_header_raw(const struct dkmod_session *s, size_t i, size_t *len)
+{
+	if (i >= s->nfields) {
+		*len = 0;
+		return NULL;
+	}
+	*len = s->fields[i].raw_len;
+	return s->fields[i].raw;
+}
+
+/* dkmod_session_header_removed - whether field i is to be removed */
+bool dkmod_session_header_removed(const struct dkmod_session *s, size_t i)
+{
+	return i < s->nfields && s->fields[i].removed;
+}
+
+/* dkmod_session_eol - the message's line end */
+const char *dkmod_session_eol(const struct dkmod_session *s)
+{
+	return s->eol_lf ? "\n" : "\r\n";
+}
+
+/* dkmod_session_header_bytes - raw bytes of headers and blank line seen by write() */
+size_t dkmod_session_header_bytes(const struct dkmod_session *s)
+{
+	return s->raw_header_bytes;
+}
+
+/* dkmod_session_intact - false if limits made the session give up on the headers */
+bool dkmod_session_intact(const struct dkmod_session *s)
+{
+	return !s->overflow;
+}

@@ -1,0 +1,155 @@
+/*
+ * session.h - the insides of a context and of a message session, shared by
+ * the files that implement them (ctx.c, session.c, bodyhash.c, dkimverify.c,
+ * dkimsign.c, ar.c).  Not part of the public interface.
+ */
+#ifndef DKMOD_SESSION_H
+#define DKMOD_SESSION_H
+
+#include "arena.h"
+#include "canon.h"
+#include "crypto.h"
+#include "dkimsig.h"
+#include "dkmod.h"
+#include "dns.h"
+#include "header.h"
+#include "str.h"
+
+struct dkmod_ctx {
+	struct dkmod_options opt;   /* strings point into owned copies below */
+	struct arena strings;       /* copies of the option strings */
+	struct dns *dns;
+};
+
+/* One running body hash, shared by every signature with the same parameters. */
+struct bodyhash {
+	enum crypto_hash hash;
+	enum dkmod_canon canon;
+	bool domainkeys;
+	long long limit;
+	struct crypto_hasher *hasher;
+	struct canon_body *canon_state;
+	unsigned char digest[CRYPTO_MAX_DIGEST];
+	long long length;           /* canonical body length, after final */
+	bool failed;                /* the hash library failed */
+};
+
+/* One TXT lookup, shared by every signature naming the same key. */
+struct keylookup {
+	char *name;
+	bool done;
+	enum dns_rcode rcode;
+	enum dkmod_dnssec dnssec;
+	char **records;
+	size_t *lengths;
+	size_t count;
+	char *why;
+	struct dkmod_session *session;
+};
+
+/* One DKIM-Signature to verify. */
+struct dkimcheck {
+	size_t field;               /* index of the header field */
+	enum dkimsig_status status;
+	struct dkimsig sig;
+	struct bodyhash *body;
+	struct keylookup *key;
+};
+
+/* One signature to add. */
+struct dkimsigner {
+	struct dkmod_sign_request req;  /* strings copied into the session arena */
+	struct crypto_privkey *key;
+	struct bodyhash *body;
+	const char *failure;            /* why signing failed, or NULL */
+	char *field;                    /* the finished header field */
+};
+
+enum session_phase { SESSION_HEADERS = 0, SESSION_BODY, SESSION_DONE };
+
+#define SESSION_MAX_BODYHASHES 24
+#define SESSION_MAX_LOOKUPS 32
+#define SESSION_MAX_SIGNERS 8
+
+struct dkmod_session {
+	struct dkmod_ctx *ctx;
+	unsigned flags;
+	enum session_phase phase;
+	struct arena arena;
+
+	struct header_field *fields;
+	size_t nfields, fields_cap;
+	size_t header_bytes;        /* bytes of all stored fields */
+	bool overflow;              /* limits were exceeded: fields are missing */
+
+	/* dkmod_session_write: splitting raw bytes into fields */
+	struct str field;           /* complete lines of the field being gathered */
+	struct str line;            /* the line being read */
+	size_t raw_header_bytes;
+	bool eol_known, eol_lf;
+
+	struct bodyhash *bodies[SESSION_MAX_BODYHASHES];
+	size_t nbodies;
+	struct keylookup *lookups[SESSION_MAX_LOOKUPS];
+	size_t nlookups;
+	long long deadline_ms;
+
+	struct dkimcheck *checks;
+	size_t nchecks;
+	struct dkimsigner signers[SESSION_MAX_SIGNERS];
+	size_t nsigners;
+
+	struct dkmod_sig_result *results;
+	size_t nresults, results_cap;
+	const char **added;
+	size_t nadded, added_cap;
+	char *ar;
+};
+
+/* session_log - log through the context's callback (printf-style) */
+void session_log(const struct dkmod_ctx *ctx, enum dkmod_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* session_now - the clock (fixed_now in tests) */
+time_t session_now(const struct dkmod_ctx *ctx);
+/* session_add_result - a new, zeroed result with empty strings; NULL on ENOMEM */
+struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method);
+/* session_add_field - queue a header field to prepend (text owned by the arena) */
+enum dkmod_status session_add_field(struct dkmod_session *s, const char *text);
+/* session_lookup_txt - start (or share) a TXT lookup of name */
+struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name);
+
+/* bodyhash_get - the body hash with these parameters, created on first use; NULL on failure */
+struct bodyhash *bodyhash_get(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
+			      bool domainkeys, long long limit);
+/* bodyhash_update_all - feed a raw body chunk to every body hash */
+void bodyhash_update_all(struct dkmod_session *s, const void *data, size_t len);
+/* bodyhash_final_all - finish every body hash */
+void bodyhash_final_all(struct dkmod_session *s);
+/* bodyhash_free_all - release every body hash */
+void bodyhash_free_all(struct dkmod_session *s);
+
+/* dkimverify_start - at end of headers: parse every DKIM-Signature, start key lookups */
+enum dkmod_status dkimverify_start(struct dkmod_session *s);
+/* dkimverify_finish - after the body and the lookups: a verdict per signature */
+enum dkmod_status dkimverify_finish(struct dkmod_session *s);
+/* dkimverify_header_hash - the header hash of a signature over the session's fields,
+ * for verification (sig field index given) or signing (field text given) */
+int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
+			   const char *h, size_t h_len, const char *sig_text, size_t sig_len,
+			   unsigned char *digest);
+
+/* dkimsign_add - before end of headers: load the key and queue a signature */
+enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_request *req);
+/* dkimsign_start - at end of headers: set up the body hashes */
+enum dkmod_status dkimsign_start(struct dkmod_session *s);
+/* dkimsign_finish - build and sign each DKIM-Signature field */
+enum dkmod_status dkimsign_finish(struct dkmod_session *s);
+/* dkimsign_free - release keys */
+void dkimsign_free(struct dkmod_session *s);
+
+/* ar_build - the Authentication-Results value from the session's results */
+char *ar_build(struct dkmod_session *s);
+/* ar_is_ours - true if an A-R field value names authserv_id (case-insensitive) */
+bool ar_is_ours(const char *value, size_t len, const char *authserv_id);
+
+#endif

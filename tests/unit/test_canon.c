@@ -1,0 +1,221 @@
+/*
+ * test_canon.c - canonicalization: golden outputs for every flavour, every
+ * input split at every position, l= limits, and the empty-body hashes.
+ */
+#include <stdlib.h>
+
+#include "base64.h"
+#include "canon.h"
+#include "crypto.h"
+#include "unit.h"
+
+/* collect - a sink that appends to a struct str */
+static void collect(void *arg, const void *data, size_t len)
+{
+	str_append(arg, data, len);
+}
+
+/* run_body - canonicalize input given in pieces of at most piece bytes (0: one piece, or split at split) */
+static void run_body(enum dkmod_canon c, bool dk, long long limit, const char *in, size_t split, struct str *out,
+		     long long *length)
+{
+	struct canon_body *b = malloc(sizeof *b);
+	str_clear(out);
+	canon_body_init(b, c, dk, limit, collect, out);
+	size_t n = strlen(in);
+	if (split > n)
+		split = n;
+	canon_body_update(b, in, split);
+	canon_body_update(b, in + split, n - split);
+	canon_body_final(b);
+	if (length)
+		*length = canon_body_length(b);
+	free(b);
+}
+
+struct body_case {
+	const char *name;
+	enum dkmod_canon canon;
+	bool dk;
+	const char *in;
+	const char *want;
+};
+
+static const struct body_case body_cases[] = {
+	{"simple empty", DKMOD_CANON_SIMPLE, false, "", "\r\n"},
+	{"simple only blank lines", DKMOD_CANON_SIMPLE, false, "\r\n\r\n\r\n", "\r\n"},
+	{"simple trailing blank lines", DKMOD_CANON_SIMPLE, false, "a\r\nb\r\n\r\n\r\n", "a\r\nb\r\n"},
+	{"simple no final crlf", DKMOD_CANON_SIMPLE, false, "a\r\nb", "a\r\nb\r\n"},
+	{"simple bare lf", DKMOD_CANON_SIMPLE, false, "a\nb  \n\n", "a\r\nb  \r\n"},
+	{"simple keeps whitespace", DKMOD_CANON_SIMPLE, false, " a \t b \r\n \r\n", " a \t b \r\n \r\n"},
+	{"simple inner blank lines", DKMOD_CANON_SIMPLE, false, "a\r\n\r\n\r\nb\r\n", "a\r\n\r\n\r\nb\r\n"},
+	{"simple lone cr kept", DKMOD_CANON_SIMPLE, false, "a\rb\r\n", "a\rb\r\n"},
+	{"simple lone cr at end", DKMOD_CANON_SIMPLE, false, "a\r", "a\r\r\n"},
+	{"simple leading blank lines", DKMOD_CANON_SIMPLE, false, "\r\n\nx", "\r\n\r\nx\r\n"},
+	{"relaxed empty", DKMOD_CANON_RELAXED, false, "", ""},
+	{"relaxed only blank lines", DKMOD_CANON_RELAXED, false, "\r\n \r\n\t\r\n", ""},
+	{"relaxed collapse and trim", DKMOD_CANON_RELAXED, false, "a  b\t\tc \t\r\n", "a b c\r\n"},
+	{"relaxed leading wsp kept as one", DKMOD_CANON_RELAXED, false, "  a\r\n", " a\r\n"},
+	{"relaxed trailing wsp lines dropped", DKMOD_CANON_RELAXED, false, "a\r\n  \r\n\t\r\n", "a\r\n"},
+	{"relaxed no final crlf", DKMOD_CANON_RELAXED, false, "a b ", "a b\r\n"},
+	{"relaxed bare lf", DKMOD_CANON_RELAXED, false, "a \nb\n\n", "a\r\nb\r\n"},
+	{"relaxed inner blank kept", DKMOD_CANON_RELAXED, false, "a\r\n \r\nb", "a\r\n\r\nb\r\n"},
+	{"relaxed lone cr", DKMOD_CANON_RELAXED, false, "a \rb\r\n", "a \rb\r\n"},
+	{"relaxed 8bit", DKMOD_CANON_RELAXED, false, "\xc3\xa9  \xff\r\n", "\xc3\xa9 \xff\r\n"},
+	{"dk simple empty", DKMOD_CANON_SIMPLE, true, "", ""},
+	{"dk simple body", DKMOD_CANON_SIMPLE, true, "a\r\n\r\n", "\r\na\r\n"},
+	{"dk simple no final crlf", DKMOD_CANON_SIMPLE, true, "a\r\nb", "\r\na\r\nb"},
+	{"dk simple blank only", DKMOD_CANON_SIMPLE, true, "\r\n\r\n", ""},
+	{"dk nofws", DKMOD_CANON_NOFWS, true, "a b\tc \r\n  \r\n", "\r\nabc\r\n"},
+	{"dk nofws stray cr", DKMOD_CANON_NOFWS, true, "a\rb\r\n", "\r\nab\r\n"},
+	{"dk nofws bare lf", DKMOD_CANON_NOFWS, true, "a\nb \n", "\r\na\r\nb\r\n"},
+	{"dk nofws wsp only", DKMOD_CANON_NOFWS, true, " \t\r\n", ""},
+};
+
+/* test_bodies - every case, one piece and split at every position */
+static void test_bodies(void)
+{
+	struct str out = STR_INIT;
+	char name[200];
+	for (size_t i = 0; i < sizeof body_cases / sizeof *body_cases; i++) {
+		const struct body_case *c = &body_cases[i];
+		run_body(c->canon, c->dk, -1, c->in, strlen(c->in), &out, NULL);
+		CHECK_MEM(c->name, out.data ? out.data : "", out.len, c->want, strlen(c->want));
+		bool all = true;
+		for (size_t s = 0; s <= strlen(c->in); s++) {
+			run_body(c->canon, c->dk, -1, c->in, s, &out, NULL);
+			if (out.len != strlen(c->want) || memcmp(str_cstr(&out), c->want, out.len) != 0)
+				all = false;
+		}
+		snprintf(name, sizeof name, "%s, split anywhere", c->name);
+		CHECK(name, all);
+	}
+	str_free(&out);
+}
+
+/* test_limit - l= cuts the canonical stream but the length counts all */
+static void test_limit(void)
+{
+	struct str out = STR_INIT;
+	long long len = 0;
+	run_body(DKMOD_CANON_RELAXED, false, 5, "abc  def\r\n\r\n", 3, &out, &len);
+	CHECK_MEM("l=5 relaxed", str_cstr(&out), out.len, "abc d", 5);
+	CHECK_INT("l=5 relaxed full length", len, 9);
+	run_body(DKMOD_CANON_SIMPLE, false, 0, "abc\r\n", 1, &out, &len);
+	CHECK_INT("l=0 emits nothing", out.len, 0);
+	run_body(DKMOD_CANON_SIMPLE, false, 100, "abc\r\n", 1, &out, &len);
+	CHECK_MEM("l beyond body", str_cstr(&out), out.len, "abc\r\n", 5);
+	str_free(&out);
+}
+
+/* test_large - a long body in odd chunk sizes equals the one-shot result */
+static void test_large(void)
+{
+	size_t n = 300000;
+	char *in = malloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		in[i] = "ab c\t\r\nxyz\n  "[i % 13];
+	in[n] = '\0';
+	enum dkmod_canon cs[] = {DKMOD_CANON_SIMPLE, DKMOD_CANON_RELAXED, DKMOD_CANON_NOFWS};
+	for (size_t k = 0; k < 3; k++) {
+		struct str one = STR_INIT, many = STR_INIT;
+		struct canon_body *b = malloc(sizeof *b);
+		canon_body_init(b, cs[k], cs[k] == DKMOD_CANON_NOFWS, -1, collect, &one);
+		canon_body_update(b, in, n);
+		canon_body_final(b);
+		canon_body_init(b, cs[k], cs[k] == DKMOD_CANON_NOFWS, -1, collect, &many);
+		for (size_t off = 0, step = 1; off < n; off += step, step = step * 7 % 5003 + 1)
+			canon_body_update(b, in + off, off + step > n ? n - off : step);
+		canon_body_final(b);
+		char name[80];
+		snprintf(name, sizeof name, "large body chunked, canon %zu", k);
+		CHECK(name, one.len == many.len && one.len > 0 && memcmp(one.data, many.data, one.len) == 0);
+		free(b);
+		str_free(&one);
+		str_free(&many);
+	}
+	free(in);
+}
+
+struct hash_sink {
+	struct crypto_hasher *h;
+};
+
+/* hash_collect - a sink into a hasher */
+static void hash_collect(void *arg, const void *data, size_t len)
+{
+	crypto_hasher_update(arg, data, len);
+}
+
+/* test_empty_hashes - the four empty-body hashes of the spec notes */
+static void test_empty_hashes(void)
+{
+	static const struct {
+		const char *name;
+		enum dkmod_canon canon;
+		enum crypto_hash hash;
+		const char *want;
+	} rows[] = {
+		{"empty body simple sha1", DKMOD_CANON_SIMPLE, CRYPTO_SHA1, "uoq1oCgLlTqpdDX/iUbLy7J1Wic="},
+		{"empty body simple sha256", DKMOD_CANON_SIMPLE, CRYPTO_SHA256, "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY="},
+		{"empty body relaxed sha1", DKMOD_CANON_RELAXED, CRYPTO_SHA1, "2jmj7l5rSw0yVb/vlWAYkK/YBwk="},
+		{"empty body relaxed sha256", DKMOD_CANON_RELAXED, CRYPTO_SHA256, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		struct crypto_hasher *h = crypto_hasher_new(rows[i].hash);
+		struct canon_body *b = malloc(sizeof *b);
+		canon_body_init(b, rows[i].canon, false, -1, hash_collect, h);
+		canon_body_update(b, "\r\n\r\n", 4); /* blank lines only: same as empty */
+		canon_body_final(b);
+		unsigned char d[CRYPTO_MAX_DIGEST];
+		crypto_hasher_final(h, d);
+		char b64[64];
+		base64_encode(d, crypto_hash_size(rows[i].hash), b64);
+		CHECK_STR(rows[i].name, b64, rows[i].want);
+		crypto_hasher_free(h);
+		free(b);
+	}
+}
+
+struct header_case {
+	const char *name;
+	enum dkmod_canon canon;
+	const char *in;
+	const char *want;
+};
+
+static const struct header_case header_cases[] = {
+	{"header simple", DKMOD_CANON_SIMPLE, "SubJect :  a  b\r\n\tc ", "SubJect :  a  b\r\n\tc \r\n"},
+	{"header simple bare lf fold", DKMOD_CANON_SIMPLE, "X: a\n b", "X: a\r\n b\r\n"},
+	{"header relaxed", DKMOD_CANON_RELAXED, "SubJect :  a  b\r\n\tc ", "subject:a b c\r\n"},
+	{"header relaxed empty value", DKMOD_CANON_RELAXED, "X-Empty:   ", "x-empty:\r\n"},
+	{"header relaxed fold at start", DKMOD_CANON_RELAXED, "To:\r\n  x@y", "to:x@y\r\n"},
+	{"header relaxed 8bit", DKMOD_CANON_RELAXED, "X: \xc3\xa9\t\xc3\xa9", "x:\xc3\xa9 \xc3\xa9\r\n"},
+	{"header nofws", DKMOD_CANON_NOFWS, "From : Joe  <j@x>\r\n\t(c)", "From:Joe<j@x>(c)\r\n"},
+};
+
+/* test_headers - header canonicalization golden outputs */
+static void test_headers(void)
+{
+	struct str out = STR_INIT;
+	for (size_t i = 0; i < sizeof header_cases / sizeof *header_cases; i++) {
+		const struct header_case *c = &header_cases[i];
+		str_clear(&out);
+		canon_header(c->canon, c->in, strlen(c->in), true, &out);
+		CHECK_MEM(c->name, str_cstr(&out), out.len, c->want, strlen(c->want));
+	}
+	str_clear(&out);
+	canon_header(DKMOD_CANON_RELAXED, "A: b ", 5, false, &out);
+	CHECK_STR("header without crlf", str_cstr(&out), "a:b");
+	str_free(&out);
+}
+
+int main(void)
+{
+	test_bodies();
+	test_limit();
+	test_large();
+	test_empty_hashes();
+	test_headers();
+	return unit_done();
+}

@@ -1,0 +1,512 @@
+/*
+ * test_crypto.c - unit tests of core/crypto.c: digest known answers, key
+ * loading, sign/verify round trips, the RFC 8463 Appendix A vector and
+ * interop with the openssl command.  Keys are made at run time in a temp dir.
+ */
+#include "crypto.h"
+#include "unit.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TEST_MAX_FILES 32
+
+static char test_dir[64];
+static char test_files[TEST_MAX_FILES][128];
+static int test_nfiles;
+
+/* test_hex - decode hex into out; the byte count */
+static size_t test_hex(const char *hex, unsigned char *out)
+{
+	size_t n = 0;
+	unsigned v;
+
+	for (; hex[0] && hex[1]; hex += 2) {
+		sscanf(hex, "%2x", &v);
+		out[n++] = (unsigned char)v;
+	}
+	return n;
+}
+
+/* test_path - the temp dir path of name, remembered for clean-up */
+static const char *test_path(const char *name)
+{
+	int i;
+
+	for (i = 0; i < test_nfiles; i++)
+		if (strcmp(strrchr(test_files[i], '/') + 1, name) == 0)
+			return test_files[i];
+	if (test_nfiles == TEST_MAX_FILES)
+		abort();
+	snprintf(test_files[test_nfiles], sizeof test_files[0], "%s/%s", test_dir, name);
+	return test_files[test_nfiles++];
+}
+
+/* test_cleanup - remove every temp file and the dir */
+static void test_cleanup(void)
+{
+	int i;
+
+	for (i = 0; i < test_nfiles; i++)
+		unlink(test_files[i]);
+	rmdir(test_dir);
+}
+
+/* test_openssl - run an openssl command line; %1$s is the dir; true on success */
+static bool test_openssl(const char *fmt)
+{
+	char cmd[1024], full[1200];
+
+	snprintf(cmd, sizeof cmd, fmt, test_dir);
+	snprintf(full, sizeof full, "cd '%s' && openssl %s >/dev/null 2>&1", test_dir, cmd);
+	return system(full) == 0;
+}
+
+/* test_slurp - a file's bytes into a malloc'd buffer; NULL on failure */
+static unsigned char *test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+
+	if (!f)
+		return NULL;
+	buf = malloc(65536);
+	*len = buf ? fread(buf, 1, 65536, f) : 0;
+	fclose(f);
+	return buf;
+}
+
+/* test_write - write bytes to a file; true on success */
+static bool test_write(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fwrite(data, 1, len, f) == len;
+	return fclose(f) == 0 && ok;
+}
+
+struct hash_case {
+	const char *name;
+	enum crypto_hash alg;
+	const char *input;
+	size_t repeat; /* the input repeated this many times (0 = once) */
+	const char *hex;
+};
+
+static const struct hash_case hash_cases[] = {
+	{ "sha1 empty", CRYPTO_SHA1, "", 0, "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+	{ "sha256 empty", CRYPTO_SHA256, "", 0,
+	  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+	{ "sha1 abc", CRYPTO_SHA1, "abc", 0, "a9993e364706816aba3e25717850c26c9cd0d89d" },
+	{ "sha256 abc", CRYPTO_SHA256, "abc", 0,
+	  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+	{ "sha1 448 bits", CRYPTO_SHA1, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 0,
+	  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+	{ "sha256 448 bits", CRYPTO_SHA256, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 0,
+	  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	/* DKIM empty bodies: simple canonicalization hashes one CRLF */
+	{ "sha1 CRLF (DKIM empty body)", CRYPTO_SHA1, "\r\n", 0,
+	  "ba8ab5a0280b953aa97435ff8946cbcbb2755a27" },
+	{ "sha256 CRLF (DKIM empty body)", CRYPTO_SHA256, "\r\n", 0,
+	  "7eb70257593da06f682a3ddda54a9d260d4fc514f645237f5ca74b08f8da61a6" },
+	{ "sha1 1000 x a", CRYPTO_SHA1, "a", 1000, "291e9a6c66994949b57ba5e650361e98fc36b1ba" },
+	{ "sha256 1000 x a", CRYPTO_SHA256, "a", 1000,
+	  "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3" },
+};
+
+/* test_hashes - one-shot, split and byte-at-a-time digests against known answers */
+static void test_hashes(void)
+{
+	char name[160], buf[1000];
+	unsigned char want[CRYPTO_MAX_DIGEST], got[CRYPTO_MAX_DIGEST];
+	size_t i, j, len, wlen;
+
+	CHECK_INT("hash size sha1", crypto_hash_size(CRYPTO_SHA1), 20);
+	CHECK_INT("hash size sha256", crypto_hash_size(CRYPTO_SHA256), 32);
+	for (i = 0; i < sizeof hash_cases / sizeof hash_cases[0]; i++) {
+		const struct hash_case *c = &hash_cases[i];
+		struct crypto_hasher *h;
+
+		len = strlen(c->input);
+		if (c->repeat) {
+			for (j = 0; j < c->repeat; j++)
+				buf[j] = c->input[0];
+			len = c->repeat;
+		} else {
+			memcpy(buf, c->input, len);
+		}
+		wlen = test_hex(c->hex, want);
+
+		snprintf(name, sizeof name, "%s: one-shot", c->name);
+		memset(got, 0, sizeof got);
+		CHECK_INT(name, crypto_hash(c->alg, buf, len, got), 0);
+		CHECK_MEM(name, got, crypto_hash_size(c->alg), want, wlen);
+
+		snprintf(name, sizeof name, "%s: split update", c->name);
+		memset(got, 0, sizeof got);
+		h = crypto_hasher_new(c->alg);
+		CHECK(name, h != NULL);
+		if (!h)
+			continue;
+		CHECK_INT(name, crypto_hasher_update(h, buf, len / 3), 0);
+		CHECK_INT(name, crypto_hasher_update(h, buf + len / 3, 0), 0);
+		CHECK_INT(name, crypto_hasher_update(h, buf + len / 3, len - len / 3), 0);
+		CHECK_INT(name, crypto_hasher_final(h, got), 0);
+		CHECK_MEM(name, got, crypto_hash_size(c->alg), want, wlen);
+		crypto_hasher_free(h);
+
+		snprintf(name, sizeof name, "%s: byte at a time", c->name);
+		memset(got, 0, sizeof got);
+		h = crypto_hasher_new(c->alg);
+		for (j = 0; h && j < len; j++)
+			crypto_hasher_update(h, buf + j, 1);
+		CHECK_INT(name, h ? crypto_hasher_final(h, got) : -1, 0);
+		CHECK_MEM(name, got, crypto_hash_size(c->alg), want, wlen);
+		crypto_hasher_free(h);
+	}
+	CHECK("hasher of unknown alg is NULL", crypto_hasher_new((enum crypto_hash)7) == NULL);
+	CHECK_INT("hash of unknown alg fails", crypto_hash((enum crypto_hash)7, "a", 1, got), -1);
+}
+
+struct key_case {
+	const char *name;
+	const char *file;
+	const char *gen; /* openssl arguments, run in the temp dir */
+	enum crypto_keytype type;
+	unsigned bits;
+};
+
+static const struct key_case key_cases[] = {
+	{ "rsa1024 pkcs1", "rsa1024.pem", "genrsa -traditional -out rsa1024.pem 1024", CRYPTO_KEY_RSA, 1024 },
+	{ "rsa2048 pkcs1", "rsa2048.pem", "genrsa -traditional -out rsa2048.pem 2048", CRYPTO_KEY_RSA, 2048 },
+	{ "rsa1024 pkcs8", "rsa1024p8.pem",
+	  "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024p8.pem", CRYPTO_KEY_RSA, 1024 },
+	{ "rsa2048 pkcs8", "rsa2048p8.pem",
+	  "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa2048p8.pem", CRYPTO_KEY_RSA, 2048 },
+	{ "ed25519 pkcs8", "ed25519.pem", "genpkey -algorithm ED25519 -out ed25519.pem", CRYPTO_KEY_ED25519,
+	  256 },
+};
+
+static const char test_message[] = "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+
+/* test_public - the public half of k as a verifier; NULL on failure */
+static struct crypto_pubkey *test_public(const struct crypto_privkey *k)
+{
+	unsigned char der[4096];
+	size_t n = crypto_privkey_public(k, der, sizeof der);
+
+	if (n == 0)
+		return NULL;
+	if (crypto_privkey_type(k) == CRYPTO_KEY_ED25519)
+		return crypto_pubkey_from_ed25519(der, n);
+	return crypto_pubkey_from_spki(der, n);
+}
+
+/* test_round_trip - sign with one key and verify, then break it every way */
+static void test_round_trip(const struct key_case *c, const struct crypto_privkey *k)
+{
+	unsigned char d256[CRYPTO_MAX_DIGEST], d1[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
+	unsigned char sig1[CRYPTO_MAX_SIG], big[CRYPTO_MAX_SIG + 1];
+	size_t siglen = 0, sig1len = 0;
+	struct crypto_pubkey *pub;
+	char name[160];
+	bool rsa = c->type == CRYPTO_KEY_RSA;
+
+	crypto_hash(CRYPTO_SHA256, test_message, strlen(test_message), d256);
+	crypto_hash(CRYPTO_SHA1, test_message, strlen(test_message), d1);
+
+#define N(what) (snprintf(name, sizeof name, "%s: %s", c->name, (what)), name)
+	pub = test_public(k);
+	CHECK(N("public key round trip"), pub != NULL);
+	if (!pub)
+		return;
+	CHECK_INT(N("public key type"), crypto_pubkey_type(pub), c->type);
+	CHECK_INT(N("public key bits"), crypto_pubkey_bits(pub), c->bits);
+
+	CHECK_INT(N("sign sha256"), crypto_sign(k, CRYPTO_SHA256, d256, 32, sig, &siglen), 0);
+	CHECK_INT(N("signature length"), siglen, rsa ? c->bits / 8 : 64);
+	CHECK_INT(N("verify sha256"), crypto_verify(pub, CRYPTO_SHA256, d256, 32, sig, siglen), 1);
+	CHECK_INT(N("verify again (no stale state)"), crypto_verify(pub, CRYPTO_SHA256, d256, 32, sig, siglen),
+		  1);
+
+	sig[siglen / 2] ^= 0x01;
+	CHECK_INT(N("flipped signature byte fails"), crypto_verify(pub, CRYPTO_SHA256, d256, 32, sig, siglen),
+		  0);
+	sig[siglen / 2] ^= 0x01;
+	d256[5] ^= 0x80;
+	CHECK_INT(N("flipped digest byte fails"), crypto_verify(pub, CRYPTO_SHA256, d256, 32, sig, siglen), 0);
+	d256[5] ^= 0x80;
+	CHECK_INT(N("truncated signature fails"),
+		  crypto_verify(pub, CRYPTO_SHA256, d256, 32, sig + 1, siglen - 1) != 1, 1);
+	memset(big, 0x42, sizeof big);
+	CHECK_INT(N("signature longer than the key is an error"),
+		  crypto_verify(pub, CRYPTO_SHA256, d256, 32, big, rsa ? c->bits / 8 + 1 : 65), -1);
+	CHECK_INT(N("digest of the wrong length is an error"),
+		  crypto_verify(pub, CRYPTO_SHA256, d256, 20, sig, siglen), -1);
+	CHECK_INT(N("still verifies after the failures"),
+		  crypto_verify(pub, CRYPTO_SHA256, d256, 32, sig, siglen), 1);
+
+	if (rsa) {
+		CHECK_INT(N("sign sha1"), crypto_sign(k, CRYPTO_SHA1, d1, 20, sig1, &sig1len), 0);
+		CHECK_INT(N("verify sha1"), crypto_verify(pub, CRYPTO_SHA1, d1, 20, sig1, sig1len), 1);
+		CHECK_INT(N("rsa-sha1 signature checked as sha256 fails"),
+			  crypto_verify(pub, CRYPTO_SHA256, d256, 32, sig1, sig1len), 0);
+		/* same leading bytes, other DigestInfo: the hash is bound into the signature */
+		memcpy(d1, d256, 20);
+		CHECK_INT(N("sha256 signature checked as sha1 fails"),
+			  crypto_verify(pub, CRYPTO_SHA1, d1, 20, sig, siglen), 0);
+	} else {
+		CHECK_INT(N("ed25519 with sha1 is an error"),
+			  crypto_verify(pub, CRYPTO_SHA1, d1, 20, sig, siglen), -1);
+		CHECK_INT(N("ed25519 signing with sha1 is an error"),
+			  crypto_sign(k, CRYPTO_SHA1, d1, 20, sig1, &sig1len), -1);
+	}
+	CHECK(N("last error is text"), crypto_last_error() && crypto_last_error()[0]);
+#undef N
+	crypto_pubkey_free(pub);
+}
+
+/* test_keys - generate, load and use every key of key_cases */
+static void test_keys(void)
+{
+	char name[160];
+	size_t i;
+
+	for (i = 0; i < sizeof key_cases / sizeof key_cases[0]; i++) {
+		const struct key_case *c = &key_cases[i];
+		struct crypto_privkey *k, *k2;
+		const char *why = NULL;
+		unsigned char *pem;
+		size_t len = 0;
+
+		test_path(c->file);
+		snprintf(name, sizeof name, "%s: openssl generates the key", c->name);
+		CHECK(name, test_openssl(c->gen));
+		k = crypto_privkey_load(test_path(c->file), &why);
+		snprintf(name, sizeof name, "%s: load", c->name);
+		CHECK_STR(name, k ? "loaded" : why, "loaded");
+		if (!k)
+			continue;
+		snprintf(name, sizeof name, "%s: type", c->name);
+		CHECK_INT(name, crypto_privkey_type(k), c->type);
+		snprintf(name, sizeof name, "%s: bits", c->name);
+		CHECK_INT(name, crypto_privkey_bits(k), c->bits);
+		test_round_trip(c, k);
+
+		pem = test_slurp(test_path(c->file), &len);
+		k2 = pem ? crypto_privkey_from_pem((const char *)pem, len, &why) : NULL;
+		snprintf(name, sizeof name, "%s: from_pem buffer", c->name);
+		CHECK(name, k2 != NULL && crypto_privkey_type(k2) == c->type &&
+				    crypto_privkey_bits(k2) == c->bits);
+		crypto_privkey_free(k2);
+		free(pem);
+		crypto_privkey_free(k);
+	}
+}
+
+/* test_interop - our RSA signatures equal `openssl dgst -sign`, and a bare PKCS#1 public key works */
+static void test_interop(void)
+{
+	static const struct {
+		enum crypto_hash alg;
+		const char *dgst;
+	} algs[] = { { CRYPTO_SHA1, "sha1" }, { CRYPTO_SHA256, "sha256" } };
+	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG], *theirs, *der;
+	size_t siglen, theirlen = 0, derlen = 0, i;
+	struct crypto_privkey *k;
+	struct crypto_pubkey *pub;
+	const char *why;
+	char cmd[256];
+
+	k = crypto_privkey_load(test_path("rsa1024.pem"), &why);
+	CHECK("interop: key loads", k != NULL);
+	if (!k)
+		return;
+	CHECK("interop: message written",
+	      test_write(test_path("msg"), test_message, strlen(test_message)));
+	test_path("sig");
+	for (i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof cmd, "dgst -%s -sign rsa1024.pem -out sig msg", algs[i].dgst);
+		CHECK("interop: openssl dgst -sign", test_openssl(cmd));
+		theirs = test_slurp(test_path("sig"), &theirlen);
+		crypto_hash(algs[i].alg, test_message, strlen(test_message), digest);
+		siglen = 0;
+		crypto_sign(k, algs[i].alg, digest, crypto_hash_size(algs[i].alg), sig, &siglen);
+		CHECK_MEM(algs[i].alg == CRYPTO_SHA1 ? "interop: rsa-sha1 signature equals openssl's"
+						     : "interop: rsa-sha256 signature equals openssl's",
+			  sig, siglen, theirs ? theirs : sig, theirs ? theirlen : 0);
+		free(theirs);
+	}
+
+	test_path("rsa1024.pkcs1.der");
+	CHECK("interop: openssl writes RSAPublicKey DER",
+	      test_openssl("rsa -in rsa1024.pem -RSAPublicKey_out -outform DER -out rsa1024.pkcs1.der"));
+	der = test_slurp(test_path("rsa1024.pkcs1.der"), &derlen);
+	pub = der ? crypto_pubkey_from_spki(der, derlen) : NULL;
+	CHECK("bare PKCS#1 RSAPublicKey loads", pub != NULL);
+	if (pub) {
+		CHECK_INT("bare PKCS#1 RSAPublicKey bits", crypto_pubkey_bits(pub), 1024);
+		CHECK_INT("bare PKCS#1 RSAPublicKey verifies",
+			  crypto_verify(pub, CRYPTO_SHA256, digest, 32, sig, siglen), 1);
+	}
+	crypto_pubkey_free(pub);
+	free(der);
+	crypto_privkey_free(k);
+}
+
+/* test_bad_keys - inputs that must be refused, with the reasons callers log */
+static void test_bad_keys(void)
+{
+	static const unsigned char garbage[] = { 0x30, 0x82, 0x01, 0x22, 0x30, 0x0d, 0x06, 0x09, 0xde, 0xad };
+	static const char not_pem[] = "this is not a key\n";
+	unsigned char raw[64], der[4096], *buf;
+	struct crypto_privkey *k, *ed;
+	struct crypto_pubkey *pub;
+	const char *why;
+	size_t n, len = 0;
+
+	CHECK("garbage DER gives NULL", crypto_pubkey_from_spki(garbage, sizeof garbage) == NULL);
+	CHECK("empty DER gives NULL", crypto_pubkey_from_spki(garbage, 0) == NULL);
+	CHECK("last error after a refusal is text", crypto_last_error()[0] != '\0');
+	memset(raw, 7, sizeof raw);
+	CHECK("31-byte ed25519 key gives NULL", crypto_pubkey_from_ed25519(raw, 31) == NULL);
+	CHECK("33-byte ed25519 key gives NULL", crypto_pubkey_from_ed25519(raw, 33) == NULL);
+
+	k = crypto_privkey_load(test_path("rsa1024.pem"), &why);
+	n = k ? crypto_privkey_public(k, der, sizeof der) : 0;
+	CHECK("rsa SPKI exported", n > 0);
+	if (n > 0) {
+		der[n] = 0;
+		CHECK("SPKI with a trailing byte gives NULL", crypto_pubkey_from_spki(der, n + 1) == NULL);
+		CHECK("truncated SPKI gives NULL", crypto_pubkey_from_spki(der, n - 1) == NULL);
+		CHECK_INT("public export into a small buffer gives 0", crypto_privkey_public(k, der, n - 1), 0);
+	}
+	crypto_privkey_free(k);
+
+	ed = crypto_privkey_load(test_path("ed25519.pem"), &why);
+	CHECK("ed25519 key loads", ed != NULL);
+	if (ed) {
+		CHECK_INT("ed25519 public export into 31 bytes gives 0", crypto_privkey_public(ed, der, 31), 0);
+		test_openssl("pkey -in ed25519.pem -pubout -outform DER -out ed25519.spki.der");
+		buf = test_slurp(test_path("ed25519.spki.der"), &len);
+		pub = buf ? crypto_pubkey_from_spki(buf, len) : NULL;
+		CHECK("ed25519 SPKI is not an RSA SPKI", buf && !pub);
+		crypto_pubkey_free(pub);
+		free(buf);
+	}
+	crypto_privkey_free(ed);
+
+	why = NULL;
+	CHECK("missing key file gives NULL", crypto_privkey_load(test_path("missing.pem"), &why) == NULL);
+	CHECK_STR("missing key file reason", why, "cannot read key file");
+
+	why = NULL;
+	CHECK("directory as key file gives NULL", crypto_privkey_load(test_dir, &why) == NULL);
+	CHECK_STR("directory as key file reason", why, "cannot read key file");
+
+	CHECK("public key PEM written", test_openssl("pkey -in rsa1024.pem -pubout -out rsa1024.pub.pem"));
+	test_path("rsa1024.pub.pem");
+	why = NULL;
+	CHECK("public key PEM gives NULL", crypto_privkey_load(test_path("rsa1024.pub.pem"), &why) == NULL);
+	CHECK_STR("public key PEM reason", why, "not a PEM private key");
+
+	why = NULL;
+	CHECK("non-PEM buffer gives NULL", crypto_privkey_from_pem(not_pem, strlen(not_pem), &why) == NULL);
+	CHECK_STR("non-PEM buffer reason", why, "not a PEM private key");
+
+	test_path("ec.pem");
+	CHECK("EC key written",
+	      test_openssl("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.pem"));
+	why = NULL;
+	CHECK("EC key gives NULL", crypto_privkey_load(test_path("ec.pem"), &why) == NULL);
+	CHECK_STR("EC key reason", why, "unsupported key type");
+
+	test_path("enc.pem");
+	CHECK("encrypted key written",
+	      test_openssl("genpkey -algorithm ED25519 -aes-256-cbc -pass pass:secret -out enc.pem"));
+	why = NULL;
+	CHECK("encrypted key gives NULL without prompting",
+	      crypto_privkey_load(test_path("enc.pem"), &why) == NULL);
+	CHECK_STR("encrypted key reason", why, "encrypted private keys are not supported");
+}
+
+/*
+ * RFC 8463 Appendix A: the brisbane key and the ed25519-sha256 signature of
+ * the example message.  The header hash input is the relaxed canonical form
+ * of From, To, Subject, Date, Message-ID and the DKIM-Signature with b= empty.
+ */
+static const char rfc8463_pub[] = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+static const char rfc8463_pem[] = "-----BEGIN PRIVATE KEY-----\n"
+				  "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+				  "-----END PRIVATE KEY-----\n";
+static const char rfc8463_headers[] =
+	"from:Joe SixPack <joe@football.example.com>\r\n"
+	"to:Suzie Q <suzie@shopping.example.net>\r\n"
+	"subject:Is dinner ready?\r\n"
+	"date:Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
+	"message-id:<20030712040037.46341.5F8J@football.example.com>\r\n"
+	"dkim-signature:v=1; a=ed25519-sha256; c=relaxed/relaxed; d=football.example.com; "
+	"i=@football.example.com; q=dns/txt; s=brisbane; t=1528637909; "
+	"h=from : to : subject : date : message-id : from : subject : date; "
+	"bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=";
+static const char rfc8463_sig[] = "fe00ab8a7a5c40ea087ee1cd4086eae29821f64c882b701051db7d39da907a14"
+				  "b084422e8380f5d41bac15addb4f7158e4eb14ed96e72842eaf9e5dda754350f";
+
+/* test_rfc8463 - verify the RFC's signature and reproduce it from the RFC's seed */
+static void test_rfc8463(void)
+{
+	unsigned char pubraw[32], want[64], digest[32], sig[CRYPTO_MAX_SIG], out[64];
+	struct crypto_privkey *k;
+	struct crypto_pubkey *pub;
+	const char *why = NULL;
+	size_t siglen = 0;
+
+	test_hex(rfc8463_pub, pubraw);
+	test_hex(rfc8463_sig, want);
+	crypto_hash(CRYPTO_SHA256, rfc8463_headers, strlen(rfc8463_headers), digest);
+
+	pub = crypto_pubkey_from_ed25519(pubraw, sizeof pubraw);
+	CHECK("rfc8463: public key loads", pub != NULL);
+	if (pub) {
+		CHECK_INT("rfc8463: key type", crypto_pubkey_type(pub), CRYPTO_KEY_ED25519);
+		CHECK_INT("rfc8463: key bits", crypto_pubkey_bits(pub), 256);
+		CHECK_INT("rfc8463: the RFC signature verifies",
+			  crypto_verify(pub, CRYPTO_SHA256, digest, 32, want, 64), 1);
+	}
+	crypto_pubkey_free(pub);
+
+	k = crypto_privkey_from_pem(rfc8463_pem, strlen(rfc8463_pem), &why);
+	CHECK_STR("rfc8463: seed loads", k ? "loaded" : why, "loaded");
+	if (!k)
+		return;
+	CHECK_INT("rfc8463: seed gives the published key length", crypto_privkey_public(k, out, sizeof out),
+		  32);
+	CHECK_MEM("rfc8463: seed gives the published key", out, 32, pubraw, 32);
+	CHECK_INT("rfc8463: sign", crypto_sign(k, CRYPTO_SHA256, digest, 32, sig, &siglen), 0);
+	/* Ed25519 is deterministic, so this is the RFC's b= exactly */
+	CHECK_MEM("rfc8463: signature equals the RFC's", sig, siglen, want, 64);
+	crypto_privkey_free(k);
+}
+
+int main(void)
+{
+	snprintf(test_dir, sizeof test_dir, "/tmp/test_crypto.XXXXXX");
+	if (!mkdtemp(test_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	CHECK_STR("no error yet", crypto_last_error(), "no error");
+	test_hashes();
+	test_keys();
+	test_interop();
+	test_bad_keys();
+	test_rfc8463();
+	test_cleanup();
+	return unit_done();
+}

@@ -1,0 +1,63 @@
+/*
+ * unit.h - the tiny harness of the C unit tests.  Each check prints one line,
+ * "PASS: name" or "FAIL: name: detail", which tests/run counts; unit_done()
+ * returns the exit status (non-zero if anything failed).
+ */
+#ifndef DKMOD_UNIT_H
+#define DKMOD_UNIT_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int unit_failures;
+static int unit_checks;
+
+/* unit_check - record one named check */
+static inline void unit_check(int ok, const char *file, int line, const char *name, const char *detail)
+{
+	unit_checks++;
+	if (ok) {
+		printf("PASS: %s\n", name);
+	} else {
+		unit_failures++;
+		printf("FAIL: %s: %s (%s:%d)\n", name, detail, file, line);
+	}
+	fflush(stdout);
+}
+
+#define CHECK(name, cond) unit_check(!!(cond), __FILE__, __LINE__, (name), #cond)
+
+#define CHECK_INT(name, got, want)                                                              \
+	do {                                                                                    \
+		long long g_ = (long long)(got), w_ = (long long)(want);                        \
+		char d_[160];                                                                   \
+		snprintf(d_, sizeof d_, "got %lld, want %lld", g_, w_);                         \
+		unit_check(g_ == w_, __FILE__, __LINE__, (name), d_);                           \
+	} while (0)
+
+#define CHECK_STR(name, got, want)                                                              \
+	do {                                                                                    \
+		const char *g_ = (got), *w_ = (want);                                           \
+		char d_[600];                                                                   \
+		snprintf(d_, sizeof d_, "got \"%.250s\", want \"%.250s\"", g_ ? g_ : "(null)", w_); \
+		unit_check(g_ && strcmp(g_, w_) == 0, __FILE__, __LINE__, (name), d_);          \
+	} while (0)
+
+#define CHECK_MEM(name, got, got_len, want, want_len)                                           \
+	do {                                                                                    \
+		size_t gl_ = (got_len), wl_ = (want_len);                                       \
+		char d_[600];                                                                   \
+		snprintf(d_, sizeof d_, "got %zu bytes \"%.*s\", want %zu bytes \"%.*s\"", gl_,   \
+			 (int)(gl_ > 250 ? 250 : gl_), (const char *)(got), wl_,                \
+			 (int)(wl_ > 250 ? 250 : wl_), (const char *)(want));                   \
+		unit_check(gl_ == wl_ && memcmp((got), (want), gl_) == 0, __FILE__, __LINE__,   \
+			   (name), d_);                                                         \
+	} while (0)
+
+/* unit_done - the exit status for main */
+static inline int unit_done(void)
+{
+	return unit_failures ? 1 : (unit_checks ? 0 : 2);
+}
+
+#endif
