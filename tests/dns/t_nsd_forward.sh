@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_nsd_forward.sh - the libunbound backend against a real authoritative
 # server: a private nsd on 127.0.0.1 reached as forwarder and as stub, and a
-# silent server for time-outs.  Builds tests/dns/dnsq.c into $TMP.
+# silent server for time-outs.  Builds tests/dns/dnsq.c into $TMP (extra
+# compiler flags, e.g. sanitizers, in $DNSQ_CFLAGS).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 . "$DKMOD_TOP/tests/lib/nsd.sh"
 
@@ -10,7 +11,7 @@ if ! command -v cc >/dev/null || ! command -v dig >/dev/null || [ ! -x "$NSD_BIN
 	skip "nsd forward" "needs cc, dig and nsd"
 	exit 0
 fi
-CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -O2 -g"
+CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -O2 -g ${DNSQ_CFLAGS:-}"
 # shellcheck disable=SC2086,SC2046
 if ! out=$(cc $CFLAGS -Icore $(pkg-config --cflags libunbound 2>/dev/null) -o "$TMP/dnsq" tests/dns/dnsq.c \
 	core/dns_unbound.c core/zonefile.c $(pkg-config --libs libunbound 2>/dev/null || echo -lunbound) 2>&1); then

@@ -51,8 +51,13 @@ for _ in range(50):
     break
 PY
 }
-# ar_result FILE - the dkim=/domainkeys= results of the A-R header dkmod printed, space separated
+# ar_text FILE - the first Authentication-Results field of a message, unfolded on one line
+ar_text() {
+	awk '/^\r?$/ { exit } /^Authentication-Results:/ { a = 1; printf "%s", $0; next }
+		a && /^[ \t]/ { printf " %s", $0; next } a { exit }' "$1" | tr -d '\r' | tr -s ' \t' '  '
+	echo
+}
+# ar_results FILE - the dkim=/domainkeys=/dkim-adsp= results of that field, space separated
 ar_results() {
-	awk 'BEGIN{inar=0} /^Authentication-Results:/{inar=1; print; next} inar && /^[ \t]/{print; next} {inar=0}' "$1" |
-		tr '\n\t' '  ' | grep -oE '(dkim|domainkeys|dkim-adsp)=[a-z]+' | tr '\n' ' ' | sed 's/ $//'
+	ar_text "$1" | grep -oE '(dkim|domainkeys|dkim-adsp)=[a-z]+' | tr '\n' ' ' | sed 's/ $//'
 }
