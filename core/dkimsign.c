@@ -9,10 +9,9 @@
 #include <strings.h>
 
 #include "base64.h"
+#include "fold.h"
 #include "session.h"
 #include "tagvalue.h"
-
-#define DKIMSIGN_WIDTH 78
 
 /* The fields signed when the request names none (RFC 6376 5.4.1's advice). */
 static const char *const dkimsign_default_headers[] = {
@@ -49,10 +48,6 @@ static bool dkimsign_dup(struct dkmod_session *s, const char **p)
 /* dkimsign_add - load the key and queue a signature */
 enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_request *req)
 {
-	if (req->method != DKMOD_METHOD_DKIM) {
-		session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing is not available");
-		return DKMOD_EINVAL;
-	}
 	if (s->nsigners == SESSION_MAX_SIGNERS)
 		return DKMOD_ELIMIT;
 	if (!req->domain || !req->selector || !req->key_file ||
@@ -112,7 +107,8 @@ static size_t dkimsign_count(const struct dkmod_session *s, const char *name, si
 {
 	size_t count = 0;
 	for (size_t i = 0; i < s->nfields; i++)
-		if (s->fields[i].name_len && header_name_eq(s->fields[i].raw, s->fields[i].name_len, name, n))
+		if (s->fields[i].name_len && !s->fields[i].removed &&
+		    header_name_eq(s->fields[i].raw, s->fields[i].name_len, name, n))
 			count++;
 	return count;
 }
@@ -172,117 +168,39 @@ static int dkimsign_qp(struct str *out, const char *v)
 	return 0;
 }
 
-/* A field being written, folded under DKIMSIGN_WIDTH columns. */
-struct dkimsign_fold {
-	struct str *out;
-	size_t col;
-};
-
-/* dkimsign_fold_word - add an unbreakable word, preceded by a space or a fold */
-static int dkimsign_fold_word(struct dkimsign_fold *f, const char *w, size_t n, bool space)
-{
-	if (f->col + (space ? 1 : 0) + n > DKIMSIGN_WIDTH && f->col > 1) {
-		if (str_append(f->out, "\r\n\t", 3) < 0)
-			return -1;
-		f->col = 1;
-	} else if (space) {
-		if (str_appendc(f->out, ' ') < 0)
-			return -1;
-		f->col++;
-	}
-	f->col += n;
-	return str_append(f->out, w, n);
-}
-
-/* dkimsign_fold_tag - add "tag=value;" breaking the value at colons */
-static int dkimsign_fold_list(struct dkimsign_fold *f, const char *tag, const char *value)
-{
-	char first[300];
-	const char *colon = strchr(value, ':');
-	size_t n = colon ? (size_t)(colon - value) + 1 : strlen(value);
-	int len = snprintf(first, sizeof first, "%s=%.*s%s", tag, (int)n, value, colon ? "" : ";");
-	if (len < 0 || (size_t)len >= sizeof first || dkimsign_fold_word(f, first, (size_t)len, true) < 0)
-		return -1;
-	for (const char *p = colon ? colon + 1 : NULL; p && *p;) {
-		const char *c = strchr(p, ':');
-		size_t k = c ? (size_t)(c - p) + 1 : strlen(p);
-		struct str w = STR_INIT;
-		int rc = str_append(&w, p, k) < 0 || (!c && str_appendc(&w, ';') < 0) ? -1 : 0;
-		if (rc == 0)
-			rc = dkimsign_fold_word(f, w.data, w.len, false);
-		str_free(&w);
-		if (rc < 0)
-			return -1;
-		p = c ? c + 1 : NULL;
-	}
-	return 0;
-}
-
-/* dkimsign_fold_base64 - add base64 text that may break anywhere */
-static int dkimsign_fold_base64(struct dkimsign_fold *f, const char *v, size_t n)
-{
-	while (n) {
-		if (f->col >= DKIMSIGN_WIDTH) {
-			if (str_append(f->out, "\r\n\t", 3) < 0)
-				return -1;
-			f->col = 1;
-		}
-		size_t k = DKIMSIGN_WIDTH - f->col;
-		if (k > n)
-			k = n;
-		if (str_append(f->out, v, k) < 0)
-			return -1;
-		f->col += k;
-		v += k;
-		n -= k;
-	}
-	return 0;
-}
-
 /* dkimsign_build - the field up to and including "b=" */
 static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, const char *h, struct str *out)
 {
-	struct dkimsign_fold f = {out, 0};
-	char word[600], b64[64];
+	struct fold f;
+	char b64[64];
 	const struct dkmod_sign_request *r = &g->req;
 	long long now = (long long)session_now(s->ctx);
-	if (str_appends(out, "DKIM-Signature:") < 0)
+	if (fold_start(&f, out, "DKIM-Signature") < 0 || fold_printf(&f, "v=1;") < 0 ||
+	    fold_printf(&f, "a=%s;", dkimsign_alg_name(r->algorithm)) < 0 ||
+	    fold_printf(&f, "c=%s/%s;", dkimsign_canon_name(r->header_canon), dkimsign_canon_name(r->body_canon)) < 0 ||
+	    fold_printf(&f, "d=%s;", r->domain) < 0 || fold_printf(&f, "s=%s;", r->selector) < 0)
 		return -1;
-	f.col = out->len;
-#define WORD(...)                                                                            \
-	do {                                                                                 \
-		int n_ = snprintf(word, sizeof word, __VA_ARGS__);                           \
-		if (n_ < 0 || (size_t)n_ >= sizeof word || dkimsign_fold_word(&f, word, (size_t)n_, true) < 0) \
-			return -1;                                                           \
-	} while (0)
-	WORD("v=1;");
-	WORD("a=%s;", dkimsign_alg_name(r->algorithm));
-	WORD("c=%s/%s;", dkimsign_canon_name(r->header_canon), dkimsign_canon_name(r->body_canon));
-	WORD("d=%s;", r->domain);
-	WORD("s=%s;", r->selector);
 	if (r->identity) {
 		struct str qp = STR_INIT;
 		int rc = dkimsign_qp(&qp, r->identity);
-		if (rc == 0 && qp.len < sizeof word - 4)
-			snprintf(word, sizeof word, "i=%s;", qp.data);
+		if (rc == 0)
+			rc = fold_printf(&f, "i=%s;", qp.data);
 		str_free(&qp);
-		if (rc < 0 || dkimsign_fold_word(&f, word, strlen(word), true) < 0)
+		if (rc < 0)
 			return -1;
 	}
-	if (r->body_length >= 0)
-		WORD("l=%lld;", g->body->length < r->body_length ? g->body->length : r->body_length);
-	WORD("t=%lld;", now);
-	if (r->expire)
-		WORD("x=%lld;", now + (long long)r->expire);
-#undef WORD
-	if (dkimsign_fold_list(&f, "h", h) < 0)
+	if (r->body_length >= 0 &&
+	    fold_printf(&f, "l=%lld;", g->body->length < r->body_length ? g->body->length : r->body_length) < 0)
+		return -1;
+	if (fold_printf(&f, "t=%lld;", now) < 0 || (r->expire && fold_printf(&f, "x=%lld;", now + (long long)r->expire) < 0))
+		return -1;
+	if (fold_list(&f, "h", h) < 0)
 		return -1;
 	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
-	if (dkimsign_fold_word(&f, "bh=", 3, true) < 0 || dkimsign_fold_base64(&f, b64, strlen(b64)) < 0 ||
-	    str_appendc(out, ';') < 0)
+	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || str_appendc(out, ';') < 0)
 		return -1;
 	f.col++;
-	return dkimsign_fold_word(&f, "b=", 2, true);
+	return fold_word(&f, "b=", 2, true);
 }
 
 /* dkimsign_one - build and sign one field; returns a reason on failure */
@@ -297,19 +215,17 @@ static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
 		why = "body hash failed";
 	else if (dkimsign_header_list(s, g, &h) < 0 || dkimsign_build(s, g, str_cstr(&h), &field) < 0)
 		why = "out of memory";
-	else if (dkimverify_header_hash(s, hash, g->req.header_canon, h.data, h.len, field.data, field.len, digest) != 0)
+	else if (dkimverify_header_hash(s, hash, g->req.header_canon, h.data, h.len, field.data, field.len, true, digest) != 0)
 		why = "header hash failed";
 	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
 		why = "signing failed";
 	if (!why) {
 		char *b64 = malloc(2 * CRYPTO_MAX_SIG);
-		size_t col = 0;
-		for (size_t i = field.len; i > 0 && field.data[i - 1] != '\n'; i--)
-			col++;
-		struct dkimsign_fold f = {&field, col};
+		struct fold f;
+		fold_resume(&f, &field);
 		if (b64) {
 			base64_encode(sig, sig_len, b64);
-			if (dkimsign_fold_base64(&f, b64, strlen(b64)) == 0)
+			if (fold_base64(&f, b64, strlen(b64)) == 0)
 				g->field = arena_strndup(&s->arena, field.data, field.len);
 		}
 		free(b64);

@@ -47,7 +47,7 @@ enum dkmod_status dkimverify_start(struct dkmod_session *s)
 
 /* dkimverify_header_hash - hash the fields named in h= and the signature field itself */
 int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
-			   const char *h, size_t h_len, const char *sig_text, size_t sig_len,
+			   const char *h, size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed,
 			   unsigned char *digest)
 {
 	struct crypto_hasher *hasher = crypto_hasher_new(hash);
@@ -62,7 +62,8 @@ int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum 
 		/* the n-th mention of a name takes the n-th instance from the bottom */
 		for (size_t i = s->nfields; i-- > 0;) {
 			const struct header_field *f = &s->fields[i];
-			if (used[i] || !f->name_len || !header_name_eq(f->raw, f->name_len, item, n))
+			if (used[i] || !f->name_len || (skip_removed && f->removed) ||
+			    !header_name_eq(f->raw, f->name_len, item, n))
 				continue;
 			used[i] = true;
 			str_clear(&buf);
@@ -95,38 +96,6 @@ static enum keyrec_status dkimverify_pick_key(const struct keylookup *k, struct 
 			first = st;
 	}
 	return first;
-}
-
-/* dkimverify_lookup_verdict - the verdict when the key lookup itself failed, or PASS to go on */
-static enum dkmod_result dkimverify_lookup_verdict(const struct keylookup *k, const char **reason)
-{
-	if (!k) {
-		*reason = "key lookup not possible";
-		return DKMOD_RESULT_TEMPERROR;
-	}
-	if (k->dnssec == DKMOD_DNSSEC_BOGUS) {
-		*reason = "key lookup DNSSEC validation failed";
-		return DKMOD_RESULT_TEMPERROR;
-	}
-	switch (k->rcode) {
-	case DNS_ANSWER:
-		return DKMOD_RESULT_PASS;
-	case DNS_NXDOMAIN:
-		*reason = "no key for signature";
-		return DKMOD_RESULT_PERMERROR;
-	case DNS_NODATA:
-		*reason = "no key record for signature";
-		return DKMOD_RESULT_PERMERROR;
-	case DNS_TIMEOUT:
-		*reason = "key lookup timed out";
-		return DKMOD_RESULT_TEMPERROR;
-	case DNS_SERVFAIL:
-		*reason = "key lookup failed (SERVFAIL)";
-		return DKMOD_RESULT_TEMPERROR;
-	default:
-		*reason = "key lookup failed";
-		return DKMOD_RESULT_TEMPERROR;
-	}
 }
 
 /* dkimverify_key_verdict - check the key record against the signature; PASS to go on */
@@ -215,7 +184,7 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 	if (str_append(&text, f->raw, sig->b_start) == 0 &&
 	    str_append(&text, f->raw + sig->b_end, f->text_len - sig->b_end) == 0)
 		hashed = dkimverify_header_hash(s, sig->hash, sig->header_canon, sig->h, sig->h_len, text.data,
-						text.len, digest);
+						text.len, false, digest);
 	str_free(&text);
 	if (hashed != 0) {
 		*reason = "header hash could not be computed";
@@ -251,7 +220,7 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 	}
 	if ((r->result = dkimverify_time_verdict(s, sig, &r->reason)) != DKMOD_RESULT_PASS)
 		return;
-	if ((r->result = dkimverify_lookup_verdict(c->key, &r->reason)) != DKMOD_RESULT_PASS) {
+	if ((r->result = session_lookup_verdict(c->key, &r->reason)) != DKMOD_RESULT_PASS) {
 		if (c->key)
 			r->dnssec = c->key->dnssec;
 		return;

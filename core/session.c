@@ -34,6 +34,7 @@ void dkmod_session_free(struct dkmod_session *s)
 		dns_wait(s->ctx->dns, 0);
 	bodyhash_free_all(s);
 	dkimsign_free(s);
+	dksign_free(s);
 	str_free(&s->field);
 	str_free(&s->line);
 	free(s->fields);
@@ -48,7 +49,7 @@ enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct
 {
 	if (s->phase != SESSION_HEADERS)
 		return DKMOD_ESTATE;
-	return dkimsign_add(s, req);
+	return req->method == DKMOD_METHOD_DOMAINKEYS ? dksign_add(s, req) : dkimsign_add(s, req);
 }
 
 /* dkmod_session_header - one whole header field */
@@ -83,6 +84,22 @@ enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *fiel
 	return DKMOD_OK;
 }
 
+/* session_mark_removed - forged Authentication-Results of ours and every DomainKey-Status go */
+static void session_mark_removed(struct dkmod_session *s)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		struct header_field *f = &s->fields[i];
+		size_t n;
+		const char *v = header_value(f, &n);
+		if (header_is(f, "Authentication-Results") && ar_is_ours(v, n, s->ctx->opt.authserv_id)) {
+			f->removed = true;
+			session_log(s->ctx, DKMOD_LOG_INFO, "removed an Authentication-Results field claiming to be ours");
+		} else if (header_is(f, "DomainKey-Status")) {
+			f->removed = true;
+		}
+	}
+}
+
 /* dkmod_session_end_of_headers - parse signatures, start key lookups */
 enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 {
@@ -91,10 +108,17 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 	s->phase = SESSION_BODY;
 	s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
 	enum dkmod_status st = DKMOD_OK;
-	if (s->flags & DKMOD_SESSION_VERIFY)
+	if (s->flags & DKMOD_SESSION_VERIFY) {
+		session_mark_removed(s);
 		st = dkimverify_start(s);
-	enum dkmod_status st2 = dkimsign_start(s);
-	return st != DKMOD_OK ? st : st2;
+		if (st == DKMOD_OK)
+			st = dkverify_start(s);
+	}
+	if (st == DKMOD_OK)
+		st = dkimsign_start(s);
+	if (st == DKMOD_OK)
+		st = dksign_start(s);
+	return st;
 }
 
 /* dkmod_session_body - a body chunk */
@@ -184,20 +208,6 @@ static enum dkmod_status session_flush_headers(struct dkmod_session *s)
 	return dkmod_session_end_of_headers(s);
 }
 
-/* session_mark_removed - forged Authentication-Results of ours go */
-static void session_mark_removed(struct dkmod_session *s)
-{
-	for (size_t i = 0; i < s->nfields; i++) {
-		struct header_field *f = &s->fields[i];
-		size_t n;
-		const char *v = header_value(f, &n);
-		if (header_is(f, "Authentication-Results") && ar_is_ours(v, n, s->ctx->opt.authserv_id)) {
-			f->removed = true;
-			session_log(s->ctx, DKMOD_LOG_INFO, "removed an Authentication-Results field claiming to be ours");
-		}
-	}
-}
-
 /* dkmod_session_finish - end of message */
 enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 {
@@ -212,16 +222,25 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 		dns_wait(s->ctx->dns, s->deadline_ms);
 	if (s->flags & DKMOD_SESSION_VERIFY) {
 		st = dkimverify_finish(s);
-		session_mark_removed(s);
+		if (st == DKMOD_OK)
+			st = dkverify_finish(s);
 		if (st == DKMOD_OK && !(s->ar = ar_build(s)))
 			st = DKMOD_ENOMEM;
 	}
+	/* the added fields stack up: each one goes above those added before it, and a
+	 * DomainKey-Signature must stay directly above the fields it hashed */
+	enum dkmod_status sign_st = dksign_finish(s);
+	const char *dk_status = s->flags & DKMOD_SESSION_VERIFY ? dkverify_status_field(s) : NULL;
+	if (st == DKMOD_OK && dk_status)
+		st = session_add_field(s, dk_status);
 	enum dkmod_status st2 = dkimsign_finish(s);
+	if (sign_st == DKMOD_OK)
+		sign_st = st2;
 	if (st == DKMOD_OK && s->ar) {
 		char *field = arena_printf(&s->arena, "Authentication-Results: %s", s->ar);
 		st = field ? session_add_field(s, field) : DKMOD_ENOMEM;
 	}
-	return st != DKMOD_OK ? st : st2;
+	return st != DKMOD_OK ? st : sign_st;
 }
 
 /* session_add_result - a new, zeroed result with empty strings */
@@ -305,6 +324,38 @@ struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
 	}
 	s->lookups[s->nlookups++] = k;
 	return k;
+}
+
+/* session_lookup_verdict - the verdict when a key lookup failed, or PASS to go on */
+enum dkmod_result session_lookup_verdict(const struct keylookup *k, const char **reason)
+{
+	if (!k) {
+		*reason = "key lookup not possible";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	if (k->dnssec == DKMOD_DNSSEC_BOGUS) {
+		*reason = "key lookup DNSSEC validation failed";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	switch (k->rcode) {
+	case DNS_ANSWER:
+		return DKMOD_RESULT_PASS;
+	case DNS_NXDOMAIN:
+		*reason = "no key for signature";
+		return DKMOD_RESULT_PERMERROR;
+	case DNS_NODATA:
+		*reason = "no key record for signature";
+		return DKMOD_RESULT_PERMERROR;
+	case DNS_TIMEOUT:
+		*reason = "key lookup timed out";
+		return DKMOD_RESULT_TEMPERROR;
+	case DNS_SERVFAIL:
+		*reason = "key lookup failed (SERVFAIL)";
+		return DKMOD_RESULT_TEMPERROR;
+	default:
+		*reason = "key lookup failed";
+		return DKMOD_RESULT_TEMPERROR;
+	}
 }
 
 /* dkmod_session_result_count - verdicts after finish */

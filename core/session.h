@@ -9,7 +9,9 @@
 #include "arena.h"
 #include "canon.h"
 #include "crypto.h"
+#include "address.h"
 #include "dkimsig.h"
+#include "dksig.h"
 #include "dkmod.h"
 #include "dns.h"
 #include "header.h"
@@ -65,6 +67,38 @@ struct dkimsigner {
 	char *field;                    /* the finished header field */
 };
 
+/* The responsible sender (DomainKeys): the first Sender: field, else the first From:. */
+struct sender {
+	bool found;              /* a field was there */
+	bool parsed;             /* and held an address */
+	bool from_sender;        /* it was Sender: */
+	size_t field;            /* its index */
+	struct address addr;
+};
+
+/* One DomainKey-Signature to verify. */
+struct dkcheck {
+	size_t field;
+	enum dksig_status status;
+	struct dksig sig;
+	struct bodyhash *stream;      /* SHA-1 of the signed headers, then the body */
+	struct keylookup *key;
+	const char *failure;          /* a reason found at end of headers, or NULL */
+	const char *failure_status;   /* its finer status */
+	struct sender sender;
+};
+
+/* One DomainKey-Signature to add. */
+struct dksigner {
+	struct dkmod_sign_request req;
+	struct crypto_privkey *key;
+	struct bodyhash *stream;
+	char domain[DKIMSIG_MAX_NAME];
+	struct str h;                 /* h= as signed (empty when every field is signed) */
+	const char *failure;
+	char *field;
+};
+
 enum session_phase { SESSION_HEADERS = 0, SESSION_BODY, SESSION_DONE };
 
 #define SESSION_MAX_BODYHASHES 24
@@ -98,6 +132,10 @@ struct dkmod_session {
 	size_t nchecks;
 	struct dkimsigner signers[SESSION_MAX_SIGNERS];
 	size_t nsigners;
+	struct dkcheck *dkchecks;
+	size_t ndkchecks;
+	struct dksigner dksigners[SESSION_MAX_SIGNERS];
+	size_t ndksigners;
 
 	struct dkmod_sig_result *results;
 	size_t nresults, results_cap;
@@ -118,6 +156,9 @@ enum dkmod_status session_add_field(struct dkmod_session *s, const char *text);
 /* session_lookup_txt - start (or share) a TXT lookup of name */
 struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name);
 
+/* session_lookup_verdict - the verdict when a key lookup failed, or PASS to go on */
+enum dkmod_result session_lookup_verdict(const struct keylookup *k, const char **reason);
+
 /* bodyhash_get - the body hash with these parameters, created on first use; NULL on failure */
 struct bodyhash *bodyhash_get(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
 			      bool domainkeys, long long limit);
@@ -132,10 +173,10 @@ void bodyhash_free_all(struct dkmod_session *s);
 enum dkmod_status dkimverify_start(struct dkmod_session *s);
 /* dkimverify_finish - after the body and the lookups: a verdict per signature */
 enum dkmod_status dkimverify_finish(struct dkmod_session *s);
-/* dkimverify_header_hash - the header hash of a signature over the session's fields,
- * for verification (sig field index given) or signing (field text given) */
+/* dkimverify_header_hash - the header hash of the fields named in h= and of the signature
+ * field text (b= empty); fields to be removed are skipped when signing (skip_removed) */
 int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
-			   const char *h, size_t h_len, const char *sig_text, size_t sig_len,
+			   const char *h, size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed,
 			   unsigned char *digest);
 
 /* dkimsign_add - before end of headers: load the key and queue a signature */
@@ -146,6 +187,32 @@ enum dkmod_status dkimsign_start(struct dkmod_session *s);
 enum dkmod_status dkimsign_finish(struct dkmod_session *s);
 /* dkimsign_free - release keys */
 void dkimsign_free(struct dkmod_session *s);
+
+/* sender_find - the responsible sender of the stored fields */
+void sender_find(const struct dkmod_session *s, struct sender *out);
+
+/* dkverify_start - at end of headers: parse every DomainKey-Signature, hash the signed
+ * headers, start key lookups */
+enum dkmod_status dkverify_start(struct dkmod_session *s);
+/* dkverify_finish - a verdict per DomainKey-Signature, and the DomainKey-Status field */
+enum dkmod_status dkverify_finish(struct dkmod_session *s);
+/* dkverify_status_field - the DomainKey-Status field for the verdicts, or NULL */
+const char *dkverify_status_field(struct dkmod_session *s);
+/* dkverify_hash_headers - feed the fields a DomainKeys signature covers into its stream:
+ * the fields from index first on, filtered by h= when h is not NULL (in h= order, as
+ * the peer does), without fields to be removed when signing (skip_removed); each
+ * field used is marked in signed_fields (nfields entries) */
+int dkverify_hash_headers(struct dkmod_session *s, struct bodyhash *stream, enum dkmod_canon canon, size_t first,
+			  const char *h, size_t h_len, bool skip_removed, bool *signed_fields);
+
+/* dksign_add - queue a DomainKeys signature */
+enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_request *req);
+/* dksign_start - at end of headers: choose d=, hash the headers */
+enum dkmod_status dksign_start(struct dkmod_session *s);
+/* dksign_finish - sign and build each DomainKey-Signature field */
+enum dkmod_status dksign_finish(struct dkmod_session *s);
+/* dksign_free - release keys and buffers */
+void dksign_free(struct dkmod_session *s);
 
 /* ar_build - the Authentication-Results value from the session's results */
 char *ar_build(struct dkmod_session *s);

@@ -1,6 +1,6 @@
 /*
- * cli_sign.c - `dkmod sign`: add one or more signatures and print the
- * signed message.  `--next` starts another signature that inherits the
+ * cli_sign.c - `dkmod sign`: add one or more signatures (DKIM, DomainKeys)
+ * and print the signed message.  `--next` starts another signature that inherits the
  * options given so far.
  */
 #include <string.h>
@@ -9,12 +9,15 @@
 
 static const char cli_sign_help[] =
 	"usage: dkmod sign --domain D --selector S --key FILE [OPTIONS] [--next ...] [FILE|-]\n"
-	"  --type dkim          the signature type (dkim)\n"
-	"  --domain D           d=, the signing domain\n"
+	"  --type T             dkim (default) or domainkeys\n"
+	"  --domain D           d=, the signing domain (DomainKeys: default the sender's domain;\n"
+	"                       a parent of it signs as base domain)\n"
 	"  --selector S         s=, the key's selector\n"
 	"  --key FILE           PEM private key (RSA PKCS#1 or PKCS#8, or Ed25519)\n"
-	"  --algorithm A        rsa-sha256 (default), ed25519-sha256, or rsa-sha1 (only when asked)\n"
-	"  --canon H/B          simple or relaxed for header/body (default relaxed/relaxed)\n"
+	"  --algorithm A        rsa-sha256 (default), ed25519-sha256, or rsa-sha1 (only when asked);\n"
+	"                       DomainKeys: rsa-sha1, its only algorithm\n"
+	"  --canon C            DKIM: simple or relaxed as H/B (default relaxed/relaxed);\n"
+	"                       DomainKeys: nofws (default) or simple\n"
 	"  --headers a:b:c      header fields to sign (default: a standard list; From always)\n"
 	"  --no-oversign        do not sign one From more than present\n"
 	"  --identity I         i=, an address within the signing domain\n"
@@ -24,9 +27,20 @@ static const char cli_sign_help[] =
 	"  --now T              sign as if the time were T (seconds since the epoch)\n"
 	"  -v, -q               more or fewer log lines on standard error\n";
 
-/* cli_sign_canon - parse H/B or H */
+/* cli_sign_canon - parse H/B or H (DKIM), or nofws / simple (DomainKeys, default nofws) */
 static bool cli_sign_canon(const char *v, struct dkmod_sign_request *r)
 {
+	if (r->method == DKMOD_METHOD_DOMAINKEYS) {
+		if (!v || strcmp(v, "nofws") == 0)
+			r->header_canon = r->body_canon = DKMOD_CANON_NOFWS;
+		else if (strcmp(v, "simple") == 0)
+			r->header_canon = r->body_canon = DKMOD_CANON_SIMPLE;
+		else
+			return false;
+		return true;
+	}
+	if (!v)
+		return true;
 	char h[16] = "", b[16] = "simple";
 	const char *slash = strchr(v, '/');
 	size_t n = slash ? (size_t)(slash - v) : strlen(v);
@@ -80,7 +94,7 @@ static const char *cli_sign_value(const char *name, int argc, char **argv, int *
 }
 
 /* cli_sign_option - a signing option at argv[*i]; 1 handled, 0 not ours, -1 error */
-static int cli_sign_option(struct dkmod_sign_request *r, int argc, char **argv, int *i)
+static int cli_sign_option(struct dkmod_sign_request *r, const char **canon, int argc, char **argv, int *i)
 {
 	bool missing = false;
 	const char *v;
@@ -110,8 +124,7 @@ static int cli_sign_option(struct dkmod_sign_request *r, int argc, char **argv, 
 		if (!cli_sign_algorithm(v, r))
 			return cli_usage_error("unknown algorithm %s", v), -1;
 	} else if ((v = cli_sign_value("--canon", argc, argv, i, &missing))) {
-		if (!cli_sign_canon(v, r))
-			return cli_usage_error("--canon takes simple or relaxed, as H/B"), -1;
+		*canon = v;
 	} else if ((v = cli_sign_value("--headers", argc, argv, i, &missing))) {
 		r->headers = v;
 	} else if ((v = cli_sign_value("--identity", argc, argv, i, &missing))) {
@@ -133,6 +146,7 @@ int cli_sign(int argc, char **argv)
 {
 	struct cli_common c;
 	struct dkmod_sign_request req[CLI_SIGN_MAX];
+	const char *canon[CLI_SIGN_MAX] = {NULL};
 	size_t nreq = 1;
 	cli_common_init(&c);
 	dkmod_sign_request_init(&req[0]);
@@ -145,10 +159,11 @@ int cli_sign(int argc, char **argv)
 			if (nreq == CLI_SIGN_MAX)
 				return cli_usage_error("at most %d signatures", CLI_SIGN_MAX);
 			req[nreq] = req[nreq - 1];
+			canon[nreq] = canon[nreq - 1];
 			nreq++;
 			continue;
 		}
-		int rc = cli_sign_option(&req[nreq - 1], argc, argv, &i);
+		int rc = cli_sign_option(&req[nreq - 1], &canon[nreq - 1], argc, argv, &i);
 		if (rc == 0)
 			rc = cli_common_option(&c, argc, argv, &i);
 		if (rc < 0)
@@ -156,9 +171,17 @@ int cli_sign(int argc, char **argv)
 		if (rc == 0)
 			return cli_usage_error("sign: unknown option %s", argv[i]);
 	}
-	for (size_t k = 0; k < nreq; k++)
-		if (!req[k].domain || !req[k].selector || !req[k].key_file)
+	for (size_t k = 0; k < nreq; k++) {
+		bool dk = req[k].method == DKMOD_METHOD_DOMAINKEYS;
+		if ((!req[k].domain && !dk) || !req[k].selector || !req[k].key_file)
 			return cli_usage_error("sign: signature %zu needs --domain, --selector and --key", k + 1);
+		if (!cli_sign_canon(canon[k], &req[k]))
+			return cli_usage_error("--canon takes simple or relaxed as H/B for DKIM, nofws or simple for DomainKeys");
+		if (dk && req[k].algorithm == DKMOD_ALG_ED25519_SHA256)
+			return cli_usage_error("DomainKeys signs with rsa-sha1 only");
+		if (dk)
+			req[k].algorithm = DKMOD_ALG_RSA_SHA1;
+	}
 	struct dkmod_ctx *ctx;
 	enum dkmod_status st = dkmod_ctx_new(&c.opt, &ctx);
 	if (st != DKMOD_OK) {

@@ -125,6 +125,7 @@ static int dnsq_usage(void)
 	return 2;
 }
 
+/* main - parse the options, look up the names, print the answers */
 int main(int argc, char **argv)
 {
 	const char *forwarders[DNSQ_MAX + 1] = { 0 }, *stubs[DNSQ_MAX + 1] = { 0 };

@@ -401,6 +401,7 @@ static void test_bad_options(const char *dir)
 	dns_free(d);
 }
 
+/* main - run the resolver tests */
 int main(void)
 {
 	char dir[] = "/tmp/test_dns.XXXXXX", zone[300];

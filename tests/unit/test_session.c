@@ -129,7 +129,9 @@ static void verify(struct dkmod_ctx *ctx, const char *msg, size_t chunk, struct 
 	if (feed(s, msg, chunk) == DKMOD_OK) {
 		for (size_t i = 0; i < dkmod_session_result_count(s); i++) {
 			const struct dkmod_sig_result *r = dkmod_session_result(s, i);
-			str_printf(out, "%s%s%s%s", i ? ";" : "", dkmod_result_name(r->result), r->reason[0] ? "/" : "",
+			if (r->method != DKMOD_METHOD_DKIM)
+				continue;
+			str_printf(out, "%s%s%s%s", out->len ? ";" : "", dkmod_result_name(r->result), r->reason[0] ? "/" : "",
 				   r->reason);
 		}
 		if (ar)

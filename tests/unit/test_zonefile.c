@@ -167,6 +167,7 @@ static void test_read_file(void)
 	rmdir(dir);
 }
 
+/* main - run the zone file tests */
 int main(void)
 {
 	size_t i;

@@ -1,0 +1,23 @@
+/*
+ * address.h - the first mailbox of an address header (From:, Sender:), as
+ * RFC 5322 writes it: display names, angle brackets, comments, quoted
+ * strings and groups.
+ */
+#ifndef DKMOD_ADDRESS_H
+#define DKMOD_ADDRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ADDRESS_MAX 320
+
+struct address {
+	char local[ADDRESS_MAX];   /* local part as written (quotes kept) */
+	char domain[ADDRESS_MAX];  /* domain as written */
+	char full[2 * ADDRESS_MAX + 2]; /* local@domain */
+};
+
+/* address_first - parse the first mailbox of a header value; false if there is none */
+bool address_first(const char *value, size_t len, struct address *out);
+
+#endif
