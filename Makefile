@@ -7,7 +7,7 @@ VERSION = 0.1.0
 
 PKGS = libcrypto libunbound
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lunbound)
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -98,3 +98,6 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# parts of the build that live beside their sources (fuzz targets, adapters, bench)
+include $(sort $(wildcard tests/*/*.mk adapters/*/*.mk lua/*.mk))
