@@ -75,7 +75,7 @@ static const char *dksign_prepare(struct dkmod_session *s, struct dksigner *g, c
 	const char *d = g->req.domain ? g->req.domain : snd->addr.domain;
 	if (!dkimsig_valid_domain(d, strlen(d)) || !dkimsig_domain_within(snd->addr.domain, d))
 		return "the sender's domain is not within the signing domain";
-	snprintf(g->domain, sizeof g->domain, "%s", d);
+	memcpy(g->domain, d, strlen(d) + 1); /* a valid domain is shorter than DKIMSIG_MAX_NAME */
 	if (g->req.headers && dksign_header_list(s, g->req.headers, &g->h) < 0)
 		return "out of memory";
 	g->stream = bodyhash_get(s, CRYPTO_SHA1, g->req.header_canon, true, -1);

@@ -73,7 +73,7 @@ for alg_key in rsa-sha256:rsa2048 rsa-sha256:rsa1024 rsa-sha1:rsa2048 ed25519-sh
 			$signer sign --domain example.com --selector "$sel" --key "$sel.pem" --algorithm "$alg" \
 				--canon "$canon" <msg.eml >"p$n$peer.eml" 2>"p$n$peer.err" || { fail "$peer signs $name" "$(cat "p$n$peer.err")"; continue; }
 			"${VERIFY[@]}" "p$n$peer.eml" >"v$n$peer.eml"
-			check_eq "dkmod verifies $peer $name" "$(ar_results "v$n$peer.eml")" "dkim=pass"
+			check_eq "dkmod verifies $peer $name" "$(ar_results "v$n$peer.eml")" "dkim=pass domainkeys=none"
 			# tampered copies: a body change and a signed header change
 			sed 's/tabs and/tabs or/' "p$n$peer.eml" >"tb$n$peer.eml"
 			"${VERIFY[@]}" "tb$n$peer.eml" >"vtb$n$peer.eml"
@@ -87,7 +87,7 @@ done
 
 # the message dkmod passes on is the input byte for byte below the new field
 "$DKMOD" verify --resolver "127.0.0.1@$NSD_PORT" --authserv-id mx.example.net s1.eml >out.eml
-awk 'NR == 1 { s = 1; next } s && /^[ \t]/ { next } { s = 0; print }' out.eml >rest.eml
+awk 'a { print } /^DomainKey-Status:/ { a = 1 }' out.eml >rest.eml
 if head -1 out.eml | grep -q '^Authentication-Results: mx.example.net;' && cmp -s rest.eml s1.eml; then
 	pass "verify passes the message on unchanged below its field"
 else
