@@ -52,6 +52,10 @@ void dkmod_options_init(struct dkmod_options *o)
 	o->max_header_bytes = 1024 * 1024;
 	o->allow_sha1 = true;
 	o->resolver.timeout_ms = 5000;
+	o->check_policies = true;
+	o->cache.size = 2048;
+	o->cache.ttl = 300;
+	o->cache.negative_ttl = 3600;
 }
 
 /* dkmod_sign_request_init - DKIM rsa-sha256 relaxed/relaxed, From oversigned */

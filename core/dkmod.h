@@ -79,6 +79,13 @@ enum dkmod_algorithm {
 /* Canonicalizations (DKIM: simple, relaxed; DomainKeys: simple, nofws). */
 enum dkmod_canon { DKMOD_CANON_SIMPLE = 0, DKMOD_CANON_RELAXED, DKMOD_CANON_NOFWS };
 
+/* What a DNSSEC-bogus answer means for the verdict it would feed. */
+enum dkmod_bogus {
+	DKMOD_BOGUS_TEMPERROR = 0, /* default: treat as a failed lookup, retry later */
+	DKMOD_BOGUS_PERMERROR,     /* treat as no record */
+	DKMOD_BOGUS_INSECURE       /* use the answer anyway, reported as bogus */
+};
+
 /* Resolver settings.  With zone_file set, answers come only from that file
  * (local data, no network) unless forwarders are also given. */
 struct dkmod_resolver_options {
@@ -88,6 +95,15 @@ struct dkmod_resolver_options {
 	const char *trust_anchor_file;  /* DNSSEC trust anchor (DS/DNSKEY zone file) */
 	bool use_resolv_conf;           /* forward to the servers in /etc/resolv.conf */
 	unsigned timeout_ms;            /* budget for all lookups of one message */
+	enum dkmod_bogus bogus;         /* what a bogus answer means */
+};
+
+/* The key and policy record cache shared by every process (LMDB). */
+struct dkmod_cache_options {
+	const char *state_dir;   /* directory of the shared state; NULL: no shared cache */
+	size_t size;             /* entries, least recently used evicted; default 2048 */
+	unsigned ttl;            /* seconds for answers; default 300 (never above the DNS TTL) */
+	unsigned negative_ttl;   /* seconds for NXDOMAIN/NODATA; default 3600 (never above the DNS TTL) */
 };
 
 /* Process-wide settings. */
@@ -100,7 +116,9 @@ struct dkmod_options {
 	size_t max_header_bytes;   /* all header fields together; default 1 MiB */
 	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default true */
 	time_t fixed_now;          /* if non-zero, the clock (tests) */
+	bool check_policies;       /* verify: also look up DomainKeys and ADSP sender policies; default true */
 	struct dkmod_resolver_options resolver;
+	struct dkmod_cache_options cache;
 	dkmod_log_fn *log;         /* may be NULL */
 	void *log_arg;
 };
