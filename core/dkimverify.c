@@ -220,7 +220,7 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 	}
 	if ((r->result = dkimverify_time_verdict(s, sig, &r->reason)) != DKMOD_RESULT_PASS)
 		return;
-	if ((r->result = session_lookup_verdict(c->key, &r->reason)) != DKMOD_RESULT_PASS) {
+	if ((r->result = session_lookup_verdict(s->ctx, c->key, &r->reason)) != DKMOD_RESULT_PASS) {
 		if (c->key)
 			r->dnssec = c->key->dnssec;
 		return;

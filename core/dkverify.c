@@ -247,7 +247,7 @@ static void dkverify_one(struct dkmod_session *s, const struct dkcheck *c, struc
 		r->dk_status = c->failure_status;
 		return;
 	}
-	if ((r->result = session_lookup_verdict(c->key, &r->reason)) != DKMOD_RESULT_PASS) {
+	if ((r->result = session_lookup_verdict(s->ctx, c->key, &r->reason)) != DKMOD_RESULT_PASS) {
 		r->dnssec = c->key ? c->key->dnssec : DKMOD_DNSSEC_UNKNOWN;
 		r->dk_status = "bad (no key)";
 		return;

@@ -55,6 +55,7 @@ struct dns {
 	struct dns_query *head;
 	struct dns_query **tail;
 	size_t pending;
+	bool permissive;   /* bogus answers are handed on, marked bogus */
 };
 
 /* One joined record while building a result. */
@@ -255,6 +256,14 @@ struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why)
 	}
 	if (!opt)
 		return d;
+	if (opt->bogus == DKMOD_BOGUS_INSECURE) {
+		/* the answer of a failed validation is kept; the verdict still says bogus */
+		if ((e = ub_ctx_set_option(d->ctx, "val-permissive-mode:", "yes")) != 0) {
+			dns_fail(why, "libunbound: %s", ub_strerror(e));
+			goto fail;
+		}
+		d->permissive = true;
+	}
 	for (i = 0; opt->forwarders && opt->forwarders[i]; i++) {
 		if ((e = ub_ctx_set_fwd(d->ctx, opt->forwarders[i])) != 0) {
 			dns_fail(why, "forwarder %s: %s", opt->forwarders[i], ub_strerror(e));
@@ -445,12 +454,13 @@ static void dns_deliver(struct dns_query *q, bool timeout)
 	} else if (!res) {
 		r.rcode = DNS_ERROR;
 		r.why = "no result";
-	} else if (res->bogus) {
+	} else if (res->bogus && !(q->d->permissive && res->havedata)) {
 		r.rcode = DNS_SERVFAIL;
 		r.dnssec = DKMOD_DNSSEC_BOGUS;
 		r.why = res->why_bogus ? res->why_bogus : "DNSSEC bogus";
 	} else {
-		r.dnssec = res->secure && !q->insecure ? DKMOD_DNSSEC_SECURE : DKMOD_DNSSEC_INSECURE;
+		r.dnssec = res->bogus ? DKMOD_DNSSEC_BOGUS
+				      : res->secure && !q->insecure ? DKMOD_DNSSEC_SECURE : DKMOD_DNSSEC_INSECURE;
 		r.ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
 		if (q->have_ttl && q->ttl < r.ttl)
 			r.ttl = q->ttl;

@@ -327,14 +327,25 @@ struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
 }
 
 /* session_lookup_verdict - the verdict when a key lookup failed, or PASS to go on */
-enum dkmod_result session_lookup_verdict(const struct keylookup *k, const char **reason)
+enum dkmod_result session_lookup_verdict(const struct dkmod_ctx *ctx, const struct keylookup *k, const char **reason)
 {
 	if (!k) {
 		*reason = "key lookup not possible";
 		return DKMOD_RESULT_TEMPERROR;
 	}
 	if (k->dnssec == DKMOD_DNSSEC_BOGUS) {
-		*reason = "key lookup DNSSEC validation failed";
+		switch (ctx->opt.resolver.bogus) {
+		case DKMOD_BOGUS_PERMERROR:
+			*reason = "key record failed DNSSEC validation";
+			return DKMOD_RESULT_PERMERROR;
+		case DKMOD_BOGUS_INSECURE:
+			if (k->rcode == DNS_ANSWER)
+				return DKMOD_RESULT_PASS;
+			break;
+		default:
+			break;
+		}
+		*reason = "key lookup failed DNSSEC validation";
 		return DKMOD_RESULT_TEMPERROR;
 	}
 	switch (k->rcode) {

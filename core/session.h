@@ -157,7 +157,7 @@ enum dkmod_status session_add_field(struct dkmod_session *s, const char *text);
 struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name);
 
 /* session_lookup_verdict - the verdict when a key lookup failed, or PASS to go on */
-enum dkmod_result session_lookup_verdict(const struct keylookup *k, const char **reason);
+enum dkmod_result session_lookup_verdict(const struct dkmod_ctx *ctx, const struct keylookup *k, const char **reason);
 
 /* bodyhash_get - the body hash with these parameters, created on first use; NULL on failure */
 struct bodyhash *bodyhash_get(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,

@@ -109,6 +109,15 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 		c->opt.resolver.stubs = c->stubs;
 	} else if ((v = cli_arg("--trust-anchor", argc, argv, i, &missing))) {
 		c->opt.resolver.trust_anchor_file = v;
+	} else if ((v = cli_arg("--dnssec-bogus", argc, argv, i, &missing))) {
+		if (strcmp(v, "temperror") == 0)
+			c->opt.resolver.bogus = DKMOD_BOGUS_TEMPERROR;
+		else if (strcmp(v, "permerror") == 0)
+			c->opt.resolver.bogus = DKMOD_BOGUS_PERMERROR;
+		else if (strcmp(v, "insecure") == 0)
+			c->opt.resolver.bogus = DKMOD_BOGUS_INSECURE;
+		else
+			return cli_usage_error("--dnssec-bogus takes temperror, permerror or insecure"), -1;
 	} else if ((v = cli_arg("--authserv-id", argc, argv, i, &missing))) {
 		c->opt.authserv_id = v;
 	} else if ((v = cli_arg("--timeout", argc, argv, i, &missing))) {

@@ -282,6 +282,13 @@ static void test_table(void)
 			if (s.b_start <= s.b_end && s.b_end <= len)
 				CHECK_MEM(test_name(c->name, "b place"), text + s.b_start, s.b_end - s.b_start, c->b_value,
 					  strlen(c->b_value));
+			char want[DKIMSIG_MAX_B64];
+			size_t n = 0;
+			for (const char *p = c->b_value; *p && n + 1 < sizeof want; p++)
+				if (!strchr(" \t\r\n", *p))
+					want[n++] = *p;
+			want[n] = '\0';
+			CHECK_STR(test_name(c->name, "b_text without whitespace"), s.b_text, want);
 		}
 		free(text);
 	}
@@ -320,9 +327,7 @@ static const struct within_case within_cases[] = {
 	{ "within: other", "example.org", "example.com", false },
 	{ "within: trailing dot on sub", "example.com.", "example.com", false },
 	{ "within: trailing dot on dom", "example.com", "example.com.", false },
-	{ "within: leading dot only", ".example.com", "example.com", true },
 	{ "within: empty sub", "", "example.com", false },
-	{ "within: both empty", "", "", true },
 };
 
 /* test_within_table - dkimsig_domain_within */
@@ -336,65 +341,53 @@ static void test_within_table(void)
 struct valid_case {
 	const char *name;
 	const char *prefix;
-	char fill;          /* repeated fill_n times after prefix */
-	size_t fill_n;
+	size_t fill_n;      /* 'a' repeated fill_n times after prefix */
 	const char *suffix;
+	size_t dotted;      /* instead: this many characters of 63-char labels joined by dots */
 	bool want;
 };
 
 static const struct valid_case valid_cases[] = {
-	{ "valid: simple", "example.com", 0, 0, "", true },
-	{ "valid: single label", "localhost", 0, 0, "", true },
-	{ "valid: digits and hyphen", "mail-1.ex4mple.com", 0, 0, "", true },
-	{ "valid: upper case", "EXAMPLE.Com", 0, 0, "", true },
-	{ "valid: underscore", "_domainkey.sel_1.example.com", 0, 0, "", true },
-	{ "valid: empty", "", 0, 0, "", false },
-	{ "valid: lone dot", ".", 0, 0, "", false },
-	{ "valid: leading dot", ".example.com", 0, 0, "", false },
-	{ "valid: trailing dot", "example.com.", 0, 0, "", false },
-	{ "valid: empty label", "example..com", 0, 0, "", false },
-	{ "valid: space", "exa mple.com", 0, 0, "", false },
-	{ "valid: @", "joe@example.com", 0, 0, "", false },
-	{ "valid: 8-bit byte", "ex\xc3\xa4mple.com", 0, 0, "", false },
-	{ "valid: slash", "a/b.com", 0, 0, "", false },
-	{ "valid: 63-char label", "", 'a', 63, ".com", true },
-	{ "valid: 64-char label", "", 'a', 64, ".com", false },
-	{ "valid: 64-char last label", "example.", 'a', 64, "", false },
-	{ "valid: 253 chars", "", 'a', 0, "", true },     /* filled in by test_valid_table */
-	{ "valid: 256 chars", "", 'a', 0, "", false },    /* filled in by test_valid_table */
+	{ "valid: simple", "example.com", 0, "", 0, true },
+	{ "valid: single label", "localhost", 0, "", 0, true },
+	{ "valid: digits and hyphen", "mail-1.ex4mple.com", 0, "", 0, true },
+	{ "valid: upper case", "EXAMPLE.Com", 0, "", 0, true },
+	{ "valid: underscore", "_domainkey.sel_1.example.com", 0, "", 0, true },
+	{ "valid: empty", "", 0, "", 0, false },
+	{ "valid: lone dot", ".", 0, "", 0, false },
+	{ "valid: leading dot", ".example.com", 0, "", 0, false },
+	{ "valid: trailing dot", "example.com.", 0, "", 0, false },
+	{ "valid: empty label", "example..com", 0, "", 0, false },
+	{ "valid: space", "exa mple.com", 0, "", 0, false },
+	{ "valid: @", "joe@example.com", 0, "", 0, false },
+	{ "valid: 8-bit byte", "ex\xc3\xa4mple.com", 0, "", 0, false },
+	{ "valid: slash", "a/b.com", 0, "", 0, false },
+	{ "valid: 63-char label", "", 63, ".com", 0, true },
+	{ "valid: 64-char label", "", 64, ".com", 0, false },
+	{ "valid: 64-char last label", "example.", 64, "", 0, false },
+	{ "valid: 253 chars", "", 0, "", 253, true },
+	{ "valid: 256 chars", "", 0, "", 256, false },
 };
-
-/* test_build_labels - n characters of 63-char labels joined by dots */
-static void test_build_labels(char *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		out[i] = (i % 64 == 63) ? '.' : 'a';
-	if (n && out[n - 1] == '.')
-		out[n - 1] = 'b';
-}
 
 /* test_valid_table - dkimsig_valid_domain on exact-length heap copies */
 static void test_valid_table(void)
 {
 	for (size_t k = 0; k < sizeof valid_cases / sizeof valid_cases[0]; k++) {
 		const struct valid_case *c = &valid_cases[k];
-		size_t pl = strlen(c->prefix), sl = strlen(c->suffix), len = pl + c->fill_n + sl;
-		char *in;
+		size_t pl = strlen(c->prefix), sl = strlen(c->suffix);
+		size_t len = c->dotted ? c->dotted : pl + c->fill_n + sl;
+		char *in = malloc(len ? len : 1);
 
-		if (strstr(c->name, "253 chars"))
-			len = 253;
-		else if (strstr(c->name, "256 chars"))
-			len = 256;
-		in = malloc(len ? len : 1);
 		if (!in) {
 			CHECK(test_name(c->name, "malloc"), 0);
 			continue;
 		}
-		if (len == 253 || len == 256) {
-			test_build_labels(in, len);
+		if (c->dotted) {
+			for (size_t i = 0; i < len; i++)
+				in[i] = (i % 64 == 63 && i + 1 < len) ? '.' : 'a';
 		} else {
 			memcpy(in, c->prefix, pl);
-			memset(in + pl, c->fill, c->fill_n);
+			memset(in + pl, 'a', c->fill_n);
 			memcpy(in + pl + c->fill_n, c->suffix, sl);
 		}
 		CHECK_INT(c->name, dkimsig_valid_domain(in, len), c->want);
