@@ -24,12 +24,19 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o)
 SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/san/unit/%)
 
+# Parts of the build that live beside their sources (lua/, adapters, fuzz, bench)
+# add to these: objects linked into the dkmod command, libraries, targets of `all`.
+CLI_EXTRA_OBJ =
+CLI_EXTRA_LIBS =
+ALL_EXTRA =
+include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
+
 DEPS_DEBIAN = build-essential pkg-config libssl-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
 	libmail-dkim-perl python3-dkim nsd swaks openssl clang
 
 .PHONY: all demo test check unit san-unit deps install clean help
 
-all: $(BUILD)/libdkmod.a $(BUILD)/libdkmod.so $(BUILD)/dkmod
+all: $(BUILD)/libdkmod.a $(BUILD)/libdkmod.so $(BUILD)/dkmod $(ALL_EXTRA)
 
 help:
 	@echo "make deps     install the Debian packages the build and the tests need"
@@ -53,8 +60,8 @@ $(BUILD)/libdkmod.a: $(CORE_OBJ)
 $(BUILD)/libdkmod.so: $(CORE_OBJ) core/libdkmod.map
 	$(CC) -shared -Wl,-soname,libdkmod.so.0 -Wl,--version-script=core/libdkmod.map -o $@ $(CORE_OBJ) $(PKG_LIBS)
 
-$(BUILD)/dkmod: $(CLI_OBJ) $(BUILD)/libdkmod.a
-	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libdkmod.a $(PKG_LIBS)
+$(BUILD)/dkmod: $(CLI_OBJ) $(CLI_EXTRA_OBJ) $(BUILD)/libdkmod.a
+	$(CC) -o $@ $(CLI_OBJ) $(CLI_EXTRA_OBJ) $(BUILD)/libdkmod.a $(CLI_EXTRA_LIBS) $(PKG_LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libdkmod.a
 	@mkdir -p $(dir $@)
@@ -98,6 +105,3 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
-
-# parts of the build that live beside their sources (fuzz targets, adapters, bench)
-include $(sort $(wildcard tests/*/*.mk adapters/*/*.mk lua/*.mk))

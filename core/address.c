@@ -29,11 +29,31 @@ static size_t address_skip(const char *v, size_t len, size_t i)
 	return len;
 }
 
-/* address_spec - copy an addr-spec from v[start..end) without comments and whitespace */
+/* address_atext - a character of an RFC 5322 atom (8-bit bytes allowed for UTF-8 addresses) */
+static bool address_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80 ||
+	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* address_dot_atom - s[0..n) is atoms joined by single dots */
+static bool address_dot_atom(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(address_atext((unsigned char)s[i]) || (s[i] == '.' && s[i + 1] != '.')))
+			return false;
+	return true;
+}
+
+/* address_spec - an addr-spec from v[start..end), comments and whitespace dropped:
+ * a dot-atom or one whole quoted string, '@', a dot-atom or a [domain literal] */
 static bool address_spec(const char *v, size_t start, size_t end, struct address *out)
 {
 	char buf[2 * ADDRESS_MAX];
-	size_t n = 0;
+	size_t n = 0, at = 0;
+	bool quoted = false, have_at = false;
 	for (size_t i = start; i < end;) {
 		char c = v[i];
 		if (c == '(') {
@@ -41,13 +61,22 @@ static bool address_spec(const char *v, size_t start, size_t end, struct address
 			continue;
 		}
 		if (c == '"') {
+			if (have_at || n != 0)
+				return false; /* a quoted string is a whole local part or nothing */
 			size_t j = address_skip(v, end, i);
-			if (j - i >= sizeof buf - n)
+			if (v[j - 1] != '"' || j - i < 2 || j - i >= sizeof buf)
 				return false;
-			memcpy(buf + n, v + i, j - i);
-			n += j - i;
+			memcpy(buf, v + i, j - i);
+			n = j - i;
+			quoted = true;
 			i = j;
 			continue;
+		}
+		if (c == '@') {
+			if (have_at)
+				return false;
+			have_at = true;
+			at = n;
 		}
 		if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
 			if (n + 1 >= sizeof buf)
@@ -57,15 +86,34 @@ static bool address_spec(const char *v, size_t start, size_t end, struct address
 		i++;
 	}
 	buf[n] = '\0';
-	/* the local part may be quoted and hold '@': the domain follows the last one */
-	char *at = strrchr(buf, '@');
-	if (!at || at == buf || !at[1] || (size_t)(at - buf) >= ADDRESS_MAX || strlen(at + 1) >= ADDRESS_MAX)
+	const char *dom = buf + at + 1;
+	size_t dn = n - at - 1;
+	if (!have_at || at == 0 || at >= ADDRESS_MAX || dn == 0 || dn >= ADDRESS_MAX)
 		return false;
-	memcpy(out->local, buf, (size_t)(at - buf));
-	out->local[at - buf] = '\0';
-	strcpy(out->domain, at + 1);
+	if (!quoted && !address_dot_atom(buf, at))
+		return false;
+	bool literal = dom[0] == '[' && dom[dn - 1] == ']' && !memchr(dom + 1, '[', dn - 2) && !memchr(dom, ']', dn - 1);
+	if (!literal && !address_dot_atom(dom, dn))
+		return false;
+	memcpy(out->local, buf, at);
+	out->local[at] = '\0';
+	memcpy(out->domain, dom, dn + 1);
 	snprintf(out->full, sizeof out->full, "%s@%s", out->local, out->domain);
 	return true;
+}
+
+/* address_close - the '>' that ends an angle address opened at v[i], quotes skipped; len if none */
+static size_t address_close(const char *v, size_t len, size_t i)
+{
+	for (i++; i < len;) {
+		if (v[i] == '"' || v[i] == '(')
+			i = address_skip(v, len, i);
+		else if (v[i] == '>')
+			return i;
+		else
+			i++;
+	}
+	return len;
 }
 
 /* address_first - parse the first mailbox of a header value */
@@ -78,8 +126,8 @@ bool address_first(const char *v, size_t len, struct address *out)
 		if (c == '"' || c == '(') {
 			i = address_skip(v, len, i);
 		} else if (c == '<') {
-			const char *gt = memchr(v + i, '>', len - i);
-			return gt && address_spec(v, i + 1, (size_t)(gt - v), out);
+			size_t gt = address_close(v, len, i);
+			return gt < len && address_spec(v, i + 1, gt, out);
 		} else if (c == ':') {
 			start = ++i; /* a group: its first member */
 		} else if (c == ',' || c == ';') {

@@ -92,6 +92,23 @@ static int ar_fold(struct str *out, const struct str *w)
 	return 0;
 }
 
+/* ar_first_dk - the index of the first DomainKeys result */
+static size_t ar_first_dk(const struct dkmod_session *s)
+{
+	size_t k = 0;
+	while (k < s->nresults && s->results[k].method != DKMOD_METHOD_DOMAINKEYS)
+		k++;
+	return k;
+}
+
+/* ar_adsp - the dkim-adsp resinfo */
+static int ar_adsp(const struct dkmod_session *s, struct str *out)
+{
+	if (str_printf(out, "dkim-adsp=%s", s->adsp.result) < 0)
+		return -1;
+	return ar_property(out, "header.from", s->adsp.author);
+}
+
 /* ar_one - one resinfo */
 static int ar_one(struct dkmod_session *s, size_t k, struct str *out)
 {
@@ -110,6 +127,9 @@ static int ar_one(struct dkmod_session *s, size_t k, struct str *out)
 	if (r->testing && str_printf(out, "%c(testing key)", AR_SEP) < 0)
 		return -1;
 	if (r->reason[0] && (str_printf(out, "%creason=", AR_SEP) < 0 || ar_value(out, r->reason) < 0))
+		return -1;
+	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policies && k == ar_first_dk(s) &&
+	    ar_property(out, "policy.dk", s->dk_policy.verdict) < 0)
 		return -1;
 	if (ar_property(out, "header.d", r->domain) < 0)
 		return -1;
@@ -143,6 +163,14 @@ char *ar_build(struct dkmod_session *s)
 		rc = str_appends(&out, ";\r\n\t");
 		if (rc == 0)
 			rc = ar_one(s, k, &words);
+		if (rc == 0)
+			rc = ar_fold(&out, &words);
+	}
+	if (rc == 0 && s->policies) {
+		str_clear(&words);
+		rc = str_appends(&out, ";\r\n\t");
+		if (rc == 0)
+			rc = ar_adsp(s, &words);
 		if (rc == 0)
 			rc = ar_fold(&out, &words);
 	}

@@ -65,4 +65,15 @@ void crypto_privkey_free(struct crypto_privkey *k);
 /* crypto_last_error - the crypto library's last error as text (for logs), never NULL */
 const char *crypto_last_error(void);
 
+/* Key management (dkmod keygen, zone, testkey, rotate). */
+
+/* crypto_privkey_generate - a new key: RSA of bits (512 to 8192) or Ed25519 (bits ignored);
+ * NULL and *why on failure; free with crypto_privkey_free */
+struct crypto_privkey *crypto_privkey_generate(enum crypto_keytype t, unsigned bits, const char **why);
+/* crypto_privkey_write_pem - write k as unencrypted PKCS#8 PEM to path, created with
+ * O_CREAT|O_EXCL and mode 0600; 0, or -1 with *why and errno (EEXIST: the file exists) */
+int crypto_privkey_write_pem(const struct crypto_privkey *k, const char *path, const char **why);
+/* crypto_pubkey_matches - 1 if pub is the public half of priv, else 0 */
+int crypto_pubkey_matches(const struct crypto_pubkey *pub, const struct crypto_privkey *priv);
+
 #endif

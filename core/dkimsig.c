@@ -247,7 +247,7 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 	if ((l && !dkimsig_number(l, &out->body_length)) || (t && !dkimsig_number(t, &out->timestamp)) ||
 	    (x && !dkimsig_number(x, &out->expire)))
 		return DKIMSIG_NUMBER;
-	if (t && x && out->expire < out->timestamp)
+	if (t && x && out->expire <= out->timestamp) /* RFC 6376 3.5: x= must be greater than t= */
 		return DKIMSIG_NUMBER;
 	long n = base64_decode(bh->value, bh->value_len, out->bh, sizeof out->bh);
 	if (n <= 0)

@@ -197,9 +197,8 @@ static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, c
 	if (fold_list(&f, "h", h) < 0)
 		return -1;
 	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
-	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || str_appendc(out, ';') < 0)
+	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0)
 		return -1;
-	f.col++;
 	return fold_word(&f, "b=", 2, true);
 }
 

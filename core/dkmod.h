@@ -198,6 +198,33 @@ size_t dkmod_session_result_count(const struct dkmod_session *s);
 /* dkmod_session_result - verdict i, valid until the session is freed */
 const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *s, size_t i);
 
+/* The DomainKeys sender policy (RFC 4870 3.6) of the responsible sender's domain. */
+struct dkmod_dk_policy {
+	const char *domain;        /* the sender's domain, "" if there is no sender address */
+	bool found;                /* a policy record is published (else the default o=~) */
+	bool signs_all;            /* o=- : the domain signs all its mail */
+	bool testing;              /* t=y : do not act on the policy */
+	const char *report_to;     /* r=, "" if absent */
+	const char *notes;         /* n=, "" if absent */
+	const char *verdict;       /* accept, reject, neutral, temperror, permerror (policy.dk in A-R) */
+	const char *reason;        /* why, "" if nothing to say */
+	enum dkmod_dnssec dnssec;
+};
+
+/* The ADSP record (RFC 5617) of the author's domain, and its result. */
+struct dkmod_adsp {
+	const char *domain;        /* the author domain (From:), "" if none */
+	const char *author;        /* the author address, "" if none */
+	const char *practice;      /* unknown, all, discardable, "" without a record */
+	const char *result;        /* none, pass, unknown, fail, discard, nxdomain, temperror, permerror */
+	enum dkmod_dnssec dnssec;
+};
+
+/* dkmod_session_dk_policy - after finish, in verify sessions with check_policies; else NULL */
+const struct dkmod_dk_policy *dkmod_session_dk_policy(const struct dkmod_session *s);
+/* dkmod_session_adsp - after finish, in verify sessions with check_policies; else NULL */
+const struct dkmod_adsp *dkmod_session_adsp(const struct dkmod_session *s);
+
 /* dkmod_session_ar_value - the Authentication-Results value (without field name) */
 const char *dkmod_session_ar_value(struct dkmod_session *s);
 
@@ -219,6 +246,54 @@ size_t dkmod_session_header_bytes(const struct dkmod_session *s);
 /* dkmod_session_intact - false if limits made the session give up on the headers;
  * the caller then passes the original message on unchanged (plus added fields) */
 bool dkmod_session_intact(const struct dkmod_session *s);
+
+/*
+ * Key record check (dkmod testkey): look up the record published for a
+ * selector and compare it with the private key that is to sign with it.
+ */
+
+/* The outcome of a check; the values are the exit statuses of dkmod testkey. */
+enum dkmod_keycheck {
+	DKMOD_KEYCHECK_OK = 0,        /* the record parses and holds the key's public half */
+	DKMOD_KEYCHECK_MISMATCH = 1,  /* a valid record of another key (or key type) */
+	DKMOD_KEYCHECK_ABSENT = 2,    /* NXDOMAIN or NODATA */
+	DKMOD_KEYCHECK_REVOKED = 3,   /* p= is empty */
+	DKMOD_KEYCHECK_MALFORMED = 4, /* no record parses, or its key is unusable (e.g. truncated) */
+	DKMOD_KEYCHECK_TEMPFAIL = 5   /* SERVFAIL, time-out, DNSSEC bogus: ask again later */
+};
+
+/* dkmod_keycheck_name - "ok", "mismatch", "absent", "revoked", "malformed", "tempfail" */
+const char *dkmod_keycheck_name(enum dkmod_keycheck outcome);
+
+#define DKMOD_KEYCHECK_NOTES 8
+#define DKMOD_KEYCHECK_TEXT 160
+
+/* What a check found; filled in by dkmod_keycheck, no pointers to free. */
+struct dkmod_keycheck_report {
+	enum dkmod_keycheck outcome;
+	char name[256];              /* the name looked up: selector._domainkey.domain */
+	char reason[DKMOD_KEYCHECK_TEXT]; /* why the outcome, or why the call failed ("" when ok) */
+	char dns[16];                /* "answer", "nxdomain", "nodata", "servfail", "timeout", "error" */
+	size_t records;              /* TXT records at the name */
+	size_t record_len;           /* bytes of the record checked (all its strings) */
+	unsigned ttl;                /* seconds */
+	enum dkmod_dnssec dnssec;
+	char key_type[8];            /* published k=: "rsa" or "ed25519" ("" if none parsed) */
+	unsigned key_bits;           /* published key size; 0 if none */
+	unsigned private_bits;       /* the private key's size */
+	bool testing;                /* t=y */
+	bool strict;                 /* t=s (DKIM) */
+	size_t nnotes;
+	char notes[DKMOD_KEYCHECK_NOTES][DKMOD_KEYCHECK_TEXT]; /* advice: weak key, several records, h= ... */
+};
+
+/* dkmod_keycheck - look up selector._domainkey.domain through a resolver set up from ro (the
+ * timeout defaults to 5000 ms), parse it as method m's key record and compare it with the
+ * private key in key_file.  DKMOD_OK when the check ran (out->outcome says what it found);
+ * DKMOD_EINVAL for a bad name, DKMOD_EKEY if the key file is unusable, DKMOD_EDNS if the
+ * resolver cannot be set up, DKMOD_ENOMEM; out->reason then says why. */
+enum dkmod_status dkmod_keycheck(const struct dkmod_resolver_options *ro, enum dkmod_method m, const char *domain,
+				 const char *selector, const char *key_file, struct dkmod_keycheck_report *out);
 
 #ifdef __cplusplus
 }

@@ -124,7 +124,7 @@ static const char *dksign_build(struct dkmod_session *s, struct dksigner *g)
 		 (g->h.len && fold_list(&f, "h", g->h.data) < 0) || fold_word(&f, "b=", 2, true) < 0;
 	if (!rc) {
 		base64_encode(sig, sig_len, b64);
-		rc = fold_base64(&f, b64, strlen(b64)) < 0 || str_appendc(&field, ';') < 0;
+		rc = fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0;
 	}
 	if (!rc)
 		g->field = arena_strndup(&s->arena, field.data, field.len);

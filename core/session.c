@@ -113,6 +113,8 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 		st = dkimverify_start(s);
 		if (st == DKMOD_OK)
 			st = dkverify_start(s);
+		if (st == DKMOD_OK && s->ctx->opt.check_policies && !s->overflow)
+			st = policy_start(s);
 	}
 	if (st == DKMOD_OK)
 		st = dkimsign_start(s);
@@ -224,6 +226,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 		st = dkimverify_finish(s);
 		if (st == DKMOD_OK)
 			st = dkverify_finish(s);
+		if (st == DKMOD_OK && s->policies)
+			st = policy_finish(s);
 		if (st == DKMOD_OK && !(s->ar = ar_build(s)))
 			st = DKMOD_ENOMEM;
 	}
@@ -277,7 +281,7 @@ enum dkmod_status session_add_field(struct dkmod_session *s, const char *text)
 	return DKMOD_OK;
 }
 
-/* session_txt_done - a TXT answer: keep a copy for every signature that wants it */
+/* session_txt_done - an answer: keep a copy for everything in the message that asked */
 static void session_txt_done(void *arg, const struct dns_result *r)
 {
 	struct keylookup *k = arg;
@@ -304,11 +308,11 @@ static void session_txt_done(void *arg, const struct dns_result *r)
 	k->count = r->count;
 }
 
-/* session_lookup_txt - start (or share) a TXT lookup of name */
-struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
+/* session_lookup - start (or share) a lookup of name and type */
+struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum dns_type type)
 {
 	for (size_t i = 0; i < s->nlookups; i++)
-		if (strcasecmp(s->lookups[i]->name, name) == 0)
+		if (s->lookups[i]->type == type && strcasecmp(s->lookups[i]->name, name) == 0)
 			return s->lookups[i];
 	if (s->nlookups == SESSION_MAX_LOOKUPS)
 		return NULL;
@@ -316,14 +320,21 @@ struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
 	if (!k || !(k->name = arena_strdup(&s->arena, name)))
 		return NULL;
 	k->session = s;
+	k->type = type;
 	k->rcode = DNS_ERROR;
 	k->why = "";
-	if (!s->ctx->dns || dns_query(s->ctx->dns, name, DNS_TYPE_TXT, session_txt_done, k) != 0) {
+	if (!s->ctx->dns || dns_query(s->ctx->dns, name, type, session_txt_done, k) != 0) {
 		k->done = true;
 		k->why = "resolver failure";
 	}
 	s->lookups[s->nlookups++] = k;
 	return k;
+}
+
+/* session_lookup_txt - start (or share) a TXT lookup of name */
+struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
+{
+	return session_lookup(s, name, DNS_TYPE_TXT);
 }
 
 /* session_lookup_verdict - the verdict when a key lookup failed, or PASS to go on */
@@ -379,6 +390,18 @@ size_t dkmod_session_result_count(const struct dkmod_session *s)
 const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *s, size_t i)
 {
 	return i < dkmod_session_result_count(s) ? &s->results[i] : NULL;
+}
+
+/* dkmod_session_dk_policy - the DomainKeys policy verdict, or NULL */
+const struct dkmod_dk_policy *dkmod_session_dk_policy(const struct dkmod_session *s)
+{
+	return s->phase == SESSION_DONE && s->policies ? &s->dk_policy : NULL;
+}
+
+/* dkmod_session_adsp - the ADSP result, or NULL */
+const struct dkmod_adsp *dkmod_session_adsp(const struct dkmod_session *s)
+{
+	return s->phase == SESSION_DONE && s->policies ? &s->adsp : NULL;
 }
 
 /* dkmod_session_ar_value - the Authentication-Results value */

@@ -36,9 +36,10 @@ struct bodyhash {
 	bool failed;                /* the hash library failed */
 };
 
-/* One TXT lookup, shared by every signature naming the same key. */
+/* One lookup, shared by everything in the message that asks the same question. */
 struct keylookup {
 	char *name;
+	enum dns_type type;
 	bool done;
 	enum dns_rcode rcode;
 	enum dkmod_dnssec dnssec;
@@ -139,6 +140,15 @@ struct dkmod_session {
 
 	struct dkmod_sig_result *results;
 	size_t nresults, results_cap;
+
+	/* sender policies (policy.c) */
+	bool policies;                  /* looked up in this session */
+	struct keylookup *dkp_lookup, *adsp_lookup, *exists_lookup;
+	struct sender policy_sender;
+	struct address author;
+	bool author_ok;
+	struct dkmod_dk_policy dk_policy;
+	struct dkmod_adsp adsp;
 	const char **added;
 	size_t nadded, added_cap;
 	char *ar;
@@ -153,6 +163,8 @@ time_t session_now(const struct dkmod_ctx *ctx);
 struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method);
 /* session_add_field - queue a header field to prepend (text owned by the arena) */
 enum dkmod_status session_add_field(struct dkmod_session *s, const char *text);
+/* session_lookup - start (or share) a lookup of name and type */
+struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum dns_type type);
 /* session_lookup_txt - start (or share) a TXT lookup of name */
 struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name);
 
@@ -213,6 +225,11 @@ enum dkmod_status dksign_start(struct dkmod_session *s);
 enum dkmod_status dksign_finish(struct dkmod_session *s);
 /* dksign_free - release keys and buffers */
 void dksign_free(struct dkmod_session *s);
+
+/* policy_start - at end of headers: start the DomainKeys policy, ADSP and author-domain lookups */
+enum dkmod_status policy_start(struct dkmod_session *s);
+/* policy_finish - after the verdicts: the DomainKeys policy verdict and the ADSP result */
+enum dkmod_status policy_finish(struct dkmod_session *s);
 
 /* ar_build - the Authentication-Results value from the session's results */
 char *ar_build(struct dkmod_session *s);

@@ -57,7 +57,7 @@ ar_text() {
 		a && /^[ \t]/ { printf " %s", $0; next } a { exit }' "$1" | tr -d '\r' | tr -s ' \t' '  '
 	echo
 }
-# ar_results FILE - the dkim=/domainkeys=/dkim-adsp= results of that field, space separated
+# ar_results FILE - the dkim= and domainkeys= results of that field, space separated
 ar_results() {
-	ar_text "$1" | grep -oE '(dkim|domainkeys|dkim-adsp)=[a-z]+' | tr '\n' ' ' | sed 's/ $//'
+	ar_text "$1" | grep -oE '(dkim|domainkeys)=[a-z]+' | tr '\n' ' ' | sed 's/ $//'
 }
