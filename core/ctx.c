@@ -149,6 +149,7 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 	if (!ctx)
 		return;
 	dns_free(ctx->dns);
+	pubkeys_free(&ctx->pubkeys);
 	arena_free(&ctx->strings);
 	free(ctx);
 }

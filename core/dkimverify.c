@@ -101,7 +101,7 @@ static enum keyrec_status dkimverify_pick_key(const struct keylookup *k, struct 
 /* dkimverify_key_verdict - check the key record against the signature; PASS to go on */
 static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const struct dkimcheck *c,
 						const struct keyrec *rec, struct dkmod_sig_result *r,
-						struct crypto_pubkey **pub)
+						const struct crypto_pubkey **pub)
 {
 	const struct dkimsig *sig = &c->sig;
 	r->testing = rec->testing;
@@ -125,8 +125,7 @@ static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const s
 			return DKMOD_RESULT_PERMERROR;
 		}
 	}
-	*pub = rec->type == KEYREC_ED25519 ? crypto_pubkey_from_ed25519(rec->key, rec->key_len)
-					   : crypto_pubkey_from_spki(rec->key, rec->key_len);
+	*pub = pubkeys_get(&s->ctx->pubkeys, rec->type == KEYREC_ED25519, rec->key, rec->key_len);
 	if (!*pub) {
 		r->reason = "public key unusable";
 		return DKMOD_RESULT_PERMERROR;
@@ -233,14 +232,13 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 		return;
 	}
 	enum keyrec_status ks = dkimverify_pick_key(c->key, rec);
-	struct crypto_pubkey *pub = NULL;
+	const struct crypto_pubkey *pub = NULL;
 	if (ks != KEYREC_OK) {
 		r->result = DKMOD_RESULT_PERMERROR;
 		r->reason = keyrec_strerror(ks);
 	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
 		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason);
 	}
-	crypto_pubkey_free(pub);
 	free(rec);
 }
 

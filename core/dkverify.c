@@ -178,7 +178,7 @@ static bool dkverify_granularity(const char *g, const char *local)
 static void dkverify_key(struct dkmod_session *s, const struct dkcheck *c, struct dkmod_sig_result *r)
 {
 	struct keyrec *rec = malloc(sizeof *rec);
-	struct crypto_pubkey *pub = NULL;
+	const struct crypto_pubkey *pub = NULL;
 	enum keyrec_status ks = rec ? dkverify_pick_key(c->key, rec) : KEYREC_SYNTAX;
 	r->result = DKMOD_RESULT_PERMERROR;
 	if (!rec) {
@@ -194,7 +194,7 @@ static void dkverify_key(struct dkmod_session *s, const struct dkcheck *c, struc
 	} else if (rec->has_granularity && !dkverify_granularity(rec->granularity, c->sender.addr.local)) {
 		r->reason = "key granularity does not match the sender";
 		r->dk_status = "bad";
-	} else if (!(pub = crypto_pubkey_from_spki(rec->key, rec->key_len)) || crypto_pubkey_type(pub) != CRYPTO_KEY_RSA) {
+	} else if (!(pub = pubkeys_get(&s->ctx->pubkeys, false, rec->key, rec->key_len)) || crypto_pubkey_type(pub) != CRYPTO_KEY_RSA) {
 		r->reason = "public key unusable";
 		r->dk_status = "bad (public key)";
 	} else if ((r->key_bits = crypto_pubkey_bits(pub)) < s->ctx->opt.min_key_bits) {
@@ -214,7 +214,6 @@ static void dkverify_key(struct dkmod_session *s, const struct dkcheck *c, struc
 		r->result = DKMOD_RESULT_PASS;
 		r->dk_status = "good";
 	}
-	crypto_pubkey_free(pub);
 	free(rec);
 }
 

@@ -15,12 +15,14 @@
 #include "dkmod.h"
 #include "dns.h"
 #include "header.h"
+#include "pubkeys.h"
 #include "str.h"
 
 struct dkmod_ctx {
 	struct dkmod_options opt;   /* strings point into owned copies below */
 	struct arena strings;       /* copies of the option strings */
 	struct dns *dns;
+	struct pubkeys pubkeys;     /* decoded once per process */
 };
 
 /* One running body hash, shared by every signature with the same parameters. */

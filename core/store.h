@@ -94,15 +94,11 @@ int store_del(struct store *st, const char *db, const void *key, size_t klen);
 int store_iterate(struct store *st, const char *db,
 		  int (*cb)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
 		  void *arg);
-/* store_count - the number of items in db, or -1 */
-long store_count(struct store *st, const char *db);
 
 /* store_add - add delta to counter name of db atomically; 0 or -1 */
 int store_add(struct store *st, const char *db, const char *name, long long delta);
 /* store_add_batch - add n deltas in one write transaction (all or none); 0 or -1 */
 int store_add_batch(struct store *st, const char *db, const struct store_delta *d, size_t n);
-/* store_counter - 1 and *value if counter name exists, 0 (and *value = 0) if not, -1 on error */
-int store_counter(struct store *st, const char *db, const char *name, long long *value);
 /* store_each - call cb(arg, name, value) on every counter of db in name order; 0 or -1 */
 int store_each(struct store *st, const char *db,
 	       void (*cb)(void *arg, const char *name, long long value), void *arg);

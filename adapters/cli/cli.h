@@ -52,4 +52,43 @@ int cli_sign(int argc, char **argv);
 /* cli_verify - `dkmod verify` */
 int cli_verify(int argc, char **argv);
 
+/* Key management: cli_keygen.c, cli_zone.c, cli_testkey.c, cli_rotate.c, shared cli_keys.c. */
+
+/* More sysexits.h values. */
+enum cli_keys_exit { CLI_EX_DATAERR = 65, CLI_EX_CANTCREAT = 73 };
+
+/* What key to make. */
+struct cli_keyspec {
+	enum dkmod_method method;
+	bool ed25519;          /* else RSA of bits */
+	unsigned bits;
+	unsigned flags;        /* KEYTOOL_TESTING, KEYTOOL_STRICT */
+};
+
+struct str;
+
+/* cli_keygen - `dkmod keygen` */
+int cli_keygen(int argc, char **argv);
+/* cli_zone - `dkmod zone` */
+int cli_zone(int argc, char **argv);
+/* cli_testkey - `dkmod testkey` */
+int cli_testkey(int argc, char **argv);
+/* cli_rotate - `dkmod rotate` */
+int cli_rotate(int argc, char **argv);
+
+/* cli_keys_value - the value of --name VALUE or --name=VALUE at argv[*i], or NULL (then *missing
+ * tells a value-less --name) */
+const char *cli_keys_value(const char *name, int argc, char **argv, int *i, bool *missing);
+/* cli_keys_name - a domain or selector without final dot into out; false if it is not a host name */
+bool cli_keys_name(const char *in, char *out, size_t cap);
+/* cli_keys_mkdirs - create path and its parents (mode 0700) as needed; false with errno */
+bool cli_keys_mkdirs(const char *path);
+/* cli_keys_read - a whole small file into out; false with errno */
+bool cli_keys_read(const char *path, struct str *out);
+/* cli_keys_make - generate a key as DIR/D/S.key (0600) with its record in DIR/D/S.txt; the
+ * record's BIND text goes to bind (several lines) and, if not NULL, bind_line (one line);
+ * refuses to replace either file (CLI_EX_CANTCREAT); an exit status, messages on stderr */
+int cli_keys_make(const char *dir, const char *domain, const char *selector, const struct cli_keyspec *spec,
+		  struct str *bind, struct str *bind_line);
+
 #endif

@@ -1,0 +1,211 @@
+/*
+ * cli_keys.c - what the key management subcommands share: option values,
+ * names, directories, small files, and making one key with its record.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "crypto.h"
+#include "keytool.h"
+#include "str.h"
+
+#define CLI_KEYS_FILE_MAX (1024 * 1024)
+
+/* cli_keys_value - the value of --name VALUE or --name=VALUE at argv[*i], or NULL */
+const char *cli_keys_value(const char *name, int argc, char **argv, int *i, bool *missing)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* cli_keys_name - a domain or selector without final dot into out */
+bool cli_keys_name(const char *in, char *out, size_t cap)
+{
+	size_t n = strlen(in);
+
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(out, in, n);
+	out[n] = '\0';
+	return keytool_name_ok(out);
+}
+
+/* cli_keys_mkdirs - create path and its parents (mode 0700) as needed */
+bool cli_keys_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (strlen(path) >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		/* key directories hold private keys: nobody else needs to list them */
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return false;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return false;
+	if (stat(buf, &st) != 0)
+		return false;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return false;
+	}
+	return true;
+}
+
+/* cli_keys_read - a whole small file into out */
+bool cli_keys_read(const char *path, struct str *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[8192];
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		if (out->len + (size_t)n > CLI_KEYS_FILE_MAX || str_append(out, buf, (size_t)n) < 0) {
+			close(fd);
+			errno = EFBIG;
+			return false;
+		}
+	}
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == 0;
+}
+
+/* cli_keys_write_new - write data to a new file (O_EXCL) of mode; false with errno */
+static bool cli_keys_write_new(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+
+	if (fd < 0)
+		return false;
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int saved = errno;
+			close(fd);
+			unlink(path);
+			errno = saved;
+			return false;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) != 0) {
+		int saved = errno;
+		unlink(path);
+		errno = saved;
+		return false;
+	}
+	return true;
+}
+
+/* cli_keys_refuse - the message for a file that is there already */
+static int cli_keys_refuse(const char *path)
+{
+	fprintf(stderr, "dkmod: %s exists; refusing to overwrite it (move it away or choose another selector)\n", path);
+	return CLI_EX_CANTCREAT;
+}
+
+/* cli_keys_record - the record and BIND text of k into bind and bind_line; an exit status */
+static int cli_keys_record(const struct crypto_privkey *k, const char *domain, const char *selector,
+			   const struct cli_keyspec *spec, struct str *bind, struct str *bind_line)
+{
+	unsigned char pub[CRYPTO_MAX_SIG + 64];
+	size_t n = crypto_privkey_public(k, pub, sizeof pub);
+	struct str data = STR_INIT, owner = STR_INIT;
+	int rc = CLI_EX_OK;
+
+	if (n == 0 || keytool_record(&data, spec->method, crypto_privkey_type(k), spec->flags, pub, n) < 0 ||
+	    str_printf(&owner, "%s._domainkey.%s.", selector, domain) < 0 ||
+	    keytool_bind_txt(bind, owner.data, data.data, data.len, true) < 0 || str_appendc(bind, '\n') < 0 ||
+	    (bind_line && keytool_bind_txt(bind_line, owner.data, data.data, data.len, false) < 0)) {
+		fprintf(stderr, "dkmod: cannot build the key record: %s\n", crypto_last_error());
+		rc = CLI_EX_SOFTWARE;
+	}
+	str_free(&data);
+	str_free(&owner);
+	return rc;
+}
+
+/* cli_keys_make - generate a key as DIR/D/S.key with its record in DIR/D/S.txt */
+int cli_keys_make(const char *dir, const char *domain, const char *selector, const struct cli_keyspec *spec,
+		  struct str *bind, struct str *bind_line)
+{
+	char ddir[PATH_MAX], key[PATH_MAX], txt[PATH_MAX];
+	const char *why = "";
+	struct stat st;
+
+	if ((size_t)snprintf(ddir, sizeof ddir, "%s/%s", dir, domain) >= sizeof ddir ||
+	    (size_t)snprintf(key, sizeof key, "%s/%s.key", ddir, selector) >= sizeof key ||
+	    (size_t)snprintf(txt, sizeof txt, "%s/%s.txt", ddir, selector) >= sizeof txt) {
+		fprintf(stderr, "dkmod: the key directory path is too long\n");
+		return CLI_EX_USAGE;
+	}
+	if (!cli_keys_mkdirs(ddir)) {
+		fprintf(stderr, "dkmod: cannot create %s: %s\n", ddir, strerror(errno));
+		return CLI_EX_CANTCREAT;
+	}
+	/* look before generating: a 4096-bit key takes seconds to make */
+	if (lstat(key, &st) == 0)
+		return cli_keys_refuse(key);
+	if (lstat(txt, &st) == 0)
+		return cli_keys_refuse(txt);
+	struct crypto_privkey *k =
+		crypto_privkey_generate(spec->ed25519 ? CRYPTO_KEY_ED25519 : CRYPTO_KEY_RSA, spec->bits, &why);
+	if (!k) {
+		fprintf(stderr, "dkmod: %s: %s\n", why, crypto_last_error());
+		return CLI_EX_SOFTWARE;
+	}
+	int rc = cli_keys_record(k, domain, selector, spec, bind, bind_line);
+	if (rc == CLI_EX_OK && crypto_privkey_write_pem(k, key, &why) != 0) {
+		if (errno == EEXIST)
+			cli_keys_refuse(key);
+		else
+			fprintf(stderr, "dkmod: cannot write %s: %s\n", key, strerror(errno));
+		rc = CLI_EX_CANTCREAT;
+	} else if (rc == CLI_EX_OK && !cli_keys_write_new(txt, bind->data, bind->len, 0644)) {
+		int saved = errno;
+		/* a key without its record beside it would be published by nobody */
+		unlink(key);
+		if (saved == EEXIST)
+			cli_keys_refuse(txt);
+		else
+			fprintf(stderr, "dkmod: cannot write %s: %s\n", txt, strerror(saved));
+		rc = CLI_EX_CANTCREAT;
+	}
+	crypto_privkey_free(k);
+	return rc;
+}
