@@ -4,12 +4,18 @@
  * Bodies: one state machine for every flavour.  Line ends (CRLF or bare LF)
  * are held back as a count because they may turn out to be trailing empty
  * lines; they are written when a data byte follows.  Simple bodies take a
- * fast path that passes whole spans of the input to the sink; relaxed and
- * nofws go byte by byte through a local buffer.
+ * fast path that passes whole spans of the input to the sink.  Relaxed and
+ * nofws bodies are mostly made of bytes they leave alone: a vector scan finds
+ * the next byte they would change (a tab, a run of spaces, a space before a
+ * line end; for nofws any space or stray CR), the span before it goes the
+ * simple way, and only the bytes around it go byte by byte.
  */
 #include "canon.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static const char canon_crlf[] = "\r\n";
 
@@ -167,14 +173,9 @@ static void canon_simple_update(struct canon_body *b, const unsigned char *p, si
 	b->eols += tail;
 }
 
-/* canon_body_update - a chunk of raw body, split anywhere */
-void canon_body_update(struct canon_body *b, const void *data, size_t len)
+/* canon_slow_update - relaxed or nofws, byte by byte */
+static void canon_slow_update(struct canon_body *b, const unsigned char *p, size_t len)
 {
-	const unsigned char *p = data;
-	if (b->canon == DKMOD_CANON_SIMPLE) {
-		canon_simple_update(b, p, len);
-		return;
-	}
 	bool relaxed = b->canon == DKMOD_CANON_RELAXED;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = p[i];
@@ -203,6 +204,83 @@ void canon_body_update(struct canon_body *b, const void *data, size_t len)
 		default:
 			canon_data(b, c);
 		}
+	}
+}
+
+/* canon_is_change - would relaxed (or nofws) change the byte at p[i]? (scalar form) */
+static inline bool canon_is_change(bool nofws, const unsigned char *p, size_t i, size_t n)
+{
+	unsigned char c = p[i], d = i + 1 < n ? p[i + 1] : 0;
+	if (nofws)
+		return c == ' ' || c == '\t' || (c == '\r' && d != '\n');
+	return c == '\t' || (c == ' ' && (i + 1 == n || d == ' ' || d == '\t' || d == '\r' || d == '\n'));
+}
+
+/* canon_find_change - the first byte relaxed (or nofws) would change, n if none */
+static size_t canon_find_change(bool nofws, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r'),
+		      lf = _mm_set1_epi8('\n');
+	for (; i + 17 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i w = _mm_loadu_si128((const __m128i *)(p + i + 1));
+		__m128i is_sp = _mm_cmpeq_epi8(v, sp), is_tab = _mm_cmpeq_epi8(v, tab);
+		__m128i bad;
+		if (nofws) {
+			__m128i lone_cr = _mm_andnot_si128(_mm_cmpeq_epi8(w, lf), _mm_cmpeq_epi8(v, cr));
+			bad = _mm_or_si128(_mm_or_si128(is_sp, is_tab), lone_cr);
+		} else {
+			__m128i next = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, sp), _mm_cmpeq_epi8(w, tab)),
+						    _mm_or_si128(_mm_cmpeq_epi8(w, cr), _mm_cmpeq_epi8(w, lf)));
+			bad = _mm_or_si128(is_tab, _mm_and_si128(is_sp, next));
+		}
+		int m = _mm_movemask_epi8(bad);
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+#endif
+	for (; i < n; i++)
+		if (canon_is_change(nofws, p, i, n))
+			return i;
+	return n;
+}
+
+/* canon_body_update - a chunk of raw body, split anywhere */
+void canon_body_update(struct canon_body *b, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	if (b->canon == DKMOD_CANON_SIMPLE) {
+		canon_simple_update(b, p, len);
+		return;
+	}
+	bool nofws = b->canon == DKMOD_CANON_NOFWS;
+	while (len) {
+		if (b->pending_wsp || b->pending_cr) {
+			canon_slow_update(b, p, 1);
+			p++;
+			len--;
+			continue;
+		}
+		/* the span before the first change canonicalizes exactly as simple does */
+		size_t clean = canon_find_change(nofws, p, len);
+		if (nofws && clean == len && p[len - 1] == '\r')
+			clean--; /* a CR at the end may be stray: nofws drops it, simple would keep it */
+		if (clean) {
+			canon_simple_update(b, p, clean);
+			p += clean;
+			len -= clean;
+		}
+		if (!len)
+			break;
+		size_t k = 1;
+		if (p[0] == ' ' || p[0] == '\t')
+			while (k < len && (p[k] == ' ' || p[k] == '\t'))
+				k++;
+		canon_slow_update(b, p, k);
+		p += k;
+		len -= k;
 	}
 }
 

@@ -109,14 +109,18 @@ static void cli_zone_flags(const char *txt, enum crypto_keytype kt, enum dkmod_m
 /* cli_zone_key - the record of one key file */
 static void cli_zone_key(struct cli_zone *z, const char *domain, const char *dir, const char *selector)
 {
-	char key[PATH_MAX], txt[PATH_MAX], name[600];
+	char key[PATH_MAX], txt[PATH_MAX], name[800];
 	unsigned char pub[CRYPTO_MAX_SIG + 64];
 	const char *why = "";
 	enum dkmod_method m;
 	unsigned flags;
 
-	snprintf(key, sizeof key, "%s/%s.key", dir, selector);
-	snprintf(txt, sizeof txt, "%s/%s.txt", dir, selector);
+	if ((size_t)snprintf(key, sizeof key, "%s/%s.key", dir, selector) >= sizeof key ||
+	    (size_t)snprintf(txt, sizeof txt, "%s/%s.txt", dir, selector) >= sizeof txt) {
+		fprintf(stderr, "dkmod: %s/%s.key: path too long; left out\n", dir, selector);
+		z->rc = CLI_EX_DATAERR;
+		return;
+	}
 	struct crypto_privkey *k = crypto_privkey_load(key, &why);
 	size_t n = k ? crypto_privkey_public(k, pub, sizeof pub) : 0;
 	if (n == 0) {
@@ -130,8 +134,11 @@ static void cli_zone_key(struct cli_zone *z, const char *domain, const char *dir
 		snprintf(name, sizeof name, "%s._domainkey.%s.%s", selector, domain, z->provider);
 	else
 		snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
-	if (z->cnames) {
-		char owner[512], alias[300];
+	if (strlen(name) > 253) {
+		fprintf(stderr, "dkmod: %s: the name %s is too long for DNS; left out\n", key, name);
+		z->rc = CLI_EX_DATAERR;
+	} else if (z->cnames) {
+		char owner[600], alias[600];
 		snprintf(alias, sizeof alias, "%s._domainkey.%s", selector, domain);
 		if (cli_zone_owner(z, alias, owner, sizeof owner)) {
 			printf("%s IN CNAME %s.\n", owner, name);
@@ -174,7 +181,8 @@ static size_t cli_zone_domain(struct cli_zone *z, const char *domain)
 	struct dirent **names;
 	size_t keys = 0;
 
-	snprintf(dir, sizeof dir, "%s/%s", z->keys, domain);
+	if ((size_t)snprintf(dir, sizeof dir, "%s/%s", z->keys, domain) >= sizeof dir)
+		return 0;
 	int n = scandir(dir, &names, NULL, cli_zone_cmp);
 	if (n < 0) {
 		fprintf(stderr, "dkmod: cannot list %s: %s\n", dir, strerror(errno));
@@ -221,8 +229,7 @@ static int cli_zone_run(struct cli_zone *z)
 		char path[PATH_MAX];
 		struct stat st;
 		const char *d = names[i]->d_name;
-		snprintf(path, sizeof path, "%s/%s", z->keys, d);
-		if (d[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && keytool_name_ok(d))
+		if (d[0] != '.' && (size_t)snprintf(path, sizeof path, "%s/%s", z->keys, d) < sizeof path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && keytool_name_ok(d))
 			keys += cli_zone_domain(z, d);
 		free(names[i]);
 	}

@@ -13,6 +13,10 @@ static void main_usage(FILE *f)
 	      "commands:\n"
 	      "  verify   verify DKIM signatures; print the message with Authentication-Results\n"
 	      "  sign     add DKIM signatures; print the signed message\n"
+	      "  keygen   make a key and its DNS record (DIR/DOMAIN/SELECTOR.key and .txt)\n"
+	      "  zone     print the DNS records of every key in a key directory\n"
+	      "  testkey  check the published record of a selector against its private key\n"
+	      "  rotate   start this month's selector; list retired ones to keep or remove\n"
 	      "  help     this text (dkmod COMMAND --help for a command's options)\n"
 	      "see dkmod(8)\n",
 	      f);
@@ -29,6 +33,14 @@ int main(int argc, char **argv)
 		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "sign") == 0)
 		return cli_sign(argc - 1, argv + 1);
+	if (strcmp(cmd, "keygen") == 0)
+		return cli_keygen(argc - 1, argv + 1);
+	if (strcmp(cmd, "zone") == 0)
+		return cli_zone(argc - 1, argv + 1);
+	if (strcmp(cmd, "testkey") == 0)
+		return cli_testkey(argc - 1, argv + 1);
+	if (strcmp(cmd, "rotate") == 0)
+		return cli_rotate(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		main_usage(stdout);
 		return CLI_EX_OK;

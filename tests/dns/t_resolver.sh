@@ -152,9 +152,11 @@ port53_free() {
 
 # ---- keys and zones ---------------------------------------------------------
 
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out k2048.pem 2>/dev/null &&
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out k4096.pem 2>/dev/null ||
-	{ fail "make RSA keys" "openssl genpkey"; exit 1; }
+if ! openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out k2048.pem 2>/dev/null ||
+	! openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out k4096.pem 2>/dev/null; then
+	fail "make RSA keys" "openssl genpkey"
+	exit 1
+fi
 KEY="v=DKIM1; k=rsa; p=$(spki k2048.pem)"
 # A 4096-bit key is about 800 bytes: over 512 but within libunbound's EDNS
 # buffer (1232).  A long n= note takes the record past 1232 so that the UDP
@@ -164,6 +166,7 @@ BIGKEY="v=DKIM1; k=rsa; n=$note; p=$(spki k4096.pem)"
 
 # zone_head ORIGIN - SOA, NS and the name server's address
 zone_head() {
+	# shellcheck disable=SC2016
 	printf '$ORIGIN %s.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1\n' "$1"
 }
 

@@ -16,6 +16,7 @@
 # The algorithm is ECDSAP256SHA256 unless DNSSEC_ALG says RSASHA256 (then the
 # keys have 2048 bits).  Dates are YYYYMMDD[hhmmss] or seconds since the epoch,
 # as ldns-signzone takes them; e.g. 20200101 20200201 gives expired signatures.
+# shellcheck shell=bash
 
 LDNS_KEYGEN=${LDNS_KEYGEN:-$(command -v ldns-keygen || echo /usr/bin/ldns-keygen)}
 LDNS_SIGNZONE=${LDNS_SIGNZONE:-$(command -v ldns-signzone || echo /usr/bin/ldns-signzone)}
