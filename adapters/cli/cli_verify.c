@@ -14,7 +14,7 @@ static const char cli_verify_help[] =
 	"  --resolv-conf        forward to the servers of /etc/resolv.conf\n"
 	"  --trust-anchor FILE  DNSSEC trust anchor\n"
 	"  --dnssec-bogus W     a bogus answer gives temperror (default), permerror,\n"
-	"                       or is used anyway (insecure), reported as bogus\n"
+	"                       or is used anyway (insecure; libunbound then reports it insecure)\n"
 	"  --timeout MS         time budget of all lookups of the message (default 5000)\n"
 	"  --authserv-id ID     authserv-id of Authentication-Results (default: host name)\n"
 	"  --min-key-bits N     smaller RSA keys give 'policy' (default 1024)\n"
