@@ -137,6 +137,8 @@ static void canon_emit_fixed(struct canon_body *b, const unsigned char *p, size_
 /* canon_simple_update - the fast path for simple bodies */
 static void canon_simple_update(struct canon_body *b, const unsigned char *p, size_t n)
 {
+	if (n == 0)
+		return; /* an empty chunk must not settle a pending CR */
 	if (b->pending_cr) {
 		b->pending_cr = false;
 		if (n && p[0] == '\n') {

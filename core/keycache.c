@@ -41,6 +41,8 @@ struct keycache_head {
 	int64_t used;      /* time_t of the last use, as in the LRU key */
 };
 
+_Static_assert(sizeof(struct keycache_head) == 32, "the stored head has no padding");
+
 struct keycache {
 	struct store *st;
 	size_t size;
@@ -195,7 +197,7 @@ static int keycache_get_txn(void *arg, struct store_txn *t)
 	}
 	if (!keycache_decode(val, &h, op->now, op->a, op->out))
 		return -1;
-	if (op->now - h.used >= KEYCACHE_TOUCH_SECONDS)
+	if (h.used <= op->now - KEYCACHE_TOUCH_SECONDS)
 		op->fix = KEYCACHE_FIX_TOUCH;
 	return 1;
 }
@@ -225,10 +227,11 @@ static int keycache_fix_txn(void *arg, struct store_txn *t)
 	memcpy(copy, val, vlen);
 	h.used = op->now;
 	memcpy(copy, &h, sizeof h);
-	rc = keycache_unlink(t, op->key, op->klen, val, vlen) < 0 ||
-		     store_txn_put(t, KEYCACHE_LRU, lk, keycache_lru_key(op->now, op->key, op->klen, lk), "", 0) < 0 ||
-		     store_txn_put(t, KEYCACHE_DB, op->key, op->klen, copy, vlen) < 0
-	     ? -1 : 0;
+	rc = 0;
+	if (keycache_unlink(t, op->key, op->klen, val, vlen) < 0 ||
+	    store_txn_put(t, KEYCACHE_LRU, lk, keycache_lru_key(op->now, op->key, op->klen, lk), "", 0) < 0 ||
+	    store_txn_put(t, KEYCACHE_DB, op->key, op->klen, copy, vlen) < 0)
+		rc = -1;
 	free(copy);
 	return rc;
 }
@@ -409,7 +412,7 @@ static int keycache_info_txn(void *arg, struct store_txn *t)
 {
 	struct keycache_op *op = arg;
 	const void *val;
-	size_t vlen;
+	size_t vlen = 0;
 	long long g = 0;
 	long n = store_txn_count(t, KEYCACHE_DB);
 

@@ -48,8 +48,9 @@ bool keycache_get(struct keycache *kc, const char *name, enum dns_type type, tim
 void keycache_put(struct keycache *kc, const char *name, enum dns_type type,
 		  const struct dns_result *r, time_t now);
 
-/* keycache_flush - remove the entries of domain and its subdomains (every entry
- * if domain is NULL) and advance the generation; the number removed, or -1 */
+/* keycache_flush - remove the entries of domain (any case) and its subdomains,
+ * every entry if domain is NULL, "" or ".", and advance the generation; the
+ * number removed, or -1 */
 int keycache_flush(struct keycache *kc, const char *domain);
 /* keycache_generation - the number of flushes so far (by any process) */
 unsigned long long keycache_generation(struct keycache *kc);

@@ -25,6 +25,7 @@
 #define STORE_DEFAULT_MAP ((size_t)64 << 20) /* map size when 0 is given */
 #define STORE_MAX_KEY 511                   /* longest key (and counter name) */
 
+/* Databases are named by short strings (under 32 bytes), at most 8 per store. */
 struct store;
 /* A transaction; valid only inside the store_read/store_write callback that received it. */
 struct store_txn;
@@ -50,10 +51,12 @@ void store_close(struct store *st);
 /* store_read - run fn in a read-only snapshot; returns fn's result, or -1 if the
  * transaction could not be had.  fn must not call store_read or store_write. */
 int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg);
-/* store_write - run fn in a write transaction, committed if fn returns >= 0 and
- * aborted otherwise; returns fn's result or -1.  If the map fills up, the
- * sub-database being written is cleared and fn runs once more, so fn must not
- * keep effects outside the transaction from a first run. */
+/* store_write - run fn in a write transaction (one writer at a time across all
+ * processes), committed if fn returns >= 0 and aborted otherwise; returns fn's
+ * result or -1.  A failed store_txn_* call spoils the transaction: later calls
+ * fail and it is aborted.  If the map fills up, the database changed last is
+ * cleared (logged as a warning the first time, as debug after) and fn runs once
+ * more, so fn must keep no effects outside the transaction from a first run. */
 int store_write(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg);
 
 /* store_txn_get - 1 and *val, *vlen (valid until the transaction ends or writes

@@ -2,14 +2,13 @@
  * store_lmdb.c - the LMDB backend of store.h, and the only file of the
  * project that includes lmdb.h.
  *
- * One environment per state directory, opened MDB_NOSYNC|MDB_NOMETASYNC
- * (the data is a cache: a crash may lose the last writes, never the file's
+ * One environment per state directory, opened MDB_NOSYNC|MDB_NOMETASYNC (the
+ * data is a cache: a crash may lose the last writes, not the file's
  * consistency) and MDB_NOTLS (read transactions belong to the store, not to a
- * thread, so one read transaction is kept and reset/renewed for cheap reads).
- * Named databases are opened lazily inside the transaction that first uses
- * them.  Opening, checking and, when the files are damaged, removing and
- * recreating them happen under a flock on the directory, so that two
- * processes never recreate the files at once.
+ * thread, so one is kept and reset/renewed for cheap reads).  Named databases
+ * are opened lazily inside the transaction that first uses them.  Opening,
+ * checking and, when the files are damaged, recreating them happen under a
+ * flock on the directory, so that two processes never recreate them at once.
  */
 #include "store.h"
 
@@ -33,33 +32,33 @@
 #define STORE_MAX_READERS 512
 #define STORE_LOCK_TRIES 200 /* of 5 ms: wait at most a second for the directory lock */
 
-struct store_db {
-	char name[STORE_DB_NAME];
-	MDB_dbi dbi;
-	bool pending;          /* opened in the running transaction, not yet committed */
-};
+/* How a transaction uses a database (store_dbi). */
+enum store_use { STORE_USE_READ = 0, STORE_USE_CHANGE, STORE_USE_CREATE };
 
 struct store {
 	MDB_env *env;
-	MDB_txn *rtxn;         /* the reusable read transaction, reset when idle */
+	MDB_txn *rtxn;           /* the reusable read transaction, reset when idle */
 	char *dir;
 	size_t map_bytes;
-	pid_t pid;             /* the process that opened the store */
+	pid_t pid;               /* the process that opened the store */
 	dkmod_log_fn *log;
 	void *log_arg;
-	struct store_db dbs[STORE_MAX_DBS];
+	struct {
+		char name[STORE_DB_NAME];
+		MDB_dbi dbi;
+		bool pending;    /* opened by the running transaction, not yet committed */
+	} dbs[STORE_MAX_DBS];
 	size_t ndbs;
-	bool busy;             /* inside store_read/store_write */
-	bool warned_error;
-	bool warned_full;
+	bool busy;               /* inside store_read/store_write */
+	bool warned_error, warned_full;
 };
 
 struct store_txn {
 	struct store *st;
 	MDB_txn *txn;
 	bool write;
-	int err;               /* first LMDB failure: the transaction is then spoilt */
-	char last_db[STORE_DB_NAME]; /* the database written last (to clear when full) */
+	int err;                 /* first LMDB failure: the transaction is then spoilt */
+	char last_db[STORE_DB_NAME]; /* the database changed last: the one to clear when full */
 };
 
 /* store_log - format a line and hand it to the log callback */
@@ -76,7 +75,7 @@ static void store_log(const struct store *st, enum dkmod_log_level level, const 
 	st->log(st->log_arg, level, line);
 }
 
-/* store_fail - note an LMDB failure: the first one of a store is a warning, the rest debug */
+/* store_fail - log an LMDB failure (the first of a store as a warning, the rest as debug); -1 */
 static int store_fail(struct store *st, const char *what, int rc)
 {
 	store_log(st, st->warned_error ? DKMOD_LOG_DEBUG : DKMOD_LOG_WARNING, "state store %s: %s: %s",
@@ -92,9 +91,9 @@ static bool store_damaged(int rc)
 	       rc == MDB_PAGE_NOTFOUND || rc == MDB_INCOMPATIBLE || rc == MDB_PANIC;
 }
 
-/* store_check - walk the main database and compare the file with its last page (a
- * truncated file would fault on the map) */
-static int store_check(struct store *st)
+/* store_check - compare the file with its last page (a truncated file would fault
+ * on the map) and walk the main database */
+static int store_check(MDB_env *env)
 {
 	MDB_envinfo info;
 	MDB_stat stat;
@@ -106,39 +105,34 @@ static int store_check(struct store *st)
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = mdb_env_info(st->env, &info)) || (rc = mdb_env_stat(st->env, &stat)) ||
-	    (rc = mdb_env_get_fd(st->env, &fd)))
+	if ((rc = mdb_env_info(env, &info)) || (rc = mdb_env_stat(env, &stat)) || (rc = mdb_env_get_fd(env, &fd)))
 		return rc;
 	if (fstat(fd, &sb) < 0)
 		return errno;
 	if ((uint64_t)sb.st_size < ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize)
 		return MDB_CORRUPTED;
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)))
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)))
 		return rc;
 	if (!(rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) && !(rc = mdb_cursor_open(txn, main_dbi, &cur))) {
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
 			;
 		mdb_cursor_close(cur);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
 	}
 	mdb_txn_abort(txn);
-	return rc;
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* store_env_open - create, open and check the environment; an LMDB or errno code */
+/* store_env_open - create, open and check the environment; 0, an LMDB or an errno code */
 static int store_env_open(struct store *st)
 {
 	int rc, dead = 0;
-	unsigned flags = MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOTLS;
-
 	if ((rc = mdb_env_create(&st->env)))
 		return rc;
 	if ((rc = mdb_env_set_maxdbs(st->env, STORE_MAX_DBS)) ||
 	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAX_READERS)) ||
 	    (rc = mdb_env_set_mapsize(st->env, st->map_bytes)) ||
-	    (rc = mdb_env_open(st->env, st->dir, flags, 0640)) || (rc = mdb_reader_check(st->env, &dead)) ||
-	    (rc = store_check(st))) {
+	    (rc = mdb_env_open(st->env, st->dir, MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOTLS, 0640)) ||
+	    (rc = mdb_reader_check(st->env, &dead)) || (rc = store_check(st->env))) {
 		mdb_env_close(st->env);
 		st->env = NULL;
 		return rc;
@@ -184,42 +178,33 @@ struct store *store_open(const char *dir, size_t map_bytes, dkmod_log_fn *log, v
 {
 	struct store *st = calloc(1, sizeof *st);
 	struct stat sb;
-	int rc, dirfd;
+	const char *why = NULL;
+	int rc = 0, dirfd;
 
 	if (!st)
 		return NULL;
-	st->log = log;
-	st->log_arg = log_arg;
-	st->pid = getpid();
-	st->map_bytes = map_bytes ? map_bytes : STORE_DEFAULT_MAP;
-	if (!dir || !(st->dir = strdup(dir))) {
-		store_log(st, DKMOD_LOG_ERROR, "state store: %s", dir ? "out of memory" : "no directory");
-		free(st);
-		return NULL;
+	*st = (struct store){ .log = log, .log_arg = log_arg, .pid = getpid(),
+			      .map_bytes = map_bytes ? map_bytes : STORE_DEFAULT_MAP };
+	if (!dir || !(st->dir = strdup(dir)))
+		why = dir ? "out of memory" : "no directory given";
+	else if ((mkdir(dir, 0750) < 0 && errno != EEXIST) || stat(dir, &sb) < 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(sb.st_mode))
+		why = "not a directory";
+	if (!why) {
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* without the lock (a stuck process holds it) we still open, but never recreate */
+		if (dirfd >= 0)
+			store_flock(dirfd, LOCK_SH);
+		if (store_damaged(rc = store_env_open(st)))
+			rc = store_recreate(st, dirfd, rc);
+		if (dirfd >= 0)
+			close(dirfd); /* releases the lock */
+		if (!rc)
+			return st;
+		why = mdb_strerror(rc);
 	}
-	if ((mkdir(dir, 0750) < 0 && errno != EEXIST) || stat(dir, &sb) < 0) {
-		store_log(st, DKMOD_LOG_ERROR, "state store %s: %s; working without it", dir, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		store_log(st, DKMOD_LOG_ERROR, "state store %s: not a directory; working without it", dir);
-		goto fail;
-	}
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* without the lock (a stuck process holds it) we still open, but never recreate */
-	if (dirfd >= 0)
-		store_flock(dirfd, LOCK_SH);
-	rc = store_env_open(st);
-	if (store_damaged(rc))
-		rc = store_recreate(st, dirfd, rc);
-	if (dirfd >= 0)
-		close(dirfd); /* releases the lock */
-	if (rc) {
-		store_log(st, DKMOD_LOG_ERROR, "state store %s: %s; working without it", dir, mdb_strerror(rc));
-		goto fail;
-	}
-	return st;
-fail:
+	store_log(st, DKMOD_LOG_ERROR, "state store %s: %s; working without it", dir ? dir : "", why);
 	free(st->dir);
 	free(st);
 	return NULL;
@@ -239,52 +224,56 @@ void store_close(struct store *st)
 	free(st);
 }
 
-/* store_dbs_end - after a transaction: keep (commit) or forget the handles it opened */
+/* store_dbs_end - after a transaction: keep (committed) or forget the handles it opened */
 static void store_dbs_end(struct store *st, bool keep)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < st->ndbs; i++) {
-		if (!st->dbs[i].pending || keep) {
-			st->dbs[i].pending = false;
-			st->dbs[j++] = st->dbs[i];
+		if (keep || !st->dbs[i].pending) {
+			st->dbs[j] = st->dbs[i];
+			st->dbs[j++].pending = false;
 		}
 	}
 	st->ndbs = j;
 }
 
-/* store_dbi - the handle of db: 1, 0 if it does not exist (and create is false), -1 on error */
-static int store_dbi(struct store_txn *t, const char *db, bool create, MDB_dbi *dbi)
+/* store_dbi - the handle of db for a use: 1, 0 if db does not exist (and use is not
+ * CREATE), -1 on error or if the transaction is spoilt or read-only for a change */
+static int store_dbi(struct store_txn *t, const char *db, enum store_use use, MDB_dbi *dbi)
 {
 	struct store *st = t->st;
 	size_t i;
 	int rc;
 
-	if (t->err)
+	if (t->err || (use && !t->write))
 		return -1;
-	for (i = 0; i < st->ndbs; i++) {
-		if (strcmp(st->dbs[i].name, db) == 0) {
-			*dbi = st->dbs[i].dbi;
-			return 1;
-		}
+	if (use)
+		snprintf(t->last_db, sizeof t->last_db, "%s", db);
+	for (i = 0; i < st->ndbs && strcmp(st->dbs[i].name, db) != 0; i++)
+		;
+	if (i < st->ndbs) {
+		*dbi = st->dbs[i].dbi;
+		return 1;
 	}
 	if (strlen(db) >= STORE_DB_NAME || st->ndbs == STORE_MAX_DBS) {
-		store_log(st, DKMOD_LOG_ERROR, "state store %s: database name \"%s\" too long or too many", st->dir, db);
+		store_log(st, DKMOD_LOG_ERROR, "state store %s: database \"%s\": name too long or too many", st->dir, db);
 		return -1;
 	}
-	rc = mdb_dbi_open(t->txn, db, create && t->write ? MDB_CREATE : 0, dbi);
+	rc = mdb_dbi_open(t->txn, db, use == STORE_USE_CREATE ? MDB_CREATE : 0, dbi);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc) {
 		t->err = rc;
 		return store_fail(st, "open database", rc);
 	}
-	snprintf(st->dbs[st->ndbs].name, STORE_DB_NAME, "%s", db);
-	st->dbs[st->ndbs].dbi = *dbi;
-	st->dbs[st->ndbs++].pending = true;
+	snprintf(st->dbs[i].name, STORE_DB_NAME, "%s", db);
+	st->dbs[i].dbi = *dbi;
+	st->dbs[i].pending = true;
+	st->ndbs++;
 	return 1;
 }
 
-/* store_begin - start a transaction; MAP_RESIZED (another process grew the map) is adopted */
+/* store_begin - start a transaction; a map grown by another process is adopted */
 static int store_begin(struct store *st, bool write, MDB_txn **txn)
 {
 	int rc = 0;
@@ -297,18 +286,17 @@ static int store_begin(struct store *st, bool write, MDB_txn **txn)
 		if (write)
 			rc = mdb_txn_begin(st->env, NULL, 0, txn);
 		else if (st->rtxn)
-			rc = mdb_txn_renew(st->rtxn);
+			rc = mdb_txn_renew(*txn = st->rtxn);
 		else
-			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
 		if (!rc) {
 			if (!write)
-				*txn = st->rtxn;
+				st->rtxn = *txn;
 			return 0;
 		}
-		if (st->rtxn) {
+		if (st->rtxn)
 			mdb_txn_abort(st->rtxn);
-			st->rtxn = NULL;
-		}
+		st->rtxn = NULL;
 		if (rc == MDB_MAP_RESIZED)
 			mdb_env_set_mapsize(st->env, 0);
 		else if (rc == MDB_READERS_FULL)
@@ -334,10 +322,9 @@ int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void
 	for (size_t i = 0; i < st->ndbs; i++)
 		opened |= st->dbs[i].pending;
 	if (opened) {
-		/* only a commit keeps the handles opened by a read transaction */
-		int rc = mdb_txn_commit(st->rtxn);
+		/* only a commit keeps the handles a read transaction opened */
+		store_dbs_end(st, mdb_txn_commit(st->rtxn) == 0);
 		st->rtxn = NULL;
-		store_dbs_end(st, rc == 0);
 	} else {
 		mdb_txn_reset(st->rtxn);
 	}
@@ -349,6 +336,7 @@ static int store_attempt(struct store *st, int (*fn)(void *arg, struct store_txn
 			 struct store_txn *t)
 {
 	int r, rc;
+	*t = (struct store_txn){ .st = st, .write = true };
 	if (store_begin(st, true, &t->txn) < 0)
 		return -1;
 	st->busy = true;
@@ -372,29 +360,33 @@ static int store_clear_db(void *arg, struct store_txn *t)
 	return store_txn_clear(t, arg);
 }
 
-/* store_write - run fn in a write transaction; a full map clears the db written and retries once */
+/* store_write - run fn in a write transaction; a full map clears the db changed and retries once */
 int store_write(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg)
 {
-	struct store_txn t = { .st = st, .write = true }, c = t;
+	struct store_txn t, c;
+	char db[STORE_DB_NAME];
 	int r;
-	if (!st || (r = store_attempt(st, fn, arg, &t)) >= 0 || t.err != MDB_MAP_FULL || !t.last_db[0])
-		return st ? r : -1;
-	store_log(st, st->warned_full ? DKMOD_LOG_DEBUG : DKMOD_LOG_WARNING,
-		  "state store %s: map full, clearing \"%s\"", st->dir, t.last_db);
-	st->warned_full = true;
-	if (store_attempt(st, store_clear_db, t.last_db, &c) < 0)
+
+	if (!st)
 		return -1;
-	t = (struct store_txn){ .st = st, .write = true };
+	if ((r = store_attempt(st, fn, arg, &t)) >= 0 || t.err != MDB_MAP_FULL || !t.last_db[0])
+		return r;
+	memcpy(db, t.last_db, sizeof db);
+	store_log(st, st->warned_full ? DKMOD_LOG_DEBUG : DKMOD_LOG_WARNING,
+		  "state store %s: map full, clearing \"%s\"", st->dir, db);
+	st->warned_full = true;
+	/* pages freed by transaction N are reused from N+2 on: clear twice (the second
+	 * is an empty commit) so that the retry finds the space */
+	if (store_attempt(st, store_clear_db, db, &c) < 0 || store_attempt(st, store_clear_db, db, &c) < 0)
+		return -1;
 	return store_attempt(st, fn, arg, &t);
 }
 
-/* store_txn_fail - note a failure that spoils the transaction */
+/* store_txn_fail - note a failure that spoils the transaction; -1 */
 static int store_txn_fail(struct store_txn *t, const char *what, int rc)
 {
 	t->err = rc;
-	if (rc == MDB_MAP_FULL)
-		return -1; /* store_write deals with it */
-	return store_fail(t->st, what, rc);
+	return rc == MDB_MAP_FULL ? -1 : store_fail(t->st, what, rc); /* store_write deals with a full map */
 }
 
 /* store_val - an MDB_val over a caller's buffer */
@@ -403,26 +395,17 @@ static MDB_val store_val(const void *p, size_t n)
 	return (MDB_val){ .mv_size = n, .mv_data = (void *)p };
 }
 
-/* store_key_ok - LMDB refuses empty and over-long keys */
-static bool store_key_ok(size_t klen)
-{
-	return klen > 0 && klen <= STORE_MAX_KEY;
-}
-
 /* store_txn_get - look key up in db */
 int store_txn_get(struct store_txn *t, const char *db, const void *key, size_t klen,
 		  const void **val, size_t *vlen)
 {
 	MDB_dbi dbi;
 	MDB_val k = store_val(key, klen), v;
-	int rc = store_key_ok(klen) ? store_dbi(t, db, false, &dbi) : -1;
+	int rc = klen && klen <= STORE_MAX_KEY ? store_dbi(t, db, STORE_USE_READ, &dbi) : -1;
 	if (rc <= 0)
 		return rc;
-	rc = mdb_get(t->txn, dbi, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return store_txn_fail(t, "get", rc);
+	if ((rc = mdb_get(t->txn, dbi, &k, &v)))
+		return rc == MDB_NOTFOUND ? 0 : store_txn_fail(t, "get", rc);
 	*val = v.mv_data;
 	*vlen = v.mv_size;
 	return 1;
@@ -435,9 +418,8 @@ int store_txn_put(struct store_txn *t, const char *db, const void *key, size_t k
 	MDB_dbi dbi;
 	MDB_val k = store_val(key, klen), v = store_val(val, vlen);
 	int rc;
-	if (!t->write || !store_key_ok(klen) || store_dbi(t, db, true, &dbi) <= 0)
+	if (!klen || klen > STORE_MAX_KEY || store_dbi(t, db, STORE_USE_CREATE, &dbi) <= 0)
 		return -1;
-	snprintf(t->last_db, sizeof t->last_db, "%s", db);
 	if ((rc = mdb_put(t->txn, dbi, &k, &v, 0)))
 		return rc == MDB_BAD_VALSIZE ? -1 : store_txn_fail(t, "put", rc);
 	return 0;
@@ -448,15 +430,11 @@ int store_txn_del(struct store_txn *t, const char *db, const void *key, size_t k
 {
 	MDB_dbi dbi;
 	MDB_val k = store_val(key, klen);
-	int rc = t->write && store_key_ok(klen) ? store_dbi(t, db, false, &dbi) : -1;
+	int rc = klen && klen <= STORE_MAX_KEY ? store_dbi(t, db, STORE_USE_CHANGE, &dbi) : -1;
 	if (rc <= 0)
 		return rc;
-	snprintf(t->last_db, sizeof t->last_db, "%s", db);
-	rc = mdb_del(t->txn, dbi, &k, NULL);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return store_txn_fail(t, "delete", rc);
+	if ((rc = mdb_del(t->txn, dbi, &k, NULL)))
+		return rc == MDB_NOTFOUND ? 0 : store_txn_fail(t, "delete", rc);
 	return 1;
 }
 
@@ -469,24 +447,22 @@ long store_txn_each(struct store_txn *t, const char *db, const void *from, size_
 	MDB_cursor *cur;
 	MDB_val k = store_val(from, fromlen), v;
 	long deleted = 0;
-	int rc = store_dbi(t, db, false, &dbi);
+	int rc = fromlen <= STORE_MAX_KEY ? store_dbi(t, db, t->write ? STORE_USE_CHANGE : STORE_USE_READ, &dbi) : -1;
 
 	if (rc <= 0)
 		return rc;
 	if ((rc = mdb_cursor_open(t->txn, dbi, &cur)))
 		return store_txn_fail(t, "cursor", rc);
-	rc = mdb_cursor_get(cur, &k, &v, from && fromlen ? MDB_SET_RANGE : MDB_FIRST);
-	while (!rc) {
+	for (rc = mdb_cursor_get(cur, &k, &v, from && fromlen ? MDB_SET_RANGE : MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		int what = cb(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 		if ((what & STORE_DELETE) && t->write) {
-			snprintf(t->last_db, sizeof t->last_db, "%s", db);
 			if ((rc = mdb_cursor_del(cur, 0)))
 				break;
-			deleted++;
+			deleted++; /* the cursor now stands on the next item, which MDB_NEXT returns */
 		}
 		if (what & STORE_STOP)
 			break;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
 	if (rc && rc != MDB_NOTFOUND)
@@ -499,7 +475,7 @@ long store_txn_count(struct store_txn *t, const char *db)
 {
 	MDB_dbi dbi;
 	MDB_stat ms;
-	int rc = store_dbi(t, db, false, &dbi);
+	int rc = store_dbi(t, db, STORE_USE_READ, &dbi);
 	if (rc <= 0)
 		return rc;
 	if ((rc = mdb_stat(t->txn, dbi, &ms)))
@@ -511,7 +487,7 @@ long store_txn_count(struct store_txn *t, const char *db)
 int store_txn_clear(struct store_txn *t, const char *db)
 {
 	MDB_dbi dbi;
-	int rc = t->write ? store_dbi(t, db, false, &dbi) : -1;
+	int rc = store_dbi(t, db, STORE_USE_CHANGE, &dbi);
 	if (rc <= 0)
 		return rc;
 	if ((rc = mdb_drop(t->txn, dbi, 0)))
@@ -538,17 +514,14 @@ int store_txn_add(struct store_txn *t, const char *db, const char *name, long lo
 }
 
 /* A one-shot operation of the wrappers below, run by store_op. */
-enum store_op_kind { STORE_OP_GET, STORE_OP_PUT, STORE_OP_DEL, STORE_OP_ITERATE, STORE_OP_ADD, STORE_OP_EACH };
 struct store_op {
-	enum store_op_kind kind;
+	char kind; /* 'g'et, 'p'ut, 'd'el, 'i'terate, 'a'dd, 'e'ach */
 	const char *db;
 	const void *key, *val;
 	size_t klen, vlen;
 	struct arena *a;
 	void **out;
-	size_t *outlen;
 	const struct store_delta *d;
-	size_t n;
 	int (*iterate)(void *arg, const void *key, size_t klen, const void *val, size_t vlen);
 	void (*counter)(void *arg, const char *name, long long value);
 	void *arg;
@@ -576,24 +549,22 @@ static int store_op(void *arg, struct store_txn *t)
 {
 	struct store_op *op = arg;
 	const void *v;
-	size_t n;
 	int rc;
 
 	switch (op->kind) {
-	case STORE_OP_GET:
-		if ((rc = store_txn_get(t, op->db, op->key, op->klen, &v, &n)) <= 0)
+	case 'g':
+		if ((rc = store_txn_get(t, op->db, op->key, op->klen, &v, &op->vlen)) <= 0)
 			return rc;
-		if (!(*op->out = arena_alloc(op->a, n + 1)))
+		if (!(*op->out = arena_alloc(op->a, op->vlen + 1)))
 			return -1;
-		memcpy(*op->out, v, n);
-		*op->outlen = n;
+		memcpy(*op->out, v, op->vlen);
 		return 1;
-	case STORE_OP_PUT:
+	case 'p':
 		return store_txn_put(t, op->db, op->key, op->klen, op->val, op->vlen);
-	case STORE_OP_DEL:
+	case 'd':
 		return store_txn_del(t, op->db, op->key, op->klen);
-	case STORE_OP_ADD:
-		for (size_t i = 0; i < op->n; i++)
+	case 'a':
+		for (size_t i = 0; i < op->vlen; i++)
 			if (store_txn_add(t, op->db, op->d[i].name, op->d[i].delta, NULL) < 0)
 				return -1;
 		return 0;
@@ -606,22 +577,24 @@ static int store_op(void *arg, struct store_txn *t)
 int store_get(struct store *st, const char *db, const void *key, size_t klen, struct arena *a,
 	      void **val, size_t *vlen)
 {
-	struct store_op op = { .kind = STORE_OP_GET, .db = db, .key = key, .klen = klen, .a = a, .out = val,
-			       .outlen = vlen };
-	return store_read(st, store_op, &op);
+	struct store_op op = { .kind = 'g', .db = db, .key = key, .klen = klen, .a = a, .out = val };
+	int rc = store_read(st, store_op, &op);
+	if (rc == 1)
+		*vlen = op.vlen;
+	return rc;
 }
 
 /* store_put - set key to val in its own transaction */
 int store_put(struct store *st, const char *db, const void *key, size_t klen, const void *val, size_t vlen)
 {
-	struct store_op op = { .kind = STORE_OP_PUT, .db = db, .key = key, .klen = klen, .val = val, .vlen = vlen };
+	struct store_op op = { .kind = 'p', .db = db, .key = key, .klen = klen, .val = val, .vlen = vlen };
 	return store_write(st, store_op, &op);
 }
 
 /* store_del - delete key in its own transaction */
 int store_del(struct store *st, const char *db, const void *key, size_t klen)
 {
-	struct store_op op = { .kind = STORE_OP_DEL, .db = db, .key = key, .klen = klen };
+	struct store_op op = { .kind = 'd', .db = db, .key = key, .klen = klen };
 	return store_write(st, store_op, &op);
 }
 
@@ -629,7 +602,7 @@ int store_del(struct store *st, const char *db, const void *key, size_t klen)
 int store_iterate(struct store *st, const char *db,
 		  int (*cb)(void *arg, const void *key, size_t klen, const void *val, size_t vlen), void *arg)
 {
-	struct store_op op = { .kind = STORE_OP_ITERATE, .db = db, .iterate = cb, .arg = arg };
+	struct store_op op = { .kind = 'i', .db = db, .iterate = cb, .arg = arg };
 	return store_read(st, store_op, &op);
 }
 
@@ -643,7 +616,7 @@ int store_add(struct store *st, const char *db, const char *name, long long delt
 /* store_add_batch - add n deltas in one write transaction */
 int store_add_batch(struct store *st, const char *db, const struct store_delta *d, size_t n)
 {
-	struct store_op op = { .kind = STORE_OP_ADD, .db = db, .d = d, .n = n };
+	struct store_op op = { .kind = 'a', .db = db, .d = d, .vlen = n };
 	return n ? store_write(st, store_op, &op) : 0;
 }
 
@@ -651,6 +624,6 @@ int store_add_batch(struct store *st, const char *db, const struct store_delta *
 int store_each(struct store *st, const char *db, void (*cb)(void *arg, const char *name, long long value),
 	       void *arg)
 {
-	struct store_op op = { .kind = STORE_OP_EACH, .db = db, .counter = cb, .arg = arg };
+	struct store_op op = { .kind = 'e', .db = db, .counter = cb, .arg = arg };
 	return store_read(st, store_op, &op);
 }

@@ -1,0 +1,202 @@
+/*
+ * test_store_procs.c - the shared state under concurrent processes: four
+ * children, forked before any store exists, each open the store and at once
+ * add counters in batches and put and read cache entries; no update may be
+ * lost.  Also: a store inherited over fork refuses to work in the child and
+ * leaves the parent's store intact.
+ */
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "keycache.h"
+#include "stats.h"
+#include "store.h"
+#include "unit.h"
+
+#define PROCS 4
+#define ROUNDS 500
+#define NAMES 50
+#define T0 ((time_t)1700000000)
+
+static char test_dir[600];
+static int test_log_problems;
+
+/* The counters seen after the run. */
+struct test_totals {
+	long long messages, bytes, per_child[PROCS], evictions;
+	int names;
+};
+
+/* test_log_fn - any warning or error in a child is a failure */
+static void test_log_fn(void *arg, enum dkmod_log_level level, const char *msg)
+{
+	if (level <= DKMOD_LOG_WARNING) {
+		test_log_problems++;
+		fprintf(stderr, "[%d] %s\n", (int)getpid(), msg);
+	}
+}
+
+/* test_rm - nftw callback removing everything */
+static int test_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* test_child - the work of child n; the exit status is the number of problems (capped) */
+static int test_child(int n, int start_fd)
+{
+	struct dkmod_cache_options opt = { .size = 2048, .ttl = 86400, .negative_ttl = 3600 };
+	char go, own[64], name[64], txt[128];
+	struct store *st;
+	struct keycache *kc;
+	int problems = 0;
+
+	/* wait until every child exists, so that they really run at once */
+	if (read(start_fd, &go, 1) < 0)
+		return 1;
+	st = store_open(test_dir, 0, test_log_fn, NULL);
+	kc = keycache_open(st, &opt);
+	if (!st || !kc)
+		return 1;
+	snprintf(own, sizeof own, "procs.child.%d", n);
+	for (int i = 0; i < ROUNDS; i++) {
+		const struct stats_delta batch[] = { { "procs.messages", 1 }, { own, 1 }, { "procs.bytes", 10 } };
+		const char *recs[1] = { txt };
+		size_t lens[1];
+		struct dns_result r = { .rcode = DNS_ANSWER, .records = recs, .lengths = lens, .count = 1,
+					.ttl = 86400, .why = "" }, got;
+		struct arena a;
+
+		stats_add_batch(st, batch, sizeof batch / sizeof *batch);
+		snprintf(name, sizeof name, "sel%d._domainkey.example.com", i % NAMES);
+		lens[0] = (size_t)snprintf(txt, sizeof txt, "v=DKIM1; p=child%d-round%d", n, i);
+		keycache_put(kc, name, DNS_TYPE_TXT, &r, T0 + i);
+		arena_init(&a);
+		/* another child may have replaced it since, but an entry must be there */
+		if (!keycache_get(kc, name, DNS_TYPE_TXT, T0 + i, &a, &got) || got.count != 1 ||
+		    strncmp(got.records[0], "v=DKIM1; p=child", 16) != 0)
+			problems++;
+		arena_free(&a);
+	}
+	keycache_close(kc);
+	store_close(st);
+	problems += test_log_problems;
+	return problems > 100 ? 100 : problems;
+}
+
+/* test_totals_cb - collect the counters */
+static void test_totals_cb(void *arg, const char *name, long long value)
+{
+	struct test_totals *t = arg;
+	int n;
+	t->names++;
+	if (strcmp(name, "procs.messages") == 0)
+		t->messages = value;
+	else if (strcmp(name, "procs.bytes") == 0)
+		t->bytes = value;
+	else if (strcmp(name, "cache.evictions") == 0)
+		t->evictions = value;
+	else if (sscanf(name, "procs.child.%d", &n) == 1 && n >= 0 && n < PROCS)
+		t->per_child[n] = value;
+}
+
+/* test_concurrent - PROCS children hammer one store */
+static void test_concurrent(void)
+{
+	struct dkmod_cache_options opt = { .size = 2048, .ttl = 86400, .negative_ttl = 3600 };
+	struct test_totals totals = { 0 };
+	pid_t pids[PROCS];
+	int start[2], ok = 0;
+	char label[80];
+
+	if (pipe(start) < 0) {
+		CHECK("procs: pipe", 0);
+		return;
+	}
+	fflush(stdout);
+	for (int n = 0; n < PROCS; n++) {
+		pids[n] = fork();
+		if (pids[n] == 0) {
+			close(start[1]);
+			exit(test_child(n, start[0]));
+		}
+	}
+	close(start[0]);
+	close(start[1]); /* end of file: every child starts */
+	for (int n = 0; n < PROCS; n++) {
+		int status = 0;
+		if (pids[n] > 0 && waitpid(pids[n], &status, 0) == pids[n] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			ok++;
+		else
+			fprintf(stderr, "child %d: status %d\n", n, status);
+	}
+	CHECK_INT("procs: children without errors", ok, PROCS);
+
+	struct store *st = store_open(test_dir, 0, test_log_fn, NULL);
+	struct keycache *kc = keycache_open(st, &opt);
+	CHECK_INT("procs: stats_each", stats_each(st, test_totals_cb, &totals), 0);
+	CHECK_INT("procs: messages", totals.messages, PROCS * ROUNDS);
+	CHECK_INT("procs: bytes", totals.bytes, PROCS * ROUNDS * 10);
+	for (int n = 0; n < PROCS; n++) {
+		snprintf(label, sizeof label, "procs: child %d", n);
+		CHECK_INT(label, totals.per_child[n], ROUNDS);
+	}
+	CHECK_INT("procs: no other counters", totals.names, PROCS + 2);
+	CHECK_INT("procs: cache entries", keycache_entries(kc), NAMES);
+	keycache_close(kc);
+	store_close(st);
+}
+
+/* test_inherited - a store opened before fork is refused in the child */
+static void test_inherited(void)
+{
+	struct store *st = store_open(test_dir, 0, NULL, NULL);
+	struct test_totals totals = { 0 };
+	pid_t pid;
+	int status = -1;
+
+	stats_reset(st, NULL);
+	stats_add(st, "procs.messages", 1);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		/* 0 if every call is refused; the parent's reader slots and locks stay */
+		int bad = store_add(st, STATS_DB, "procs.messages", 100) != -1;
+		bad += stats_each(st, test_totals_cb, &totals) != -1;
+		store_close(st);
+		/* _exit: the inherited environment is left alone on purpose, not a leak to report */
+		_exit(bad);
+	}
+	CHECK("inherited: child refused", pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+						  WEXITSTATUS(status) == 0);
+	stats_add(st, "procs.messages", 1);
+	CHECK_INT("inherited: parent still works", stats_each(st, test_totals_cb, &totals), 0);
+	CHECK_INT("inherited: parent's count", totals.messages, 2);
+	store_close(st);
+}
+
+/* main - run the multi-process tests */
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char top[512];
+
+	snprintf(top, sizeof top, "%s/dkmod-procs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(top)) {
+		perror(top);
+		return 1;
+	}
+	/* the children create the state directory themselves */
+	snprintf(test_dir, sizeof test_dir, "%s/state", top);
+	test_concurrent();
+	test_inherited();
+	nftw(top, test_rm, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_done();
+}
