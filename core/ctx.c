@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "privkeys.h"
 #include "session.h"
+#include "stats.h"
 
 /* dkmod_strerror - a short English text for a status */
 const char *dkmod_strerror(enum dkmod_status status)
@@ -119,6 +121,7 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 	}
 	struct dkmod_resolver_options *r = &ctx->opt.resolver;
 	r->zone_file = ctx_copy(&ctx->strings, r->zone_file, &ok);
+	ctx->opt.cache.state_dir = ctx_copy(&ctx->strings, ctx->opt.cache.state_dir, &ok);
 	r->trust_anchor_file = ctx_copy(&ctx->strings, r->trust_anchor_file, &ok);
 	if (r->forwarders && !(r->forwarders = ctx_copy_list(&ctx->strings, r->forwarders)))
 		ok = false;
@@ -132,6 +135,15 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 		ctx->opt.max_signatures = 1;
 	if (r->timeout_ms == 0)
 		r->timeout_ms = 5000;
+	if (!(ctx->privkeys = privkeys_new())) {
+		dkmod_ctx_free(ctx);
+		return DKMOD_ENOMEM;
+	}
+	/* a missing or broken shared state never stops mail: the store logs why and
+	 * the engine goes on without a cache */
+	if (ctx->opt.cache.state_dir && (ctx->store = store_open(ctx->opt.cache.state_dir, 0, ctx->opt.log,
+								     ctx->opt.log_arg)))
+		ctx->cache = keycache_open(ctx->store, &ctx->opt.cache);
 	const char *why = "";
 	ctx->dns = dns_new(r, &why);
 	if (!ctx->dns) {
@@ -150,8 +162,18 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 		return;
 	dns_free(ctx->dns);
 	pubkeys_free(&ctx->pubkeys);
+	privkeys_free(ctx->privkeys);
+	keycache_close(ctx->cache);
+	store_close(ctx->store);
 	arena_free(&ctx->strings);
 	free(ctx);
+}
+
+/* dkmod_count - add delta to a counter of the shared state */
+void dkmod_count(struct dkmod_ctx *ctx, const char *name, long long delta)
+{
+	if (ctx && ctx->store && name)
+		stats_add(ctx->store, name, delta);
 }
 
 /* session_log - log through the context's callback */

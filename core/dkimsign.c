@@ -10,6 +10,7 @@
 
 #include "base64.h"
 #include "fold.h"
+#include "privkeys.h"
 #include "session.h"
 #include "tagvalue.h"
 
@@ -72,7 +73,7 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 	    !dkimsign_dup(s, &g->req.identity))
 		return DKMOD_ENOMEM;
 	const char *why = "";
-	g->key = crypto_privkey_load(req->key_file, &why);
+	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache), &why);
 	if (!g->key) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s: %s", req->key_file, why);
 		return DKMOD_EKEY;
@@ -81,7 +82,6 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 	if (ed != (req->algorithm == DKMOD_ALG_ED25519_SHA256)) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
 			    dkimsign_alg_name(req->algorithm));
-		crypto_privkey_free(g->key);
 		g->key = NULL;
 		return DKMOD_EKEY;
 	}
@@ -257,10 +257,8 @@ enum dkmod_status dkimsign_finish(struct dkmod_session *s)
 	return st;
 }
 
-/* dkimsign_free - release keys */
+/* dkimsign_free - forget the signers (their keys belong to the context) */
 void dkimsign_free(struct dkmod_session *s)
 {
-	for (size_t i = 0; i < s->nsigners; i++)
-		crypto_privkey_free(s->signers[i].key);
 	s->nsigners = 0;
 }

@@ -160,6 +160,32 @@ enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struc
 /* dkmod_session_free - free a session; NULL is fine */
 void dkmod_session_free(struct dkmod_session *s);
 
+/* Instance names under which a session's counters are kept in the shared state
+ * (the console's "dk_sign:NAME stats"); NULL members keep the defaults
+ * dk_sign1, dkim_sign1, dk_validate1, dkim_validate1. */
+struct dkmod_instances {
+	const char *dk_sign;
+	const char *dkim_sign;
+	const char *dk_validate;
+	const char *dkim_validate;
+};
+
+/* dkmod_session_set_instances - name the instances this session counts under (strings copied) */
+enum dkmod_status dkmod_session_set_instances(struct dkmod_session *s, const struct dkmod_instances *names);
+
+/* dkmod_count - add delta to a counter of the shared state (e.g. policy actions); no-op without one */
+void dkmod_count(struct dkmod_ctx *ctx, const char *name, long long delta);
+
+/* Reading and flushing the shared state from outside the mail path (the console). */
+typedef void dkmod_counter_fn(void *arg, const char *name, long long value);
+/* dkmod_state_counters - every counter of the state in dir, in name order, plus
+ * "cache.entries" and "cache.generation" */
+enum dkmod_status dkmod_state_counters(const char *dir, dkmod_counter_fn *fn, void *arg);
+/* dkmod_state_flush - drop cached records of domain and its subdomains (all when NULL)
+ * and move the flush generation, so every process reloads its signing keys;
+ * *removed gets the number of records dropped */
+enum dkmod_status dkmod_state_flush(const char *dir, const char *domain, long *removed);
+
 /* dkmod_session_add_signer - before end of headers: sign with this request */
 enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req);
 

@@ -11,6 +11,7 @@
 
 #include "base64.h"
 #include "fold.h"
+#include "privkeys.h"
 #include "session.h"
 #include "tagvalue.h"
 
@@ -35,11 +36,10 @@ enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_re
 		if (*strs[i] && !(*strs[i] = arena_strdup(&s->arena, *strs[i])))
 			return DKMOD_ENOMEM;
 	const char *why = "";
-	g->key = crypto_privkey_load(req->key_file, &why);
+	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache), &why);
 	if (!g->key || crypto_privkey_type(g->key) != CRYPTO_KEY_RSA) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing key %s: %s", req->key_file,
 			    g->key ? "not an RSA key" : why);
-		crypto_privkey_free(g->key);
 		g->key = NULL;
 		return DKMOD_EKEY;
 	}
@@ -154,12 +154,10 @@ enum dkmod_status dksign_finish(struct dkmod_session *s)
 	return st;
 }
 
-/* dksign_free - release keys and buffers */
+/* dksign_free - release buffers */
 void dksign_free(struct dkmod_session *s)
 {
-	for (size_t i = 0; i < s->ndksigners; i++) {
-		crypto_privkey_free(s->dksigners[i].key);
-		str_free(&s->dksigners[i].h);
-	}
+	for (size_t i = 0; i < s->ndksigners; i++)
+		str_free(&s->dksigners[i].h); /* keys belong to the context */
 	s->ndksigners = 0;
 }

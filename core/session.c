@@ -44,6 +44,18 @@ void dkmod_session_free(struct dkmod_session *s)
 	free(s);
 }
 
+/* dkmod_session_set_instances - name the instances this session counts under */
+enum dkmod_status dkmod_session_set_instances(struct dkmod_session *s, const struct dkmod_instances *names)
+{
+	const char *const *in[] = {&names->dk_sign, &names->dkim_sign, &names->dk_validate, &names->dkim_validate};
+	const char **out[] = {&s->instances.dk_sign, &s->instances.dkim_sign, &s->instances.dk_validate,
+			      &s->instances.dkim_validate};
+	for (size_t i = 0; i < 4; i++)
+		if (*in[i] && !(*out[i] = arena_strdup(&s->arena, *in[i])))
+			return DKMOD_ENOMEM;
+	return DKMOD_OK;
+}
+
 /* dkmod_session_add_signer - sign with this request */
 enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req)
 {
@@ -244,6 +256,7 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 		char *field = arena_printf(&s->arena, "Authentication-Results: %s", s->ar);
 		st = field ? session_add_field(s, field) : DKMOD_ENOMEM;
 	}
+	session_count(s);
 	return st != DKMOD_OK ? st : sign_st;
 }
 
@@ -306,6 +319,9 @@ static void session_txt_done(void *arg, const struct dns_result *r)
 		k->lengths[i] = r->lengths[i];
 	}
 	k->count = r->count;
+	struct dkmod_session *s = k->session;
+	if (s->ctx->cache)
+		keycache_put(s->ctx->cache, k->name, k->type, r, session_now(s->ctx));
 }
 
 /* session_lookup - start (or share) a lookup of name and type */
@@ -323,6 +339,20 @@ struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum
 	k->type = type;
 	k->rcode = DNS_ERROR;
 	k->why = "";
+	struct dns_result cached;
+	if (s->ctx->cache && keycache_get(s->ctx->cache, name, type, session_now(s->ctx), &s->arena, &cached)) {
+		s->cache_hits++;
+		k->done = k->cached = true;
+		k->rcode = cached.rcode;
+		k->dnssec = cached.dnssec;
+		k->records = (char **)cached.records;
+		k->lengths = (size_t *)cached.lengths;
+		k->count = cached.count;
+		s->lookups[s->nlookups++] = k;
+		return k;
+	}
+	s->cache_misses += s->ctx->cache != NULL;
+	s->dns_queries++;
 	if (!s->ctx->dns || dns_query(s->ctx->dns, name, type, session_txt_done, k) != 0) {
 		k->done = true;
 		k->why = "resolver failure";

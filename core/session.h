@@ -15,6 +15,7 @@
 #include "dkmod.h"
 #include "dns.h"
 #include "header.h"
+#include "keycache.h"
 #include "pubkeys.h"
 #include "str.h"
 
@@ -23,6 +24,9 @@ struct dkmod_ctx {
 	struct arena strings;       /* copies of the option strings */
 	struct dns *dns;
 	struct pubkeys pubkeys;     /* decoded once per process */
+	struct store *store;        /* shared state, NULL without one */
+	struct keycache *cache;     /* shared answer cache, NULL without one */
+	struct privkeys *privkeys;  /* signing keys loaded once per process */
 };
 
 /* One running body hash, shared by every signature with the same parameters. */
@@ -43,6 +47,7 @@ struct keylookup {
 	char *name;
 	enum dns_type type;
 	bool done;
+	bool cached;                /* answered from the shared cache */
 	enum dns_rcode rcode;
 	enum dkmod_dnssec dnssec;
 	char **records;
@@ -64,7 +69,7 @@ struct dkimcheck {
 /* One signature to add. */
 struct dkimsigner {
 	struct dkmod_sign_request req;  /* strings copied into the session arena */
-	struct crypto_privkey *key;
+	const struct crypto_privkey *key;  /* owned by the context's privkeys */
 	struct bodyhash *body;
 	const char *failure;            /* why signing failed, or NULL */
 	char *field;                    /* the finished header field */
@@ -94,7 +99,7 @@ struct dkcheck {
 /* One DomainKey-Signature to add. */
 struct dksigner {
 	struct dkmod_sign_request req;
-	struct crypto_privkey *key;
+	const struct crypto_privkey *key;  /* owned by the context's privkeys */
 	struct bodyhash *stream;
 	char domain[DKIMSIG_MAX_NAME];
 	struct str h;                 /* h= as signed (empty when every field is signed) */
@@ -151,10 +156,17 @@ struct dkmod_session {
 	bool author_ok;
 	struct dkmod_dk_policy dk_policy;
 	struct dkmod_adsp adsp;
+
+	/* counters kept for the session until finish (stats.c) */
+	struct dkmod_instances instances;
+	unsigned dns_queries, cache_hits, cache_misses;
 	const char **added;
 	size_t nadded, added_cap;
 	char *ar;
 };
+
+/* session_count - add the session's counters to the shared state (once, at finish) */
+void session_count(struct dkmod_session *s);
 
 /* session_log - log through the context's callback (printf-style) */
 void session_log(const struct dkmod_ctx *ctx, enum dkmod_log_level level, const char *fmt, ...)
@@ -199,7 +211,7 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 enum dkmod_status dkimsign_start(struct dkmod_session *s);
 /* dkimsign_finish - build and sign each DKIM-Signature field */
 enum dkmod_status dkimsign_finish(struct dkmod_session *s);
-/* dkimsign_free - release keys */
+/* dkimsign_free - forget the signers */
 void dkimsign_free(struct dkmod_session *s);
 
 /* sender_find - the responsible sender of the stored fields */
@@ -225,7 +237,7 @@ enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_re
 enum dkmod_status dksign_start(struct dkmod_session *s);
 /* dksign_finish - sign and build each DomainKey-Signature field */
 enum dkmod_status dksign_finish(struct dkmod_session *s);
-/* dksign_free - release keys and buffers */
+/* dksign_free - release buffers */
 void dksign_free(struct dkmod_session *s);
 
 /* policy_start - at end of headers: start the DomainKeys policy, ADSP and author-domain lookups */

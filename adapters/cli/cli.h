@@ -30,6 +30,7 @@ struct cli_common {
 	const char *input;     /* file name, or NULL / "-" for stdin */
 	bool json;
 	int verbosity;
+	const char *instance;  /* counters under this instance name (--instance) */
 };
 
 /* cli_common_init - defaults, and the log callback on stderr */
@@ -67,6 +68,8 @@ struct cli_keyspec {
 
 struct str;
 
+/* cli_console - `dkmod console` */
+int cli_console(int argc, char **argv);
 /* cli_keygen - `dkmod keygen` */
 int cli_keygen(int argc, char **argv);
 /* cli_zone - `dkmod zone` */

@@ -107,6 +107,8 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 			return cli_usage_error("--stub takes ZONE=IP[@PORT], at most 8 times"), -1;
 		c->stubs[c->nstubs++] = v;
 		c->opt.resolver.stubs = c->stubs;
+	} else if ((v = cli_arg("--state", argc, argv, i, &missing))) {
+		c->opt.cache.state_dir = v;
 	} else if ((v = cli_arg("--trust-anchor", argc, argv, i, &missing))) {
 		c->opt.resolver.trust_anchor_file = v;
 	} else if ((v = cli_arg("--dnssec-bogus", argc, argv, i, &missing))) {

@@ -16,6 +16,8 @@ static const char cli_verify_help[] =
 	"  --dnssec-bogus W     a bogus answer gives temperror (default), permerror,\n"
 	"                       or is used anyway (insecure; libunbound then reports it insecure)\n"
 	"  --timeout MS         time budget of all lookups of the message (default 5000)\n"
+	"  --state DIR          the state shared by every process: key and policy record\n"
+	"                       cache and counters (none by default on the command line)\n"
 	"  --authserv-id ID     authserv-id of Authentication-Results (default: host name)\n"
 	"  --min-key-bits N     smaller RSA keys give 'policy' (default 1024)\n"
 	"  --max-signatures N   signatures verified per message (default 8)\n"

@@ -23,7 +23,7 @@ static const char cli_zone_help[] =
 	"  --keys DIR           the keys: DIR/<domain>/<selector>.key (and .txt for the flags)\n"
 	"  --origin O           names relative to O (a delegated _domainkey zone, say); records\n"
 	"                       outside O are left out; default: absolute names\n"
-	"  --policy-dk P        also the DomainKeys policy _domainkey.D: P is o=- (signs all) or o=~\n"
+	"  --policy-dk P        also the DomainKeys policy _domainkey.D: P is o=- (signs all) or 'o=~'\n"
 	"  --policy-testing     with --policy-dk: t=y\n"
 	"  --adsp A             also the ADSP record _adsp._domainkey.D: unknown, all or discardable\n"
 	"  --provider-zone Z    key records at S._domainkey.D.Z, the zone a provider serves\n"
@@ -277,7 +277,7 @@ int cli_zone(int argc, char **argv)
 			z.provider = provider;
 		} else if ((v = cli_keys_value("--policy-dk", argc, argv, &i, &missing))) {
 			if (strcmp(v, "o=-") != 0 && strcmp(v, "o=~") != 0)
-				return cli_usage_error("--policy-dk takes o=- or o=~");
+				return cli_usage_error("--policy-dk takes o=- or o=~ (quote it: the shell turns o=~ into a path)");
 			z.policy_dk = v;
 		} else if ((v = cli_keys_value("--adsp", argc, argv, &i, &missing))) {
 			if (strcmp(v, "unknown") != 0 && strcmp(v, "all") != 0 && strcmp(v, "discardable") != 0)

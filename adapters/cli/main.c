@@ -11,12 +11,14 @@ static void main_usage(FILE *f)
 {
 	fputs("usage: dkmod COMMAND [OPTIONS] [FILE|-]\n"
 	      "commands:\n"
-	      "  verify   verify DKIM signatures; print the message with Authentication-Results\n"
-	      "  sign     add DKIM signatures; print the signed message\n"
+	      "  verify   verify DKIM and DomainKeys signatures; print the message with\n"
+	      "           Authentication-Results and DomainKey-Status\n"
+	      "  sign     add DKIM and DomainKeys signatures; print the signed message\n"
 	      "  keygen   make a key and its DNS record (DIR/DOMAIN/SELECTOR.key and .txt)\n"
 	      "  zone     print the DNS records of every key in a key directory\n"
 	      "  testkey  check the published record of a selector against its private key\n"
 	      "  rotate   start this month's selector; list retired ones to keep or remove\n"
+	      "  console  statistics and cache flushes on the shared state\n"
 	      "  help     this text (dkmod COMMAND --help for a command's options)\n"
 	      "see dkmod(8)\n",
 	      f);
@@ -33,6 +35,8 @@ int main(int argc, char **argv)
 		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "sign") == 0)
 		return cli_sign(argc - 1, argv + 1);
+	if (strcmp(cmd, "console") == 0)
+		return cli_console(argc - 1, argv + 1);
 	if (strcmp(cmd, "keygen") == 0)
 		return cli_keygen(argc - 1, argv + 1);
 	if (strcmp(cmd, "zone") == 0)
