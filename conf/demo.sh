@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$DKMOD" sign --domain example.com --selector demo --key conf/demo.key \
-	--next --selector demo-ed --key conf/demo-ed25519.key --algorithm ed25519-sha256 \
+# private keys must not be readable by others; a fresh clone does not keep modes
+install -m 600 conf/demo.key "$tmp/demo.key"
+install -m 600 conf/demo-ed25519.key "$tmp/demo-ed25519.key"
+"$DKMOD" sign --domain example.com --selector demo --key "$tmp/demo.key" \
+	--next --selector demo-ed --key "$tmp/demo-ed25519.key" --algorithm ed25519-sha256 \
 	conf/sample.eml >"$tmp/signed.eml"
 echo "== the sample message, signed (headers):"
 sed '/^$/q' "$tmp/signed.eml"

@@ -2,7 +2,8 @@
  * privkeys.c - signing keys loaded once per process.  A key is loaded again
  * when its file's identity (device, inode, size, modification time) changes or
  * when the shared flush generation moves; the old key is kept until the set
- * is freed, because a session may still hold it.
+ * is freed, because a session may still hold it.  A key file that other users
+ * may read or write is refused: a private key must be 0600 or 0640.
  */
 #include "privkeys.h"
 
@@ -47,6 +48,10 @@ const struct crypto_privkey *privkeys_get(struct privkeys *p, const char *path, 
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		*why = "cannot read key file";
+		return NULL;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		*why = "key file is accessible to other users: refused (chmod 600 or 640)";
 		return NULL;
 	}
 	struct privkeys_entry *e;

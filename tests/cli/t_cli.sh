@@ -5,8 +5,9 @@
 . "$(dirname "$0")/../lib/common.sh"
 cd "$TMP" || exit 1
 CONF="$DKMOD_TOP/conf"
+install -m 600 "$CONF/demo.key" "$CONF/demo-ed25519.key" "$TMP/"
 V=("$DKMOD" verify --zone "$CONF/demo.zone" --authserv-id mx.example.net)
-S=("$DKMOD" sign --domain example.com --selector demo --key "$CONF/demo.key")
+S=("$DKMOD" sign --domain example.com --selector demo --key "$TMP/demo.key")
 
 # status NAME WANT CMD... - check a command's exit status
 status() {
@@ -28,7 +29,11 @@ status "sign domainkeys with ed25519: usage" 64 "$DKMOD" sign --type domainkeys 
 status "missing input file" 66 "${V[@]}" "$TMP/absent.eml"
 status "directory as input" 66 "${V[@]}" "$TMP"
 status "unreadable key" 78 "${S[@]/demo.key/absent.key}" "$CONF/sample.eml"
-status "key of the wrong type" 78 "$DKMOD" sign --domain example.com --selector demo --key "$CONF/demo-ed25519.key" "$CONF/sample.eml"
+status "key of the wrong type" 78 "$DKMOD" sign --domain example.com --selector demo --key "$TMP/demo-ed25519.key" "$CONF/sample.eml"
+install -m 644 "$CONF/demo.key" "$TMP/open.key"
+status "a key readable by others is refused" 78 "$DKMOD" sign --domain example.com --selector demo --key "$TMP/open.key" "$CONF/sample.eml"
+"$DKMOD" sign --domain example.com --selector demo --key "$TMP/open.key" "$CONF/sample.eml" 2>&1 >/dev/null | grep -q 'accessible to other users' &&
+	pass "the refusal says why" || fail "the refusal says why"
 status "help" 0 "$DKMOD" verify --help
 status "version" 0 "$DKMOD" --version
 
