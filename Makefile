@@ -86,6 +86,7 @@ deps:
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@bash tests/e2e/deps.sh
 
 demo: deps all
 	@sh conf/demo.sh $(BUILD)/dkmod

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # tests/e2e/deps.sh - install what the end-to-end MTA tests need, idempotently:
-#   postfix, qpsmtpd, swaks, gcc   installed as Debian packages; no service is
-#                                  started or left enabled, postfix is left
-#                                  unconfigured ("No configuration")
+#   postfix, sasl2-bin, qpsmtpd,   installed as Debian packages; no service is
+#   libnet-ip-perl, swaks, gcc     started or left enabled (policy-rc.d exit 101
+#                                  while installing; debconf: postfix "No
+#                                  configuration", qpsmtpd not started). sasl2-bin
+#                                  gives saslpasswd2 for Postfix's SASL test user;
+#                                  qpsmtpd's relay plugin needs Net::IP, which its
+#                                  package does not depend on
 #   exim4-daemon-heavy, exim4-dev  unpacked (apt-get download + dpkg -x) into
 #                                  $DKMOD_E2E_ROOT/exim4 (exim4 conflicts with
 #                                  postfix as a package), plus the libraries
 #                                  the heavy daemon links and the Debian-exim user
+#   /etc/postfix/main.cf           lists $DKMOD_E2E_ROOT/postfix-conf/1..8 in
+#                                  alternate_config_directories (set-gid postdrop
+#                                  trusts no other MAIL_CONFIG); written only if
+#                                  absent, else the directories are added with postconf
 # Runs `apt-get update` once, and only if something is missing. Prints what it
 # did; exits non-zero if something could not be installed.
 # Usage: tests/e2e/deps.sh [--check]   (--check: install nothing, exit 1 if
@@ -14,10 +22,11 @@
 set -eu
 E2E_ROOT=${DKMOD_E2E_ROOT:-/opt/dkmod-e2e}
 EXIM_ROOT=$E2E_ROOT/exim4
+POSTFIX_SLOTS=8
 CHECK_ONLY=0
 [ "${1:-}" = --check ] && CHECK_ONLY=1
 
-PKGS="postfix qpsmtpd swaks gcc libc6-dev libmariadb3 libidn12 libspf2-2"
+PKGS="postfix sasl2-bin qpsmtpd libnet-ip-perl swaks gcc libc6-dev libmariadb3 libidn12 libspf2-2"
 EXIM_DEBS="exim4-daemon-heavy exim4-dev"
 export DEBIAN_FRONTEND=noninteractive
 updated=0
@@ -102,11 +111,14 @@ exim_runtime_pkgs() {
 # exim_unpack - download and unpack exim4-daemon-heavy + exim4-dev into $EXIM_ROOT
 exim_unpack() {
 	local dl p need=""
-	apt_update_once
 	dl=$(mktemp -d)
 	chmod 755 "$dl" # apt's _apt user downloads into it
 	say "apt-get download $EXIM_DEBS; dpkg -x into $EXIM_ROOT"
-	(cd "$dl" && apt-get download -qq $EXIM_DEBS 2>/dev/null)
+	# shellcheck disable=SC2086 # a list of packages; the package lists may be missing or stale
+	if ! (cd "$dl" && apt-get download -qq $EXIM_DEBS 2>/dev/null); then
+		apt_update_once
+		(cd "$dl" && apt-get download -qq $EXIM_DEBS)
+	fi
 	for p in $(exim_runtime_pkgs "$dl"/exim4-daemon-heavy_*.deb); do
 		pkg_ok "$p" || need="$need $p"
 	done
@@ -115,7 +127,7 @@ exim_unpack() {
 	rm -rf "$EXIM_ROOT.new"
 	mkdir -p "$EXIM_ROOT.new"
 	for p in "$dl"/*.deb; do dpkg -x "$p" "$EXIM_ROOT.new"; done
-	(cd "$dl" && ls ./*.deb | sed 's|^\./||') >"$EXIM_ROOT.new/.debs"
+	(cd "$dl" && printf '%s\n' *.deb) >"$EXIM_ROOT.new/.debs"
 	rm -rf "$EXIM_ROOT" "$dl"
 	mv "$EXIM_ROOT.new" "$EXIM_ROOT"
 	did="$did unpacked(exim4)"
@@ -136,6 +148,52 @@ exim_libs_missing() {
 	ldd "$EXIM_ROOT/usr/sbin/exim4" 2>/dev/null | awk '/not found/ { print $1 }'
 }
 
+# postfix_slots - the fixed configuration directories the e2e Postfix instances use
+postfix_slots() {
+	local i
+	for i in $(seq "$POSTFIX_SLOTS"); do echo "$E2E_ROOT/postfix-conf/$i"; done
+}
+
+# postfix_slots_listed - true if the default main.cf lists every slot in alternate_config_directories
+postfix_slots_listed() {
+	local have s
+	[ -f /etc/postfix/main.cf ] || return 1
+	have=" $(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null | tr ',' ' ') "
+	for s in $(postfix_slots); do
+		case $have in *" $s "*) ;; *) return 1 ;; esac
+	done
+}
+
+# postfix_allow_slots - let set-gid postdrop trust the slots: list them in /etc/postfix/main.cf
+# (postdrop, run by a content filter's `sendmail`, accepts a MAIL_CONFIG directory only if the
+# default main.cf names it). A main.cf we write also keeps any started system Postfix off inet.
+postfix_allow_slots() {
+	local slots have
+	mkdir -p "$E2E_ROOT/postfix-conf"
+	chmod 755 "$E2E_ROOT" "$E2E_ROOT/postfix-conf"
+	postfix_slots_listed && return 0
+	slots=$(postfix_slots | tr '\n' ' ' | sed 's/ $//; s/ /, /g')
+	if [ ! -f /etc/postfix/main.cf ]; then
+		say "writing /etc/postfix/main.cf (alternate_config_directories for the e2e instances, no inet service)"
+		cat >/etc/postfix/main.cf <<EOF
+# Written by dkmod's tests/e2e/deps.sh. The system Postfix is not configured ("No
+# configuration") and not meant to run: the e2e tests start private instances whose
+# configuration directories are listed here so that set-gid postdrop accepts them.
+# Should this instance be started anyway, it listens on no network socket.
+compatibility_level = 3.6
+alternate_config_directories = $slots
+master_service_disable = inet
+inet_interfaces = loopback-only
+mydestination =
+EOF
+	else
+		have=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
+		say "adding the e2e instances to alternate_config_directories in /etc/postfix/main.cf"
+		postconf -c /etc/postfix -e "alternate_config_directories = ${have:+$have, }$slots"
+	fi
+	did="$did postfix(alternate_config_directories)"
+}
+
 missing=""
 for p in $PKGS; do pkg_ok "$p" || missing="$missing $p"; done
 ok_exim=1
@@ -148,6 +206,7 @@ if [ "$CHECK_ONLY" = 1 ]; then
 	[ -n "$missing" ] && { say "missing packages:$missing"; rc=1; }
 	[ "$ok_exim" = 0 ] && { say "missing the unpacked exim4 in $EXIM_ROOT"; rc=1; }
 	[ "$ok_user" = 0 ] && { say "missing the Debian-exim user"; rc=1; }
+	postfix_slots_listed || { say "/etc/postfix/main.cf does not list the e2e instances"; rc=1; }
 	[ "$ok_exim" = 1 ] && [ -n "$(exim_libs_missing)" ] && { say "exim4 lacks: $(exim_libs_missing | tr '\n' ' ')"; rc=1; }
 	[ "$rc" = 0 ] && say "all present"
 	exit "$rc"
@@ -157,6 +216,7 @@ fi
 [ -n "$missing" ] && apt_install $missing
 [ "$ok_exim" = 1 ] || exim_unpack
 exim_user
+postfix_allow_slots
 libs=$(exim_libs_missing)
 if [ -n "$libs" ]; then
 	say "exim4 still lacks libraries: $(echo "$libs" | tr '\n' ' ')"
@@ -164,7 +224,7 @@ if [ -n "$libs" ]; then
 fi
 disable_services
 if [ -z "$did" ]; then
-	say "everything already there (exim4: $(cat "$EXIM_ROOT/.debs" | tr '\n' ' '))"
+	say "everything already there (exim4: $(tr '\n' ' ' <"$EXIM_ROOT/.debs"))"
 else
 	say "done:$did"
 fi
