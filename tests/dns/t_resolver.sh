@@ -22,6 +22,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 . "$DKMOD_TOP/tests/lib/nsd.sh"
 . "$DKMOD_TOP/tests/lib/dnssec.sh"
+. "$DKMOD_TOP/tests/lib/dnsdelay.sh"
 
 for tool in dig openssl "$NSD_BIN" "$PYTHON"; do
 	if ! command -v "$tool" >/dev/null; then
@@ -86,29 +87,6 @@ expect() {
 # reason_has NAME WORD - check that the last verify's reason mentions WORD (case-insensitive)
 reason_has() {
 	if [[ ${REASON,,} == *"${2,,}"* ]]; then pass "$1"; else fail "$1" "reason '$REASON' lacks '$2'"; fi
-}
-
-# dnsdelay_start DIR ARGS... - start tests/lib/dnsdelay.py; sets DD_PID, DD_PORT, DD_COUNT (its count file)
-dnsdelay_start() {
-	local dir=$1 i
-	shift
-	mkdir -p "$dir" || return 1
-	rm -f "$dir/port"
-	"$PYTHON" "$DKMOD_TOP/tests/lib/dnsdelay.py" --port-file "$dir/port" --count-file "$dir/count" "$@" \
-		>"$dir/out" 2>&1 &
-	DD_PID=$!
-	DD_COUNT="$dir/count"
-	at_exit "_nsd_stop_pid $DD_PID; wait $DD_PID 2>/dev/null"
-	for i in $(seq 100); do
-		if [ -s "$dir/port" ]; then
-			DD_PORT=$(tr -dc 0-9 <"$dir/port")
-			return 0
-		fi
-		_nsd_alive "$DD_PID" || break
-		sleep 0.05
-	done
-	echo "dnsdelay_start: it did not start: $(cat "$dir/out")" >&2
-	return 1
 }
 
 # count FILE - the number in a count file (0 if none)

@@ -109,12 +109,15 @@ def main():
     ap.add_argument("--upstream", help="IP:PORT to forward to")
     ap.add_argument("--delay", type=int, default=0, help="milliseconds each answer is held back")
     ap.add_argument("--drop", action="store_true", help="never answer")
+    ap.add_argument("--mangle", choices=["garbage", "truncate", "badrdata"],
+                    help="answer with garbage (the query id kept), a truncated UDP answer with no TCP "
+                         "service behind it, or an answer cut inside its last record")
     ap.add_argument("--listen", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
     ap.add_argument("--count-file")
     a = ap.parse_args()
-    if not a.drop and not a.upstream:
+    if not a.drop and not a.upstream and a.mangle not in ("garbage", "truncate"):
         ap.error("--upstream or --drop is needed")
     if not a.listen.startswith("127."):
         ap.error("listens on loopback only")
@@ -129,17 +132,33 @@ def main():
     udp, tcp, port = bind_pair(a.listen, a.port)
     counter = Counter(a.count_file)
 
+    def mangle(answer, query):
+        if a.mangle == "garbage":
+            return query[:2] + os.urandom(10 + (query[2] % 200))
+        if a.mangle == "truncate":
+            # the header alone, with QR and TC set and every count zeroed
+            return query[:2] + bytes([query[2] | 0x82, 0x80]) + bytes(8)
+        # badrdata: the packet ends inside its last record (no TC bit): malformed
+        return answer[:-5] if len(answer) > 17 else answer
+
     def serve_udp(query, client):
-        answer = ask_udp(upstream, query)
+        answer = ask_udp(upstream, query) if upstream else b""
         if answer is None:
             return
+        if a.mangle:
+            answer = mangle(answer, query)
         time.sleep(delay)
         udp.sendto(answer, client)
 
     def serve_tcp_query(conn, wlock, query):
-        answer = ask_tcp(upstream, query)
+        if a.mangle == "truncate":
+            conn.close()  # no TCP service behind the truncated answer
+            return
+        answer = ask_tcp(upstream, query) if upstream else b""
         if answer is None:
             return
+        if a.mangle:
+            answer = mangle(answer, query)
         time.sleep(delay)
         with wlock:
             try:
