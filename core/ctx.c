@@ -117,6 +117,14 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 		host[sizeof host - 1] = '\0';
 		ctx->opt.authserv_id = ctx_copy(&ctx->strings, host, &ok);
 	} else {
+		/* it goes into a header field: no room for anything that could end or split it */
+		for (const char *p = options->authserv_id; *p; p++) {
+			if ((unsigned char)*p <= ' ' || *p == ';' || *p == '(' || *p == '"' || (unsigned char)*p == 0x7f) {
+				session_log(ctx, DKMOD_LOG_ERROR, "authserv-id must be a single token without ';'");
+				dkmod_ctx_free(ctx);
+				return DKMOD_EINVAL;
+			}
+		}
 		ctx->opt.authserv_id = ctx_copy(&ctx->strings, options->authserv_id, &ok);
 	}
 	struct dkmod_resolver_options *r = &ctx->opt.resolver;

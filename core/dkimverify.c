@@ -161,8 +161,9 @@ static enum dkmod_result dkimverify_time_verdict(struct dkmod_session *s, const 
 
 /* dkimverify_crypto_verdict - body hash, then the signature over the header hash */
 static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, const struct dkimcheck *c,
-						   const struct crypto_pubkey *pub, const char **reason)
+						   const struct crypto_pubkey *pub, const char **reason, bool *partial_out)
 {
+	bool partial = false;
 	const struct dkimsig *sig = &c->sig;
 	const struct header_field *f = &s->fields[c->field];
 	if (!c->body || c->body->failed) {
@@ -173,6 +174,8 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 		*reason = "body shorter than l=";
 		return DKMOD_RESULT_FAIL;
 	}
+	if (sig->body_length >= 0 && c->body->length > sig->body_length)
+		partial = true;
 	if (sig->bh_len != crypto_hash_size(sig->hash) || memcmp(sig->bh, c->body->digest, sig->bh_len) != 0) {
 		*reason = "body hash did not verify";
 		return DKMOD_RESULT_FAIL;
@@ -193,6 +196,9 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 		*reason = "signature did not verify";
 		return DKMOD_RESULT_FAIL;
 	}
+	*partial_out = partial;
+	if (partial)
+		*reason = "l= leaves part of the body unsigned";
 	return DKMOD_RESULT_PASS;
 }
 
@@ -237,7 +243,7 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 		r->result = DKMOD_RESULT_PERMERROR;
 		r->reason = keyrec_strerror(ks);
 	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
-		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason);
+		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body);
 	}
 	free(rec);
 }

@@ -216,6 +216,7 @@ struct dkmod_sig_result {
 	unsigned key_bits;         /* 0 if no key */
 	bool testing;              /* key record t=y */
 	long body_length;          /* l=, -1 if absent */
+	bool partial_body;         /* l= covers less than the body: content after it is unsigned */
 	enum dkmod_dnssec dnssec;
 };
 

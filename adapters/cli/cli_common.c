@@ -293,8 +293,8 @@ void cli_print_json(FILE *f, struct dkmod_session *s)
 		cli_json_string(f, r->dk_status);
 		fputs(",\"sender\":", f);
 		cli_json_string(f, r->sender);
-		fprintf(f, ",\"key_bits\":%u,\"testing\":%s,\"body_length\":%ld,\"dnssec\":", r->key_bits,
-			r->testing ? "true" : "false", r->body_length);
+		fprintf(f, ",\"key_bits\":%u,\"testing\":%s,\"body_length\":%ld,\"partial_body\":%s,\"dnssec\":",
+			r->key_bits, r->testing ? "true" : "false", r->body_length, r->partial_body ? "true" : "false");
 		cli_json_string(f, dkmod_dnssec_name(r->dnssec));
 		fputc('}', f);
 	}

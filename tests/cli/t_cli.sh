@@ -91,3 +91,16 @@ fi
 "${V[@]}" big.eml >big.out 2>big.err
 if ar_text big.out | grep -q 'message headers exceed the limits'; then pass "too many fields: reason"; else fail "too many fields: reason" "$(head -3 big.out)"; fi
 tail -c "$(wc -c <big.eml)" big.out | cmp -s - big.eml && pass "too many fields: message intact" || fail "too many fields: message intact"
+
+# l= that leaves content unsigned is reported (pass, with the reason and partial_body)
+"${S[@]}" --body-length crlf.eml >l.signed
+{ cat l.signed; printf 'appended after signing\r\n'; } >l.appended
+"${V[@]}" --json l.appended >l.out 2>l.json
+check_eq "l= with appended content still passes" "$(ar_results l.out)" "dkim=pass domainkeys=none"
+if ar_text l.out | grep -q 'reason="l= leaves part of the body unsigned"' && grep -q '"partial_body":true' l.json; then
+	pass "l= covering part of the body is reported"
+else
+	fail "l= covering part of the body is reported" "$(ar_text l.out)"
+fi
+"${V[@]}" --authserv-id 'mx;injected' crlf.eml >/dev/null 2>&1
+check_eq "an authserv-id that could split the field is refused" "$?" 70
