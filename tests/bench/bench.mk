@@ -1,0 +1,25 @@
+# bench.mk - `make bench` (throughput against the OpenSSL floor, the table in
+# doc/PERFORMANCE.md) and `make bench-smoke` (a tiny run for the test suite).
+# Not part of `all` or `test`: a benchmark reports, it never fails the build.
+BENCH_BIN = $(BUILD)/bench/dkmod-bench
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+# the bench counts the engine's key decodes and key loads by wrapping them
+BENCH_WRAP = -Wl,--wrap=crypto_pubkey_from_spki -Wl,--wrap=crypto_pubkey_from_ed25519 \
+	-Wl,--wrap=crypto_privkey_load
+# extra options for the bench program, e.g. make bench BENCH_ARGS='--sizes 10k --runs 3'
+BENCH_ARGS ?=
+
+.PHONY: bench bench-smoke
+
+$(BENCH_OBJ): tests/bench/bench.h
+
+$(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libdkmod.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(BENCH_OBJ) $(BENCH_WRAP) $(BUILD)/libdkmod.a $(PKG_LIBS) -lm
+
+bench: $(BENCH_BIN) $(BUILD)/dkmod
+	$(BENCH_BIN) --build $(BUILD) $(BENCH_ARGS)
+
+bench-smoke: $(BENCH_BIN) $(BUILD)/dkmod
+	$(BENCH_BIN) --build $(BUILD) --smoke --out $(BUILD)/bench/smoke.tsv
