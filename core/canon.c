@@ -324,18 +324,19 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 	const char *colon = memchr(text, ':', len);
 	if (!colon)
 		return str_append(out, text, len);
+	/* the canonical form is never longer than the text: write into reserved room */
+	size_t start = out->len;
+	if (str_append(out, text, len) < 0)
+		return -1;
+	char *o = out->data + start;
 	size_t name_len = (size_t)(colon - text);
 	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
 		name_len--;
 	for (size_t i = 0; i < name_len; i++) {
 		char c = text[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (str_appendc(out, c) < 0)
-			return -1;
+		*o++ = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 	}
-	if (str_appendc(out, ':') < 0)
-		return -1;
+	*o++ = ':';
 	bool wsp = false, started = false;
 	for (const char *p = colon + 1; p < text + len; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -345,13 +346,14 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 			wsp = true;
 			continue;
 		}
-		if (wsp && started && str_appendc(out, ' ') < 0)
-			return -1;
+		if (wsp && started)
+			*o++ = ' ';
 		wsp = false;
 		started = true;
-		if (str_appendc(out, (char)c) < 0)
-			return -1;
+		*o++ = (char)c;
 	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
 	return 0;
 }
 

@@ -31,6 +31,7 @@
 struct crypto_pubkey {
 	EVP_PKEY *pkey;
 	enum crypto_keytype type;
+	EVP_PKEY_CTX *verify_ctx[2]; /* RSA, per hash, set up on first use: a key verifies many messages */
 };
 
 struct crypto_privkey {
@@ -176,7 +177,7 @@ static unsigned crypto_key_bits(const EVP_PKEY *pkey, enum crypto_keytype type)
 /* crypto_pubkey_wrap - own pkey in a new crypto_pubkey; frees pkey on failure */
 static struct crypto_pubkey *crypto_pubkey_wrap(EVP_PKEY *pkey, enum crypto_keytype type)
 {
-	struct crypto_pubkey *k = malloc(sizeof *k);
+	struct crypto_pubkey *k = calloc(1, sizeof *k);
 
 	if (!k) {
 		EVP_PKEY_free(pkey);
@@ -248,6 +249,8 @@ void crypto_pubkey_free(struct crypto_pubkey *k)
 {
 	if (!k)
 		return;
+	EVP_PKEY_CTX_free(k->verify_ctx[0]);
+	EVP_PKEY_CTX_free(k->verify_ctx[1]);
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
@@ -269,9 +272,10 @@ static EVP_PKEY_CTX *crypto_rsa_ctx(EVP_PKEY *pkey, enum crypto_hash alg, bool s
 }
 
 /* crypto_verify_rsa - PKCS#1 v1.5 check of sig over digest; 1, 0 or -1 */
-static int crypto_verify_rsa(EVP_PKEY *pkey, enum crypto_hash alg, const unsigned char *digest,
+static int crypto_verify_rsa(struct crypto_pubkey *k, enum crypto_hash alg, const unsigned char *digest,
 			     size_t digest_len, const unsigned char *sig, size_t sig_len)
 {
+	EVP_PKEY *pkey = k->pkey;
 	size_t keylen = (size_t)EVP_PKEY_get_size(pkey);
 	unsigned char padded[CRYPTO_MAX_SIG];
 	EVP_PKEY_CTX *ctx;
@@ -288,13 +292,12 @@ static int crypto_verify_rsa(EVP_PKEY *pkey, enum crypto_hash alg, const unsigne
 		sig = padded;
 		sig_len = keylen;
 	}
-	ctx = crypto_rsa_ctx(pkey, alg, false);
-	if (!ctx) {
+	ctx = k->verify_ctx[alg == CRYPTO_SHA1 ? 0 : 1];
+	if (!ctx && !(ctx = k->verify_ctx[alg == CRYPTO_SHA1 ? 0 : 1] = crypto_rsa_ctx(pkey, alg, false))) {
 		crypto_fail("cannot set up RSA verification");
 		return -1;
 	}
 	rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
-	EVP_PKEY_CTX_free(ctx);
 	if (rc != 1) {
 		crypto_fail("RSA signature does not verify");
 		return rc == 0 ? 0 : -1;
@@ -340,8 +343,8 @@ int crypto_verify(const struct crypto_pubkey *k, enum crypto_hash alg, const uns
 		crypto_fail("bad digest for the hash algorithm");
 		return -1;
 	}
-	if (k->type == CRYPTO_KEY_RSA)
-		return crypto_verify_rsa(k->pkey, alg, digest, digest_len, sig, sig_len);
+	if (k->type == CRYPTO_KEY_RSA) /* the context cache is the only thing that changes */
+		return crypto_verify_rsa((struct crypto_pubkey *)k, alg, digest, digest_len, sig, sig_len);
 	/* RFC 8463 defines Ed25519 with SHA-256 only */
 	if (alg != CRYPTO_SHA256) {
 		crypto_fail("Ed25519 is only defined with SHA-256");

@@ -100,6 +100,20 @@ static const char *ctx_copy(struct arena *a, const char *s, bool *ok)
 	return c;
 }
 
+/* ctx_dns - the resolver, made now if it is not there yet; NULL (logged) on failure */
+struct dns *ctx_dns(struct dkmod_ctx *ctx)
+{
+	if (ctx->dns || ctx->dns_failed)
+		return ctx->dns;
+	const char *why = "";
+	ctx->dns = dns_new(&ctx->opt.resolver, &why);
+	if (!ctx->dns) {
+		ctx->dns_failed = true; /* logged once; lookups then give temperror */
+		session_log(ctx, DKMOD_LOG_ERROR, "resolver setup failed: %s", why);
+	}
+	return ctx->dns;
+}
+
 /* dkmod_ctx_new - a context for many sessions */
 enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmod_ctx **out)
 {
@@ -152,10 +166,9 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 	if (ctx->opt.cache.state_dir && (ctx->store = store_open(ctx->opt.cache.state_dir, 0, ctx->opt.log,
 								     ctx->opt.log_arg)))
 		ctx->cache = keycache_open(ctx->store, &ctx->opt.cache);
-	const char *why = "";
-	ctx->dns = dns_new(r, &why);
-	if (!ctx->dns) {
-		session_log(ctx, DKMOD_LOG_ERROR, "resolver setup failed: %s", why);
+	/* with a shared cache most messages need no lookup: the resolver (costly to set
+	 * up in a process that lives for one message) is then made on the first miss */
+	if (!ctx->cache && !ctx_dns(ctx)) {
 		dkmod_ctx_free(ctx);
 		return DKMOD_EDNS;
 	}
@@ -168,6 +181,7 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	counters_flush(&ctx->counters, ctx->store);
 	dns_free(ctx->dns);
 	pubkeys_free(&ctx->pubkeys);
 	privkeys_free(ctx->privkeys);
@@ -180,8 +194,10 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 /* dkmod_count - add delta to a counter of the shared state */
 void dkmod_count(struct dkmod_ctx *ctx, const char *name, long long delta)
 {
-	if (ctx && ctx->store && name)
-		stats_add(ctx->store, name, delta);
+	if (ctx && ctx->store && name) {
+		counters_add(&ctx->counters, ctx->store, name, delta);
+		counters_due(&ctx->counters, ctx->store);
+	}
 }
 
 /* session_log - log through the context's callback */

@@ -353,7 +353,7 @@ struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum
 	}
 	s->cache_misses += s->ctx->cache != NULL;
 	s->dns_queries++;
-	if (!s->ctx->dns || dns_query(s->ctx->dns, name, type, session_txt_done, k) != 0) {
+	if (!ctx_dns(s->ctx) || dns_query(s->ctx->dns, name, type, session_txt_done, k) != 0) {
 		k->done = true;
 		k->why = "resolver failure";
 	}

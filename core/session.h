@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "canon.h"
+#include "counters.h"
 #include "crypto.h"
 #include "address.h"
 #include "dkimsig.h"
@@ -22,11 +23,13 @@
 struct dkmod_ctx {
 	struct dkmod_options opt;   /* strings point into owned copies below */
 	struct arena strings;       /* copies of the option strings */
-	struct dns *dns;
+	struct dns *dns;            /* made on first use when there is a cache (ctx_dns) */
+	bool dns_failed;
 	struct pubkeys pubkeys;     /* decoded once per process */
 	struct store *store;        /* shared state, NULL without one */
 	struct keycache *cache;     /* shared answer cache, NULL without one */
 	struct privkeys *privkeys;  /* signing keys loaded once per process */
+	struct counters counters;   /* counts not yet written to the store */
 };
 
 /* One running body hash, shared by every signature with the same parameters. */
@@ -167,6 +170,9 @@ struct dkmod_session {
 
 /* session_count - add the session's counters to the shared state (once, at finish) */
 void session_count(struct dkmod_session *s);
+
+/* ctx_dns - the resolver, made now if it is not there yet; NULL (logged) on failure */
+struct dns *ctx_dns(struct dkmod_ctx *ctx);
 
 /* session_log - log through the context's callback (printf-style) */
 void session_log(const struct dkmod_ctx *ctx, enum dkmod_log_level level, const char *fmt, ...)

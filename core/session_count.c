@@ -1,33 +1,26 @@
 /*
- * session_count.c - a session's counters, added to the shared state in one
- * transaction at the end of the message: verdicts by method, result and
+ * session_count.c - a session's counters, added at the end of the message to
+ * the counts the context writes to the shared state in batches: verdicts by method, result and
  * DomainKeys status, signatures made and failed, policy verdicts, DNS
  * queries and answers by kind, cache hits and misses.
  */
 #include <stdio.h>
 
 #include "session.h"
-#include "stats.h"
-
-#define SESSION_COUNT_MAX 96
 
 struct session_counts {
-	struct stats_delta d[SESSION_COUNT_MAX];
-	size_t n;
 	struct dkmod_session *s;
 };
 
-/* session_count_add - one counter (the name formatted into the session arena) */
+/* session_count_add - one counter, added to the context's pending counts */
 static void session_count_add(struct session_counts *c, long long delta, const char *fmt, const char *a,
 			      const char *b)
 {
-	if (c->n == SESSION_COUNT_MAX || delta == 0)
+	char name[256];
+	if (delta == 0)
 		return;
-	char *name = arena_printf(&c->s->arena, fmt, a, b);
-	if (name) {
-		c->d[c->n].name = name;
-		c->d[c->n++].delta = delta;
-	}
+	snprintf(name, sizeof name, fmt, a, b);
+	counters_add(&c->s->ctx->counters, c->s->ctx->store, name, delta);
 }
 
 /* session_count - add the session's counters to the shared state */
@@ -35,7 +28,7 @@ void session_count(struct dkmod_session *s)
 {
 	if (!s->ctx->store)
 		return;
-	struct session_counts c = {.n = 0, .s = s};
+	struct session_counts c = {.s = s};
 	const struct dkmod_instances *in = &s->instances;
 	const char *dkv = in->dkim_validate ? in->dkim_validate : "dkim_validate1";
 	const char *dkvk = in->dk_validate ? in->dk_validate : "dk_validate1";
@@ -68,5 +61,5 @@ void session_count(struct dkmod_session *s)
 			session_count_add(&c, 1, "dns.answers.%s%s", dns_rcode_name(s->lookups[i]->rcode), "");
 	session_count_add(&c, s->cache_hits, "cache.hits%s%s", "", "");
 	session_count_add(&c, s->cache_misses, "cache.misses%s%s", "", "");
-	stats_add_batch(s->ctx->store, c.d, c.n);
+	counters_due(&s->ctx->counters, s->ctx->store);
 }

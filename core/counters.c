@@ -1,0 +1,77 @@
+/*
+ * counters.c - per-process pending counts in a small open-addressing table,
+ * written to the shared state in batches.
+ */
+#include "counters.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "stats.h"
+
+/* counters_hash - FNV-1a of a name */
+static size_t counters_hash(const char *s)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* counters_flush - write every pending count into st in one transaction */
+void counters_flush(struct counters *c, struct store *st)
+{
+	struct stats_delta d[COUNTERS_SLOTS];
+	size_t n = 0;
+	for (size_t i = 0; i < COUNTERS_SLOTS; i++)
+		if (c->slots[i].name && c->slots[i].delta) {
+			d[n].name = c->slots[i].name;
+			d[n++].delta = c->slots[i].delta;
+		}
+	if (n && st)
+		stats_add_batch(st, d, n);
+	counters_free(c);
+	c->last_flush_ms = dns_now_ms();
+}
+
+/* counters_due - flush into st if the last flush is a second old */
+void counters_due(struct counters *c, struct store *st)
+{
+	long long now = dns_now_ms();
+	if (c->used && now - c->last_flush_ms >= COUNTERS_FLUSH_MS)
+		counters_flush(c, st);
+	else if (!c->used)
+		c->last_flush_ms = now;
+}
+
+/* counters_add - add delta to name; flushes into st when due */
+void counters_add(struct counters *c, struct store *st, const char *name, long long delta)
+{
+	if (!st || !delta)
+		return;
+	if (c->used >= COUNTERS_SLOTS / 2)
+		counters_flush(c, st);
+	size_t i = counters_hash(name) % COUNTERS_SLOTS;
+	while (c->slots[i].name && strcmp(c->slots[i].name, name) != 0)
+		i = (i + 1) % COUNTERS_SLOTS;
+	if (!c->slots[i].name) {
+		if (!(c->slots[i].name = strdup(name))) {
+			stats_add(st, name, delta); /* no memory: write it through */
+			return;
+		}
+		c->used++;
+	}
+	c->slots[i].delta += delta;
+}
+
+/* counters_free - forget pending counts */
+void counters_free(struct counters *c)
+{
+	for (size_t i = 0; i < COUNTERS_SLOTS; i++) {
+		free(c->slots[i].name);
+		c->slots[i].name = NULL;
+		c->slots[i].delta = 0;
+	}
+	c->used = 0;
+}
