@@ -3,6 +3,7 @@
  * parse at end of headers and start the key lookups, so that DNS runs while
  * the body streams; decide each verdict at the end.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +16,11 @@
 /* dkimverify_start - parse every DKIM-Signature, start key lookups */
 enum dkmod_status dkimverify_start(struct dkmod_session *s)
 {
-	size_t max = s->ctx->opt.max_signatures, n = 0;
-	for (size_t i = 0; i < s->nfields; i++)
-		if (header_is(&s->fields[i], "DKIM-Signature"))
-			n++;
-	if (n > max) {
-		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu DKIM signatures: only the first %zu are verified", n, max);
-		n = max;
-	}
-	if (n == 0)
-		return DKMOD_OK;
-	s->checks = arena_alloc(&s->arena, n * sizeof *s->checks);
-	if (!s->checks)
+	void *room;
+	size_t n = session_signature_fields(s, "DKIM-Signature", sizeof *s->checks, &room);
+	if (n == SIZE_MAX)
 		return DKMOD_ENOMEM;
+	s->checks = room;
 	for (size_t i = 0; i < s->nfields && s->nchecks < n; i++) {
 		const struct header_field *f = &s->fields[i];
 		if (!header_is(f, "DKIM-Signature"))

@@ -4,6 +4,7 @@
  * one SHA-1 stream, so the fields are hashed at the end of the headers and
  * the body follows through the shared body-hash machinery.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,19 +125,13 @@ static void dkverify_prepare(struct dkmod_session *s, struct dkcheck *c, const s
 /* dkverify_start - parse every DomainKey-Signature, hash the signed headers, start key lookups */
 enum dkmod_status dkverify_start(struct dkmod_session *s)
 {
-	size_t max = s->ctx->opt.max_signatures, n = 0;
-	for (size_t i = 0; i < s->nfields; i++)
-		if (header_is(&s->fields[i], "DomainKey-Signature"))
-			n++;
-	if (n > max) {
-		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu DomainKeys signatures: only the first %zu are verified", n, max);
-		n = max;
-	}
+	void *room;
+	size_t n = session_signature_fields(s, "DomainKey-Signature", sizeof *s->dkchecks, &room);
+	if (n == SIZE_MAX)
+		return DKMOD_ENOMEM;
 	if (n == 0)
 		return DKMOD_OK;
-	s->dkchecks = arena_alloc(&s->arena, n * sizeof *s->dkchecks);
-	if (!s->dkchecks)
-		return DKMOD_ENOMEM;
+	s->dkchecks = room;
 	struct sender snd;
 	sender_find(s, &snd);
 	for (size_t i = 0; i < s->nfields && s->ndkchecks < n; i++) {

@@ -3,6 +3,7 @@
  * splitting of raw bytes into fields and body, the shared key lookups, and
  * what the caller reads back.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,6 +259,24 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 	}
 	session_count(s);
 	return st != DKMOD_OK ? st : sign_st;
+}
+
+/* session_signature_fields - how many fields named name will be verified (at most
+ * max_signatures; the rest are logged), and room for that many checks of size each */
+size_t session_signature_fields(struct dkmod_session *s, const char *name, size_t size, void **checks)
+{
+	size_t max = s->ctx->opt.max_signatures, n = 0;
+	*checks = NULL;
+	for (size_t i = 0; i < s->nfields; i++)
+		if (header_is(&s->fields[i], name))
+			n++;
+	if (n > max) {
+		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu %s fields: only the first %zu are verified", n, name, max);
+		n = max;
+	}
+	if (n && !(*checks = arena_alloc(&s->arena, n * size)))
+		return SIZE_MAX;
+	return n;
 }
 
 /* session_add_result - a new, zeroed result with empty strings */

@@ -179,6 +179,10 @@ void session_log(const struct dkmod_ctx *ctx, enum dkmod_log_level level, const 
 	__attribute__((format(printf, 3, 4)));
 /* session_now - the clock (fixed_now in tests) */
 time_t session_now(const struct dkmod_ctx *ctx);
+/* session_signature_fields - how many fields named name will be verified (at most
+ * max_signatures; the rest are logged), with arena room for that many checks of size
+ * bytes in *checks; SIZE_MAX when out of memory */
+size_t session_signature_fields(struct dkmod_session *s, const char *name, size_t size, void **checks);
 /* session_add_result - a new, zeroed result with empty strings; NULL on ENOMEM */
 struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method);
 /* session_add_field - queue a header field to prepend (text owned by the arena) */
