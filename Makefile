@@ -1,4 +1,5 @@
 # dkmod - build, test, install.  `make help` lists the targets.
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= .build

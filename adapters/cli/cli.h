@@ -94,4 +94,9 @@ bool cli_keys_read(const char *path, struct str *out);
 int cli_keys_make(const char *dir, const char *domain, const char *selector, const struct cli_keyspec *spec,
 		  struct str *bind, struct str *bind_line);
 
+/* cli_process - `dkmod process`: messages through the configuration and policy script */
+int cli_process(int argc, char **argv);
+/* cli_config_check - `dkmod config-check FILE` */
+int cli_config_check(int argc, char **argv);
+
 #endif

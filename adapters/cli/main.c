@@ -19,6 +19,8 @@ static void main_usage(FILE *f)
 	      "  testkey  check the published record of a selector against its private key\n"
 	      "  rotate   start this month's selector; list retired ones to keep or remove\n"
 	      "  console  statistics and cache flushes on the shared state\n"
+	      "  process  run messages through the configuration and policy script; print the result\n"
+	      "  config-check  check a configuration file (dkmod.conf(5)) and its policy script\n"
 	      "  help     this text (dkmod COMMAND --help for a command's options)\n"
 	      "see dkmod(8)\n",
 	      f);
@@ -45,6 +47,10 @@ int main(int argc, char **argv)
 		return cli_testkey(argc - 1, argv + 1);
 	if (strcmp(cmd, "rotate") == 0)
 		return cli_rotate(argc - 1, argv + 1);
+	if (strcmp(cmd, "process") == 0)
+		return cli_process(argc - 1, argv + 1);
+	if (strcmp(cmd, "config-check") == 0)
+		return cli_config_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		main_usage(stdout);
 		return CLI_EX_OK;

@@ -1,0 +1,31 @@
+# adapters/common/common.mk - the pipeline every adapter runs (configuration,
+# engine, policy script): COMMON_OBJ for the adapters' link rules, and the
+# pipeline's unit test.  Read before the other adapters' .mk files (name
+# order); it includes lua/lua.mk so that LUA_OBJ is set for them too.
+include lua/lua.mk
+
+COMMON_SRC := $(sort $(wildcard adapters/common/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+SAN_COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/san/%.o)
+
+CLI_EXTRA_OBJ += $(COMMON_OBJ)
+
+$(BUILD)/adapters/common/%.o: adapters/common/%.c $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilua -c -o $@ $<
+
+$(BUILD)/san/adapters/common/%.o: adapters/common/%.c $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ilua -c -o $@ $<
+
+# the pipeline's unit test links the pipeline too (explicit rules win over lua.mk's pattern)
+$(BUILD)/unit/test_lua_pipeline: tests/unit/test_lua_pipeline.c tests/unit/unit.h $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libdkmod.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilua -Iadapters/common -Itests/unit -o $@ $< $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libdkmod.a \
+		$(LUA_LIBS) -lm $(PKG_LIBS)
+
+$(BUILD)/san/unit/test_lua_pipeline: tests/unit/test_lua_pipeline.c tests/unit/unit.h $(SAN_COMMON_OBJ) $(SAN_LUA_OBJ) \
+		$(BUILD)/san/libdkmod.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ilua -Iadapters/common -Itests/unit -o $@ $< $(SAN_COMMON_OBJ) $(SAN_LUA_OBJ) \
+		$(BUILD)/san/libdkmod.a $(LUA_LIBS) -lm $(PKG_LIBS)

@@ -1,0 +1,168 @@
+/*
+ * pipeline.c - the once-per-process part of the pipeline: configuration,
+ * engine context, policy state, logging (the adapter's callback or
+ * syslog) and the counters scripts keep with msg:count.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "pipeline_int.h"
+
+/* pipeline_action_name - the action's word */
+const char *pipeline_action_name(enum pipeline_action a)
+{
+	return policy_action_name((enum policy_action)a);
+}
+
+/* pipeline_emit - one log line to syslog or the adapter */
+static void pipeline_emit(const struct pipeline *p, enum dkmod_log_level level, const char *line)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	if (level > p->level)
+		return;
+	if (p->conf && p->conf->log_syslog)
+		syslog(prio[level], "%s", line);
+	else if (p->opt.log)
+		p->opt.log(p->opt.log_arg, level, line);
+}
+
+/* pipeline_log - a log line at level */
+void pipeline_log(const struct pipeline *p, enum dkmod_log_level level, const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	pipeline_emit(p, level, line);
+}
+
+/* pipeline_engine_log - the engine's and the policy's log callback */
+static void pipeline_engine_log(void *arg, enum dkmod_log_level level, const char *msg)
+{
+	pipeline_emit(arg, level, msg);
+}
+
+/* pipeline_count - msg:count(name, n) */
+static void pipeline_count(void *arg, const char *name, long n)
+{
+	struct pipeline *p = arg;
+	size_t i = 0;
+	while (i < p->ncounters && strcmp(p->counters[i].name, name) != 0)
+		i++;
+	if (i == p->ncounters) {
+		if (i == PIPELINE_COUNTERS) {
+			pipeline_log(p, DKMOD_LOG_WARNING, "policy: too many counters; '%s' not counted", name);
+			return;
+		}
+		snprintf(p->counters[i].name, sizeof p->counters[i].name, "%s", name);
+		p->counters[i].value = 0;
+		p->ncounters++;
+	}
+	p->counters[i].value += n;
+}
+
+/* pipeline_counters - call fn for each counter */
+void pipeline_counters(const struct pipeline *p, void (*fn)(void *arg, const char *name, long value), void *arg)
+{
+	for (size_t i = 0; i < p->ncounters; i++)
+		fn(arg, p->counters[i].name, p->counters[i].value);
+}
+
+/* pipeline_policy_options - the options of the policy state of configuration c */
+static struct policy_options pipeline_policy_options(struct pipeline *p, const struct conf *c)
+{
+	struct policy_options o = {.path = c->policy_file, .conf = c, .time_ms = c->policy_time_ms,
+				   .memory = c->policy_memory, .log = pipeline_engine_log, .log_arg = p,
+				   .count = pipeline_count, .count_arg = p};
+	return o;
+}
+
+/* pipeline_report_errors - each error line to report; returns their number */
+static size_t pipeline_report_errors(struct conf_errors *e, pipeline_report_fn *report, void *arg)
+{
+	size_t n = e->count;
+	for (size_t i = 0; i < n; i++)
+		report(arg, e->lines[i]);
+	conf_errors_free(e);
+	return n;
+}
+
+/* pipeline_check - check a configuration file */
+size_t pipeline_check(const char *config, pipeline_report_fn *report, void *arg)
+{
+	struct conf_errors errs = {0};
+	struct conf *c = conf_load(config, true, &errs);
+	if (!c)
+		return pipeline_report_errors(&errs, report, arg);
+	size_t n = 0;
+	if (c->policy_file) {
+		struct pipeline quiet = {.conf = c, .level = DKMOD_LOG_ERROR};
+		struct policy_options o = pipeline_policy_options(&quiet, c);
+		char err[600];
+		struct policy *pol = policy_new(&o, err, sizeof err);
+		if (!pol) {
+			report(arg, err);
+			n++;
+		}
+		policy_free(pol);
+	}
+	conf_free(c);
+	return n;
+}
+
+/* pipeline_new - load the configuration, create the context and the policy state */
+struct pipeline *pipeline_new(const char *config, const struct pipeline_options *o, pipeline_report_fn *report,
+			      void *arg)
+{
+	struct conf_errors errs = {0};
+	struct pipeline *p = calloc(1, sizeof *p);
+	if (!p) {
+		report(arg, "out of memory");
+		return NULL;
+	}
+	p->opt = *o;
+	if (!(p->conf = conf_load(config, false, &errs))) {
+		pipeline_report_errors(&errs, report, arg);
+		free(p);
+		return NULL;
+	}
+	p->level = o->log_level >= 0 ? (enum dkmod_log_level)o->log_level : p->conf->log_level;
+	if (p->conf->log_syslog)
+		openlog("dkmod", LOG_PID, p->conf->log_facility);
+	p->conf->opt.log = pipeline_engine_log;
+	p->conf->opt.log_arg = p;
+	enum dkmod_status st = dkmod_ctx_new(&p->conf->opt, &p->ctx);
+	char err[600];
+	if (st != DKMOD_OK) {
+		snprintf(err, sizeof err, "%s: cannot set up the engine: %s", config, dkmod_strerror(st));
+		report(arg, err);
+		pipeline_free(p);
+		return NULL;
+	}
+	if (p->conf->policy_file) {
+		struct policy_options po = pipeline_policy_options(p, p->conf);
+		if (!(p->policy = policy_new(&po, err, sizeof err))) {
+			report(arg, err);
+			pipeline_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+/* pipeline_free - NULL is fine */
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	policy_free(p->policy);
+	dkmod_ctx_free(p->ctx);
+	if (p->conf && p->conf->log_syslog)
+		closelog();
+	conf_free(p->conf);
+	free(p);
+}

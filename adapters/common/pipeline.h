@@ -1,0 +1,97 @@
+/*
+ * pipeline.h - what every adapter runs.  Once per process: load the
+ * configuration, create the engine context and the policy script's state.
+ * Per message: raw bytes in (streamed, split anywhere), then the signing
+ * decision (config or sign hook), verification, the verify hook, and out
+ * come an action, its SMTP reply text, the header fields to add and those
+ * to remove.  Adapters map the action to their MTA's codes.
+ */
+#ifndef DKMOD_PIPELINE_H
+#define DKMOD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dkmod.h"
+
+/* What happens to a message (same order as the policy binding's actions). */
+enum pipeline_action {
+	PIPELINE_ACCEPT = 0,   /* deliver it, with the added fields */
+	PIPELINE_REJECT,       /* refuse it permanently (5xx) */
+	PIPELINE_TEMPFAIL,     /* refuse it for now (4xx): the sender retries */
+	PIPELINE_DISCARD,      /* accept it and drop it silently */
+	PIPELINE_QUARANTINE    /* accept it and hold it for a person to look at */
+};
+
+/* pipeline_action_name - "accept", "reject", "tempfail", "discard", "quarantine" */
+const char *pipeline_action_name(enum pipeline_action a);
+
+enum pipeline_status {
+	PIPELINE_OK = 0,
+	PIPELINE_ECONFIG,   /* the configuration or the policy script is unusable */
+	PIPELINE_ENOMEM,
+	PIPELINE_EENGINE    /* the engine failed on this message (the action is then tempfail) */
+};
+
+/* The envelope and connection of one message; strings are copied; NULL: unknown. */
+struct pipeline_envelope {
+	const char *mail_from;          /* "" for the null sender */
+	const char *const *rcpts;
+	size_t nrcpts;
+	const char *client_ip, *helo, *auth_user;
+	bool can_relay;
+};
+
+/* Process-wide settings of an adapter. */
+struct pipeline_options {
+	dkmod_log_fn *log;    /* log lines, unless the configuration says syslog; may be NULL */
+	void *log_arg;
+	int log_level;        /* -1: the configuration's level; else a dkmod_log_level */
+};
+
+/* Reports one "FILE:LINE: message" line of a configuration or script error. */
+typedef void pipeline_report_fn(void *arg, const char *line);
+
+struct pipeline;
+struct pipeline_msg;
+
+/* pipeline_check - check a configuration file (every key file opened, the policy script
+ * loaded); each error goes to report; returns the number of errors */
+size_t pipeline_check(const char *config, pipeline_report_fn *report, void *arg);
+/* pipeline_new - load the configuration and create the context and policy state; NULL on
+ * failure, after reporting why */
+struct pipeline *pipeline_new(const char *config, const struct pipeline_options *o, pipeline_report_fn *report,
+			      void *arg);
+/* pipeline_free - NULL is fine */
+void pipeline_free(struct pipeline *p);
+/* pipeline_counters - call fn for each counter scripts counted (msg:count) in this process */
+void pipeline_counters(const struct pipeline *p, void (*fn)(void *arg, const char *name, long value), void *arg);
+
+/* pipeline_msg_new - a message; NULL if out of memory or the engine refused */
+struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_envelope *env);
+/* pipeline_msg_free - NULL is fine */
+void pipeline_msg_free(struct pipeline_msg *m);
+/* pipeline_msg_write - raw message bytes (header fields, blank line, body), split anywhere */
+enum pipeline_status pipeline_msg_write(struct pipeline_msg *m, const void *data, size_t len);
+/* pipeline_msg_finish - end of message: sign, verify, run the policy; the action is then set
+ * (tempfail if this returns an error) */
+enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m);
+
+/* After finish: */
+enum pipeline_action pipeline_msg_action(const struct pipeline_msg *m);
+/* pipeline_msg_reply - the SMTP reply text ("550 5.7.1 ...") of the action */
+const char *pipeline_msg_reply(const struct pipeline_msg *m);
+/* Fields to add above the message, first on top: whole fields, folded with CRLF, no final CRLF. */
+size_t pipeline_msg_added_count(const struct pipeline_msg *m);
+const char *pipeline_msg_added(const struct pipeline_msg *m, size_t i);
+/* The received header fields as given (line ends included) and whether each is to go. */
+size_t pipeline_msg_header_count(const struct pipeline_msg *m);
+const char *pipeline_msg_header_raw(const struct pipeline_msg *m, size_t i, size_t *len);
+bool pipeline_msg_header_removed(const struct pipeline_msg *m, size_t i);
+/* pipeline_msg_intact - false if the header limits were exceeded: pass the original on
+ * unchanged (plus the added fields) */
+bool pipeline_msg_intact(const struct pipeline_msg *m);
+/* pipeline_msg_eol - "\n" if the message used bare LF line ends, else "\r\n" */
+const char *pipeline_msg_eol(const struct pipeline_msg *m);
+
+#endif

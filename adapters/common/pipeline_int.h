@@ -1,0 +1,55 @@
+/*
+ * pipeline_int.h - what the files of the pipeline share (pipeline.c,
+ * pipeline_msg.c, pipeline_hdr.c).  Not for adapters.
+ */
+#ifndef DKMOD_PIPELINE_INT_H
+#define DKMOD_PIPELINE_INT_H
+
+#include "conf.h"
+#include "pipeline.h"
+#include "policy.h"
+
+#define PIPELINE_COUNTERS 256
+
+struct pipeline_counter {
+	char name[65];
+	long value;
+};
+
+struct pipeline {
+	struct conf *conf;
+	struct dkmod_ctx *ctx;
+	struct policy *policy;
+	struct pipeline_options opt;
+	enum dkmod_log_level level;
+	struct pipeline_counter counters[PIPELINE_COUNTERS];
+	size_t ncounters;
+};
+
+/* pipeline_log - a log line at level (filtered, to syslog or the adapter's callback) */
+void pipeline_log(const struct pipeline *p, enum dkmod_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The header fields of a message as the policy sees them. */
+struct pipeline_hdrs {
+	struct policy_header *fields;
+	size_t count;
+	char *storage;
+};
+
+/* pipeline_hdr_end - the offset just past the blank line ending the header block in buf,
+ * scanning from offset from; 0 if it is not there yet */
+size_t pipeline_hdr_end(const char *buf, size_t len, size_t from);
+/* pipeline_hdr_parse - the fields of a header block (at most max); false if out of memory */
+bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline_hdrs *h);
+/* pipeline_hdr_free - free a parse */
+void pipeline_hdr_free(struct pipeline_hdrs *h);
+/* pipeline_hdr_address - the first address of the first field named name (malloc'd
+ * local@domain, and its domain in *domain), or NULL */
+char *pipeline_hdr_address(const struct pipeline_hdrs *h, const char *name, char **domain);
+/* pipeline_hdr_fold - "Name: value" folded at whitespace to lines of 78 where possible (malloc'd) */
+char *pipeline_hdr_fold(const char *name, const char *value);
+/* pipeline_hdr_unfold - a folded value on one line: line ends and the blanks after them become one space (malloc'd) */
+char *pipeline_hdr_unfold(const char *value);
+
+#endif

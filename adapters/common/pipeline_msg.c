@@ -1,0 +1,395 @@
+/*
+ * pipeline_msg.c - one message through the pipeline.  The header block is
+ * held back until it is complete, because the signing decision (the
+ * configuration's domain blocks or the sign hook) needs Sender: and From:
+ * and signers must be added before the engine sees the end of the headers.
+ * Then bytes stream to the engine; at the end come verification, the
+ * verify hook, and the action with its reply and fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pipeline_int.h"
+
+/* Slack over the engine's header limit before the pipeline stops holding headers back. */
+#define PIPELINE_HEADER_SLACK 65536
+
+enum pipeline_phase { PIPELINE_HEADERS = 0, PIPELINE_BODY, PIPELINE_DONE };
+
+struct pipeline_msg {
+	struct pipeline *p;
+	struct dkmod_session *s;
+	enum pipeline_phase phase;
+	enum pipeline_status st;
+	/* the envelope, copied */
+	char *mail_from, *client_ip, *helo, *auth_user;
+	char **rcpts;
+	size_t nrcpts;
+	bool can_relay;
+	/* the header block until it is complete */
+	char *hbuf;
+	size_t hlen, hcap, scanned;
+	struct pipeline_hdrs hdrs;
+	char *sender, *sender_domain, *author, *author_domain;
+	/* the policy's results */
+	struct policy_out out;
+	bool hook_failed;
+	size_t signing;
+	/* the outcome */
+	enum pipeline_action action;
+	char *reply;
+	char **added;
+	size_t nadded;
+	char *ar_value;
+};
+
+/* pipeline_dup - a copy of s (NULL stays NULL); false if out of memory */
+static bool pipeline_dup(char **out, const char *s)
+{
+	*out = s ? strdup(s) : NULL;
+	return !s || *out;
+}
+
+/* pipeline_msg_new - a message */
+struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_envelope *env)
+{
+	struct pipeline_msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->p = p;
+	m->can_relay = env->can_relay;
+	bool ok = pipeline_dup(&m->mail_from, env->mail_from) && pipeline_dup(&m->client_ip, env->client_ip) &&
+		  pipeline_dup(&m->helo, env->helo) && pipeline_dup(&m->auth_user, env->auth_user) &&
+		  (m->rcpts = calloc(env->nrcpts + 1, sizeof *m->rcpts));
+	for (size_t i = 0; ok && i < env->nrcpts; i++)
+		ok = pipeline_dup(&m->rcpts[m->nrcpts++], env->rcpts[i]);
+	if (ok && dkmod_session_new(p->ctx, p->conf->verify ? DKMOD_SESSION_VERIFY : 0, &m->s) != DKMOD_OK)
+		ok = false;
+	if (!ok) {
+		pipeline_msg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* pipeline_msg_free - NULL is fine */
+void pipeline_msg_free(struct pipeline_msg *m)
+{
+	if (!m)
+		return;
+	dkmod_session_free(m->s);
+	free(m->mail_from);
+	free(m->client_ip);
+	free(m->helo);
+	free(m->auth_user);
+	for (size_t i = 0; i < m->nrcpts; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
+	free(m->hbuf);
+	pipeline_hdr_free(&m->hdrs);
+	free(m->sender);
+	free(m->sender_domain);
+	free(m->author);
+	free(m->author_domain);
+	policy_out_free(&m->out);
+	free(m->reply);
+	for (size_t i = 0; i < m->nadded; i++)
+		free(m->added[i]);
+	free(m->added);
+	free(m->ar_value);
+	free(m);
+}
+
+/* pipeline_policy_msg - what the hooks see */
+static struct policy_msg pipeline_policy_msg(const struct pipeline_msg *m)
+{
+	struct policy_msg pm = {
+		.mail_from = m->mail_from, .rcpts = (const char *const *)m->rcpts, .nrcpts = m->nrcpts,
+		.client_ip = m->client_ip, .helo = m->helo, .auth_user = m->auth_user, .can_relay = m->can_relay,
+		.headers = m->hdrs.fields, .nheaders = m->hdrs.count, .sender = m->sender,
+		.sender_domain = m->sender_domain, .author = m->author, .author_domain = m->author_domain,
+		.signing = m->signing};
+	return pm;
+}
+
+/* pipeline_hook_failed - a hook failed: the fallback applies, and a log line says why */
+static void pipeline_hook_failed(struct pipeline_msg *m, const char *hook)
+{
+	m->hook_failed = true;
+	pipeline_log(m->p, DKMOD_LOG_ERROR, "policy: %s hook failed: %s; fallback action %s", hook, m->out.why,
+		     m->p->conf->fallback);
+}
+
+/* pipeline_requests - the signatures this message gets: from the sign hook, else the configuration */
+static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **reqs)
+{
+	struct pipeline *p = m->p;
+	if (policy_has_hook(p->policy, "sign")) {
+		struct policy_msg pm = pipeline_policy_msg(m);
+		enum policy_status st = policy_sign(p->policy, &pm, &m->out);
+		if (st == POLICY_ENOMEM)
+			m->st = PIPELINE_ENOMEM;
+		else if (st == POLICY_FAILED)
+			pipeline_hook_failed(m, "sign");
+		*reqs = m->out.reqs;
+		return st == POLICY_OK ? m->out.nreqs : 0;
+	}
+	char skipped[512];
+	if (!m->out.reqs && !(m->out.reqs = calloc(POLICY_MAX_REQUESTS, sizeof *m->out.reqs))) {
+		m->st = PIPELINE_ENOMEM;
+		return 0;
+	}
+	*reqs = m->out.reqs;
+	size_t n = conf_requests(p->conf, m->sender_domain, m->can_relay, m->auth_user && *m->auth_user, false,
+				 m->out.reqs, POLICY_MAX_REQUESTS, skipped, sizeof skipped);
+	if (skipped[0])
+		pipeline_log(p, DKMOD_LOG_WARNING, "not signing for %s: %s", m->sender_domain, skipped);
+	return n;
+}
+
+/* pipeline_eoh - the header block is complete (end: its length, 0 if it was too large to hold) */
+static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, size_t end)
+{
+	struct pipeline *p = m->p;
+	struct conf_request *reqs = NULL;
+	size_t n = 0;
+	if (end == 0) {
+		pipeline_log(p, DKMOD_LOG_WARNING, "header block larger than %zu bytes: not signed",
+			     p->conf->opt.max_header_bytes);
+	} else if (!pipeline_hdr_parse(m->hbuf, end, p->conf->opt.max_header_fields, &m->hdrs)) {
+		return m->st = PIPELINE_ENOMEM;
+	} else {
+		if (!(m->sender = pipeline_hdr_address(&m->hdrs, "Sender", &m->sender_domain)))
+			m->sender = pipeline_hdr_address(&m->hdrs, "From", &m->sender_domain);
+		m->author = pipeline_hdr_address(&m->hdrs, "From", &m->author_domain);
+		n = pipeline_requests(m, &reqs);
+	}
+	for (size_t i = 0; m->st == PIPELINE_OK && i < n; i++) {
+		enum dkmod_status st = dkmod_session_add_signer(m->s, &reqs[i].req);
+		if (st == DKMOD_ENOMEM)
+			m->st = PIPELINE_ENOMEM;
+		else if (st != DKMOD_OK)
+			pipeline_log(p, DKMOD_LOG_ERROR, "cannot sign as d=%s s=%s (%s): %s", reqs[i].req.domain,
+				     reqs[i].req.selector, reqs[i].instance, dkmod_strerror(st));
+		else
+			m->signing++;
+	}
+	m->phase = PIPELINE_BODY;
+	if (m->st == PIPELINE_OK && m->hlen && dkmod_session_write(m->s, m->hbuf, m->hlen) != DKMOD_OK)
+		m->st = PIPELINE_EENGINE;
+	free(m->hbuf);
+	m->hbuf = NULL;
+	m->hlen = m->hcap = 0;
+	return m->st;
+}
+
+/* pipeline_msg_write - raw message bytes */
+enum pipeline_status pipeline_msg_write(struct pipeline_msg *m, const void *data, size_t len)
+{
+	if (m->st != PIPELINE_OK || m->phase == PIPELINE_DONE)
+		return m->st != PIPELINE_OK ? m->st : PIPELINE_EENGINE;
+	if (m->phase == PIPELINE_BODY) {
+		if (len && dkmod_session_write(m->s, data, len) != DKMOD_OK)
+			m->st = PIPELINE_EENGINE;
+		return m->st;
+	}
+	if (m->hlen + len > m->hcap) {
+		size_t cap = (m->hlen + len) * 2 + 4096;
+		char *b = realloc(m->hbuf, cap);
+		if (!b)
+			return m->st = PIPELINE_ENOMEM;
+		m->hbuf = b;
+		m->hcap = cap;
+	}
+	memcpy(m->hbuf + m->hlen, data, len);
+	m->hlen += len;
+	size_t end = pipeline_hdr_end(m->hbuf, m->hlen, m->scanned);
+	m->scanned = m->hlen > 2 ? m->hlen - 2 : 0;
+	if (end)
+		return pipeline_eoh(m, end);
+	if (m->hlen > m->p->conf->opt.max_header_bytes + PIPELINE_HEADER_SLACK)
+		return pipeline_eoh(m, 0);
+	return PIPELINE_OK;
+}
+
+/* pipeline_default_reply - the reply of an action when the script gave none (or only text) */
+static const char *pipeline_default_reply(enum pipeline_action a, bool fallback)
+{
+	switch (a) {
+	case PIPELINE_REJECT:
+		return fallback ? "550 5.7.1 Message refused by local policy" : "550 5.7.1 Message rejected by policy";
+	case PIPELINE_TEMPFAIL:
+		return fallback ? "451 4.3.0 Local policy error, try again later"
+				: "451 4.7.1 Message deferred by policy, try again later";
+	case PIPELINE_DISCARD:
+		return "250 2.0.0 Ok (discarded)";
+	case PIPELINE_QUARANTINE:
+		return "250 2.0.0 Ok (quarantined)";
+	default:
+		return "250 2.0.0 Ok";
+	}
+}
+
+/* pipeline_set_reply - the reply: the script's text (given a code if it has none) or the default */
+static bool pipeline_set_reply(struct pipeline_msg *m, const char *text, bool fallback)
+{
+	const char *def = pipeline_default_reply(m->action, fallback);
+	free(m->reply);
+	if (!text) {
+		m->reply = strdup(def);
+	} else if (text[0] >= '2' && text[0] <= '5' && strspn(text, "0123456789") == 3) {
+		m->reply = strdup(text);
+	} else {
+		/* "550 5.7.1 " from the default */
+		size_t codes = strcspn(def + 4, " ") + 5;
+		if ((m->reply = malloc(codes + strlen(text) + 1)))
+			sprintf(m->reply, "%.*s%s", (int)codes, def, text);
+	}
+	return m->reply != NULL;
+}
+
+/* pipeline_add - append a field to the added list (takes f) */
+static bool pipeline_add(struct pipeline_msg *m, char *f)
+{
+	char **a = f ? realloc(m->added, (m->nadded + 1) * sizeof *a) : NULL;
+	if (!a) {
+		free(f);
+		return false;
+	}
+	m->added = a;
+	m->added[m->nadded++] = f;
+	return true;
+}
+
+/* pipeline_fields - the script's fields on top, then the engine's (its Authentication-Results
+ * only if no verify hook decided about it) */
+static bool pipeline_fields(struct pipeline_msg *m, bool ar_by_script)
+{
+	for (size_t i = 0; i < m->out.nfields; i++)
+		if (!pipeline_add(m, pipeline_hdr_fold(m->out.fields[i].name, m->out.fields[i].value)))
+			return false;
+	for (size_t i = 0; i < dkmod_session_added_count(m->s); i++) {
+		const char *f = dkmod_session_added(m->s, i);
+		if (ar_by_script && strncasecmp(f, "Authentication-Results:", 23) == 0)
+			continue;
+		if (!pipeline_add(m, strdup(f)))
+			return false;
+	}
+	return true;
+}
+
+/* pipeline_verify - the verify hook; true if it decided (else the fallback or accept applies) */
+static bool pipeline_verify(struct pipeline_msg *m)
+{
+	struct pipeline *p = m->p;
+	if (m->hook_failed || !policy_has_hook(p->policy, "verify"))
+		return false;
+	const char *ar = dkmod_session_ar_value(m->s);
+	if (ar && !(m->ar_value = pipeline_hdr_unfold(ar))) {
+		m->st = PIPELINE_ENOMEM;
+		return false;
+	}
+	struct policy_msg pm = pipeline_policy_msg(m);
+	pm.session = m->s;
+	pm.ar_value = m->ar_value;
+	enum policy_status st = policy_verify(p->policy, &pm, &m->out);
+	if (st == POLICY_ENOMEM)
+		m->st = PIPELINE_ENOMEM;
+	else if (st == POLICY_FAILED)
+		pipeline_hook_failed(m, "verify");
+	if (st != POLICY_OK)
+		return false;
+	m->action = (enum pipeline_action)m->out.action;
+	return true;
+}
+
+/* pipeline_msg_finish - end of message */
+enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m)
+{
+	struct pipeline *p = m->p;
+	if (m->phase == PIPELINE_DONE)
+		return m->st != PIPELINE_OK ? m->st : PIPELINE_EENGINE;
+	if (m->st == PIPELINE_OK && m->phase == PIPELINE_HEADERS)
+		pipeline_eoh(m, m->hlen <= p->conf->opt.max_header_bytes ? m->hlen : 0);
+	m->phase = PIPELINE_DONE;
+	enum dkmod_status st = m->st == PIPELINE_OK ? dkmod_session_finish(m->s) : DKMOD_OK;
+	if (st != DKMOD_OK) {
+		pipeline_log(p, DKMOD_LOG_ERROR, "engine: %s", dkmod_strerror(st));
+		m->st = st == DKMOD_ENOMEM ? PIPELINE_ENOMEM : PIPELINE_EENGINE;
+	}
+	bool decided = m->st == PIPELINE_OK && pipeline_verify(m);
+	if (m->st != PIPELINE_OK) {
+		m->action = PIPELINE_TEMPFAIL;
+		m->reply = strdup("451 4.3.0 Internal error, try again later");
+		return m->st;
+	}
+	enum policy_action fb = POLICY_TEMPFAIL;
+	if (m->hook_failed)
+		policy_action_parse(p->conf->fallback, &fb);
+	if (!decided)
+		m->action = m->hook_failed ? (enum pipeline_action)fb : PIPELINE_ACCEPT;
+	if (!pipeline_set_reply(m, decided ? m->out.reply : NULL, m->hook_failed) || !pipeline_fields(m, decided)) {
+		m->action = PIPELINE_TEMPFAIL;
+		return m->st = PIPELINE_ENOMEM;
+	}
+	pipeline_log(p, DKMOD_LOG_INFO, "action=%s sender=%s signed=%zu verified=%zu reply=\"%s\"",
+		     pipeline_action_name(m->action), m->sender ? m->sender : "<>", m->signing,
+		     dkmod_session_result_count(m->s), m->reply);
+	return PIPELINE_OK;
+}
+
+/* pipeline_msg_action - the action */
+enum pipeline_action pipeline_msg_action(const struct pipeline_msg *m)
+{
+	return m->action;
+}
+
+/* pipeline_msg_reply - the reply text */
+const char *pipeline_msg_reply(const struct pipeline_msg *m)
+{
+	return m->reply ? m->reply : pipeline_default_reply(m->action, false);
+}
+
+/* pipeline_msg_added_count - fields to add */
+size_t pipeline_msg_added_count(const struct pipeline_msg *m)
+{
+	return m->nadded;
+}
+
+/* pipeline_msg_added - field i to add, the first on top */
+const char *pipeline_msg_added(const struct pipeline_msg *m, size_t i)
+{
+	return i < m->nadded ? m->added[i] : NULL;
+}
+
+/* pipeline_msg_header_count - the received fields */
+size_t pipeline_msg_header_count(const struct pipeline_msg *m)
+{
+	return dkmod_session_header_count(m->s);
+}
+
+/* pipeline_msg_header_raw - received field i as given */
+const char *pipeline_msg_header_raw(const struct pipeline_msg *m, size_t i, size_t *len)
+{
+	return dkmod_session_header_raw(m->s, i, len);
+}
+
+/* pipeline_msg_header_removed - received field i is to go */
+bool pipeline_msg_header_removed(const struct pipeline_msg *m, size_t i)
+{
+	return dkmod_session_header_removed(m->s, i);
+}
+
+/* pipeline_msg_intact - the header limits held */
+bool pipeline_msg_intact(const struct pipeline_msg *m)
+{
+	return dkmod_session_intact(m->s);
+}
+
+/* pipeline_msg_eol - the message's line end */
+const char *pipeline_msg_eol(const struct pipeline_msg *m)
+{
+	return dkmod_session_eol(m->s);
+}

@@ -1,0 +1,107 @@
+/*
+ * conf.h - the configuration file, dkmod.conf(5): a Lua file that LuaJIT
+ * evaluates in an empty environment where only the constructors
+ * (dk_sign "name" { ... }, resolver { ... }, policy "file", ...) are visible.
+ * This header is plain C: adapters include it without LuaJIT.
+ */
+#ifndef DKMOD_CONF_H
+#define DKMOD_CONF_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dkmod.h"
+
+/* When an instance signs, if no policy script has a sign hook. */
+enum conf_condition {
+	CONF_SIGN_ALWAYS = 0,    /* whenever a domain block matches (a key exists) */
+	CONF_SIGN_CAN_RELAY,     /* the client may relay */
+	CONF_SIGN_AUTH_USER      /* the client authenticated */
+};
+
+/* One dk_domain / dkim_domain block: how to sign for one sender domain. */
+struct conf_domain {
+	const char *domain;         /* the responsible sender's domain it serves (lower case) */
+	const char *key_template;   /* key path with %{d} (d=) and %{s} (selector), made absolute */
+	struct dkmod_sign_request req; /* req.domain: d= (base_domain, else domain); req.key_file NULL */
+	int line;
+};
+
+/* One dk_sign / dkim_sign instance. */
+struct conf_signer {
+	const char *name;
+	enum dkmod_method method;
+	enum conf_condition condition;
+	struct conf_domain *domains;
+	size_t ndomains;
+	int line;
+};
+
+/* A whole configuration; every string belongs to it. */
+struct conf {
+	const char *path;            /* the file, as given */
+	struct dkmod_options opt;    /* engine options (resolver, cache, limits, authserv-id) */
+	bool verify;                 /* a dk_validate or dkim_validate instance exists */
+	struct conf_signer *signers;
+	size_t nsigners;
+	const char *policy_file;     /* the policy script, or NULL */
+	const char *fallback;        /* "tempfail" (default), "accept" or "reject" */
+	unsigned policy_time_ms;     /* per hook call; default 100 */
+	size_t policy_memory;        /* bytes for the policy state; default 32 MiB */
+	enum dkmod_log_level log_level;  /* default info */
+	bool log_syslog;
+	int log_facility;            /* syslog facility (LOG_MAIL by default) */
+	struct conf_pool *pool;      /* storage of the strings and arrays */
+};
+
+/* One signature the configuration asks for, its key path expanded. */
+struct conf_request {
+	struct dkmod_sign_request req;  /* req.key_file points at key */
+	const char *instance;           /* the dk_sign / dkim_sign instance name */
+	char *owned;                    /* storage of the strings when the config does not own them */
+	char key[PATH_MAX];
+};
+
+/* A list of "FILE:LINE: message" lines. */
+struct conf_errors {
+	char **lines;
+	size_t count, cap;
+};
+
+/* conf_load - evaluate and check the file at path; with check_keys, also open every
+ * configured key file.  Returns the configuration, or NULL with every error in errs. */
+struct conf *conf_load(const char *path, bool check_keys, struct conf_errors *errs);
+/* conf_free - free a configuration; NULL is fine */
+void conf_free(struct conf *c);
+
+/* conf_errors_add - append a formatted error line; false if out of memory */
+bool conf_errors_add(struct conf_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* conf_errors_free - free the lines */
+void conf_errors_free(struct conf_errors *e);
+
+/* conf_requests - the signatures the configuration gives mail from sender_domain: every
+ * instance whose condition holds (all of them with any_condition) and whose domain block
+ * matches; at most max.  Requests whose key file cannot be opened are skipped and named
+ * in skipped (if not NULL) as a short text. */
+size_t conf_requests(const struct conf *c, const char *sender_domain, bool can_relay, bool auth_user,
+		     bool any_condition, struct conf_request *out, size_t max, char *skipped, size_t skipped_size);
+
+/* conf_template_check - NULL if a key path template is valid, else why */
+const char *conf_template_check(const char *tmpl);
+/* conf_expand - expand %{d}, %{s} and %% of a valid template; false if it does not fit */
+bool conf_expand(const char *tmpl, const char *d, const char *s, char *out, size_t size);
+/* conf_parse_canon - DKIM "h/b" or "h"; DomainKeys "nofws" or "simple"; NULL: the default */
+bool conf_parse_canon(enum dkmod_method m, const char *v, struct dkmod_sign_request *r);
+/* conf_parse_algorithm - rsa-sha256, rsa-sha1, ed25519-sha256 (DomainKeys: rsa-sha1 only) */
+bool conf_parse_algorithm(enum dkmod_method m, const char *v, enum dkmod_algorithm *a);
+/* conf_valid_domain - a syntactically valid domain name (or selector) */
+bool conf_valid_domain(const char *d);
+/* conf_valid_field_name - printable ASCII without ':' and spaces, 1 to 64 characters */
+bool conf_valid_field_name(const char *name, size_t len);
+/* conf_domain_within - d is parent or equal to domain (case-insensitive) */
+bool conf_domain_within(const char *domain, const char *d);
+/* conf_resolve_path - p made relative to the directory of the configuration file base */
+char *conf_resolve_path(const char *base, const char *p);
+
+#endif

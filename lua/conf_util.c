@@ -1,0 +1,277 @@
+/*
+ * conf_util.c - plain-C helpers of the configuration: storage, error lists,
+ * key path templates, names of canonicalizations and algorithms, domain and
+ * field name checks, and the signatures a sender domain gets.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "conf_int.h"
+
+/* conf_pool_take - hand a malloc'd block to c */
+void *conf_pool_take(struct conf *c, void *p)
+{
+	struct conf_pool *pool = c->pool;
+	if (!p)
+		return NULL;
+	if (pool->count == pool->cap) {
+		size_t cap = pool->cap ? pool->cap * 2 : 64;
+		void **items = realloc(pool->items, cap * sizeof *items);
+		if (!items) {
+			free(p);
+			return NULL;
+		}
+		pool->items = items;
+		pool->cap = cap;
+	}
+	pool->items[pool->count++] = p;
+	return p;
+}
+
+/* conf_pool_alloc - zeroed memory owned by c */
+void *conf_pool_alloc(struct conf *c, size_t size)
+{
+	return conf_pool_take(c, calloc(1, size ? size : 1));
+}
+
+/* conf_pool_strdup - a copy owned by c */
+char *conf_pool_strdup(struct conf *c, const char *s)
+{
+	return s ? conf_pool_take(c, strdup(s)) : NULL;
+}
+
+/* conf_free - free a configuration */
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	if (c->pool) {
+		for (size_t i = 0; i < c->pool->count; i++)
+			free(c->pool->items[i]);
+		free(c->pool->items);
+		free(c->pool);
+	}
+	free(c);
+}
+
+/* conf_errors_add - append a formatted error line */
+bool conf_errors_add(struct conf_errors *e, const char *fmt, ...)
+{
+	if (e->count == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 8;
+		char **lines = realloc(e->lines, cap * sizeof *lines);
+		if (!lines)
+			return false;
+		e->lines = lines;
+		e->cap = cap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&e->lines[e->count], fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return false;
+	e->count++;
+	return true;
+}
+
+/* conf_errors_free - free the lines */
+void conf_errors_free(struct conf_errors *e)
+{
+	for (size_t i = 0; i < e->count; i++)
+		free(e->lines[i]);
+	free(e->lines);
+	memset(e, 0, sizeof *e);
+}
+
+/* conf_template_check - NULL if a key path template is valid, else why */
+const char *conf_template_check(const char *t)
+{
+	for (const char *p = t; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+		} else if (p[1] == '{' && (p[2] == 'd' || p[2] == 's') && p[3] == '}') {
+			p += 3;
+		} else if (p[1] == '{') {
+			return "unknown %{...} in a template (only %{d} and %{s})";
+		} else {
+			return "a lone % in a template (write %% for a percent sign)";
+		}
+	}
+	return NULL;
+}
+
+/* conf_expand - expand %{d}, %{s} and %% of a valid template */
+bool conf_expand(const char *t, const char *d, const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = t; *p; p++) {
+		const char *piece = p;
+		size_t len = 1;
+		if (p[0] == '%' && p[1] == '%') {
+			p++;
+		} else if (p[0] == '%' && p[1] == '{' && p[3] == '}') {
+			piece = p[2] == 'd' ? d : s;
+			len = strlen(piece);
+			p += 3;
+		}
+		if (len >= size - n)
+			return false;
+		memcpy(out + n, piece, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* conf_parse_canon - a canonicalization name for method m */
+bool conf_parse_canon(enum dkmod_method m, const char *v, struct dkmod_sign_request *r)
+{
+	if (m == DKMOD_METHOD_DOMAINKEYS) {
+		if (!v || strcmp(v, "nofws") == 0)
+			r->header_canon = r->body_canon = DKMOD_CANON_NOFWS;
+		else if (strcmp(v, "simple") == 0)
+			r->header_canon = r->body_canon = DKMOD_CANON_SIMPLE;
+		else
+			return false;
+		return true;
+	}
+	if (!v) {
+		r->header_canon = r->body_canon = DKMOD_CANON_RELAXED;
+		return true;
+	}
+	const char *slash = strchr(v, '/');
+	size_t hn = slash ? (size_t)(slash - v) : strlen(v);
+	const char *b = slash ? slash + 1 : "simple";
+	enum dkmod_canon *out[2] = {&r->header_canon, &r->body_canon};
+	const char *word[2] = {v, b};
+	size_t len[2] = {hn, strlen(b)};
+	for (int i = 0; i < 2; i++) {
+		if (len[i] == 6 && strncmp(word[i], "simple", 6) == 0)
+			*out[i] = DKMOD_CANON_SIMPLE;
+		else if (len[i] == 7 && strncmp(word[i], "relaxed", 7) == 0)
+			*out[i] = DKMOD_CANON_RELAXED;
+		else
+			return false;
+	}
+	return true;
+}
+
+/* conf_parse_algorithm - an algorithm name for method m */
+bool conf_parse_algorithm(enum dkmod_method m, const char *v, enum dkmod_algorithm *a)
+{
+	if (strcmp(v, "rsa-sha1") == 0)
+		*a = DKMOD_ALG_RSA_SHA1;
+	else if (m == DKMOD_METHOD_DOMAINKEYS)
+		return false;
+	else if (strcmp(v, "rsa-sha256") == 0)
+		*a = DKMOD_ALG_RSA_SHA256;
+	else if (strcmp(v, "ed25519-sha256") == 0)
+		*a = DKMOD_ALG_ED25519_SHA256;
+	else
+		return false;
+	return true;
+}
+
+/* conf_valid_domain - labels of letters, digits, '-' and '_', dot separated */
+bool conf_valid_domain(const char *d)
+{
+	size_t n = strlen(d), label = 0;
+	if (n == 0 || n > 253 || d[0] == '.' || d[n - 1] == '.')
+		return false;
+	for (const char *p = d; *p; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* conf_valid_field_name - printable ASCII without ':' and spaces */
+bool conf_valid_field_name(const char *name, size_t len)
+{
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= 32 || (unsigned char)name[i] >= 127 || name[i] == ':')
+			return false;
+	return true;
+}
+
+/* conf_domain_within - d is parent or equal to domain */
+bool conf_domain_within(const char *domain, const char *d)
+{
+	size_t n = strlen(domain), m = strlen(d);
+	if (m > n || m == 0)
+		return false;
+	if (strcasecmp(domain + n - m, d) != 0)
+		return false;
+	return m == n || domain[n - m - 1] == '.';
+}
+
+/* conf_resolve_path - p made relative to the directory of the file base */
+char *conf_resolve_path(const char *base, const char *p)
+{
+	char *out;
+	const char *slash = strrchr(base, '/');
+	if (p[0] == '/' || !slash)
+		return strdup(p);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - base), base, p) < 0)
+		return NULL;
+	return out;
+}
+
+/* conf_requests - the signatures the configuration gives mail from sender_domain */
+size_t conf_requests(const struct conf *c, const char *sender_domain, bool can_relay, bool auth_user,
+		     bool any_condition, struct conf_request *out, size_t max, char *skipped, size_t skipped_size)
+{
+	size_t n = 0, used = 0;
+	if (skipped && skipped_size)
+		skipped[0] = '\0';
+	if (!sender_domain || !*sender_domain)
+		return 0;
+	for (size_t i = 0; i < c->nsigners && n < max; i++) {
+		const struct conf_signer *g = &c->signers[i];
+		if (!any_condition && ((g->condition == CONF_SIGN_CAN_RELAY && !can_relay) ||
+				       (g->condition == CONF_SIGN_AUTH_USER && !auth_user)))
+			continue;
+		for (size_t k = 0; k < g->ndomains && n < max; k++) {
+			const struct conf_domain *d = &g->domains[k];
+			if (strcasecmp(d->domain, sender_domain) != 0)
+				continue;
+			struct conf_request *r = &out[n];
+			r->req = d->req;
+			r->instance = g->name;
+			int fd = -1;
+			errno = ENAMETOOLONG;
+			if (conf_expand(d->key_template, d->req.domain, d->req.selector, r->key, sizeof r->key))
+				fd = open(r->key, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				if (skipped && used < skipped_size)
+					used += (size_t)snprintf(skipped + used, skipped_size - used, "%s%s: key %s: %s",
+								 used ? "; " : "", g->name, r->key, strerror(errno));
+				continue;
+			}
+			close(fd);
+			r->req.key_file = r->key;
+			n++;
+		}
+	}
+	return n;
+}

@@ -1,0 +1,36 @@
+-- testing.lua - an example policy (dkmod-lua(7)) for a trial period: it never
+-- rejects, defers or discards; it adds Authentication-Results and, where
+-- default.lua would have acted, an X-Dkmod-Would: field saying what and why.
+
+local function would(msg, what)
+  msg:add_header("X-Dkmod-Would", what)
+  msg:count("testing.would")
+  msg:log("would " .. what)
+end
+
+function verify(msg)
+  if msg.authentication_results then
+    msg:add_header("Authentication-Results", msg.authentication_results)
+  end
+  local sd, ad = msg.sender_domain, msg.author_domain
+  local p = sd and msg:dk_policy(sd)
+  if p and p.verdict == "reject" then
+    would(msg, "reject: " .. sd .. " signs all its mail (DomainKeys o=-)")
+  elseif p and p.verdict == "temperror" then
+    would(msg, "tempfail: DomainKeys policy lookup of " .. sd .. " failed")
+  end
+  local a = ad and msg:adsp(ad)
+  if a and a.result == "discard" then
+    would(msg, "discard: " .. ad .. " publishes ADSP discardable")
+  elseif a and a.result == "temperror" then
+    would(msg, "tempfail: ADSP lookup of " .. ad .. " failed")
+  elseif a and a.result == "fail" then
+    would(msg, "tag: ADSP all without an author signature")
+  end
+  for _, s in ipairs(msg.signatures) do
+    if s.result ~= "pass" then
+      would(msg, "note: " .. s.method .. " signature of " .. (s.d or "?") .. " is " .. s.result)
+    end
+  end
+  return "accept"
+end

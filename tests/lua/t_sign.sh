@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# t_sign.sh - signing decisions of `dkmod process`: sign_condition auth_user,
+# can_relay and none; the responsible sender (Sender:, else From:) picks the
+# domain block; base_domain; DomainKeys and DKIM together; a missing key
+# skips the signature with a log line; examples/esp.lua signs twice (the
+# customer's domain and the ESP's).  Every signature is checked by
+# `dkmod verify` against a real nsd on 127.0.0.1.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/nsd.sh"
+. "$(dirname "$0")/lib.sh"
+cd "$TMP" || exit 1
+mkdir -p keys/example.com keys/customer.example.com keys/esp.example.net keys/always.example.com
+P1=$(newkey keys/example.com/k.key) && P2=$(newkey keys/customer.example.com/c1.key) &&
+	P3=$(newkey keys/esp.example.net/esp1.key) && P4=$(newkey keys/always.example.com/a.key) || { fail "keys"; exit 1; }
+{
+	echo '$ORIGIN example.com.'
+	echo '$TTL 300'
+	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
+	echo '@ IN NS ns'
+	echo 'ns IN A 127.0.0.1'
+	echo "k._domainkey IN TXT \"k=rsa; p=$P1\""
+	echo "c1._domainkey.customer IN TXT \"k=rsa; p=$P2\""
+	echo "a._domainkey.always IN TXT \"k=rsa; p=$P4\""
+} >example.com.zone
+{
+	echo '$ORIGIN example.net.'
+	echo '$TTL 300'
+	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
+	echo '@ IN NS ns.example.com.'
+	echo "esp1._domainkey.esp IN TXT \"k=rsa; p=$P3\""
+} >example.net.zone
+nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" "$TMP/example.net.zone:example.net" || { fail "nsd starts"; exit 1; }
+V=("$DKMOD" verify --resolver "127.0.0.1@$NSD_PORT" --authserv-id mx)
+
+cat >sign.conf <<'CONF'
+dkim_sign "dkim_auth" {
+  sign_condition = "auth_user",
+  canon = "relaxed/simple", digest = "rsa-sha256",
+  key = "keys/%{d}/%{s}.key",
+  headers = { "from", "to", "subject" },
+  dkim_domain "example.com" { selector = "k" },
+}
+dk_sign "dk_relay" {
+  sign_condition = "can_relay",
+  canon = "nofws", digest = "rsa-sha1",
+  key = "keys/%{d}/%{s}.key",
+  dk_domain "example.com" { selector = "k" },
+  dk_domain "mail.example.com" { selector = "k", base_domain = "example.com" },
+}
+dkim_sign "dkim_always" {
+  key = "keys/%{d}/%{s}.key",
+  dkim_domain "always.example.com" { selector = "a", oversign = false },
+  dkim_domain "nokey.example.com" { selector = "gone" },
+}
+log { level = "warning" }
+CONF
+# signed FILE - the signature fields of a message, as "dkim:d=... domainkeys:d=..."
+signed() {
+	awk '/^\r?$/ { exit } /^DKIM-Signature:/ { k = "dkim" } /^DomainKey-Signature:/ { k = "domainkeys" }
+		k && match($0, /[ ;]d=[^;]*/) { d = substr($0, RSTART + 1, RLENGTH - 1); gsub(/[ \t\r]/, "", d); print k ":" d; k = "" }' "$1" |
+		sort | tr '\n' ' ' | sed 's/ $//'
+}
+verified() { "${V[@]}" "$1" >v.eml 2>/dev/null; ar_results v.eml; }
+
+mail a@example.com >m.eml
+process "no condition met: accept" accept 0 --config sign.conf m.eml
+check_eq "no condition met: not signed" "$(signed out.eml)" ""
+process "auth_user: accept" accept 0 --config sign.conf --auth-user alice m.eml
+check_eq "auth_user: DKIM only" "$(signed out.eml)" "dkim:d=example.com"
+check_eq "auth_user: the signature verifies" "$(verified out.eml)" "dkim=pass domainkeys=none"
+if grep -q 'h=from:from:subject:to\|h=from:from:to:subject' out.eml; then pass "headers option: the listed fields signed"; else fail "headers option" "$(grep -A1 '^DKIM-Signature' out.eml)"; fi
+process "can_relay: accept" accept 0 --config sign.conf --relay m.eml
+check_eq "can_relay: DomainKeys only" "$(signed out.eml)" "domainkeys:d=example.com"
+check_eq "can_relay: the signature verifies" "$(verified out.eml)" "dkim=none domainkeys=pass"
+process "both conditions: accept" accept 0 --config sign.conf --relay --auth-user alice m.eml
+check_eq "both conditions: DomainKeys and DKIM" "$(signed out.eml)" "dkim:d=example.com domainkeys:d=example.com"
+check_eq "both conditions: both verify" "$(verified out.eml)" "dkim=pass domainkeys=pass"
+mail a@mail.example.com >sub.eml
+process "base_domain: accept" accept 0 --config sign.conf --relay sub.eml
+check_eq "base_domain: signs as the parent" "$(signed out.eml)" "domainkeys:d=example.com"
+check_eq "base_domain: verifies" "$(verified out.eml)" "dkim=none domainkeys=pass"
+mail a@elsewhere.example.org b@example.com >snd.eml
+process "Sender: picks the domain block" accept 0 --config sign.conf --auth-user alice snd.eml
+check_eq "Sender: picks the domain block: signed" "$(signed out.eml)" "dkim:d=example.com"
+mail b@example.com a@elsewhere.example.org >snd2.eml
+process "Sender: of another domain: no block" accept 0 --config sign.conf --auth-user alice snd2.eml
+check_eq "Sender: of another domain: not signed" "$(signed out.eml)" ""
+mail a@always.example.com >al.eml
+process "no sign_condition: signs whenever a key exists" accept 0 --config sign.conf al.eml
+check_eq "no sign_condition: signed" "$(signed out.eml)" "dkim:d=always.example.com"
+check_eq "no sign_condition: verifies" "$(verified out.eml)" "dkim=pass domainkeys=none"
+mail a@nokey.example.com >nk.eml
+process "missing key file: accepted unsigned" accept 0 --config sign.conf nk.eml
+check_eq "missing key file: not signed" "$(signed out.eml)" ""
+if grep -q 'not signing for nokey.example.com: dkim_always: key .*gone.key' err.txt; then pass "missing key file: a log line"; else fail "missing key file: a log line" "$(cat err.txt)"; fi
+if "$DKMOD" config-check sign.conf >cc.txt 2>&1; then fail "config-check finds the missing key" "$(cat cc.txt)"; else
+	check_eq "config-check finds the missing key" "$(cat cc.txt)" \
+		"sign.conf:18: dkim_domain \"nokey.example.com\": key file keys/nokey.example.com/gone.key: No such file or directory"
+fi
+
+# examples/esp.lua: the customer's domain and the ESP's
+cat >esp.conf <<CONF
+dkim_sign "customers" {
+  key = "keys/%{d}/%{s}.key",
+  dkim_domain "customer.example.com" { selector = "c1" },
+}
+policy "$LUA_TOP/examples/esp.lua"
+log { level = "warning" }
+CONF
+# esp.lua's key path is relative to the configuration file: keys/ is beside esp.conf
+check "esp.lua: config-check" "$DKMOD" config-check esp.conf
+mail a@customer.example.com >c.eml
+process "esp.lua: customer mail" accept 0 --config esp.conf --auth-user cust1 --stats c.eml
+check_eq "esp.lua: two DKIM signatures" "$(signed out.eml)" "dkim:d=customer.example.com dkim:d=esp.example.net"
+check_eq "esp.lua: both verify" "$(verified out.eml)" "dkim=pass dkim=pass domainkeys=none"
+if grep -q '^count esp.signed=2$' err.txt; then pass "esp.lua: msg:count"; else fail "esp.lua: msg:count" "$(cat err.txt)"; fi
+mail a@unknown-customer.example.com >u.eml
+process "esp.lua: a customer without a domain block" accept 0 --config esp.conf --auth-user cust2 u.eml
+check_eq "esp.lua: only the ESP's signature" "$(signed out.eml)" "dkim:d=esp.example.net"
+process "esp.lua: not a customer" accept 0 --config esp.conf c.eml
+check_eq "esp.lua: not a customer: not signed" "$(signed out.eml)" ""
