@@ -39,6 +39,8 @@ void cli_common_init(struct cli_common *c);
 int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
 /* cli_usage_error - print "dkmod: msg" and a hint; returns CLI_EX_USAGE */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_value - the value of --name VALUE or --name=VALUE at argv[*i], or NULL (*missing when absent) */
+const char *cli_value(const char *name, int argc, char **argv, int *i, bool *missing);
 /* cli_parse_uint - a non-negative decimal number */
 bool cli_parse_uint(const char *s, unsigned long *out);
 
@@ -79,9 +81,6 @@ int cli_testkey(int argc, char **argv);
 /* cli_rotate - `dkmod rotate` */
 int cli_rotate(int argc, char **argv);
 
-/* cli_keys_value - the value of --name VALUE or --name=VALUE at argv[*i], or NULL (then *missing
- * tells a value-less --name) */
-const char *cli_keys_value(const char *name, int argc, char **argv, int *i, bool *missing);
 /* cli_keys_name - a domain or selector without final dot into out; false if it is not a host name */
 bool cli_keys_name(const char *in, char *out, size_t cap);
 /* cli_keys_mkdirs - create path and its parents (mode 0700) as needed; false with errno */

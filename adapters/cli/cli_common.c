@@ -54,16 +54,17 @@ bool cli_parse_uint(const char *s, unsigned long *out)
 	return errno == 0;
 }
 
-/* cli_arg - the value of --name VALUE or --name=VALUE at argv[*i], or NULL if argv[*i] is not name */
-static const char *cli_arg(const char *name, int argc, char **argv, int *i, bool *missing)
+/* cli_value - the value of --name VALUE or --name=VALUE at argv[*i] (stepping *i past
+ * a separate value), or NULL if argv[*i] is not that option (*missing set when the
+ * value is absent) */
+const char *cli_value(const char *name, int argc, char **argv, int *i, bool *missing)
 {
 	size_t n = strlen(name);
-	const char *a = argv[*i];
-	if (strncmp(a, name, n) != 0)
+	if (strncmp(argv[*i], name, n) != 0)
 		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
 		return NULL;
 	if (*i + 1 >= argc) {
 		*missing = true;
@@ -95,23 +96,23 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 		c->opt.resolver.use_resolv_conf = true;
 		return 1;
 	}
-	if ((v = cli_arg("--zone", argc, argv, i, &missing))) {
+	if ((v = cli_value("--zone", argc, argv, i, &missing))) {
 		c->opt.resolver.zone_file = v;
-	} else if ((v = cli_arg("--resolver", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--resolver", argc, argv, i, &missing))) {
 		if (c->nforwarders == 8)
 			return cli_usage_error("at most 8 --resolver options"), -1;
 		c->forwarders[c->nforwarders++] = v;
 		c->opt.resolver.forwarders = c->forwarders;
-	} else if ((v = cli_arg("--stub", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--stub", argc, argv, i, &missing))) {
 		if (c->nstubs == 8 || !strchr(v, '='))
 			return cli_usage_error("--stub takes ZONE=IP[@PORT], at most 8 times"), -1;
 		c->stubs[c->nstubs++] = v;
 		c->opt.resolver.stubs = c->stubs;
-	} else if ((v = cli_arg("--state", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--state", argc, argv, i, &missing))) {
 		c->opt.cache.state_dir = v;
-	} else if ((v = cli_arg("--trust-anchor", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--trust-anchor", argc, argv, i, &missing))) {
 		c->opt.resolver.trust_anchor_file = v;
-	} else if ((v = cli_arg("--dnssec-bogus", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--dnssec-bogus", argc, argv, i, &missing))) {
 		if (strcmp(v, "temperror") == 0)
 			c->opt.resolver.bogus = DKMOD_BOGUS_TEMPERROR;
 		else if (strcmp(v, "permerror") == 0)
@@ -120,25 +121,25 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 			c->opt.resolver.bogus = DKMOD_BOGUS_INSECURE;
 		else
 			return cli_usage_error("--dnssec-bogus takes temperror, permerror or insecure"), -1;
-	} else if ((v = cli_arg("--authserv-id", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--authserv-id", argc, argv, i, &missing))) {
 		c->opt.authserv_id = v;
-	} else if ((v = cli_arg("--timeout", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--timeout", argc, argv, i, &missing))) {
 		if (!cli_parse_uint(v, &n) || n == 0 || n > 600000)
 			return cli_usage_error("--timeout takes milliseconds (1 to 600000)"), -1;
 		c->opt.resolver.timeout_ms = (unsigned)n;
-	} else if ((v = cli_arg("--min-key-bits", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--min-key-bits", argc, argv, i, &missing))) {
 		if (!cli_parse_uint(v, &n) || n > 16384)
 			return cli_usage_error("--min-key-bits takes a number of bits"), -1;
 		c->opt.min_key_bits = (unsigned)n;
-	} else if ((v = cli_arg("--max-signatures", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--max-signatures", argc, argv, i, &missing))) {
 		if (!cli_parse_uint(v, &n) || n == 0 || n > 64)
 			return cli_usage_error("--max-signatures takes 1 to 64"), -1;
 		c->opt.max_signatures = (unsigned)n;
-	} else if ((v = cli_arg("--clock-skew", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--clock-skew", argc, argv, i, &missing))) {
 		if (!cli_parse_uint(v, &n) || n > 86400)
 			return cli_usage_error("--clock-skew takes seconds"), -1;
 		c->opt.clock_skew = (unsigned)n;
-	} else if ((v = cli_arg("--now", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--now", argc, argv, i, &missing))) {
 		if (!cli_parse_uint(v, &n))
 			return cli_usage_error("--now takes seconds since the epoch"), -1;
 		c->opt.fixed_now = (time_t)n;

@@ -156,9 +156,9 @@ int cli_console(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(cli_console_help, stdout);
 			return CLI_EX_OK;
-		} else if ((v = cli_keys_value("--state", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--state", argc, argv, &i, &missing))) {
 			state = v;
-		} else if ((v = cli_keys_value("--format", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--format", argc, argv, &i, &missing))) {
 			if (strcmp(v, "prometheus") && strcmp(v, "text"))
 				return cli_usage_error("--format takes text or prometheus");
 			prometheus = !strcmp(v, "prometheus");

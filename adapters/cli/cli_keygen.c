@@ -62,21 +62,21 @@ int cli_keygen(int argc, char **argv)
 			spec.flags |= KEYTOOL_STRICT;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			quiet = true;
-		} else if ((v = cli_keys_value("--domain", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--domain", argc, argv, &i, &missing))) {
 			domain = v;
-		} else if ((v = cli_keys_value("--selector", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--selector", argc, argv, &i, &missing))) {
 			selector = v;
-		} else if ((v = cli_keys_value("--out", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--out", argc, argv, &i, &missing))) {
 			out = v;
-		} else if ((v = cli_keys_value("--type", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--type", argc, argv, &i, &missing))) {
 			if (strcmp(v, "rsa") != 0 && strcmp(v, "ed25519") != 0)
 				return cli_usage_error("--type takes rsa or ed25519");
 			spec.ed25519 = strcmp(v, "ed25519") == 0;
-		} else if ((v = cli_keys_value("--for", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--for", argc, argv, &i, &missing))) {
 			if (strcmp(v, "dkim") != 0 && strcmp(v, "domainkeys") != 0)
 				return cli_usage_error("--for takes dkim or domainkeys");
 			spec.method = strcmp(v, "dkim") == 0 ? DKMOD_METHOD_DKIM : DKMOD_METHOD_DOMAINKEYS;
-		} else if ((v = cli_keys_value("--bits", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--bits", argc, argv, &i, &missing))) {
 			if (!cli_parse_uint(v, &n) || n > 16384)
 				return cli_usage_error("--bits takes a number of bits");
 			spec.bits = (unsigned)n;

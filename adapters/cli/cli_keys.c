@@ -16,24 +16,6 @@
 
 #define CLI_KEYS_FILE_MAX (1024 * 1024)
 
-/* cli_keys_value - the value of --name VALUE or --name=VALUE at argv[*i], or NULL */
-const char *cli_keys_value(const char *name, int argc, char **argv, int *i, bool *missing)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 /* cli_keys_name - a domain or selector without final dot into out */
 bool cli_keys_name(const char *in, char *out, size_t cap)
 {

@@ -74,21 +74,6 @@ static void cli_process_counter(void *arg, const char *name, long value)
 	fprintf(stderr, "count %s=%ld\n", name, value);
 }
 
-/* cli_process_value - the value of --name VALUE / --name=VALUE, or NULL */
-static const char *cli_process_value(const char *name, int argc, char **argv, int *i, bool *missing)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0 || (argv[*i][n] != '=' && argv[*i][n] != '\0'))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 /* cli_process_args - parse the command line; -1 parsed, else an exit status */
 static int cli_process_args(struct cli_process *c, int argc, char **argv)
 {
@@ -106,17 +91,17 @@ static int cli_process_args(struct cli_process *c, int argc, char **argv)
 			c->level = c->level < 0 ? DKMOD_LOG_DEBUG : c->level + 1;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			c->level = DKMOD_LOG_ERROR;
-		} else if ((v = cli_process_value("--config", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--config", argc, argv, &i, &missing))) {
 			c->config = v;
-		} else if ((v = cli_process_value("--client-ip", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--client-ip", argc, argv, &i, &missing))) {
 			c->env.client_ip = v;
-		} else if ((v = cli_process_value("--helo", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--helo", argc, argv, &i, &missing))) {
 			c->env.helo = v;
-		} else if ((v = cli_process_value("--auth-user", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--auth-user", argc, argv, &i, &missing))) {
 			c->env.auth_user = v;
-		} else if ((v = cli_process_value("--mail-from", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--mail-from", argc, argv, &i, &missing))) {
 			c->env.mail_from = v;
-		} else if ((v = cli_process_value("--rcpt", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--rcpt", argc, argv, &i, &missing))) {
 			if (c->env.nrcpts == CLI_PROCESS_RCPTS)
 				return cli_usage_error("at most %d --rcpt options", CLI_PROCESS_RCPTS);
 			c->rcpts[c->env.nrcpts++] = v;

@@ -243,26 +243,26 @@ int cli_rotate(int argc, char **argv)
 			fputs(cli_rotate_help, stdout);
 			return CLI_EX_OK;
 		}
-		if ((v = cli_keys_value("--keys", argc, argv, &i, &missing))) {
+		if ((v = cli_value("--keys", argc, argv, &i, &missing))) {
 			r.keys = v;
-		} else if ((v = cli_keys_value("--domain", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--domain", argc, argv, &i, &missing))) {
 			domain = v;
-		} else if ((v = cli_keys_value("--grace", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--grace", argc, argv, &i, &missing))) {
 			if ((r.grace = keytool_duration(v)) < 0)
 				return cli_usage_error("--grace takes Nd, Nh or Ns (e.g. 7d)");
-		} else if ((v = cli_keys_value("--suffix", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--suffix", argc, argv, &i, &missing))) {
 			if (!cli_rotate_suffix_ok(v))
 				return cli_usage_error("--suffix takes DNS labels (letters, digits, '-', '_')");
 			r.suffix = v;
-		} else if ((v = cli_keys_value("--now", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--now", argc, argv, &i, &missing))) {
 			if (!cli_parse_uint(v, &n) || n > 253402300799UL)
 				return cli_usage_error("--now takes seconds since the epoch");
 			r.now = (long long)n;
-		} else if ((v = cli_keys_value("--type", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--type", argc, argv, &i, &missing))) {
 			if (strcmp(v, "rsa") != 0 && strcmp(v, "ed25519") != 0)
 				return cli_usage_error("--type takes rsa or ed25519");
 			r.spec.ed25519 = strcmp(v, "ed25519") == 0;
-		} else if ((v = cli_keys_value("--bits", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--bits", argc, argv, &i, &missing))) {
 			if (!cli_parse_uint(v, &n) || n < 1024 || n > 4096)
 				return cli_usage_error("--bits takes 1024 to 4096");
 			r.spec.bits = (unsigned)n;

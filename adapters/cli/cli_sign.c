@@ -76,23 +76,6 @@ static bool cli_sign_algorithm(const char *v, struct dkmod_sign_request *r)
 	return true;
 }
 
-/* cli_sign_value - the value of --name VALUE / --name=VALUE, or NULL */
-static const char *cli_sign_value(const char *name, int argc, char **argv, int *i, bool *missing)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 /* cli_sign_option - a signing option at argv[*i]; 1 handled, 0 not ours, -1 error */
 static int cli_sign_option(struct dkmod_sign_request *r, const char **canon, int argc, char **argv, int *i)
 {
@@ -107,29 +90,29 @@ static int cli_sign_option(struct dkmod_sign_request *r, const char **canon, int
 		r->body_length = 1LL << 62;
 		return 1;
 	}
-	if ((v = cli_sign_value("--type", argc, argv, i, &missing))) {
+	if ((v = cli_value("--type", argc, argv, i, &missing))) {
 		if (strcmp(v, "dkim") == 0)
 			r->method = DKMOD_METHOD_DKIM;
 		else if (strcmp(v, "domainkeys") == 0)
 			r->method = DKMOD_METHOD_DOMAINKEYS;
 		else
 			return cli_usage_error("--type takes dkim or domainkeys"), -1;
-	} else if ((v = cli_sign_value("--domain", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--domain", argc, argv, i, &missing))) {
 		r->domain = v;
-	} else if ((v = cli_sign_value("--selector", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--selector", argc, argv, i, &missing))) {
 		r->selector = v;
-	} else if ((v = cli_sign_value("--key", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--key", argc, argv, i, &missing))) {
 		r->key_file = v;
-	} else if ((v = cli_sign_value("--algorithm", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--algorithm", argc, argv, i, &missing))) {
 		if (!cli_sign_algorithm(v, r))
 			return cli_usage_error("unknown algorithm %s", v), -1;
-	} else if ((v = cli_sign_value("--canon", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--canon", argc, argv, i, &missing))) {
 		*canon = v;
-	} else if ((v = cli_sign_value("--headers", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--headers", argc, argv, i, &missing))) {
 		r->headers = v;
-	} else if ((v = cli_sign_value("--identity", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--identity", argc, argv, i, &missing))) {
 		r->identity = v;
-	} else if ((v = cli_sign_value("--expire", argc, argv, i, &missing))) {
+	} else if ((v = cli_value("--expire", argc, argv, i, &missing))) {
 		if (!cli_parse_uint(v, &n) || n == 0)
 			return cli_usage_error("--expire takes seconds"), -1;
 		r->expire = n;

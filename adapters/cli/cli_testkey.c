@@ -75,13 +75,13 @@ int cli_testkey(int argc, char **argv)
 			fputs(cli_testkey_help, stdout);
 			return CLI_EX_OK;
 		}
-		if ((v = cli_keys_value("--domain", argc, argv, &i, &missing))) {
+		if ((v = cli_value("--domain", argc, argv, &i, &missing))) {
 			domain = v;
-		} else if ((v = cli_keys_value("--selector", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--selector", argc, argv, &i, &missing))) {
 			selector = v;
-		} else if ((v = cli_keys_value("--key", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--key", argc, argv, &i, &missing))) {
 			key = v;
-		} else if ((v = cli_keys_value("--type", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--type", argc, argv, &i, &missing))) {
 			if (strcmp(v, "dkim") != 0 && strcmp(v, "domainkeys") != 0)
 				return cli_usage_error("--type takes dkim or domainkeys");
 			m = strcmp(v, "dkim") == 0 ? DKMOD_METHOD_DKIM : DKMOD_METHOD_DOMAINKEYS;

@@ -265,21 +265,21 @@ int cli_zone(int argc, char **argv)
 			z.policy_testing = true;
 		} else if (strcmp(a, "--cnames") == 0) {
 			z.cnames = true;
-		} else if ((v = cli_keys_value("--keys", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--keys", argc, argv, &i, &missing))) {
 			z.keys = v;
-		} else if ((v = cli_keys_value("--origin", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--origin", argc, argv, &i, &missing))) {
 			if (!cli_keys_name(v, origin, sizeof origin))
 				return cli_usage_error("--origin takes a domain name");
 			z.origin = origin;
-		} else if ((v = cli_keys_value("--provider-zone", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--provider-zone", argc, argv, &i, &missing))) {
 			if (!cli_keys_name(v, provider, sizeof provider))
 				return cli_usage_error("--provider-zone takes a domain name");
 			z.provider = provider;
-		} else if ((v = cli_keys_value("--policy-dk", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--policy-dk", argc, argv, &i, &missing))) {
 			if (strcmp(v, "o=-") != 0 && strcmp(v, "o=~") != 0)
 				return cli_usage_error("--policy-dk takes o=- or o=~ (quote it: the shell turns o=~ into a path)");
 			z.policy_dk = v;
-		} else if ((v = cli_keys_value("--adsp", argc, argv, &i, &missing))) {
+		} else if ((v = cli_value("--adsp", argc, argv, &i, &missing))) {
 			if (strcmp(v, "unknown") != 0 && strcmp(v, "all") != 0 && strcmp(v, "discardable") != 0)
 				return cli_usage_error("--adsp takes unknown, all or discardable");
 			z.adsp = v;
