@@ -104,6 +104,16 @@ install: all
 	ln -sf libdkmod.so.0 $(DESTDIR)$(PREFIX)/lib/libdkmod.so
 	install -m 0644 core/dkmod.h $(DESTDIR)$(PREFIX)/include/dkmod.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' core/dkmod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dkmod.pc
+	install -d $(DESTDIR)$(PREFIX)/share/dkmod/lua/examples $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/dkmod
+	install -m 0644 lua/*.lua $(DESTDIR)$(PREFIX)/share/dkmod/lua/
+	install -m 0644 lua/examples/*.lua $(DESTDIR)$(PREFIX)/share/dkmod/lua/examples/
+	install -m 0644 doc/dkmod.8 $(DESTDIR)$(PREFIX)/share/man/man8/dkmod.8
+	install -m 0644 doc/dkmod.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/dkmod.conf.5
+	install -m 0644 doc/dkmod-lua.7 $(DESTDIR)$(PREFIX)/share/man/man7/dkmod-lua.7
+	for f in dkmod-pipe dkmod-stdio; do [ ! -x $(BUILD)/$$f ] || install -m 0755 $(BUILD)/$$f $(DESTDIR)$(PREFIX)/bin/$$f; done
+	[ ! -f $(BUILD)/dkmod_local_scan.so ] || install -m 0644 $(BUILD)/dkmod_local_scan.so $(DESTDIR)$(PREFIX)/lib/dkmod/
+	[ ! -f adapters/stdio/dkmod ] || install -m 0644 adapters/stdio/dkmod $(DESTDIR)$(PREFIX)/share/dkmod/qpsmtpd-plugin-dkmod
 
 clean:
 	rm -rf $(BUILD)
