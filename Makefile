@@ -35,7 +35,7 @@ include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
 DEPS_DEBIAN = build-essential pkg-config libssl-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
 	libmail-dkim-perl python3-dkim nsd swaks openssl clang
 
-.PHONY: all demo test check unit san-unit deps install clean help
+.PHONY: all demo demo-keys test check unit san-unit deps install clean help
 
 all: $(BUILD)/libdkmod.a $(BUILD)/libdkmod.so $(BUILD)/dkmod $(ALL_EXTRA)
 
@@ -89,10 +89,15 @@ deps:
 	fi
 	@bash tests/e2e/deps.sh
 
-demo: deps all
+# git keeps no file modes but the executable bit: the demo keys get theirs back here,
+# since the engine refuses private keys that other users can read
+demo-keys:
+	@chmod 600 conf/demo.key conf/demo-ed25519.key
+
+demo: deps all demo-keys
 	@sh conf/demo.sh $(BUILD)/dkmod
 
-test check: deps all unit san-unit
+test check: deps all unit san-unit demo-keys
 	@BUILD=$(BUILD) bash tests/run
 
 install: all
