@@ -1,0 +1,135 @@
+# lib.sh - sourced by tests/adapters/t_*.sh and tests/e2e/t_postfix.sh,
+# t_qpsmtpd.sh after tests/lib/common.sh: keys made at test time, one test
+# zone (example.com) and dkmod configurations for the MTA adapters.
+#
+#   adapters_setup DIR [OWNER]   keys under DIR/keys (owned by OWNER, mode 600), the zone
+#                                DIR/example.com.zone, policies DIR/{loop,syntax,quarantine}.lua;
+#                                sets AD_DIR
+#   adapters_conf FILE RESOLVER [POLICY]
+#                                a configuration: verify DomainKeys and DKIM, sign DomainKeys
+#                                and DKIM for corp.example.com when the client may relay;
+#                                RESOLVER is 'zone = "FILE"' or 'forward = { "127.0.0.1@P" }, ...'
+#   mail_from ADDR [SUBJECT] [BODYLINE]   a small message (LF) on standard output
+#   peer_sign FILE               FILE signed by Mail::DKIM (DKIM, d=peer.example.com), on stdout
+#   peer_sign_dk FILE            FILE signed by Mail::DKIM (DomainKeys, d=strict.example.com)
+#   strip_added FILE FIELDS...   FILE without the leading header fields named FIELDS (folded
+#                                lines included), for byte comparisons with the original
+#
+# Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
+# disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
+# corp.example.com our own signing key "s1".
+# shellcheck shell=bash disable=SC2034 # the variables below are for the tests that source this file
+AD_DIR=""
+PEER_MDKIM="$DKMOD_TOP/tests/interop/peer_mdkim.pl"
+PEER_DKIMPY="$DKMOD_TOP/tests/interop/peer_dkimpy.py"
+
+# _ad_key FILE - an RSA-1024 key in FILE (mode 600); prints the public half (base64 DER)
+_ad_key() {
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$1" 2>/dev/null || return 1
+	chmod 600 "$1"
+	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | base64 -w0
+}
+
+# adapters_setup DIR [OWNER] - keys, zone and policy scripts
+adapters_setup() {
+	local d=$1 owner=${2:-} pk pp pc
+	AD_DIR=$d
+	mkdir -p "$d/keys/corp.example.com" "$d/keys/peer" "$d/keys/strict" || return 1
+	pk=$(_ad_key "$d/keys/strict/k.key") && pp=$(_ad_key "$d/keys/peer/p.key") &&
+		pc=$(_ad_key "$d/keys/corp.example.com/s1.key") || return 1
+	cat >"$d/example.com.zone" <<EOF
+\$ORIGIN example.com.
+\$TTL 300
+@ IN SOA ns hostmaster 1 3600 600 86400 300
+@ IN NS ns
+ns IN A 127.0.0.1
+k._domainkey.strict IN TXT "k=rsa; p=$pk"
+_domainkey.strict IN TXT "o=-"
+_adsp._domainkey.disc IN TXT "dkim=discardable"
+p._domainkey.peer IN TXT "v=DKIM1; k=rsa; p=$pp"
+s1._domainkey.corp IN TXT "k=rsa; p=$pc"
+EOF
+	cat >"$d/loop.lua" <<'EOF'
+-- a runaway verify hook: the time budget stops it, the fallback applies
+function verify(msg) while true do end end
+EOF
+	cat >"$d/syntax.lua" <<'EOF'
+-- a syntax error
+function verify(msg) return "accept" end end
+EOF
+	cat >"$d/quarantine.lua" <<'EOF'
+-- everything is quarantined, with the engine's Authentication-Results
+function verify(msg)
+  if msg.authentication_results then msg:add_header("Authentication-Results", msg.authentication_results) end
+  return "quarantine"
+end
+EOF
+	if [ -n "$owner" ]; then
+		chown -R "$owner" "$d/keys"
+		chmod 755 "$d" "$d/keys" "$d/keys"/*
+		chmod 644 "$d"/*.lua "$d/example.com.zone"
+	fi
+}
+
+# adapters_conf FILE RESOLVER [POLICY] - a configuration for the adapters
+adapters_conf() {
+	cat >"$1" <<EOF
+dk_validate "dk_validate1" { }
+dkim_validate "dkim_validate1" { min_key_bits = 1024 }
+dk_sign "dk_sign1" {
+  sign_condition = "can_relay", canon = "nofws", digest = "rsa-sha1",
+  key = "$AD_DIR/keys/%{d}/%{s}.key",
+  dk_domain "corp.example.com" { selector = "s1" },
+}
+dkim_sign "dkim_sign1" {
+  sign_condition = "can_relay", canon = "relaxed/relaxed", digest = "rsa-sha256",
+  key = "$AD_DIR/keys/%{d}/%{s}.key",
+  dkim_domain "corp.example.com" { selector = "s1" },
+}
+resolver { $2 }
+policy { file = "${3:-$DKMOD_TOP/lua/default.lua}", time_limit = 200 }
+authserv_id "mx.example.net"
+log { level = "info" }
+EOF
+	chmod 644 "$1"
+}
+
+# mail_from ADDR [SUBJECT] [BODYLINE] - a small message with LF line ends
+mail_from() {
+	printf 'From: %s\nTo: bob@example.net\nSubject: %s\nDate: Wed, 25 Nov 2026 12:00:00 +0000\n' "$1" "${2:-test}"
+	printf 'Message-ID: <%s.%s@example.com>\n\n%s\nsecond line\n' "$RANDOM$RANDOM" "$$" "${3:-Hello.}"
+}
+
+# peer_sign FILE - signed by Mail::DKIM with the peer key
+peer_sign() {
+	perl "$PEER_MDKIM" sign --type dkim --domain peer.example.com --selector p --key "$AD_DIR/keys/peer/p.key" <"$1"
+}
+
+# peer_sign_dk FILE - signed by Mail::DKIM (DomainKeys) with the strict domain's key
+peer_sign_dk() {
+	perl "$PEER_MDKIM" sign --type domainkeys --domain strict.example.com --selector k \
+		--key "$AD_DIR/keys/strict/k.key" <"$1"
+}
+
+# strip_added FILE FIELDS... - FILE without its leading fields named FIELDS
+strip_added() {
+	local f=$1
+	shift
+	"$PYTHON" - "$f" "$@" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+names = [n.lower().encode() for n in sys.argv[2:]]
+pos = 0
+while True:
+    end = data.find(b"\n", pos)
+    if end < 0:
+        break
+    name = data[pos:end].split(b":", 1)[0].strip().lower()
+    if name not in names:
+        break
+    pos = end + 1
+    while pos < len(data) and data[pos:pos + 1] in (b" ", b"\t"):
+        pos = data.find(b"\n", pos) + 1
+sys.stdout.buffer.write(data[pos:])
+PY
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# t_pipe.sh - dkmod-pipe without Postfix: a stand-in sendmail records what
+# would be reinjected.  Exit status and output per action (accept, reject
+# 69 with "5.7.1 ...", tempfail 75, discard, quarantine), the reinjected
+# message (added fields on top in the message's line ends, the rest
+# byte-identical), signing for relay clients (--auth-user, --relay,
+# --relay-net), the null sender, every internal failure deferring (75), and
+# a 50 MB message spooled with bounded memory.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/lib.sh"
+PIPE="$DKMOD_TOP/$BUILD/dkmod-pipe"
+cd "$TMP" || exit 1
+[ -x "$PIPE" ] || { fail "dkmod-pipe is built" "no $PIPE"; exit 1; }
+adapters_setup "$TMP/ad" || { fail "keys and zone"; exit 1; }
+ZONE="zone = \"$AD_DIR/example.com.zone\""
+adapters_conf z.conf "$ZONE"
+adapters_conf dead.conf "forward = { \"127.0.0.1@$(free_port)\" }, timeout = 1"
+adapters_conf loop.conf "$ZONE" "$AD_DIR/loop.lua"
+adapters_conf syntax.conf "$ZONE" "$AD_DIR/syntax.lua"
+adapters_conf quar.conf "$ZONE" "$AD_DIR/quarantine.lua"
+
+mkdir out
+cat >sendmail <<EOF
+#!/bin/sh
+# stand-in sendmail: arguments one a line, the message, a counter
+printf '%s\n' "\$@" >$TMP/out/args
+cat >$TMP/out/msg
+echo x >>$TMP/out/count
+case \${FAKE_SENDMAIL:-} in
+fail) exit 1 ;;
+kill) kill -KILL \$\$ ;;
+esac
+exit 0
+EOF
+chmod 755 sendmail
+
+# run NAME WANT_RC CONF ARGS... <MSG - run dkmod-pipe; out.txt: its stdout; RC: its status
+run() {
+	local name=$1 want=$2 conf=$3
+	shift 3
+	rm -f out/args out/msg
+	"$PIPE" --config "$conf" --sendmail "$TMP/sendmail" --log-file "$TMP/pipe.log" "$@" >out.txt 2>err.txt
+	RC=$?
+	check_eq "$name: exit $want" "$RC" "$want"
+}
+injected() { [ -f out/msg ]; }
+
+# ---- actions
+mail_from a@example.com >plain.eml
+run "accept" 0 z.conf --client-ip 192.0.2.9 --helo h.example.org -f a@example.com -- b@example.net c@example.net <plain.eml
+check_eq "accept: sendmail -G -i -f SENDER -- RCPTS" "$(tr '\n' ' ' <out/args)" "-G -i -f a@example.com -- b@example.net c@example.net "
+check_eq "accept: nothing on stdout" "$(wc -c <out.txt)" 0
+if injected && cmp -s <(strip_added out/msg Authentication-Results DomainKey-Status) plain.eml; then
+	pass "accept: the message follows its new fields byte for byte"
+else
+	fail "accept: the message follows its new fields byte for byte" "$(head -c 300 out/msg 2>/dev/null)"
+fi
+check "accept: Authentication-Results on top" grep -q '^Authentication-Results: mx.example.net; dkim=none' out/msg
+
+peer_sign plain.eml >signed.eml 2>/dev/null || fail "Mail::DKIM signs"
+run "Mail::DKIM-signed" 0 z.conf -f a@example.com -- b@example.net <signed.eml
+check_eq "Mail::DKIM-signed: dkim=pass" "$(ar_results out/msg)" "dkim=pass domainkeys=none"
+sed 's/^Hello\./Hello!/' signed.eml >tampered.eml
+run "tampered" 0 z.conf -f a@example.com -- b@example.net <tampered.eml
+check_eq "tampered: dkim=fail, delivered (no policy of that domain)" "$(ar_results out/msg)" "dkim=fail domainkeys=none"
+
+mail_from a@strict.example.com >strict.eml
+run "reject (DomainKeys o=-, unsigned)" 69 z.conf -f a@strict.example.com -- b@example.net <strict.eml
+check "reject: 5.7.1 text on stdout" grep -q '^5\.7\.1 strict.example.com signs all its mail' out.txt
+check_eq "reject: nothing reinjected" "$(injected && echo yes || echo no)" no
+peer_sign_dk strict.eml >strict-dk.eml
+run "o=- with a Mail::DKIM DomainKeys signature" 0 z.conf -f a@strict.example.com -- b@example.net <strict-dk.eml
+check_eq "o=- signed: domainkeys=pass" "$(ar_results out/msg)" "dkim=none domainkeys=pass"
+
+run "tempfail (DNS down)" 75 dead.conf -f a@strict.example.com -- b@example.net <strict.eml
+check "tempfail: 4.7.5 text on stdout" grep -q '^4\.7\.5 DNS lookup' out.txt
+check_eq "tempfail: nothing reinjected" "$(injected && echo yes || echo no)" no
+
+mail_from a@disc.example.com >disc.eml
+run "discard (ADSP discardable, unsigned)" 0 z.conf -f a@disc.example.com -- b@example.net <disc.eml
+check_eq "discard: nothing reinjected" "$(injected && echo yes || echo no)" no
+
+run "quarantine" 0 quar.conf -f a@example.com -- b@example.net <plain.eml
+check_eq "quarantine: marker field on top" "$(head -n 1 out/msg 2>/dev/null)" "X-Dkmod-Quarantine: yes"
+
+# ---- envelope details
+run "null sender" 0 z.conf -f '' -- b@example.net <plain.eml
+check_eq "null sender: sendmail -f ''" "$(sed -n 3,4p out/args | tr '\n' '|')" "-f||"
+tr -d '\r' <plain.eml | sed 's/$/\r/' >crlf.eml
+run "CRLF message" 0 z.conf -f a@example.com -- b@example.net <crlf.eml
+if [ "$(head -n 1 out/msg | od -c | grep -c '\\r')" = 1 ] && cmp -s <(strip_added out/msg Authentication-Results DomainKey-Status) crlf.eml; then
+	pass "CRLF message: added fields in CRLF, the rest unchanged"
+else
+	fail "CRLF message: added fields in CRLF, the rest unchanged" "$(head -n 2 out/msg | od -c | head -n 3)"
+fi
+
+# ---- signing for relay clients
+mail_from a@corp.example.com >corp.eml
+signed_as() { # the signature methods of the reinjected message, verified by dkmod verify
+	strip_added out/msg Authentication-Results DomainKey-Status >resigned.eml
+	"$DKMOD" verify --zone "$AD_DIR/example.com.zone" --authserv-id t resigned.eml >verified.eml
+	ar_results verified.eml
+}
+run "auth user: signed" 0 z.conf --auth-user joe --client-ip 192.0.2.9 -f a@corp.example.com -- b@example.net <corp.eml
+check_eq "auth user: DKIM and DomainKeys signatures verify" "$(signed_as)" "dkim=pass domainkeys=pass"
+run "empty macros: not a relay client" 0 z.conf --auth-user '' --client-ip '' --helo '' --queue-id '' -f a@corp.example.com -- b@example.net <corp.eml
+check "empty macros: not signed" bash -c "! grep -q '^DKIM-Signature' out/msg"
+run "--relay-net 10.0.0.0/8, client 10.1.2.3" 0 z.conf --relay-net 10.0.0.0/8 --relay-net 2001:db8::/32 --client-ip 10.1.2.3 -f a@corp.example.com -- b@example.net <corp.eml
+check "--relay-net match: signed" grep -q '^DKIM-Signature: .*d=corp.example.com' out/msg
+run "--relay-net, client 2001:db8::1" 0 z.conf --relay-net 10.0.0.0/8 --relay-net 2001:db8::/32 --client-ip 2001:db8::1 -f a@corp.example.com -- b@example.net <corp.eml
+check "--relay-net IPv6 match: signed" grep -q '^DKIM-Signature: .*d=corp.example.com' out/msg
+run "--relay-net, client 192.0.2.1" 0 z.conf --relay-net 10.0.0.0/8 --client-ip 192.0.2.1 -f a@corp.example.com -- b@example.net <corp.eml
+check "--relay-net no match: not signed" bash -c "! grep -q '^DKIM-Signature' out/msg"
+run "--relay" 0 z.conf --relay -f a@corp.example.com -- b@example.net <corp.eml
+check "--relay: signed" grep -q '^DKIM-Signature: .*d=corp.example.com' out/msg
+
+# ---- every failure of the filter defers (75) and reinjects nothing
+run "missing configuration" 75 "$TMP/nonexistent.conf" -f a@example.com -- b@example.net <plain.eml
+check "missing configuration: 4.3.5 text" grep -q '^4\.3\.5 dkmod-pipe: configuration error' out.txt
+run "policy with a syntax error" 75 syntax.conf -f a@example.com -- b@example.net <plain.eml
+start=$(date +%s%N)
+run "runaway policy: fallback tempfail" 75 loop.conf -f a@example.com -- b@example.net <plain.eml
+check "runaway policy: stopped within 3 s" test $(((($(date +%s%N) - start) / 1000000) < 3000)) = 1
+check_eq "runaway policy: nothing reinjected" "$(injected && echo yes || echo no)" no
+FAKE_SENDMAIL="fail" run "sendmail exits 1" 75 z.conf -f a@example.com -- b@example.net <plain.eml
+FAKE_SENDMAIL="kill" run "sendmail killed" 75 z.conf -f a@example.com -- b@example.net <plain.eml
+"$PIPE" --config z.conf --sendmail /nonexistent/sendmail -f a@example.com -- b@example.net <plain.eml >out.txt 2>&1
+check_eq "sendmail missing: exit 75" "$?" 75
+run "no -f: usage error defers" 75 z.conf -- b@example.net <plain.eml
+run "unknown option defers" 75 z.conf --bogus -f a@example.com -- b@example.net <plain.eml
+run "no recipient defers" 75 z.conf -f a@example.com -- <plain.eml
+"$PIPE" --help >out.txt
+check_eq "--help: exit 0" "$?" 0
+# a signal while the message is still arriving
+rm -f out/msg
+mkfifo slow.fifo
+"$PIPE" --config z.conf --sendmail "$TMP/sendmail" -f a@example.com -- b@example.net <slow.fifo >out.txt 2>&1 &
+pid=$!
+exec 7>slow.fifo
+head -c 100 plain.eml >&7
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+check_eq "SIGTERM mid-message: exit 75" "$?" 75
+exec 7>&-
+check_eq "SIGTERM mid-message: nothing reinjected" "$(injected && echo yes || echo no)" no
+check "log lines name the action" grep -q 'action=reject' "$TMP/pipe.log"
+
+# ---- a 50 MB message: spooled, memory bounded, reinjected byte for byte
+"$PYTHON" - big.eml <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"From: a@example.com\nTo: b@example.net\nSubject: big\n\n")
+    line = b"".join(bytes([33 + (i * 7) % 90]) for i in range(76)) + b"\n"
+    for i in range(50 * 1024 * 1024 // len(line)):
+        f.write(line)
+PY
+start=$(date +%s%N)
+/usr/bin/time -f '%M' -o rss.txt "$PIPE" --config z.conf --sendmail "$TMP/sendmail" -f a@example.com -- b@example.net <big.eml >out.txt 2>&1
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+check_eq "50 MB message: exit 0 ($ms ms)" "$rc" 0
+rss=$(tail -n 1 rss.txt)
+if [ -n "$rss" ] && [ "$rss" -lt 40000 ]; then pass "50 MB message: max RSS ${rss} KB (< 40 MB)"; else fail "50 MB message: max RSS" "${rss} KB"; fi
+if cmp -s <(strip_added out/msg Authentication-Results DomainKey-Status) big.eml; then
+	pass "50 MB message: reinjected byte for byte"
+else
+	fail "50 MB message: reinjected byte for byte" "sizes $(wc -c <out/msg) $(wc -c <big.eml)"
+fi
+rm -f big.eml out/msg

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# t_stdio.sh - dkmod-stdio and the qpsmtpd plugin without qpsmtpd: replies
+# per action (with the qpsmtpd constant and "deliver" from mta.h), fields
+# to add and remove, signatures that verify once applied, pipelined
+# requests answered in order, message bytes that look like protocol lines,
+# hostile input (unknown lines, huge and bad lengths, truncation, NUL, long
+# lines, too many recipients, random bytes) answered with "error" and a
+# clean exit, --once, a broken configuration deferring until it is fixed,
+# SIGHUP reloading, a runaway policy, a 50 MB message in bounded memory,
+# the parser under libFuzzer, and the plugin (in taint mode, through
+# qpsmtpd's own plugin compiler) including its filter restart paths.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/lib.sh"
+STDIO="$DKMOD_TOP/$BUILD/dkmod-stdio"
+CLIENT=("$PYTHON" "$DKMOD_TOP/tests/adapters/stdio_client.py")
+HARNESS=(perl -T "$DKMOD_TOP/tests/adapters/plugin_harness.pl" "$DKMOD_TOP/adapters/stdio/dkmod")
+cd "$TMP" || exit 1
+[ -x "$STDIO" ] || { fail "dkmod-stdio is built" "no $STDIO"; exit 1; }
+adapters_setup "$TMP/ad" || { fail "keys and zone"; exit 1; }
+ZONE="zone = \"$AD_DIR/example.com.zone\""
+adapters_conf z.conf "$ZONE"
+adapters_conf dead.conf "forward = { \"127.0.0.1@$(free_port)\" }, timeout = 1"
+adapters_conf loop.conf "$ZONE" "$AD_DIR/loop.lua"
+adapters_conf quar.conf "$ZONE" "$AD_DIR/quarantine.lua"
+mail_from a@example.com >plain.eml
+mail_from a@strict.example.com >strict.eml
+mail_from a@disc.example.com >disc.eml
+mail_from a@corp.example.com >corp.eml
+printf 'From: a@example.com\nTo: b@example.net\nSubject: forged\nAuthentication-Results: mx.example.net; dkim=pass\n\nbody\n' >forged.eml
+
+# serve NAME WANT_RC ARGS... <INPUT - run dkmod-stdio; sum.txt: the replies summarised
+serve() {
+	local name=$1 want=$2
+	shift 2
+	timeout 20 "$STDIO" "$@" >replies.txt 2>err.txt
+	local rc=$?
+	"${CLIENT[@]}" parse --fields "$TMP/fields" <replies.txt >sum.txt
+	check_eq "$name: exit $want" "$rc" "$want"
+}
+mkdir fields
+req() { "${CLIENT[@]}" req "$@"; }
+
+# ---- one request per action
+req --id a1 plain.eml | serve "accept" 0 --config z.conf
+check_eq "accept: reply" "$(cat sum.txt)" \
+	"id=a1 action=accept qpsmtpd=OK deliver=yes add=Authentication-Results,DomainKey-Status remove= reply=250 2.0.0 Ok"
+check "accept: Authentication-Results decodes" grep -q '^Authentication-Results: mx.example.net; dkim=none' fields/1.fields
+req strict.eml | serve "reject" 0 --config z.conf
+check "reject: DENY with the policy's 550 5.7.1" grep -q '^id=- action=reject qpsmtpd=DENY deliver=no .* reply=550 5.7.1 strict.example.com signs all' sum.txt
+req strict.eml | serve "tempfail" 0 --config dead.conf
+check "tempfail: DENYSOFT with 451 4.7.5" grep -q 'action=tempfail qpsmtpd=DENYSOFT deliver=no .* reply=451 4.7.5 ' sum.txt
+req disc.eml | serve "discard" 0 --config z.conf
+check "discard: OK, not delivered" grep -q 'action=discard qpsmtpd=OK deliver=no ' sum.txt
+req plain.eml | serve "quarantine" 0 --config quar.conf
+check "quarantine: OK, delivered, marker field first" grep -q 'action=quarantine qpsmtpd=OK deliver=yes add=X-Dkmod-Quarantine,Authentication-Results,DomainKey-Status ' sum.txt
+req forged.eml | serve "forged Authentication-Results" 0 --config z.conf
+check "forged Authentication-Results: remove-header 3" grep -q ' remove=3 ' sum.txt
+
+# ---- signing: apply the reply, then verify
+req --relay --mail-from a@corp.example.com corp.eml | serve "relay client" 0 --config z.conf
+"${CLIENT[@]}" rebuild fields/1.fields corp.eml "" >signed.eml
+"$DKMOD" verify --zone "$AD_DIR/example.com.zone" --authserv-id t signed.eml >verified.eml
+check_eq "relay client: the signatures verify once applied" "$(ar_results verified.eml)" "dkim=pass domainkeys=pass"
+req --auth-user joe corp.eml | serve "authenticated client" 0 --config z.conf
+check "authenticated client: signed" grep -q 'add=Authentication-Results,DKIM-Signature,DomainKey-Status,DomainKey-Signature ' sum.txt
+
+# ---- pipelining: 40 requests written at once, some bodies look like protocol lines
+printf 'From: a@example.com\nSubject: tricky\n\nend\nmessage 5\naction reject\n\nend\n' >tricky.eml
+: >empty.eml
+for i in $(seq 40); do
+	case $((i % 4)) in
+	0) req --id "p$i" tricky.eml ;;
+	1) req --id "p$i" plain.eml ;;
+	2) req --id "p$i" strict.eml ;;
+	3) req --id "p$i" empty.eml ;;
+	esac
+done >pipelined.req
+serve "40 pipelined requests" 0 --config z.conf <pipelined.req
+check_eq "pipelined: 40 replies" "$(wc -l <sum.txt)" 40
+check_eq "pipelined: in order" "$(sed 's/ .*//' sum.txt | tr '\n' ' ')" "$(for i in $(seq 40); do printf 'id=p%s ' "$i"; done)"
+check_eq "pipelined: tricky bodies accepted" "$(for i in $(seq 4 4 40); do grep "^id=p$i action=accept" sum.txt; done | wc -l)" 10
+check_eq "pipelined: strict rejected" "$(grep -c 'action=reject' sum.txt)" 10
+
+# ---- hostile input: an error reply and exit 65, never a crash or a hang
+hostile() { # NAME WANT_ERROR - input on stdin
+	serve "$1" 65 --config z.conf
+	check_eq "$1: error reply" "$(tail -n 1 sum.txt)" "$2"
+}
+printf 'hello world\n' | hostile "unknown keyword" "id=- error=unknown keyword"
+printf 'id x\nmessage 99999999999999999999\n' | hostile "huge length" "id=x error=message length over the limit"
+printf 'message -5\n' | hostile "negative length" "id=- error=bad message length"
+printf 'message 12abc\n' | hostile "bad length" "id=- error=bad message length"
+printf 'message 1001\n' | serve "over --max-message" 65 --config z.conf --max-message 1000
+check_eq "over --max-message: error reply" "$(cat sum.txt)" "id=- error=message length over the limit"
+{ printf 'id t\nmessage 100\n'; head -c 10 plain.eml; } | hostile "EOF inside a message" "id=t error=end of input inside a message"
+printf 'id t\nmail-from a@b\n' | hostile "EOF inside an envelope" "id=t error=end of input inside a request"
+head -c 5000 /dev/zero | tr '\0' a | hostile "line too long" "id=- error=envelope line too long"
+printf 'mail-from a\0b\n' | hostile "NUL in a line" "id=- error=NUL byte in an envelope line"
+printf 'mail-from a\nmail-from b\n' | hostile "duplicate mail-from" "id=- error=duplicate mail-from"
+printf 'relay maybe\n' | hostile "bad relay" "id=- error=relay must be 0 or 1"
+for i in $(seq 10001); do echo "rcpt r$i@example.net"; done | hostile "10001 recipients" "id=- error=too many rcpt lines"
+{ req --id ok plain.eml; printf 'garbage\n'; } | serve "good request, then garbage" 65 --config z.conf
+check_eq "good request, then garbage: both replies" "$(sed 's/ .*//' sum.txt | tr '\n' ' ')" "id=ok id=- "
+: | serve "empty input" 0 --config z.conf
+check_eq "empty input: no reply" "$(wc -c <replies.txt)" 0
+bad=0
+for i in $(seq 40); do
+	head -c $((RANDOM * 4)) /dev/urandom >rnd.bin
+	[ $((i % 2)) = 0 ] && { req plain.eml; cat rnd.bin; } >rnd2.bin && mv rnd2.bin rnd.bin
+	timeout 20 "$STDIO" --config z.conf <rnd.bin >replies.txt 2>/dev/null
+	rc=$?
+	if [ "$rc" != 0 ] && [ "$rc" != 65 ]; then bad=$((bad + 1)); cp rnd.bin "bad$i.bin"; fi
+	[ "$rc" = 65 ] && [ "$(tail -c 4 replies.txt)" != "end" ] && [ "$(tail -n 1 replies.txt)" != end ] && bad=$((bad + 1))
+done
+check_eq "40 random inputs: exit 0 or 65 with a complete error reply" "$bad" 0
+
+# ---- --once, a broken configuration, SIGHUP, a runaway policy
+{ req --id o1 plain.eml; req --id o2 plain.eml; } | serve "--once" 0 --config z.conf --once
+check_eq "--once: one reply" "$(sed 's/ .*//' sum.txt)" "id=o1"
+cp z.conf live.conf
+echo 'this is not lua (' >broken.conf
+"${CLIENT[@]}" session "$STDIO" --config "$TMP/broken.conf" -- send:plain.eml "write:$TMP/broken.conf:$(sed ':a;N;$!ba;s/\n/\\n/g' z.conf)" send:plain.eml >session.txt 2>err.txt
+check "broken configuration: tempfail 451 4.3.0" grep -q '^id=1 action=tempfail qpsmtpd=DENYSOFT .*reply=451 4.3.0 dkmod: configuration error' session.txt
+check "fixed configuration: next request accepted" grep -q '^id=2 action=accept' session.txt
+"${CLIENT[@]}" session "$STDIO" --config "$TMP/live.conf" -- send:plain.eml "write:$TMP/live.conf:$(sed ':a;N;$!ba;s/\n/\\n/g' quar.conf)" hup send:plain.eml >session.txt 2>err.txt
+check_eq "SIGHUP: reloaded between messages" "$(grep -o 'action=[a-z]*' session.txt | tr '\n' ' ')" "action=accept action=quarantine "
+"${CLIENT[@]}" session "$STDIO" --config "$TMP/loop.conf" -- send:plain.eml send:plain.eml >session.txt 2>err.txt
+check_eq "runaway policy: fallback tempfail, process goes on" "$(grep -o 'action=[a-z]*' session.txt | tr '\n' ' ')" "action=tempfail action=tempfail "
+check "runaway policy: fallback reply" grep -q 'reply=451 4.3.0 Local policy error' session.txt
+check_eq "runaway policy: clean exit" "$(tail -n 1 session.txt)" "exit 0"
+
+# ---- a 50 MB message: memory stays bounded
+"$PYTHON" - big.eml <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"From: a@example.com\nTo: b@example.net\nSubject: big\n\n")
+    line = b"".join(bytes([33 + (i * 7) % 90]) for i in range(76)) + b"\n"
+    for i in range(50 * 1024 * 1024 // len(line)):
+        f.write(line)
+PY
+start=$(date +%s%N)
+"${CLIENT[@]}" session "$STDIO" --config "$TMP/z.conf" -- send:plain.eml send:big.eml send:plain.eml rss >session.txt 2>err.txt
+ms=$((($(date +%s%N) - start) / 1000000))
+check_eq "50 MB message among small ones: accepted ($ms ms)" "$(grep -c 'action=accept' session.txt)" 3
+rss=$(sed -n 's/^rss //p' session.txt)
+if [ -n "$rss" ] && [ "$rss" -lt 40000 ]; then pass "50 MB message: peak RSS ${rss} KB (< 40 MB)"; else fail "50 MB message: peak RSS" "${rss:-?} KB"; fi
+rm -f big.eml
+
+# ---- the parser under libFuzzer
+if clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$DKMOD_TOP/adapters/stdio" -o fuzz \
+	"$DKMOD_TOP/tests/adapters/fuzz_stdio_proto.c" "$DKMOD_TOP/adapters/stdio/stdio_proto.c" 2>cc.txt; then
+	mkdir corpus
+	{ printf '\x07'; req --id 1 tricky.eml; req plain.eml; } >corpus/seed1
+	printf '\x01message 3\nabcid 2\nrcpt x\nrelay 1\nmessage 0\n' >corpus/seed2
+	if ./fuzz -max_total_time="${FUZZ_SECONDS:-10}" -max_len=4096 corpus >fuzz.txt 2>&1; then
+		pass "libFuzzer on stdio_proto: $(grep -o 'Done [0-9]* runs' fuzz.txt), no crash"
+	else
+		fail "libFuzzer on stdio_proto" "$(grep -m 3 -E 'ERROR|SUMMARY' fuzz.txt | tr '\n' ' ')"
+	fi
+else
+	skip "libFuzzer on stdio_proto" "clang cannot build it: $(head -n 1 cc.txt)"
+fi
+
+# ---- the qpsmtpd plugin, outside qpsmtpd (taint mode, qpsmtpd's plugin compiler)
+if ! perl -MQpsmtpd::Plugin -e1 2>/dev/null; then
+	skip "qpsmtpd plugin" "qpsmtpd's Perl modules are not installed"
+	exit 0
+fi
+H() { "${HARNESS[@]}" "$TMP/hout" stdio "$STDIO" config "$TMP/$1" timeout "${2:-5}" -- "${@:3}" 2>harness.err; }
+mkdir hout
+H z.conf 5 "$TMP/forged.eml:relay" "$TMP/strict.eml" "$TMP/disc.eml" "$TMP/corp.eml:auth=joe" end pid >h.txt
+check_eq "plugin: accept continues (DECLINED)" "$(sed -n 1p h.txt)" "1 DECLINED - -"
+check_eq "plugin: fields on top, qpsmtpd's fields below, forged A-R gone" \
+	"$(grep -o '^[A-Za-z-]*:' hout/1.hdr | tr '\n' ' ')" \
+	"Authentication-Results: DomainKey-Status: Received: Authentication-Results: From: To: Subject: "
+check "plugin: qpsmtpd's own Authentication-Results kept" grep -q '^Authentication-Results: mx.example.net; auth=none' hout/1.hdr
+check_eq "plugin: reject answers the policy's 550 5.7.1" "$(sed -n 2p h.txt | cut -c1-40)" "2 DONE 550 5.7.1 strict.example.com sign"
+check_eq "plugin: discard answers 250 without queueing" "$(sed -n 3p h.txt)" "3 DONE 250 2.0.0 Ok (discarded)"
+check "plugin: authenticated submission signed" grep -q '^DKIM-Signature: .*d=corp.example.com' hout/4.hdr
+check_eq "plugin: post-connection stops the filter" "$(sed -n 5p h.txt)" "pid none"
+H dead.conf 5 "$TMP/strict.eml" >h.txt
+check_eq "plugin: tempfail answers 451 4.7.5" "$(cut -c1-17 h.txt)" "1 DONE 451 4.7.5 "
+H z.conf 5 "$TMP/plain.eml" pid kill "$TMP/plain.eml" pid >h.txt
+p1=$(sed -n 2p h.txt) p2=$(sed -n 4p h.txt)
+if [ "$(sed -n 3p h.txt)" = "2 DECLINED - -" ] && [ "$p1" != "$p2" ]; then
+	pass "plugin: a filter killed between messages is restarted, nothing lost ($p1 -> $p2)"
+else
+	fail "plugin: a filter killed between messages is restarted" "$(tr '\n' '|' <h.txt)"
+fi
+start=$(date +%s)
+H z.conf 2 "$TMP/plain.eml" pid stop "$TMP/plain.eml" "$TMP/plain.eml" pid >h.txt
+p1=$(sed -n 2p h.txt) p2=$(sed -n 5p h.txt)
+check_eq "plugin: a hung filter times out: 451" "$(sed -n 3p h.txt)" "2 DONE 451 4.3.0 Temporary filter failure, try again later"
+if [ "$(sed -n 4p h.txt)" = "3 DECLINED - -" ] && [ "$p1" != "$p2" ]; then
+	pass "plugin: after the time-out a new filter serves the next message ($(($(date +%s) - start)) s)"
+else
+	fail "plugin: after the time-out a new filter serves the next message" "$(tr '\n' '|' <h.txt)"
+fi
+cat >dying.sh <<'EOF'
+#!/bin/sh
+# a filter that dies in the middle of its first message
+head -c 200 >/dev/null
+exit 1
+EOF
+chmod 755 dying.sh
+"${HARNESS[@]}" "$TMP/hout" stdio "$TMP/dying.sh" timeout 5 -- "$TMP/plain.eml" >h.txt 2>harness.err
+check_eq "plugin: a filter dying mid-message: 451, not lost" "$(cat h.txt)" "1 DONE 451 4.3.0 Temporary filter failure, try again later"
+head -c 3000000 /dev/zero | tr '\0' x | fold -w 70 | sed '1i From: a@example.com\nSubject: big\n' >big3.eml
+"${HARNESS[@]}" "$TMP/hout" stdio "$TMP/dying.sh" timeout 5 -- "$TMP/big3.eml" >h.txt 2>harness.err
+check_eq "plugin: a filter dying during a 3 MB write: 451 (no SIGPIPE death)" "$(cat h.txt)" "1 DONE 451 4.3.0 Temporary filter failure, try again later"
+"${HARNESS[@]}" "$TMP/hout" stdio "$TMP/nonexistent" timeout 5 -- "$TMP/plain.eml" >h.txt 2>harness.err
+check_eq "plugin: a missing filter: 451" "$(cat h.txt)" "1 DONE 451 4.3.0 Temporary filter failure, try again later"
+if "${HARNESS[@]}" "$TMP/hout" stdio relative/path -- >h.txt 2>&1; then
+	fail "plugin: a relative filter path is refused" "accepted"
+else
+	check "plugin: a relative filter path is refused" grep -q 'must be an absolute path' h.txt
+fi

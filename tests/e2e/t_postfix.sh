@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# t_postfix.sh - dkmod-pipe in a real Postfix (private instance on 127.0.0.1,
+# the dkmod service and main.cf lines loaded from conf/mta/postfix-*.cf), a
+# real nsd with the test zone, swaks as the client, keys made here.
+# Proves: Mail::DKIM-signed mail arrives with dkim=pass; tampered mail gets
+# dkim=fail and the default policy's action (delivered, or bounced for a
+# DomainKeys o=- domain); unsigned o=- mail bounces with 5.7.1; an
+# authenticated submission is signed (DomainKeys and DKIM) and verifies with
+# Mail::DKIM and dkimpy; with nsd stopped mail is deferred (4.7.5) and
+# delivered after nsd is back and the queue is flushed; a broken policy
+# (syntax error, runaway loop) defers, Postfix keeps running and the next
+# message goes through; a 20 MB message arrives byte-identical below the
+# added fields; no process is left behind.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/nsd.sh"
+. "$(dirname "$0")/lib.sh"
+. "$DKMOD_TOP/tests/adapters/lib.sh"
+PIPE="$DKMOD_TOP/$BUILD/dkmod-pipe"
+U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
+
+for what in postfix swaks; do
+	if ! why=$(e2e_have $what); then
+		skip "postfix e2e" "$why"
+		exit 0
+	fi
+done
+[ -x "$PIPE" ] || { fail "dkmod-pipe is built" "no $PIPE"; exit 1; }
+
+# ---- keys, zone, nsd, configuration (all readable by nobody, who runs the filter)
+_e2e_prepare
+adapters_setup "$TMP/ad" nobody || { fail "keys and zone"; exit 1; }
+nsd_start "$TMP/nsd" "$AD_DIR/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
+install -m 755 "$PIPE" "$TMP/e2e-bin/dkmod-pipe"
+install -m 644 "$DKMOD_TOP/lua/default.lua" "$AD_DIR/default.lua"
+CONF=$AD_DIR/dkmod.conf
+RESOLVER="forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2"
+adapters_conf "$CONF" "$RESOLVER" "$AD_DIR/default.lua"
+LOG=$AD_DIR/pipe.log
+touch "$LOG" && chown nobody "$LOG"
+
+# the dkmod service of conf/mta/postfix-master.cf, for this instance
+master=$(awk '/^dkmod[ \t]/ { on = 1 } on && /^[^ \t]/ && !/^dkmod[ \t]/ { on = 0 } on' "$DKMOD_TOP/conf/mta/postfix-master.cf" |
+	sed -e "s|user=dkmod|user=nobody|" \
+		-e "s|/usr/bin/dkmod-pipe --config /etc/dkmod/dkmod.conf|$TMP/e2e-bin/dkmod-pipe --config $CONF --log-file $LOG|")
+case $master in *"$TMP/e2e-bin/dkmod-pipe --config"*"-f \${sender} -- \${recipient}"*) ;;
+*) fail "conf/mta/postfix-master.cf has the dkmod service" "$master"; exit 1 ;; esac
+# shellcheck disable=SC2034 # read by postfix_start
+POSTFIX_CONTENT_FILTER=dkmod:dummy POSTFIX_MASTER_EXTRA=$master
+# shellcheck disable=SC2034
+POSTFIX_MAIN_EXTRA="$(grep -v '^#' "$DKMOD_TOP/conf/mta/postfix-main.cf")
+message_size_limit = 60000000"
+if ! postfix_start 2>"$TMP/start.err"; then
+	fail "postfix starts with the dkmod filter" "$(tail -n 5 "$TMP/start.err" | tr '\n' ' ')"
+	exit 1
+fi
+pass "postfix $(postconf -h mail_version) starts with the dkmod service of conf/mta/ (port $POSTFIX_PORT)"
+MAILLOG=$POSTFIX_DIR/log/maillog
+BOX=$POSTFIX_MAILDIR
+
+# send NAME FROM TO FILE [ARGS] - send with swaks; pass if it was accepted (250)
+send() {
+	local name=$1
+	shift
+	send_mail "$POSTFIX_PORT" "$@"
+	check_eq "$name: accepted by smtpd" "$?" 0
+}
+# latest RCPT - the newest file delivered for RCPT
+latest() { delivered_files "$BOX" "$1" | tail -n 1; }
+# wait_for RCPT N - wait until RCPT holds N messages
+wait_for() {
+	for _ in $(seq 200); do
+		[ "$(delivered_files "$BOX" "$1" | wc -l)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# wait_log PATTERN [N] - wait until the maillog has N lines matching PATTERN (grep -E)
+wait_log() {
+	for _ in $(seq 200); do
+		[ "$(grep -cE "$1" "$MAILLOG" 2>/dev/null)" -ge "${2:-1}" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# peers FILE - "mdkim:OVERALL dkimpy:OVERALL" of the two peer verifiers
+peers() {
+	local m d
+	m=$(perl "$PEER_MDKIM" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
+	d=$("$PYTHON" "$PEER_DKIMPY" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
+	echo "mdkim:$m dkimpy:$d"
+}
+
+cd "$TMP" || exit 1
+
+# ---- 1. Mail::DKIM-signed mail arrives with dkim=pass
+mail_from alice@peer.example.com "signed by Mail::DKIM" >plain.eml
+peer_sign plain.eml >signed.eml
+send "Mail::DKIM-signed" alice@peer.example.com bob@example.net signed.eml
+if wait_for bob@example.net 1; then
+	check_eq "Mail::DKIM-signed: delivered with dkim=pass" "$(ar_results "$(latest bob@example.net)")" "dkim=pass domainkeys=none"
+else
+	fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
+	mta_logs
+fi
+
+# ---- 2. tampered: dkim=fail, delivered (no policy); tampered DomainKeys of an o=- domain: bounced
+sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml
+send "tampered DKIM" alice@peer.example.com carol@example.net tampered.eml
+if wait_for carol@example.net 1; then
+	check_eq "tampered DKIM: dkim=fail, delivered (the default policy accepts)" "$(ar_results "$(latest carol@example.net)")" "dkim=fail domainkeys=none"
+else
+	fail "tampered DKIM: delivered" "nothing for carol@example.net"
+fi
+mail_from sam@strict.example.com "DomainKeys, then tampered" >strict.eml
+peer_sign_dk strict.eml | sed 's/^Hello\./Hello, tampered./' >strict-tampered.eml
+send "tampered DomainKeys (o=-)" sam@strict.example.com dave@example.net strict-tampered.eml
+
+# ---- 3. unsigned from an o=- domain: bounced by the filter with 5.7.1
+mail_from tom@strict.example.com "unsigned from strict" >unsigned.eml
+send "unsigned o=-" tom@strict.example.com erin@example.net unsigned.eml
+for who in sam tom; do
+	if wait_for "$who@strict.example.com" 1; then
+		f=$(latest "$who@strict.example.com")
+		if grep -q '^Status: 5\.7\.1' "$f" && grep -q 'signs all its mail (DomainKeys o=-)' "$f"; then
+			pass "$who@strict.example.com gets a bounce: Status 5.7.1 and the policy's text"
+		else
+			fail "$who@strict.example.com gets a bounce with 5.7.1" "$(grep -m 3 -E '^(Status|Diagnostic)' "$f" | tr '\n' ' ')"
+		fi
+	else
+		fail "$who@strict.example.com gets a bounce" "none delivered"
+	fi
+done
+check "the log shows dsn=5.7.1, status=bounced (policy text)" wait_log 'dsn=5\.7\.1, status=bounced \(strict\.example\.com signs all its mail' 2
+check_eq "nothing delivered to the bounced recipients" "$(delivered_files "$BOX" dave@example.net; delivered_files "$BOX" erin@example.net)" ""
+
+# ---- 4. an authenticated submission is signed (DomainKeys and DKIM) and verifies
+mail_from alice@corp.example.com "authenticated submission" >corp.eml
+send "authenticated submission" alice@corp.example.com frank@example.com corp.eml --auth "$U" "$P"
+if wait_for frank@example.com 1; then
+	f=$(latest frank@example.com)
+	check "submission: DKIM-Signature d=corp.example.com" grep -q '^DKIM-Signature: .*d=corp.example.com' "$f"
+	check "submission: DomainKey-Signature d=corp.example.com" grep -q '^DomainKey-Signature: .*d=corp.example.com' "$f"
+	check_eq "submission: Mail::DKIM and dkimpy verify the delivered copy" "$(peers "$f")" "mdkim:pass dkimpy:pass"
+	check_eq "submission: Mail::DKIM passes both signatures" \
+		"$(perl "$PEER_MDKIM" verify --dns-port "$NSD_PORT" <"$f" | grep -E '^(dkim|domainkeys) ' | cut -d' ' -f1,2 | sort | tr '\n' ' ')" \
+		"dkim pass domainkeys pass "
+else
+	fail "submission: delivered" "nothing for frank@example.com"
+	mta_logs
+fi
+mail_from alice@corp.example.com "not authenticated" >corp2.eml
+send "same sender, not authenticated" alice@corp.example.com grace@example.net corp2.eml
+if wait_for grace@example.net 1; then
+	check "not authenticated: not signed" bash -c "! grep -q '^DKIM-Signature' '$(latest grace@example.net)'"
+else
+	fail "not authenticated: delivered" "nothing for grace@example.net"
+fi
+
+# ---- 5. DNS down: deferred with 4.7.5; nsd back on the same port, flush: delivered
+nsd_stop
+peer_sign_dk strict.eml >strict-dk.eml
+send "DNS down" sam@strict.example.com henry@example.net strict-dk.eml
+if wait_log 'to=<henry@example.net>.*dsn=4\.7\.5, status=deferred \(DNS lookup'; then
+	pass "DNS down: deferred with 4.7.5 (pipe exit 75)"
+else
+	fail "DNS down: deferred with 4.7.5" "$(grep henry "$MAILLOG" | tail -n 2 | tr '\n' ' ')"
+fi
+check_eq "DNS down: nothing delivered yet" "$(delivered_files "$BOX" henry@example.net)" ""
+"$NSD_BIN" -c "$NSD_DIR/nsd.conf" >>"$NSD_DIR/nsd.out" 2>&1
+for _ in $(seq 50); do _nsd_ready "$NSD_PORT" example.com && break; sleep 0.1; done
+NSD_PID=$(tr -dc 0-9 <"$NSD_DIR/nsd.pid")
+check "nsd is back on port $NSD_PORT" _nsd_ready "$NSD_PORT" example.com
+start=$(date +%s)
+postqueue -c "$POSTFIX_CONF" -f
+if wait_for henry@example.net 1; then
+	check_eq "DNS back, queue flushed: delivered with domainkeys=pass ($(($(date +%s) - start)) s)" \
+		"$(ar_results "$(latest henry@example.net)")" "dkim=none domainkeys=pass"
+else
+	fail "DNS back, queue flushed: delivered" "$(grep henry "$MAILLOG" | tail -n 2 | tr '\n' ' ')"
+fi
+
+# ---- 6. a broken policy defers; Postfix keeps running; the next message goes through
+policy_to() { adapters_conf "$CONF" "$RESOLVER" "$1"; }
+policy_to "$AD_DIR/syntax.lua"
+mail_from alice@peer.example.com "policy with a syntax error" >m1.eml
+send "policy syntax error" alice@peer.example.com ivan@example.net m1.eml
+check "policy syntax error: deferred (4.3.5 configuration error)" wait_log 'to=<ivan@example.net>.*dsn=4\.3\.5, status=deferred \(dkmod-pipe: configuration error'
+policy_to "$AD_DIR/loop.lua"
+mail_from alice@peer.example.com "runaway policy" >m2.eml
+send "runaway policy" alice@peer.example.com judy@example.net m2.eml
+check "runaway policy: fallback tempfail, deferred (4.3.0)" wait_log 'to=<judy@example.net>.*dsn=4\.3\.0, status=deferred \(Local policy error'
+check "postfix master still running" e2e_alive "$POSTFIX_PID"
+policy_to "$AD_DIR/default.lua"
+mail_from alice@peer.example.com "after the fix" >m3.eml
+send "next message after the fix" alice@peer.example.com kate@example.net m3.eml
+check "next message after the fix: delivered" wait_for kate@example.net 1
+postqueue -c "$POSTFIX_CONF" -f
+if wait_for ivan@example.net 1 && wait_for judy@example.net 1; then
+	pass "the deferred messages are delivered after the fix and a flush"
+else
+	fail "the deferred messages are delivered after the fix and a flush" "$(grep -E 'ivan|judy' "$MAILLOG" | tail -n 2 | tr '\n' ' ')"
+fi
+
+# ---- 7. a 20 MB message arrives byte-identical below the added fields
+"$PYTHON" - big.eml <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"From: alice@peer.example.com\nTo: leo@example.net\nSubject: big\n"
+            b"Date: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <big.1@example.com>\n\n")
+    n = 0
+    while f.tell() < 20 * 1024 * 1024:
+        n += 1
+        f.write(b"%08d " % n + bytes(33 + (n + i) % 94 for i in range(70)) + b"\n")
+PY
+peer_sign big.eml >big-signed.eml
+start=$(date +%s)
+send "20 MB message" alice@peer.example.com leo@example.net big-signed.eml
+if wait_for leo@example.net 1; then
+	f=$(latest leo@example.net)
+	size=$(wc -c <big-signed.eml)
+	head -c $(($(wc -c <"$f") - size)) "$f" >big-top.txt
+	if tail -c "$size" "$f" | cmp -s - big-signed.eml && ! grep -q '^$' big-top.txt; then
+		pass "20 MB message: byte-identical below the added fields ($(($(date +%s) - start)) s)"
+	else
+		fail "20 MB message: byte-identical below the added fields" "$(wc -c <"$f") bytes delivered, $size sent"
+	fi
+	check_eq "20 MB message: dkim=pass" "$(ar_results "$f")" "dkim=pass domainkeys=none"
+else
+	fail "20 MB message: delivered" "$(grep leo "$MAILLOG" | tail -n 2 | tr '\n' ' ')"
+fi
+rm -f big.eml big-signed.eml
+
+check "the filter logged its actions" grep -q 'action=reject exit=69' "$LOG"
+pids=$(e2e_tree_pids "$POSTFIX_PID")
+nsd_stop
+postfix_stop
+left=""
+for _ in $(seq 50); do
+	left=""
+	# shellcheck disable=SC2086
+	for p in $pids $(e2e_leftovers); do e2e_alive "$p" && left="$left $p"; done
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+check_eq "postfix stopped, no process left" "$left" ""
