@@ -67,35 +67,6 @@ struct dns_rec {
 /* Why dns_new failed; per thread because the caller gets a pointer to it. */
 static _Thread_local char dns_why[512];
 
-/* dns_rcode_name - "answer", "nxdomain", ... */
-const char *dns_rcode_name(enum dns_rcode rcode)
-{
-	switch (rcode) {
-	case DNS_ANSWER: return "answer";
-	case DNS_NXDOMAIN: return "nxdomain";
-	case DNS_NODATA: return "nodata";
-	case DNS_SERVFAIL: return "servfail";
-	case DNS_TIMEOUT: return "timeout";
-	case DNS_ERROR: return "error";
-	}
-	return "unknown";
-}
-
-/* dns_rcode_temporary - true for SERVFAIL, TIMEOUT and ERROR */
-bool dns_rcode_temporary(enum dns_rcode rcode)
-{
-	return rcode == DNS_SERVFAIL || rcode == DNS_TIMEOUT || rcode == DNS_ERROR;
-}
-
-/* dns_now_ms - CLOCK_MONOTONIC in milliseconds */
-long long dns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* dns_same_name - case-insensitive name equality, ignoring a final dot */
 static bool dns_same_name(const char *a, const char *b)
 {

@@ -630,6 +630,16 @@ struct zonefile *zonefile_parse(const char *text, size_t len, const char *name, 
 		zonefile_error(&p, 0, "out of memory");
 		return NULL;
 	}
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		/* names and strings become C strings: a NUL would silently cut them short */
+		unsigned nl = 1;
+		for (const char *q = text; q < nul; q++)
+			nl += *q == '\n';
+		zonefile_error(&p, nl, "NUL byte in the zone file");
+		free(p.z);
+		return NULL;
+	}
 	if (origin && *origin) {
 		struct zonefile_buf b = { 0 };
 
