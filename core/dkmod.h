@@ -150,6 +150,14 @@ struct dkmod_sign_request {
 	long body_length;          /* l=, or -1 for none (the default) */
 };
 
+/* dkmod_parse_canon - DKIM "header/body" (body defaults to simple; NULL: relaxed/relaxed),
+ * DomainKeys "nofws" or "simple" (NULL: nofws), into req's header_canon and body_canon */
+bool dkmod_parse_canon(enum dkmod_method m, const char *name, struct dkmod_sign_request *req);
+/* dkmod_parse_algorithm - rsa-sha256, ed25519-sha256 (or ed25519), rsa-sha1; DomainKeys: rsa-sha1 only */
+bool dkmod_parse_algorithm(enum dkmod_method m, const char *name, enum dkmod_algorithm *out);
+/* dkmod_valid_domain - a domain name or selector: dot-separated labels of letters, digits, '-', '_' */
+bool dkmod_valid_domain(const char *name);
+
 /* dkmod_sign_request_init - defaults: DKIM rsa-sha256 relaxed/relaxed, oversigned From */
 void dkmod_sign_request_init(struct dkmod_sign_request *req);
 

@@ -246,7 +246,7 @@ enum dkmod_status dkmod_keycheck(const struct dkmod_resolver_options *ro, enum d
 	struct stat st;
 
 	memset(out, 0, sizeof *out);
-	if (!domain || !selector || !key_file || !keytool_name_ok(domain) || !keytool_name_ok(selector))
+	if (!domain || !selector || !key_file || !dkmod_valid_domain(domain) || !dkmod_valid_domain(selector))
 		return keycheck_fail(out, DKMOD_EINVAL, "bad domain or selector");
 	int n = snprintf(out->name, sizeof out->name, "%s._domainkey.%s", selector, domain);
 	if (n < 0 || n > 253)

@@ -133,28 +133,6 @@ out:
 	return rc;
 }
 
-/* keytool_name_ok - true if s is a host name of letters, digits, '-' and '_' labels */
-bool keytool_name_ok(const char *s)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (const char *p = s; *p; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_') {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return label > 0;
-}
-
 /* keytool_strip_len - length of name without final dots */
 static size_t keytool_strip_len(const char *name)
 {
@@ -304,7 +282,7 @@ static bool keytool_state_line(struct keytool_state *st, char *line)
 	char *retired = strtok_r(NULL, " \t", &save);
 	long long a, r;
 
-	if (!sel || !retired || strtok_r(NULL, " \t", &save) || !keytool_name_ok(sel) ||
+	if (!sel || !retired || strtok_r(NULL, " \t", &save) || !dkmod_valid_domain(sel) ||
 	    !keytool_number(active, &a) || !keytool_number(retired, &r) || (r != 0 && r < a) ||
 	    keytool_state_find(st, sel))
 		return false;

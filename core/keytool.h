@@ -38,8 +38,6 @@ int keytool_bind_strings(const char *text, size_t len, struct str *out);
 int keytool_record_info(const char *data, size_t len, enum dkmod_method *m, unsigned *flags,
 			enum crypto_keytype *t);
 
-/* keytool_name_ok - true if s is a host name (LDH labels, '_' allowed, no empty label, no final dot) */
-bool keytool_name_ok(const char *s);
 
 /* keytool_relative - name relative to origin ("@" for origin itself) into buf, or NULL if name
  * is not within origin; both may end in a dot and compare case-insensitively */

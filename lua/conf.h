@@ -91,12 +91,6 @@ size_t conf_requests(const struct conf *c, const char *sender_domain, bool can_r
 const char *conf_template_check(const char *tmpl);
 /* conf_expand - expand %{d}, %{s} and %% of a valid template; false if it does not fit */
 bool conf_expand(const char *tmpl, const char *d, const char *s, char *out, size_t size);
-/* conf_parse_canon - DKIM "h/b" or "h"; DomainKeys "nofws" or "simple"; NULL: the default */
-bool conf_parse_canon(enum dkmod_method m, const char *v, struct dkmod_sign_request *r);
-/* conf_parse_algorithm - rsa-sha256, rsa-sha1, ed25519-sha256 (DomainKeys: rsa-sha1 only) */
-bool conf_parse_algorithm(enum dkmod_method m, const char *v, enum dkmod_algorithm *a);
-/* conf_valid_domain - a syntactically valid domain name (or selector) */
-bool conf_valid_domain(const char *d);
 /* conf_valid_field_name - printable ASCII without ':' and spaces, 1 to 64 characters */
 bool conf_valid_field_name(const char *name, size_t len);
 /* conf_domain_within - d is parent or equal to domain (case-insensitive) */

@@ -126,7 +126,7 @@ static void conf_resolver_block(lua_State *L, struct conf_walk *w, const struct 
 			memcpy(zone, v[1].list[i], n);
 			zone[n] = '\0';
 		}
-		if (!eq || !n || n >= sizeof zone || !conf_valid_domain(zone) || !conf_server_ok(eq + 1))
+		if (!eq || !n || n >= sizeof zone || !dkmod_valid_domain(zone) || !conf_server_ok(eq + 1))
 			conf_error(w, v[1].line, "resolver: stub '%s' is not { [\"zone\"] = \"IP@PORT\" }", v[1].list[i]);
 	}
 	if (v[1].set)

@@ -95,13 +95,13 @@ static void conf_layer_apply(struct conf_walk *w, enum dkmod_method m, const cha
 {
 	const struct conf_val *v;
 	bool dk = m == DKMOD_METHOD_DOMAINKEYS;
-	if ((v = conf_val_of(specs, n, vals, "canon")) && !conf_parse_canon(m, v->s, &l->req))
+	if ((v = conf_val_of(specs, n, vals, "canon")) && !dkmod_parse_canon(m, v->s, &l->req))
 		conf_error(w, v->line, "%s: canon '%s' is not %s", title, v->s,
 			   dk ? "nofws or simple" : "simple or relaxed, as header/body (e.g. relaxed/simple)");
 	const struct conf_val *dg = conf_val_of(specs, n, vals, "digest"), *al = conf_val_of(specs, n, vals, "algorithm");
 	if (dg && al)
 		conf_error(w, al->line, "%s: give digest or algorithm, not both", title);
-	else if ((v = dg ? dg : al) && !conf_parse_algorithm(m, v->s, &l->req.algorithm))
+	else if ((v = dg ? dg : al) && !dkmod_parse_algorithm(m, v->s, &l->req.algorithm))
 		conf_error(w, v->line, "%s: %s '%s' is not %s", title, dg ? "digest" : "algorithm", v->s,
 			   dk ? "rsa-sha1 (DomainKeys has no other)" : "rsa-sha256, rsa-sha1 or ed25519-sha256");
 	if ((v = conf_val_of(specs, n, vals, "key"))) {
@@ -131,7 +131,7 @@ static bool conf_domain_names(struct conf_walk *w, struct conf_signing *g, const
 {
 	const struct conf_val *v;
 	bool ok = true;
-	if (!conf_valid_domain(name)) {
+	if (!dkmod_valid_domain(name)) {
 		conf_error(w, line, "%s: '%s' is not a domain name", title, name);
 		return false;
 	}
@@ -152,14 +152,14 @@ static bool conf_domain_names(struct conf_walk *w, struct conf_signing *g, const
 		if (!vals[0].line) /* not given at all (a mistyped one was reported) */
 			conf_error(w, line, "%s: selector is required", title);
 		ok = false;
-	} else if (!conf_valid_domain(v->s)) {
+	} else if (!dkmod_valid_domain(v->s)) {
 		conf_error(w, v->line, "%s: selector '%s' is not a valid selector", title, v->s);
 		ok = false;
 	} else {
 		d->req.selector = v->s;
 	}
 	if ((v = conf_val_of(specs, n, vals, "base_domain"))) {
-		if (!conf_valid_domain(v->s) || !conf_domain_within(lower, v->s)) {
+		if (!dkmod_valid_domain(v->s) || !conf_domain_within(lower, v->s)) {
 			conf_error(w, v->line, "%s: base_domain '%s' is not %s or a parent of it", title, v->s, lower);
 			ok = false;
 		} else {
@@ -249,7 +249,7 @@ void conf_sign_block(lua_State *L, struct conf_walk *w, const struct conf_block 
 		return;
 	dkmod_sign_request_init(&g.base.req);
 	g.base.req.method = g.method;
-	conf_parse_canon(g.method, NULL, &g.base.req);
+	dkmod_parse_canon(g.method, NULL, &g.base.req);
 	if (dk)
 		g.base.req.algorithm = DKMOD_ALG_RSA_SHA1;
 	conf_layer_apply(w, g.method, b->title, specs, n, vals, &g.base);

@@ -101,10 +101,10 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 	const char *domain = policy_field_string(L, idx, "domain", n);
 	if (!domain && m == DKMOD_METHOD_DOMAINKEYS)
 		domain = p->msg->sender_domain;
-	if (!domain || !conf_valid_domain(domain))
+	if (!domain || !dkmod_valid_domain(domain))
 		luaL_error(L, "request %d: domain is missing or not a domain name", n);
 	const char *sel = policy_field_string(L, idx, "selector", n);
-	if (!sel || !conf_valid_domain(sel))
+	if (!sel || !dkmod_valid_domain(sel))
 		luaL_error(L, "request %d: selector is missing or not a selector", n);
 	const char *key = policy_field_string(L, idx, "key", n);
 	if (!key || conf_template_check(key))
@@ -121,12 +121,12 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 	free(path);
 	r->req.key_file = r->key;
 	const char *canon = policy_field_string(L, idx, "canon", n);
-	if (!conf_parse_canon(m, canon, &r->req))
+	if (!dkmod_parse_canon(m, canon, &r->req))
 		luaL_error(L, "request %d: bad canon '%s'", n, canon);
 	const char *alg = policy_field_string(L, idx, "algorithm", n);
 	if (m == DKMOD_METHOD_DOMAINKEYS)
 		r->req.algorithm = DKMOD_ALG_RSA_SHA1;
-	if (alg && !conf_parse_algorithm(m, alg, &r->req.algorithm))
+	if (alg && !dkmod_parse_algorithm(m, alg, &r->req.algorithm))
 		luaL_error(L, "request %d: bad algorithm '%s'", n, alg);
 	const char *id = policy_field_string(L, idx, "identity", n);
 	if (id && (m == DKMOD_METHOD_DOMAINKEYS || !strrchr(id, '@') || !conf_domain_within(strrchr(id, '@') + 1, domain)))

@@ -27,7 +27,7 @@ bool cli_keys_name(const char *in, char *out, size_t cap)
 		return false;
 	memcpy(out, in, n);
 	out[n] = '\0';
-	return keytool_name_ok(out);
+	return dkmod_valid_domain(out);
 }
 
 /* cli_keys_mkdirs - create path and its parents (mode 0700) as needed */

@@ -225,7 +225,7 @@ static int cli_rotate_run(struct cli_rotate *r)
 /* cli_rotate_suffix_ok - a suffix is one or more DNS labels */
 static bool cli_rotate_suffix_ok(const char *s)
 {
-	return keytool_name_ok(s) && strlen(s) + 8 < KEYTOOL_MAX_SELECTOR;
+	return dkmod_valid_domain(s) && strlen(s) + 8 < KEYTOOL_MAX_SELECTOR;
 }
 
 /* cli_rotate - `dkmod rotate` */

@@ -27,55 +27,6 @@ static const char cli_sign_help[] =
 	"  --now T              sign as if the time were T (seconds since the epoch)\n"
 	"  -v, -q               more or fewer log lines on standard error\n";
 
-/* cli_sign_canon - parse H/B or H (DKIM), or nofws / simple (DomainKeys, default nofws) */
-static bool cli_sign_canon(const char *v, struct dkmod_sign_request *r)
-{
-	if (r->method == DKMOD_METHOD_DOMAINKEYS) {
-		if (!v || strcmp(v, "nofws") == 0)
-			r->header_canon = r->body_canon = DKMOD_CANON_NOFWS;
-		else if (strcmp(v, "simple") == 0)
-			r->header_canon = r->body_canon = DKMOD_CANON_SIMPLE;
-		else
-			return false;
-		return true;
-	}
-	if (!v)
-		return true;
-	char h[16] = "", b[16] = "simple";
-	const char *slash = strchr(v, '/');
-	size_t n = slash ? (size_t)(slash - v) : strlen(v);
-	if (n >= sizeof h || (slash && strlen(slash + 1) >= sizeof b))
-		return false;
-	memcpy(h, v, n);
-	if (slash)
-		strcpy(b, slash + 1);
-	enum dkmod_canon *out[2] = {&r->header_canon, &r->body_canon};
-	const char *words[2] = {h, b};
-	for (int i = 0; i < 2; i++) {
-		if (strcmp(words[i], "simple") == 0)
-			*out[i] = DKMOD_CANON_SIMPLE;
-		else if (strcmp(words[i], "relaxed") == 0)
-			*out[i] = DKMOD_CANON_RELAXED;
-		else
-			return false;
-	}
-	return true;
-}
-
-/* cli_sign_algorithm - parse an algorithm name */
-static bool cli_sign_algorithm(const char *v, struct dkmod_sign_request *r)
-{
-	if (strcmp(v, "rsa-sha256") == 0)
-		r->algorithm = DKMOD_ALG_RSA_SHA256;
-	else if (strcmp(v, "rsa-sha1") == 0)
-		r->algorithm = DKMOD_ALG_RSA_SHA1;
-	else if (strcmp(v, "ed25519-sha256") == 0 || strcmp(v, "ed25519") == 0)
-		r->algorithm = DKMOD_ALG_ED25519_SHA256;
-	else
-		return false;
-	return true;
-}
-
 /* cli_sign_option - a signing option at argv[*i]; 1 handled, 0 not ours, -1 error */
 static int cli_sign_option(struct dkmod_sign_request *r, const char **canon, int argc, char **argv, int *i)
 {
@@ -104,7 +55,7 @@ static int cli_sign_option(struct dkmod_sign_request *r, const char **canon, int
 	} else if ((v = cli_value("--key", argc, argv, i, &missing))) {
 		r->key_file = v;
 	} else if ((v = cli_value("--algorithm", argc, argv, i, &missing))) {
-		if (!cli_sign_algorithm(v, r))
+		if (!dkmod_parse_algorithm(DKMOD_METHOD_DKIM, v, &r->algorithm))
 			return cli_usage_error("unknown algorithm %s", v), -1;
 	} else if ((v = cli_value("--canon", argc, argv, i, &missing))) {
 		*canon = v;
@@ -158,7 +109,7 @@ int cli_sign(int argc, char **argv)
 		bool dk = req[k].method == DKMOD_METHOD_DOMAINKEYS;
 		if ((!req[k].domain && !dk) || !req[k].selector || !req[k].key_file)
 			return cli_usage_error("sign: signature %zu needs --domain, --selector and --key", k + 1);
-		if (!cli_sign_canon(canon[k], &req[k]))
+		if (!dkmod_parse_canon(req[k].method, canon[k], &req[k]))
 			return cli_usage_error("--canon takes simple or relaxed as H/B for DKIM, nofws or simple for DomainKeys");
 		if (dk && req[k].algorithm == DKMOD_ALG_ED25519_SHA256)
 			return cli_usage_error("DomainKeys signs with rsa-sha1 only");

@@ -195,7 +195,7 @@ static size_t cli_zone_domain(struct cli_zone *z, const char *domain)
 		if (len > 4 && strcmp(f + len - 4, ".key") == 0 && len - 4 < sizeof sel) {
 			memcpy(sel, f, len - 4);
 			sel[len - 4] = '\0';
-			if (keytool_name_ok(sel)) {
+			if (dkmod_valid_domain(sel)) {
 				cli_zone_key(z, domain, dir, sel);
 				keys++;
 			} else {
@@ -229,7 +229,7 @@ static int cli_zone_run(struct cli_zone *z)
 		char path[PATH_MAX];
 		struct stat st;
 		const char *d = names[i]->d_name;
-		if (d[0] != '.' && (size_t)snprintf(path, sizeof path, "%s/%s", z->keys, d) < sizeof path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && keytool_name_ok(d))
+		if (d[0] != '.' && (size_t)snprintf(path, sizeof path, "%s/%s", z->keys, d) < sizeof path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && dkmod_valid_domain(d))
 			keys += cli_zone_domain(z, d);
 		free(names[i]);
 	}

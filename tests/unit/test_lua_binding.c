@@ -67,21 +67,21 @@ static void test_names(void)
 {
 	struct dkmod_sign_request r;
 	dkmod_sign_request_init(&r);
-	CHECK("canon relaxed/simple", conf_parse_canon(DKMOD_METHOD_DKIM, "relaxed/simple", &r) &&
+	CHECK("canon relaxed/simple", dkmod_parse_canon(DKMOD_METHOD_DKIM, "relaxed/simple", &r) &&
 					      r.header_canon == DKMOD_CANON_RELAXED && r.body_canon == DKMOD_CANON_SIMPLE);
-	CHECK("canon simple alone", conf_parse_canon(DKMOD_METHOD_DKIM, "simple", &r) && r.body_canon == DKMOD_CANON_SIMPLE);
-	CHECK("canon nofws is not DKIM", !conf_parse_canon(DKMOD_METHOD_DKIM, "nofws", &r));
-	CHECK("canon relaxed/ is bad", !conf_parse_canon(DKMOD_METHOD_DKIM, "relaxed/", &r));
-	CHECK("canon DomainKeys nofws", conf_parse_canon(DKMOD_METHOD_DOMAINKEYS, "nofws", &r) &&
+	CHECK("canon simple alone", dkmod_parse_canon(DKMOD_METHOD_DKIM, "simple", &r) && r.body_canon == DKMOD_CANON_SIMPLE);
+	CHECK("canon nofws is not DKIM", !dkmod_parse_canon(DKMOD_METHOD_DKIM, "nofws", &r));
+	CHECK("canon relaxed/ is bad", !dkmod_parse_canon(DKMOD_METHOD_DKIM, "relaxed/", &r));
+	CHECK("canon DomainKeys nofws", dkmod_parse_canon(DKMOD_METHOD_DOMAINKEYS, "nofws", &r) &&
 						r.header_canon == DKMOD_CANON_NOFWS);
-	CHECK("canon DomainKeys relaxed is bad", !conf_parse_canon(DKMOD_METHOD_DOMAINKEYS, "relaxed", &r));
+	CHECK("canon DomainKeys relaxed is bad", !dkmod_parse_canon(DKMOD_METHOD_DOMAINKEYS, "relaxed", &r));
 	enum dkmod_algorithm a;
-	CHECK("algorithm ed25519-sha256", conf_parse_algorithm(DKMOD_METHOD_DKIM, "ed25519-sha256", &a) &&
+	CHECK("algorithm ed25519-sha256", dkmod_parse_algorithm(DKMOD_METHOD_DKIM, "ed25519-sha256", &a) &&
 						  a == DKMOD_ALG_ED25519_SHA256);
-	CHECK("DomainKeys: rsa-sha256 refused", !conf_parse_algorithm(DKMOD_METHOD_DOMAINKEYS, "rsa-sha256", &a));
-	CHECK("domain example.com", conf_valid_domain("example.com"));
-	CHECK("domain with a space", !conf_valid_domain("exa mple.com"));
-	CHECK("domain with an empty label", !conf_valid_domain("a..b"));
+	CHECK("DomainKeys: rsa-sha256 refused", !dkmod_parse_algorithm(DKMOD_METHOD_DOMAINKEYS, "rsa-sha256", &a));
+	CHECK("domain example.com", dkmod_valid_domain("example.com"));
+	CHECK("domain with a space", !dkmod_valid_domain("exa mple.com"));
+	CHECK("domain with an empty label", !dkmod_valid_domain("a..b"));
 	CHECK("within: equal", conf_domain_within("Example.com", "example.COM"));
 	CHECK("within: parent", conf_domain_within("mail.example.com", "example.com"));
 	CHECK("within: not a suffix label", !conf_domain_within("badexample.com", "example.com"));
