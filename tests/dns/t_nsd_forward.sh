@@ -14,7 +14,7 @@ fi
 CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -O2 -g ${DNSQ_CFLAGS:-}"
 # shellcheck disable=SC2086,SC2046
 if ! out=$(cc $CFLAGS -Icore $(pkg-config --cflags libunbound 2>/dev/null) -o "$TMP/dnsq" tests/dns/dnsq.c \
-	core/dns_unbound.c core/zonefile.c $(pkg-config --libs libunbound 2>/dev/null || echo -lunbound) 2>&1); then
+	core/dns.c core/dns_unbound.c core/zonefile.c $(pkg-config --libs libunbound 2>/dev/null || echo -lunbound) 2>&1); then
 	fail "build dnsq" "$out"
 	exit 1
 fi
