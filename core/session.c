@@ -145,12 +145,16 @@ enum dkmod_status dkmod_session_body(struct dkmod_session *s, const void *data, 
 	return DKMOD_OK;
 }
 
-/* session_take_field - pass the gathered field to dkmod_session_header */
-static void session_take_field(struct dkmod_session *s)
+/* session_take_field - pass the gathered field to dkmod_session_header; ENOMEM is passed
+ * up (a field dropped silently would vanish from the message and shift its offsets),
+ * the limits only mark the session as overflowed */
+static enum dkmod_status session_take_field(struct dkmod_session *s)
 {
+	enum dkmod_status st = DKMOD_OK;
 	if (s->field.len)
-		(void)dkmod_session_header(s, s->field.data, s->field.len);
+		st = dkmod_session_header(s, s->field.data, s->field.len);
 	str_clear(&s->field);
+	return st == DKMOD_ENOMEM ? st : DKMOD_OK;
 }
 
 /* session_take_line - a complete line of the header block */
@@ -163,8 +167,9 @@ static enum dkmod_status session_take_line(struct dkmod_session *s)
 		s->eol_lf = !(n >= 2 && l[n - 2] == '\r');
 	}
 	if ((n == 1 && l[0] == '\n') || (n == 2 && l[0] == '\r' && l[1] == '\n')) {
-		session_take_field(s);
 		str_clear(&s->line);
+		if (session_take_field(s) != DKMOD_OK)
+			return DKMOD_ENOMEM;
 		return dkmod_session_end_of_headers(s);
 	}
 	if ((l[0] == ' ' || l[0] == '\t') && s->field.len) {
@@ -173,7 +178,8 @@ static enum dkmod_status session_take_line(struct dkmod_session *s)
 		else if (str_append(&s->field, l, n) < 0)
 			return DKMOD_ENOMEM;
 	} else {
-		session_take_field(s);
+		if (session_take_field(s) != DKMOD_OK)
+			return DKMOD_ENOMEM;
 		if (n > s->ctx->opt.max_header_bytes)
 			s->overflow = true;
 		else if (str_append(&s->field, l, n) < 0)
@@ -219,7 +225,8 @@ static enum dkmod_status session_flush_headers(struct dkmod_session *s)
 			return DKMOD_ENOMEM;
 		str_clear(&s->line);
 	}
-	session_take_field(s);
+	if (session_take_field(s) != DKMOD_OK)
+		return DKMOD_ENOMEM;
 	return dkmod_session_end_of_headers(s);
 }
 

@@ -41,8 +41,12 @@ static bool conf_read_list(lua_State *L, struct conf_walk *w, int idx, enum conf
 	size_t n = 0;
 	if (t == CONF_T_STRINGS && lua_type(L, idx) == LUA_TSTRING) {
 		v->list = conf_pool_alloc(w->conf, 2 * sizeof *v->list);
-		if (!v->list || !(v->list[0] = conf_pool_strdup(w->conf, lua_tostring(L, idx))))
+		if (!v->list)
 			return w->oom = true;
+		if (!(v->list[0] = conf_pool_strdup(w->conf, lua_tostring(L, idx)))) {
+			v->list[0] = "";
+			w->oom = true;
+		}
 		v->nlist = 1;
 		return true;
 	}
@@ -60,8 +64,10 @@ static bool conf_read_list(lua_State *L, struct conf_walk *w, int idx, enum conf
 		for (size_t i = 1; i <= n; i++) {
 			lua_rawgeti(L, idx, (int)i);
 			bool ok = lua_type(L, -1) == LUA_TSTRING;
-			if (ok && !(v->list[v->nlist++] = conf_pool_strdup(w->conf, lua_tostring(L, -1))))
+			if (ok && !(v->list[v->nlist++] = conf_pool_strdup(w->conf, lua_tostring(L, -1)))) {
+				v->list[v->nlist - 1] = "";
 				w->oom = true;
+			}
 			lua_pop(L, 1);
 			if (!ok)
 				return false;
@@ -99,8 +105,10 @@ static bool conf_read_value(lua_State *L, struct conf_walk *w, enum conf_type t,
 	case CONF_T_STRING:
 		if (type != LUA_TSTRING)
 			return false;
-		if (!(v->s = conf_pool_strdup(w->conf, lua_tostring(L, -1))))
+		if (!(v->s = conf_pool_strdup(w->conf, lua_tostring(L, -1)))) {
+			v->s = ""; /* never NULL: the load fails on w->oom, but checks still run on it */
 			w->oom = true;
+		}
 		return true;
 	case CONF_T_BOOL:
 		v->b = lua_toboolean(L, -1);
