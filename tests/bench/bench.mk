@@ -7,6 +7,8 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 # the bench counts the engine's key decodes and key loads by wrapping them
 BENCH_WRAP = -Wl,--wrap=crypto_pubkey_from_spki -Wl,--wrap=crypto_pubkey_from_ed25519 \
 	-Wl,--wrap=crypto_privkey_load
+# the stand-in sendmail of the pipe cell (tests/bench/sink/: not linked into the bench)
+BENCH_SINK = $(BUILD)/bench/dkmod-bench-sink
 # extra options for the bench program, e.g. make bench BENCH_ARGS='--sizes 10k --runs 3'
 BENCH_ARGS ?=
 
@@ -18,8 +20,15 @@ $(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libdkmod.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $(BENCH_OBJ) $(BENCH_WRAP) $(BUILD)/libdkmod.a $(PKG_LIBS) -lm
 
-bench: $(BENCH_BIN) $(BUILD)/dkmod
+$(BENCH_SINK): tests/bench/sink/bench_sink.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $< || $(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+# the process cells run the adapters as the MTAs do
+BENCH_PROGS = $(BENCH_BIN) $(BUILD)/dkmod $(BUILD)/dkmod-pipe $(BUILD)/dkmod-stdio $(BENCH_SINK)
+
+bench: $(BENCH_PROGS)
 	$(BENCH_BIN) --build $(BUILD) $(BENCH_ARGS)
 
-bench-smoke: $(BENCH_BIN) $(BUILD)/dkmod
+bench-smoke: $(BENCH_PROGS)
 	$(BENCH_BIN) --build $(BUILD) --smoke --out $(BUILD)/bench/smoke.tsv

@@ -58,6 +58,8 @@ check_cell verify_cache_warm 1024 na-ok
 check_cell verify_cache_cold 1024 na-ok
 check_cell pipe_verify_process 1024 positive
 check_cell pipe_overhead 1024 any
+check_cell sink_process 1024 positive
+check_cell cli_verify_process 1024 positive
 check_cell stdio_verify 1024 na-ok
 check_cell rss_verify 1024 positive
 
