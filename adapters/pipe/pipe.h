@@ -62,4 +62,7 @@ void pipe_log(void *arg, enum dkmod_log_level level, const char *msg);
 /* pipe_logf - a formatted log line */
 void pipe_logf(enum dkmod_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* pipe_spool_write - write all of buf to fd (retrying short writes and EINTR); false on error */
+bool pipe_spool_write(int fd, const char *buf, size_t len);
+
 #endif

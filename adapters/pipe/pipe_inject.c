@@ -19,21 +19,6 @@
 
 volatile pid_t pipe_child;
 
-/* pipe_inject_write - write all of buf to fd */
-static bool pipe_inject_write(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* pipe_inject_field - a whole field (folded with CRLF, no final line end) in eol line ends */
 static bool pipe_inject_field(int fd, const char *field, const char *eol)
 {
@@ -41,7 +26,7 @@ static bool pipe_inject_field(int fd, const char *field, const char *eol)
 	for (;;) {
 		const char *crlf = strstr(p, "\r\n");
 		size_t len = crlf ? (size_t)(crlf - p) : strlen(p);
-		if (!pipe_inject_write(fd, p, len) || !pipe_inject_write(fd, eol, strlen(eol)))
+		if (!pipe_spool_write(fd, p, len) || !pipe_spool_write(fd, eol, strlen(eol)))
 			return false;
 		if (!crlf)
 			return true;
@@ -65,7 +50,7 @@ static bool pipe_inject_header(int fd, struct pipeline_msg *m, const char *extra
 	for (size_t i = 0; i < pipeline_msg_header_count(m); i++) {
 		size_t len;
 		const char *raw = pipeline_msg_header_raw(m, i, &len);
-		if (!pipeline_msg_header_removed(m, i) && !pipe_inject_write(fd, raw, len))
+		if (!pipeline_msg_header_removed(m, i) && !pipe_spool_write(fd, raw, len))
 			return false;
 		*body_at += (off_t)len;
 	}
@@ -84,7 +69,7 @@ static bool pipe_inject_body(int fd, int spool, off_t at)
 			return false;
 		if (n == 0)
 			return true;
-		if (!pipe_inject_write(fd, buf, (size_t)n))
+		if (!pipe_spool_write(fd, buf, (size_t)n))
 			return false;
 		at += n;
 	}

@@ -42,7 +42,7 @@ int pipe_spool_open(void)
 }
 
 /* pipe_spool_write - write all of buf to fd */
-static bool pipe_spool_write(int fd, const char *buf, size_t len)
+bool pipe_spool_write(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
