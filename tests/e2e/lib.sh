@@ -595,3 +595,30 @@ mta_logs() {
 		tail -n 60 "$f" >&2
 	done
 }
+
+# e2e_check_big FILE SENT START - a big message FILE delivered byte for byte below the
+# added fields (SENT is what was sent; START the send time in seconds) and passing DKIM
+e2e_check_big() {
+	local f=$1 sent=$2 start=$3 size
+	size=$(wc -c <"$sent")
+	head -c $(($(wc -c <"$f") - size)) "$f" >"$TMP/big-top.txt"
+	if tail -c "$size" "$f" | cmp -s - "$sent" && ! grep -q '^$' "$TMP/big-top.txt"; then
+		pass "20 MB message: byte-identical below the added fields ($(($(date +%s) - start)) s)"
+	else
+		fail "20 MB message: byte-identical below the added fields" "$(wc -c <"$f") bytes delivered, $size sent"
+	fi
+	check_eq "20 MB message: dkim=pass" "$(ar_results "$f")" "dkim=pass domainkeys=none"
+}
+
+# e2e_check_gone NAME PIDS... - every one of PIDS and of the leftovers is gone within 5 s
+e2e_check_gone() {
+	local name=$1 left p
+	shift
+	for _ in $(seq 50); do
+		left=""
+		for p in "$@" $(e2e_leftovers); do e2e_alive "$p" && left="$left $p"; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	check_eq "$name stopped, no process left" "$left" ""
+}
