@@ -225,12 +225,15 @@ static void conf_domain_block(lua_State *L, struct conf_walk *w, const struct co
 		conf_check_readable(w, l.key_line == g->base.key_line ? b->line : l.key_line, what, path);
 	}
 	if (g->count == g->cap) {
+		/* the pool owns every array at once: a Lua error unwinding past here leaks nothing */
 		size_t cap = g->cap ? g->cap * 2 : 8;
-		struct conf_domain *a = realloc(g->domains, cap * sizeof *a);
+		struct conf_domain *a = conf_pool_alloc(w->conf, cap * sizeof *a);
 		if (!a) {
 			w->oom = true;
 			return;
 		}
+		if (g->count)
+			memcpy(a, g->domains, g->count * sizeof *a);
 		g->domains = a;
 		g->cap = cap;
 	}
@@ -266,7 +269,7 @@ void conf_sign_block(lua_State *L, struct conf_walk *w, const struct conf_block 
 	s.name = conf_pool_strdup(w->conf, lua_tostring(L, -1));
 	lua_pop(L, 1);
 	s.ndomains = g.count;
-	s.domains = conf_pool_take(w->conf, g.domains);
+	s.domains = g.domains;
 	struct conf *c = w->conf;
 	struct conf_signer *all = conf_pool_alloc(c, (c->nsigners + 1) * sizeof *all);
 	if (!s.name || (g.count && !s.domains) || !all) {

@@ -78,6 +78,10 @@ bool conf_errors_add(struct conf_errors *e, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return false;
+	/* an error quotes the file, which may hold anything: keep it one printable line */
+	for (char *p = e->lines[e->count]; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = ' ';
 	e->count++;
 	return true;
 }

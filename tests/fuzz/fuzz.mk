@@ -7,7 +7,7 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
-FUZZ_TARGETS = header tagvalue records canon verify zonefile
+FUZZ_TARGETS = header tagvalue records canon verify zonefile config
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -42,6 +42,17 @@ $(FUZZ_DIR)/%.o: tests/fuzz/%.c tests/fuzz/dns_fuzz.h tests/fuzz/fuzz.h $(wildca
 
 $(FUZZ_DIR)/fuzz_verify: $(FUZZ_DIR)/dns_fuzz.o
 
+# the configuration loader: lua/ built with the same sanitizers, linked with LuaJIT
+FUZZ_LUA_OBJ = $(patsubst lua/%.c,$(FUZZ_DIR)/lua/%.o,$(filter lua/conf%.c lua/budget.c,$(sort $(wildcard lua/*.c))))
+$(FUZZ_DIR)/lua/%.o: lua/%.c $(wildcard lua/*.h) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CORE_CFLAGS) $(LUA_CFLAGS) -c -o $@ $<
+$(FUZZ_DIR)/fuzz_config.o: tests/fuzz/fuzz_config.c tests/fuzz/fuzz.h $(wildcard lua/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilua $(LUA_CFLAGS) -c -o $@ $<
+$(FUZZ_DIR)/fuzz_config: $(FUZZ_DIR)/fuzz_config.o $(FUZZ_DIR)/dns_fuzz.o $(FUZZ_LUA_OBJ) $(FUZZ_DIR)/libcore.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(FUZZ_DIR)/libcore.a $(LUA_LIBS) -lm $(FUZZ_LIBS)
+
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/fuzz_%.o $(FUZZ_DIR)/libcore.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(FUZZ_DIR)/libcore.a $(FUZZ_LIBS)
 
@@ -52,4 +63,4 @@ $(FUZZ_DIR)/seeds.stamp: tests/fuzz/fuzz_seeds.py $(FUZZ_MESSAGES) $(FUZZ_ZONES)
 	@touch $@
 
 # keep the target objects: they are intermediate files of a chain of pattern rules
-.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%.o) $(FUZZ_DIR)/dns_fuzz.o
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%.o) $(FUZZ_DIR)/dns_fuzz.o $(FUZZ_LUA_OBJ)
