@@ -133,3 +133,23 @@ while True:
 sys.stdout.buffer.write(data[pos:])
 PY
 }
+
+# peer_verdicts FILE - "mdkim:OVERALL dkimpy:OVERALL" of the two peer verifiers (keys at $NSD_PORT)
+peer_verdicts() {
+	local m d
+	m=$(perl "$PEER_MDKIM" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
+	d=$("$PYTHON" "$PEER_DKIMPY" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
+	echo "mdkim:$m dkimpy:$d"
+}
+
+# big_message FILE MB - an unsigned message of about MB megabytes (76-column printable lines)
+big_message() {
+	"$PYTHON" - "$1" "$2" <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"From: a@example.com\nTo: b@example.net\nSubject: big\n\n")
+    line = b"".join(bytes([33 + (i * 7) % 90]) for i in range(76)) + b"\n"
+    for i in range(int(sys.argv[2]) * 1024 * 1024 // len(line)):
+        f.write(line)
+PY
+}

@@ -147,14 +147,7 @@ check_eq "SIGTERM mid-message: nothing reinjected" "$(injected && echo yes || ec
 check "log lines name the action" grep -q 'action=reject' "$TMP/pipe.log"
 
 # ---- a 50 MB message: spooled, memory bounded, reinjected byte for byte
-"$PYTHON" - big.eml <<'PY'
-import sys
-with open(sys.argv[1], "wb") as f:
-    f.write(b"From: a@example.com\nTo: b@example.net\nSubject: big\n\n")
-    line = b"".join(bytes([33 + (i * 7) % 90]) for i in range(76)) + b"\n"
-    for i in range(50 * 1024 * 1024 // len(line)):
-        f.write(line)
-PY
+big_message big.eml 50
 start=$(date +%s%N)
 /usr/bin/time -f '%M' -o rss.txt "$PIPE" --config z.conf --sendmail "$TMP/sendmail" -f a@example.com -- b@example.net <big.eml >out.txt 2>&1
 rc=$?

@@ -130,14 +130,7 @@ check "runaway policy: fallback reply" grep -q 'reply=451 4.3.0 Local policy err
 check_eq "runaway policy: clean exit" "$(tail -n 1 session.txt)" "exit 0"
 
 # ---- a 50 MB message: memory stays bounded
-"$PYTHON" - big.eml <<'PY'
-import sys
-with open(sys.argv[1], "wb") as f:
-    f.write(b"From: a@example.com\nTo: b@example.net\nSubject: big\n\n")
-    line = b"".join(bytes([33 + (i * 7) % 90]) for i in range(76)) + b"\n"
-    for i in range(50 * 1024 * 1024 // len(line)):
-        f.write(line)
-PY
+big_message big.eml 50
 start=$(date +%s%N)
 "${CLIENT[@]}" session "$STDIO" --config "$TMP/z.conf" -- send:plain.eml send:big.eml send:plain.eml rss >session.txt 2>err.txt
 ms=$((($(date +%s%N) - start) / 1000000))

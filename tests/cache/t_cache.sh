@@ -10,12 +10,8 @@ cd "$TMP" || exit 1
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out k.pem 2>/dev/null
 P=$(openssl pkey -in k.pem -pubout -outform DER 2>/dev/null | base64 -w0)
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 3600'
-	echo '@ IN SOA ns hostmaster 1 3600 600 86400 3600'
-	echo '@ IN NS ns'
+	zone_head example.com 3600
 	echo '@ IN MX 10 mx'
-	echo 'ns IN A 127.0.0.1'
 	echo "k._domainkey IN TXT \"v=DKIM1; k=rsa; p=$P\""
 } >example.com.zone
 nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }

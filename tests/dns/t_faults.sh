@@ -9,7 +9,7 @@
 cd "$TMP" || exit 1
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out k.pem 2>/dev/null
 P=$(openssl pkey -in k.pem -pubout -outform DER 2>/dev/null | base64 -w0)
-printf '$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\nk._domainkey IN TXT "v=DKIM1; k=rsa; p=%s"\n' "$P" >example.com.zone
+{ zone_head example.com; printf 'k._domainkey IN TXT "v=DKIM1; k=rsa; p=%s"\n' "$P"; } >example.com.zone
 nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
 printf 'From: a@example.com\r\nTo: b@example.net\r\nSubject: faults\r\n\r\nbody line\r\n' >m.eml
 "$DKMOD" sign --domain example.com --selector k --key k.pem m.eml >s.eml

@@ -10,11 +10,7 @@ cd "$TMP" || exit 1
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out k.pem 2>/dev/null
 P=$(openssl pkey -in k.pem -pubout -outform DER 2>/dev/null | base64 -w0)
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
-	echo '@ IN NS ns'
-	echo 'ns IN A 127.0.0.1'
+	zone_head example.com
 	for d in strict testing relaxed nopolicy broken all discardable unknown noadsp signed; do echo "$d IN MX 10 mx.example.com."; done
 	echo "k._domainkey.signed IN TXT \"v=DKIM1; k=rsa; p=$P\""
 	echo "k._domainkey.strict IN TXT \"k=rsa; p=$P\""

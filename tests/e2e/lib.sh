@@ -574,17 +574,36 @@ delivered_files() {
 	find "$1${box:+/$box}" -path '*/new/*' -type f -printf '%T@ %p\n' 2>/dev/null | sort -n | cut -d' ' -f2-
 }
 
-# wait_delivered DIR COUNT [TIMEOUT] - wait (default 20 s) until DIR holds at least COUNT messages
+# wait_delivered DIR COUNT [TIMEOUT] [RCPT] - wait (default 20 s) until DIR holds at least COUNT
+# messages (for RCPT only, if given)
 wait_delivered() {
 	local i n
 	for i in $(seq $((${3:-20} * 10))); do
-		n=$(delivered_files "$1" | wc -l)
+		n=$(delivered_files "$1" "${4:-}" | wc -l)
 		[ "$n" -ge "$2" ] && return 0
 		sleep 0.1
 	done
-	echo "wait_delivered: $1 holds $n message(s), wanted $2" >&2
+	echo "wait_delivered: $1 holds $n message(s)${4:+ for $4}, wanted $2" >&2
 	return 1
 }
+
+# latest_delivered DIR RCPT - the newest message delivered for RCPT
+latest_delivered() { delivered_files "$1" "$2" | tail -n 1; }
+
+# e2e_need NAME BINARY TOOL... - skip the test (exit 0) unless every TOOL is there; fail
+# (exit 1) unless the adapter BINARY is built
+e2e_need() {
+	local name=$1 bin=$2 what why
+	shift 2
+	for what in "$@"; do
+		if ! why=$(e2e_have "$what"); then
+			skip "$name" "$why"
+			exit 0
+		fi
+	done
+	[ -x "$bin" ] || { fail "${bin##*/} is built" "no $bin"; exit 1; }
+}
+
 
 # mta_logs - print every MTA log and swaks transcript of this test on stderr
 mta_logs() {

@@ -59,11 +59,7 @@ pub() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | base64 -w0 | fo
 	echo '_domainkey.strict IN TXT "o=-; r=postmaster@example.org"'
 } >example.org.zone
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
-	echo '@ IN NS ns'
-	echo 'ns IN A 127.0.0.1'
+	zone_head example.com
 	echo '@ IN MX 10 mx.example.net.'
 	echo "s1._domainkey IN TXT ( \"v=DKIM1; k=rsa; p=\" $(pub "$DK/keys/example.com/s1.key") )"
 	echo "dk1._domainkey IN TXT ( \"k=rsa; p=\" $(pub "$DK/keys/example.com/dk1.key") )"
@@ -134,15 +130,9 @@ field() {
 		END { if (on) print "" }' "$1"
 }
 # newest RCPT - the newest delivered file of RCPT
-newest() { delivered_files "$EXIM_MAILDIR" "$1" | tail -n 1; }
+newest() { latest_delivered "$EXIM_MAILDIR" "$1"; }
 # wait_for RCPT N [SECONDS] - true once RCPT has N delivered messages
-wait_for() {
-	for _ in $(seq $((${3:-20} * 10))); do
-		[ "$(delivered_files "$EXIM_MAILDIR" "$1" | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_for() { wait_delivered "$EXIM_MAILDIR" "$2" "${3:-20}" "$1" 2>/dev/null; }
 # reply_of - the server's reply to the message data in the last swaks transcript
 reply_of() { awk '/^ *-> \.$/ { d = 1; next } d && /^ *<(\*\*|-)? +[0-9][0-9][0-9]/ { sub(/^ *<(\*\*|-)? +/, ""); print; exit }' "$SEND_LOG"; }
 

@@ -18,13 +18,7 @@
 PIPE="$DKMOD_TOP/$BUILD/dkmod-pipe"
 U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
 
-for what in postfix swaks; do
-	if ! why=$(e2e_have $what); then
-		skip "postfix e2e" "$why"
-		exit 0
-	fi
-done
-[ -x "$PIPE" ] || { fail "dkmod-pipe is built" "no $PIPE"; exit 1; }
+e2e_need "postfix e2e" "$PIPE" postfix swaks
 
 # ---- keys, zone, nsd, configuration (all readable by nobody, who runs the filter)
 _e2e_prepare
@@ -64,16 +58,10 @@ send() {
 	send_mail "$POSTFIX_PORT" "$@"
 	check_eq "$name: accepted by smtpd" "$?" 0
 }
-# latest RCPT - the newest file delivered for RCPT
-latest() { delivered_files "$BOX" "$1" | tail -n 1; }
+# latest RCPT - the newest message delivered for RCPT
+latest() { latest_delivered "$BOX" "$1"; }
 # wait_for RCPT N - wait until RCPT holds N messages
-wait_for() {
-	for _ in $(seq 200); do
-		[ "$(delivered_files "$BOX" "$1" | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
 # wait_log PATTERN [N] - wait until the maillog has N lines matching PATTERN (grep -E)
 wait_log() {
 	for _ in $(seq 200); do
@@ -81,13 +69,6 @@ wait_log() {
 		sleep 0.1
 	done
 	return 1
-}
-# peers FILE - "mdkim:OVERALL dkimpy:OVERALL" of the two peer verifiers
-peers() {
-	local m d
-	m=$(perl "$PEER_MDKIM" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
-	d=$("$PYTHON" "$PEER_DKIMPY" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
-	echo "mdkim:$m dkimpy:$d"
 }
 
 cd "$TMP" || exit 1
@@ -140,7 +121,7 @@ if wait_for frank@example.com 1; then
 	f=$(latest frank@example.com)
 	check "submission: DKIM-Signature d=corp.example.com" grep -q '^DKIM-Signature: .*d=corp.example.com' "$f"
 	check "submission: DomainKey-Signature d=corp.example.com" grep -q '^DomainKey-Signature: .*d=corp.example.com' "$f"
-	check_eq "submission: Mail::DKIM and dkimpy verify the delivered copy" "$(peers "$f")" "mdkim:pass dkimpy:pass"
+	check_eq "submission: Mail::DKIM and dkimpy verify the delivered copy" "$(peer_verdicts "$f")" "mdkim:pass dkimpy:pass"
 	check_eq "submission: Mail::DKIM passes both signatures" \
 		"$(perl "$PEER_MDKIM" verify --dns-port "$NSD_PORT" <"$f" | grep -E '^(dkim|domainkeys) ' | cut -d' ' -f1,2 | sort | tr '\n' ' ')" \
 		"dkim pass domainkeys pass "

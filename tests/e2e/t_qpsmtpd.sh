@@ -21,13 +21,7 @@
 STDIO="$DKMOD_TOP/$BUILD/dkmod-stdio"
 U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
 
-for what in qpsmtpd swaks; do
-	if ! why=$(e2e_have $what); then
-		skip "qpsmtpd e2e" "$why"
-		exit 0
-	fi
-done
-[ -x "$STDIO" ] || { fail "dkmod-stdio is built" "no $STDIO"; exit 1; }
+e2e_need "qpsmtpd e2e" "$STDIO" qpsmtpd swaks
 
 # ---- keys, zone, nsd, configuration, plugin (readable by user qpsmtpd)
 _e2e_prepare
@@ -66,20 +60,10 @@ send() {
 	*) fail "$name: answer $want" "got '$got'" ;;
 	esac
 }
-latest() { delivered_files "$BOX" "$1" | tail -n 1; }
-wait_for() {
-	for _ in $(seq 200); do
-		[ "$(delivered_files "$BOX" "$1" | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-peers() {
-	local m d
-	m=$(perl "$PEER_MDKIM" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
-	d=$("$PYTHON" "$PEER_DKIMPY" verify --dns-port "$NSD_PORT" <"$1" | sed -n 's/^overall //p')
-	echo "mdkim:$m dkimpy:$d"
-}
+# latest RCPT - the newest message delivered for RCPT
+latest() { latest_delivered "$BOX" "$1"; }
+# wait_for RCPT N - wait until RCPT holds N messages
+wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
 
 cd "$TMP" || exit 1
 
@@ -127,7 +111,7 @@ if wait_for frank@example.com 1; then
 	f=$(latest frank@example.com)
 	check "submission: DKIM-Signature d=corp.example.com" grep -q '^DKIM-Signature: .*d=corp.example.com' "$f"
 	check "submission: DomainKey-Signature d=corp.example.com" grep -q '^DomainKey-Signature: .*d=corp.example.com' "$f"
-	check_eq "submission: Mail::DKIM and dkimpy verify the delivered copy" "$(peers "$f")" "mdkim:pass dkimpy:pass"
+	check_eq "submission: Mail::DKIM and dkimpy verify the delivered copy" "$(peer_verdicts "$f")" "mdkim:pass dkimpy:pass"
 	check_eq "submission: Mail::DKIM passes both signatures" \
 		"$(perl "$PEER_MDKIM" verify --dns-port "$NSD_PORT" <"$f" | grep -E '^(dkim|domainkeys) ' | cut -d' ' -f1,2 | sort | tr '\n' ' ')" \
 		"dkim pass domainkeys pass "

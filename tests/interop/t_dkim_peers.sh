@@ -24,11 +24,7 @@ txt_record() {
 	echo "v=DKIM1; k=$2; p=$p" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' '
 }
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
-	echo '@ IN NS ns'
-	echo 'ns IN A 127.0.0.1'
+	zone_head example.com
 	echo "rsa1024._domainkey IN TXT ( $(txt_record rsa1024.pem rsa) )"
 	echo "rsa2048._domainkey IN TXT ( $(txt_record rsa2048.pem rsa) )"
 	echo "ed._domainkey IN TXT ( $(txt_record ed.pem ed25519) )"

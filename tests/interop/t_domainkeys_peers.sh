@@ -19,11 +19,7 @@ for bits in 512 768 1024 2048; do
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:$bits -out k$bits.pem 2>/dev/null
 done
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
-	echo '@ IN NS ns'
-	echo 'ns IN A 127.0.0.1'
+	zone_head example.com
 	for bits in 512 768 1024 2048; do echo "k$bits._domainkey IN TXT ( $(dk_record k$bits.pem) )"; done
 	echo "galice._domainkey IN TXT ( $(dk_record k1024.pem 'g=alice; ') )"
 	echo "gbob._domainkey IN TXT ( $(dk_record k1024.pem 'g=bob; ') )"

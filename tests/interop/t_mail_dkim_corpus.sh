@@ -20,7 +20,7 @@ while read -r kind name file; do
 done <zones.txt
 
 # a second server that serves only an unrelated zone: it refuses everything else
-printf '$ORIGIN refuser.example.\n$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n' >refuser.zone
+zone_head refuser.example >refuser.zone
 nsd_start "$TMP/nsd-refuser" "$TMP/refuser.zone:refuser.example" || { fail "refusing nsd starts"; exit 1; }
 REFUSER_PORT=$NSD_PORT
 at_exit "_nsd_stop_pid $NSD_PID tree"

@@ -133,6 +133,14 @@ nsd_start() {
 	return 1
 }
 
+# zone_head ORIGIN [TTL] - the start of a test zone: $ORIGIN, $TTL, SOA, NS and the name
+# server's address (the negative TTL is TTL too)
+zone_head() {
+	local t=${2:-300}
+	printf '$ORIGIN %s.\n$TTL %s\n@ IN SOA ns hostmaster 1 3600 600 86400 %s\n@ IN NS ns\nns IN A 127.0.0.1\n' \
+		"$1" "$t" "$t"
+}
+
 # nsd_stop - stop the nsd of nsd_start by its PID (if it must be killed, its own children too)
 nsd_stop() {
 	[ -n "$NSD_PID" ] || return 0

@@ -9,11 +9,7 @@
 cd "$TMP" || exit 1
 P=$(newkey k.pem) || { fail "key"; exit 1; }
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
-	echo '@ IN NS ns'
-	echo 'ns IN A 127.0.0.1'
+	zone_head example.com
 	for d in good strict discardable all; do
 		echo "$d IN MX 10 mx.example.com."
 		echo "k._domainkey.$d IN TXT \"k=rsa; p=$P\""

@@ -13,11 +13,7 @@ mkdir -p keys/example.com keys/customer.example.com keys/esp.example.net keys/al
 P1=$(newkey keys/example.com/k.key) && P2=$(newkey keys/customer.example.com/c1.key) &&
 	P3=$(newkey keys/esp.example.net/esp1.key) && P4=$(newkey keys/always.example.com/a.key) || { fail "keys"; exit 1; }
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns hostmaster 1 3600 600 86400 300'
-	echo '@ IN NS ns'
-	echo 'ns IN A 127.0.0.1'
+	zone_head example.com
 	echo "k._domainkey IN TXT \"k=rsa; p=$P1\""
 	echo "c1._domainkey.customer IN TXT \"k=rsa; p=$P2\""
 	echo "a._domainkey.always IN TXT \"k=rsa; p=$P4\""

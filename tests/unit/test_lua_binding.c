@@ -17,19 +17,10 @@
 
 static char unit_dir[] = "/tmp/dkmod-unit-lua.XXXXXX";
 
-/* unit_write - a file in the test directory; its path (static buffer per call site is enough) */
+/* unit_write - a file in the test directory; its path */
 static const char *unit_write(const char *name, const char *text)
 {
-	static char paths[16][512];
-	static int next;
-	char *path = paths[next++ % 16];
-	snprintf(path, 512, "%s/%s", unit_dir, name);
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-	return path;
+	return unit_write_in(unit_dir, name, text);
 }
 
 /* test_templates - key path templates */

@@ -13,16 +13,7 @@ static char unit_dir[] = "/tmp/dkmod-unit-pipeline.XXXXXX";
 /* unit_write - a file in the test directory; its path */
 static const char *unit_write(const char *name, const char *text)
 {
-	static char paths[8][512];
-	static int next;
-	char *path = paths[next++ % 8];
-	snprintf(path, 512, "%s/%s", unit_dir, name);
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-	return path;
+	return unit_write_in(unit_dir, name, text);
 }
 
 /* test_hdr_end - where the header block ends */

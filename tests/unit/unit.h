@@ -54,6 +54,22 @@ static inline void unit_check(int ok, const char *file, int line, const char *na
 			   (name), d_);                                                         \
 	} while (0)
 
+/* unit_write - write text to dir/name (for tests that need files); the path, kept in one of
+ * 16 rotating static buffers */
+static inline const char *unit_write_in(const char *dir, const char *name, const char *text)
+{
+	static char paths[16][512];
+	static int next;
+	char *path = paths[next++ % 16];
+	snprintf(path, 512, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return path;
+}
+
 /* unit_done - the exit status for main */
 static inline int unit_done(void)
 {
