@@ -29,19 +29,6 @@ body_of() {
 	awk 'b { print } /^\r?$/ { b = 1 }' "$1"
 }
 
-# check_stopped NAME PIDS... - pass if all PIDS and every leftover of this test are gone (5 s grace)
-check_stopped() {
-	local name=$1 p left
-	shift
-	for _ in $(seq 50); do
-		left=""
-		for p in "$@" $(e2e_leftovers); do e2e_alive "$p" && left="$left $p"; done
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	if [ -z "$left" ]; then pass "$name"; else fail "$name" "still running:$left"; fi
-}
-
 # check_mailbox NAME DIR RCPT HEADER VALUE - the one message for RCPT arrived, with HEADER: VALUE
 # and the body intact
 check_mailbox() {
@@ -105,7 +92,7 @@ else
 		pids=$(e2e_tree_pids "$EXIM_PID")
 		exim_stop
 		# shellcheck disable=SC2086
-		check_stopped "exim stopped, no process left" $pids
+		e2e_check_gone "exim stopped, no process left" $pids
 	fi
 fi
 
@@ -164,7 +151,7 @@ else
 		pids=$(e2e_tree_pids "$POSTFIX_PID")
 		postfix_stop
 		# shellcheck disable=SC2086
-		check_stopped "postfix stopped, no process left" $pids
+		e2e_check_gone "postfix stopped, no process left" $pids
 	fi
 fi
 
@@ -208,5 +195,5 @@ else
 	pids=$(e2e_tree_pids "$QPSMTPD_PID")
 	qpsmtpd_stop
 	# shellcheck disable=SC2086
-	check_stopped "qpsmtpd stopped, no process left" $pids
+	e2e_check_gone "qpsmtpd stopped, no process left" $pids
 fi

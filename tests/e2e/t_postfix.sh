@@ -208,4 +208,4 @@ pids=$(e2e_tree_pids "$POSTFIX_PID")
 nsd_stop
 postfix_stop
 # shellcheck disable=SC2086
-e2e_check_gone postfix $pids
+e2e_check_gone "postfix stopped, no process left" $pids

@@ -178,4 +178,4 @@ pids=$(e2e_tree_pids "$QPSMTPD_PID")
 nsd_stop
 qpsmtpd_stop
 # shellcheck disable=SC2086
-e2e_check_gone "qpsmtpd (and its filter)" $pids $(pgrep -f "^$TMP/e2e-bin/dkmod-stdio")
+e2e_check_gone "qpsmtpd stopped, no process (qpsmtpd or filter) left" $pids $(pgrep -f "^$TMP/e2e-bin/dkmod-stdio")
