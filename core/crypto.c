@@ -37,6 +37,7 @@ struct crypto_pubkey {
 struct crypto_privkey {
 	EVP_PKEY *pkey;
 	enum crypto_keytype type;
+	EVP_PKEY_CTX *sign_ctx[2];  /* RSA: set up once per hash (SHA-1, SHA-256), on first use */
 };
 
 static _Thread_local char crypto_errbuf[256];
@@ -394,7 +395,7 @@ struct crypto_privkey *crypto_privkey_from_pem(const char *pem, size_t len, cons
 		EVP_PKEY_free(pkey);
 		return crypto_privkey_refuse(why, "unsupported key type");
 	}
-	k = malloc(sizeof *k);
+	k = calloc(1, sizeof *k);
 	if (!k) {
 		EVP_PKEY_free(pkey);
 		return crypto_privkey_refuse(why, "out of memory");
@@ -472,20 +473,19 @@ unsigned crypto_privkey_bits(const struct crypto_privkey *k)
 	return crypto_key_bits(k->pkey, k->type);
 }
 
-/* crypto_sign_rsa - PKCS#1 v1.5 signature of digest; 0 or -1 */
-static int crypto_sign_rsa(EVP_PKEY *pkey, enum crypto_hash alg, const unsigned char *digest,
+/* crypto_sign_rsa - PKCS#1 v1.5 signature of digest with the key's cached context; 0 or -1 */
+static int crypto_sign_rsa(struct crypto_privkey *k, enum crypto_hash alg, const unsigned char *digest,
 			   size_t digest_len, unsigned char *sig, size_t *sig_len)
 {
-	EVP_PKEY_CTX *ctx = crypto_rsa_ctx(pkey, alg, true);
+	EVP_PKEY_CTX **slot = &k->sign_ctx[alg == CRYPTO_SHA1 ? 0 : 1];
 	size_t len = CRYPTO_MAX_SIG;
 	int rc;
 
-	if (!ctx) {
+	if (!*slot && !(*slot = crypto_rsa_ctx(k->pkey, alg, true))) {
 		crypto_fail("cannot set up RSA signing");
 		return -1;
 	}
-	rc = EVP_PKEY_sign(ctx, sig, &len, digest, digest_len);
-	EVP_PKEY_CTX_free(ctx);
+	rc = EVP_PKEY_sign(*slot, sig, &len, digest, digest_len);
 	if (rc != 1) {
 		crypto_fail("RSA signing failed");
 		return -1;
@@ -521,8 +521,8 @@ int crypto_sign(const struct crypto_privkey *k, enum crypto_hash alg, const unsi
 		crypto_fail("bad digest for the hash algorithm");
 		return -1;
 	}
-	if (k->type == CRYPTO_KEY_RSA)
-		return crypto_sign_rsa(k->pkey, alg, digest, digest_len, sig, sig_len);
+	if (k->type == CRYPTO_KEY_RSA) /* the context cache is the only thing that changes */
+		return crypto_sign_rsa((struct crypto_privkey *)k, alg, digest, digest_len, sig, sig_len);
 	if (alg != CRYPTO_SHA256) {
 		crypto_fail("Ed25519 is only defined with SHA-256");
 		return -1;
@@ -562,6 +562,8 @@ void crypto_privkey_free(struct crypto_privkey *k)
 {
 	if (!k)
 		return;
+	EVP_PKEY_CTX_free(k->sign_ctx[0]);
+	EVP_PKEY_CTX_free(k->sign_ctx[1]);
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
@@ -597,7 +599,7 @@ struct crypto_privkey *crypto_privkey_generate(enum crypto_keytype t, unsigned b
 	}
 	if (!pkey)
 		return crypto_privkey_refuse(why, "key generation failed");
-	k = malloc(sizeof *k);
+	k = calloc(1, sizeof *k);
 	if (!k) {
 		EVP_PKEY_free(pkey);
 		return crypto_privkey_refuse(why, "out of memory");
