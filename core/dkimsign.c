@@ -124,10 +124,13 @@ static bool dkimsign_listed(const struct str *h, const char *name, size_t n)
 	return false;
 }
 
-/* dkimsign_add_name - list a name once per instance in the message (plus one if oversigned) */
-static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const char *name, size_t n, bool oversign)
+/* dkimsign_add_name - list a name once per instance in the message (plus one if oversigned);
+ * a name already listed is skipped when it may repeat (the configured list), not for the
+ * default names, which are distinct */
+static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const char *name, size_t n, bool oversign,
+			     bool may_repeat)
 {
-	if (n == 0 || dkimsign_listed(h, name, n))
+	if (n == 0 || (may_repeat && dkimsign_listed(h, name, n)))
 		return 0;
 	size_t times = dkimsign_count(s, name, n) + (oversign ? 1 : 0);
 	for (size_t i = 0; i < times; i++)
@@ -140,18 +143,19 @@ static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const
 static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
 {
 	bool over = g->req.oversign;
-	if (dkimsign_add_name(s, h, "from", 4, over) < 0)
+	if (dkimsign_add_name(s, h, "from", 4, over, false) < 0)
 		return -1;
 	if (g->req.headers) {
 		size_t pos = 0, n;
 		const char *item;
 		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
-			if (dkimsign_add_name(s, h, item, n, false) < 0)
+			if (dkimsign_add_name(s, h, item, n, false, true) < 0)
 				return -1;
 		return 0;
 	}
 	for (size_t i = 1; dkimsign_default_headers[i]; i++)
-		if (dkimsign_add_name(s, h, dkimsign_default_headers[i], strlen(dkimsign_default_headers[i]), false) < 0)
+		if (dkimsign_add_name(s, h, dkimsign_default_headers[i], strlen(dkimsign_default_headers[i]), false,
+				      false) < 0)
 			return -1;
 	return 0;
 }
