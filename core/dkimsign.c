@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base64.h"
 #include "fold.h"
@@ -73,7 +74,8 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 	    !dkimsign_dup(s, &g->req.identity))
 		return DKMOD_ENOMEM;
 	const char *why = "";
-	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache), &why);
+	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),
+			     (long long)time(NULL), &why);
 	if (!g->key) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s: %s", req->key_file, why);
 		return DKMOD_EKEY;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base64.h"
 #include "fold.h"
@@ -36,7 +37,8 @@ enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_re
 		if (*strs[i] && !(*strs[i] = arena_strdup(&s->arena, *strs[i])))
 			return DKMOD_ENOMEM;
 	const char *why = "";
-	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache), &why);
+	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),
+			     (long long)time(NULL), &why);
 	if (!g->key || crypto_privkey_type(g->key) != CRYPTO_KEY_RSA) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing key %s: %s", req->key_file,
 			    g->key ? "not an RSA key" : why);

@@ -1,7 +1,8 @@
 /*
  * privkeys.c - signing keys loaded once per process.  A key is loaded again
  * when its file's identity (device, inode, size, modification time) changes or
- * when the shared flush generation moves; the old key is kept until the set
+ * when the shared flush generation moves (the file is looked at no more than
+ * once per second: a stat costs more than the rest of the lookup); the old key is kept until the set
  * is freed, because a session may still hold it.  A key file that other users
  * may read or write is refused: a private key must be 0600 or 0640.
  */
@@ -18,6 +19,7 @@ struct privkeys_entry {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
+	long long checked;            /* the second of the last stat that found the file unchanged */
 	unsigned long long generation;
 	bool current;                 /* the one handed out for this path */
 	struct crypto_privkey *key;
@@ -43,8 +45,12 @@ static bool privkeys_same(const struct privkeys_entry *e, const struct stat *st,
 
 /* privkeys_get - the key of path, loaded now or earlier */
 const struct crypto_privkey *privkeys_get(struct privkeys *p, const char *path, unsigned long long generation,
-					  const char **why)
+					  long long now, const char **why)
 {
+	struct privkeys_entry *e;
+	for (e = p->head; e; e = e->next)
+		if (e->current && e->checked == now && e->generation == generation && strcmp(e->path, path) == 0)
+			return e->key;
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		*why = "cannot read key file";
@@ -54,12 +60,13 @@ const struct crypto_privkey *privkeys_get(struct privkeys *p, const char *path, 
 		*why = "key file is accessible to other users: refused (chmod 600 or 640)";
 		return NULL;
 	}
-	struct privkeys_entry *e;
 	for (e = p->head; e; e = e->next) {
 		if (!e->current || strcmp(e->path, path) != 0)
 			continue;
-		if (privkeys_same(e, &st, generation))
+		if (privkeys_same(e, &st, generation)) {
+			e->checked = now;
 			return e->key;
+		}
 		e->current = false; /* stale: keep it alive for sessions that hold it */
 		break;
 	}
@@ -78,6 +85,7 @@ const struct crypto_privkey *privkeys_get(struct privkeys *p, const char *path, 
 	e->size = st.st_size;
 	e->mtime = st.st_mtim;
 	e->generation = generation;
+	e->checked = now;
 	e->current = true;
 	e->key = key;
 	e->next = p->head;
