@@ -5,7 +5,6 @@
  */
 #include "address.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* address_skip - past a quoted string or a (nested) comment starting at v[i] */
@@ -98,7 +97,11 @@ static bool address_spec(const char *v, size_t start, size_t end, struct address
 	memcpy(out->local, buf, at);
 	out->local[at] = '\0';
 	memcpy(out->domain, dom, dn + 1);
-	snprintf(out->full, sizeof out->full, "%s@%s", out->local, out->domain);
+	/* local@domain, each up to a NUL it may hold, as "%s@%s" writes it */
+	size_t ln = strlen(out->local), dl = strlen(out->domain);
+	memcpy(out->full, out->local, ln);
+	out->full[ln] = '@';
+	memcpy(out->full + ln + 1, out->domain, dl + 1);
 	return true;
 }
 

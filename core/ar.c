@@ -7,24 +7,30 @@
 
 #include "session.h"
 
-/* ar_is_token_char - characters a value may hold without quotes (RFC 2045 token, plus '@') */
-static bool ar_is_token_char(unsigned char c)
+/* ar_is_plain_char - characters a value may hold without quotes: an RFC 2045 token
+ * character, or '@', '/' or '=' */
+static bool ar_is_plain_char(unsigned char c)
 {
-	return c > 0x20 && c < 0x7f && !strchr("()<>,;:\\\"/[]?= ", c);
+	switch (c) {
+	case '(': case ')': case '<': case '>': case ',': case ';': case ':': case '\\': case '"':
+	case '[': case ']': case '?':
+		return false;
+	default:
+		return c > 0x20 && c < 0x7f;
+	}
 }
 
 /* ar_value - append a value as a token, or as a quoted string when it must be */
 static int ar_value(struct str *out, const char *v)
 {
-	bool plain = *v != '\0';
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		if (!ar_is_token_char(*p) && *p != '@' && *p != '/' && *p != '=')
-			plain = false;
-	if (plain)
-		return str_appends(out, v);
+	const unsigned char *p = (const unsigned char *)v;
+	while (*p && ar_is_plain_char(*p))
+		p++;
+	if (!*p && p != (const unsigned char *)v)
+		return str_append(out, v, (size_t)(p - (const unsigned char *)v));
 	if (str_appendc(out, '"') < 0)
 		return -1;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+	for (p = (const unsigned char *)v; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f)
 			continue; /* never let a value break the field */
 		if ((*p == '"' || *p == '\\') && str_appendc(out, '\\') < 0)
@@ -62,7 +68,7 @@ static int ar_property(struct str *out, const char *name, const char *value)
 {
 	if (!value || !*value)
 		return 0;
-	if (str_printf(out, "%c%s=", AR_SEP, name) < 0)
+	if (str_appendc(out, AR_SEP) < 0 || str_appends(out, name) < 0 || str_appendc(out, '=') < 0)
 		return -1;
 	return ar_value(out, value);
 }
@@ -104,7 +110,7 @@ static size_t ar_first_dk(const struct dkmod_session *s)
 /* ar_adsp - the dkim-adsp resinfo */
 static int ar_adsp(const struct dkmod_session *s, struct str *out)
 {
-	if (str_printf(out, "dkim-adsp=%s", s->adsp.result) < 0)
+	if (str_append(out, "dkim-adsp=", 10) < 0 || str_appends(out, s->adsp.result) < 0)
 		return -1;
 	return ar_property(out, "header.from", s->adsp.author);
 }
@@ -114,19 +120,24 @@ static int ar_one(struct dkmod_session *s, size_t k, struct str *out)
 {
 	const struct dkmod_sig_result *r = &s->results[k];
 	const char *method = r->method == DKMOD_METHOD_DOMAINKEYS ? "domainkeys" : "dkim";
-	if (str_printf(out, "%s=%s", method, dkmod_result_name(r->result)) < 0)
+	if (str_appends(out, method) < 0 || str_appendc(out, '=') < 0 ||
+	    str_appends(out, dkmod_result_name(r->result)) < 0)
 		return -1;
 	if (r->key_bits || r->dnssec != DKMOD_DNSSEC_UNKNOWN) {
-		const char *sep = r->key_bits && r->dnssec != DKMOD_DNSSEC_UNKNOWN ? "; " : "";
-		int rc = r->key_bits ? str_printf(out, "%c(%u-bit key%s%s)", AR_SEP, r->key_bits, sep,
-						  dkmod_dnssec_name(r->dnssec))
-				     : str_printf(out, "%c(%s)", AR_SEP, dkmod_dnssec_name(r->dnssec));
-		if (rc < 0)
+		int rc = str_appendc(out, AR_SEP) < 0 || str_appendc(out, '(') < 0 ? -1 : 0;
+		if (rc == 0 && r->key_bits)
+			rc = str_append_uint(out, r->key_bits) < 0 || str_append(out, "-bit key", 8) < 0 ? -1 : 0;
+		if (rc == 0 && r->key_bits && r->dnssec != DKMOD_DNSSEC_UNKNOWN)
+			rc = str_append(out, "; ", 2);
+		if (rc == 0 && r->dnssec != DKMOD_DNSSEC_UNKNOWN)
+			rc = str_appends(out, dkmod_dnssec_name(r->dnssec));
+		if (rc < 0 || str_appendc(out, ')') < 0)
 			return -1;
 	}
-	if (r->testing && str_printf(out, "%c(testing key)", AR_SEP) < 0)
+	if (r->testing && (str_appendc(out, AR_SEP) < 0 || str_append(out, "(testing key)", 13) < 0))
 		return -1;
-	if (r->reason[0] && (str_printf(out, "%creason=", AR_SEP) < 0 || ar_value(out, r->reason) < 0))
+	if (r->reason[0] && (str_appendc(out, AR_SEP) < 0 || str_append(out, "reason=", 7) < 0 ||
+			     ar_value(out, r->reason) < 0))
 		return -1;
 	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policies && k == ar_first_dk(s) &&
 	    ar_property(out, "policy.dk", s->dk_policy.verdict) < 0)
@@ -153,14 +164,20 @@ static int ar_one(struct dkmod_session *s, size_t k, struct str *out)
 	return 0;
 }
 
-/* ar_build - the Authentication-Results value from the session's results */
+/* ar_build - the Authentication-Results value from the session's results; the whole
+ * field ("Authentication-Results: " and the value) is left in s->ar_field */
 char *ar_build(struct dkmod_session *s)
 {
+	static const char prefix[] = "Authentication-Results: ";
 	struct str out = STR_INIT, words = STR_INIT;
-	int rc = ar_value(&out, s->ctx->opt.authserv_id);
+	int rc = str_reserve(&out, 512);
+	if (rc == 0)
+		rc = str_append(&out, prefix, sizeof prefix - 1);
+	if (rc == 0)
+		rc = ar_value(&out, s->ctx->opt.authserv_id);
 	for (size_t k = 0; rc == 0 && k < s->nresults; k++) {
 		str_clear(&words);
-		rc = str_appends(&out, ";\r\n\t");
+		rc = str_append(&out, ";\r\n\t", 4);
 		if (rc == 0)
 			rc = ar_one(s, k, &words);
 		if (rc == 0)
@@ -168,16 +185,16 @@ char *ar_build(struct dkmod_session *s)
 	}
 	if (rc == 0 && s->policies) {
 		str_clear(&words);
-		rc = str_appends(&out, ";\r\n\t");
+		rc = str_append(&out, ";\r\n\t", 4);
 		if (rc == 0)
 			rc = ar_adsp(s, &words);
 		if (rc == 0)
 			rc = ar_fold(&out, &words);
 	}
-	char *v = rc == 0 ? arena_strndup(&s->arena, str_cstr(&out), out.len) : NULL;
+	s->ar_field = rc == 0 ? arena_strndup(&s->arena, str_cstr(&out), out.len) : NULL;
 	str_free(&out);
 	str_free(&words);
-	return v;
+	return s->ar_field ? s->ar_field + sizeof prefix - 1 : NULL;
 }
 
 /* ar_skip_cfws - skip whitespace, line ends and (nested) comments */

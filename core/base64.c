@@ -56,6 +56,22 @@ long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outc
 	size_t o = 0;
 
 	for (size_t i = 0; i < inlen; i++) {
+		/* the common case: a whole group of four data characters at a group start */
+		while (n == 0 && inlen - i >= 4) {
+			unsigned a = base64_table[(unsigned char)in[i]], b = base64_table[(unsigned char)in[i + 1]],
+				 c = base64_table[(unsigned char)in[i + 2]], d = base64_table[(unsigned char)in[i + 3]];
+			if ((a | b | c | d) >= 64)
+				break;
+			if (done || outcap - o < 3)
+				return -1;
+			uint32_t g = a << 18 | b << 12 | c << 6 | d;
+			out[o++] = (unsigned char)(g >> 16);
+			out[o++] = (unsigned char)(g >> 8);
+			out[o++] = (unsigned char)g;
+			i += 4;
+		}
+		if (i == inlen)
+			break;
 		unsigned v = base64_table[(unsigned char)in[i]];
 
 		if (v == BASE64_SKIP)

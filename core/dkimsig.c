@@ -158,13 +158,10 @@ static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t)
 static void dkimsig_b_place(const char *text, size_t len, const struct tagvalue *b, struct dkimsig *sig)
 {
 	size_t i = (size_t)(b->name + b->name_len - text);
-	while (i < len && text[i] != '=')
-		i++;
-	sig->b_start = i < len ? i + 1 : len;
-	size_t j = sig->b_start;
-	while (j < len && text[j] != ';')
-		j++;
-	sig->b_end = j;
+	const char *eq = memchr(text + i, '=', len - i);
+	sig->b_start = eq ? (size_t)(eq - text) + 1 : len;
+	const char *semi = memchr(text + sig->b_start, ';', len - sig->b_start);
+	sig->b_end = semi ? (size_t)(semi - text) : len;
 }
 
 /* dkimsig_parse_identity - i= (dkim-quoted-printable), within d= */
@@ -193,13 +190,33 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 	out->body_length = out->timestamp = out->expire = -1;
 	if (value_off > len || tagvalue_parse(text + value_off, len - value_off, &tags, NULL) != TAGVALUE_OK)
 		return DKIMSIG_SYNTAX;
-	const struct tagvalue *v = tagvalue_get(&tags, "v"), *a = tagvalue_get(&tags, "a"),
-			      *b = tagvalue_get(&tags, "b"), *bh = tagvalue_get(&tags, "bh"),
-			      *d = tagvalue_get(&tags, "d"), *h = tagvalue_get(&tags, "h"),
-			      *s = tagvalue_get(&tags, "s"), *c = tagvalue_get(&tags, "c"),
-			      *i = tagvalue_get(&tags, "i"), *l = tagvalue_get(&tags, "l"),
-			      *q = tagvalue_get(&tags, "q"), *t = tagvalue_get(&tags, "t"),
-			      *x = tagvalue_get(&tags, "x");
+	const struct tagvalue *v = NULL, *a = NULL, *b = NULL, *bh = NULL, *d = NULL, *h = NULL, *s = NULL,
+			      *c = NULL, *i = NULL, *l = NULL, *q = NULL, *t = NULL, *x = NULL;
+	/* one pass over the tags (a tag list holds no name twice) */
+	for (size_t k = 0; k < tags.count; k++) {
+		const struct tagvalue *tag = &tags.tags[k];
+		if (tag->name_len == 2 && tag->name[0] == 'b' && tag->name[1] == 'h') {
+			bh = tag;
+			continue;
+		}
+		if (tag->name_len != 1)
+			continue;
+		switch (tag->name[0]) {
+		case 'v': v = tag; break;
+		case 'a': a = tag; break;
+		case 'b': b = tag; break;
+		case 'd': d = tag; break;
+		case 'h': h = tag; break;
+		case 's': s = tag; break;
+		case 'c': c = tag; break;
+		case 'i': i = tag; break;
+		case 'l': l = tag; break;
+		case 'q': q = tag; break;
+		case 't': t = tag; break;
+		case 'x': x = tag; break;
+		default: break;
+		}
+	}
 	/* what identifies the signature is kept even when it is rejected, for the report */
 	if (a)
 		dkimsig_parse_alg(a, out);

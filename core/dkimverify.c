@@ -32,22 +32,26 @@ enum dkmod_status dkimverify_start(struct dkmod_session *s)
 			continue;
 		c->body = bodyhash_get(s, c->sig.hash, c->sig.body_canon, false, c->sig.body_length);
 		char name[2 * DKIMSIG_MAX_NAME + 16];
-		snprintf(name, sizeof name, "%s._domainkey.%s", c->sig.selector, c->sig.domain);
-		c->key = strlen(name) <= 253 ? session_lookup_txt(s, name) : NULL;
+		const char *parts[3] = {c->sig.selector, "._domainkey.", c->sig.domain};
+		c->key = str_join(name, sizeof name, parts, 3) <= 253 ? session_lookup_txt(s, name) : NULL;
 	}
 	return DKMOD_OK;
 }
 
-/* dkimverify_header_hash - hash the fields named in h= and the signature field itself */
+#define DKIMVERIFY_STACK_FIELDS 256
+
+/* dkimverify_header_hash - hash the fields named in h= and the signature field itself:
+ * their canonical forms are gathered in one buffer and hashed in one pass */
 int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
 			   const char *h, size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed,
 			   unsigned char *digest)
 {
-	struct crypto_hasher *hasher = crypto_hasher_new(hash);
-	bool *used = calloc(s->nfields + 1, sizeof *used);
+	bool stack_used[DKIMVERIFY_STACK_FIELDS] = {false};
+	bool *used = s->nfields < DKIMVERIFY_STACK_FIELDS ? stack_used : calloc(s->nfields + 1, sizeof *used);
 	struct str buf = STR_INIT;
 	int rc = -1;
-	if (!hasher || !used)
+	/* a canonical field is at most its text and a CRLF */
+	if (!used || str_reserve(&buf, s->header_bytes + 2 * s->nfields + sig_len + 2) < 0)
 		goto out;
 	size_t pos = 0, n;
 	const char *item;
@@ -55,36 +59,35 @@ int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum 
 		/* the n-th mention of a name takes the n-th instance from the bottom */
 		for (size_t i = s->nfields; i-- > 0;) {
 			const struct header_field *f = &s->fields[i];
-			if (used[i] || !f->name_len || (skip_removed && f->removed) ||
+			if (used[i] || f->name_len != n || (skip_removed && f->removed) ||
 			    !header_name_eq(f->raw, f->name_len, item, n))
 				continue;
 			used[i] = true;
-			str_clear(&buf);
-			if (canon_header(canon, f->raw, f->text_len, true, &buf) < 0 ||
-			    crypto_hasher_update(hasher, buf.data, buf.len) < 0)
+			if (canon_header(canon, f->raw, f->text_len, true, &buf) < 0)
 				goto out;
 			break;
 		}
 	}
-	str_clear(&buf);
-	if (canon_header(canon, sig_text, sig_len, false, &buf) < 0 || crypto_hasher_update(hasher, buf.data, buf.len) < 0)
+	if (canon_header(canon, sig_text, sig_len, false, &buf) < 0)
 		goto out;
-	rc = crypto_hasher_final(hasher, digest);
+	rc = crypto_hash(hash, buf.data, buf.len, digest);
 out:
-	crypto_hasher_free(hasher);
-	free(used);
+	if (used != stack_used)
+		free(used);
 	str_free(&buf);
 	return rc;
 }
 
-/* dkimverify_pick_key - the first TXT record that parses as a DKIM key */
-static enum keyrec_status dkimverify_pick_key(const struct keylookup *k, struct keyrec *rec)
+/* dkimverify_pick_key - the first TXT record that parses as a DKIM key (parsed once per
+ * process and record text, in the key cache); KEYREC_OK with *rec NULL when out of memory */
+static enum keyrec_status dkimverify_pick_key(struct dkmod_session *s, const struct keylookup *k,
+					      const struct keyrec **rec)
 {
 	enum keyrec_status first = KEYREC_NO_KEY;
 	for (size_t i = 0; i < k->count; i++) {
-		enum keyrec_status st = keyrec_parse_dkim(k->records[i], k->lengths[i], rec);
-		if (st == KEYREC_OK)
-			return st;
+		enum keyrec_status st = pubkeys_record(&s->ctx->pubkeys, false, k->records[i], k->lengths[i], rec);
+		if (st == KEYREC_OK || !*rec)
+			return KEYREC_OK;
 		if (i == 0)
 			first = st;
 	}
@@ -224,21 +227,18 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 		return;
 	}
 	r->dnssec = c->key->dnssec;
-	struct keyrec *rec = malloc(sizeof *rec);
-	if (!rec) {
+	const struct keyrec *rec = NULL;
+	enum keyrec_status ks = dkimverify_pick_key(s, c->key, &rec);
+	const struct crypto_pubkey *pub = NULL;
+	if (ks == KEYREC_OK && !rec) {
 		r->result = DKMOD_RESULT_TEMPERROR;
 		r->reason = "out of memory";
-		return;
-	}
-	enum keyrec_status ks = dkimverify_pick_key(c->key, rec);
-	const struct crypto_pubkey *pub = NULL;
-	if (ks != KEYREC_OK) {
+	} else if (ks != KEYREC_OK) {
 		r->result = DKMOD_RESULT_PERMERROR;
 		r->reason = keyrec_strerror(ks);
 	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
 		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body);
 	}
-	free(rec);
 }
 
 /* dkimverify_finish - a verdict per signature */

@@ -117,8 +117,8 @@ static void dkverify_prepare(struct dkmod_session *s, struct dkcheck *c, const s
 	free(signed_fields);
 	if (!c->failure) {
 		char name[2 * DKIMSIG_MAX_NAME + 16];
-		snprintf(name, sizeof name, "%s._domainkey.%s", c->sig.selector, c->sig.domain);
-		c->key = strlen(name) <= 253 ? session_lookup_txt(s, name) : NULL;
+		const char *parts[3] = {c->sig.selector, "._domainkey.", c->sig.domain};
+		c->key = str_join(name, sizeof name, parts, 3) <= 253 ? session_lookup_txt(s, name) : NULL;
 	}
 }
 
@@ -132,26 +132,27 @@ enum dkmod_status dkverify_start(struct dkmod_session *s)
 	if (n == 0)
 		return DKMOD_OK;
 	s->dkchecks = room;
-	struct sender snd;
-	sender_find(s, &snd);
+	const struct sender *snd = sender_get(s);
 	for (size_t i = 0; i < s->nfields && s->ndkchecks < n; i++) {
 		if (!header_is(&s->fields[i], "DomainKey-Signature"))
 			continue;
 		struct dkcheck *c = &s->dkchecks[s->ndkchecks++];
 		c->field = i;
-		dkverify_prepare(s, c, &snd);
+		dkverify_prepare(s, c, snd);
 	}
 	return DKMOD_OK;
 }
 
-/* dkverify_pick_key - the first TXT record that parses as a DomainKeys key */
-static enum keyrec_status dkverify_pick_key(const struct keylookup *k, struct keyrec *rec)
+/* dkverify_pick_key - the first TXT record that parses as a DomainKeys key (parsed once per
+ * process and record text, in the key cache); KEYREC_OK with *rec NULL when out of memory */
+static enum keyrec_status dkverify_pick_key(struct dkmod_session *s, const struct keylookup *k,
+					    const struct keyrec **rec)
 {
 	enum keyrec_status first = KEYREC_NO_KEY;
 	for (size_t i = 0; i < k->count; i++) {
-		enum keyrec_status st = keyrec_parse_domainkeys(k->records[i], k->lengths[i], rec);
-		if (st == KEYREC_OK)
-			return st;
+		enum keyrec_status st = pubkeys_record(&s->ctx->pubkeys, true, k->records[i], k->lengths[i], rec);
+		if (st == KEYREC_OK || !*rec)
+			return KEYREC_OK;
 		if (i == 0)
 			first = st;
 	}
@@ -172,11 +173,11 @@ static bool dkverify_granularity(const char *g, const char *local)
 /* dkverify_key - the key checks and the signature itself */
 static void dkverify_key(struct dkmod_session *s, const struct dkcheck *c, struct dkmod_sig_result *r)
 {
-	struct keyrec *rec = malloc(sizeof *rec);
+	const struct keyrec *rec = NULL;
 	const struct crypto_pubkey *pub = NULL;
-	enum keyrec_status ks = rec ? dkverify_pick_key(c->key, rec) : KEYREC_SYNTAX;
+	enum keyrec_status ks = dkverify_pick_key(s, c->key, &rec);
 	r->result = DKMOD_RESULT_PERMERROR;
-	if (!rec) {
+	if (ks == KEYREC_OK && !rec) {
 		r->result = DKMOD_RESULT_TEMPERROR;
 		r->reason = "out of memory";
 		r->dk_status = "bad";
@@ -209,7 +210,6 @@ static void dkverify_key(struct dkmod_session *s, const struct dkcheck *c, struc
 		r->result = DKMOD_RESULT_PASS;
 		r->dk_status = "good";
 	}
-	free(rec);
 }
 
 /* dkverify_one - the verdict on one DomainKeys signature */
@@ -268,12 +268,11 @@ enum dkmod_status dkverify_finish(struct dkmod_session *s)
 		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DOMAINKEYS);
 		if (!r)
 			return DKMOD_ENOMEM;
-		struct sender snd;
-		sender_find(s, &snd);
+		const struct sender *snd = sender_get(s);
 		r->result = DKMOD_RESULT_NONE;
 		r->dk_status = "no signature";
-		r->sender = snd.parsed ? arena_strdup(&s->arena, snd.addr.full) : "";
-		r->sender_from_sender = snd.from_sender;
+		r->sender = snd->parsed ? arena_strdup(&s->arena, snd->addr.full) : "";
+		r->sender_from_sender = snd->from_sender;
 		if (!r->sender)
 			r->sender = "";
 	}

@@ -38,23 +38,31 @@ enum dkmod_status policy_start(struct dkmod_session *s)
 {
 	char name[ADDRESS_MAX + 32];
 	s->policies = true;
-	sender_find(s, &s->policy_sender);
-	const struct sender *snd = &s->policy_sender;
+	const struct sender *snd = sender_get(s);
 	if (snd->parsed && dkimsig_valid_domain(snd->addr.domain, strlen(snd->addr.domain))) {
-		snprintf(name, sizeof name, "_domainkey.%s", snd->addr.domain);
+		const char *parts[2] = {"_domainkey.", snd->addr.domain};
+		str_join(name, sizeof name, parts, 2);
 		s->dkp_lookup = session_lookup_txt(s, name);
 	}
-	for (size_t i = 0; i < s->nfields; i++) {
-		if (!header_is(&s->fields[i], "From"))
-			continue;
-		size_t len;
-		const char *v = header_value(&s->fields[i], &len);
-		s->author_ok = address_first(v, len, &s->author) &&
-			       dkimsig_valid_domain(s->author.domain, strlen(s->author.domain));
-		break;
+	if (snd->found && !snd->from_sender) {
+		/* the sender is the first From: field's first address: the author too */
+		s->author_ok = snd->parsed;
+		if (snd->parsed)
+			s->author = snd->addr;
+	} else {
+		for (size_t i = 0; i < s->nfields; i++) {
+			if (!header_is(&s->fields[i], "From"))
+				continue;
+			size_t len;
+			const char *v = header_value(&s->fields[i], &len);
+			s->author_ok = address_first(v, len, &s->author);
+			break;
+		}
 	}
+	s->author_ok = s->author_ok && dkimsig_valid_domain(s->author.domain, strlen(s->author.domain));
 	if (s->author_ok) {
-		snprintf(name, sizeof name, "_adsp._domainkey.%s", s->author.domain);
+		const char *parts[2] = {"_adsp._domainkey.", s->author.domain};
+		str_join(name, sizeof name, parts, 2);
 		s->adsp_lookup = session_lookup_txt(s, name);
 		s->exists_lookup = session_lookup(s, s->author.domain, DNS_TYPE_MX);
 	}
@@ -65,7 +73,7 @@ enum dkmod_status policy_start(struct dkmod_session *s)
 static void policy_dk(struct dkmod_session *s)
 {
 	struct dkmod_dk_policy *p = &s->dk_policy;
-	const struct sender *snd = &s->policy_sender;
+	const struct sender *snd = sender_get(s);
 	p->domain = p->report_to = p->notes = p->reason = "";
 	p->verdict = "neutral";
 	if (snd->parsed && !(p->domain = arena_strdup(&s->arena, snd->addr.domain)))

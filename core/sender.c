@@ -19,16 +19,25 @@ void sender_find(const struct dkmod_session *s, struct sender *out)
 				continue;
 			size_t len;
 			const char *v = header_value(&s->fields[i], &len);
-			struct address a;
-			bool parsed = address_first(v, len, &a);
+			/* a failed parse leaves the address all zero, as it was */
+			bool parsed = address_first(v, len, &out->addr);
 			if (k == 0 && !parsed)
 				continue;
 			out->found = true;
 			out->from_sender = k == 0;
 			out->field = i;
 			out->parsed = parsed;
-			out->addr = a;
 			break;
 		}
 	}
+}
+
+/* sender_get - the responsible sender of the session, found on the first call */
+const struct sender *sender_get(struct dkmod_session *s)
+{
+	if (!s->sender_known) {
+		sender_find(s, &s->sender);
+		s->sender_known = true;
+	}
+	return &s->sender;
 }

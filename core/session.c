@@ -260,10 +260,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 	enum dkmod_status st2 = dkimsign_finish(s);
 	if (sign_st == DKMOD_OK)
 		sign_st = st2;
-	if (st == DKMOD_OK && s->ar) {
-		char *field = arena_printf(&s->arena, "Authentication-Results: %s", s->ar);
-		st = field ? session_add_field(s, field) : DKMOD_ENOMEM;
-	}
+	if (st == DKMOD_OK && s->ar)
+		st = session_add_field(s, s->ar_field);
 	session_count(s);
 	return st != DKMOD_OK ? st : sign_st;
 }

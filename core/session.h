@@ -154,7 +154,8 @@ struct dkmod_session {
 	/* sender policies (policy.c) */
 	bool policies;                  /* looked up in this session */
 	struct keylookup *dkp_lookup, *adsp_lookup, *exists_lookup;
-	struct sender policy_sender;
+	struct sender sender;           /* the responsible sender (sender_get) */
+	bool sender_known;
 	struct address author;
 	bool author_ok;
 	struct dkmod_dk_policy dk_policy;
@@ -165,7 +166,8 @@ struct dkmod_session {
 	unsigned dns_queries, cache_hits, cache_misses;
 	const char **added;
 	size_t nadded, added_cap;
-	char *ar;
+	char *ar;                   /* the Authentication-Results value, inside ar_field */
+	char *ar_field;             /* the whole field */
 };
 
 /* session_count - add the session's counters to the shared state (once, at finish) */
@@ -226,6 +228,9 @@ void dkimsign_free(struct dkmod_session *s);
 
 /* sender_find - the responsible sender of the stored fields */
 void sender_find(const struct dkmod_session *s, struct sender *out);
+/* sender_get - the responsible sender of the session's fields, found once (after the
+ * end of the headers, when the fields no longer change) */
+const struct sender *sender_get(struct dkmod_session *s);
 
 /* dkverify_start - at end of headers: parse every DomainKey-Signature, hash the signed
  * headers, start key lookups */
@@ -255,7 +260,8 @@ enum dkmod_status policy_start(struct dkmod_session *s);
 /* policy_finish - after the verdicts: the DomainKeys policy verdict and the ADSP result */
 enum dkmod_status policy_finish(struct dkmod_session *s);
 
-/* ar_build - the Authentication-Results value from the session's results */
+/* ar_build - the Authentication-Results value from the session's results; NULL when out
+ * of memory.  The whole field, "Authentication-Results: " and the value, is s->ar_field. */
 char *ar_build(struct dkmod_session *s);
 /* ar_is_ours - true if an A-R field value names authserv_id (case-insensitive) */
 bool ar_is_ours(const char *value, size_t len, const char *authserv_id);

@@ -4,22 +4,22 @@
  * DomainKeys status, signatures made and failed, policy verdicts, DNS
  * queries and answers by kind, cache hits and misses.
  */
-#include <stdio.h>
-
 #include "session.h"
 
 struct session_counts {
 	struct dkmod_session *s;
 };
 
-/* session_count_add - one counter, added to the context's pending counts */
-static void session_count_add(struct session_counts *c, long long delta, const char *fmt, const char *a,
-			      const char *b)
+/* session_count_add - one counter named a b c d (cut at 255 bytes), added to the
+ * context's pending counts */
+static void session_count_add(struct session_counts *c, long long delta, const char *a, const char *b,
+			      const char *cc, const char *d)
 {
 	char name[256];
+	const char *parts[4] = {a, b, cc, d};
 	if (delta == 0)
 		return;
-	snprintf(name, sizeof name, fmt, a, b);
+	str_join(name, sizeof name, parts, 4);
 	counters_add(&c->s->ctx->counters, c->s->ctx->store, name, delta);
 }
 
@@ -35,31 +35,31 @@ void session_count(struct dkmod_session *s)
 	const char *dks = in->dk_sign ? in->dk_sign : "dk_sign1";
 	const char *dkims = in->dkim_sign ? in->dkim_sign : "dkim_sign1";
 	if (s->flags & DKMOD_SESSION_VERIFY) {
-		session_count_add(&c, 1, "dkim_validate.%s.messages%s", dkv, "");
-		session_count_add(&c, 1, "dk_validate.%s.messages%s", dkvk, "");
+		session_count_add(&c, 1, "dkim_validate.", dkv, ".messages", "");
+		session_count_add(&c, 1, "dk_validate.", dkvk, ".messages", "");
 		for (size_t i = 0; i < s->nresults; i++) {
 			const struct dkmod_sig_result *r = &s->results[i];
 			if (r->method == DKMOD_METHOD_DKIM) {
-				session_count_add(&c, 1, "dkim_validate.%s.result.%s", dkv, dkmod_result_name(r->result));
+				session_count_add(&c, 1, "dkim_validate.", dkv, ".result.", dkmod_result_name(r->result));
 			} else {
-				session_count_add(&c, 1, "dk_validate.%s.result.%s", dkvk, dkmod_result_name(r->result));
-				session_count_add(&c, 1, "dk_validate.%s.status.%s", dkvk, r->dk_status);
+				session_count_add(&c, 1, "dk_validate.", dkvk, ".result.", dkmod_result_name(r->result));
+				session_count_add(&c, 1, "dk_validate.", dkvk, ".status.", r->dk_status);
 			}
 		}
 		if (s->policies) {
-			session_count_add(&c, 1, "dk_validate.%s.policy.%s", dkvk, s->dk_policy.verdict);
-			session_count_add(&c, 1, "dkim_validate.%s.adsp.%s", dkv, s->adsp.result);
+			session_count_add(&c, 1, "dk_validate.", dkvk, ".policy.", s->dk_policy.verdict);
+			session_count_add(&c, 1, "dkim_validate.", dkv, ".adsp.", s->adsp.result);
 		}
 	}
 	for (size_t i = 0; i < s->nsigners; i++)
-		session_count_add(&c, 1, "dkim_sign.%s.%s", dkims, s->signers[i].failure ? "failed" : "signed");
+		session_count_add(&c, 1, "dkim_sign.", dkims, ".", s->signers[i].failure ? "failed" : "signed");
 	for (size_t i = 0; i < s->ndksigners; i++)
-		session_count_add(&c, 1, "dk_sign.%s.%s", dks, s->dksigners[i].failure ? "failed" : "signed");
-	session_count_add(&c, s->dns_queries, "dns.queries%s%s", "", "");
+		session_count_add(&c, 1, "dk_sign.", dks, ".", s->dksigners[i].failure ? "failed" : "signed");
+	session_count_add(&c, s->dns_queries, "dns.queries", "", "", "");
 	for (size_t i = 0; i < s->nlookups; i++)
 		if (s->lookups[i]->done && !s->lookups[i]->cached)
-			session_count_add(&c, 1, "dns.answers.%s%s", dns_rcode_name(s->lookups[i]->rcode), "");
-	session_count_add(&c, s->cache_hits, "cache.hits%s%s", "", "");
-	session_count_add(&c, s->cache_misses, "cache.misses%s%s", "", "");
+			session_count_add(&c, 1, "dns.answers.", dns_rcode_name(s->lookups[i]->rcode), "", "");
+	session_count_add(&c, s->cache_hits, "cache.hits", "", "", "");
+	session_count_add(&c, s->cache_misses, "cache.misses", "", "", "");
 	counters_due(&s->ctx->counters, s->ctx->store);
 }

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +42,7 @@ struct store {
 	char *dir;
 	size_t map_bytes;
 	pid_t pid;               /* the process that opened the store */
+	unsigned long forks;     /* store_forks when it was opened */
 	dkmod_log_fn *log;
 	void *log_arg;
 	struct {
@@ -60,6 +62,32 @@ struct store_txn {
 	int err;                 /* first LMDB failure: the transaction is then spoilt */
 	char last_db[STORE_DB_NAME]; /* the database changed last: the one to clear when full */
 };
+
+/* Forks seen by this process image: a child's count differs from its parent's, so a
+ * store can tell cheaply that it crossed a fork (getpid is a system call per use). */
+static unsigned long store_forks;
+static bool store_forks_watched;
+static pthread_once_t store_forks_once = PTHREAD_ONCE_INIT;
+
+/* store_forked - in the child after fork: count it */
+static void store_forked(void)
+{
+	store_forks++;
+}
+
+/* store_forks_watch - once per process: count forks from now on */
+static void store_forks_watch(void)
+{
+	store_forks_watched = pthread_atfork(NULL, NULL, store_forked) == 0;
+}
+
+/* store_same_process - true if st is used in the process that opened it */
+static bool store_same_process(const struct store *st)
+{
+	if (store_forks_watched)
+		return st->forks == store_forks;
+	return st->pid == getpid();
+}
 
 /* store_log - format a line and hand it to the log callback */
 __attribute__((format(printf, 3, 4)))
@@ -183,7 +211,8 @@ struct store *store_open(const char *dir, size_t map_bytes, dkmod_log_fn *log, v
 
 	if (!st)
 		return NULL;
-	*st = (struct store){ .log = log, .log_arg = log_arg, .pid = getpid(),
+	pthread_once(&store_forks_once, store_forks_watch);
+	*st = (struct store){ .log = log, .log_arg = log_arg, .pid = getpid(), .forks = store_forks,
 			      .map_bytes = map_bytes ? map_bytes : STORE_DEFAULT_MAP };
 	if (!dir || !(st->dir = strdup(dir)))
 		why = dir ? "out of memory" : "no directory given";
@@ -277,7 +306,7 @@ static int store_dbi(struct store_txn *t, const char *db, enum store_use use, MD
 static int store_begin(struct store *st, bool write, MDB_txn **txn)
 {
 	int rc = 0;
-	if (st->pid != getpid() || st->busy) {
+	if (!store_same_process(st) || st->busy) {
 		store_log(st, DKMOD_LOG_ERROR, "state store %s: %s", st->dir,
 			  st->busy ? "nested transaction" : "used across fork (open it in the child)");
 		return -1;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* str_reserve - room for n more bytes plus the NUL */
-static int str_reserve(struct str *s, size_t n)
+int str_reserve(struct str *s, size_t n)
 {
 	if (n >= (size_t)-1 / 2 - s->len)
 		return -1;
@@ -47,6 +47,36 @@ int str_appends(struct str *s, const char *p)
 int str_appendc(struct str *s, char c)
 {
 	return str_append(s, &c, 1);
+}
+
+/* str_append_uint - add v in decimal */
+int str_append_uint(struct str *s, unsigned long long v)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return str_append(s, digits + i, sizeof digits - i);
+}
+
+/* str_join - concatenate parts into buf, cut to cap - 1 bytes; the whole length */
+size_t str_join(char *buf, size_t cap, const char *const *parts, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = parts[i] ? strlen(parts[i]) : 0;
+		if (len + 1 < cap) {
+			size_t room = cap - 1 - len;
+			if (k)
+				memcpy(buf + len, parts[i], k < room ? k : room);
+		}
+		len += k;
+	}
+	if (cap)
+		buf[len < cap ? len : cap - 1] = '\0';
+	return len;
 }
 
 /* str_printf - add formatted text */

@@ -15,12 +15,19 @@ struct str {
 
 #define STR_INIT {NULL, 0, 0}
 
+/* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 */
+int str_reserve(struct str *s, size_t n);
 /* str_append - add n bytes; 0, or -1 when out of memory (the buffer is unchanged) */
 int str_append(struct str *s, const void *p, size_t n);
 /* str_appends - add a NUL-terminated string */
 int str_appends(struct str *s, const char *p);
 /* str_appendc - add one byte */
 int str_appendc(struct str *s, char c);
+/* str_append_uint - add v in decimal */
+int str_append_uint(struct str *s, unsigned long long v);
+/* str_join - the n strings of parts (NULL counts as "") concatenated into buf, cut (as snprintf cuts) to
+ * cap - 1 bytes and NUL-terminated when cap > 0; the length of the whole */
+size_t str_join(char *buf, size_t cap, const char *const *parts, size_t n);
 /* str_printf - add formatted text */
 int str_printf(struct str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* str_clear - empty the buffer, keeping its memory */
