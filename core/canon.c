@@ -3,10 +3,16 @@
  *
  * Bodies: one state machine for every flavour.  Line ends (CRLF or bare LF)
  * are held back as a count because they may turn out to be trailing empty
- * lines; they are written when a data byte follows.  Simple bodies take a
- * fast path that passes whole spans of the input to the sink.  Relaxed and
- * nofws bodies are mostly made of bytes they leave alone: a vector scan finds
- * the next byte they would change (a tab, a run of spaces, a space before a
+ * lines; they are written when a data byte follows.  Output is collected in
+ * a buffer and cut at the l= limit when it is handed to the sink.
+ *
+ * Where the machine has AVX-512 (core/canon_vec.c, chosen at run time),
+ * simple bodies are scanned for bare LF and passed to the sink straight from
+ * the input, piece by piece; relaxed and nofws bodies go through the block
+ * routine, which writes the canonical form of a whole chunk into the buffer
+ * except for a pending CR or WSP run at either end, which the byte code
+ * settles.  Elsewhere (the portable code): a vector scan finds the next byte
+ * relaxed or nofws would change (a tab, a run of spaces, a space before a
  * line end; for nofws any space or stray CR), the span before it goes the
  * simple way, and only the bytes around it go byte by byte.
  */
@@ -17,7 +23,18 @@
 #include <emmintrin.h>
 #endif
 
+/* simple bodies go to the sink in pieces of this size, scanned just before */
+#define CANON_PIECE 16384
+
 static const char canon_crlf[] = "\r\n";
+static bool canon_portable; /* tests: never use canon_vec.c */
+
+/* canon_set_portable - for tests: allow or forbid the vector code for bodies started later */
+bool canon_set_portable(bool portable)
+{
+	canon_portable = portable;
+	return canon_vec_available();
+}
 
 /* canon_is_wsp - SP or HTAB */
 static inline bool canon_is_wsp(unsigned char c)
@@ -25,17 +42,8 @@ static inline bool canon_is_wsp(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-/* canon_flush - hand the buffered bytes to the sink */
-static void canon_flush(struct canon_body *b)
-{
-	if (b->buf_len) {
-		b->sink(b->sink_arg, b->buf, b->buf_len);
-		b->buf_len = 0;
-	}
-}
-
-/* canon_emit - write canonical bytes, honouring the l= limit */
-static void canon_emit(struct canon_body *b, const void *data, size_t n)
+/* canon_sink_cut - pass n canonical bytes on, the part beyond the l= limit cut off */
+static void canon_sink_cut(struct canon_body *b, const void *data, size_t n)
 {
 	size_t keep = n;
 	if (b->limit >= 0) {
@@ -45,28 +53,39 @@ static void canon_emit(struct canon_body *b, const void *data, size_t n)
 		else if ((long long)n > room)
 			keep = (size_t)room;
 	}
-	b->emitted += (long long)n;
-	if (keep == 0)
-		return;
-	if (keep >= CANON_BUF / 2) {
-		canon_flush(b);
+	if (keep)
 		b->sink(b->sink_arg, data, keep);
+	b->emitted += (long long)n;
+}
+
+/* canon_flush - hand the buffered bytes to the sink (cut at the limit) */
+void canon_flush(struct canon_body *b)
+{
+	if (b->buf_len) {
+		canon_sink_cut(b, b->buf, b->buf_len);
+		b->buf_len = 0;
+	}
+}
+
+/* canon_emit - write canonical bytes: large spans go to the sink directly */
+static void canon_emit(struct canon_body *b, const void *data, size_t n)
+{
+	if (n >= CANON_BUF / 2) {
+		canon_flush(b);
+		canon_sink_cut(b, data, n);
 		return;
 	}
-	if (CANON_BUF - b->buf_len < keep)
+	if (CANON_BUF - b->buf_len < n)
 		canon_flush(b);
-	memcpy(b->buf + b->buf_len, data, keep);
-	b->buf_len += keep;
+	memcpy(b->buf + b->buf_len, data, n);
+	b->buf_len += n;
 }
 
 /* canon_emit_byte - write one canonical byte */
 static inline void canon_emit_byte(struct canon_body *b, unsigned char c)
 {
-	if (b->limit >= 0 || b->buf_len == CANON_BUF) {
-		canon_emit(b, &c, 1);
-		return;
-	}
-	b->emitted++;
+	if (b->buf_len == CANON_BUF)
+		canon_flush(b);
 	b->buf[b->buf_len++] = c;
 }
 
@@ -113,25 +132,57 @@ void canon_body_init(struct canon_body *b, enum dkmod_canon canon, bool domainke
 	b->sink = sink;
 	b->sink_arg = sink_arg;
 	b->buf_len = 0;
+	b->vector = !canon_portable && canon_vec_available();
 	if (domainkeys)
 		b->eols = 1; /* the blank line between header and body is part of the DomainKeys body */
+}
+
+/* canon_find_bare_lf - the first LF in p[pos..n) not preceded by CR (p[pos-1] counts), n if none */
+static size_t canon_find_bare_lf(const unsigned char *p, size_t pos, size_t n)
+{
+	size_t i = pos;
+	if (i < n && i == 0) {
+		if (p[0] == '\n')
+			return 0;
+		i = 1;
+	}
+#ifdef __SSE2__
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	for (; i + 16 <= n; i += 16) {
+		__m128i is_lf = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), lf);
+		__m128i after_cr = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i - 1)), cr);
+		int m = _mm_movemask_epi8(_mm_andnot_si128(after_cr, is_lf));
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+#endif
+	for (; i < n; i++)
+		if (p[i] == '\n' && p[i - 1] != '\r')
+			return i;
+	return n;
 }
 
 /* canon_emit_fixed - write a span that ends in data, turning bare LF into CRLF */
 static void canon_emit_fixed(struct canon_body *b, const unsigned char *p, size_t n)
 {
-	size_t start = 0, pos = 0;
-	const unsigned char *q;
-	while ((q = memchr(p + pos, '\n', n - pos)) != NULL) {
-		size_t i = (size_t)(q - p);
-		if (i == 0 || p[i - 1] != '\r') {
-			canon_emit(b, p + start, i - start);
-			canon_emit(b, canon_crlf, 2);
-			start = i + 1;
+	size_t pos = 0;
+	while (pos < n) {
+		size_t lim = n - pos > CANON_PIECE ? pos + CANON_PIECE : n;
+		size_t x = b->vector ? canon_vec_find_bare_lf(p, pos, lim) : canon_find_bare_lf(p, pos, lim);
+		if (x > pos)
+			canon_emit(b, p + pos, x - pos);
+		if (x == lim) {
+			pos = lim;
+			continue;
 		}
-		pos = i + 1;
+		if (b->vector) {
+			/* bare LF line ends: the rest is copied with the CRs put in */
+			canon_vec_region(b, p + x, n - x);
+			return;
+		}
+		canon_emit(b, canon_crlf, 2);
+		pos = x + 1;
 	}
-	canon_emit(b, p + start, n - start);
 }
 
 /* canon_simple_update - the fast path for simple bodies */
@@ -257,6 +308,18 @@ void canon_body_update(struct canon_body *b, const void *data, size_t len)
 		canon_simple_update(b, p, len);
 		return;
 	}
+	if (b->vector) {
+		/* settle a pending CR or WSP run byte by byte; a CR or WSP at the end needs the next chunk */
+		for (; len && (b->pending_wsp || b->pending_cr); p++, len--)
+			canon_slow_update(b, p, 1);
+		size_t end = len;
+		while (end && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
+			end--;
+		if (end)
+			canon_vec_region(b, p, end);
+		canon_slow_update(b, p + end, len - end);
+		return;
+	}
 	bool nofws = b->canon == DKMOD_CANON_NOFWS;
 	while (len) {
 		if (b->pending_wsp || b->pending_cr) {
@@ -315,7 +378,7 @@ void canon_body_final(struct canon_body *b)
 /* canon_body_length - canonical bytes of the whole body */
 long long canon_body_length(const struct canon_body *b)
 {
-	return b->emitted;
+	return b->emitted + (long long)b->buf_len;
 }
 
 /* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP */

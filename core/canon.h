@@ -29,11 +29,12 @@ struct canon_body {
 	enum dkmod_canon canon;
 	bool domainkeys;
 	long long limit;          /* l=: bytes to pass on, -1 for all */
-	long long emitted;        /* bytes passed on so far (before the limit cut) */
+	long long emitted;        /* canonical bytes before buf (passed on, or cut by the limit) */
 	unsigned long long eols;  /* line ends held back: they may be trailing empty lines */
 	bool pending_cr;          /* the last chunk ended in CR */
 	bool pending_wsp;         /* relaxed: a run of WSP not yet written */
 	bool data_seen;           /* any non-empty line so far */
+	bool vector;              /* the AVX-512 block routines of canon_vec.c run this body */
 	canon_sink *sink;
 	void *sink_arg;
 	size_t buf_len;
@@ -49,5 +50,23 @@ void canon_body_update(struct canon_body *b, const void *data, size_t len);
 void canon_body_final(struct canon_body *b);
 /* canon_body_length - canonical bytes of the whole body (ignores the limit), after final */
 long long canon_body_length(const struct canon_body *b);
+
+/* canon_set_portable - for tests: bodies started after the call use only the
+ * portable code (true) or may use the vector code (false, the default);
+ * returns whether this machine has the vector code at all */
+bool canon_set_portable(bool portable);
+
+/* Internal to core/canon*.c. */
+/* canon_flush - hand the buffered bytes to the sink (cut at the limit) */
+void canon_flush(struct canon_body *b);
+/* canon_vec_available - does this machine run the vector code? */
+bool canon_vec_available(void);
+/* canon_vec_find_bare_lf - index of the first LF in p[pos..n) not preceded by CR (p[pos-1] is
+ * looked at when pos > 0; an LF at 0 is bare), n if none */
+size_t canon_vec_find_bare_lf(const unsigned char *p, size_t pos, size_t n);
+/* canon_vec_region - canonicalize p[0..n) into the buffer.  On entry no CR or WSP is pending
+ * and the byte before p (if any) is no CR; p[n-1] is neither CR nor WSP unless the flavour is
+ * simple and it is a CR that is not part of a line end. */
+void canon_vec_region(struct canon_body *b, const unsigned char *p, size_t n);
 
 #endif

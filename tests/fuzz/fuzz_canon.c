@@ -5,7 +5,9 @@
  * header canonicalizations, against slow whole-buffer reference versions
  * written here from the RFC rules (RFC 6376 3.4, RFC 4870 3.4) and the
  * documented choices of canon.h: bare LF counts as CRLF, a CR that is not
- * part of a line end is data (dropped by nofws).  Any difference aborts.
+ * part of a line end is data (dropped by nofws).  Every body runs twice:
+ * on the vector code (core/canon_vec.c, where the machine has it) and on the
+ * portable code (canon_set_portable).  Any difference aborts.
  *
  * Input: byte 0 flags (bit 0: apply l=; bit 1: header canon appends CRLF),
  * bytes 1-2 l= (big-endian), byte 3 number of split points k (% 8), then k
@@ -214,9 +216,10 @@ static void fuzz_canon_ref_header(enum dkmod_canon canon, const unsigned char *t
 }
 
 /* fuzz_canon_fail - report a difference and abort */
-static void fuzz_canon_fail(const char *what, const struct fuzz_canon_buf *got, const struct fuzz_canon_buf *want)
+static void fuzz_canon_fail(const char *code, const char *what, const struct fuzz_canon_buf *got,
+			    const struct fuzz_canon_buf *want)
 {
-	fprintf(stderr, "%s: got %zu bytes, want %zu bytes\n", what, got->len, want->len);
+	fprintf(stderr, "%s (%s code): got %zu bytes, want %zu bytes\n", what, code, got->len, want->len);
 	abort();
 }
 
@@ -269,18 +272,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!b)
 		abort();
 	for (size_t f = 0; f < sizeof flavours / sizeof *flavours; f++) {
-		got.len = 0;
-		canon_body_init(b, flavours[f].canon, flavours[f].dk, limit, fuzz_canon_collect, &got);
-		for (size_t i = 0; i + 1 < k + 2; i++)
-			canon_body_update(b, body + split[i], split[i + 1] - split[i]);
-		canon_body_final(b);
 		fuzz_canon_ref_body(flavours[f].canon, flavours[f].dk, body, len, &want);
-		if (canon_body_length(b) != (long long)want.len)
-			fuzz_canon_fail(flavours[f].name, &got, &want);
+		long long want_len = (long long)want.len;
 		if (limit >= 0 && (long long)want.len > limit)
 			want.len = (size_t)limit; /* l= cuts what is hashed, not the length */
-		if (!fuzz_canon_same(&got, &want))
-			fuzz_canon_fail(flavours[f].name, &got, &want);
+		for (int portable = 0; portable < 2; portable++) {
+			canon_set_portable(portable);
+			got.len = 0;
+			canon_body_init(b, flavours[f].canon, flavours[f].dk, limit, fuzz_canon_collect, &got);
+			for (size_t i = 0; i + 1 < k + 2; i++)
+				canon_body_update(b, body + split[i], split[i + 1] - split[i]);
+			canon_body_final(b);
+			if (canon_body_length(b) != want_len || !fuzz_canon_same(&got, &want))
+				fuzz_canon_fail(portable ? "portable" : "vector", flavours[f].name, &got, &want);
+		}
+		canon_set_portable(false);
 	}
 	free(b);
 
@@ -293,7 +299,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct fuzz_canon_buf g = {(unsigned char *)out.data, out.len, out.cap};
 		fuzz_canon_ref_header(hcanon[h], body, len, crlf, &want);
 		if (!fuzz_canon_same(&g, &want))
-			fuzz_canon_fail("header", &g, &want);
+			fuzz_canon_fail("header", "header", &g, &want);
 		str_free(&out);
 	}
 	free(got.p);
