@@ -170,7 +170,7 @@ char *ar_build(struct dkmod_session *s)
 {
 	static const char prefix[] = "Authentication-Results: ";
 	struct str out = STR_INIT, words = STR_INIT;
-	int rc = str_reserve(&out, 512);
+	int rc = str_reserve(&out, 512) < 0 || str_reserve(&words, 256) < 0 ? -1 : 0;
 	if (rc == 0)
 		rc = str_append(&out, prefix, sizeof prefix - 1);
 	if (rc == 0)

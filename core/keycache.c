@@ -251,6 +251,20 @@ bool keycache_get(struct keycache *kc, const char *name, enum dns_type type, tim
 	return rc == 1;
 }
 
+/* keycache_hold - read one snapshot until keycache_release */
+void keycache_hold(struct keycache *kc)
+{
+	if (kc)
+		store_hold(kc->st);
+}
+
+/* keycache_release - end keycache_hold */
+void keycache_release(struct keycache *kc)
+{
+	if (kc)
+		store_release(kc->st);
+}
+
 /* keycache_evict_lru - evict the entry of the oldest LRU items until enough went */
 static int keycache_evict_lru(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {

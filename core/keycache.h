@@ -40,6 +40,11 @@ void keycache_close(struct keycache *kc);
  * entries are deleted on the way. */
 bool keycache_get(struct keycache *kc, const char *name, enum dns_type type, time_t now,
 		  struct arena *a, struct dns_result *out);
+/* keycache_hold - the keycache_gets until keycache_release read one snapshot of the
+ * cache (begun once: cheaper than one per lookup); NULL is fine */
+void keycache_hold(struct keycache *kc);
+/* keycache_release - end keycache_hold; NULL is fine */
+void keycache_release(struct keycache *kc);
 /* keycache_put - keep r (copied) for name and type: an answer for min(ttl, r->ttl)
  * (an answer of TTL 0 is not kept), NXDOMAIN and NODATA for min(negative_ttl,
  * r->ttl) or negative_ttl when r->ttl is 0; temporary results are ignored.  The

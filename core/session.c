@@ -123,11 +123,14 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 	enum dkmod_status st = DKMOD_OK;
 	if (s->flags & DKMOD_SESSION_VERIFY) {
 		session_mark_removed(s);
+		/* the message's cache lookups read one snapshot */
+		keycache_hold(s->ctx->cache);
 		st = dkimverify_start(s);
 		if (st == DKMOD_OK)
 			st = dkverify_start(s);
 		if (st == DKMOD_OK && s->ctx->opt.check_policies && !s->overflow)
 			st = policy_start(s);
+		keycache_release(s->ctx->cache);
 	}
 	if (st == DKMOD_OK)
 		st = dkimsign_start(s);
@@ -157,11 +160,10 @@ static enum dkmod_status session_take_field(struct dkmod_session *s)
 	return st == DKMOD_ENOMEM ? st : DKMOD_OK;
 }
 
-/* session_take_line - a complete line of the header block */
-static enum dkmod_status session_take_line(struct dkmod_session *s)
+/* session_take_line - a complete line of the header block, l[0..n) (s->line, or the
+ * caller's bytes when the whole line was there) */
+static enum dkmod_status session_take_line(struct dkmod_session *s, const char *l, size_t n)
 {
-	const char *l = s->line.data;
-	size_t n = s->line.len;
 	if (!s->eol_known && n && l[n - 1] == '\n') {
 		s->eol_known = true;
 		s->eol_lf = !(n >= 2 && l[n - 2] == '\r');
@@ -197,6 +199,19 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 		const char *nl = memchr(p, '\n', len);
 		size_t take = nl ? (size_t)(nl - p) + 1 : len;
 		s->raw_header_bytes += take;
+		if (nl && !s->line.len) {
+			/* the whole line is here: taken where it lies, without a copy into s->line */
+			enum dkmod_status st = DKMOD_OK;
+			if (take <= s->ctx->opt.max_header_bytes + 2)
+				st = session_take_line(s, p, take);
+			else
+				s->overflow = true;
+			p += take;
+			len -= take;
+			if (st != DKMOD_OK)
+				return st;
+			continue;
+		}
 		/* a line is only kept while it fits: an endless line must not eat memory */
 		if (s->line.len + take <= s->ctx->opt.max_header_bytes + 2) {
 			if (str_append(&s->line, p, take) < 0)
@@ -207,7 +222,7 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 		p += take;
 		len -= take;
 		if (nl) {
-			enum dkmod_status st = s->line.len ? session_take_line(s) : DKMOD_OK;
+			enum dkmod_status st = s->line.len ? session_take_line(s, s->line.data, s->line.len) : DKMOD_OK;
 			if (st != DKMOD_OK)
 				return st;
 		}

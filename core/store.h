@@ -51,6 +51,12 @@ void store_close(struct store *st);
 /* store_read - run fn in a read-only snapshot; returns fn's result, or -1 if the
  * transaction could not be had.  fn must not call store_read or store_write. */
 int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg);
+/* store_hold - from now on store_read keeps its read snapshot for the store_reads that
+ * follow (one snapshot, begun once, for a burst of reads) until store_release or a
+ * store_write, which both end it; NULL is fine */
+void store_hold(struct store *st);
+/* store_release - end store_hold; NULL is fine */
+void store_release(struct store *st);
 /* store_write - run fn in a write transaction (one writer at a time across all
  * processes), committed if fn returns >= 0 and aborted otherwise; returns fn's
  * result or -1.  A failed store_txn_* call spoils the transaction: later calls

@@ -52,6 +52,8 @@ struct store {
 	} dbs[STORE_MAX_DBS];
 	size_t ndbs;
 	bool busy;               /* inside store_read/store_write */
+	bool hold;               /* store_hold: keep the read snapshot between store_reads */
+	bool held;               /* rtxn is a live snapshot kept for the next store_read */
 	bool warned_error, warned_full;
 };
 
@@ -326,6 +328,7 @@ static int store_begin(struct store *st, bool write, MDB_txn **txn)
 		if (st->rtxn)
 			mdb_txn_abort(st->rtxn);
 		st->rtxn = NULL;
+		st->held = false;
 		if (rc == MDB_MAP_RESIZED)
 			mdb_env_set_mapsize(st->env, 0);
 		else if (rc == MDB_READERS_FULL)
@@ -336,15 +339,27 @@ static int store_begin(struct store *st, bool write, MDB_txn **txn)
 	return store_fail(st, write ? "begin write" : "begin read", rc);
 }
 
-/* store_read - run fn in a read-only snapshot */
+/* store_unhold - end a kept read snapshot, if there is one */
+static void store_unhold(struct store *st)
+{
+	if (st->held)
+		mdb_txn_reset(st->rtxn);
+	st->held = false;
+}
+
+/* store_read - run fn in a read-only snapshot (the kept one while held) */
 int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg)
 {
 	struct store_txn t = { .st = st };
 	bool opened = false;
 	int r;
 
-	if (!st || store_begin(st, false, &t.txn) < 0)
+	if (!st)
 		return -1;
+	if (st->held && !st->busy && store_same_process(st))
+		t.txn = st->rtxn;
+	else if (store_begin(st, false, &t.txn) < 0)
+		return -1; /* held or not, a nested or forked use is refused */
 	st->busy = true;
 	r = fn(arg, &t);
 	st->busy = false;
@@ -354,10 +369,31 @@ int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void
 		/* only a commit keeps the handles a read transaction opened */
 		store_dbs_end(st, mdb_txn_commit(st->rtxn) == 0);
 		st->rtxn = NULL;
+		st->held = false;
+	} else if (st->hold) {
+		st->held = true;
 	} else {
 		mdb_txn_reset(st->rtxn);
 	}
 	return t.err ? -1 : r;
+}
+
+/* store_hold - keep one read snapshot for the store_reads until store_release */
+void store_hold(struct store *st)
+{
+	if (st)
+		st->hold = true;
+}
+
+/* store_release - end store_hold: the next store_read takes a fresh snapshot */
+void store_release(struct store *st)
+{
+	if (!st)
+		return;
+	st->hold = false;
+	if (st->held && store_same_process(st))
+		store_unhold(st);
+	st->held = false;
 }
 
 /* store_attempt - run fn once in a write transaction, committed if fn returns >= 0 */
@@ -366,6 +402,9 @@ static int store_attempt(struct store *st, int (*fn)(void *arg, struct store_txn
 {
 	int r, rc;
 	*t = (struct store_txn){ .st = st, .write = true };
+	/* a kept snapshot would not see this write: the next read takes a fresh one */
+	if (store_same_process(st))
+		store_unhold(st);
 	if (store_begin(st, true, &t->txn) < 0)
 		return -1;
 	st->busy = true;

@@ -28,7 +28,7 @@ int str_reserve(struct str *s, size_t n)
 /* str_append - add n bytes */
 int str_append(struct str *s, const void *p, size_t n)
 {
-	if (str_reserve(s, n) < 0)
+	if ((s->cap <= s->len || n >= s->cap - s->len) && str_reserve(s, n) < 0)
 		return -1;
 	if (n)
 		memcpy(s->data + s->len, p, n);
@@ -46,7 +46,11 @@ int str_appends(struct str *s, const char *p)
 /* str_appendc - add one byte */
 int str_appendc(struct str *s, char c)
 {
-	return str_append(s, &c, 1);
+	if (s->cap - s->len < 2 && str_reserve(s, 1) < 0)
+		return -1;
+	s->data[s->len++] = c;
+	s->data[s->len] = '\0';
+	return 0;
 }
 
 /* str_append_uint - add v in decimal */

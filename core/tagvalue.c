@@ -1,6 +1,7 @@
 /* tagvalue.c - strict tag=value list parsing (RFC 6376 section 3.2) and its helpers */
 #include "tagvalue.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* tagvalue_is_alpha - ALPHA */
@@ -19,6 +20,33 @@ static int tagvalue_is_namechar(unsigned char c)
 static int tagvalue_is_valchar(unsigned char c)
 {
 	return (c >= 0x21 && c <= 0x7e && c != ';') || c >= 0x80;
+}
+
+#define TAGVALUE_ONES 0x0101010101010101ULL
+#define TAGVALUE_HIGHS 0x8080808080808080ULL
+
+/* tagvalue_has_byte - true if any byte of w equals c */
+static int tagvalue_has_byte(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (TAGVALUE_ONES * c);
+	return ((x - TAGVALUE_ONES) & ~x & TAGVALUE_HIGHS) != 0;
+}
+
+/* tagvalue_valchar_run - the offset after the VALCHARs from i, eight bytes at a time */
+static size_t tagvalue_valchar_run(const char *text, size_t len, size_t i)
+{
+	while (len - i >= 8) {
+		uint64_t w;
+		memcpy(&w, text + i, 8);
+		/* a byte below 0x21, or 0x7f, or ';' ends the run: finish it byte by byte */
+		if (((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) || tagvalue_has_byte(w, 0x7f) ||
+		    tagvalue_has_byte(w, ';'))
+			break;
+		i += 8;
+	}
+	while (i < len && tagvalue_is_valchar((unsigned char)text[i]))
+		i++;
+	return i;
 }
 
 /* tagvalue_is_wsp - SP or HTAB */
@@ -101,8 +129,7 @@ enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalu
 			unsigned char c = (unsigned char)text[i];
 
 			if (tagvalue_is_valchar(c)) {
-				while (i < len && tagvalue_is_valchar((unsigned char)text[i]))
-					i++;
+				i = tagvalue_valchar_run(text, len, i);
 				value_end = i;
 			} else if (tagvalue_is_wsp(c) || c == '\r' || c == '\n') {
 				size_t j = tagvalue_skip_fws(text, len, i);

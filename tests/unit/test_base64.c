@@ -326,6 +326,55 @@ out:
 	free(text);
 }
 
+/* test_positions - the whole-group fast path against the character-by-character rules:
+ * whitespace, a bad byte, a '=' or an early end at every position of a long value */
+static void test_positions(void)
+{
+	enum { RAW = 90 };
+	unsigned char raw[RAW], back[RAW + 8];
+	char enc[RAW / 3 * 4 + 1], text[sizeof enc + 8];
+	size_t n = base64_encoded_len(RAW);
+	int ws_ok = 1, bad_ok = 1, pad_ok = 1, cut_ok = 1, cap_ok = 1;
+
+	test_fill(raw, RAW, 7);
+	base64_encode(raw, RAW, enc);
+	for (size_t at = 0; at <= n; at++) {
+		/* a space or a folded line end anywhere: the same bytes */
+		memcpy(text, enc, at);
+		memcpy(text + at, "\r\n ", 3);
+		memcpy(text + at + 3, enc + at, n - at);
+		long got = base64_decode(text, n + 3, back, sizeof back);
+		ws_ok &= got == RAW && memcmp(back, raw, RAW) == 0;
+		/* a bad byte anywhere: refused */
+		text[at] = '*';
+		memcpy(text + at + 1, enc + at, n - at);
+		bad_ok &= base64_decode(text, n + 1, back, sizeof back) == -1;
+		/* a '=' inside the data (not at its end): refused */
+		if (at + 2 < n) {
+			memcpy(text, enc, n);
+			text[at] = '=';
+			pad_ok &= base64_decode(text, n, back, sizeof back) == -1;
+		}
+		/* cut short of a whole group: refused; at a group boundary: the bytes so far */
+		got = base64_decode(enc, at, back, sizeof back);
+		cut_ok &= at % 4 ? got == -1 : got == (long)(at / 4 * 3) && memcmp(back, raw, (size_t)got) == 0;
+	}
+	/* every output capacity short of the whole: refused, never written past */
+	for (size_t cap = 0; cap < RAW; cap++) {
+		memset(back, CANARY, sizeof back);
+		cap_ok &= base64_decode(enc, n, back, cap) == -1;
+		for (size_t i = cap; i < sizeof back; i++)
+			cap_ok &= back[i] == CANARY;
+	}
+	CHECK("positions: whitespace anywhere", ws_ok);
+	CHECK("positions: a bad byte anywhere", bad_ok);
+	CHECK("positions: '=' inside the data", pad_ok);
+	CHECK("positions: cut anywhere", cut_ok);
+	CHECK("positions: every short capacity", cap_ok);
+	CHECK_INT("positions: data after padding", base64_decode(T("QQ==QUJD"), back, sizeof back), -1);
+	CHECK_INT("positions: data after padding, spaced", base64_decode(T("QUJD QQ== QUJD"), back, sizeof back), -1);
+}
+
 /* main - run every table */
 int main(void)
 {
@@ -335,5 +384,6 @@ int main(void)
 	test_byte_classes();
 	test_round_trips();
 	test_long_inputs();
+	test_positions();
 	return unit_done();
 }

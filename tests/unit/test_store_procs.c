@@ -3,7 +3,8 @@
  * children, forked before any store exists, each open the store and at once
  * add counters in batches and put and read cache entries; no update may be
  * lost.  Also: a store inherited over fork refuses to work in the child and
- * leaves the parent's store intact.
+ * leaves the parent's store intact; a held store (store_hold) reads one
+ * snapshot until it is released or writes itself.
  */
 #include <ftw.h>
 #include <stdbool.h>
@@ -182,6 +183,68 @@ static void test_inherited(void)
 	store_close(st);
 }
 
+/* test_hold_get - the one-byte value of "k" in the "hold" database, '-' if absent, '!' on error */
+static char test_hold_get(struct store *st)
+{
+	struct arena a;
+	void *val = NULL;
+	size_t len = 0;
+	char c;
+	arena_init(&a);
+	int rc = store_get(st, "hold", "k", 1, &a, &val, &len);
+	c = rc < 0 ? '!' : rc == 0 ? '-' : len == 1 ? *(char *)val : '?';
+	arena_free(&a);
+	return c;
+}
+
+/* test_hold_child - in a child: open the store afresh and set "k" to v; 0 on success */
+static int test_hold_child(char v)
+{
+	struct store *st = store_open(test_dir, 0, NULL, NULL);
+	int rc = st && store_put(st, "hold", "k", 1, &v, 1) == 0 ? 0 : 1;
+	store_close(st);
+	return rc;
+}
+
+/* test_hold - reads under store_hold share one snapshot; release or a write ends it */
+static void test_hold(void)
+{
+	struct store *st = store_open(test_dir, 0, NULL, NULL);
+	int status = -1;
+	pid_t pid;
+
+	CHECK("hold: put", st && store_put(st, "hold", "k", 1, "1", 1) == 0);
+	store_hold(st);
+	CHECK_INT("hold: first read", test_hold_get(st), '1');
+	fflush(stdout);
+	if ((pid = fork()) == 0)
+		_exit(test_hold_child('2'));
+	CHECK("hold: another process wrote", pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+						     WEXITSTATUS(status) == 0);
+	CHECK_INT("hold: still the held snapshot", test_hold_get(st), '1');
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		/* the held snapshot is the parent's: refused here */
+		int bad = test_hold_get(st) != '!';
+		_exit(bad);
+	}
+	CHECK("hold: a child of a held store is refused", pid > 0 && waitpid(pid, &status, 0) == pid &&
+								 WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT("hold: the parent still reads its snapshot", test_hold_get(st), '1');
+	store_release(st);
+	CHECK_INT("hold: released, a fresh snapshot", test_hold_get(st), '2');
+	store_hold(st);
+	CHECK_INT("hold: held again", test_hold_get(st), '2');
+	CHECK("hold: own write", store_put(st, "hold", "k", 1, "3", 1) == 0);
+	CHECK_INT("hold: a write ends the snapshot", test_hold_get(st), '3');
+	store_release(st);
+	store_release(st);
+	CHECK_INT("hold: released twice, still reads", test_hold_get(st), '3');
+	store_hold(NULL);
+	store_release(NULL);
+	store_close(st);
+}
+
 /* main - run the multi-process tests */
 int main(void)
 {
@@ -197,6 +260,7 @@ int main(void)
 	snprintf(test_dir, sizeof test_dir, "%s/state", top);
 	test_concurrent();
 	test_inherited();
+	test_hold();
 	nftw(top, test_rm, 16, FTW_DEPTH | FTW_PHYS);
 	return unit_done();
 }

@@ -395,6 +395,42 @@ static void test_long_table(void)
 	free(text);
 }
 
+/* test_value_positions - a long value with one ending byte at every position: the value
+ * ends there (a bad byte is a syntax error, whitespace splits, ';' ends the tag) */
+static void test_value_positions(void)
+{
+	enum { LEN = 40 };
+	char text[2 + LEN + 8];
+	struct tagvalue_list l;
+	int ok_ctl = 1, ok_del = 1, ok_semi = 1, ok_high = 1, ok_sp = 1;
+
+	for (size_t at = 0; at < LEN; at++) {
+		memcpy(text, "a=", 2);
+		for (size_t i = 0; i < LEN; i++)
+			text[2 + i] = (char)('A' + i % 26);
+		text[2 + at] = '\x01';
+		ok_ctl &= tagvalue_parse(text, 2 + LEN, &l, NULL) == TAGVALUE_SYNTAX;
+		text[2 + at] = '\x7f';
+		ok_del &= tagvalue_parse(text, 2 + LEN, &l, NULL) == TAGVALUE_SYNTAX;
+		text[2 + at] = (char)0xc3;
+		ok_high &= tagvalue_parse(text, 2 + LEN, &l, NULL) == TAGVALUE_OK && l.count == 1 &&
+			   l.tags[0].value_len == LEN;
+		text[2 + at] = ' ';
+		ok_sp &= tagvalue_parse(text, 2 + LEN, &l, NULL) == TAGVALUE_OK && l.count == 1 &&
+			 l.tags[0].value_len == (at == 0 || at + 1 == LEN ? LEN - 1 : LEN);
+		/* ';' ends the value: what follows must be a tag of its own */
+		text[2 + at] = ';';
+		enum tagvalue_status st = tagvalue_parse(text, 2 + LEN, &l, NULL);
+		ok_semi &= at + 1 == LEN ? st == TAGVALUE_OK && l.count == 1 && l.tags[0].value_len == at
+					 : st == TAGVALUE_SYNTAX;
+	}
+	CHECK("value positions: a control byte anywhere", ok_ctl);
+	CHECK("value positions: DEL anywhere", ok_del);
+	CHECK("value positions: an 8-bit byte anywhere", ok_high);
+	CHECK("value positions: a space anywhere", ok_sp);
+	CHECK("value positions: ';' anywhere", ok_semi);
+}
+
 /* main - run every table */
 int main(void)
 {
@@ -404,5 +440,6 @@ int main(void)
 	test_get_table();
 	test_strerror_table();
 	test_long_table();
+	test_value_positions();
 	return unit_done();
 }

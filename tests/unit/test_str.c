@@ -1,0 +1,80 @@
+/*
+ * test_str.c - the growable buffer: appends past every growth, decimal numbers
+ * as printf writes them, and str_join cutting its result as snprintf does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "str.h"
+#include "unit.h"
+
+/* test_appends - byte and block appends across the growth points keep every byte */
+static void test_appends(void)
+{
+	struct str s = STR_INIT;
+	char want[5000];
+	int ok = 1;
+	CHECK_STR("empty buffer reads as \"\"", str_cstr(&s), "");
+	for (size_t i = 0; i < sizeof want; i++) {
+		want[i] = (char)('a' + i % 26);
+		ok &= (i % 3 ? str_appendc(&s, want[i]) : str_append(&s, want + i, 1)) == 0;
+	}
+	CHECK("appends succeed", ok);
+	CHECK_MEM("appends keep every byte", s.data, s.len, want, sizeof want);
+	CHECK("always NUL-terminated", s.data[s.len] == '\0' && s.cap > s.len);
+	str_clear(&s);
+	CHECK("reserve", str_reserve(&s, 100000) == 0 && s.cap > 100000 && s.len == 0);
+	char *before = s.data;
+	for (int i = 0; i < 1000; i++)
+		str_append(&s, "0123456789", 10);
+	CHECK("reserved room takes appends in place", s.data == before && s.len == 10000);
+	CHECK("an impossible reservation fails", str_reserve(&s, (size_t)-1 / 2) == -1 && s.len == 10000);
+	str_free(&s);
+	CHECK("empty append allocates a terminated buffer", str_append(&s, "", 0) == 0 && s.data && s.data[0] == '\0');
+	str_free(&s);
+}
+
+/* test_uint - str_append_uint writes what "%llu" writes */
+static void test_uint(void)
+{
+	static const unsigned long long values[] = {0, 1, 9, 10, 99, 100, 1023, 1024, 2048, 65535, 4294967295ULL,
+						    18446744073709551615ULL};
+	int ok = 1;
+	for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+		struct str s = STR_INIT;
+		char want[32];
+		snprintf(want, sizeof want, "x%llu", values[i]);
+		ok &= str_appendc(&s, 'x') == 0 && str_append_uint(&s, values[i]) == 0 && strcmp(s.data, want) == 0;
+		str_free(&s);
+	}
+	CHECK("decimal numbers as printf writes them", ok);
+}
+
+/* test_join - str_join concatenates, counts NULL as "", and cuts as snprintf cuts */
+static void test_join(void)
+{
+	const char *parts[4] = {"dkim_validate.", "inst", NULL, ".result.pass"};
+	char buf[64], want[64];
+	size_t n = str_join(buf, sizeof buf, parts, 4);
+	CHECK_STR("join", buf, "dkim_validate.inst.result.pass");
+	CHECK_INT("join length", n, strlen("dkim_validate.inst.result.pass"));
+	int ok = 1;
+	for (size_t cap = 1; cap < 40; cap++) {
+		memset(buf, 'Z', sizeof buf);
+		int w = snprintf(want, cap, "%s%s%s", parts[0], parts[1], parts[3]);
+		n = str_join(buf, cap, parts, 4);
+		ok &= (int)n == w && strcmp(buf, want) == 0 && buf[cap] == 'Z';
+	}
+	CHECK("cut as snprintf cuts, nothing written past cap", ok);
+	CHECK_INT("cap 0 writes nothing, counts all", str_join(NULL, 0, parts, 4), n);
+	CHECK_INT("no parts", str_join(buf, sizeof buf, parts, 0), 0);
+	CHECK_STR("no parts: empty", buf, "");
+}
+
+int main(void)
+{
+	test_appends();
+	test_uint();
+	test_join();
+	return unit_done();
+}
