@@ -202,18 +202,13 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, struct dkmod_sig_result *r)
 {
 	const struct dkimsig *sig = &c->sig;
-	r->domain = arena_strdup(&s->arena, sig->domain);
-	r->selector = arena_strdup(&s->arena, sig->selector);
-	r->identity = arena_strdup(&s->arena, c->status == DKIMSIG_OK ? sig->identity : "");
-	r->algorithm = arena_strdup(&s->arena, sig->algorithm);
-	r->b = arena_strdup(&s->arena, sig->b_text);
+	/* the check lives in the session arena as long as the result: no copies */
+	r->domain = sig->domain;
+	r->selector = sig->selector;
+	r->identity = c->status == DKIMSIG_OK ? sig->identity : "";
+	r->algorithm = sig->algorithm;
+	r->b = sig->b_text;
 	r->body_length = sig->body_length;
-	if (!r->domain || !r->selector || !r->identity || !r->algorithm || !r->b) {
-		r->domain = r->selector = r->identity = r->algorithm = r->b = "";
-		r->result = DKMOD_RESULT_TEMPERROR;
-		r->reason = "out of memory";
-		return;
-	}
 	if (c->status != DKIMSIG_OK) {
 		r->result = DKMOD_RESULT_PERMERROR;
 		r->reason = dkimsig_strerror(c->status);

@@ -48,10 +48,19 @@ bool header_name_eq(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
-/* header_is - true if the field's name is name */
+/* header_is - true if the field's name is name (one pass, no strlen: most fields differ
+ * in their first byte) */
 bool header_is(const struct header_field *f, const char *name)
 {
-	return f->name_len && header_name_eq(f->raw, f->name_len, name, strlen(name));
+	size_t n = f->name_len;
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char a = (unsigned char)f->raw[i], b = (unsigned char)name[i];
+		if (a != b && ((a | 0x20) != (b | 0x20) || (a | 0x20) < 'a' || (a | 0x20) > 'z'))
+			return false; /* a NUL in name ends it here too: a field name holds none */
+	}
+	return name[n] == '\0';
 }
 
 /* header_value - the value and its length, line ends included */

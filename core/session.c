@@ -191,6 +191,23 @@ static enum dkmod_status session_take_line(struct dkmod_session *s, const char *
 	return DKMOD_OK;
 }
 
+/* session_whole_field - the length of the header field starting at p (its first line is
+ * first bytes long) if all its lines and the first byte of the next line are in p[0..len)
+ * and it is within the limits; 0 if it must be gathered line by line */
+static size_t session_whole_field(const struct dkmod_session *s, const char *p, size_t len, size_t first)
+{
+	if ((first == 1 && p[0] == '\n') || (first == 2 && p[0] == '\r' && p[1] == '\n'))
+		return 0; /* the blank line that ends the header */
+	size_t total = first;
+	while (total < len && (p[total] == ' ' || p[total] == '\t')) {
+		const char *nl = memchr(p + total, '\n', len - total);
+		if (!nl)
+			return 0;
+		total = (size_t)(nl - p) + 1;
+	}
+	return total < len && total <= s->ctx->opt.max_header_bytes ? total : 0;
+}
+
 /* dkmod_session_write - raw message bytes, split anywhere */
 enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data, size_t len)
 {
@@ -199,6 +216,21 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 		const char *nl = memchr(p, '\n', len);
 		size_t take = nl ? (size_t)(nl - p) + 1 : len;
 		s->raw_header_bytes += take;
+		size_t whole = nl && !s->line.len && !s->field.len ? session_whole_field(s, p, len, take) : 0;
+		if (whole) {
+			/* the whole field and the start of the next line are here: stored from where it lies */
+			if (!s->eol_known) {
+				s->eol_known = true;
+				s->eol_lf = !(take >= 2 && p[take - 2] == '\r');
+			}
+			s->raw_header_bytes += whole - take;
+			enum dkmod_status st = dkmod_session_header(s, p, whole);
+			if (st == DKMOD_ENOMEM)
+				return st;
+			p += whole;
+			len -= whole;
+			continue;
+		}
 		if (nl && !s->line.len) {
 			/* the whole line is here: taken where it lies, without a copy into s->line */
 			enum dkmod_status st = DKMOD_OK;

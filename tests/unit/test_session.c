@@ -529,6 +529,87 @@ static void test_limits(struct dkmod_ctx *ctx)
 	str_free(&out);
 }
 
+/* split_shape - the header fields a session made of msg written in two pieces at cut
+ * (cut 0: byte by byte), as one string: each raw field and a '|', then the header
+ * bytes seen, whether intact, and the line end */
+static void split_shape(struct dkmod_ctx *ctx, const char *msg, size_t cut, struct str *out)
+{
+	struct dkmod_session *s = NULL;
+	size_t n = strlen(msg);
+	str_clear(out);
+	if (dkmod_session_new(ctx, 0, &s) != DKMOD_OK)
+		return;
+	if (cut == 0) {
+		for (size_t i = 0; i < n; i++)
+			dkmod_session_write(s, msg + i, 1);
+	} else {
+		dkmod_session_write(s, msg, cut);
+		dkmod_session_write(s, msg + cut, n - cut);
+	}
+	dkmod_session_finish(s);
+	for (size_t i = 0; i < dkmod_session_header_count(s); i++) {
+		size_t len;
+		const char *raw = dkmod_session_header_raw(s, i, &len);
+		str_append(out, raw, len);
+		str_appendc(out, '|');
+	}
+	str_append_uint(out, dkmod_session_header_bytes(s));
+	str_appends(out, dkmod_session_intact(s) ? " intact " : " overflow ");
+	str_appends(out, strcmp(dkmod_session_eol(s), "\n") == 0 ? "LF" : "CRLF");
+	dkmod_session_free(s);
+}
+
+/* test_split_points - fields taken whole from the caller's bytes, or gathered line by
+ * line, come out the same wherever the input is cut, also at the size limit */
+static void test_split_points(void)
+{
+	static const char *const msgs[] = {
+		"From: a@example.com\r\nSubject: one\r\n two\r\n\tthree\r\nTo: b@example.com\r\n\r\nbody\r\n",
+		" leading: space\nX: y\n  folded\n\nbody\n",
+		/* the header limit is 40 bytes: a 41-byte field, one folded past the limit */
+		"A: 345678901234567890123456789012345678\r\nB: 3456789012345678901234567890123456789\r\n"
+		"C: 34567890\r\n 2345678901234567890123456789\r\nD: d\r\n\r\n",
+		/* a folded field of exactly 40 bytes, then nothing more fits */
+		"A: 34567890\r\n 234567890123456789012345\r\nB: x\r\n\r\n",
+		"E: no blank line at the end\r\n folded\r\n",
+		"F: f\r\n\r\n",
+	};
+	struct dkmod_options o;
+	dkmod_options_init(&o);
+	o.authserv_id = "mx.test.example";
+	o.max_header_bytes = 40;
+	struct dkmod_ctx *ctx = NULL;
+	if (dkmod_ctx_new(&o, &ctx) != DKMOD_OK) {
+		CHECK("split points: context", 0);
+		return;
+	}
+	struct str whole = STR_INIT, cut = STR_INIT, bytes = STR_INIT;
+	for (size_t m = 0; m < sizeof msgs / sizeof *msgs; m++) {
+		size_t n = strlen(msgs[m]);
+		int same = 1;
+		split_shape(ctx, msgs[m], n, &whole);
+		split_shape(ctx, msgs[m], 0, &bytes);
+		for (size_t k = 1; k < n; k++) {
+			split_shape(ctx, msgs[m], k, &cut);
+			same &= cut.len == whole.len && memcmp(cut.data, whole.data, whole.len) == 0;
+		}
+		char name[64];
+		snprintf(name, sizeof name, "split points: message %zu, cut anywhere", m + 1);
+		CHECK(name, same);
+		snprintf(name, sizeof name, "split points: message %zu, byte by byte", m + 1);
+		CHECK_STR(name, str_cstr(&bytes), str_cstr(&whole));
+	}
+	split_shape(ctx, msgs[2], strlen(msgs[2]), &whole);
+	CHECK_STR("split points: a field over the limit is dropped", str_cstr(&whole), "135 overflow CRLF");
+	split_shape(ctx, msgs[3], strlen(msgs[3]), &whole);
+	CHECK_STR("split points: a field at the limit is kept", str_cstr(&whole),
+		  "A: 34567890\r\n 234567890123456789012345\r\n|48 overflow CRLF");
+	str_free(&whole);
+	str_free(&cut);
+	str_free(&bytes);
+	dkmod_ctx_free(ctx);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "%s/dkmod-unit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -547,6 +628,7 @@ int main(void)
 	fputs(str_cstr(&zone), f);
 	fclose(f);
 	test_rfc8463();
+	test_split_points();
 	struct dkmod_ctx *ctx = new_ctx(1024, now);
 	CHECK("context on the test zone", ctx != NULL);
 	if (ctx && keys) {
