@@ -34,6 +34,8 @@ void pipeline_log(const struct pipeline *p, enum dkmod_log_level level, const ch
 {
 	char line[1200];
 	va_list ap;
+	if (level > p->level)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);

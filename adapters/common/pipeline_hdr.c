@@ -4,6 +4,7 @@
  * policy and the signing decision), the first address of a field, and
  * folding of the fields scripts add.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,24 @@
 
 #include "address.h"
 #include "pipeline_int.h"
+
+/* pipeline_hdr_blank - the offset just past the first line end at or after from that a
+ * blank line follows, or 0 */
+size_t pipeline_hdr_blank(const char *buf, size_t len, size_t from)
+{
+	while (from < len) {
+		const char *nl = memchr(buf + from, '\n', len - from);
+		if (!nl)
+			return 0;
+		size_t i = (size_t)(nl - buf);
+		if (i + 1 < len && buf[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+			return i + 3;
+		from = i + 1;
+	}
+	return 0;
+}
 
 /* pipeline_hdr_end - the offset just past the blank line ending the header block */
 size_t pipeline_hdr_end(const char *buf, size_t len, size_t from)
@@ -20,15 +39,7 @@ size_t pipeline_hdr_end(const char *buf, size_t len, size_t from)
 		return 1;
 	if (from == 0 && len >= 2 && buf[0] == '\r' && buf[1] == '\n')
 		return 2;
-	for (size_t i = from; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (i + 1 < len && buf[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
-			return i + 3;
-	}
-	return 0;
+	return pipeline_hdr_blank(buf, len, from);
 }
 
 /* pipeline_hdr_trim - strip blanks at both ends of s in place */
@@ -42,37 +53,85 @@ static char *pipeline_hdr_trim(char *s)
 	return s;
 }
 
+/* pipeline_hdr_count - the lines of buf that start with something other than a blank
+ * (each starts a field, or is the blank line ending the block) */
+static size_t pipeline_hdr_count(const char *buf, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = buf, *end = buf + len; p < end;) {
+		n += *p != ' ' && *p != '\t';
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/* Whether a 64-bit word holds a zero byte. */
+#define PIPELINE_HDR_ONES 0x0101010101010101ULL
+#define PIPELINE_HDR_HIGHS 0x8080808080808080ULL
+#define PIPELINE_HDR_HASZERO(w) (((w) - PIPELINE_HDR_ONES) & ~(w) & PIPELINE_HDR_HIGHS)
+
+/* pipeline_hdr_copy - copy n bytes of in to out without CR and NUL (eight at a time while
+ * there are none); the end of the copy */
+static char *pipeline_hdr_copy(char *out, const char *in, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, in + i, 8);
+		uint64_t cr = w ^ (PIPELINE_HDR_ONES * '\r');
+		if (!(PIPELINE_HDR_HASZERO(w) | PIPELINE_HDR_HASZERO(cr))) {
+			memcpy(out, &w, 8);
+			out += 8;
+			continue;
+		}
+		for (size_t k = i; k < i + 8; k++) {
+			*out = in[k];
+			out += in[k] != '\r' && in[k] != '\0';
+		}
+	}
+	for (; i < n; i++) {
+		*out = in[i];
+		out += in[i] != '\r' && in[i] != '\0';
+	}
+	return out;
+}
+
 /* pipeline_hdr_parse - the fields of a header block */
 bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline_hdrs *h)
 {
 	memset(h, 0, sizeof *h);
-	size_t nfields = 0;
-	for (size_t i = 0; i < len; i++)
-		nfields += (i == 0 || buf[i - 1] == '\n') && buf[i] != ' ' && buf[i] != '\t';
+	size_t nfields = pipeline_hdr_count(buf, len);
 	if (nfields > max)
 		nfields = max;
+	char *few[64];
 	h->storage = malloc(len + 1);
 	h->fields = calloc(nfields + 1, sizeof *h->fields);
-	char **starts = calloc(nfields + 1, sizeof *starts);
+	char **starts = nfields < 64 ? few : calloc(nfields + 1, sizeof *starts);
 	if (!h->storage || !h->fields || !starts) {
-		free(starts);
+		if (starts != few)
+			free(starts);
 		pipeline_hdr_free(h);
 		return false;
 	}
-	/* copy the block without line ends (unfolding), a NUL before each new field */
+	/* copy the block without line ends (unfolding), a NUL before each new field; line by
+	 * line, each line up to its LF, without CR or NUL */
 	char *out = h->storage;
 	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		bool line_start = i == 0 || buf[i - 1] == '\n';
-		if (line_start && buf[i] != ' ' && buf[i] != '\t') {
+	for (size_t i = 0; i < len;) {
+		if (buf[i] != ' ' && buf[i] != '\t') {
 			if (n == nfields || buf[i] == '\r' || buf[i] == '\n')
 				break;
 			if (n)
 				*out++ = '\0';
 			starts[n++] = out;
 		}
-		if (buf[i] != '\r' && buf[i] != '\n' && buf[i] != '\0')
-			*out++ = buf[i];
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - buf) : len;
+		out = pipeline_hdr_copy(out, buf + i, e - i);
+		i = e + 1;
 	}
 	*out = '\0';
 	for (size_t i = 0; i < n; i++) {
@@ -84,7 +143,8 @@ bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline
 		h->fields[h->count].value = pipeline_hdr_trim(colon + 1);
 		h->count++;
 	}
-	free(starts);
+	if (starts != few)
+		free(starts);
 	return true;
 }
 

@@ -40,6 +40,9 @@ struct pipeline_hdrs {
 /* pipeline_hdr_end - the offset just past the blank line ending the header block in buf,
  * scanning from offset from; 0 if it is not there yet */
 size_t pipeline_hdr_end(const char *buf, size_t len, size_t from);
+/* pipeline_hdr_blank - the same without the case of a blank first line: the offset just past
+ * the first line end at or after from that a blank line follows, or 0 */
+size_t pipeline_hdr_blank(const char *buf, size_t len, size_t from);
 /* pipeline_hdr_parse - the fields of a header block (at most max); false if out of memory */
 bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline_hdrs *h);
 /* pipeline_hdr_free - free a parse */

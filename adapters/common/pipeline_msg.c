@@ -6,6 +6,7 @@
  * Then bytes stream to the engine; at the end come verification, the
  * verify hook, and the action with its reply and fields.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,14 @@ struct pipeline_msg {
 	struct dkmod_session *s;
 	enum pipeline_phase phase;
 	enum pipeline_status st;
-	/* the envelope, copied */
+	/* the envelope, copied (in the same allocation, after the struct) */
 	char *mail_from, *client_ip, *helo, *auth_user;
 	char **rcpts;
 	size_t nrcpts;
 	bool can_relay;
 	/* the header block until it is complete */
 	char *hbuf;
-	size_t hlen, hcap, scanned;
+	size_t hlen, hcap;
 	struct pipeline_hdrs hdrs;
 	char *sender, *sender_domain, *author, *author_domain;
 	/* the policy's results */
@@ -45,29 +46,42 @@ struct pipeline_msg {
 	char *ar_value;
 };
 
-/* pipeline_dup - a copy of s (NULL stays NULL); false if out of memory */
-static bool pipeline_dup(char **out, const char *s)
+/* pipeline_env_copy - a copy of s at *at, which moves past it (NULL stays NULL) */
+static char *pipeline_env_copy(char **at, const char *s)
 {
-	*out = s ? strdup(s) : NULL;
-	return !s || *out;
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *c = memcpy(*at, s, n);
+	*at += n;
+	return c;
 }
 
-/* pipeline_msg_new - a message */
+/* pipeline_msg_new - a message; it and its copy of the envelope are one allocation */
 struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_envelope *env)
 {
-	struct pipeline_msg *m = calloc(1, sizeof *m);
+	const char *one[] = {env->mail_from, env->client_ip, env->helo, env->auth_user};
+	size_t bytes = 0;
+	for (size_t i = 0; i < sizeof one / sizeof *one; i++)
+		bytes += one[i] ? strlen(one[i]) + 1 : 0;
+	for (size_t i = 0; i < env->nrcpts && bytes < SIZE_MAX / 4; i++)
+		bytes += strlen(env->rcpts[i]) + 1;
+	if (bytes >= SIZE_MAX / 4 || env->nrcpts >= SIZE_MAX / 4 / sizeof(char *))
+		return NULL;
+	struct pipeline_msg *m = calloc(1, sizeof *m + (env->nrcpts + 1) * sizeof(char *) + bytes);
 	if (!m)
 		return NULL;
 	m->p = p;
 	m->can_relay = env->can_relay;
-	bool ok = pipeline_dup(&m->mail_from, env->mail_from) && pipeline_dup(&m->client_ip, env->client_ip) &&
-		  pipeline_dup(&m->helo, env->helo) && pipeline_dup(&m->auth_user, env->auth_user) &&
-		  (m->rcpts = calloc(env->nrcpts + 1, sizeof *m->rcpts));
-	for (size_t i = 0; ok && i < env->nrcpts; i++)
-		ok = pipeline_dup(&m->rcpts[m->nrcpts++], env->rcpts[i]);
-	if (ok && dkmod_session_new(p->ctx, p->conf->verify ? DKMOD_SESSION_VERIFY : 0, &m->s) != DKMOD_OK)
-		ok = false;
-	if (!ok) {
+	m->rcpts = (char **)(m + 1);
+	char *at = (char *)(m->rcpts + env->nrcpts + 1);
+	m->mail_from = pipeline_env_copy(&at, env->mail_from);
+	m->client_ip = pipeline_env_copy(&at, env->client_ip);
+	m->helo = pipeline_env_copy(&at, env->helo);
+	m->auth_user = pipeline_env_copy(&at, env->auth_user);
+	for (; m->nrcpts < env->nrcpts; m->nrcpts++)
+		m->rcpts[m->nrcpts] = pipeline_env_copy(&at, env->rcpts[m->nrcpts]);
+	if (dkmod_session_new(p->ctx, p->conf->verify ? DKMOD_SESSION_VERIFY : 0, &m->s) != DKMOD_OK) {
 		pipeline_msg_free(m);
 		return NULL;
 	}
@@ -80,13 +94,6 @@ void pipeline_msg_free(struct pipeline_msg *m)
 	if (!m)
 		return;
 	dkmod_session_free(m->s);
-	free(m->mail_from);
-	free(m->client_ip);
-	free(m->helo);
-	free(m->auth_user);
-	for (size_t i = 0; i < m->nrcpts; i++)
-		free(m->rcpts[i]);
-	free(m->rcpts);
 	free(m->hbuf);
 	pipeline_hdr_free(&m->hdrs);
 	free(m->sender);
@@ -137,6 +144,8 @@ static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **re
 		return st == POLICY_OK ? m->out.nreqs : 0;
 	}
 	char skipped[512];
+	if (p->conf->nsigners == 0 || !m->sender_domain || !*m->sender_domain)
+		return 0; /* nothing to sign (what conf_requests would say) */
 	if (!m->out.reqs && !(m->out.reqs = calloc(POLICY_MAX_REQUESTS, sizeof *m->out.reqs))) {
 		m->st = PIPELINE_ENOMEM;
 		return 0;
@@ -149,8 +158,17 @@ static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **re
 	return n;
 }
 
-/* pipeline_eoh - the header block is complete (end: its length, 0 if it was too large to hold) */
-static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, size_t end)
+/* pipeline_wants_headers - whether anything reads the parsed header fields: the signing
+ * decision, the hooks, or the info line that names the sender */
+static bool pipeline_wants_headers(const struct pipeline *p)
+{
+	return p->conf->nsigners > 0 || policy_has_hook(p->policy, "sign") || policy_has_hook(p->policy, "verify") ||
+	       p->level >= DKMOD_LOG_INFO;
+}
+
+/* pipeline_eoh - the header block is complete: it is the first end bytes of hdr (0 if it was
+ * too large to hold); decide the signers, then give the engine the len bytes at hdr */
+static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, const char *hdr, size_t end, size_t len)
 {
 	struct pipeline *p = m->p;
 	struct conf_request *reqs = NULL;
@@ -158,12 +176,15 @@ static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, size_t end)
 	if (end == 0) {
 		pipeline_log(p, DKMOD_LOG_WARNING, "header block larger than %zu bytes: not signed",
 			     p->conf->opt.max_header_bytes);
-	} else if (!pipeline_hdr_parse(m->hbuf, end, p->conf->opt.max_header_fields, &m->hdrs)) {
+	} else if (!pipeline_wants_headers(p)) {
+		/* no signing blocks, no hook and no info log line: nothing would read the fields */
+	} else if (!pipeline_hdr_parse(hdr, end, p->conf->opt.max_header_fields, &m->hdrs)) {
 		return m->st = PIPELINE_ENOMEM;
 	} else {
-		if (!(m->sender = pipeline_hdr_address(&m->hdrs, "Sender", &m->sender_domain)))
-			m->sender = pipeline_hdr_address(&m->hdrs, "From", &m->sender_domain);
 		m->author = pipeline_hdr_address(&m->hdrs, "From", &m->author_domain);
+		if (!(m->sender = pipeline_hdr_address(&m->hdrs, "Sender", &m->sender_domain)) && m->author &&
+		    (!(m->sender = strdup(m->author)) || !(m->sender_domain = strdup(m->author_domain))))
+			return m->st = PIPELINE_ENOMEM;
 		n = pipeline_requests(m, &reqs);
 	}
 	for (size_t i = 0; m->st == PIPELINE_OK && i < n; i++) {
@@ -177,7 +198,7 @@ static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, size_t end)
 			m->signing++;
 	}
 	m->phase = PIPELINE_BODY;
-	if (m->st == PIPELINE_OK && m->hlen && dkmod_session_write(m->s, m->hbuf, m->hlen) != DKMOD_OK)
+	if (m->st == PIPELINE_OK && len && dkmod_session_write(m->s, hdr, len) != DKMOD_OK)
 		m->st = PIPELINE_EENGINE;
 	free(m->hbuf);
 	m->hbuf = NULL;
@@ -185,7 +206,47 @@ static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, size_t end)
 	return m->st;
 }
 
-/* pipeline_msg_write - raw message bytes */
+/* pipeline_hold - keep len more bytes of the header block until it is complete */
+static bool pipeline_hold(struct pipeline_msg *m, const char *data, size_t len)
+{
+	if (m->hlen + len > m->hcap) {
+		size_t cap = (m->hlen + len) * 2 + 4096;
+		char *b = realloc(m->hbuf, cap);
+		if (!b)
+			return false;
+		m->hbuf = b;
+		m->hcap = cap;
+	}
+	memcpy(m->hbuf + m->hlen, data, len);
+	m->hlen += len;
+	return true;
+}
+
+/* pipeline_hdr_rest - how many bytes of data complete the header block begun by the bytes
+ * held (which do not complete it), or 0 if data does not */
+static size_t pipeline_hdr_rest(const struct pipeline_msg *m, const char *data, size_t len)
+{
+	const char *h = m->hbuf;
+	size_t n = m->hlen;
+	if (n == 0)
+		return pipeline_hdr_end(data, len, 0);
+	if (len == 0)
+		return 0;
+	/* a blank line first, its CR held */
+	if (n == 1 && h[0] == '\r' && data[0] == '\n')
+		return 1;
+	/* a blank line across the two: "\n" + "\n", "\n" + "\r\n", "\n\r" + "\n" */
+	if (h[n - 1] == '\n' && data[0] == '\n')
+		return 1;
+	if (h[n - 1] == '\n' && len >= 2 && data[0] == '\r' && data[1] == '\n')
+		return 2;
+	if (n >= 2 && h[n - 2] == '\n' && h[n - 1] == '\r' && data[0] == '\n')
+		return 1;
+	return pipeline_hdr_blank(data, len, 0);
+}
+
+/* pipeline_msg_write - raw message bytes.  The header block is held back only when it comes
+ * in more than one piece, and only up to its end: the body goes to the engine as given. */
 enum pipeline_status pipeline_msg_write(struct pipeline_msg *m, const void *data, size_t len)
 {
 	if (m->st != PIPELINE_OK || m->phase == PIPELINE_DONE)
@@ -195,23 +256,27 @@ enum pipeline_status pipeline_msg_write(struct pipeline_msg *m, const void *data
 			m->st = PIPELINE_EENGINE;
 		return m->st;
 	}
-	if (m->hlen + len > m->hcap) {
-		size_t cap = (m->hlen + len) * 2 + 4096;
-		char *b = realloc(m->hbuf, cap);
-		if (!b)
+	const char *d = data;
+	size_t end = pipeline_hdr_rest(m, d, len);
+	if (end == 0) {
+		if (m->hlen + len <= m->p->conf->opt.max_header_bytes + PIPELINE_HEADER_SLACK)
+			return pipeline_hold(m, d, len) ? PIPELINE_OK : (m->st = PIPELINE_ENOMEM);
+		/* too large to hold: what is held goes on unsigned, then the rest */
+		if (pipeline_eoh(m, m->hbuf, 0, m->hlen) != PIPELINE_OK)
+			return m->st;
+	} else if (m->hlen == 0) {
+		/* the whole header block in this piece: nothing to hold */
+		if (pipeline_eoh(m, d, end, end) != PIPELINE_OK)
+			return m->st;
+	} else {
+		if (!pipeline_hold(m, d, end))
 			return m->st = PIPELINE_ENOMEM;
-		m->hbuf = b;
-		m->hcap = cap;
+		if (pipeline_eoh(m, m->hbuf, m->hlen, m->hlen) != PIPELINE_OK)
+			return m->st;
 	}
-	memcpy(m->hbuf + m->hlen, data, len);
-	m->hlen += len;
-	size_t end = pipeline_hdr_end(m->hbuf, m->hlen, m->scanned);
-	m->scanned = m->hlen > 2 ? m->hlen - 2 : 0;
-	if (end)
-		return pipeline_eoh(m, end);
-	if (m->hlen > m->p->conf->opt.max_header_bytes + PIPELINE_HEADER_SLACK)
-		return pipeline_eoh(m, 0);
-	return PIPELINE_OK;
+	if (len > end && dkmod_session_write(m->s, d + end, len - end) != DKMOD_OK)
+		m->st = PIPELINE_EENGINE;
+	return m->st;
 }
 
 /* pipeline_default_reply - the reply of an action when the script gave none (or only text) */
@@ -312,7 +377,7 @@ enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m)
 	if (m->phase == PIPELINE_DONE)
 		return m->st != PIPELINE_OK ? m->st : PIPELINE_EENGINE;
 	if (m->st == PIPELINE_OK && m->phase == PIPELINE_HEADERS)
-		pipeline_eoh(m, m->hlen <= p->conf->opt.max_header_bytes ? m->hlen : 0);
+		pipeline_eoh(m, m->hbuf, m->hlen <= p->conf->opt.max_header_bytes ? m->hlen : 0, m->hlen);
 	m->phase = PIPELINE_DONE;
 	enum dkmod_status st = m->st == PIPELINE_OK ? dkmod_session_finish(m->s) : DKMOD_OK;
 	if (st != DKMOD_OK) {

@@ -7,14 +7,18 @@
  * every message gets a temporary failure and each new request tries again.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "stdio.h"
 
-#define STDIO_MAIN_CHUNK 65536
+/* Input is read in blocks of this size; on a pipe, the filter asks for this much pipe
+ * capacity too, so that a client can write many requests ahead without blocking. */
+#define STDIO_MAIN_CHUNK 1048576
 
 /* Exit statuses (sysexits.h values). */
 enum stdio_main_exit { STDIO_EX_OK = 0, STDIO_EX_USAGE = 64, STDIO_EX_DATAERR = 65, STDIO_EX_IOERR = 74 };
@@ -38,6 +42,7 @@ struct stdio_main {
 	struct pipeline_msg *m;   /* the message being received */
 	const char *fail;         /* why it cannot be processed, or NULL */
 	struct stdio_proto proto;
+	struct stdio_out out;     /* replies not yet written */
 };
 
 static volatile sig_atomic_t stdio_main_reload;
@@ -143,9 +148,9 @@ static void stdio_main_end(struct stdio_main *s)
 		s->fail = "internal error";
 	if (s->fail) {
 		stdio_main_log(NULL, DKMOD_LOG_ERROR, s->fail);
-		stdio_reply_fail(stdout, id, s->fail);
+		stdio_reply_fail(&s->out, id, s->fail);
 	} else {
-		stdio_reply_msg(stdout, id, s->m);
+		stdio_reply_msg(&s->out, id, s->m);
 	}
 	pipeline_msg_free(s->m);
 	s->m = NULL;
@@ -173,24 +178,27 @@ static int stdio_main_chunk(struct stdio_main *s, const char *buf, size_t n)
 			break;
 		case STDIO_PROTO_END:
 			stdio_main_end(s);
-			if (fflush(stdout) != 0)
+			if (s->out.failed)
 				return STDIO_EX_IOERR;
 			if (s->once)
 				return STDIO_EX_OK;
 			break;
 		case STDIO_PROTO_ERROR:
 			stdio_main_log(NULL, DKMOD_LOG_ERROR, s->proto.error);
-			stdio_reply_error(stdout, s->proto.req.id, s->proto.error);
+			stdio_reply_error(&s->out, s->proto.req.id, s->proto.error);
 			return STDIO_EX_DATAERR;
 		}
 	}
 }
 
-/* stdio_main_serve - read and serve requests until the input ends; returns the exit status */
+/* stdio_main_serve - read and serve requests until the input ends; returns the exit status.
+ * Replies are written when every buffered byte is used, just before a read that may wait. */
 static int stdio_main_serve(struct stdio_main *s)
 {
 	static char buf[STDIO_MAIN_CHUNK];
 	for (;;) {
+		if (!stdio_out_flush(&s->out))
+			return STDIO_EX_IOERR;
 		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -203,13 +211,20 @@ static int stdio_main_serve(struct stdio_main *s)
 			if (!why)
 				return STDIO_EX_OK;
 			stdio_main_log(NULL, DKMOD_LOG_ERROR, why);
-			stdio_reply_error(stdout, s->proto.req.id, why);
+			stdio_reply_error(&s->out, s->proto.req.id, why);
 			return STDIO_EX_DATAERR;
 		}
 		int rc = stdio_main_chunk(s, buf, (size_t)n);
 		if (rc >= 0)
 			return rc;
 	}
+}
+
+/* stdio_main_pipe - if the input is a pipe, ask for a larger one, so that a client writing
+ * requests ahead blocks (and switches to the filter) less often; failing is harmless */
+static void stdio_main_pipe(void)
+{
+	(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, STDIO_MAIN_CHUNK);
 }
 
 /* main - dkmod-stdio */
@@ -228,9 +243,11 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
 	stdio_proto_init(&s.proto, s.max_message);
+	s.out.fd = STDOUT_FILENO;
+	stdio_main_pipe();
 	stdio_main_load(&s);
 	rc = stdio_main_serve(&s);
-	if (fflush(stdout) != 0 && rc == STDIO_EX_OK)
+	if (!stdio_out_flush(&s.out) && rc == STDIO_EX_OK)
 		rc = STDIO_EX_IOERR;
 	pipeline_msg_free(s.m);
 	pipeline_free(s.p);

@@ -3,12 +3,18 @@
  * lines ("keyword value\n"), then "message N" and exactly N raw bytes.
  * Bytes of the message are never copied or interpreted, so nothing inside
  * a message can break the framing; every limit is checked before memory
- * is used.
+ * is used.  Lines are parsed where they lie in the input (only a line
+ * split between two inputs is gathered first), and the values go to a
+ * string store that the next request reuses, so a steady stream of
+ * requests allocates nothing.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "stdio_proto.h"
+
+/* Bytes of one store block: any value (shorter than a line) fits in an empty block. */
+#define STDIO_PROTO_BLOCK 8192
 
 /* stdio_proto_init - a parser */
 void stdio_proto_init(struct stdio_proto *p, uint64_t max_message)
@@ -17,28 +23,36 @@ void stdio_proto_init(struct stdio_proto *p, uint64_t max_message)
 	p->max_message = max_message && max_message < STDIO_PROTO_MESSAGE_MAX ? max_message : STDIO_PROTO_MESSAGE_MAX;
 }
 
-/* stdio_proto_reset - forget the current envelope */
+/* stdio_proto_reset - forget the current envelope; the store keeps its first block and the
+ * recipient array its room */
 static void stdio_proto_reset(struct stdio_proto *p)
 {
 	struct stdio_proto_req *r = &p->req;
-	free(r->id);
-	free(r->client_ip);
-	free(r->helo);
-	free(r->auth_user);
-	free(r->mail_from);
-	free(r->queue_id);
-	for (size_t i = 0; i < r->nrcpts; i++)
-		free(r->rcpts[i]);
-	free(r->rcpts);
+	while (p->store && p->store->next) {
+		struct stdio_proto_block *b = p->store;
+		p->store = b->next;
+		free(b);
+	}
+	if (p->store)
+		p->store->used = 0;
+	char **rcpts = r->rcpts;
+	size_t rcap = r->rcap;
 	memset(r, 0, sizeof *r);
+	r->rcpts = rcpts;
+	r->rcap = rcap;
 	p->started = p->done = false;
 	p->envelope = 0;
 }
 
-/* stdio_proto_free - free the current envelope */
+/* stdio_proto_free - free the current envelope and the store */
 void stdio_proto_free(struct stdio_proto *p)
 {
 	stdio_proto_reset(p);
+	free(p->store);
+	p->store = NULL;
+	free(p->req.rcpts);
+	p->req.rcpts = NULL;
+	p->req.rcap = 0;
 }
 
 /* stdio_proto_fail - enter the error state */
@@ -49,19 +63,38 @@ static enum stdio_proto_event stdio_proto_fail(struct stdio_proto *p, const char
 	return STDIO_PROTO_ERROR;
 }
 
+/* stdio_proto_keep - a NUL-terminated copy of len bytes (len < STDIO_PROTO_LINE_MAX) in the
+ * store; NULL if out of memory */
+static char *stdio_proto_keep(struct stdio_proto *p, const char *v, size_t len)
+{
+	struct stdio_proto_block *b = p->store;
+	if (!b || STDIO_PROTO_BLOCK - b->used < len + 1) {
+		if (!(b = malloc(sizeof *b + STDIO_PROTO_BLOCK)))
+			return NULL;
+		b->next = p->store;
+		b->used = 0;
+		p->store = b;
+	}
+	char *s = b->data + b->used;
+	memcpy(s, v, len);
+	s[len] = '\0';
+	b->used += len + 1;
+	return s;
+}
+
 /* stdio_proto_set - a single-valued field: set once */
-static enum stdio_proto_event stdio_proto_set(struct stdio_proto *p, char **field, const char *v,
+static enum stdio_proto_event stdio_proto_set(struct stdio_proto *p, char **field, const char *v, size_t len,
 					       const char *dup_error)
 {
 	if (*field)
 		return stdio_proto_fail(p, dup_error);
-	if (!(*field = strdup(v)))
+	if (!(*field = stdio_proto_keep(p, v, len)))
 		return stdio_proto_fail(p, "out of memory");
 	return STDIO_PROTO_MORE;
 }
 
 /* stdio_proto_rcpt - one more recipient */
-static enum stdio_proto_event stdio_proto_rcpt(struct stdio_proto *p, const char *v)
+static enum stdio_proto_event stdio_proto_rcpt(struct stdio_proto *p, const char *v, size_t len)
 {
 	struct stdio_proto_req *r = &p->req;
 	if (r->nrcpts == STDIO_PROTO_RCPTS_MAX)
@@ -74,30 +107,39 @@ static enum stdio_proto_event stdio_proto_rcpt(struct stdio_proto *p, const char
 		r->rcpts = a;
 		r->rcap = cap;
 	}
-	if (!(r->rcpts[r->nrcpts] = strdup(v)))
+	if (!(r->rcpts[r->nrcpts] = stdio_proto_keep(p, v, len)))
 		return stdio_proto_fail(p, "out of memory");
 	r->nrcpts++;
 	return STDIO_PROTO_MORE;
 }
 
 /* stdio_proto_message - "message N": the envelope is complete */
-static enum stdio_proto_event stdio_proto_message(struct stdio_proto *p, const char *v)
+static enum stdio_proto_event stdio_proto_message(struct stdio_proto *p, const char *v, size_t len)
 {
-	size_t digits = strspn(v, "0123456789");
-	if (digits == 0 || v[digits] != '\0')
+	size_t digits = 0;
+	uint64_t n = 0;
+	while (digits < len && v[digits] >= '0' && v[digits] <= '9') {
+		if (digits < 15)
+			n = n * 10 + (uint64_t)(v[digits] - '0');
+		digits++;
+	}
+	if (digits == 0 || digits != len)
 		return stdio_proto_fail(p, "bad message length");
-	if (digits > 15)
-		return stdio_proto_fail(p, "message length over the limit");
-	uint64_t n = strtoull(v, NULL, 10);
-	if (n > p->max_message)
+	if (digits > 15 || n > p->max_message)
 		return stdio_proto_fail(p, "message length over the limit");
 	p->req.length = p->left = n;
 	p->state = STDIO_PROTO_BODY;
 	return STDIO_PROTO_REQUEST;
 }
 
+/* stdio_proto_is - whether the keyword k (klen bytes) is word */
+static bool stdio_proto_is(const char *k, size_t klen, const char *word)
+{
+	return strlen(word) == klen && memcmp(k, word, klen) == 0;
+}
+
 /* stdio_proto_line - one complete envelope line (without its line end) */
-static enum stdio_proto_event stdio_proto_line(struct stdio_proto *p, char *line, size_t len)
+static enum stdio_proto_event stdio_proto_line(struct stdio_proto *p, const char *line, size_t len)
 {
 	if (p->done)
 		stdio_proto_reset(p);
@@ -108,31 +150,29 @@ static enum stdio_proto_event stdio_proto_line(struct stdio_proto *p, char *line
 	p->started = true;
 	if ((p->envelope += len + 1) > STDIO_PROTO_ENVELOPE_MAX)
 		return stdio_proto_fail(p, "envelope over the size limit");
-	line[len] = '\0';
-	char *v = strchr(line, ' ');
-	if (v)
-		*v++ = '\0';
-	else
-		v = line + len;
+	const char *sp = memchr(line, ' ', len);
+	size_t klen = sp ? (size_t)(sp - line) : len;
+	const char *v = sp ? sp + 1 : line + len;
+	size_t vlen = (size_t)(line + len - v);
 	struct stdio_proto_req *r = &p->req;
-	if (strcmp(line, "message") == 0)
-		return stdio_proto_message(p, v);
-	if (strcmp(line, "rcpt") == 0)
-		return stdio_proto_rcpt(p, v);
-	if (strcmp(line, "mail-from") == 0)
-		return stdio_proto_set(p, &r->mail_from, v, "duplicate mail-from");
-	if (strcmp(line, "client-ip") == 0)
-		return stdio_proto_set(p, &r->client_ip, v, "duplicate client-ip");
-	if (strcmp(line, "helo") == 0)
-		return stdio_proto_set(p, &r->helo, v, "duplicate helo");
-	if (strcmp(line, "auth-user") == 0)
-		return stdio_proto_set(p, &r->auth_user, v, "duplicate auth-user");
-	if (strcmp(line, "queue-id") == 0)
-		return stdio_proto_set(p, &r->queue_id, v, "duplicate queue-id");
-	if (strcmp(line, "id") == 0)
-		return stdio_proto_set(p, &r->id, v, "duplicate id");
-	if (strcmp(line, "relay") == 0) {
-		if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
+	if (stdio_proto_is(line, klen, "message"))
+		return stdio_proto_message(p, v, vlen);
+	if (stdio_proto_is(line, klen, "rcpt"))
+		return stdio_proto_rcpt(p, v, vlen);
+	if (stdio_proto_is(line, klen, "mail-from"))
+		return stdio_proto_set(p, &r->mail_from, v, vlen, "duplicate mail-from");
+	if (stdio_proto_is(line, klen, "client-ip"))
+		return stdio_proto_set(p, &r->client_ip, v, vlen, "duplicate client-ip");
+	if (stdio_proto_is(line, klen, "helo"))
+		return stdio_proto_set(p, &r->helo, v, vlen, "duplicate helo");
+	if (stdio_proto_is(line, klen, "auth-user"))
+		return stdio_proto_set(p, &r->auth_user, v, vlen, "duplicate auth-user");
+	if (stdio_proto_is(line, klen, "queue-id"))
+		return stdio_proto_set(p, &r->queue_id, v, vlen, "duplicate queue-id");
+	if (stdio_proto_is(line, klen, "id"))
+		return stdio_proto_set(p, &r->id, v, vlen, "duplicate id");
+	if (stdio_proto_is(line, klen, "relay")) {
+		if (vlen != 1 || (v[0] != '0' && v[0] != '1'))
 			return stdio_proto_fail(p, "relay must be 0 or 1");
 		r->relay = v[0] == '1';
 		return STDIO_PROTO_MORE;
@@ -140,29 +180,37 @@ static enum stdio_proto_event stdio_proto_line(struct stdio_proto *p, char *line
 	return stdio_proto_fail(p, "unknown keyword");
 }
 
-/* stdio_proto_lines - gather envelope lines from buf until an event or its end */
+/* stdio_proto_lines - take envelope lines from buf until an event or its end; a line
+ * wholly in buf is parsed in place, the start of one that is not is kept in p->line */
 static size_t stdio_proto_lines(struct stdio_proto *p, const char *buf, size_t n, enum stdio_proto_event *ev)
 {
 	size_t used = 0;
 	*ev = STDIO_PROTO_MORE;
 	while (used < n) {
-		const char *nl = memchr(buf + used, '\n', n - used);
-		size_t take = nl ? (size_t)(nl - (buf + used)) : n - used;
+		const char *start = buf + used;
+		const char *nl = memchr(start, '\n', n - used);
+		size_t take = nl ? (size_t)(nl - start) : n - used;
 		if (p->llen + take >= STDIO_PROTO_LINE_MAX) {
 			*ev = stdio_proto_fail(p, "envelope line too long");
 			return used;
 		}
-		memcpy(p->line + p->llen, buf + used, take);
-		p->llen += take;
-		used += take;
-		if (!nl)
-			break;
-		used++;
-		size_t len = p->llen;
-		p->llen = 0;
-		if (len && p->line[len - 1] == '\r')
+		if (!nl) {
+			memcpy(p->line + p->llen, start, take);
+			p->llen += take;
+			return n;
+		}
+		used += take + 1;
+		const char *line = start;
+		size_t len = take;
+		if (p->llen) {
+			memcpy(p->line + p->llen, start, take);
+			line = p->line;
+			len = p->llen + take;
+			p->llen = 0;
+		}
+		if (len && line[len - 1] == '\r')
 			len--;
-		*ev = stdio_proto_line(p, p->line, len);
+		*ev = stdio_proto_line(p, line, len);
 		if (*ev != STDIO_PROTO_MORE)
 			return used;
 	}

@@ -24,13 +24,21 @@ enum stdio_proto_event {
 	STDIO_PROTO_ERROR     /* p->error says why; the stream cannot be trusted any more */
 };
 
-/* One request's envelope; strings are NUL-terminated, NULL when not given. */
+/* One request's envelope; strings are NUL-terminated, NULL when not given.  They live in
+ * the parser's string store until the next request starts. */
 struct stdio_proto_req {
 	char *id, *client_ip, *helo, *auth_user, *mail_from, *queue_id;
 	bool relay;
 	char **rcpts;
 	size_t nrcpts, rcap;
 	uint64_t length;          /* the message's byte count */
+};
+
+/* A block of the string store; blocks never move, so the strings in them stay put. */
+struct stdio_proto_block {
+	struct stdio_proto_block *next;  /* the block filled before this one */
+	size_t used;
+	char data[];
 };
 
 enum stdio_proto_state { STDIO_PROTO_LINES = 0, STDIO_PROTO_BODY, STDIO_PROTO_FAILED };
@@ -43,14 +51,15 @@ struct stdio_proto {
 	bool done;                /* END was returned: the next line starts a new request */
 	uint64_t left;            /* message bytes still to come */
 	size_t envelope;          /* envelope bytes of the current request */
-	char line[STDIO_PROTO_LINE_MAX];
+	char line[STDIO_PROTO_LINE_MAX]; /* a line that came in more than one piece */
 	size_t llen;
+	struct stdio_proto_block *store; /* the block being filled; the first one is kept */
 	const char *error;        /* static text */
 };
 
 /* stdio_proto_init - a parser; max_message 0: STDIO_PROTO_MESSAGE_MAX */
 void stdio_proto_init(struct stdio_proto *p, uint64_t max_message);
-/* stdio_proto_free - free the current envelope (the parser can be initialised again) */
+/* stdio_proto_free - free the current envelope and the store (the parser can be initialised again) */
 void stdio_proto_free(struct stdio_proto *p);
 /* stdio_proto_feed - parse from buf; returns how many bytes were used and sets *ev (for
  * STDIO_PROTO_DATA also *data and *len).  Call again with the rest until it returns MORE

@@ -5,11 +5,14 @@
  * text is flattened to one line.  The qpsmtpd constant and whether the
  * message goes on come from mta.h, so the plugin maps nothing itself.
  */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../common/mta.h"
 #include "stdio.h"
+
+/* Input bytes base64-encoded per piece (a multiple of 3). */
+#define STDIO_REPLY_B64_PIECE 3072
 
 /* stdio_base64 - base64 of in */
 void stdio_base64(const unsigned char *in, size_t len, char *out)
@@ -34,40 +37,61 @@ void stdio_base64(const unsigned char *in, size_t len, char *out)
 }
 
 /* stdio_reply_text - "keyword text" with line ends and control characters as spaces */
-static void stdio_reply_text(FILE *out, const char *keyword, const char *text)
+static void stdio_reply_text(struct stdio_out *out, const char *keyword, const char *text)
 {
-	fprintf(out, "%s ", keyword);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
-	fputc('\n', out);
+	static const char ctl[] = "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"
+				  "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f";
+	stdio_out_str(out, keyword);
+	stdio_out_put(out, " ", 1);
+	for (;;) {
+		size_t run = strcspn(text, ctl);
+		stdio_out_put(out, text, run);
+		text += run;
+		if (!*text)
+			break;
+		stdio_out_put(out, " ", 1);
+		text++;
+	}
+	stdio_out_put(out, "\n", 1);
 }
 
 /* stdio_reply_field - "add-header BASE64" */
-static void stdio_reply_field(FILE *out, const char *field)
+static void stdio_reply_field(struct stdio_out *out, const char *field)
 {
+	char b[4 * (STDIO_REPLY_B64_PIECE / 3) + 1];
 	size_t len = strlen(field);
-	char *b = malloc(4 * ((len + 2) / 3) + 1);
-	if (!b)
-		return;
-	stdio_base64((const unsigned char *)field, len, b);
-	fprintf(out, "add-header %s\n", b);
-	free(b);
+	stdio_out_put(out, "add-header ", 11);
+	for (size_t i = 0; i < len; i += STDIO_REPLY_B64_PIECE) {
+		size_t n = len - i < STDIO_REPLY_B64_PIECE ? len - i : STDIO_REPLY_B64_PIECE;
+		stdio_base64((const unsigned char *)field + i, n, b);
+		stdio_out_put(out, b, 4 * ((n + 2) / 3));
+	}
+	stdio_out_put(out, "\n", 1);
+}
+
+/* stdio_reply_line - "keyword word\n" */
+static void stdio_reply_line(struct stdio_out *out, const char *keyword, const char *word)
+{
+	stdio_out_str(out, keyword);
+	stdio_out_put(out, " ", 1);
+	stdio_out_str(out, word);
+	stdio_out_put(out, "\n", 1);
 }
 
 /* stdio_reply_head - the id line (echoed) and the action's lines */
-static void stdio_reply_head(FILE *out, const char *id, enum pipeline_action a, const char *reply)
+static void stdio_reply_head(struct stdio_out *out, const char *id, enum pipeline_action a, const char *reply)
 {
 	const struct mta_code *c = mta_code(a);
 	if (id)
 		stdio_reply_text(out, "id", id);
-	fprintf(out, "action %s\n", pipeline_action_name(a));
+	stdio_reply_line(out, "action", pipeline_action_name(a));
 	stdio_reply_text(out, "reply", reply);
-	fprintf(out, "qpsmtpd %s\n", c->qpsmtpd);
-	fprintf(out, "deliver %s\n", c->postfix_reinject ? "yes" : "no");
+	stdio_reply_line(out, "qpsmtpd", c->qpsmtpd);
+	stdio_reply_line(out, "deliver", c->postfix_reinject ? "yes" : "no");
 }
 
 /* stdio_reply_msg - the reply to a processed message */
-void stdio_reply_msg(FILE *out, const char *id, struct pipeline_msg *m)
+void stdio_reply_msg(struct stdio_out *out, const char *id, struct pipeline_msg *m)
 {
 	enum pipeline_action a = pipeline_msg_action(m);
 	const struct mta_code *c = mta_code(a);
@@ -78,26 +102,28 @@ void stdio_reply_msg(FILE *out, const char *id, struct pipeline_msg *m)
 		stdio_reply_field(out, pipeline_msg_added(m, i));
 	if (pipeline_msg_intact(m))
 		for (size_t i = 0; i < pipeline_msg_header_count(m); i++)
-			if (pipeline_msg_header_removed(m, i))
-				fprintf(out, "remove-header %zu\n", i);
-	fputs("end\n", out);
+			if (pipeline_msg_header_removed(m, i)) {
+				char line[48];
+				stdio_out_put(out, line, (size_t)snprintf(line, sizeof line, "remove-header %zu\n", i));
+			}
+	stdio_out_put(out, "end\n", 4);
 }
 
 /* stdio_reply_fail - a tempfail for a message the filter could not process */
-void stdio_reply_fail(FILE *out, const char *id, const char *why)
+void stdio_reply_fail(struct stdio_out *out, const char *id, const char *why)
 {
 	const struct mta_code *c = mta_internal_failure();
 	char reply[600];
 	snprintf(reply, sizeof reply, "451 4.3.0 dkmod: %s, try again later", why);
 	stdio_reply_head(out, id, c->action, reply);
-	fputs("end\n", out);
+	stdio_out_put(out, "end\n", 4);
 }
 
 /* stdio_reply_error - the request stream is broken */
-void stdio_reply_error(FILE *out, const char *id, const char *why)
+void stdio_reply_error(struct stdio_out *out, const char *id, const char *why)
 {
 	if (id)
 		stdio_reply_text(out, "id", id);
 	stdio_reply_text(out, "error", why);
-	fputs("end\n", out);
+	stdio_out_put(out, "end\n", 4);
 }

@@ -60,6 +60,82 @@ static void test_hdr_parse(void)
 	pipeline_hdr_free(&h);
 }
 
+/* unit_ref_parse - the header block parse as first written (byte by byte), to compare the
+ * faster one with: each field's "name\0value" (trimmed) appended to out, one per line */
+static void unit_ref_parse(const char *buf, size_t len, size_t max, char *out)
+{
+	size_t nfields = 0;
+	for (size_t i = 0; i < len; i++)
+		nfields += (i == 0 || buf[i - 1] == '\n') && buf[i] != ' ' && buf[i] != '\t';
+	if (nfields > max)
+		nfields = max;
+	char *store = malloc(len + 1), *o = store, *starts[300];
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		bool line_start = i == 0 || buf[i - 1] == '\n';
+		if (line_start && buf[i] != ' ' && buf[i] != '\t') {
+			if (n == nfields || buf[i] == '\r' || buf[i] == '\n')
+				break;
+			if (n)
+				*o++ = '\0';
+			starts[n++] = o;
+		}
+		if (buf[i] != '\r' && buf[i] != '\n' && buf[i] != '\0')
+			*o++ = buf[i];
+	}
+	*o = '\0';
+	*out = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char *colon = strchr(starts[i], ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		char *name = starts[i], *value = colon + 1;
+		while (*name == ' ' || *name == '\t')
+			name++;
+		while (*value == ' ' || *value == '\t')
+			value++;
+		size_t nl = strlen(name), vl = strlen(value);
+		while (nl && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
+			nl--;
+		while (vl && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
+			vl--;
+		sprintf(out + strlen(out), "%.*s=%.*s|", (int)nl, name, (int)vl, value);
+	}
+	free(store);
+}
+
+/* test_hdr_parse_random - the parse agrees with the byte-by-byte one on random blocks of
+ * field names, colons, blanks, CR, LF and NUL */
+static void test_hdr_parse_random(void)
+{
+	static const char alphabet[] = "ab:: \t\r\n\n\0xyzabcdefgh";
+	unsigned seed = 7;
+	size_t bad = 0;
+	for (int round = 0; round < 20000; round++) {
+		char buf[260], want[4096], got[4096] = "";
+		seed = seed * 1103515245u + 12345u;
+		size_t len = (seed >> 8) % sizeof buf;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		size_t max = round % 3 == 0 ? 2 : 1000;
+		unit_ref_parse(buf, len, max, want);
+		struct pipeline_hdrs h;
+		if (!pipeline_hdr_parse(buf, len, max, &h)) {
+			bad++;
+			continue;
+		}
+		for (size_t i = 0; i < h.count; i++)
+			sprintf(got + strlen(got), "%s=%s|", h.fields[i].name, h.fields[i].value);
+		pipeline_hdr_free(&h);
+		if (strcmp(got, want) != 0 && bad++ == 0)
+			printf("# round %d: got %s, want %s\n", round, got, want);
+	}
+	CHECK_INT("20000 random header blocks parse as byte by byte", bad, 0);
+}
+
 /* test_fold - folding added fields and unfolding the A-R value */
 static void test_fold(void)
 {
@@ -167,6 +243,41 @@ static void test_pipeline(void)
 	m = unit_run(p, "From: a@example.com\r\nSubject: hold\r\n", 0);
 	CHECK_INT("headers only, no blank line: quarantine", m ? (int)pipeline_msg_action(m) : -1, PIPELINE_QUARANTINE);
 	pipeline_msg_free(m);
+	/* every two-piece split of the header block (its end in the first piece, the second, or
+	 * across them) gives what one piece gives */
+	static const char *const splits[] = {
+		"From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n",
+		"From: a@example.com\nSubject: hello\n\nbody\n",
+		"From: a@example.com\nSubject: hello\n\r\nbody\n",
+		"From: a@example.com\r\nSubject: he\rllo\r\n folded\r\n\r\n\r\n",
+		"\r\nSubject: not a field\r\n\r\n",
+		"\nSubject: not a field\n",
+	};
+	for (size_t k = 0; k < sizeof splits / sizeof *splits; k++) {
+		const char *text = splits[k];
+		size_t len = strlen(text), bad = 0;
+		struct pipeline_msg *one = unit_run(p, text, 0);
+		for (size_t cut = 1; one && cut < len; cut++) {
+			const char *rcpts[] = {"b@example.net"};
+			struct pipeline_envelope env = {.mail_from = "a@example.com", .rcpts = rcpts, .nrcpts = 1,
+							.client_ip = "192.0.2.7", .helo = "mail.example.com"};
+			struct pipeline_msg *m2 = pipeline_msg_new(p, &env);
+			bool ok = m2 && pipeline_msg_write(m2, text, cut) == PIPELINE_OK &&
+				  pipeline_msg_write(m2, text + cut, len - cut) == PIPELINE_OK &&
+				  pipeline_msg_finish(m2) == PIPELINE_OK &&
+				  pipeline_msg_action(m2) == pipeline_msg_action(one) &&
+				  pipeline_msg_header_count(m2) == pipeline_msg_header_count(one) &&
+				  pipeline_msg_added_count(m2) == pipeline_msg_added_count(one);
+			for (size_t i = 0; ok && i < pipeline_msg_added_count(one); i++)
+				ok = strcmp(pipeline_msg_added(m2, i), pipeline_msg_added(one, i)) == 0;
+			bad += !ok;
+			pipeline_msg_free(m2);
+		}
+		char name[80];
+		snprintf(name, sizeof name, "message %zu: every two-piece split as one piece", k);
+		CHECK(name, one && bad == 0);
+		pipeline_msg_free(one);
+	}
 	m = unit_run(p, "\r\nno header at all\r\n", 0);
 	CHECK_INT("no header: reject (no sender)", m ? (int)pipeline_msg_action(m) : -1, PIPELINE_REJECT);
 	pipeline_msg_free(m);
@@ -174,6 +285,48 @@ static void test_pipeline(void)
 	conf = unit_write("bad.conf", "policy \"absent.lua\"\n");
 	CHECK("a bad configuration: no pipeline", pipeline_new(conf, &o, unit_report, NULL) == NULL);
 	CHECK_INT("pipeline_check counts the error", pipeline_check(conf, unit_report, NULL), 1);
+}
+
+static char unit_logged[2048];
+
+/* unit_log - keep the log lines of a pipeline */
+static void unit_log(void *arg, enum dkmod_log_level level, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	size_t l = strlen(unit_logged);
+	snprintf(unit_logged + l, sizeof unit_logged - l, "%s\n", msg);
+}
+
+/* test_no_readers - without signing blocks, hooks or info lines nobody reads the header
+ * fields, so they are not parsed; the outcome is the same, and at level info the line that
+ * names the sender still does */
+static void test_no_readers(void)
+{
+	const char *msg = "From: Alice <a@example.com>\r\nSubject: hello\r\n\r\nbody\r\n";
+	const char *levels[] = {"warning", "info"};
+	char *added[2] = {NULL, NULL};
+	for (int i = 0; i < 2; i++) {
+		char text[400], name[80];
+		snprintf(text, sizeof text, "log { level = \"%s\" }\nauthserv_id \"mx.test\"\ndkim_validate \"v\" { }\n"
+					    "resolver { zone = \"t.zone\", timeout = 2 }\n", levels[i]);
+		const char *conf = unit_write(i ? "info.conf" : "warn.conf", text);
+		struct pipeline_options o = {.log = unit_log, .log_level = -1};
+		struct pipeline *p = pipeline_new(conf, &o, unit_report, NULL);
+		unit_logged[0] = '\0';
+		struct pipeline_msg *m = p ? unit_run(p, msg, 0) : NULL;
+		snprintf(name, sizeof name, "no script, level %s: accept", levels[i]);
+		CHECK_INT(name, m ? (int)pipeline_msg_action(m) : -1, PIPELINE_ACCEPT);
+		if (m && pipeline_msg_added_count(m) > 0)
+			added[i] = strdup(pipeline_msg_added(m, 0));
+		pipeline_msg_free(m);
+		pipeline_free(p);
+	}
+	CHECK("no script: the same Authentication-Results at both levels",
+	      added[0] && added[1] && strcmp(added[0], added[1]) == 0);
+	CHECK("no script, level info: the line names the sender", strstr(unit_logged, "sender=a@example.com") != NULL);
+	free(added[0]);
+	free(added[1]);
 }
 
 int main(void)
@@ -184,8 +337,10 @@ int main(void)
 	}
 	test_hdr_end();
 	test_hdr_parse();
+	test_hdr_parse_random();
 	test_fold();
 	test_pipeline();
+	test_no_readers();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", unit_dir);
 	if (system(cmd) != 0)
