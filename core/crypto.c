@@ -42,8 +42,23 @@ struct crypto_privkey {
 
 static _Thread_local char crypto_errbuf[256];
 
+static pthread_once_t crypto_init_once = PTHREAD_ONCE_INIT;
 static pthread_once_t crypto_md_once = PTHREAD_ONCE_INIT;
 static EVP_MD *crypto_md_table[2];
+
+/* crypto_init_openssl - start OpenSSL without reading openssl.cnf: dkmod needs nothing from it,
+ * and parsing it costs a process per message (dkmod-pipe) more than a verification */
+static void crypto_init_openssl(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+}
+
+/* crypto_init - once per process, before the first OpenSSL call of each function that makes an
+ * object (a no-op if the program started OpenSSL itself) */
+static void crypto_init(void)
+{
+	pthread_once(&crypto_init_once, crypto_init_openssl);
+}
 
 /* crypto_fail - remember why an operation failed and empty OpenSSL's error queue */
 static void crypto_fail(const char *ours)
@@ -69,6 +84,7 @@ static void crypto_md_fetch(void)
 /* crypto_md - the EVP_MD of alg, or NULL */
 static const EVP_MD *crypto_md(enum crypto_hash alg)
 {
+	crypto_init();
 	if (alg != CRYPTO_SHA1 && alg != CRYPTO_SHA256)
 		return NULL;
 	pthread_once(&crypto_md_once, crypto_md_fetch);
@@ -196,6 +212,7 @@ struct crypto_pubkey *crypto_pubkey_from_spki(const unsigned char *der, size_t l
 	const unsigned char *p = der;
 	EVP_PKEY *pkey;
 
+	crypto_init();
 	if (!der || len == 0 || len > LONG_MAX) {
 		crypto_fail("empty public key");
 		return NULL;
@@ -221,6 +238,7 @@ struct crypto_pubkey *crypto_pubkey_from_ed25519(const unsigned char *raw, size_
 {
 	EVP_PKEY *pkey;
 
+	crypto_init();
 	if (!raw || len != CRYPTO_ED25519_RAW) {
 		crypto_fail("an Ed25519 public key is 32 bytes");
 		return NULL;
@@ -379,6 +397,7 @@ struct crypto_privkey *crypto_privkey_from_pem(const char *pem, size_t len, cons
 	BIO *bio;
 	int type;
 
+	crypto_init();
 	if (!pem || len == 0 || len > INT_MAX)
 		return crypto_privkey_refuse(why, "not a PEM private key");
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -587,6 +606,7 @@ struct crypto_privkey *crypto_privkey_generate(enum crypto_keytype t, unsigned b
 	struct crypto_privkey *k;
 	EVP_PKEY *pkey = NULL;
 
+	crypto_init();
 	if (t == CRYPTO_KEY_RSA) {
 		/* CRYPTO_MAX_SIG bounds the modulus; below 512 bits no verifier accepts the key */
 		if (bits < 512 || bits > CRYPTO_MAX_SIG * 8)

@@ -43,15 +43,32 @@ int pipe_args(struct pipe_opts *o, int argc, char **argv);
 /* pipe_can_relay - the client may relay: an authenticated user, --relay, or its IP in a --relay-net */
 bool pipe_can_relay(const struct pipe_opts *o);
 
-/* pipe_spool_open - an unlinked read-write temporary file in $TMPDIR (else /tmp); -1 on error */
-int pipe_spool_open(void);
-/* pipe_spool_feed - copy standard input into the spool and the message in 64 KB chunks;
- * false on a read, write or pipeline error */
-bool pipe_spool_feed(int spool, struct pipeline_msg *m);
+/* The message as it came in: in memory up to PIPE_SPOOL_MEM bytes, beyond that all of it in an
+ * unlinked temporary file in $TMPDIR (else /tmp). */
+#define PIPE_SPOOL_MEM (1024 * 1024)
+struct pipe_spool {
+	char *mem;                /* the message while it fits, NULL once it is in the file */
+	size_t cap, len;          /* the memory's size, and the bytes kept in it */
+	size_t populated;         /* bytes of memory made present ahead of reads */
+	int fd;                   /* the temporary file, or -1 while the message fits in memory */
+	off_t size;               /* the message's size so far */
+};
+
+/* pipe_spool_open - an empty spool of mem_cap bytes of memory (at least 64 KB); false on error */
+bool pipe_spool_open(struct pipe_spool *s, size_t mem_cap);
+/* pipe_spool_feed - copy standard input into the spool and the message in chunks of up to 64 KB;
+ * false on a read, write or pipeline error (logged) */
+bool pipe_spool_feed(struct pipe_spool *s, struct pipeline_msg *m);
+/* pipe_spool_read - the message from offset at: *data points to the bytes (into the memory, or
+ * into buf of cap bytes for a file); their count, 0 at the end, -1 on a read error */
+ssize_t pipe_spool_read(const struct pipe_spool *s, off_t at, char *buf, size_t cap, const char **data);
+/* pipe_spool_close - release the memory and the file */
+void pipe_spool_close(struct pipe_spool *s);
 
 /* pipe_inject - hand the resulting message (added fields, kept fields, the rest of the
  * spool unchanged) to sendmail; extra: a field to add on top, or NULL; false on any failure */
-bool pipe_inject(const struct pipe_opts *o, struct pipeline_msg *m, int spool, const char *extra);
+bool pipe_inject(const struct pipe_opts *o, struct pipeline_msg *m, const struct pipe_spool *spool,
+		 const char *extra);
 /* pipe_child - the sendmail child running now (0: none), killed by the signal handler */
 extern volatile pid_t pipe_child;
 

@@ -3,11 +3,13 @@
  * RCPT...` reads the resulting message: the added fields (in the message's
  * own line ends), the kept header fields as received, then the rest of the
  * spool unchanged.  Success only if every byte went out and sendmail
- * exited 0.
+ * exited 0.  sendmail is started with posix_spawn (no copy of this
+ * process's memory), and is written to in chunks of up to 64 KB.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -17,16 +19,45 @@
 
 #define PIPE_INJECT_CHUNK 65536
 
+extern char **environ;
+
 volatile pid_t pipe_child;
 
+/* What goes to sendmail, gathered so that it is written in large chunks. */
+struct pipe_out {
+	int fd;
+	size_t len;
+	char buf[PIPE_INJECT_CHUNK];
+};
+
+/* pipe_out_flush - write what is gathered */
+static bool pipe_out_flush(struct pipe_out *w)
+{
+	bool ok = pipe_spool_write(w->fd, w->buf, w->len);
+	w->len = 0;
+	return ok;
+}
+
+/* pipe_out_put - gather len bytes (a large piece is written through) */
+static bool pipe_out_put(struct pipe_out *w, const char *data, size_t len)
+{
+	if (w->len + len > sizeof w->buf && !pipe_out_flush(w))
+		return false;
+	if (len > sizeof w->buf)
+		return pipe_spool_write(w->fd, data, len);
+	memcpy(w->buf + w->len, data, len);
+	w->len += len;
+	return true;
+}
+
 /* pipe_inject_field - a whole field (folded with CRLF, no final line end) in eol line ends */
-static bool pipe_inject_field(int fd, const char *field, const char *eol)
+static bool pipe_inject_field(struct pipe_out *w, const char *field, const char *eol)
 {
 	const char *p = field;
 	for (;;) {
 		const char *crlf = strstr(p, "\r\n");
 		size_t len = crlf ? (size_t)(crlf - p) : strlen(p);
-		if (!pipe_spool_write(fd, p, len) || !pipe_spool_write(fd, eol, strlen(eol)))
+		if (!pipe_out_put(w, p, len) || !pipe_out_put(w, eol, strlen(eol)))
 			return false;
 		if (!crlf)
 			return true;
@@ -36,13 +67,13 @@ static bool pipe_inject_field(int fd, const char *field, const char *eol)
 
 /* pipe_inject_header - the added fields (extra first), then the kept fields; *body_at: where
  * the rest of the spool starts */
-static bool pipe_inject_header(int fd, struct pipeline_msg *m, const char *extra, off_t *body_at)
+static bool pipe_inject_header(struct pipe_out *w, struct pipeline_msg *m, const char *extra, off_t *body_at)
 {
 	const char *eol = pipeline_msg_eol(m);
-	if (extra && !pipe_inject_field(fd, extra, eol))
+	if (extra && !pipe_inject_field(w, extra, eol))
 		return false;
 	for (size_t i = 0; i < pipeline_msg_added_count(m); i++)
-		if (!pipe_inject_field(fd, pipeline_msg_added(m, i), eol))
+		if (!pipe_inject_field(w, pipeline_msg_added(m, i), eol))
 			return false;
 	*body_at = 0;
 	if (!pipeline_msg_intact(m))
@@ -50,7 +81,7 @@ static bool pipe_inject_header(int fd, struct pipeline_msg *m, const char *extra
 	for (size_t i = 0; i < pipeline_msg_header_count(m); i++) {
 		size_t len;
 		const char *raw = pipeline_msg_header_raw(m, i, &len);
-		if (!pipeline_msg_header_removed(m, i) && !pipe_spool_write(fd, raw, len))
+		if (!pipeline_msg_header_removed(m, i) && !pipe_out_put(w, raw, len))
 			return false;
 		*body_at += (off_t)len;
 	}
@@ -58,18 +89,17 @@ static bool pipe_inject_header(int fd, struct pipeline_msg *m, const char *extra
 }
 
 /* pipe_inject_body - the spool from body_at to its end */
-static bool pipe_inject_body(int fd, int spool, off_t at)
+static bool pipe_inject_body(struct pipe_out *w, const struct pipe_spool *spool, off_t at)
 {
 	static char buf[PIPE_INJECT_CHUNK];
 	for (;;) {
-		ssize_t n = pread(spool, buf, sizeof buf, at);
-		if (n < 0 && errno == EINTR)
-			continue;
+		const char *data;
+		ssize_t n = pipe_spool_read(spool, at, buf, sizeof buf, &data);
 		if (n < 0)
 			return false;
 		if (n == 0)
-			return true;
-		if (!pipe_spool_write(fd, buf, (size_t)n))
+			return pipe_out_flush(w);
+		if (!pipe_out_put(w, data, (size_t)n))
 			return false;
 		at += n;
 	}
@@ -95,8 +125,35 @@ static char **pipe_inject_argv(const struct pipe_opts *o)
 	return argv;
 }
 
-/* pipe_inject_start - fork sendmail reading from a pipe; the pipe's write end, or -1 */
-static int pipe_inject_start(const struct pipe_opts *o)
+/* pipe_inject_spawn - start argv with fd on its standard input, its standard output on our
+ * stderr (ours is the delivery status text), SIGPIPE back to default, the signal mask mask;
+ * 0 or an errno value */
+static int pipe_inject_spawn(char **argv, int fd, const sigset_t *mask, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t dflt;
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGPIPE);
+	int err = posix_spawn_file_actions_init(&fa);
+	if (err)
+		return err;
+	if (!(err = posix_spawnattr_init(&at))) {
+		if (!(err = posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO)) &&
+		    !(err = posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO)) &&
+		    !(err = posix_spawnattr_setsigdefault(&at, &dflt)) &&
+		    !(err = posix_spawnattr_setsigmask(&at, mask)) &&
+		    !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)))
+			err = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+		posix_spawnattr_destroy(&at);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	return err;
+}
+
+/* pipe_inject_start - start sendmail reading from a pipe for a message of about size bytes; the
+ * pipe's write end, or -1 (errno set) */
+static int pipe_inject_start(const struct pipe_opts *o, off_t size)
 {
 	char **argv = pipe_inject_argv(o);
 	int fds[2];
@@ -104,22 +161,25 @@ static int pipe_inject_start(const struct pipe_opts *o)
 		free(argv);
 		return -1;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* the child: its standard output joins ours only through stderr */
-		if (dup2(fds[0], STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	/* signals wait until pipe_child is set, so that the handler can kill sendmail */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid;
+	int err = pipe_inject_spawn(argv, fds[0], &old, &pid);
+	if (!err)
+		pipe_child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(argv);
 	close(fds[0]);
-	if (pid < 0) {
+	if (err) {
 		close(fds[1]);
+		errno = err;
 		return -1;
 	}
-	pipe_child = pid;
+	/* a larger pipe for a larger message: fewer switches between us and sendmail (may fail) */
+	if (size > PIPE_INJECT_CHUNK)
+		fcntl(fds[1], F_SETPIPE_SZ, size < PIPE_SPOOL_MEM ? (int)size : PIPE_SPOOL_MEM);
 	return fds[1];
 }
 
@@ -145,20 +205,23 @@ static bool pipe_inject_wait(const struct pipe_opts *o)
 }
 
 /* pipe_inject - hand the resulting message to sendmail */
-bool pipe_inject(const struct pipe_opts *o, struct pipeline_msg *m, int spool, const char *extra)
+bool pipe_inject(const struct pipe_opts *o, struct pipeline_msg *m, const struct pipe_spool *spool,
+		 const char *extra)
 {
-	int fd = pipe_inject_start(o);
-	if (fd < 0) {
+	static struct pipe_out w;
+	w.fd = pipe_inject_start(o, spool->size);
+	w.len = 0;
+	if (w.fd < 0) {
 		pipe_logf(DKMOD_LOG_ERROR, "cannot start %s: %s", o->sendmail, strerror(errno));
 		return false;
 	}
 	off_t body_at;
-	bool ok = pipe_inject_header(fd, m, extra, &body_at) && pipe_inject_body(fd, spool, body_at);
+	bool ok = pipe_inject_header(&w, m, extra, &body_at) && pipe_inject_body(&w, spool, body_at);
 	if (!ok) {
 		/* kill it before it sees the end of the input: a partial message must not be queued */
 		pipe_logf(DKMOD_LOG_ERROR, "cannot write to %s: %s", o->sendmail, strerror(errno));
 		kill(pipe_child, SIGKILL);
 	}
-	close(fd);
+	close(w.fd);
 	return pipe_inject_wait(o) && ok;
 }

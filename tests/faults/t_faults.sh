@@ -10,6 +10,9 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../adapters/lib.sh"
 PIPE="$DKMOD_TOP/$BUILD/dkmod-pipe"
+# LD_PRELOAD cannot reach a static dkmod-pipe: the OOM sweep runs its dynamic twin (same objects)
+PIPE_DYN="$DKMOD_TOP/$BUILD/dkmod-pipe-dynamic"
+[ -x "$PIPE_DYN" ] || PIPE_DYN=$PIPE
 STDIO="$DKMOD_TOP/$BUILD/dkmod-stdio"
 CLIENT=("$PYTHON" "$DKMOD_TOP/tests/adapters/stdio_client.py")
 cd "$TMP" || exit 1
@@ -84,7 +87,7 @@ if cc -O1 -shared -fPIC -o failmalloc.so "$DKMOD_TOP/tests/faults/failmalloc.c" 
 				"$DKMOD" process --config z.conf --relay signed.eml >/dev/null 2>&1
 		else
 			FAILMALLOC_N=0 FAILMALLOC_REPORT=rep.txt LD_PRELOAD=$TMP/failmalloc.so \
-				"$PIPE" --config z.conf --sendmail "$TMP/sendmail" --relay -f a@example.com -- b@example.net <signed.eml >/dev/null 2>&1
+				"$PIPE_DYN" --config z.conf --sendmail "$TMP/sendmail" --relay -f a@example.com -- b@example.net <signed.eml >/dev/null 2>&1
 		fi
 		calls=$(sed -n 's/^calls=//p' rep.txt | tail -n 1)
 		[ -n "$calls" ] || { fail "$name: count allocations" "no report"; return; }
@@ -97,7 +100,7 @@ if cc -O1 -shared -fPIC -o failmalloc.so "$DKMOD_TOP/tests/faults/failmalloc.c" 
 				rc=$?
 			else
 				FAILMALLOC_N=$n FAILMALLOC_REPORT=rep.txt LD_PRELOAD=$TMP/failmalloc.so \
-					timeout 20 "$PIPE" --config z.conf --sendmail "$TMP/sendmail" --relay --log-file oom.err \
+					timeout 20 "$PIPE_DYN" --config z.conf --sendmail "$TMP/sendmail" --relay --log-file oom.err \
 					-f a@example.com -- b@example.net <signed.eml >oom.out 2>>oom.err
 				rc=$?
 			fi
@@ -107,7 +110,7 @@ if cc -O1 -shared -fPIC -o failmalloc.so "$DKMOD_TOP/tests/faults/failmalloc.c" 
 				if [ "$kind" = process ]; then
 					where=$(crash_where "$n" "$DKMOD" process --config z.conf --relay "$TMP/signed.eml")
 				else
-					where=$(crash_where "$n" "$PIPE" --config z.conf --sendmail "$TMP/sendmail" --relay -f a@example.com -- b@example.net)
+					where=$(crash_where "$n" "$PIPE_DYN" --config z.conf --sendmail "$TMP/sendmail" --relay -f a@example.com -- b@example.net)
 				fi
 				echo "  $name: N=$n exit $rc: the failed allocation was called from ${caller##*/}, the crash is in ${where:-?}"
 				case $where in
