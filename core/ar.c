@@ -20,17 +20,30 @@ static bool ar_is_plain_char(unsigned char c)
 	}
 }
 
-/* ar_value - append a value as a token, or as a quoted string when it must be */
-static int ar_value(struct str *out, const char *v)
+/* ar_value_len - the bytes ar_value writes for v; *plain if v goes without quotes */
+static size_t ar_value_len(const char *v, bool *plain)
 {
 	const unsigned char *p = (const unsigned char *)v;
 	while (*p && ar_is_plain_char(*p))
 		p++;
-	if (!*p && p != (const unsigned char *)v)
-		return str_append(out, v, (size_t)(p - (const unsigned char *)v));
-	if (str_appendc(out, '"') < 0)
+	*plain = !*p && p != (const unsigned char *)v;
+	if (*plain)
+		return (size_t)(p - (const unsigned char *)v);
+	size_t n = 2;
+	for (p = (const unsigned char *)v; *p; p++)
+		n += *p < 0x20 || *p == 0x7f ? 0 : *p == '"' || *p == '\\' ? 2 : 1;
+	return n;
+}
+
+/* ar_value - append a value of len bytes (ar_value_len) as a token, or as a quoted
+ * string when it must be */
+static int ar_value(struct str *out, const char *v, bool plain, size_t len)
+{
+	if (plain)
+		return str_append(out, v, len);
+	if (str_reserve(out, len) < 0 || str_appendc(out, '"') < 0)
 		return -1;
-	for (p = (const unsigned char *)v; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f)
 			continue; /* never let a value break the field */
 		if ((*p == '"' || *p == '\\') && str_appendc(out, '\\') < 0)
@@ -59,43 +72,75 @@ static size_t ar_b_prefix(const struct dkmod_session *s, size_t k)
 	return need;
 }
 
-/* Words of a resinfo are separated by AR_SEP until ar_fold lays them out. */
-#define AR_SEP '\x1f'
+/* Words of a resinfo go on lines under AR_WIDTH columns (a tab counts 8). */
 #define AR_WIDTH 78
 
-/* ar_property - a "ptype.property=value" word */
-static int ar_property(struct str *out, const char *name, const char *value)
+/* The field being written, and the column its last line has reached. */
+struct ar_out {
+	struct str *out;
+	size_t col;
+};
+
+/* ar_word - before a word of n bytes: nothing for the first of a resinfo, else a space,
+ * or a line break when the word would reach AR_WIDTH */
+static int ar_word(struct ar_out *o, size_t n)
+{
+	int rc = 0;
+	if (o->col > 8 && o->col + 1 + n > AR_WIDTH) {
+		rc = str_append(o->out, "\r\n\t", 3);
+		o->col = 8;
+	} else if (o->col > 8) {
+		rc = str_appendc(o->out, ' ');
+		o->col++;
+	}
+	o->col += n;
+	return rc;
+}
+
+/* ar_resinfo - start a resinfo on a line of its own */
+static int ar_resinfo(struct ar_out *o)
+{
+	o->col = 8;
+	return str_append(o->out, ";\r\n\t", 4);
+}
+
+/* ar_pair - a word "name=value" of a constant name and a result word */
+static int ar_pair(struct ar_out *o, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	if (ar_word(o, n + 1 + v) < 0 || str_append(o->out, name, n) < 0 || str_appendc(o->out, '=') < 0)
+		return -1;
+	return str_append(o->out, value, v);
+}
+
+/* ar_property - a "ptype.property=value" word (none for an empty value) */
+static int ar_property(struct ar_out *o, const char *name, const char *value)
 {
 	if (!value || !*value)
 		return 0;
-	if (str_appendc(out, AR_SEP) < 0 || str_appends(out, name) < 0 || str_appendc(out, '=') < 0)
+	bool plain;
+	size_t n = strlen(name), v = ar_value_len(value, &plain);
+	if (ar_word(o, n + 1 + v) < 0 || str_append(o->out, name, n) < 0 || str_appendc(o->out, '=') < 0)
 		return -1;
-	return ar_value(out, value);
+	return ar_value(o->out, value, plain, v);
 }
 
-/* ar_fold - append the words of w, each line under AR_WIDTH columns (a tab counts 8) */
-static int ar_fold(struct str *out, const struct str *w)
+/* ar_key - the "(2048-bit key; secure)" comment word */
+static int ar_key(struct ar_out *o, const struct dkmod_sig_result *r)
 {
-	size_t col = 8;
-	const char *p = str_cstr(w), *end = p + w->len;
-	while (p < end) {
-		const char *sep = memchr(p, AR_SEP, (size_t)(end - p));
-		size_t n = sep ? (size_t)(sep - p) : (size_t)(end - p);
-		if (col > 8 && col + 1 + n > AR_WIDTH) {
-			if (str_append(out, "\r\n\t", 3) < 0)
-				return -1;
-			col = 8;
-		} else if (col > 8) {
-			if (str_appendc(out, ' ') < 0)
-				return -1;
-			col++;
-		}
-		if (str_append(out, p, n) < 0)
-			return -1;
-		col += n;
-		p += n + (sep ? 1 : 0);
-	}
-	return 0;
+	char bits[24];
+	size_t nb = 0;
+	for (unsigned v = r->key_bits; v; v /= 10)
+		nb++;
+	for (unsigned v = r->key_bits, i = (unsigned)nb; i-- > 0; v /= 10)
+		bits[i] = (char)('0' + v % 10);
+	const char *dnssec = r->dnssec != DKMOD_DNSSEC_UNKNOWN ? dkmod_dnssec_name(r->dnssec) : "";
+	size_t nd = strlen(dnssec), nk = r->key_bits ? 8 : 0, ns = r->key_bits && r->dnssec != DKMOD_DNSSEC_UNKNOWN ? 2 : 0;
+	if (ar_word(o, 1 + nb + nk + ns + nd + 1) < 0 || str_appendc(o->out, '(') < 0 ||
+	    str_append(o->out, bits, nb) < 0 || str_append(o->out, "-bit key", nk) < 0 ||
+	    str_append(o->out, "; ", ns) < 0 || str_append(o->out, dnssec, nd) < 0)
+		return -1;
+	return str_appendc(o->out, ')');
 }
 
 /* ar_first_dk - the index of the first DomainKeys result */
@@ -107,58 +152,44 @@ static size_t ar_first_dk(const struct dkmod_session *s)
 	return k;
 }
 
-/* ar_adsp - the dkim-adsp resinfo */
-static int ar_adsp(const struct dkmod_session *s, struct str *out)
-{
-	if (str_append(out, "dkim-adsp=", 10) < 0 || str_appends(out, s->adsp.result) < 0)
-		return -1;
-	return ar_property(out, "header.from", s->adsp.author);
-}
-
 /* ar_one - one resinfo */
-static int ar_one(struct dkmod_session *s, size_t k, struct str *out)
+static int ar_one(struct dkmod_session *s, size_t k, struct ar_out *o)
 {
 	const struct dkmod_sig_result *r = &s->results[k];
 	const char *method = r->method == DKMOD_METHOD_DOMAINKEYS ? "domainkeys" : "dkim";
-	if (str_appends(out, method) < 0 || str_appendc(out, '=') < 0 ||
-	    str_appends(out, dkmod_result_name(r->result)) < 0)
+	if (ar_pair(o, method, dkmod_result_name(r->result)) < 0)
 		return -1;
-	if (r->key_bits || r->dnssec != DKMOD_DNSSEC_UNKNOWN) {
-		int rc = str_appendc(out, AR_SEP) < 0 || str_appendc(out, '(') < 0 ? -1 : 0;
-		if (rc == 0 && r->key_bits)
-			rc = str_append_uint(out, r->key_bits) < 0 || str_append(out, "-bit key", 8) < 0 ? -1 : 0;
-		if (rc == 0 && r->key_bits && r->dnssec != DKMOD_DNSSEC_UNKNOWN)
-			rc = str_append(out, "; ", 2);
-		if (rc == 0 && r->dnssec != DKMOD_DNSSEC_UNKNOWN)
-			rc = str_appends(out, dkmod_dnssec_name(r->dnssec));
-		if (rc < 0 || str_appendc(out, ')') < 0)
+	if ((r->key_bits || r->dnssec != DKMOD_DNSSEC_UNKNOWN) && ar_key(o, r) < 0)
+		return -1;
+	if (r->testing && (ar_word(o, 13) < 0 || str_append(o->out, "(testing key)", 13) < 0))
+		return -1;
+	if (r->reason[0]) {
+		bool plain;
+		size_t v = ar_value_len(r->reason, &plain);
+		if (ar_word(o, 7 + v) < 0 || str_append(o->out, "reason=", 7) < 0 ||
+		    ar_value(o->out, r->reason, plain, v) < 0)
 			return -1;
 	}
-	if (r->testing && (str_appendc(out, AR_SEP) < 0 || str_append(out, "(testing key)", 13) < 0))
-		return -1;
-	if (r->reason[0] && (str_appendc(out, AR_SEP) < 0 || str_append(out, "reason=", 7) < 0 ||
-			     ar_value(out, r->reason) < 0))
-		return -1;
 	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policies && k == ar_first_dk(s) &&
-	    ar_property(out, "policy.dk", s->dk_policy.verdict) < 0)
+	    ar_property(o, "policy.dk", s->dk_policy.verdict) < 0)
 		return -1;
-	if (ar_property(out, "header.d", r->domain) < 0)
+	if (ar_property(o, "header.d", r->domain) < 0)
 		return -1;
-	if (r->method == DKMOD_METHOD_DKIM && ar_property(out, "header.i", r->identity) < 0)
+	if (r->method == DKMOD_METHOD_DKIM && ar_property(o, "header.i", r->identity) < 0)
 		return -1;
 	if (r->method == DKMOD_METHOD_DOMAINKEYS &&
-	    ar_property(out, r->sender_from_sender ? "header.sender" : "header.from", r->sender) < 0)
+	    ar_property(o, r->sender_from_sender ? "header.sender" : "header.from", r->sender) < 0)
 		return -1;
-	if (ar_property(out, "header.s", r->selector) < 0)
+	if (ar_property(o, "header.s", r->selector) < 0)
 		return -1;
-	if (r->method == DKMOD_METHOD_DKIM && ar_property(out, "header.a", r->algorithm) < 0)
+	if (r->method == DKMOD_METHOD_DKIM && ar_property(o, "header.a", r->algorithm) < 0)
 		return -1;
 	if (r->b[0]) {
 		size_t n = ar_b_prefix(s, k);
 		char prefix[DKIMSIG_MAX_B64];
 		memcpy(prefix, r->b, n);
 		prefix[n] = '\0';
-		if (ar_property(out, "header.b", prefix) < 0)
+		if (ar_property(o, "header.b", prefix) < 0)
 			return -1;
 	}
 	return 0;
@@ -169,31 +200,19 @@ static int ar_one(struct dkmod_session *s, size_t k, struct str *out)
 char *ar_build(struct dkmod_session *s)
 {
 	static const char prefix[] = "Authentication-Results: ";
-	struct str out = STR_INIT, words = STR_INIT;
-	int rc = str_reserve(&out, 512) < 0 || str_reserve(&words, 256) < 0 ? -1 : 0;
-	if (rc == 0)
-		rc = str_append(&out, prefix, sizeof prefix - 1);
-	if (rc == 0)
-		rc = ar_value(&out, s->ctx->opt.authserv_id);
-	for (size_t k = 0; rc == 0 && k < s->nresults; k++) {
-		str_clear(&words);
-		rc = str_append(&out, ";\r\n\t", 4);
-		if (rc == 0)
-			rc = ar_one(s, k, &words);
-		if (rc == 0)
-			rc = ar_fold(&out, &words);
-	}
-	if (rc == 0 && s->policies) {
-		str_clear(&words);
-		rc = str_append(&out, ";\r\n\t", 4);
-		if (rc == 0)
-			rc = ar_adsp(s, &words);
-		if (rc == 0)
-			rc = ar_fold(&out, &words);
-	}
+	struct str out = STR_INIT;
+	struct ar_out o = {.out = &out};
+	bool plain;
+	size_t n = ar_value_len(s->ctx->opt.authserv_id, &plain);
+	int rc = str_reserve(&out, 512) < 0 || str_append(&out, prefix, sizeof prefix - 1) < 0 ||
+			 ar_value(&out, s->ctx->opt.authserv_id, plain, n) < 0 ? -1 : 0;
+	for (size_t k = 0; rc == 0 && k < s->nresults; k++)
+		rc = ar_resinfo(&o) < 0 || ar_one(s, k, &o) < 0 ? -1 : 0;
+	if (rc == 0 && s->policies)
+		rc = ar_resinfo(&o) < 0 || ar_pair(&o, "dkim-adsp", s->adsp.result) < 0 ||
+			     ar_property(&o, "header.from", s->adsp.author) < 0 ? -1 : 0;
 	s->ar_field = rc == 0 ? arena_strndup(&s->arena, str_cstr(&out), out.len) : NULL;
 	str_free(&out);
-	str_free(&words);
 	return s->ar_field ? s->ar_field + sizeof prefix - 1 : NULL;
 }
 

@@ -21,7 +21,8 @@ static size_t counters_hash(const char *s, size_t n)
 		h ^= h >> 29;
 	}
 	w = 0;
-	memcpy(&w, s, n);
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
 	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
 	return (size_t)(h ^ h >> 32);
 }
@@ -55,11 +56,17 @@ void counters_due(struct counters *c, struct store *st)
 /* counters_add - add delta to name; flushes into st when due */
 void counters_add(struct counters *c, struct store *st, const char *name, long long delta)
 {
+	if (st && delta)
+		counters_add_len(c, st, name, strlen(name), delta);
+}
+
+/* counters_add_len - counters_add of a name of n bytes */
+void counters_add_len(struct counters *c, struct store *st, const char *name, size_t n, long long delta)
+{
 	if (!st || !delta)
 		return;
 	if (c->used >= COUNTERS_SLOTS / 2)
 		counters_flush(c, st);
-	size_t n = strlen(name);
 	size_t i = counters_hash(name, n) % COUNTERS_SLOTS;
 	while (c->slots[i].name && strcmp(c->slots[i].name, name) != 0)
 		i = (i + 1) % COUNTERS_SLOTS;

@@ -25,6 +25,8 @@ struct counters {
 
 /* counters_add - add delta to name (copied); flushes into st when due */
 void counters_add(struct counters *c, struct store *st, const char *name, long long delta);
+/* counters_add_len - counters_add of name[0..n), which is NUL-terminated at n */
+void counters_add_len(struct counters *c, struct store *st, const char *name, size_t n, long long delta);
 /* counters_flush - write every pending count into st in one transaction */
 void counters_flush(struct counters *c, struct store *st);
 /* counters_due - flush into st if the last flush is a second old */

@@ -19,8 +19,8 @@ static void session_count_add(struct session_counts *c, long long delta, const c
 	const char *parts[4] = {a, b, cc, d};
 	if (delta == 0)
 		return;
-	str_join(name, sizeof name, parts, 4);
-	counters_add(&c->s->ctx->counters, c->s->ctx->store, name, delta);
+	size_t n = str_join(name, sizeof name, parts, 4);
+	counters_add_len(&c->s->ctx->counters, c->s->ctx->store, name, n < sizeof name ? n : sizeof name - 1, delta);
 }
 
 /* session_count - add the session's counters to the shared state */
