@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Table classes beyond the 64 sextet values. */
 enum base64_class {
@@ -159,4 +160,26 @@ void base64_encode(const unsigned char *in, size_t len, char *out)
 		out[o++] = '=';
 	}
 	out[o] = '\0';
+}
+
+/* base64_strip_fws - v[0..n) without SP, HTAB, CR and LF, cut to cap - 1 bytes, into
+ * out (NUL-terminated); eight bytes at a time while none of them is below 0x21 */
+void base64_strip_fws(const char *v, size_t n, char *out, size_t cap)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t k = 0, j = 0;
+	cap--;
+	while (j < n && k < cap) {
+		uint64_t w;
+		if (n - j >= 8 && cap - k >= 8 && (memcpy(&w, v + j, 8), !((w - ones * 0x21) & ~w & highs))) {
+			memcpy(out + k, &w, 8);
+			k += 8;
+			j += 8;
+			continue;
+		}
+		char c = v[j++];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			out[k++] = c;
+	}
+	out[k] = '\0';
 }

@@ -3,7 +3,6 @@
  */
 #include "dkimsig.h"
 
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -155,27 +154,6 @@ static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t)
 	return from ? DKIMSIG_OK : DKIMSIG_NO_FROM;
 }
 
-/* dkimsig_b_text - b= without SP, HTAB, CR and LF (cut to fit), eight bytes at a time
- * while none of them is below 0x21 */
-static void dkimsig_b_text(const struct tagvalue *b, struct dkimsig *sig)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	size_t k = 0, j = 0, n = b->value_len, cap = sizeof sig->b_text - 1;
-	while (j < n && k < cap) {
-		uint64_t w;
-		if (n - j >= 8 && cap - k >= 8 && (memcpy(&w, b->value + j, 8), !((w - ones * 0x21) & ~w & highs))) {
-			memcpy(sig->b_text + k, &w, 8);
-			k += 8;
-			j += 8;
-			continue;
-		}
-		char c = b->value[j++];
-		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-			sig->b_text[k++] = c;
-	}
-	sig->b_text[k] = '\0';
-}
-
 /* dkimsig_b_place - where the b= value lies in the field text, for deleting it */
 static void dkimsig_b_place(const char *text, size_t len, const struct tagvalue *b, struct dkimsig *sig)
 {
@@ -247,7 +225,7 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 	if (s && dkimsig_valid_domain(s->value, s->value_len))
 		dkimsig_copy(out->selector, sizeof out->selector, s);
 	if (b) {
-		dkimsig_b_text(b, out);
+		base64_strip_fws(b->value, b->value_len, out->b_text, sizeof out->b_text);
 		dkimsig_b_place(text, len, b, out);
 	}
 	if (!v || !tagvalue_value_eq(v, "1"))

@@ -47,13 +47,8 @@ enum dksig_status dksig_parse(const char *value, size_t len, struct dksig *out)
 			      *h = tagvalue_get(&tags, "h"), *q = tagvalue_get(&tags, "q"),
 			      *s = tagvalue_get(&tags, "s");
 	bool named = dksig_copy_name(out->domain, d) & dksig_copy_name(out->selector, s);
-	if (b) {
-		size_t k = 0;
-		for (size_t i = 0; i < b->value_len && k + 1 < sizeof out->b_text; i++)
-			if (!strchr(" \t\r\n", b->value[i]))
-				out->b_text[k++] = b->value[i];
-		out->b_text[k] = '\0';
-	}
+	if (b)
+		base64_strip_fws(b->value, b->value_len, out->b_text, sizeof out->b_text);
 	if (a) {
 		size_t n = a->value_len < sizeof out->algorithm ? a->value_len : sizeof out->algorithm - 1;
 		memcpy(out->algorithm, a->value, n);

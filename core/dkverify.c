@@ -15,14 +15,10 @@
 
 #define DKVERIFY_MAX_H 256
 
-/* dkverify_hash_field - one field into a stream, canonicalized */
-static int dkverify_hash_field(struct bodyhash *stream, enum dkmod_canon canon, const struct header_field *f,
-			       struct str *buf)
+/* dkverify_hash_field - one field, canonicalized, added to buf (hashed by the caller) */
+static int dkverify_hash_field(enum dkmod_canon canon, const struct header_field *f, struct str *buf)
 {
-	str_clear(buf);
-	if (canon_header(canon, f->raw, f->text_len, true, buf) < 0)
-		return -1;
-	return crypto_hasher_update(stream->hasher, buf->data, buf->len);
+	return canon_header(canon, f->raw, f->text_len, true, buf);
 }
 
 /* dkverify_select - the fields h= selects, in the peer's order: walking h= from
@@ -64,25 +60,27 @@ static size_t dkverify_select(const struct dkmod_session *s, size_t first, const
 int dkverify_hash_headers(struct dkmod_session *s, struct bodyhash *stream, enum dkmod_canon canon, size_t first,
 			  const char *h, size_t h_len, bool skip_removed, bool *signed_fields)
 {
+	/* the canonical fields are gathered in one buffer and hashed at once; a canonical
+	 * field is at most its text and a CRLF */
 	struct str buf = STR_INIT;
-	int rc = 0;
-	if (!h) {
+	int rc = str_reserve(&buf, s->header_bytes + 2 * s->nfields);
+	if (rc == 0 && !h) {
 		for (size_t i = first; rc == 0 && i < s->nfields; i++) {
 			if (skip_removed && s->fields[i].removed)
 				continue;
 			signed_fields[i] = true;
-			rc = dkverify_hash_field(stream, canon, &s->fields[i], &buf);
+			rc = dkverify_hash_field(canon, &s->fields[i], &buf);
 		}
-		str_free(&buf);
-		return rc;
+	} else if (rc == 0) {
+		size_t *chosen = malloc((s->nfields + 1) * sizeof *chosen);
+		size_t n = chosen ? dkverify_select(s, first, h, h_len, skip_removed, chosen, signed_fields) : 0;
+		rc = chosen ? 0 : -1;
+		for (size_t k = 0; rc == 0 && k < n; k++)
+			rc = dkverify_hash_field(canon, &s->fields[chosen[k]], &buf);
+		free(chosen);
 	}
-	size_t *chosen = malloc((s->nfields + 1) * sizeof *chosen);
-	if (!chosen)
-		return -1;
-	size_t n = dkverify_select(s, first, h, h_len, skip_removed, chosen, signed_fields);
-	for (size_t k = 0; rc == 0 && k < n; k++)
-		rc = dkverify_hash_field(stream, canon, &s->fields[chosen[k]], &buf);
-	free(chosen);
+	if (rc == 0 && buf.len)
+		rc = crypto_hasher_update(stream->hasher, buf.data, buf.len);
 	str_free(&buf);
 	return rc;
 }

@@ -375,6 +375,37 @@ static void test_positions(void)
 	CHECK_INT("positions: data after padding, spaced", base64_decode(T("QUJD QQ== QUJD"), back, sizeof back), -1);
 }
 
+/* test_strip - base64_strip_fws against a byte-by-byte filter: whitespace and other
+ * low bytes at every position, every output capacity */
+static void test_strip(void)
+{
+	char in[100], want[128], got[128];
+	int ok = 1;
+	for (size_t i = 0; i < sizeof in; i++)
+		in[i] = (char)('A' + i % 50);
+	for (size_t at = 0; at < sizeof in; at++) {
+		static const char specials[] = {' ', '\t', '\r', '\n', '\x01', '\x1f', '!', (char)0x80};
+		for (size_t k = 0; k < sizeof specials; k++) {
+			char v[sizeof in];
+			memcpy(v, in, sizeof in);
+			v[at] = specials[k];
+			if (at + 9 < sizeof in)
+				v[at + 9] = ' ';
+			for (size_t cap = 1; cap <= sizeof want; cap += cap < 20 ? 1 : 37) {
+				size_t w = 0;
+				for (size_t i = 0; i < sizeof v && w + 1 < cap; i++)
+					if (v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
+						want[w++] = v[i];
+				want[w] = '\0';
+				memset(got, 'Z', sizeof got);
+				base64_strip_fws(v, sizeof v, got, cap);
+				ok &= strcmp(got, want) == 0 && (cap == sizeof got || got[cap] == 'Z');
+			}
+		}
+	}
+	CHECK("strip: the same as a byte-by-byte filter, at every position and capacity", ok);
+}
+
 /* main - run every table */
 int main(void)
 {
@@ -385,5 +416,6 @@ int main(void)
 	test_round_trips();
 	test_long_inputs();
 	test_positions();
+	test_strip();
 	return unit_done();
 }
