@@ -25,6 +25,10 @@
 
 /* simple bodies go to the sink in pieces of this size, scanned just before */
 #define CANON_PIECE 16384
+/* relaxed and nofws: spans they leave alone of at least this size go the simple way; the block
+ * routine takes this much after a change before looking for such a span again */
+#define CANON_VEC_CLEAN 256
+#define CANON_VEC_WINDOW 1024
 
 static const char canon_crlf[] = "\r\n";
 static bool canon_portable; /* tests: never use canon_vec.c */
@@ -162,13 +166,13 @@ static size_t canon_find_bare_lf(const unsigned char *p, size_t pos, size_t n)
 	return n;
 }
 
-/* canon_emit_fixed - write a span that ends in data, turning bare LF into CRLF */
-static void canon_emit_fixed(struct canon_body *b, const unsigned char *p, size_t n)
+/* canon_emit_fixed - write a span that ends in data, turning bare LF into CRLF (none if plain) */
+static void canon_emit_fixed(struct canon_body *b, const unsigned char *p, size_t n, bool plain)
 {
 	size_t pos = 0;
 	while (pos < n) {
 		size_t lim = n - pos > CANON_PIECE ? pos + CANON_PIECE : n;
-		size_t x = b->vector ? canon_vec_find_bare_lf(p, pos, lim) : canon_find_bare_lf(p, pos, lim);
+		size_t x = plain ? lim : b->vector ? canon_vec_find_bare_lf(p, pos, lim) : canon_find_bare_lf(p, pos, lim);
 		if (x > pos)
 			canon_emit(b, p + pos, x - pos);
 		if (x == lim) {
@@ -177,7 +181,7 @@ static void canon_emit_fixed(struct canon_body *b, const unsigned char *p, size_
 		}
 		if (b->vector) {
 			/* bare LF line ends: the rest is copied with the CRs put in */
-			canon_vec_region(b, p + x, n - x);
+			canon_vec_region(b, p + x, n - x, n - x);
 			return;
 		}
 		canon_emit(b, canon_crlf, 2);
@@ -185,8 +189,8 @@ static void canon_emit_fixed(struct canon_body *b, const unsigned char *p, size_
 	}
 }
 
-/* canon_simple_update - the fast path for simple bodies */
-static void canon_simple_update(struct canon_body *b, const unsigned char *p, size_t n)
+/* canon_simple_update - the fast path for simple bodies (plain: p has no bare LF) */
+static void canon_simple_update(struct canon_body *b, const unsigned char *p, size_t n, bool plain)
 {
 	if (n == 0)
 		return; /* an empty chunk must not settle a pending CR */
@@ -220,7 +224,7 @@ static void canon_simple_update(struct canon_body *b, const unsigned char *p, si
 	if (end > 0) {
 		if (b->eols)
 			canon_release_eols(b);
-		canon_emit_fixed(b, p, end);
+		canon_emit_fixed(b, p, end, plain);
 		b->data_seen = true;
 	}
 	b->eols += tail;
@@ -300,24 +304,45 @@ static size_t canon_find_change(bool nofws, const unsigned char *p, size_t n)
 	return n;
 }
 
+/* canon_vec_update - relaxed or nofws on the vector code: long spans it leaves alone go the
+ * simple way (straight to the sink), the rest through the block routine a window at a time */
+static void canon_vec_update(struct canon_body *b, const unsigned char *p, size_t len)
+{
+	/* a CR or WSP at the end of the chunk needs the next chunk: the byte code keeps it pending */
+	size_t trail = 0;
+	while (trail < len && (p[len - 1 - trail] == ' ' || p[len - 1 - trail] == '\t' || p[len - 1 - trail] == '\r'))
+		trail++;
+	while (len > trail) {
+		if (b->pending_wsp || b->pending_cr) {
+			canon_slow_update(b, p, 1);
+			p++;
+			len--;
+			continue;
+		}
+		size_t end = len - trail;
+		size_t c = canon_vec_find_change(b->canon, p, end);
+		if (c >= CANON_VEC_CLEAN || c == end) {
+			canon_simple_update(b, p, c, true);
+		} else {
+			c = end - c > CANON_VEC_WINDOW ? c + CANON_VEC_WINDOW : end;
+			canon_vec_region(b, p, c, end);
+		}
+		p += c;
+		len -= c;
+	}
+	canon_slow_update(b, p, len);
+}
+
 /* canon_body_update - a chunk of raw body, split anywhere */
 void canon_body_update(struct canon_body *b, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	if (b->canon == DKMOD_CANON_SIMPLE) {
-		canon_simple_update(b, p, len);
+		canon_simple_update(b, p, len, false);
 		return;
 	}
 	if (b->vector) {
-		/* settle a pending CR or WSP run byte by byte; a CR or WSP at the end needs the next chunk */
-		for (; len && (b->pending_wsp || b->pending_cr); p++, len--)
-			canon_slow_update(b, p, 1);
-		size_t end = len;
-		while (end && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
-			end--;
-		if (end)
-			canon_vec_region(b, p, end);
-		canon_slow_update(b, p + end, len - end);
+		canon_vec_update(b, p, len);
 		return;
 	}
 	bool nofws = b->canon == DKMOD_CANON_NOFWS;
@@ -333,7 +358,7 @@ void canon_body_update(struct canon_body *b, const void *data, size_t len)
 		if (nofws && clean == len && p[len - 1] == '\r')
 			clean--; /* a CR at the end may be stray: nofws drops it, simple would keep it */
 		if (clean) {
-			canon_simple_update(b, p, clean);
+			canon_simple_update(b, p, clean, false);
 			p += clean;
 			len -= clean;
 		}

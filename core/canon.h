@@ -64,9 +64,13 @@ bool canon_vec_available(void);
 /* canon_vec_find_bare_lf - index of the first LF in p[pos..n) not preceded by CR (p[pos-1] is
  * looked at when pos > 0; an LF at 0 is bare), n if none */
 size_t canon_vec_find_bare_lf(const unsigned char *p, size_t pos, size_t n);
-/* canon_vec_region - canonicalize p[0..n) into the buffer.  On entry no CR or WSP is pending
- * and the byte before p (if any) is no CR; p[n-1] is neither CR nor WSP unless the flavour is
- * simple and it is a CR that is not part of a line end. */
-void canon_vec_region(struct canon_body *b, const unsigned char *p, size_t n);
+/* canon_vec_find_change - offset of the first 64-byte block of p[0..n) that relaxed or nofws
+ * may change (an LF at p[0] counts as bare), n if none */
+size_t canon_vec_find_change(enum dkmod_canon mode, const unsigned char *p, size_t n);
+/* canon_vec_region - canonicalize p[0..stop) into the buffer (stop: n or a multiple of 64), the
+ * bytes up to n seen as what follows.  On entry no CR or WSP is pending and the byte before p
+ * (if any) is no CR; p[n-1] is neither CR nor WSP unless the flavour is simple and it is a CR
+ * that is not part of a line end.  A CRLF cut by the stop leaves its CR pending. */
+void canon_vec_region(struct canon_body *b, const unsigned char *p, size_t stop, size_t n);
 
 #endif
