@@ -1,6 +1,8 @@
 /*
  * test_canon.c - canonicalization: golden outputs for every flavour, every
- * input split at every position, l= limits, and the empty-body hashes.
+ * input split at every position, l= limits, and the empty-body hashes;
+ * the vector code (core/canon_vec.c) against the portable code on bodies
+ * made to hit its block edges.
  */
 #include <stdlib.h>
 
@@ -210,6 +212,141 @@ static void test_headers(void)
 	str_free(&out);
 }
 
+/* run_code - canonicalize in pieces cut at cuts[] (ascending, ncut of them) on one code */
+static void run_code(bool portable, enum dkmod_canon c, bool dk, long long limit, const char *in, size_t n,
+		     const size_t *cuts, size_t ncut, struct str *out, long long *length)
+{
+	struct canon_body *b = malloc(sizeof *b);
+	canon_set_portable(portable);
+	str_clear(out);
+	canon_body_init(b, c, dk, limit, collect, out);
+	size_t at = 0;
+	for (size_t i = 0; i <= ncut; i++) {
+		size_t to = i < ncut ? cuts[i] : n;
+		canon_body_update(b, in + at, to - at);
+		at = to;
+	}
+	canon_body_final(b);
+	*length = canon_body_length(b);
+	canon_set_portable(false);
+	free(b);
+}
+
+/* same_code - the vector and the portable code agree on a body, whole and cut at cuts[] */
+static bool same_code(enum dkmod_canon c, bool dk, long long limit, const char *in, size_t n, const size_t *cuts,
+		      size_t ncut)
+{
+	struct str a = STR_INIT, b = STR_INIT, w = STR_INIT;
+	long long la, lb, lw;
+	run_code(true, c, dk, limit, in, n, NULL, 0, &w, &lw);
+	run_code(false, c, dk, limit, in, n, NULL, 0, &a, &la);
+	run_code(false, c, dk, limit, in, n, cuts, ncut, &b, &lb);
+	bool same = la == lw && lb == lw && a.len == w.len && b.len == w.len &&
+		    (w.len == 0 || (memcmp(a.data, w.data, w.len) == 0 && memcmp(b.data, w.data, w.len) == 0));
+	str_free(&a);
+	str_free(&b);
+	str_free(&w);
+	return same;
+}
+
+/* test_vector_edges - pieces of lines put at 64-byte block edges, each flavour, both codes */
+static void test_vector_edges(void)
+{
+	static const char *const pieces[] = {
+		"  ", " \t ", "\t", " \r\n", "  \r\n", "\r\n", "\n", "\r", " \r", "\r\r\n", "\r\n\r\n\r\n", "\n\n",
+		" \n", "\t\r\n", "x \ty", "\r\n \r\n", "a\rb",
+	};
+	static const enum dkmod_canon cs[] = {DKMOD_CANON_SIMPLE, DKMOD_CANON_RELAXED, DKMOD_CANON_NOFWS};
+	char in[400];
+	bool all = true;
+	char name[160];
+	for (size_t pi = 0; pi < sizeof pieces / sizeof *pieces; pi++) {
+		size_t pl = strlen(pieces[pi]);
+		/* the piece at every offset around the edges at 64 and 128, between base64-like text */
+		for (size_t at = 56; at <= 136; at++) {
+			size_t n = 0;
+			for (; n < at; n++)
+				in[n] = (n % 40 == 39) ? '\n' : "QUJDREVGR0hJSktMTU5PUFFS"[n % 24];
+			memcpy(in + n, pieces[pi], pl);
+			n += pl;
+			for (size_t j = 0; j < 90; j++)
+				in[n++] = j % 30 == 29 ? '\r' : (j % 30 == 0 && j ? '\n' : "abc de"[j % 6]);
+			for (size_t k = 0; k < 3; k++) {
+				size_t cuts[2] = {at, at + pl < n ? at + pl : n};
+				size_t cut1[1] = {at + 1};
+				if (!same_code(cs[k], k == 2, -1, in, n, cuts, 2) ||
+				    !same_code(cs[k], k == 2, -1, in, at + pl, cut1, 1) ||
+				    !same_code(cs[k], k == 2, 70, in, n, cuts, 2)) {
+					snprintf(name, sizeof name, "vector = portable: piece %zu at %zu, canon %zu", pi, at, k);
+					CHECK(name, false);
+					all = false;
+				}
+			}
+		}
+	}
+	CHECK("vector code = portable code at block edges", all);
+}
+
+/* test_vector_random - random bodies of SP, HTAB, CR, LF and letters, cut at random points */
+static void test_vector_random(void)
+{
+	static const enum dkmod_canon cs[] = {DKMOD_CANON_SIMPLE, DKMOD_CANON_RELAXED, DKMOD_CANON_NOFWS};
+	static const char alphabet[] = "  \t\r\n\nab\xff\r\n";
+	unsigned long long r = 88172645463325252ULL;
+	char *in = malloc(3000);
+	bool all = true;
+	for (int round = 0; round < 3000 && all; round++) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		size_t n = (size_t)(r % 2900);
+		bool sparse = round % 3 == 0; /* mostly letters: long spans without a change */
+		for (size_t i = 0; i < n; i++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			in[i] = sparse && r % 50 ? "QUJDREVGR0hJSktMTU5PUFFS"[r % 24] : alphabet[r % (sizeof alphabet - 1)];
+		}
+		size_t cuts[4];
+		for (size_t i = 0; i < 4; i++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			cuts[i] = n ? (size_t)(r % (n + 1)) : 0;
+		}
+		for (size_t i = 1; i < 4; i++)
+			for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+				size_t t = cuts[j];
+				cuts[j] = cuts[j - 1];
+				cuts[j - 1] = t;
+			}
+		for (size_t k = 0; k < 3; k++) {
+			long long limit = round % 4 == 1 ? (long long)(r % 2000) : -1;
+			if (!same_code(cs[k], k == 2, limit, in, n, cuts, 4)) {
+				char name[80];
+				snprintf(name, sizeof name, "vector = portable: random body %d, canon %zu", round, k);
+				CHECK(name, false);
+				all = false;
+			}
+		}
+	}
+	CHECK("vector code = portable code on random bodies", all);
+	free(in);
+}
+
+/* test_vector_golden - the golden cases on the portable code too */
+static void test_vector_golden(void)
+{
+	struct str out = STR_INIT;
+	bool all = true;
+	canon_set_portable(true);
+	for (size_t i = 0; i < sizeof body_cases / sizeof *body_cases; i++) {
+		const struct body_case *c = &body_cases[i];
+		for (size_t s = 0; s <= strlen(c->in); s++) {
+			run_body(c->canon, c->dk, -1, c->in, s, &out, NULL);
+			if (out.len != strlen(c->want) || memcmp(str_cstr(&out), c->want, out.len) != 0)
+				all = false;
+		}
+	}
+	canon_set_portable(false);
+	CHECK("golden cases on the portable code", all);
+	str_free(&out);
+}
+
 int main(void)
 {
 	test_bodies();
@@ -217,5 +354,10 @@ int main(void)
 	test_large();
 	test_empty_hashes();
 	test_headers();
+	if (!canon_set_portable(false))
+		printf("note: no vector code on this machine; vector tests compare the portable code with itself\n");
+	test_vector_golden();
+	test_vector_edges();
+	test_vector_random();
 	return unit_done();
 }
