@@ -1,10 +1,18 @@
 /*
- * crypto.c - hashing, signing and verification on top of OpenSSL 3 (EVP only).
- * The one file of dkmod that includes OpenSSL headers.
+ * crypto.c - hashing, signing and verification on top of OpenSSL.  The one
+ * file of dkmod that includes OpenSSL headers.
+ *
+ * The per-message path (hashing, RSA public keys and their verification)
+ * uses OpenSSL's low-level SHA and RSA functions, deprecated in OpenSSL 3 but
+ * kept by it: they need no provider, so a process never builds OpenSSL 3's
+ * algorithm tables (about a third of a one-message process such as
+ * dkmod-pipe) and a verification skips the provider dispatch.  Ed25519,
+ * private keys and key generation go through EVP.
  *
  * crypto_verify reports a key that cannot sign with alg (Ed25519 with SHA-1)
  * and a signature longer than the key's as -1 (error), never as 0.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED 1 /* the low-level calls above, on purpose */
 #include "crypto.h"
 
 #include <fcntl.h>
@@ -22,6 +30,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #define CRYPTO_ED25519_SIG 64
@@ -29,9 +38,18 @@
 #define CRYPTO_KEYFILE_MAX (1024 * 1024)
 
 struct crypto_pubkey {
-	EVP_PKEY *pkey;
 	enum crypto_keytype type;
-	EVP_PKEY_CTX *verify_ctx[2]; /* RSA, per hash, set up on first use: a key verifies many messages */
+	RSA *rsa;       /* RSA keys */
+	EVP_PKEY *pkey; /* Ed25519 keys */
+};
+
+/* A running hash: the low-level context of its algorithm. */
+struct crypto_hasher {
+	enum crypto_hash alg;
+	union {
+		SHA_CTX sha1;
+		SHA256_CTX sha256;
+	} u;
 };
 
 struct crypto_privkey {
@@ -103,50 +121,39 @@ size_t crypto_hash_size(enum crypto_hash alg)
 	return 0;
 }
 
-/*
- * A hasher is the EVP_MD_CTX itself, so a running hash costs one allocation;
- * struct crypto_hasher is never defined, only converted to and from.
- */
-
-/* crypto_hasher_ctx - the EVP_MD_CTX behind h */
-static EVP_MD_CTX *crypto_hasher_ctx(struct crypto_hasher *h)
-{
-	return (EVP_MD_CTX *)(void *)h;
-}
-
 /* crypto_hasher_new - a running hash; NULL on failure */
 struct crypto_hasher *crypto_hasher_new(enum crypto_hash alg)
 {
-	const EVP_MD *md = crypto_md(alg);
-	EVP_MD_CTX *ctx;
+	struct crypto_hasher *h;
 
-	if (!md) {
+	if (alg != CRYPTO_SHA1 && alg != CRYPTO_SHA256) {
 		crypto_fail("unknown hash algorithm");
 		return NULL;
 	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex2(ctx, md, NULL)) {
-		crypto_fail("cannot start hash");
-		EVP_MD_CTX_free(ctx);
+	h = malloc(sizeof *h);
+	if (!h || !(alg == CRYPTO_SHA1 ? SHA1_Init(&h->u.sha1) : SHA256_Init(&h->u.sha256))) {
+		free(h);
+		crypto_fail("cannot start a hash");
 		return NULL;
 	}
-	return (struct crypto_hasher *)(void *)ctx;
+	h->alg = alg;
+	return h;
 }
 
 /* crypto_hasher_update - add bytes; 0 or -1 */
 int crypto_hasher_update(struct crypto_hasher *h, const void *data, size_t len)
 {
-	if (!EVP_DigestUpdate(crypto_hasher_ctx(h), data, len)) {
+	if (!(h->alg == CRYPTO_SHA1 ? SHA1_Update(&h->u.sha1, data, len) : SHA256_Update(&h->u.sha256, data, len))) {
 		crypto_fail("hash update failed");
 		return -1;
 	}
 	return 0;
 }
 
-/* crypto_hasher_final - write the digest to out; 0 or -1 */
+/* crypto_hasher_final - write the digest; 0 or -1 */
 int crypto_hasher_final(struct crypto_hasher *h, unsigned char *out)
 {
-	if (!EVP_DigestFinal_ex(crypto_hasher_ctx(h), out, NULL)) {
+	if (!(h->alg == CRYPTO_SHA1 ? SHA1_Final(out, &h->u.sha1) : SHA256_Final(out, &h->u.sha256))) {
 		crypto_fail("hash final failed");
 		return -1;
 	}
@@ -156,15 +163,20 @@ int crypto_hasher_final(struct crypto_hasher *h, unsigned char *out)
 /* crypto_hasher_free - release a hasher (NULL is fine) */
 void crypto_hasher_free(struct crypto_hasher *h)
 {
-	EVP_MD_CTX_free(crypto_hasher_ctx(h));
+	free(h);
 }
 
 /* crypto_hash - one-shot digest of data into out; 0 or -1 */
 int crypto_hash(enum crypto_hash alg, const void *data, size_t len, unsigned char *out)
 {
-	const EVP_MD *md = crypto_md(alg);
-
-	if (!md || !EVP_Digest(data, len, out, NULL, md, NULL)) {
+	if (alg != CRYPTO_SHA1 && alg != CRYPTO_SHA256) {
+		crypto_fail("unknown hash algorithm");
+		return -1;
+	}
+	/* not SHA1()/SHA256(): OpenSSL 3 made those fetch the digest by name on every call */
+	struct crypto_hasher h = {.alg = alg};
+	if (!(alg == CRYPTO_SHA1 ? SHA1_Init(&h.u.sha1) : SHA256_Init(&h.u.sha256)) ||
+	    crypto_hasher_update(&h, data, len) != 0 || crypto_hasher_final(&h, out) != 0) {
 		crypto_fail("hash failed");
 		return -1;
 	}
@@ -191,46 +203,50 @@ static unsigned crypto_key_bits(const EVP_PKEY *pkey, enum crypto_keytype type)
 	return (unsigned)EVP_PKEY_get_bits(pkey);
 }
 
-/* crypto_pubkey_wrap - own pkey in a new crypto_pubkey; frees pkey on failure */
-static struct crypto_pubkey *crypto_pubkey_wrap(EVP_PKEY *pkey, enum crypto_keytype type)
+/* crypto_pubkey_wrap - own rsa or pkey in a new crypto_pubkey; frees them on failure */
+static struct crypto_pubkey *crypto_pubkey_wrap(RSA *rsa, EVP_PKEY *pkey, enum crypto_keytype type)
 {
 	struct crypto_pubkey *k = calloc(1, sizeof *k);
 
 	if (!k) {
+		RSA_free(rsa);
 		EVP_PKEY_free(pkey);
 		crypto_fail("out of memory");
 		return NULL;
 	}
+	k->rsa = rsa;
 	k->pkey = pkey;
 	k->type = type;
 	return k;
 }
 
-/* crypto_pubkey_from_spki - RSA key from DER SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey */
+/* crypto_pubkey_from_spki - RSA key from DER SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey
+ * (decoded by the low-level RSA functions: no provider decoders) */
 struct crypto_pubkey *crypto_pubkey_from_spki(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
-	EVP_PKEY *pkey;
+	RSA *rsa;
 
 	crypto_init();
 	if (!der || len == 0 || len > LONG_MAX) {
 		crypto_fail("empty public key");
 		return NULL;
 	}
-	pkey = d2i_PUBKEY(NULL, &p, (long)len);
-	if (!pkey) {
+	rsa = d2i_RSA_PUBKEY(NULL, &p, (long)len);
+	if (!rsa) {
 		/* old DomainKeys records publish the PKCS#1 RSAPublicKey alone */
 		ERR_clear_error();
 		p = der;
-		pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+		rsa = d2i_RSAPublicKey(NULL, &p, (long)len);
 	}
-	/* trailing bytes mean the record is not the key it claims to be */
-	if (!pkey || p != der + len || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		EVP_PKEY_free(pkey);
+	/* trailing bytes mean the record is not the key it claims to be; RSA-PSS keys are not DKIM keys */
+	if (!rsa || p != der + len || RSA_test_flags(rsa, RSA_FLAG_TYPE_MASK) != RSA_FLAG_TYPE_RSA ||
+	    RSA_size(rsa) > CRYPTO_MAX_SIG) {
+		RSA_free(rsa);
 		crypto_fail("not an RSA public key");
 		return NULL;
 	}
-	return crypto_pubkey_wrap(pkey, CRYPTO_KEY_RSA);
+	return crypto_pubkey_wrap(rsa, NULL, CRYPTO_KEY_RSA);
 }
 
 /* crypto_pubkey_from_ed25519 - key from the raw 32 bytes of RFC 8463 p= */
@@ -248,7 +264,7 @@ struct crypto_pubkey *crypto_pubkey_from_ed25519(const unsigned char *raw, size_
 		crypto_fail("bad Ed25519 public key");
 		return NULL;
 	}
-	return crypto_pubkey_wrap(pkey, CRYPTO_KEY_ED25519);
+	return crypto_pubkey_wrap(NULL, pkey, CRYPTO_KEY_ED25519);
 }
 
 /* crypto_pubkey_type - RSA or Ed25519 */
@@ -260,7 +276,7 @@ enum crypto_keytype crypto_pubkey_type(const struct crypto_pubkey *k)
 /* crypto_pubkey_bits - modulus size for RSA, 256 for Ed25519 */
 unsigned crypto_pubkey_bits(const struct crypto_pubkey *k)
 {
-	return crypto_key_bits(k->pkey, k->type);
+	return k->type == CRYPTO_KEY_RSA ? (unsigned)RSA_bits(k->rsa) : crypto_key_bits(k->pkey, k->type);
 }
 
 /* crypto_pubkey_free - release a public key (NULL is fine) */
@@ -268,8 +284,7 @@ void crypto_pubkey_free(struct crypto_pubkey *k)
 {
 	if (!k)
 		return;
-	EVP_PKEY_CTX_free(k->verify_ctx[0]);
-	EVP_PKEY_CTX_free(k->verify_ctx[1]);
+	RSA_free(k->rsa);
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
@@ -291,14 +306,11 @@ static EVP_PKEY_CTX *crypto_rsa_ctx(EVP_PKEY *pkey, enum crypto_hash alg, bool s
 }
 
 /* crypto_verify_rsa - PKCS#1 v1.5 check of sig over digest; 1, 0 or -1 */
-static int crypto_verify_rsa(struct crypto_pubkey *k, enum crypto_hash alg, const unsigned char *digest,
-			     size_t digest_len, const unsigned char *sig, size_t sig_len)
+static int crypto_verify_rsa(RSA *rsa, enum crypto_hash alg, const unsigned char *digest, size_t digest_len,
+			     const unsigned char *sig, size_t sig_len)
 {
-	EVP_PKEY *pkey = k->pkey;
-	size_t keylen = (size_t)EVP_PKEY_get_size(pkey);
+	size_t keylen = (size_t)RSA_size(rsa);
 	unsigned char padded[CRYPTO_MAX_SIG];
-	EVP_PKEY_CTX *ctx;
-	int rc;
 
 	if (sig_len > keylen || keylen > sizeof padded) {
 		crypto_fail("signature longer than the key");
@@ -311,15 +323,10 @@ static int crypto_verify_rsa(struct crypto_pubkey *k, enum crypto_hash alg, cons
 		sig = padded;
 		sig_len = keylen;
 	}
-	ctx = k->verify_ctx[alg == CRYPTO_SHA1 ? 0 : 1];
-	if (!ctx && !(ctx = k->verify_ctx[alg == CRYPTO_SHA1 ? 0 : 1] = crypto_rsa_ctx(pkey, alg, false))) {
-		crypto_fail("cannot set up RSA verification");
-		return -1;
-	}
-	rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
-	if (rc != 1) {
+	if (RSA_verify(alg == CRYPTO_SHA1 ? NID_sha1 : NID_sha256, digest, (unsigned)digest_len, sig,
+		       (unsigned)sig_len, rsa) != 1) {
 		crypto_fail("RSA signature does not verify");
-		return rc == 0 ? 0 : -1;
+		return 0;
 	}
 	return 1;
 }
@@ -358,12 +365,12 @@ static int crypto_verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, si
 int crypto_verify(const struct crypto_pubkey *k, enum crypto_hash alg, const unsigned char *digest,
 		  size_t digest_len, const unsigned char *sig, size_t sig_len)
 {
-	if (!k || !crypto_md(alg) || digest_len != crypto_hash_size(alg)) {
+	if (!k || digest_len != crypto_hash_size(alg) || digest_len == 0) {
 		crypto_fail("bad digest for the hash algorithm");
 		return -1;
 	}
-	if (k->type == CRYPTO_KEY_RSA) /* the context cache is the only thing that changes */
-		return crypto_verify_rsa((struct crypto_pubkey *)k, alg, digest, digest_len, sig, sig_len);
+	if (k->type == CRYPTO_KEY_RSA)
+		return crypto_verify_rsa(k->rsa, alg, digest, digest_len, sig, sig_len);
 	/* RFC 8463 defines Ed25519 with SHA-256 only */
 	if (alg != CRYPTO_SHA256) {
 		crypto_fail("Ed25519 is only defined with SHA-256");
@@ -696,11 +703,18 @@ int crypto_privkey_write_pem(const struct crypto_privkey *k, const char *path, c
 /* crypto_pubkey_matches - 1 if pub is the public half of priv, 0 if not */
 int crypto_pubkey_matches(const struct crypto_pubkey *pub, const struct crypto_privkey *priv)
 {
+	EVP_PKEY *wrapped = NULL;
 	int rc;
 
 	if (!pub || !priv || pub->type != priv->type)
 		return 0;
-	rc = EVP_PKEY_eq(pub->pkey, priv->pkey);
+	if (pub->rsa && (!(wrapped = EVP_PKEY_new()) || EVP_PKEY_set1_RSA(wrapped, pub->rsa) != 1)) {
+		EVP_PKEY_free(wrapped);
+		ERR_clear_error();
+		return 0;
+	}
+	rc = EVP_PKEY_eq(wrapped ? wrapped : pub->pkey, priv->pkey);
+	EVP_PKEY_free(wrapped);
 	ERR_clear_error();
 	return rc == 1;
 }
