@@ -264,13 +264,15 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 	return s->phase == SESSION_DONE && len ? DKMOD_ESTATE : DKMOD_OK;
 }
 
-/* session_flush_headers - the input ended inside the header block */
+/* session_flush_headers - the input ended inside the header block; an unfinished last line
+ * is a line like any other (a new field unless it starts with WSP), so the fields are the
+ * same whether the field before it was stored whole or is still gathered */
 static enum dkmod_status session_flush_headers(struct dkmod_session *s)
 {
 	if (s->line.len) {
-		if (str_append(&s->field, s->line.data, s->line.len) < 0)
-			return DKMOD_ENOMEM;
-		str_clear(&s->line);
+		enum dkmod_status st = session_take_line(s, s->line.data, s->line.len);
+		if (st != DKMOD_OK)
+			return st;
 	}
 	if (session_take_field(s) != DKMOD_OK)
 		return DKMOD_ENOMEM;

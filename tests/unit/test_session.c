@@ -573,6 +573,9 @@ static void test_split_points(void)
 		"A: 34567890\r\n 234567890123456789012345\r\nB: x\r\n\r\n",
 		"E: no blank line at the end\r\n folded\r\n",
 		"F: f\r\n\r\n",
+		/* the input ends inside a line: a field of its own, also after a field stored whole */
+		"G: g\r\nH: unfinished",
+		"G: g\r\n folded\r\nH: unfinished\r",
 	};
 	struct dkmod_options o;
 	dkmod_options_init(&o);
@@ -599,6 +602,9 @@ static void test_split_points(void)
 		snprintf(name, sizeof name, "split points: message %zu, byte by byte", m + 1);
 		CHECK_STR(name, str_cstr(&bytes), str_cstr(&whole));
 	}
+	split_shape(ctx, msgs[6], strlen(msgs[6]), &whole);
+	CHECK_STR("split points: an unfinished last line is a field of its own", str_cstr(&whole),
+		  "G: g\r\n|H: unfinished|19 intact CRLF");
 	split_shape(ctx, msgs[2], strlen(msgs[2]), &whole);
 	CHECK_STR("split points: a field over the limit is dropped", str_cstr(&whole), "135 overflow CRLF");
 	split_shape(ctx, msgs[3], strlen(msgs[3]), &whole);
