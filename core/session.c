@@ -213,6 +213,21 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 {
 	const char *p = data;
 	while (len && s->phase == SESSION_HEADERS) {
+		if (s->skip_line) {
+			/* the rest of a line over the limit: never the start of a field or of the body */
+			const char *end = memchr(p, '\n', len);
+			size_t skip = end ? (size_t)(end - p) + 1 : len;
+			s->raw_header_bytes += skip;
+			s->skip_line = !end;
+			p += skip;
+			len -= skip;
+			continue;
+		}
+		/* the first byte of a line that does not fold ends the field before it: stored now, so
+		 * that what follows (a line over the limits, the end of input) cannot depend on where
+		 * the input was cut */
+		if (!s->line.len && s->field.len && p[0] != ' ' && p[0] != '\t' && session_take_field(s) != DKMOD_OK)
+			return DKMOD_ENOMEM;
 		const char *nl = memchr(p, '\n', len);
 		size_t take = nl ? (size_t)(nl - p) + 1 : len;
 		s->raw_header_bytes += take;
@@ -249,7 +264,10 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 			if (str_append(&s->line, p, take) < 0)
 				return DKMOD_ENOMEM;
 		} else {
+			/* the whole line is dropped, also what of it comes in later writes */
 			s->overflow = true;
+			str_clear(&s->line);
+			s->skip_line = !nl;
 		}
 		p += take;
 		len -= take;

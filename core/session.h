@@ -126,6 +126,7 @@ struct dkmod_session {
 	size_t nfields, fields_cap;
 	size_t header_bytes;        /* bytes of all stored fields */
 	bool overflow;              /* limits were exceeded: fields are missing */
+	bool skip_line;             /* inside a header line dropped for its length: skipped to its end */
 
 	/* dkmod_session_write: splitting raw bytes into fields */
 	struct str field;           /* complete lines of the field being gathered */

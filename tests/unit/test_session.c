@@ -576,6 +576,8 @@ static void test_split_points(void)
 		/* the input ends inside a line: a field of its own, also after a field stored whole */
 		"G: g\r\nH: unfinished",
 		"G: g\r\n folded\r\nH: unfinished\r",
+		/* a field, then a line over the limit: the field is kept wherever the input is cut */
+		"K: kept\r\nL: 345678901234567890123456789012345678901234567890\r\n\r\n",
 	};
 	struct dkmod_options o;
 	dkmod_options_init(&o);
@@ -605,6 +607,9 @@ static void test_split_points(void)
 	split_shape(ctx, msgs[6], strlen(msgs[6]), &whole);
 	CHECK_STR("split points: an unfinished last line is a field of its own", str_cstr(&whole),
 		  "G: g\r\n|H: unfinished|19 intact CRLF");
+	split_shape(ctx, msgs[8], strlen(msgs[8]), &whole);
+	CHECK_STR("split points: a field before a line over the limit is kept", str_cstr(&whole),
+		  "K: kept\r\n|64 overflow CRLF");
 	split_shape(ctx, msgs[2], strlen(msgs[2]), &whole);
 	CHECK_STR("split points: a field over the limit is dropped", str_cstr(&whole), "135 overflow CRLF");
 	split_shape(ctx, msgs[3], strlen(msgs[3]), &whole);
