@@ -55,7 +55,7 @@ static int ar_value(struct str *out, const char *v, bool plain, size_t len)
 }
 
 /* ar_b_prefix - how many characters of b= tell this result apart from the others (at least 8) */
-static size_t ar_b_prefix(const struct dkmod_session *s, size_t k)
+size_t ar_b_prefix(const struct dkmod_session *s, size_t k)
 {
 	const char *b = s->results[k].b;
 	size_t len = strlen(b), need = len < 8 ? len : 8;

@@ -261,6 +261,8 @@ enum dkmod_status policy_start(struct dkmod_session *s);
 /* policy_finish - after the verdicts: the DomainKeys policy verdict and the ADSP result */
 enum dkmod_status policy_finish(struct dkmod_session *s);
 
+/* ar_b_prefix - how many characters of result k's b= tell it apart from the others (at least 8) */
+size_t ar_b_prefix(const struct dkmod_session *s, size_t k);
 /* ar_build - the Authentication-Results value from the session's results; NULL when out
  * of memory.  The whole field, "Authentication-Results: " and the value, is s->ar_field. */
 char *ar_build(struct dkmod_session *s);

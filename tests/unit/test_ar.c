@@ -41,24 +41,6 @@ static int test_old_value(struct str *out, const char *v)
 	return str_appendc(out, '"');
 }
 
-/* test_old_b_prefix - how many characters of b= tell this result apart from the others (at least 8) */
-static size_t test_old_b_prefix(const struct dkmod_session *s, size_t k)
-{
-	const char *b = s->results[k].b;
-	size_t len = strlen(b), need = len < 8 ? len : 8;
-	for (size_t i = 0; i < s->nresults; i++) {
-		const char *o = s->results[i].b;
-		if (i == k || s->results[i].method != s->results[k].method || strcmp(o, b) == 0)
-			continue;
-		size_t common = 0;
-		while (b[common] && b[common] == o[common])
-			common++;
-		if (common + 1 > need)
-			need = common + 1 <= len ? common + 1 : len;
-	}
-	return need;
-}
-
 /* Words of a resinfo are separated by TEST_OLD_SEP until test_old_fold lays them out. */
 #define TEST_OLD_SEP '\x1f'
 #define TEST_OLD_WIDTH 78
@@ -149,7 +131,7 @@ static int test_old_one(struct dkmod_session *s, size_t k, struct str *out)
 	if (r->method == DKMOD_METHOD_DKIM && test_old_property(out, "header.a", r->algorithm) < 0)
 		return -1;
 	if (r->b[0]) {
-		size_t n = test_old_b_prefix(s, k);
+		size_t n = ar_b_prefix(s, k) /* unchanged: the writer's own */;
 		char prefix[DKIMSIG_MAX_B64];
 		memcpy(prefix, r->b, n);
 		prefix[n] = '\0';
