@@ -462,13 +462,17 @@ static int canon_header_fixed(const char *text, size_t len, struct str *out)
 /* canon_header_nofws - DomainKeys nofws: every SP, HTAB, CR and LF deleted */
 static int canon_header_nofws(const char *text, size_t len, struct str *out)
 {
+	/* the canonical form is never longer than the text: written into reserved room */
+	if (str_reserve(out, len) < 0)
+		return -1;
+	char *o = out->data + out->len;
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (str_appendc(out, c) < 0)
-			return -1;
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			*o++ = c;
 	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
 	return 0;
 }
 
