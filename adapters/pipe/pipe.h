@@ -43,9 +43,12 @@ int pipe_args(struct pipe_opts *o, int argc, char **argv);
 /* pipe_can_relay - the client may relay: an authenticated user, --relay, or its IP in a --relay-net */
 bool pipe_can_relay(const struct pipe_opts *o);
 
-/* The message as it came in: in memory up to PIPE_SPOOL_MEM bytes, beyond that all of it in an
- * unlinked temporary file in $TMPDIR (else /tmp). */
-#define PIPE_SPOOL_MEM (1024 * 1024)
+/* The message as it came in: in memory up to PIPE_SPOOL_MEM bytes (most mail, attachments and
+ * all, never touches a disk; a file write and read back cost more than the verification), beyond
+ * that all of it in an unlinked temporary file in $TMPDIR (else /tmp). */
+#define PIPE_SPOOL_MEM (4 * 1024 * 1024)
+/* the largest pipe to sendmail asked for: Linux's default limit for unprivileged processes */
+#define PIPE_INJECT_PIPE_MAX (1024 * 1024)
 struct pipe_spool {
 	char *mem;                /* the message while it fits, NULL once it is in the file */
 	size_t cap, len;          /* the memory's size, and the bytes kept in it */

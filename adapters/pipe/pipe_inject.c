@@ -179,7 +179,7 @@ static int pipe_inject_start(const struct pipe_opts *o, off_t size)
 	}
 	/* a larger pipe for a larger message: fewer switches between us and sendmail (may fail) */
 	if (size > PIPE_INJECT_CHUNK)
-		fcntl(fds[1], F_SETPIPE_SZ, size < PIPE_SPOOL_MEM ? (int)size : PIPE_SPOOL_MEM);
+		fcntl(fds[1], F_SETPIPE_SZ, size < PIPE_INJECT_PIPE_MAX ? (int)size : PIPE_INJECT_PIPE_MAX);
 	return fds[1];
 }
 

@@ -5,7 +5,7 @@
 # message (added fields on top in the message's line ends, the rest
 # byte-identical), signing for relay clients (--auth-user, --relay,
 # --relay-net), the null sender, every internal failure deferring (75), the
-# spool's switch from memory to a file at 1 MiB, and a 50 MB message spooled
+# spool's switch from memory to a file at 4 MiB, and a 50 MB message spooled
 # with bounded memory.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
@@ -147,16 +147,16 @@ exec 7>&-
 check_eq "SIGTERM mid-message: nothing reinjected" "$(injected && echo yes || echo no)" no
 check "log lines name the action" grep -q 'action=reject' "$TMP/pipe.log"
 
-# ---- the spool: in memory up to 1 MiB, beyond that all in a temporary file in $TMPDIR;
+# ---- the spool: in memory up to 4 MiB, beyond that all in a temporary file in $TMPDIR;
 # byte for byte on both sides of the boundary, and only a larger message needs the file
-big_message mid.eml 2
-for n in 1048575 1048576 1048577; do
+big_message mid.eml 5
+for n in 4194303 4194304 4194305; do
 	head -c "$n" mid.eml >"m$n.eml"
 	rm -f out/msg
 	TMPDIR=$TMP/no-such-dir "$PIPE" --config z.conf --sendmail "$TMP/sendmail" -f a@example.com -- b@example.net \
 		<"m$n.eml" >out.txt 2>&1
 	rc=$?
-	if [ "$n" -le 1048576 ]; then
+	if [ "$n" -le 4194304 ]; then
 		check_eq "$n bytes, no spool directory: exit 0 (kept in memory)" "$rc" 0
 	else
 		check_eq "$n bytes, no spool directory: exit 75 (needs the file)" "$rc" 75
@@ -169,7 +169,7 @@ for n in 1048575 1048576 1048577; do
 		fail "$n bytes: reinjected byte for byte" "sizes $(wc -c <out/msg) $n"
 	fi
 done
-rm -f mid.eml m10485*.eml
+rm -f mid.eml m41943*.eml
 
 # ---- a 50 MB message: spooled, memory bounded, reinjected byte for byte
 big_message big.eml 50
