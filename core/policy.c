@@ -41,8 +41,8 @@ enum dkmod_status policy_start(struct dkmod_session *s)
 	const struct sender *snd = sender_get(s);
 	if (snd->parsed && dkimsig_valid_domain(snd->addr.domain, strlen(snd->addr.domain))) {
 		const char *parts[2] = {"_domainkey.", snd->addr.domain};
-		if (str_join(name, sizeof name, parts, 2) <= 253) /* else no such name can exist */
-			s->dkp_lookup = session_lookup_txt(s, name);
+		str_join(name, sizeof name, parts, 2);
+		s->dkp_lookup = session_lookup_txt(s, name);
 	}
 	if (snd->found && !snd->from_sender) {
 		/* the sender is the first From: field's first address: the author too */
@@ -62,10 +62,9 @@ enum dkmod_status policy_start(struct dkmod_session *s)
 	s->author_ok = s->author_ok && dkimsig_valid_domain(s->author.domain, strlen(s->author.domain));
 	if (s->author_ok) {
 		const char *parts[2] = {"_adsp._domainkey.", s->author.domain};
-		if (str_join(name, sizeof name, parts, 2) <= 253)
-			s->adsp_lookup = session_lookup_txt(s, name);
-		if (strlen(s->author.domain) <= 253)
-			s->exists_lookup = session_lookup(s, s->author.domain, DNS_TYPE_MX);
+		str_join(name, sizeof name, parts, 2);
+		s->adsp_lookup = session_lookup_txt(s, name);
+		s->exists_lookup = session_lookup(s, s->author.domain, DNS_TYPE_MX);
 	}
 	return DKMOD_OK;
 }

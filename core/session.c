@@ -418,6 +418,8 @@ static void session_txt_done(void *arg, const struct dns_result *r)
 /* session_lookup - start (or share) a lookup of name and type */
 struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum dns_type type)
 {
+	if (strlen(name) > 253)
+		return NULL; /* no such name can exist in the DNS: never asked */
 	for (size_t i = 0; i < s->nlookups; i++)
 		if (s->lookups[i]->type == type && strcasecmp(s->lookups[i]->name, name) == 0)
 			return s->lookups[i];

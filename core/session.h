@@ -190,7 +190,8 @@ size_t session_signature_fields(struct dkmod_session *s, const char *name, size_
 struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method);
 /* session_add_field - queue a header field to prepend (text owned by the arena) */
 enum dkmod_status session_add_field(struct dkmod_session *s, const char *text);
-/* session_lookup - start (or share) a lookup of name and type */
+/* session_lookup - start (or share) a lookup of name and type; NULL for a name over 253 bytes
+ * (none can exist) or past the lookup limit */
 struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum dns_type type);
 /* session_lookup_txt - start (or share) a TXT lookup of name */
 struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name);
