@@ -180,6 +180,18 @@ static bool keycache_decode(const unsigned char *val, const struct keycache_head
 	return true;
 }
 
+/* keycache_entry - op's entry in t: -1 on error, 0 if there is none, 1 if live (*h read),
+ * 2 if expired or unsound */
+static int keycache_entry(struct store_txn *t, const struct keycache_op *op, struct keycache_head *h,
+			  const void **val, size_t *vlen)
+{
+	int rc = store_txn_get(t, KEYCACHE_DB, op->key, op->klen, val, vlen);
+
+	if (rc <= 0)
+		return rc;
+	return keycache_head(*val, *vlen, h) && h->expires > op->now ? 1 : 2;
+}
+
 /* keycache_get_txn - look the entry up in a read snapshot; note whether it needs a fix */
 static int keycache_get_txn(void *arg, struct store_txn *t)
 {
@@ -187,11 +199,11 @@ static int keycache_get_txn(void *arg, struct store_txn *t)
 	struct keycache_head h;
 	const void *val;
 	size_t vlen;
-	int rc = store_txn_get(t, KEYCACHE_DB, op->key, op->klen, &val, &vlen);
+	int rc = keycache_entry(t, op, &h, &val, &vlen);
 
 	if (rc <= 0)
 		return rc;
-	if (!keycache_head(val, vlen, &h) || h.expires <= op->now) {
+	if (rc == 2) {
 		op->fix = KEYCACHE_FIX_DROP;
 		return 0;
 	}
@@ -210,11 +222,11 @@ static int keycache_fix_txn(void *arg, struct store_txn *t)
 	unsigned char lk[KEYCACHE_LRU_KEY], *copy;
 	const void *val;
 	size_t vlen;
-	int rc = store_txn_get(t, KEYCACHE_DB, op->key, op->klen, &val, &vlen);
+	int rc = keycache_entry(t, op, &h, &val, &vlen);
 
 	if (rc <= 0)
 		return rc;
-	if (!keycache_head(val, vlen, &h) || h.expires <= op->now) {
+	if (rc == 2) {
 		/* re-checked: another process may have replaced it meanwhile */
 		if (keycache_unlink(t, op->key, op->klen, val, vlen) < 0)
 			return -1;
