@@ -139,6 +139,17 @@ _e2e_prepare() {
 	fi
 }
 
+# e2e_stage OWNER BIN - what a filter test starts from: keys, zone and configuration readable by
+# OWNER ($AD_DIR), nsd serving the zone, BIN installed in $TMP/e2e-bin, the default policy beside
+# the keys; 1 (and a FAIL) if a piece did not come up
+e2e_stage() {
+	_e2e_prepare
+	adapters_setup "$TMP/ad" "$1" || { fail "keys and zone"; return 1; }
+	nsd_start "$TMP/nsd" "$AD_DIR/example.com.zone:example.com" || { fail "nsd starts"; return 1; }
+	install -m 755 "$2" "$TMP/e2e-bin/${2##*/}"
+	install -m 644 "$DKMOD_TOP/lua/default.lua" "$AD_DIR/default.lua"
+}
+
 # _e2e_maildir DIR OWNER - create a delivery directory writable by OWNER only
 _e2e_maildir() {
 	mkdir -p "$1" && chown "$2" "$1" && chmod 755 "$1"

@@ -21,11 +21,7 @@ U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
 e2e_need "postfix e2e" "$PIPE" postfix swaks
 
 # ---- keys, zone, nsd, configuration (all readable by nobody, who runs the filter)
-_e2e_prepare
-adapters_setup "$TMP/ad" nobody || { fail "keys and zone"; exit 1; }
-nsd_start "$TMP/nsd" "$AD_DIR/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
-install -m 755 "$PIPE" "$TMP/e2e-bin/dkmod-pipe"
-install -m 644 "$DKMOD_TOP/lua/default.lua" "$AD_DIR/default.lua"
+e2e_stage nobody "$PIPE" || exit 1
 CONF=$AD_DIR/dkmod.conf
 RESOLVER="forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2"
 adapters_conf "$CONF" "$RESOLVER" "$AD_DIR/default.lua"

@@ -24,11 +24,7 @@ U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
 e2e_need "qpsmtpd e2e" "$STDIO" qpsmtpd swaks
 
 # ---- keys, zone, nsd, configuration, plugin (readable by user qpsmtpd)
-_e2e_prepare
-adapters_setup "$TMP/ad" qpsmtpd || { fail "keys and zone"; exit 1; }
-nsd_start "$TMP/nsd" "$AD_DIR/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
-install -m 755 "$STDIO" "$TMP/e2e-bin/dkmod-stdio"
-install -m 644 "$DKMOD_TOP/lua/default.lua" "$AD_DIR/default.lua"
+e2e_stage qpsmtpd "$STDIO" || exit 1
 mkdir -p "$TMP/qplugins"
 chmod 755 "$TMP/qplugins"
 install -m 644 "$DKMOD_TOP/adapters/stdio/dkmod" "$TMP/qplugins/dkmod"
