@@ -15,13 +15,23 @@
 #include "session.h"
 #include "tagvalue.h"
 
-/* The fields signed when the request names none (RFC 6376 5.4.1's advice). */
-static const char *const dkimsign_default_headers[] = {
-	"from", "reply-to", "subject", "date", "to", "cc", "message-id", "in-reply-to", "references",
-	"mime-version", "content-type", "content-transfer-encoding", "content-disposition", "content-id",
-	"content-description", "resent-date", "resent-from", "resent-sender", "resent-to", "resent-cc",
-	"resent-message-id", "list-id", "list-help", "list-unsubscribe", "list-subscribe", "list-post",
-	"list-owner", "list-archive", "sender", NULL};
+/* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first. */
+#define DKIMSIGN_NAME(n) {n, sizeof n - 1}
+static const struct dkimsign_name {
+	const char *name;
+	size_t len;
+} dkimsign_default_headers[] = {
+	DKIMSIGN_NAME("from"), DKIMSIGN_NAME("reply-to"), DKIMSIGN_NAME("subject"), DKIMSIGN_NAME("date"),
+	DKIMSIGN_NAME("to"), DKIMSIGN_NAME("cc"), DKIMSIGN_NAME("message-id"), DKIMSIGN_NAME("in-reply-to"),
+	DKIMSIGN_NAME("references"), DKIMSIGN_NAME("mime-version"), DKIMSIGN_NAME("content-type"),
+	DKIMSIGN_NAME("content-transfer-encoding"), DKIMSIGN_NAME("content-disposition"),
+	DKIMSIGN_NAME("content-id"), DKIMSIGN_NAME("content-description"), DKIMSIGN_NAME("resent-date"),
+	DKIMSIGN_NAME("resent-from"), DKIMSIGN_NAME("resent-sender"), DKIMSIGN_NAME("resent-to"),
+	DKIMSIGN_NAME("resent-cc"), DKIMSIGN_NAME("resent-message-id"), DKIMSIGN_NAME("list-id"),
+	DKIMSIGN_NAME("list-help"), DKIMSIGN_NAME("list-unsubscribe"), DKIMSIGN_NAME("list-subscribe"),
+	DKIMSIGN_NAME("list-post"), DKIMSIGN_NAME("list-owner"), DKIMSIGN_NAME("list-archive"),
+	DKIMSIGN_NAME("sender")};
+#define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
 
 /* dkimsign_alg_name - a= for an algorithm */
 static const char *dkimsign_alg_name(enum dkmod_algorithm a)
@@ -31,12 +41,6 @@ static const char *dkimsign_alg_name(enum dkmod_algorithm a)
 	case DKMOD_ALG_ED25519_SHA256: return "ed25519-sha256";
 	default: return "rsa-sha256";
 	}
-}
-
-/* dkimsign_canon_name - a canonicalization's name */
-static const char *dkimsign_canon_name(enum dkmod_canon c)
-{
-	return c == DKMOD_CANON_RELAXED ? "relaxed" : "simple";
 }
 
 /* dkimsign_dup - copy an optional request string into the arena */
@@ -66,6 +70,8 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 			return DKMOD_EINVAL;
 		}
 	}
+	if (!s->signers && !(s->signers = arena_alloc(&s->arena, SESSION_MAX_SIGNERS * sizeof *s->signers)))
+		return DKMOD_ENOMEM;
 	struct dkimsigner *g = &s->signers[s->nsigners];
 	memset(g, 0, sizeof *g);
 	g->req = *req;
@@ -126,38 +132,56 @@ static bool dkimsign_listed(const struct str *h, const char *name, size_t n)
 	return false;
 }
 
-/* dkimsign_add_name - list a name once per instance in the message (plus one if oversigned);
- * a name already listed is skipped when it may repeat (the configured list), not for the
- * default names, which are distinct */
-static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const char *name, size_t n, bool oversign,
-			     bool may_repeat)
+/* dkimsign_append_name - name times over, colon-separated */
+static int dkimsign_append_name(struct str *h, const char *name, size_t n, size_t times)
 {
-	if (n == 0 || (may_repeat && dkimsign_listed(h, name, n)))
-		return 0;
-	size_t times = dkimsign_count(s, name, n) + (oversign ? 1 : 0);
 	for (size_t i = 0; i < times; i++)
 		if ((h->len && str_appendc(h, ':') < 0) || str_append(h, name, n) < 0)
 			return -1;
 	return 0;
 }
 
-/* dkimsign_header_list - the h= value for a request */
+/* dkimsign_add_name - list a configured name once per instance in the message, unless listed */
+static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const char *name, size_t n)
+{
+	if (n == 0 || dkimsign_listed(h, name, n))
+		return 0;
+	return dkimsign_append_name(h, name, n, dkimsign_count(s, name, n));
+}
+
+/* dkimsign_default_counts - how many received fields have each default name (one pass) */
+static void dkimsign_default_counts(const struct dkmod_session *s, size_t *counts)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct header_field *f = &s->fields[i];
+		if (f->removed)
+			continue;
+		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+			if (f->name_len == dkimsign_default_headers[d].len && header_is(f, dkimsign_default_headers[d].name)) {
+				counts[d]++;
+				break;
+			}
+	}
+}
+
+/* dkimsign_header_list - the h= value for a request: every From (plus one if oversigned), then
+ * each configured or default name once per instance in the message */
 static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
 {
-	bool over = g->req.oversign;
-	if (dkimsign_add_name(s, h, "from", 4, over, false) < 0)
+	size_t counts[DKIMSIGN_NDEFAULT] = {0};
+	dkimsign_default_counts(s, counts);
+	if (dkimsign_append_name(h, "from", 4, counts[0] + (g->req.oversign ? 1 : 0)) < 0)
 		return -1;
 	if (g->req.headers) {
 		size_t pos = 0, n;
 		const char *item;
 		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
-			if (dkimsign_add_name(s, h, item, n, false, true) < 0)
+			if (dkimsign_add_name(s, h, item, n) < 0)
 				return -1;
 		return 0;
 	}
-	for (size_t i = 1; dkimsign_default_headers[i]; i++)
-		if (dkimsign_add_name(s, h, dkimsign_default_headers[i], strlen(dkimsign_default_headers[i]), false,
-				      false) < 0)
+	for (size_t d = 1; d < DKIMSIGN_NDEFAULT; d++)
+		if (dkimsign_append_name(h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len, counts[d]) < 0)
 			return -1;
 	return 0;
 }
@@ -174,6 +198,14 @@ static int dkimsign_qp(struct str *out, const char *v)
 	return 0;
 }
 
+/* dkimsign_canon_pair - c= for a request */
+static const char *dkimsign_canon_pair(const struct dkmod_sign_request *r)
+{
+	static const char *const pairs[2][2] = {{"simple/simple", "simple/relaxed"},
+						  {"relaxed/simple", "relaxed/relaxed"}};
+	return pairs[r->header_canon == DKMOD_CANON_RELAXED][r->body_canon == DKMOD_CANON_RELAXED];
+}
+
 /* dkimsign_build - the field up to and including "b=" */
 static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, const char *h, struct str *out)
 {
@@ -181,24 +213,27 @@ static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, c
 	char b64[64];
 	const struct dkmod_sign_request *r = &g->req;
 	long long now = (long long)session_now(s->ctx);
-	if (fold_start(&f, out, "DKIM-Signature") < 0 || fold_printf(&f, "v=1;") < 0 ||
-	    fold_printf(&f, "a=%s;", dkimsign_alg_name(r->algorithm)) < 0 ||
-	    fold_printf(&f, "c=%s/%s;", dkimsign_canon_name(r->header_canon), dkimsign_canon_name(r->body_canon)) < 0 ||
-	    fold_printf(&f, "d=%s;", r->domain) < 0 || fold_printf(&f, "s=%s;", r->selector) < 0)
+	if (str_reserve(out, 512) < 0 || fold_start(&f, out, "DKIM-Signature") < 0 || fold_tag_str(&f, "v", "1") < 0 ||
+	    fold_tag_str(&f, "a", dkimsign_alg_name(r->algorithm)) < 0 || fold_tag_str(&f, "c", dkimsign_canon_pair(r)) < 0 ||
+	    fold_tag_str(&f, "d", r->domain) < 0 || fold_tag_str(&f, "s", r->selector) < 0)
 		return -1;
 	if (r->identity) {
 		struct str qp = STR_INIT;
 		int rc = dkimsign_qp(&qp, r->identity);
 		if (rc == 0)
-			rc = fold_printf(&f, "i=%s;", qp.data);
+			rc = fold_tag(&f, "i", qp.data, qp.len);
 		str_free(&qp);
 		if (rc < 0)
 			return -1;
 	}
 	if (r->body_length >= 0 &&
-	    fold_printf(&f, "l=%lld;", g->body->length < r->body_length ? g->body->length : r->body_length) < 0)
+	    fold_tag_number(&f, "l", (unsigned long long)(g->body->length < r->body_length ? g->body->length
+											: r->body_length)) < 0)
 		return -1;
-	if (fold_printf(&f, "t=%lld;", now) < 0 || (r->expire && fold_printf(&f, "x=%lld;", now + (long long)r->expire) < 0))
+	if (now < 0)
+		now = 0;
+	if (fold_tag_number(&f, "t", (unsigned long long)now) < 0 ||
+	    (r->expire && fold_tag_number(&f, "x", (unsigned long long)now + r->expire) < 0))
 		return -1;
 	if (fold_list(&f, "h", h) < 0)
 		return -1;
@@ -214,6 +249,7 @@ static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
 	struct str h = STR_INIT, field = STR_INIT;
 	const char *why = NULL;
 	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
+	char b64[2 * CRYPTO_MAX_SIG];
 	size_t sig_len = 0;
 	enum crypto_hash hash = g->body->hash;
 	if (g->body->failed)
@@ -225,15 +261,11 @@ static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
 	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
 		why = "signing failed";
 	if (!why) {
-		char *b64 = malloc(2 * CRYPTO_MAX_SIG);
 		struct fold f;
 		fold_resume(&f, &field);
-		if (b64) {
-			base64_encode(sig, sig_len, b64);
-			if (fold_base64(&f, b64, strlen(b64)) == 0)
-				g->field = arena_strndup(&s->arena, field.data, field.len);
-		}
-		free(b64);
+		base64_encode(sig, sig_len, b64);
+		if (fold_base64(&f, b64, strlen(b64)) == 0)
+			g->field = arena_strndup(&s->arena, field.data, field.len);
 		if (!g->field)
 			why = "out of memory";
 	}

@@ -29,6 +29,8 @@ enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_re
 			    "DomainKeys signing needs a selector, an RSA key, rsa-sha1 and simple or nofws");
 		return DKMOD_EINVAL;
 	}
+	if (!s->dksigners && !(s->dksigners = arena_alloc(&s->arena, SESSION_MAX_SIGNERS * sizeof *s->dksigners)))
+		return DKMOD_ENOMEM;
 	struct dksigner *g = &s->dksigners[s->ndksigners];
 	memset(g, 0, sizeof *g);
 	g->req = *req;
@@ -118,11 +120,11 @@ static const char *dksign_build(struct dkmod_session *s, struct dksigner *g)
 		return "signing failed";
 	struct str field = STR_INIT;
 	struct fold f;
-	char *b64 = malloc(2 * CRYPTO_MAX_SIG);
-	int rc = !b64 || fold_start(&f, &field, "DomainKey-Signature") < 0 || fold_printf(&f, "a=rsa-sha1;") < 0 ||
-		 fold_printf(&f, "q=dns;") < 0 ||
-		 fold_printf(&f, "c=%s;", g->req.header_canon == DKMOD_CANON_NOFWS ? "nofws" : "simple") < 0 ||
-		 fold_printf(&f, "s=%s;", g->req.selector) < 0 || fold_printf(&f, "d=%s;", g->domain) < 0 ||
+	char b64[2 * CRYPTO_MAX_SIG];
+	int rc = fold_start(&f, &field, "DomainKey-Signature") < 0 || fold_tag_str(&f, "a", "rsa-sha1") < 0 ||
+		 fold_tag_str(&f, "q", "dns") < 0 ||
+		 fold_tag_str(&f, "c", g->req.header_canon == DKMOD_CANON_NOFWS ? "nofws" : "simple") < 0 ||
+		 fold_tag_str(&f, "s", g->req.selector) < 0 || fold_tag_str(&f, "d", g->domain) < 0 ||
 		 (g->h.len && fold_list(&f, "h", g->h.data) < 0) || fold_word(&f, "b=", 2, true) < 0;
 	if (!rc) {
 		base64_encode(sig, sig_len, b64);
@@ -130,7 +132,6 @@ static const char *dksign_build(struct dkmod_session *s, struct dksigner *g)
 	}
 	if (!rc)
 		g->field = arena_strndup(&s->arena, field.data, field.len);
-	free(b64);
 	str_free(&field);
 	return g->field ? NULL : "out of memory";
 }

@@ -3,8 +3,6 @@
  */
 #include "fold.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 /* fold_start - write "Name:" and start folding after it */
@@ -33,8 +31,9 @@ static int fold_break(struct fold *f)
 	return str_append(f->out, "\r\n\t", 3);
 }
 
-/* fold_word - an unbreakable word */
-int fold_word(struct fold *f, const char *w, size_t n, bool space)
+/* fold_room - make room for an unbreakable word of n bytes: a fold when it does not fit,
+ * else the space before it if asked */
+static int fold_room(struct fold *f, size_t n, bool space)
 {
 	if (f->col + (space ? 1 : 0) + n > FOLD_WIDTH && f->col > 1) {
 		if (fold_break(f) < 0)
@@ -45,20 +44,42 @@ int fold_word(struct fold *f, const char *w, size_t n, bool space)
 		f->col++;
 	}
 	f->col += n;
+	return str_reserve(f->out, n);
+}
+
+/* fold_word - an unbreakable word */
+int fold_word(struct fold *f, const char *w, size_t n, bool space)
+{
+	if (fold_room(f, n, space) < 0)
+		return -1;
 	return str_append(f->out, w, n);
 }
 
-/* fold_printf - a formatted unbreakable word after a space */
-int fold_printf(struct fold *f, const char *fmt, ...)
+/* fold_tag - "tag=value;" as an unbreakable word after a space */
+int fold_tag(struct fold *f, const char *tag, const char *v, size_t n)
 {
-	char word[600];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(word, sizeof word, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof word)
+	size_t t = strlen(tag);
+	if (n > FOLD_VALUE_MAX || fold_room(f, t + n + 2, true) < 0)
 		return -1;
-	return fold_word(f, word, (size_t)n, true);
+	struct str *o = f->out;
+	char *p = o->data + o->len;
+	memcpy(p, tag, t);
+	p[t] = '=';
+	memcpy(p + t + 1, v, n);
+	p[t + 1 + n] = ';';
+	o->len += t + n + 2;
+	o->data[o->len] = '\0';
+	return 0;
+}
+
+/* fold_tag_number - "tag=N;" for a number that is not negative */
+int fold_tag_number(struct fold *f, const char *tag, unsigned long long v)
+{
+	char digits[24], *p = digits + sizeof digits;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return fold_tag(f, tag, p, (size_t)(digits + sizeof digits - p));
 }
 
 /* fold_list - "tag=a:b:c;" that may break after any colon */

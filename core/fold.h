@@ -7,10 +7,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "str.h"
 
 #define FOLD_WIDTH 78
+/* the longest tag value written as one unbreakable word: its line stays far under 998 bytes */
+#define FOLD_VALUE_MAX 590
 
 struct fold {
 	struct str *out;
@@ -23,8 +26,16 @@ int fold_start(struct fold *f, struct str *out, const char *name);
 void fold_resume(struct fold *f, struct str *out);
 /* fold_word - an unbreakable word, after a space (or a fold when it does not fit) */
 int fold_word(struct fold *f, const char *w, size_t n, bool space);
-/* fold_printf - a formatted unbreakable word after a space */
-int fold_printf(struct fold *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* fold_tag - "tag=value;" (value of n bytes, at most FOLD_VALUE_MAX) as an unbreakable word
+ * after a space */
+int fold_tag(struct fold *f, const char *tag, const char *v, size_t n);
+/* fold_tag_str - fold_tag with a NUL-terminated value */
+static inline int fold_tag_str(struct fold *f, const char *tag, const char *v)
+{
+	return fold_tag(f, tag, v, strlen(v));
+}
+/* fold_tag_number - "tag=N;" as an unbreakable word after a space */
+int fold_tag_number(struct fold *f, const char *tag, unsigned long long v);
 /* fold_list - "tag=a:b:c;" that may break after any colon */
 int fold_list(struct fold *f, const char *tag, const char *value);
 /* fold_base64 - text that may break anywhere (base64, where FWS is ignored) */

@@ -142,11 +142,11 @@ struct dkmod_session {
 
 	struct dkimcheck *checks;
 	size_t nchecks;
-	struct dkimsigner signers[SESSION_MAX_SIGNERS];
+	struct dkimsigner *signers;     /* room for SESSION_MAX_SIGNERS, made on the first request */
 	size_t nsigners;
 	struct dkcheck *dkchecks;
 	size_t ndkchecks;
-	struct dksigner dksigners[SESSION_MAX_SIGNERS];
+	struct dksigner *dksigners;     /* likewise */
 	size_t ndksigners;
 
 	struct dkmod_sig_result *results;

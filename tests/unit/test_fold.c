@@ -372,25 +372,35 @@ static void test_resume_table(void)
 	}
 }
 
-/* test_printf - fold_printf writes one word after a space and refuses a word of 600 bytes or more */
-static void test_printf(void)
+/* test_tag - fold_tag writes "tag=value;" as one word after a space and refuses a value over
+ * FOLD_VALUE_MAX without writing anything; fold_tag_number writes the decimal digits */
+static void test_tag(void)
 {
 	struct str out = STR_INIT;
 	struct fold f;
-	char big[700];
+	char big[FOLD_VALUE_MAX + 2];
 
 	fold_start(&f, &out, "DKIM-Signature");
-	CHECK_INT("printf: result", fold_printf(&f, "d=%s;", "example.com"), 0);
-	CHECK_STR("printf: text", str_cstr(&out), "DKIM-Signature: d=example.com;");
-	CHECK_INT("printf: column", f.col, strlen("DKIM-Signature: d=example.com;"));
+	CHECK_INT("tag: result", fold_tag_str(&f, "d", "example.com"), 0);
+	CHECK_STR("tag: text", str_cstr(&out), "DKIM-Signature: d=example.com;");
+	CHECK_INT("tag: column", f.col, strlen("DKIM-Signature: d=example.com;"));
+	CHECK_INT("tag: value of n bytes only", fold_tag(&f, "s", "sel2024xyz", 7), 0);
+	CHECK_STR("tag: n bytes", str_cstr(&out), "DKIM-Signature: d=example.com; s=sel2024;");
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	CHECK_INT("printf: 699-byte word refused", fold_printf(&f, "%s", big), -1);
-	CHECK_STR("printf: nothing written on refusal", str_cstr(&out), "DKIM-Signature: d=example.com;");
-	big[599] = '\0';
-	CHECK_INT("printf: 599-byte word accepted", fold_printf(&f, "%s", big), 0);
-	CHECK("printf: long word on its own continuation line",
-	      out.len > 602 && memcmp(out.data + out.len - 602, "\r\n\t", 3) == 0);
+	CHECK_INT("tag: value over the limit refused", fold_tag_str(&f, "i", big), -1);
+	CHECK_STR("tag: nothing written on refusal", str_cstr(&out), "DKIM-Signature: d=example.com; s=sel2024;");
+	big[FOLD_VALUE_MAX] = '\0';
+	CHECK_INT("tag: value at the limit accepted", fold_tag_str(&f, "i", big), 0);
+	CHECK("tag: long word on its own continuation line",
+	      out.len > FOLD_VALUE_MAX + 6 && memcmp(out.data + out.len - FOLD_VALUE_MAX - 6, "\r\n\ti=x", 6) == 0 &&
+		      out.data[out.len - 1] == ';');
+	str_clear(&out);
+	fold_start(&f, &out, "X");
+	CHECK_INT("tag number: zero", fold_tag_number(&f, "l", 0), 0);
+	CHECK_INT("tag number: time", fold_tag_number(&f, "t", 1700000000ULL), 0);
+	CHECK_INT("tag number: largest", fold_tag_number(&f, "x", 18446744073709551615ULL), 0);
+	CHECK_STR("tag number: text", str_cstr(&out), "X: l=0; t=1700000000; x=18446744073709551615;");
 	str_free(&out);
 }
 
@@ -420,7 +430,7 @@ int main(void)
 	test_list_table();
 	test_b64_table();
 	test_resume_table();
-	test_printf();
+	test_tag();
 	test_no_space();
 	return unit_done();
 }
