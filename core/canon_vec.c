@@ -16,9 +16,9 @@
  * does, so empty lines at the end of the body vanish.
  */
 #include "canon.h"
+#include "cpu.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
 #include <immintrin.h>
 
 #define CANON_VEC_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,bmi,bmi2,popcnt")))
@@ -26,34 +26,10 @@
 /* the output room one block may need: 128 bytes of released line ends and two 64-byte stores */
 #define CANON_VEC_ROOM 256
 
-/* canon_vec_probe - the CPU has AVX-512 BW, VBMI, VBMI2, BMI1/2 and POPCNT, and the kernel keeps the
- * mask and ZMM registers (XCR0).  Four CPUID-class instructions, not __builtin_cpu_supports: its
- * start-up probe asks far more, and in a virtual machine each one exits to the hypervisor, which
- * a process per message (dkmod-pipe) pays every time */
-static bool canon_vec_probe(void)
-{
-	unsigned a, b, c, d, lo, hi;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_POPCNT))
-		return false;
-	__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	if ((lo & 0xe6) != 0xe6) /* SSE, AVX, opmask, upper ZMM halves, ZMM16-31 */
-		return false;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return false;
-	return (b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_BMI) && (b & bit_BMI2) &&
-	       (c & bit_AVX512VBMI) && (c & bit_AVX512VBMI2);
-}
-
-/* canon_vec_available - does this machine run the vector code? (probed once per process) */
+/* canon_vec_available - does this machine run the vector code? */
 bool canon_vec_available(void)
 {
-	static int known; /* 0 not yet, 1 yes, -1 no; a race only probes twice */
-	int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-	if (!k) {
-		k = canon_vec_probe() ? 1 : -1;
-		__atomic_store_n(&known, k, __ATOMIC_RELAXED);
-	}
-	return k > 0;
+	return cpu_has(CPU_CANON_VEC);
 }
 
 /* canon_vec_find_bare_lf - the first LF in p[pos..n) not preceded by CR, n if none */

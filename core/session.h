@@ -15,6 +15,7 @@
 #include "dksig.h"
 #include "dkmod.h"
 #include "dns.h"
+#include "hashpair.h"
 #include "header.h"
 #include "keycache.h"
 #include "pubkeys.h"
@@ -38,7 +39,9 @@ struct bodyhash {
 	enum dkmod_canon canon;
 	bool domainkeys;
 	long long limit;
-	struct crypto_hasher *hasher;
+	struct crypto_hasher *hasher;   /* the hash, or NULL when it runs in lane */
+	struct hashpair *lane;          /* SHA-256 with the SHA extensions: paired with another body */
+	const char *raw, *raw_end;      /* the raw body bytes being canonicalized (bodyhash_update_all) */
 	struct canon_body *canon_state;
 	unsigned char digest[CRYPTO_MAX_DIGEST];
 	long long length;           /* canonical body length, after final */
@@ -136,6 +139,7 @@ struct dkmod_session {
 
 	struct bodyhash *bodies[SESSION_MAX_BODYHASHES];
 	size_t nbodies;
+	size_t npairs;              /* pairs of body hashes run together (bodyhash.c) */
 	struct keylookup *lookups[SESSION_MAX_LOOKUPS];
 	size_t nlookups;
 	long long deadline_ms;
