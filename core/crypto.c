@@ -98,7 +98,8 @@ static void crypto_md_fetch(void)
 {
 	crypto_md_table[CRYPTO_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
 	crypto_md_table[CRYPTO_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
-	ERR_clear_error();
+	if (!crypto_md_table[CRYPTO_SHA1] || !crypto_md_table[CRYPTO_SHA256])
+		ERR_clear_error(); /* only then: touching the error queue loads every error string */
 }
 
 /* crypto_md - the EVP_MD of alg, or NULL */
@@ -222,19 +223,88 @@ static struct crypto_pubkey *crypto_pubkey_wrap(RSA *rsa, EVP_PKEY *pkey, enum c
 	return k;
 }
 
+/* crypto_der_item - the DER item of the given tag at *p (before end), definite minimal length;
+ * its contents and *p moved past it, or NULL */
+static const unsigned char *crypto_der_item(const unsigned char **p, const unsigned char *end, unsigned char tag,
+					    size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n;
+	if (end - q < 2 || q[0] != tag)
+		return NULL;
+	n = q[1];
+	q += 2;
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+		if (k == 0 || k > 3 || (size_t)(end - q) < k || q[0] == 0)
+			return NULL; /* indefinite, too long for a key, or not minimal */
+		n = 0;
+		for (size_t i = 0; i < k; i++)
+			n = n << 8 | q[i];
+		q += k;
+		if (n < 0x80)
+			return NULL;
+	}
+	if ((size_t)(end - q) < n)
+		return NULL;
+	*p = q + n;
+	*len = n;
+	return q;
+}
+
+/* crypto_spki_rsa - the RSAPublicKey inside a DER SubjectPublicKeyInfo of rsaEncryption (parameters
+ * NULL or absent), or NULL when der is anything else: read here, because OpenSSL's SPKI decoder
+ * tries its provider decoders under an error mark, and the first error state of a process loads
+ * every error string, together a fifth of a process per message (dkmod-pipe) */
+static const unsigned char *crypto_spki_rsa(const unsigned char *der, size_t len, size_t *key_len)
+{
+	static const unsigned char rsa_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+	const unsigned char *p = der, *end = der + len, *spki, *alg, *bits;
+	size_t n, alg_len, bits_len;
+	if (!(spki = crypto_der_item(&p, end, 0x30, &n)) || p != end)
+		return NULL;
+	p = spki;
+	end = spki + n;
+	if (!(alg = crypto_der_item(&p, end, 0x30, &alg_len)) || !(bits = crypto_der_item(&p, end, 0x03, &bits_len)) ||
+	    p != end)
+		return NULL;
+	if (alg_len < sizeof rsa_oid || memcmp(alg, rsa_oid, sizeof rsa_oid) != 0 ||
+	    !(alg_len == sizeof rsa_oid ||
+	      (alg_len == sizeof rsa_oid + 2 && alg[sizeof rsa_oid] == 0x05 && alg[sizeof rsa_oid + 1] == 0)))
+		return NULL;
+	if (bits_len < 2 || bits[0] != 0) /* no unused bits */
+		return NULL;
+	*key_len = bits_len - 1;
+	return bits + 1;
+}
+
 /* crypto_pubkey_from_spki - RSA key from DER SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey
  * (decoded by the low-level RSA functions: no provider decoders) */
 struct crypto_pubkey *crypto_pubkey_from_spki(const unsigned char *der, size_t len)
 {
-	const unsigned char *p = der;
-	RSA *rsa;
+	const unsigned char *p = der, *key;
+	size_t key_len = 0;
+	RSA *rsa = NULL;
 
 	crypto_init();
 	if (!der || len == 0 || len > LONG_MAX) {
 		crypto_fail("empty public key");
 		return NULL;
 	}
-	rsa = d2i_RSA_PUBKEY(NULL, &p, (long)len);
+	if ((key = crypto_spki_rsa(der, len, &key_len)) != NULL) {
+		p = key;
+		rsa = d2i_RSAPublicKey(NULL, &p, (long)key_len);
+		if (rsa && p == key + key_len) {
+			p = der + len; /* the whole SPKI was the key */
+		} else { /* bytes after the key: OpenSSL's decoder has the last word */
+			RSA_free(rsa);
+			rsa = NULL;
+		}
+	}
+	if (!rsa) { /* anything else goes through OpenSSL's own SPKI decoder */
+		p = der;
+		rsa = d2i_RSA_PUBKEY(NULL, &p, (long)len);
+	}
 	if (!rsa) {
 		/* old DomainKeys records publish the PKCS#1 RSAPublicKey alone */
 		ERR_clear_error();
@@ -356,8 +426,8 @@ static int crypto_verify_ed25519(struct crypto_pubkey *k, const unsigned char *d
 		crypto_fail("cannot set up Ed25519 verification");
 		return -1;
 	}
-	ERR_clear_error();
 	rc = EVP_DigestVerify(k->ed_ctx, sig, sig_len, digest, digest_len);
+	/* (the queue is empty before: crypto_fail empties it after every failure) */
 	if (rc != 1 && ERR_GET_REASON(ERR_peek_last_error()) == EVP_R_FINAL_ERROR) {
 		/* an OpenSSL that will not verify twice with one context: set it up again */
 		ERR_clear_error();

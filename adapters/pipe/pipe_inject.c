@@ -12,6 +12,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,10 +89,33 @@ static bool pipe_inject_header(struct pipe_out *w, struct pipeline_msg *m, const
 	return true;
 }
 
+/* pipe_inject_splice - the kept message from memory into the pipe to sendmail without a copy:
+ * the pipe takes the pages themselves (they stay unchanged until we exit); true when done,
+ * false (nothing lost: *at says how far it got) when the kernel will not, so write() goes on */
+static bool pipe_inject_splice(int fd, const struct pipe_spool *spool, off_t *at)
+{
+	while (*at < spool->size) {
+		struct iovec v = {spool->mem + *at, (size_t)(spool->size - *at)};
+		ssize_t n = vmsplice(fd, &v, 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		*at += n;
+	}
+	return true;
+}
+
 /* pipe_inject_body - the spool from body_at to its end */
 static bool pipe_inject_body(struct pipe_out *w, const struct pipe_spool *spool, off_t at)
 {
 	static char buf[PIPE_INJECT_CHUNK];
+	if (spool->fd < 0 && spool->size - at > PIPE_INJECT_CHUNK) {
+		if (!pipe_out_flush(w))
+			return false;
+		if (pipe_inject_splice(w->fd, spool, &at))
+			return true;
+	}
 	for (;;) {
 		const char *data;
 		ssize_t n = pipe_spool_read(spool, at, buf, sizeof buf, &data);

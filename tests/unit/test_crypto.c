@@ -3,7 +3,12 @@
  * loading, sign/verify round trips, the RFC 8463 Appendix A vector and
  * interop with the openssl command.  Keys are made at run time in a temp dir.
  */
+/* the oracle uses the same low-level RSA calls as core/crypto.c */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto.h"
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include "unit.h"
 
 #include <stdbool.h>
@@ -494,6 +499,165 @@ static void test_rfc8463(void)
 	crypto_privkey_free(k);
 }
 
+/* der_len - a DER length, in long form when long_form (minimal otherwise); bytes written */
+static size_t der_len(unsigned char *o, size_t n, bool long_form)
+{
+	if (!long_form && n < 0x80) {
+		o[0] = (unsigned char)n;
+		return 1;
+	}
+	if (n < 0x100 && !(long_form && n >= 0x80)) {
+		o[0] = 0x81;
+		o[1] = (unsigned char)n;
+		return 2;
+	}
+	o[0] = 0x82;
+	o[1] = (unsigned char)(n >> 8);
+	o[2] = (unsigned char)n;
+	return 3;
+}
+
+/* der_tlv - tag, length and contents; bytes written */
+static size_t der_tlv(unsigned char *o, unsigned char tag, const unsigned char *c, size_t n, bool long_form)
+{
+	size_t k = 1;
+	o[0] = tag;
+	k += der_len(o + 1, n, long_form);
+	memmove(o + k, c, n);
+	return k + n;
+}
+
+/* spki_form - an SPKI around the PKCS#1 key: OID oid (rsaEncryption or RSA-PSS), parameters NULL
+ * or absent, the BIT STRING's unused-bits byte, extra bytes after the key inside it, and long-form
+ * lengths where the short form would do; its length */
+static size_t spki_form(unsigned char *out, const unsigned char *pkcs1, size_t n, unsigned char oid_last, bool params,
+			unsigned char unused, size_t extra, bool long_form)
+{
+	unsigned char alg[32], bits[1200], body[1400];
+	const unsigned char oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, oid_last};
+	size_t a = der_tlv(alg, 0x06, oid, sizeof oid, long_form);
+	if (params) {
+		alg[a++] = 0x05;
+		alg[a++] = 0x00;
+	}
+	bits[0] = unused;
+	memcpy(bits + 1, pkcs1, n);
+	memset(bits + 1 + n, 0, extra);
+	size_t b = der_tlv(body, 0x30, alg, a, long_form);
+	b += der_tlv(body + b, 0x03, bits, 1 + n + extra, false);
+	return der_tlv(out, 0x30, body, b, false);
+}
+
+/* openssl_accepts - whether OpenSSL's own decoders take der whole as an RSA key (the oracle) */
+static bool openssl_accepts(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	RSA *r = d2i_RSA_PUBKEY(NULL, &p, (long)len);
+	bool ok = r && p == der + len && RSA_test_flags(r, RSA_FLAG_TYPE_MASK) == RSA_FLAG_TYPE_RSA;
+	RSA_free(r);
+	if (!ok) {
+		p = der;
+		r = d2i_RSAPublicKey(NULL, &p, (long)len);
+		ok = r && p == der + len;
+		RSA_free(r);
+	}
+	ERR_clear_error();
+	return ok;
+}
+
+/* openssl_verifies - 1 if the key OpenSSL decodes from der checks sig over digest, else 0 */
+static int openssl_verifies(const unsigned char *der, size_t len, const unsigned char *digest, const unsigned char *sig,
+			    size_t sig_len)
+{
+	const unsigned char *p = der;
+	RSA *r = d2i_RSA_PUBKEY(NULL, &p, (long)len);
+	if (!r) {
+		p = der;
+		r = d2i_RSAPublicKey(NULL, &p, (long)len);
+	}
+	int ok = r && RSA_verify(NID_sha256, digest, 32, sig, (unsigned)sig_len, r) == 1;
+	RSA_free(r);
+	ERR_clear_error();
+	return ok;
+}
+
+/* test_spki_forms - the SPKI reader of crypto.c takes what OpenSSL's decoders take, no more, no
+ * less, and the key it gives checks signatures as OpenSSL's does: well-formed and odd forms, and
+ * every single-byte change of the SPKI's structure */
+static void test_spki_forms(void)
+{
+	const char *why;
+	struct crypto_privkey *k = crypto_privkey_load(test_path("rsa1024.pem"), &why);
+	unsigned char der[1200], pkcs1[1200], form[1400], digest[32], sig[CRYPTO_MAX_SIG];
+	size_t n = k ? crypto_privkey_public(k, der, sizeof der) : 0, sig_len = 0;
+	CHECK("spki forms: key", n > 0);
+	if (!n)
+		return;
+	const unsigned char *p = der;
+	RSA *rsa = d2i_RSA_PUBKEY(NULL, &p, (long)n);
+	unsigned char *q = pkcs1;
+	int plen = rsa ? i2d_RSAPublicKey(rsa, &q) : 0;
+	RSA_free(rsa);
+	memset(digest, 0x42, sizeof digest);
+	CHECK("spki forms: PKCS#1 form and a signature",
+	      plen > 0 && crypto_sign(k, CRYPTO_SHA256, digest, 32, sig, &sig_len) == 0);
+	struct {
+		const char *name;
+		unsigned char oid_last;
+		bool params;
+		unsigned char unused;
+		size_t extra;
+		bool long_form;
+	} forms[] = {
+		{"rsaEncryption, NULL parameters", 0x01, true, 0, 0, false},
+		{"no parameters", 0x01, false, 0, 0, false},
+		{"RSA-PSS", 0x0a, true, 0, 0, false},
+		{"unused bits", 0x01, true, 3, 0, false},
+		{"bytes after the key in the BIT STRING", 0x01, true, 0, 2, false},
+		{"long-form lengths", 0x01, true, 0, 0, true},
+	};
+	for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+		size_t len = spki_form(form, pkcs1, (size_t)plen, forms[i].oid_last, forms[i].params, forms[i].unused,
+				       forms[i].extra, forms[i].long_form);
+		struct crypto_pubkey *pub = crypto_pubkey_from_spki(form, len);
+		char name[160];
+		snprintf(name, sizeof name, "spki forms: %s: accepted as OpenSSL does (%s)", forms[i].name,
+			 openssl_accepts(form, len) ? "yes" : "no");
+		CHECK(name, (pub != NULL) == openssl_accepts(form, len));
+		if (pub) {
+			snprintf(name, sizeof name, "spki forms: %s: the key checks the signature as OpenSSL's does",
+				 forms[i].name);
+			CHECK_INT(name, crypto_verify(pub, CRYPTO_SHA256, digest, 32, sig, sig_len) == 1,
+				  openssl_verifies(form, len, digest, sig, sig_len));
+		}
+		crypto_pubkey_free(pub);
+	}
+	struct crypto_pubkey *bare = crypto_pubkey_from_spki(pkcs1, (size_t)plen);
+	CHECK("spki forms: bare PKCS#1 key checks the signature",
+	      bare && crypto_verify(bare, CRYPTO_SHA256, digest, 32, sig, sig_len) == 1);
+	crypto_pubkey_free(bare);
+	int differ = 0, changes = 0;
+	static const unsigned char values[] = {0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0xff};
+	for (size_t at = 0; at < 40 && at < n; at++)
+		for (size_t v = 0; v < sizeof values; v++) {
+			memcpy(form, der, n);
+			if (form[at] == values[v])
+				continue;
+			form[at] = values[v];
+			struct crypto_pubkey *pub = crypto_pubkey_from_spki(form, n);
+			differ += (pub != NULL) != openssl_accepts(form, n);
+			if (pub) /* (a shorter modulus makes ours an error, -1, where OpenSSL says 0) */
+				differ += (crypto_verify(pub, CRYPTO_SHA256, digest, 32, sig, sig_len) == 1) !=
+					  openssl_verifies(form, n, digest, sig, sig_len);
+			crypto_pubkey_free(pub);
+			changes++;
+		}
+	ERR_clear_error();
+	snprintf((char *)form, sizeof form, "spki forms: %d single-byte changes, accepted as OpenSSL does", changes);
+	CHECK_INT((char *)form, differ, 0);
+	crypto_privkey_free(k);
+}
+
 int main(void)
 {
 	snprintf(test_dir, sizeof test_dir, "/tmp/test_crypto.XXXXXX");
@@ -506,6 +670,7 @@ int main(void)
 	test_keys();
 	test_interop();
 	test_bad_keys();
+	test_spki_forms();
 	test_rfc8463();
 	test_cleanup();
 	return unit_done();
