@@ -82,81 +82,73 @@ SHA256_TARGET static inline __m128i sha256_words(const unsigned char *p)
 	return _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), swap);
 }
 
+/* One stream inside the block routines: its state and the last sixteen message words. */
+struct sha256_lane {
+	__m128i abef, cdgh, abef0, cdgh0, w[4];
+};
+
+/* sha256_lane_start - the state before block p, and its first sixteen words */
+SHA256_TARGET static inline __attribute__((always_inline)) void sha256_lane_start(struct sha256_lane *l,
+										      const unsigned char *p)
+{
+	l->abef0 = l->abef;
+	l->cdgh0 = l->cdgh;
+	for (int i = 0; i < 4; i++)
+		l->w[i] = sha256_words(p + 16 * i);
+}
+
+/* sha256_lane_rounds - rounds 4i..4i+3 (the words scheduled first from i = 4 on) */
+SHA256_TARGET static inline __attribute__((always_inline)) void sha256_lane_rounds(struct sha256_lane *l, int i)
+{
+	__m128i *w = l->w;
+	if (i >= 4)
+		SHA256_SCHEDULE(w[i % 4], w[(i + 1) % 4], w[(i + 2) % 4], w[(i + 3) % 4]);
+	SHA256_ROUNDS(l->abef, l->cdgh, w[i % 4], i);
+}
+
+/* sha256_lane_end - add the state before the block */
+SHA256_TARGET static inline __attribute__((always_inline)) void sha256_lane_end(struct sha256_lane *l)
+{
+	l->abef = _mm_add_epi32(l->abef, l->abef0);
+	l->cdgh = _mm_add_epi32(l->cdgh, l->cdgh0);
+}
+
 /* sha256_blocks - n 64-byte blocks of p into h */
 SHA256_TARGET static void sha256_blocks(uint32_t *h, const unsigned char *p, size_t n)
 {
-	__m128i abef, cdgh;
-	sha256_load(h, &abef, &cdgh);
+	struct sha256_lane a;
+	sha256_load(h, &a.abef, &a.cdgh);
 	for (; n; n--, p += 64) {
-		__m128i abef0 = abef, cdgh0 = cdgh;
-		__m128i w0 = sha256_words(p), w1 = sha256_words(p + 16), w2 = sha256_words(p + 32),
-			w3 = sha256_words(p + 48);
-		SHA256_ROUNDS(abef, cdgh, w0, 0);
-		SHA256_ROUNDS(abef, cdgh, w1, 1);
-		SHA256_ROUNDS(abef, cdgh, w2, 2);
-		SHA256_ROUNDS(abef, cdgh, w3, 3);
-		for (int i = 4; i < 16; i += 4) {
-			SHA256_SCHEDULE(w0, w1, w2, w3);
-			SHA256_ROUNDS(abef, cdgh, w0, i);
-			SHA256_SCHEDULE(w1, w2, w3, w0);
-			SHA256_ROUNDS(abef, cdgh, w1, i + 1);
-			SHA256_SCHEDULE(w2, w3, w0, w1);
-			SHA256_ROUNDS(abef, cdgh, w2, i + 2);
-			SHA256_SCHEDULE(w3, w0, w1, w2);
-			SHA256_ROUNDS(abef, cdgh, w3, i + 3);
-		}
-		abef = _mm_add_epi32(abef, abef0);
-		cdgh = _mm_add_epi32(cdgh, cdgh0);
+		sha256_lane_start(&a, p);
+#pragma GCC unroll 16
+		for (int i = 0; i < 16; i++)
+			sha256_lane_rounds(&a, i);
+		sha256_lane_end(&a);
 	}
-	sha256_store(h, abef, cdgh);
+	sha256_store(h, a.abef, a.cdgh);
 }
 
-/* sha256_blocks2 - n blocks of p into h and n blocks of q into g, interleaved */
+/* sha256_blocks2 - n blocks of p into h and n blocks of q into g, the two streams' rounds
+ * interleaved so that each runs in the other's latency */
 SHA256_TARGET static void sha256_blocks2(uint32_t *h, const unsigned char *p, uint32_t *g, const unsigned char *q,
 					 size_t n)
 {
-	__m128i abef, cdgh, ABEF, CDGH;
-	sha256_load(h, &abef, &cdgh);
-	sha256_load(g, &ABEF, &CDGH);
+	struct sha256_lane a, b;
+	sha256_load(h, &a.abef, &a.cdgh);
+	sha256_load(g, &b.abef, &b.cdgh);
 	for (; n; n--, p += 64, q += 64) {
-		__m128i abef0 = abef, cdgh0 = cdgh, ABEF0 = ABEF, CDGH0 = CDGH;
-		__m128i w0 = sha256_words(p), w1 = sha256_words(p + 16), w2 = sha256_words(p + 32),
-			w3 = sha256_words(p + 48);
-		__m128i v0 = sha256_words(q), v1 = sha256_words(q + 16), v2 = sha256_words(q + 32),
-			v3 = sha256_words(q + 48);
-		SHA256_ROUNDS(abef, cdgh, w0, 0);
-		SHA256_ROUNDS(ABEF, CDGH, v0, 0);
-		SHA256_ROUNDS(abef, cdgh, w1, 1);
-		SHA256_ROUNDS(ABEF, CDGH, v1, 1);
-		SHA256_ROUNDS(abef, cdgh, w2, 2);
-		SHA256_ROUNDS(ABEF, CDGH, v2, 2);
-		SHA256_ROUNDS(abef, cdgh, w3, 3);
-		SHA256_ROUNDS(ABEF, CDGH, v3, 3);
-		for (int i = 4; i < 16; i += 4) {
-			SHA256_SCHEDULE(w0, w1, w2, w3);
-			SHA256_SCHEDULE(v0, v1, v2, v3);
-			SHA256_ROUNDS(abef, cdgh, w0, i);
-			SHA256_ROUNDS(ABEF, CDGH, v0, i);
-			SHA256_SCHEDULE(w1, w2, w3, w0);
-			SHA256_SCHEDULE(v1, v2, v3, v0);
-			SHA256_ROUNDS(abef, cdgh, w1, i + 1);
-			SHA256_ROUNDS(ABEF, CDGH, v1, i + 1);
-			SHA256_SCHEDULE(w2, w3, w0, w1);
-			SHA256_SCHEDULE(v2, v3, v0, v1);
-			SHA256_ROUNDS(abef, cdgh, w2, i + 2);
-			SHA256_ROUNDS(ABEF, CDGH, v2, i + 2);
-			SHA256_SCHEDULE(w3, w0, w1, w2);
-			SHA256_SCHEDULE(v3, v0, v1, v2);
-			SHA256_ROUNDS(abef, cdgh, w3, i + 3);
-			SHA256_ROUNDS(ABEF, CDGH, v3, i + 3);
+		sha256_lane_start(&a, p);
+		sha256_lane_start(&b, q);
+#pragma GCC unroll 16
+		for (int i = 0; i < 16; i++) {
+			sha256_lane_rounds(&a, i);
+			sha256_lane_rounds(&b, i);
 		}
-		abef = _mm_add_epi32(abef, abef0);
-		cdgh = _mm_add_epi32(cdgh, cdgh0);
-		ABEF = _mm_add_epi32(ABEF, ABEF0);
-		CDGH = _mm_add_epi32(CDGH, CDGH0);
+		sha256_lane_end(&a);
+		sha256_lane_end(&b);
 	}
-	sha256_store(h, abef, cdgh);
-	sha256_store(g, ABEF, CDGH);
+	sha256_store(h, a.abef, a.cdgh);
+	sha256_store(g, b.abef, b.cdgh);
 }
 #else
 /* sha256_available - no SHA extensions on this machine */
