@@ -1,12 +1,31 @@
 /*
- * cpu.c - what the processor offers the vector code, probed once per process
- * with four CPUID-class instructions, not __builtin_cpu_supports: its start-up
- * probe asks far more, and in a virtual machine each one exits to the
- * hypervisor, which a process per message (dkmod-pipe) pays every time.
+ * cpu.c - what the processor offers the vector code.  With glibc 2.33 or
+ * later the answers come from what glibc probed at start-up (<sys/platform/
+ * x86.h>: no instruction run here); elsewhere from four CPUID-class
+ * instructions, once per process.  Not __builtin_cpu_supports: its start-up
+ * probe asks far more, and in a virtual machine each CPUID exits to the
+ * hypervisor (several microseconds each here), which a process per message
+ * (dkmod-pipe) pays every time.
  */
 #include "cpu.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__has_include) && __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+
+/* cpu_probe - the features of this processor, as glibc found them usable */
+static unsigned cpu_probe(void)
+{
+	unsigned got = 0;
+	if (CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSSE3) && CPU_FEATURE_ACTIVE(SSE4_1))
+		got |= CPU_SHA;
+	if (CPU_FEATURE_ACTIVE(AVX512F) && CPU_FEATURE_ACTIVE(AVX512BW) && CPU_FEATURE_ACTIVE(AVX512_VBMI) &&
+	    CPU_FEATURE_ACTIVE(AVX512_VBMI2) && CPU_FEATURE_ACTIVE(BMI1) && CPU_FEATURE_ACTIVE(BMI2) &&
+	    CPU_FEATURE_ACTIVE(POPCNT))
+		got |= CPU_CANON_VEC;
+	return got;
+}
+#else
 #include <cpuid.h>
 
 /* cpu_probe - the features of this processor */
@@ -26,6 +45,7 @@ static unsigned cpu_probe(void)
 		got |= CPU_CANON_VEC;
 	return got;
 }
+#endif
 #else
 static unsigned cpu_probe(void)
 {
