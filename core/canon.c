@@ -406,6 +406,33 @@ long long canon_body_length(const struct canon_body *b)
 	return b->emitted + (long long)b->buf_len;
 }
 
+/* canon_plain_copy - copy the bytes from *p (before end) that are neither WSP nor CR nor LF to
+ * *o, eight at a time while they are plain (a header value is mostly words); the count.  *o has
+ * room for as many bytes as are left from *p */
+static size_t canon_plain_copy(char **o, const char **p, const char *end)
+{
+	const unsigned long long ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const char *q = *p;
+	char *w = *o;
+	while (end - q >= 8) {
+		unsigned long long x;
+		memcpy(&x, q, 8);
+		unsigned long long sp = x ^ (ones * ' '), tab = x ^ (ones * '\t'), cr = x ^ (ones * '\r'),
+				   lf = x ^ (ones * '\n');
+		if ((((sp - ones) & ~sp) | ((tab - ones) & ~tab) | ((cr - ones) & ~cr) | ((lf - ones) & ~lf)) & highs)
+			break;
+		memcpy(w, &x, 8);
+		w += 8;
+		q += 8;
+	}
+	while (q < end && !canon_is_wsp((unsigned char)*q) && *q != '\r' && *q != '\n')
+		*w++ = *q++;
+	size_t n = (size_t)(q - *p);
+	*o = w;
+	*p = q;
+	return n;
+}
+
 /* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP */
 static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 {
@@ -425,20 +452,19 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 		*o++ = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 	}
 	*o++ = ':';
+	/* the value: runs of plain bytes copied whole, a WSP run between two of them as one SP,
+	 * line ends dropped */
+	const char *p = colon + 1, *end = text + len;
 	bool wsp = false, started = false;
-	for (const char *p = colon + 1; p < text + len; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '\r' || c == '\n')
-			continue;
-		if (canon_is_wsp(c)) {
-			wsp = true;
-			continue;
-		}
-		if (wsp && started)
+	while (p < end) {
+		if (wsp && started && !canon_is_wsp((unsigned char)*p) && *p != '\r' && *p != '\n')
 			*o++ = ' ';
-		wsp = false;
-		started = true;
-		*o++ = (char)c;
+		if (canon_plain_copy(&o, &p, end)) {
+			wsp = false;
+			started = true;
+		}
+		for (; p < end && (canon_is_wsp((unsigned char)*p) || *p == '\r' || *p == '\n'); p++)
+			wsp |= canon_is_wsp((unsigned char)*p);
 	}
 	out->len = (size_t)(o - out->data);
 	out->data[out->len] = '\0';
