@@ -71,9 +71,7 @@ int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum 
 	}
 	if (canon_header(canon, sig_text, sig_len, false, &buf) < 0)
 		goto out;
-	struct crypto_hasher *hasher = crypto_hasher_new(hash);
-	rc = hasher && crypto_hasher_update(hasher, buf.data, buf.len) == 0 ? crypto_hasher_final(hasher, digest) : -1;
-	crypto_hasher_free(hasher);
+	rc = crypto_hash(hash, buf.data, buf.len, digest);
 out:
 	if (used != stack_used)
 		free(used);
