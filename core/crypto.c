@@ -66,11 +66,18 @@ static pthread_once_t crypto_init_once = PTHREAD_ONCE_INIT;
 static pthread_once_t crypto_md_once = PTHREAD_ONCE_INIT;
 static EVP_MD *crypto_md_table[2];
 
-/* crypto_init_openssl - start OpenSSL without reading openssl.cnf: dkmod needs nothing from it,
- * and parsing it costs a process per message (dkmod-pipe) more than a verification */
+/* crypto_init_openssl - start OpenSSL without reading openssl.cnf (dkmod needs nothing from it,
+ * and parsing it costs a process per message, dkmod-pipe, more than a verification) and without
+ * its error texts (1.5 MB, loaded at the first error otherwise: the mail path never shows them) */
 static void crypto_init_openssl(void)
 {
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+}
+
+/* crypto_error_strings - for programs that show OpenSSL's reasons (crypto_last_error) */
+void crypto_error_strings(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
 }
 
 /* crypto_init - once per process, before the first OpenSSL call of each function that makes an

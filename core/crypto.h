@@ -62,6 +62,9 @@ int crypto_sign(const struct crypto_privkey *k, enum crypto_hash alg, const unsi
 size_t crypto_privkey_public(const struct crypto_privkey *k, unsigned char *out, size_t cap);
 void crypto_privkey_free(struct crypto_privkey *k);
 
+/* crypto_error_strings - load OpenSSL's error texts, for programs that show crypto_last_error (the
+ * key tools); must come before any other crypto call: the engine starts OpenSSL without them */
+void crypto_error_strings(void);
 /* crypto_last_error - the crypto library's last error as text (for logs), never NULL */
 const char *crypto_last_error(void);
 

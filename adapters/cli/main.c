@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crypto.h"
 
 /* main_usage - the overview */
 static void main_usage(FILE *f)
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
 		return CLI_EX_USAGE;
 	}
 	const char *cmd = argv[1];
+	/* the key tools show OpenSSL's reasons, so its error texts are loaded for them */
+	if (!strcmp(cmd, "keygen") || !strcmp(cmd, "zone") || !strcmp(cmd, "testkey") || !strcmp(cmd, "rotate"))
+		crypto_error_strings();
 	if (strcmp(cmd, "verify") == 0)
 		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "sign") == 0)
