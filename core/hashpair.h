@@ -1,7 +1,7 @@
 /*
  * hashpair.h - running SHA-256 hashes of separate streams, joined in pairs so
  * that the blocks of both go through sha256_update2 together.  A body is fed
- * to each of its hashes in turn (relaxed, then simple, say): what one stream
+ * to each of its hashes in turn (simple, then relaxed, say): what one stream
  * gets is held until its partner's bytes arrive, then both are hashed at
  * once.  What waits is bounded; past the bound a stream is hashed alone.
  * A stream's bytes that stay in place (the raw body, for a simple body) wait
