@@ -1,5 +1,6 @@
 /* base64.c - strict base64 (RFC 4648) decoding and encoding for p=, b= and bh= */
 #include "base64.h"
+#include "str.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -166,12 +167,11 @@ void base64_encode(const unsigned char *in, size_t len, char *out)
  * out (NUL-terminated); eight bytes at a time while none of them is below 0x21 */
 void base64_strip_fws(const char *v, size_t n, char *out, size_t cap)
 {
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 	size_t k = 0, j = 0;
 	cap--;
 	while (j < n && k < cap) {
 		uint64_t w;
-		if (n - j >= 8 && cap - k >= 8 && (memcpy(&w, v + j, 8), !((w - ones * 0x21) & ~w & highs))) {
+		if (n - j >= 8 && cap - k >= 8 && str_plain8(v + j, &w)) {
 			memcpy(out + k, &w, 8);
 			k += 8;
 			j += 8;

@@ -407,20 +407,14 @@ long long canon_body_length(const struct canon_body *b)
 }
 
 /* canon_plain_copy - copy the bytes from *p (before end) that are neither WSP nor CR nor LF to
- * *o, eight at a time while they are plain (a header value is mostly words); the count.  *o has
- * room for as many bytes as are left from *p */
+ * *o, eight at a time while none is a space or control byte (a header value is mostly words);
+ * the count.  *o has room for as many bytes as are left from *p */
 static size_t canon_plain_copy(char **o, const char **p, const char *end)
 {
-	const unsigned long long ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 	const char *q = *p;
 	char *w = *o;
-	while (end - q >= 8) {
-		unsigned long long x;
-		memcpy(&x, q, 8);
-		unsigned long long sp = x ^ (ones * ' '), tab = x ^ (ones * '\t'), cr = x ^ (ones * '\r'),
-				   lf = x ^ (ones * '\n');
-		if ((((sp - ones) & ~sp) | ((tab - ones) & ~tab) | ((cr - ones) & ~cr) | ((lf - ones) & ~lf)) & highs)
-			break;
+	uint64_t x;
+	while (end - q >= 8 && str_plain8(q, &x)) {
 		memcpy(w, &x, 8);
 		w += 8;
 		q += 8;

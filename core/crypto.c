@@ -105,8 +105,7 @@ static void crypto_md_fetch(void)
 {
 	crypto_md_table[CRYPTO_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
 	crypto_md_table[CRYPTO_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!crypto_md_table[CRYPTO_SHA1] || !crypto_md_table[CRYPTO_SHA256])
-		ERR_clear_error(); /* only then: touching the error queue loads every error string */
+	ERR_clear_error();
 }
 
 /* crypto_md - the EVP_MD of alg, or NULL */
@@ -261,8 +260,8 @@ static const unsigned char *crypto_der_item(const unsigned char **p, const unsig
 
 /* crypto_spki_rsa - the RSAPublicKey inside a DER SubjectPublicKeyInfo of rsaEncryption (parameters
  * NULL or absent), or NULL when der is anything else: read here, because OpenSSL's SPKI decoder
- * tries its provider decoders under an error mark, and the first error state of a process loads
- * every error string, together a fifth of a process per message (dkmod-pipe) */
+ * tries each of its provider decoders in turn, a cost a process per message (dkmod-pipe) pays for
+ * every key */
 static const unsigned char *crypto_spki_rsa(const unsigned char *der, size_t len, size_t *key_len)
 {
 	static const unsigned char rsa_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
@@ -434,7 +433,7 @@ static int crypto_verify_ed25519(struct crypto_pubkey *k, const unsigned char *d
 		return -1;
 	}
 	rc = EVP_DigestVerify(k->ed_ctx, sig, sig_len, digest, digest_len);
-	/* (the queue is empty before: crypto_fail empties it after every failure) */
+	/* (the error queue is empty before: crypto_fail empties it after every failure) */
 	if (rc != 1 && ERR_GET_REASON(ERR_peek_last_error()) == EVP_R_FINAL_ERROR) {
 		/* an OpenSSL that will not verify twice with one context: set it up again */
 		ERR_clear_error();

@@ -86,7 +86,7 @@ static bool dkimsig_number(const struct tagvalue *t, long long *out)
 }
 
 /* dkimsig_canon_word - "simple" or "relaxed" */
-static bool dkimsig_canon_word(const char *p, size_t n, enum dkmod_canon *out)
+bool dkimsig_canon_word(const char *p, size_t n, enum dkmod_canon *out)
 {
 	if (n == 6 && memcmp(p, "simple", 6) == 0)
 		*out = DKMOD_CANON_SIMPLE;

@@ -66,5 +66,8 @@ bool dkimsig_domain_within(const char *sub, const char *dom);
 
 /* dkimsig_valid_domain - true if s[0..len) is a syntactically valid domain name (dots allowed, no empty label) */
 bool dkimsig_valid_domain(const char *s, size_t len);
+/* dkimsig_canon_word - a DKIM canonicalization name ("simple" or "relaxed") of n bytes into *out;
+ * false for anything else */
+bool dkimsig_canon_word(const char *p, size_t n, enum dkmod_canon *out);
 
 #endif

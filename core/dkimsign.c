@@ -168,18 +168,21 @@ static void dkimsign_default_counts(const struct dkmod_session *s, size_t *count
  * each configured or default name once per instance in the message */
 static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
 {
-	size_t counts[DKIMSIGN_NDEFAULT] = {0};
-	dkimsign_default_counts(s, counts);
-	if (dkimsign_append_name(h, "from", 4, counts[0] + (g->req.oversign ? 1 : 0)) < 0)
-		return -1;
+	size_t over = g->req.oversign ? 1 : 0;
 	if (g->req.headers) {
 		size_t pos = 0, n;
 		const char *item;
+		if (dkimsign_append_name(h, "from", 4, dkimsign_count(s, "from", 4) + over) < 0)
+			return -1;
 		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
 			if (dkimsign_add_name(s, h, item, n) < 0)
 				return -1;
 		return 0;
 	}
+	size_t counts[DKIMSIGN_NDEFAULT] = {0};
+	dkimsign_default_counts(s, counts);
+	if (dkimsign_append_name(h, "from", 4, counts[0] + over) < 0)
+		return -1;
 	for (size_t d = 1; d < DKIMSIGN_NDEFAULT; d++)
 		if (dkimsign_append_name(h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len, counts[d]) < 0)
 			return -1;

@@ -14,18 +14,6 @@ bool dkmod_valid_domain(const char *name)
 	return name && dkimsig_valid_domain(name, strlen(name));
 }
 
-/* names_canon_word - "simple" or "relaxed" of length n */
-static bool names_canon_word(const char *w, size_t n, enum dkmod_canon *out)
-{
-	if (n == 6 && strncmp(w, "simple", 6) == 0)
-		*out = DKMOD_CANON_SIMPLE;
-	else if (n == 7 && strncmp(w, "relaxed", 7) == 0)
-		*out = DKMOD_CANON_RELAXED;
-	else
-		return false;
-	return true;
-}
-
 /* dkmod_parse_canon - DKIM "header/body" (body defaults to simple; NULL: relaxed/relaxed),
  * DomainKeys "nofws" or "simple" (NULL: nofws), into r's header_canon and body_canon */
 bool dkmod_parse_canon(enum dkmod_method m, const char *v, struct dkmod_sign_request *r)
@@ -47,7 +35,7 @@ bool dkmod_parse_canon(enum dkmod_method m, const char *v, struct dkmod_sign_req
 	size_t hn = slash ? (size_t)(slash - v) : strlen(v);
 	const char *b = slash ? slash + 1 : "simple";
 	enum dkmod_canon h, body;
-	if (!names_canon_word(v, hn, &h) || !names_canon_word(b, strlen(b), &body))
+	if (!dkimsig_canon_word(v, hn, &h) || !dkimsig_canon_word(b, strlen(b), &body))
 		return false;
 	r->header_canon = h;
 	r->body_canon = body;

@@ -5,7 +5,10 @@
 #define DKMOD_STR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct str {
 	char *data;  /* NULL until the first append */
@@ -14,6 +17,15 @@ struct str {
 };
 
 #define STR_INIT {NULL, 0, 0}
+
+/* str_plain8 - the eight bytes at p into *w; true when none is a space or a control byte (all
+ * above 0x20): text with no WSP, CR or LF to look at, eight bytes at a time */
+static inline bool str_plain8(const char *p, uint64_t *w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	memcpy(w, p, 8);
+	return !((*w - ones * 0x21) & ~*w & highs);
+}
 
 /* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 */
 int str_reserve(struct str *s, size_t n);
