@@ -137,8 +137,9 @@ DEB_DIR = $(BUILD)/deb
 deb:
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/dkmod-$(VERSION)
-	tar -cf - --exclude=./.git --exclude=./$(BUILD) --exclude=./debian/build . | tar -xf - -C $(DEB_DIR)/dkmod-$(VERSION)
-	cd $(DEB_DIR)/dkmod-$(VERSION) && dpkg-buildpackage -us -uc -b
+	tar -cf - --exclude=./.git --exclude=./.build --exclude=./$(BUILD) --exclude=./debian/build . | \
+		tar -xf - -C $(DEB_DIR)/dkmod-$(VERSION)
+	cd $(DEB_DIR)/dkmod-$(VERSION) && dpkg-buildpackage -us -uc -b -Jauto
 	@ls $(DEB_DIR)/*.deb
 
 clean:
