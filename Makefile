@@ -120,6 +120,7 @@ install: all
 	install -m 0644 doc/dkmod.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/dkmod.conf.5
 	install -m 0644 doc/dkmod-lua.7 $(DESTDIR)$(PREFIX)/share/man/man7/dkmod-lua.7
 	for f in dkmod-pipe dkmod-stdio; do [ ! -x $(BUILD)/$$f ] || install -m 0755 $(BUILD)/$$f $(DESTDIR)$(PREFIX)/bin/$$f; done
+	[ ! -x $(BUILD)/dkmod-milter ] || install -D -m 0755 $(BUILD)/dkmod-milter $(DESTDIR)$(PREFIX)/sbin/dkmod-milter
 	[ ! -f $(BUILD)/dkmod_local_scan.so ] || install -m 0644 $(BUILD)/dkmod_local_scan.so $(DESTDIR)$(PREFIX)/lib/dkmod/
 	[ ! -f adapters/stdio/dkmod ] || install -m 0644 adapters/stdio/dkmod $(DESTDIR)$(PREFIX)/share/dkmod/qpsmtpd-plugin-dkmod
 
@@ -132,14 +133,15 @@ install-service:
 	install -m 0644 conf/systemd/dkmod.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/dkmod.conf
 
 # Debian packages (debian/): dpkg-buildpackage in a copy of the tree under $(BUILD)/deb,
-# so that the .debs land in $(BUILD)/deb and the tree's own build is not touched
+# so that the .debs land in $(BUILD)/deb and the tree's own build is not touched (nor are
+# this make's variables passed on: debian/rules sets its own)
 DEB_DIR = $(BUILD)/deb
 deb:
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/dkmod-$(VERSION)
 	tar -cf - --exclude=./.git --exclude=./.build --exclude=./$(BUILD) --exclude=./debian/build . | \
 		tar -xf - -C $(DEB_DIR)/dkmod-$(VERSION)
-	cd $(DEB_DIR)/dkmod-$(VERSION) && dpkg-buildpackage -us -uc -b -Jauto
+	cd $(DEB_DIR)/dkmod-$(VERSION) && env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u BUILD dpkg-buildpackage -us -uc -b -Jauto
 	@ls $(DEB_DIR)/*.deb
 
 clean:
