@@ -5,7 +5,8 @@
 #     verifies the demo message (a tampered copy fails), a program builds against
 #     libdkmod-dev and runs on libdkmod0, the Exim object has all its libraries,
 #     the unit runs the packaged milter as dkmod, the sample configuration passes
-#     config-check, and dkmod-milter answers --help and listens on a socket;
+#     config-check, the unit passes systemd-analyze verify, and dkmod-milter
+#     answers --help, listens on a socket and stops on SIGTERM;
 #  2. installed with apt (dependencies from the Debian mirror) into a Debian 12
 #     chroot made by debootstrap (cached as a tarball under /var/cache/dkmod-test):
 #     the dkmod user and /var/lib/dkmod exist, dkmod doctor is content with the
@@ -103,8 +104,18 @@ milter_stops() {
 	done
 	return 1
 }
+# unit_ok UNIT - systemd-analyze verify finds nothing but the absent /usr/sbin/dkmod-milter of this host
+unit_ok() {
+	local out
+	out=$(systemd-analyze verify --man=no "$1" 2>&1 | grep -v '/usr/sbin/dkmod-milter is not executable')
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+unit="$DKMOD_TOP/conf/systemd/dkmod-milter.service"
+[ -n "$milter" ] && unit="$root/lib/systemd/system/dkmod-milter.service"
+if need systemd-analyze systemd; then
+	check "the unit passes systemd-analyze verify" unit_ok "$unit"
+fi
 if [ -n "$milter" ]; then
-	unit="$root/lib/systemd/system/dkmod-milter.service"
 	grep -q '^ExecStart=/usr/sbin/dkmod-milter --config /etc/dkmod/dkmod.conf --foreground' "$unit" &&
 		grep -q '^User=dkmod$' "$unit" && [ -x "$root/usr/sbin/dkmod-milter" ] &&
 		pass "unpacked: the unit runs the packaged dkmod-milter as dkmod" || fail "unpacked: the unit" "$(grep -E '^(ExecStart|User)=' "$unit")"
