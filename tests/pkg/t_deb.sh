@@ -84,25 +84,23 @@ fi
 sed "s|\"/usr/share/|\"$root/usr/share/|; s|\"/var/lib/dkmod\"|\"$TMP/state\"|" "$root/etc/dkmod/dkmod.conf" >"$TMP/dkmod.conf"
 check "unpacked: the sample configuration passes config-check" "$dk" config-check "$TMP/dkmod.conf"
 
-# milter_listens SOCKETPATH PID - wait up to 10 s for the socket while PID runs
-milter_listens() {
+# within_10s CMD... - true as soon as CMD succeeds, trying for up to 10 s
+within_10s() {
 	local i
 	for i in $(seq 100); do
-		[ -S "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
-# milter_stops PID - SIGTERM, then wait up to 10 s for it to end
+# gone PID - true if the process has ended
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# milter_listens SOCKETPATH - the socket appears within 10 s
+milter_listens() { within_10s test -S "$1"; }
+# milter_stops PID - SIGTERM, and it ends within 10 s
 milter_stops() {
-	local i
 	kill -TERM "$1" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
+	within_10s gone "$1"
 }
 # unit_ok UNIT - systemd-analyze verify finds nothing but the absent /usr/sbin/dkmod-milter of this host
 unit_ok() {
@@ -124,7 +122,7 @@ if [ -n "$milter" ]; then
 		>"$TMP/milter.log" 2>&1 &
 	mpid=$!
 	at_exit "kill $mpid 2>/dev/null"
-	milter_listens "$TMP/milter.sock" "$mpid" && pass "unpacked: dkmod-milter listens on its socket" ||
+	milter_listens "$TMP/milter.sock" && pass "unpacked: dkmod-milter listens on its socket" ||
 		fail "unpacked: dkmod-milter listens" "$(tail -3 "$TMP/milter.log")"
 	milter_stops "$mpid" && pass "unpacked: dkmod-milter stops on SIGTERM" || fail "unpacked: SIGTERM" "still running"
 fi
@@ -179,7 +177,7 @@ if [ -n "$milter" ]; then
 	chroot "$ch" setpriv --reuid=dkmod --regid=dkmod --init-groups $cmd >"$TMP/chroot-milter.log" 2>&1 &
 	cpid=$!
 	at_exit "kill $cpid 2>/dev/null"
-	milter_listens "$ch/run/dkmod/milter.sock" "$cpid" &&
+	milter_listens "$ch/run/dkmod/milter.sock" &&
 		pass "chroot: dkmod-milter started as the unit starts it listens on /run/dkmod/milter.sock" ||
 		fail "chroot: dkmod-milter listens" "$(tail -3 "$TMP/chroot-milter.log")"
 	milter_stops "$cpid" && pass "chroot: dkmod-milter stops on SIGTERM" || fail "chroot: SIGTERM" "still running"
