@@ -152,6 +152,7 @@ static bool doctor_seen(struct doctor *d, const char *dir)
 static bool doctor_absolute(const char *path, char out[PATH_MAX])
 {
 	char cwd[PATH_MAX];
+	errno = ENAMETOOLONG;
 	if (path[0] == '/')
 		return snprintf(out, PATH_MAX, "%s", path) < PATH_MAX;
 	if (!getcwd(cwd, sizeof cwd))
@@ -167,12 +168,29 @@ static bool doctor_ancestors(struct doctor *d, const char *abs)
 	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		struct stat st;
-		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		if (stat(dir, &st) != 0)
 			return false;
+		if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			return false;
+		}
 		if (!doctor_seen(d, dir) && !(doctor_bits(d, &st) & DOCTOR_X))
 			doctor_grant(d, "directory", dir, &st, DOCTOR_X);
 		*slash = '/';
 	}
+	return true;
+}
+
+/* doctor_unreachable - after a failed stat: a problem other than absence (errno), with no single
+ * fix; true if that was it, false if the path simply does not exist */
+static bool doctor_unreachable(struct doctor *d, const char *what, const char *path)
+{
+	if (errno == ENOENT)
+		return false;
+	char why[300];
+	snprintf(why, sizeof why, "cannot be examined: %s%s", strerror(errno),
+		 errno == EACCES ? " (run dkmod doctor as root)" : "");
+	doctor_problem(d, what, path, why, NULL);
 	return true;
 }
 
@@ -193,7 +211,8 @@ static void doctor_dir(struct doctor *d, const char *what, const char *path)
 	size_t before = d->problems;
 	d->checked++;
 	if (!doctor_absolute(path, abs) || !doctor_ancestors(d, abs) || stat(abs, &st) != 0) {
-		doctor_missing_dir(d, what, path);
+		if (!doctor_unreachable(d, what, path))
+			doctor_missing_dir(d, what, path);
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -240,6 +259,8 @@ static void doctor_file(struct doctor *d, const char *what, const char *path, co
 	size_t before = d->problems;
 	d->checked++;
 	if (!doctor_absolute(path, abs) || !doctor_ancestors(d, abs) || stat(abs, &st) != 0) {
+		if (doctor_unreachable(d, what, path))
+			return;
 		const char *how = domain ? doctor_key_fix(path, domain, selector, fix, sizeof fix) : NULL;
 		doctor_problem(d, what, path, "does not exist", how);
 		if (!how)

@@ -5,7 +5,8 @@
 # and state file the user cannot write, a missing socket directory) gives one
 # problem line with its fix each, exit 78; carrying out the printed fixes makes
 # it report ok (exit 0), and the user then really can run config-check (it
-# opens every key) where before it could not.  Needs root (files of other users).
+# opens every key) where before it could not; run as the user itself, a directory it
+# cannot enter is named as such.  Needs root (files of other users).
 . "$(dirname "$0")/../lib/common.sh"
 if [ "$(id -u)" != 0 ]; then
 	skip "dkmod doctor" "needs root to make files the test user cannot read"
@@ -38,9 +39,9 @@ sock="unix:$TMP/run/milter.sock"
 
 out=$("$DKMOD" doctor --as "$user" --socket "$sock" "$TMP/etc/dkmod.conf" 2>&1)
 check_eq "problems: exit 78" "$?" 78
-# expect NAME PROBLEM-TEXT FIX-TEXT - the problem line is followed by its fix line
+# expect NAME PROBLEM-TEXT FIX-TEXT - the problem line is followed by its fix line (FIX-TEXT empty: any)
 expect() {
-	if printf '%s\n' "$out" | grep -F -A1 -- "$2" | grep -qF -- "  fix: $3"; then
+	if printf '%s\n' "$out" | grep -F -A1 -- "$2" | grep -qF -- "${3:+  fix: $3}"; then
 		pass "$1"
 	else
 		fail "$1" "no '$2' with fix '$3' in: $(printf '%s\n' "$out" | tr '\n' '|')"
@@ -99,3 +100,14 @@ check_eq "no configuration: exit 64" "$?" 64
 printf 'dkim_validate "x" { bogus = 1 }\n' >"$TMP/etc/bad.conf"
 "$DKMOD" doctor --as "$user" "$TMP/etc/bad.conf" >/dev/null 2>&1
 check_eq "a broken configuration: exit 78" "$?" 78
+
+# run as the user itself (not root), a directory it cannot enter is named as such, not as missing
+pub=$(mktemp -d /tmp/dkmod-doctor.XXXXXX)
+at_exit "rm -rf '$pub'"
+chmod 0755 "$pub"
+install -d -m 0700 "$pub/private" "$pub/private/state"
+printf 'dkim_validate "in" { }\nkeycache { state_dir = "%s/private/state" }\n' "$pub" >"$pub/dkmod.conf"
+install -m 0755 "$DKMOD" "$pub/dkmod"
+out=$(setpriv --reuid="$user" --regid="$group" --init-groups "$pub/dkmod" doctor --as "$user" --socket none "$pub/dkmod.conf" 2>&1)
+expect "run as the user: an unreadable directory cannot be examined" \
+	"problem: state directory $pub/private/state: cannot be examined: Permission denied (run dkmod doctor as root)" ""
