@@ -33,9 +33,10 @@ ALL_EXTRA =
 include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
 
 DEPS_DEBIAN = build-essential pkg-config libssl-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
-	libevent-dev nettle-dev libgmp-dev libmail-dkim-perl python3-dkim nsd swaks openssl clang
+	libevent-dev nettle-dev libgmp-dev libmail-dkim-perl python3-dkim nsd swaks openssl clang \
+	debhelper dpkg-dev fakeroot exim4-dev libmilter-dev debootstrap systemd
 
-.PHONY: all demo demo-keys test check unit san-unit deps install clean help
+.PHONY: all demo demo-keys test check unit san-unit deps install install-service deb clean help
 
 all: $(BUILD)/libdkmod.a $(BUILD)/libdkmod.so $(BUILD)/dkmod $(ALL_EXTRA)
 
@@ -45,6 +46,8 @@ help:
 	@echo "make demo     sign and verify the sample message against the demo zone"
 	@echo "make test     build and run the whole test suite (also: make check)"
 	@echo "make install  install into \$$DESTDIR\$$PREFIX"
+	@echo "make install-service  the systemd unit, sysusers.d and tmpfiles.d files (doc/packaging.md)"
+	@echo "make deb      build the Debian packages into \$$BUILD/deb (doc/packaging.md)"
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h)
 	@mkdir -p $(dir $@)
@@ -117,8 +120,29 @@ install: all
 	install -m 0644 doc/dkmod.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/dkmod.conf.5
 	install -m 0644 doc/dkmod-lua.7 $(DESTDIR)$(PREFIX)/share/man/man7/dkmod-lua.7
 	for f in dkmod-pipe dkmod-stdio; do [ ! -x $(BUILD)/$$f ] || install -m 0755 $(BUILD)/$$f $(DESTDIR)$(PREFIX)/bin/$$f; done
+	[ ! -x $(BUILD)/dkmod-milter ] || install -D -m 0755 $(BUILD)/dkmod-milter $(DESTDIR)$(PREFIX)/sbin/dkmod-milter
 	[ ! -f $(BUILD)/dkmod_local_scan.so ] || install -m 0644 $(BUILD)/dkmod_local_scan.so $(DESTDIR)$(PREFIX)/lib/dkmod/
 	[ ! -f adapters/stdio/dkmod ] || install -m 0644 adapters/stdio/dkmod $(DESTDIR)$(PREFIX)/share/dkmod/qpsmtpd-plugin-dkmod
+
+# the service files of conf/systemd: the unit runs $(PREFIX)/sbin/dkmod-milter
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+install-service:
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	sed 's|/usr/sbin/|$(PREFIX)/sbin/|' conf/systemd/dkmod-milter.service > $(DESTDIR)$(SYSTEMD_UNITDIR)/dkmod-milter.service
+	install -m 0644 conf/systemd/dkmod.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/dkmod.conf
+	install -m 0644 conf/systemd/dkmod.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/dkmod.conf
+
+# Debian packages (debian/): dpkg-buildpackage in a copy of the tree under $(BUILD)/deb,
+# so that the .debs land in $(BUILD)/deb and the tree's own build is not touched (nor are
+# this make's variables passed on: debian/rules sets its own)
+DEB_DIR = $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/dkmod-$(VERSION)
+	tar -cf - --exclude=./.git --exclude=./.build --exclude=./$(BUILD) --exclude=./debian/build . | \
+		tar -xf - -C $(DEB_DIR)/dkmod-$(VERSION)
+	cd $(DEB_DIR)/dkmod-$(VERSION) && env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u BUILD dpkg-buildpackage -us -uc -b -Jauto
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(BUILD)

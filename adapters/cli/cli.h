@@ -97,5 +97,7 @@ int cli_keys_make(const char *dir, const char *domain, const char *selector, con
 int cli_process(int argc, char **argv);
 /* cli_config_check - `dkmod config-check FILE` */
 int cli_config_check(int argc, char **argv);
+/* cli_doctor - `dkmod doctor [--as USER] [--socket SPEC] FILE` */
+int cli_doctor(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static void main_usage(FILE *f)
 	      "  console  statistics and cache flushes on the shared state\n"
 	      "  process  run messages through the configuration and policy script; print the result\n"
 	      "  config-check  check a configuration file (dkmod.conf(5)) and its policy script\n"
+	      "  doctor   what the service user cannot read or write, and the commands that fix it\n"
 	      "  help     this text (dkmod COMMAND --help for a command's options)\n"
 	      "see dkmod(8)\n",
 	      f);
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 		return cli_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-check") == 0)
 		return cli_config_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "doctor") == 0)
+		return cli_doctor(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		main_usage(stdout);
 		return CLI_EX_OK;

@@ -116,6 +116,33 @@ size_t pipeline_check(const char *config, pipeline_report_fn *report, void *arg)
 	return n;
 }
 
+/* pipeline_paths - every file and directory a configuration makes an adapter use */
+size_t pipeline_paths(const char *config, pipeline_path_fn *fn, void *arg, pipeline_report_fn *report, void *rarg)
+{
+	struct conf_errors errs = {0};
+	struct conf *c = conf_load(config, false, &errs);
+	if (!c)
+		return pipeline_report_errors(&errs, report, rarg);
+	fn(arg, PIPELINE_PATH_CONFIG, config, NULL, NULL);
+	if (c->policy_file)
+		fn(arg, PIPELINE_PATH_POLICY, c->policy_file, NULL, NULL);
+	if (c->opt.resolver.zone_file)
+		fn(arg, PIPELINE_PATH_RESOLVER, c->opt.resolver.zone_file, NULL, NULL);
+	if (c->opt.resolver.trust_anchor_file)
+		fn(arg, PIPELINE_PATH_RESOLVER, c->opt.resolver.trust_anchor_file, NULL, NULL);
+	for (size_t i = 0; i < c->nsigners; i++)
+		for (size_t j = 0; j < c->signers[i].ndomains; j++) {
+			const struct conf_domain *d = &c->signers[i].domains[j];
+			char key[PATH_MAX];
+			if (conf_expand(d->key_template, d->req.domain, d->req.selector, key, sizeof key))
+				fn(arg, PIPELINE_PATH_KEY, key, d->req.domain, d->req.selector);
+		}
+	if (c->opt.cache.state_dir)
+		fn(arg, PIPELINE_PATH_STATE_DIR, c->opt.cache.state_dir, NULL, NULL);
+	conf_free(c);
+	return 0;
+}
+
 /* pipeline_new - load the configuration, create the context and the policy state */
 struct pipeline *pipeline_new(const char *config, const struct pipeline_options *o, pipeline_report_fn *report,
 			      void *arg)

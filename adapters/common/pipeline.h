@@ -55,9 +55,26 @@ typedef void pipeline_report_fn(void *arg, const char *line);
 struct pipeline;
 struct pipeline_msg;
 
+/* What a configuration makes an adapter open (for `dkmod doctor`). */
+enum pipeline_path_kind {
+	PIPELINE_PATH_CONFIG = 0, /* the configuration file: read */
+	PIPELINE_PATH_POLICY,     /* the policy script: read */
+	PIPELINE_PATH_RESOLVER,   /* the resolver's zone file or trust anchor: read */
+	PIPELINE_PATH_KEY,        /* a private key file: read, and by no other user */
+	PIPELINE_PATH_STATE_DIR   /* the shared state directory: read, write, search */
+};
+
+/* Called once per path; domain and selector are set for PIPELINE_PATH_KEY only. */
+typedef void pipeline_path_fn(void *arg, enum pipeline_path_kind kind, const char *path, const char *domain,
+			      const char *selector);
+
 /* pipeline_check - check a configuration file (every key file opened, the policy script
  * loaded); each error goes to report; returns the number of errors */
 size_t pipeline_check(const char *config, pipeline_report_fn *report, void *arg);
+/* pipeline_paths - load a configuration (its key files not opened) and call fn for each file
+ * and directory it makes an adapter use, keys expanded per domain block; returns the number of
+ * errors sent to report (then fn was not called) */
+size_t pipeline_paths(const char *config, pipeline_path_fn *fn, void *arg, pipeline_report_fn *report, void *rarg);
 /* pipeline_new - load the configuration and create the context and policy state; NULL on
  * failure, after reporting why */
 struct pipeline *pipeline_new(const char *config, const struct pipeline_options *o, pipeline_report_fn *report,
