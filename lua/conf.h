@@ -43,8 +43,11 @@ struct conf {
 	const char *path;            /* the file, as given */
 	struct dkmod_options opt;    /* engine options (resolver, cache, limits, authserv-id) */
 	bool verify;                 /* a dk_validate or dkim_validate instance exists */
+	const char *dk_validate_name, *dkim_validate_name; /* their names, or NULL */
+	bool verify_signed;          /* verify messages this configuration signs too (default: not) */
 	struct conf_signer *signers;
 	size_t nsigners;
+	const char *state_owner;     /* keycache { owner }: the user the state directory is made for */
 	const char *policy_file;     /* the policy script, or NULL */
 	const char *fallback;        /* "tempfail" (default), "accept" or "reject" */
 	unsigned policy_time_ms;     /* per hook call; default 100 */

@@ -3,11 +3,15 @@
  * engine context, policy state, logging (the adapter's callback or
  * syslog) and the counters scripts keep with msg:count.
  */
+#include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "pipeline_int.h"
 
@@ -116,6 +120,57 @@ size_t pipeline_check(const char *config, pipeline_report_fn *report, void *arg)
 	return n;
 }
 
+/* pipeline_register_instances - make a counter of every configured instance exist, so that
+ * the console knows the names before their first message */
+static void pipeline_register_instances(struct pipeline *p)
+{
+	const struct conf *c = p->conf;
+	char name[160];
+	for (size_t i = 0; i < c->nsigners; i++) {
+		bool dk = c->signers[i].method == DKMOD_METHOD_DOMAINKEYS;
+		snprintf(name, sizeof name, "%s.%s.signed", dk ? "dk_sign" : "dkim_sign", c->signers[i].name);
+		dkmod_count(p->ctx, name, 0);
+	}
+	if (c->dk_validate_name) {
+		snprintf(name, sizeof name, "dk_validate.%s.messages", c->dk_validate_name);
+		dkmod_count(p->ctx, name, 0);
+	}
+	if (c->dkim_validate_name) {
+		snprintf(name, sizeof name, "dkim_validate.%s.messages", c->dkim_validate_name);
+		dkmod_count(p->ctx, name, 0);
+	}
+}
+
+/* pipeline_state_prepare - run as root (a tool, or an MTA before it drops privileges), never
+ * leave a state directory the mail service cannot use: keycache { owner } names the user it is
+ * made for; without it, a missing directory is not created (the engine then works without) */
+static void pipeline_state_prepare(struct pipeline *p)
+{
+	struct dkmod_cache_options *c = &p->conf->opt.cache;
+	struct stat sb;
+	if (!c->state_dir || geteuid() != 0)
+		return;
+	bool exists = stat(c->state_dir, &sb) == 0;
+	const struct passwd *pw = p->conf->state_owner ? getpwnam(p->conf->state_owner) : NULL;
+	if (!pw) {
+		if (exists)
+			return; /* the store gives the files it makes to the directory's owner */
+		pipeline_log(p, DKMOD_LOG_WARNING,
+			     "keycache: %s does not exist and is not created by root, whose directory the mail service "
+			     "could not use: create it owned by the service's user, or name that user in keycache { "
+			     "owner = \"USER\" }; working without the shared state",
+			     c->state_dir);
+		c->state_dir = NULL;
+		return;
+	}
+	if ((!exists && mkdir(c->state_dir, 0750) < 0) ||
+	    ((!exists || sb.st_uid != pw->pw_uid) && chown(c->state_dir, pw->pw_uid, pw->pw_gid) < 0)) {
+		pipeline_log(p, DKMOD_LOG_WARNING, "keycache: cannot make %s for %s: %s; working without the shared state",
+			     c->state_dir, pw->pw_name, strerror(errno));
+		c->state_dir = NULL;
+	}
+}
+
 /* pipeline_new - load the configuration, create the context and the policy state */
 struct pipeline *pipeline_new(const char *config, const struct pipeline_options *o, pipeline_report_fn *report,
 			      void *arg)
@@ -137,6 +192,7 @@ struct pipeline *pipeline_new(const char *config, const struct pipeline_options 
 		openlog("dkmod", LOG_PID, p->conf->log_facility);
 	p->conf->opt.log = pipeline_engine_log;
 	p->conf->opt.log_arg = p;
+	pipeline_state_prepare(p);
 	enum dkmod_status st = dkmod_ctx_new(&p->conf->opt, &p->ctx);
 	char err[600];
 	if (st != DKMOD_OK) {
@@ -145,6 +201,7 @@ struct pipeline *pipeline_new(const char *config, const struct pipeline_options 
 		pipeline_free(p);
 		return NULL;
 	}
+	pipeline_register_instances(p);
 	if (p->conf->policy_file) {
 		struct policy_options po = pipeline_policy_options(p, p->conf);
 		if (!(p->policy = policy_new(&po, err, sizeof err))) {
