@@ -97,8 +97,8 @@ bool cli_keys_mkdirs(const char *path, const struct cli_owner *o);
 /* cli_keys_owner_parse - USER or USER:GROUP (names or numbers; the group defaults to the user's) */
 bool cli_keys_owner_parse(const char *v, struct cli_owner *o);
 /* cli_keys_owner_default - run as root without --owner: the owner of dir (or of its nearest
- * existing parent), with a note on stderr when that is root */
-void cli_keys_owner_default(const char *dir, struct cli_owner *o);
+ * existing parent), with a note on stderr (unless quiet) when that is root */
+void cli_keys_owner_default(const char *dir, struct cli_owner *o, bool quiet);
 /* cli_keys_chown - give path to o (nothing if o is not set); false with errno */
 bool cli_keys_chown(const char *path, const struct cli_owner *o);
 /* cli_keys_read - a whole small file into out; false with errno */

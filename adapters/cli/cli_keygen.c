@@ -109,7 +109,7 @@ int cli_keygen(int argc, char **argv)
 		return CLI_EX_USAGE;
 
 	struct str bind = STR_INIT;
-	cli_keys_owner_default(out, &spec.owner);
+	cli_keys_owner_default(out, &spec.owner, quiet);
 	int rc = cli_keys_make(out, d, s, &spec, &bind, NULL);
 	if (rc == CLI_EX_OK) {
 		fputs(bind.data, stdout);

@@ -67,7 +67,7 @@ bool cli_keys_owner_parse(const char *v, struct cli_owner *o)
 }
 
 /* cli_keys_owner_default - the owner of dir or of its nearest existing parent, when run as root */
-void cli_keys_owner_default(const char *dir, struct cli_owner *o)
+void cli_keys_owner_default(const char *dir, struct cli_owner *o, bool quiet)
 {
 	char buf[PATH_MAX];
 	struct stat st;
@@ -89,7 +89,7 @@ void cli_keys_owner_default(const char *dir, struct cli_owner *o)
 		break;
 	}
 	*o = (struct cli_owner){true, st.st_uid, st.st_gid};
-	if (st.st_uid == 0)
+	if (st.st_uid == 0 && !quiet)
 		fprintf(stderr, "dkmod: note: %s belongs to root, and so will the keys made in it: a mail service that "
 				"runs as another user cannot read them (give --owner USER, or chown the directory)\n",
 			buf);

@@ -195,7 +195,7 @@ static int cli_rotate_run(struct cli_rotate *r)
 	if ((size_t)snprintf(r->dir, sizeof r->dir, "%s/%s", r->keys, r->domain) >= sizeof r->dir ||
 	    (size_t)snprintf(r->state_path, sizeof r->state_path, "%s/selectors", r->dir) >= sizeof r->state_path)
 		return cli_usage_error("the key directory path is too long");
-	cli_keys_owner_default(r->keys, &r->spec.owner);
+	cli_keys_owner_default(r->keys, &r->spec.owner, false);
 	if (!cli_keys_mkdirs(r->dir, &r->spec.owner)) {
 		fprintf(stderr, "dkmod: cannot create %s: %s\n", r->dir, strerror(errno));
 		return CLI_EX_CANTCREAT;

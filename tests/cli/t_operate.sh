@@ -85,6 +85,19 @@ conf c.conf "$TMP/state3" "verify_signed = true"
 grep -q '^Authentication-Results: mx.example.net;' both.eml && pass "verify_signed = true: verified as well" ||
 	fail "verify_signed = true" "$(sed '/^$/q' both.eml)"
 
+# zone: policy records per domain
+"$DKMOD" keygen -q --type ed25519 --domain a.example --selector s --out zk >/dev/null &&
+	"$DKMOD" keygen -q --type ed25519 --domain b.example --selector s --out zk >/dev/null
+"$DKMOD" zone --keys zk --domain a.example --policy-dk o=- --adsp all >a.zone 2>msg.txt
+grep -q '^_domainkey.a.example. IN TXT ( "o=-" )' a.zone && grep -q '^_adsp._domainkey.a.example. IN TXT' a.zone &&
+	pass "zone --domain: the policy of that domain" || fail "zone --domain: policy" "$(cat a.zone msg.txt)"
+grep -q 'b\.example' a.zone && fail "zone --domain: no records of other domains" "$(cat a.zone)" ||
+	pass "zone --domain: no records of other domains"
+"$DKMOD" zone --keys zk --policy-dk o=- >all.zone 2>msg.txt
+grep -q 'given to all 2 domains' msg.txt && pass "zone: a policy for every domain is said" || fail "zone: policy note" "$(cat msg.txt)"
+"$DKMOD" zone --keys zk --domain c.example >/dev/null 2>&1
+check_eq "zone --domain without keys exits 66" "$?" 66
+
 if [ "$(id -u)" != 0 ]; then
 	skip "ownership as root" "not root"
 	exit 0
