@@ -54,6 +54,7 @@ struct conf {
 	size_t policy_memory;        /* bytes for the policy state; default 32 MiB */
 	enum dkmod_log_level log_level;  /* default info */
 	bool log_syslog;
+	const char *log_file;        /* log { file }: lines appended there, or NULL */
 	int log_facility;            /* syslog facility (LOG_MAIL by default) */
 	struct conf_pool *pool;      /* storage of the strings and arrays */
 };

@@ -205,11 +205,11 @@ static void conf_policy_block(lua_State *L, struct conf_walk *w, const struct co
 		c->policy_memory = (size_t)v[3].n << 20;
 }
 
-/* conf_log_block - log { level, syslog, facility } */
+/* conf_log_block - log { level, syslog, facility, file } */
 static void conf_log_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
 	static const struct conf_spec specs[] = {{"level", CONF_T_STRING}, {"syslog", CONF_T_BOOL},
-						 {"facility", CONF_T_STRING}};
+						 {"facility", CONF_T_STRING}, {"file", CONF_T_STRING}};
 	static const char *const levels[] = {"error", "warning", "info", "debug"};
 	static const struct {
 		const char *name;
@@ -217,9 +217,13 @@ static void conf_log_block(lua_State *L, struct conf_walk *w, const struct conf_
 	} facilities[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"local0", LOG_LOCAL0},
 			  {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
 			  {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
-	struct conf_val v[3];
-	if (!conf_read(L, w, b, specs, 3, v))
+	struct conf_val v[4];
+	if (!conf_read(L, w, b, specs, 4, v))
 		return;
+	if (v[3].set && v[1].set && v[1].b)
+		conf_error(w, v[3].line, "log: file and syslog = true exclude each other");
+	else if (v[3].set)
+		w->conf->log_file = conf_val_path(w, &v[3]);
 	size_t i = 0;
 	while (v[0].set && i < 4 && strcmp(levels[i], v[0].s) != 0)
 		i++;

@@ -4,6 +4,7 @@
  * syslog) and the counters scripts keep with msg:count.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pipeline_int.h"
@@ -21,7 +23,25 @@ const char *pipeline_action_name(enum pipeline_action a)
 	return policy_action_name((enum policy_action)a);
 }
 
-/* pipeline_emit - one log line to syslog or the adapter */
+/* pipeline_file_line - one line appended to the log file, in one write (lines of processes
+ * that share the file do not mix) */
+static void pipeline_file_line(const struct pipeline *p, enum dkmod_log_level level, const char *line)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+	char buf[1400], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+	int n = snprintf(buf, sizeof buf, "%s dkmod[%ld]: %s: %s\n", stamp, (long)getpid(), names[level], line);
+	if (n > (int)sizeof buf - 1) {
+		n = (int)sizeof buf - 1;
+		buf[n - 1] = '\n';
+	}
+	if (n > 0 && write(p->log_fd, buf, (size_t)n) < 0)
+		return; /* nowhere left to say so */
+}
+
+/* pipeline_emit - one log line to syslog, the log file or the adapter */
 static void pipeline_emit(const struct pipeline *p, enum dkmod_log_level level, const char *line)
 {
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
@@ -29,8 +49,16 @@ static void pipeline_emit(const struct pipeline *p, enum dkmod_log_level level, 
 		return;
 	if (p->conf && p->conf->log_syslog)
 		syslog(prio[level], "%s", line);
+	else if (p->log_fd >= 0)
+		pipeline_file_line(p, level, line);
 	else if (p->opt.log)
 		p->opt.log(p->opt.log_arg, level, line);
+}
+
+/* pipeline_say - a line of the adapter's own, logged where the configuration says */
+void pipeline_say(const struct pipeline *p, enum dkmod_log_level level, const char *line)
+{
+	pipeline_emit(p, level, line);
 }
 
 /* pipeline_log - a log line at level */
@@ -106,7 +134,7 @@ size_t pipeline_check(const char *config, pipeline_report_fn *report, void *arg)
 		return pipeline_report_errors(&errs, report, arg);
 	size_t n = 0;
 	if (c->policy_file) {
-		struct pipeline quiet = {.conf = c, .level = DKMOD_LOG_ERROR};
+		struct pipeline quiet = {.conf = c, .level = DKMOD_LOG_ERROR, .log_fd = -1};
 		struct policy_options o = pipeline_policy_options(&quiet, c);
 		char err[600];
 		struct policy *pol = policy_new(&o, err, sizeof err);
@@ -182,6 +210,7 @@ struct pipeline *pipeline_new(const char *config, const struct pipeline_options 
 		return NULL;
 	}
 	p->opt = *o;
+	p->log_fd = -1;
 	if (!(p->conf = conf_load(config, false, &errs))) {
 		pipeline_report_errors(&errs, report, arg);
 		free(p);
@@ -190,6 +219,10 @@ struct pipeline *pipeline_new(const char *config, const struct pipeline_options 
 	p->level = o->log_level >= 0 ? (enum dkmod_log_level)o->log_level : p->conf->log_level;
 	if (p->conf->log_syslog)
 		openlog("dkmod", LOG_PID, p->conf->log_facility);
+	if (p->conf->log_file &&
+	    (p->log_fd = open(p->conf->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640)) < 0)
+		pipeline_log(p, DKMOD_LOG_ERROR, "log: cannot open %s: %s; logging here instead", p->conf->log_file,
+			     strerror(errno));
 	p->conf->opt.log = pipeline_engine_log;
 	p->conf->opt.log_arg = p;
 	pipeline_state_prepare(p);
@@ -222,6 +255,8 @@ void pipeline_free(struct pipeline *p)
 	dkmod_ctx_free(p->ctx);
 	if (p->conf && p->conf->log_syslog)
 		closelog();
+	if (p->log_fd >= 0)
+		close(p->log_fd);
 	conf_free(p->conf);
 	free(p);
 }

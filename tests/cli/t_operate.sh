@@ -85,6 +85,19 @@ conf c.conf "$TMP/state3" "verify_signed = true"
 grep -q '^Authentication-Results: mx.example.net;' both.eml && pass "verify_signed = true: verified as well" ||
 	fail "verify_signed = true" "$(sed '/^$/q' both.eml)"
 
+# dkmod-stdio with standard error lost (qpsmtpd --detach): its lines reach log { file }
+STDIO="$DKMOD_TOP/$BUILD/dkmod-stdio"
+sed "s|log { level = \"info\" }|log { level = \"info\", file = \"$TMP/dkmod.log\" }|" a.conf >f.conf
+"$PYTHON" "$DKMOD_TOP/tests/adapters/stdio_client.py" req signed.eml >req.bin
+{ cat req.bin; printf 'garbage\n'; } | timeout 20 "$STDIO" --config f.conf >/dev/null 2>/dev/null
+grep -q 'dkmod\[[0-9]*\]: info: dkim=pass d=example.com s=demo$' dkmod.log &&
+	pass "stdio: per-signature lines in log { file }" || fail "stdio: per-signature lines in log { file }" "$(cat dkmod.log)"
+grep -q 'dkmod\[[0-9]*\]: error: .*' dkmod.log && pass "stdio: its own error lines in log { file } too" ||
+	fail "stdio: own lines in log { file }" "$(cat dkmod.log)"
+printf 'log { file = "x.log", syslog = true }\n' >g.conf
+"$DKMOD" config-check g.conf >out.txt 2>&1
+grep -q 'file and syslog = true exclude' out.txt && pass "config-check: log file and syslog" || fail "config-check: log file and syslog" "$(cat out.txt)"
+
 # zone: policy records per domain
 "$DKMOD" keygen -q --type ed25519 --domain a.example --selector s --out zk >/dev/null &&
 	"$DKMOD" keygen -q --type ed25519 --domain b.example --selector s --out zk >/dev/null
