@@ -1,6 +1,7 @@
 # dkmod - build, test, install.  `make help` lists the targets.
 .DEFAULT_GOAL := all
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
 DESTDIR ?=
 BUILD ?= .build
 CC ?= cc
@@ -44,7 +45,7 @@ help:
 	@echo "make          build the library and the dkmod command"
 	@echo "make demo     sign and verify the sample message against the demo zone"
 	@echo "make test     build and run the whole test suite (also: make check)"
-	@echo "make install  install into \$$DESTDIR\$$PREFIX"
+	@echo "make install  install into \$$DESTDIR\$$PREFIX (and \$$SYSCONFDIR/dkmod/dkmod.conf if absent)"
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h)
 	@mkdir -p $(dir $@)
@@ -118,7 +119,12 @@ install: all
 	install -m 0644 doc/dkmod-lua.7 $(DESTDIR)$(PREFIX)/share/man/man7/dkmod-lua.7
 	for f in dkmod-pipe dkmod-stdio; do [ ! -x $(BUILD)/$$f ] || install -m 0755 $(BUILD)/$$f $(DESTDIR)$(PREFIX)/bin/$$f; done
 	[ ! -f $(BUILD)/dkmod_local_scan.so ] || install -m 0644 $(BUILD)/dkmod_local_scan.so $(DESTDIR)$(PREFIX)/lib/dkmod/
-	[ ! -f adapters/stdio/dkmod ] || install -m 0644 adapters/stdio/dkmod $(DESTDIR)$(PREFIX)/share/dkmod/qpsmtpd-plugin-dkmod
+	install -D -m 0644 adapters/stdio/dkmod $(DESTDIR)$(PREFIX)/share/dkmod/qpsmtpd/dkmod
+	# the sample configuration; /etc/dkmod/dkmod.conf only if there is none (never replaced)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' conf/dkmod.conf.sample > $(DESTDIR)$(PREFIX)/share/dkmod/dkmod.conf.sample
+	install -d $(DESTDIR)$(SYSCONFDIR)/dkmod
+	[ -e $(DESTDIR)$(SYSCONFDIR)/dkmod/dkmod.conf ] || \
+		install -m 0644 $(DESTDIR)$(PREFIX)/share/dkmod/dkmod.conf.sample $(DESTDIR)$(SYSCONFDIR)/dkmod/dkmod.conf
 
 clean:
 	rm -rf $(BUILD)
