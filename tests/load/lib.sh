@@ -19,7 +19,7 @@ load_setup() {
 	adapters_setup "$LD/ad" || return 1
 	nsd_start "$LD/nsd" "$AD_DIR/example.com.zone:example.com" || return 1
 	adapters_conf "$LD/load.conf" "forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 5"
-	echo "keycache { state_dir = \"$LD/state\" }" >>"$LD/load.conf"
+	mkdir -p "$LD/state" && echo "keycache { state_dir = \"$LD/state\" }" >>"$LD/load.conf"
 	sed -i 's/level = "info"/level = "warning"/' "$LD/load.conf"
 	cat >"$LD/sendmail" <<EOS
 #!/bin/sh
