@@ -20,8 +20,10 @@ static const char cli_console_help[] =
 	"  flush keycache    drop every cached key and policy record and make every\n"
 	"                    process reload its signing keys (run after a key changed)\n"
 	"  'stats' alone prints every counter; --format prometheus prints them all\n"
-	"  as a Prometheus text exposition.  --state DIR: the shared state\n"
-	"  (default " CLI_CONSOLE_DEFAULT_STATE ").\n";
+	"  as a Prometheus text exposition.  --state DIR: the shared state, the\n"
+	"  configuration's keycache { state_dir } (default $DKMOD_STATE, else\n"
+	"  " CLI_CONSOLE_DEFAULT_STATE "); it is never created here.\n"
+	"Exit: 0, 64 unknown command or instance, 75 no usable state.\n";
 
 struct cli_console_print {
 	const char *prefix;  /* "dk_sign.dk_sign1." or NULL for all */

@@ -98,6 +98,20 @@ printf 'log { file = "x.log", syslog = true }\n' >g.conf
 "$DKMOD" config-check g.conf >out.txt 2>&1
 grep -q 'file and syslog = true exclude' out.txt && pass "config-check: log file and syslog" || fail "config-check: log file and syslog" "$(cat out.txt)"
 
+# a sign hook's requests count under their instance field
+cat >hook.lua <<'LUA'
+function sign(msg)
+  if not msg.auth_user then return nil end
+  return { { domain = "example.com", selector = "demo", key = "rsa.key", instance = "hooked" } }
+end
+LUA
+sed 's|^authserv_id|policy "hook.lua"\nauthserv_id|' a.conf >h.conf
+"$DKMOD" process --config h.conf --auth-user alice sample.eml >/dev/null 2>&1
+check_eq "a sign hook's request counts under its instance" "$(stat_of state dkim_sign:hooked dkim_sign.hooked.signed)" 1
+sed -i 's/instance = "hooked"/instance = "bad name"/' hook.lua
+"$DKMOD" process --config h.conf --auth-user alice sample.eml >/dev/null 2>err.txt
+grep -q 'instance is 1 to 100 letters' err.txt && pass "a sign hook's instance with a space is refused" || fail "hook instance refused" "$(cat err.txt)"
+
 # zone: policy records per domain
 "$DKMOD" keygen -q --type ed25519 --domain a.example --selector s --out zk >/dev/null &&
 	"$DKMOD" keygen -q --type ed25519 --domain b.example --selector s --out zk >/dev/null
