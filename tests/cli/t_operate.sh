@@ -94,6 +94,32 @@ grep -q 'dkmod\[[0-9]*\]: info: dkim=pass d=example.com s=demo$' dkmod.log &&
 	pass "stdio: per-signature lines in log { file }" || fail "stdio: per-signature lines in log { file }" "$(cat dkmod.log)"
 grep -q 'dkmod\[[0-9]*\]: error: .*' dkmod.log && pass "stdio: its own error lines in log { file } too" ||
 	fail "stdio: own lines in log { file }" "$(cat dkmod.log)"
+# without log { file }, standard error lost: syslog (a private /dev with its own /dev/log)
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	cat >syslogd.py <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1], "w").close()
+s.settimeout(10)
+with open(sys.argv[2], "wb") as out:
+    try:
+        while True:
+            out.write(s.recv(65536) + b"\n"); out.flush()
+    except socket.timeout:
+        pass
+PY
+	unshare -m --propagation private bash -c '
+		mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 || exit 1
+		"$0" syslogd.py ready syslog.txt & pid=$!
+		for _ in $(seq 50); do [ -e ready ] && break; sleep 0.1; done
+		timeout 20 "$1" --config a.conf <req.bin >/dev/null 2>/dev/null
+		sleep 0.5; kill $pid' "$PYTHON" "$STDIO"
+	grep -q 'dkmod.*info: dkim=pass d=example.com s=demo$' syslog.txt && pass "stdio: standard error lost, its lines go to syslog" ||
+		fail "stdio: standard error lost, its lines go to syslog" "$(cat syslog.txt 2>&1)"
+else
+	skip "stdio: syslog when standard error is lost" "needs root and unshare -m"
+fi
 printf 'log { file = "x.log", syslog = true }\n' >g.conf
 "$DKMOD" config-check g.conf >out.txt 2>&1
 grep -q 'file and syslog = true exclude' out.txt && pass "config-check: log file and syslog" || fail "config-check: log file and syslog" "$(cat out.txt)"
