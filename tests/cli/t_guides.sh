@@ -49,7 +49,8 @@ done <<<"$installs"
 # what a make install with the default prefix gives, which guides mention as the alternative
 make -s -C "$T" install DESTDIR="$stage" BUILD="$BUILD" >/dev/null 2>&1 || fail "make install (default prefix)"
 
-# 3. every installed path the guides name is there
+# 3. every installed path the guides name is there (keys, Exim's files and other
+#    configurations than dkmod.conf are the administrator's to make)
 made=$(for g in "${GUIDES[@]}"; do code "$g"; done | grep -oE '(^|[ ;])install( +-[A-Za-z]+( [0-9]+)?)* .*' |
 	grep -oE '/(usr|etc|var)/[^ ]+$')
 paths=$(for g in "${GUIDES[@]}"; do code "$g"; done | grep -oE '/(usr|etc)/[A-Za-z0-9_./-]*dkmod[A-Za-z0-9_./-]*' |
