@@ -1,6 +1,7 @@
 # dkmod - build, test, install.  `make help` lists the targets.
 .DEFAULT_GOAL := all
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
 DESTDIR ?=
 BUILD ?= .build
 CC ?= cc
@@ -45,7 +46,7 @@ help:
 	@echo "make          build the library and the dkmod command"
 	@echo "make demo     sign and verify the sample message against the demo zone"
 	@echo "make test     build and run the whole test suite (also: make check)"
-	@echo "make install  install into \$$DESTDIR\$$PREFIX"
+	@echo "make install  install into \$$DESTDIR\$$PREFIX (and \$$SYSCONFDIR/dkmod/dkmod.conf if absent)"
 	@echo "make install-service  the systemd unit, sysusers.d and tmpfiles.d files (doc/packaging.md)"
 	@echo "make deb      build the Debian packages into \$$BUILD/deb (doc/packaging.md)"
 
@@ -122,7 +123,12 @@ install: all
 	for f in dkmod-pipe dkmod-stdio; do [ ! -x $(BUILD)/$$f ] || install -m 0755 $(BUILD)/$$f $(DESTDIR)$(PREFIX)/bin/$$f; done
 	[ ! -x $(BUILD)/dkmod-milter ] || install -D -m 0755 $(BUILD)/dkmod-milter $(DESTDIR)$(PREFIX)/sbin/dkmod-milter
 	[ ! -f $(BUILD)/dkmod_local_scan.so ] || install -m 0644 $(BUILD)/dkmod_local_scan.so $(DESTDIR)$(PREFIX)/lib/dkmod/
-	[ ! -f adapters/stdio/dkmod ] || install -m 0644 adapters/stdio/dkmod $(DESTDIR)$(PREFIX)/share/dkmod/qpsmtpd-plugin-dkmod
+	install -D -m 0644 adapters/stdio/dkmod $(DESTDIR)$(PREFIX)/share/dkmod/qpsmtpd/dkmod
+	# the sample configuration; /etc/dkmod/dkmod.conf only if there is none (never replaced)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' conf/dkmod.conf.sample > $(DESTDIR)$(PREFIX)/share/dkmod/dkmod.conf.sample
+	install -d $(DESTDIR)$(SYSCONFDIR)/dkmod
+	[ -e $(DESTDIR)$(SYSCONFDIR)/dkmod/dkmod.conf ] || \
+		install -m 0644 $(DESTDIR)$(PREFIX)/share/dkmod/dkmod.conf.sample $(DESTDIR)$(SYSCONFDIR)/dkmod/dkmod.conf
 
 # the service files of conf/systemd: the unit runs $(PREFIX)/sbin/dkmod-milter
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system

@@ -33,7 +33,7 @@ void counters_flush(struct counters *c, struct store *st)
 	struct stats_delta d[COUNTERS_SLOTS];
 	size_t n = 0;
 	for (size_t i = 0; i < COUNTERS_SLOTS; i++)
-		if (c->slots[i].name && c->slots[i].delta) {
+		if (c->slots[i].name) {
 			d[n].name = c->slots[i].name;
 			d[n++].delta = c->slots[i].delta;
 		}
@@ -53,17 +53,17 @@ void counters_due(struct counters *c, struct store *st)
 		c->last_flush_ms = now;
 }
 
-/* counters_add - add delta to name; flushes into st when due */
+/* counters_add - add delta to name (0: make it exist); flushes into st when due */
 void counters_add(struct counters *c, struct store *st, const char *name, long long delta)
 {
-	if (st && delta)
+	if (st)
 		counters_add_len(c, st, name, strlen(name), delta);
 }
 
 /* counters_add_len - counters_add of a name of n bytes */
 void counters_add_len(struct counters *c, struct store *st, const char *name, size_t n, long long delta)
 {
-	if (!st || !delta)
+	if (!st)
 		return;
 	if (c->used >= COUNTERS_SLOTS / 2)
 		counters_flush(c, st);

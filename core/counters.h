@@ -23,7 +23,7 @@ struct counters {
 	long long last_flush_ms;
 };
 
-/* counters_add - add delta to name (copied); flushes into st when due */
+/* counters_add - add delta to name (copied; a delta of 0 makes it exist); flushes into st when due */
 void counters_add(struct counters *c, struct store *st, const char *name, long long delta);
 /* counters_add_len - counters_add of name[0..n), which is NUL-terminated at n */
 void counters_add_len(struct counters *c, struct store *st, const char *name, size_t n, long long delta);

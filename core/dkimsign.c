@@ -77,7 +77,7 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 	g->req = *req;
 	if (!dkimsign_dup(s, &g->req.domain) || !dkimsign_dup(s, &g->req.selector) ||
 	    !dkimsign_dup(s, &g->req.key_file) || !dkimsign_dup(s, &g->req.headers) ||
-	    !dkimsign_dup(s, &g->req.identity))
+	    !dkimsign_dup(s, &g->req.identity) || !dkimsign_dup(s, &g->req.instance))
 		return DKMOD_ENOMEM;
 	const char *why = "";
 	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),

@@ -148,6 +148,7 @@ struct dkmod_sign_request {
 	unsigned long expire;      /* x= = t= + expire, or 0 for none */
 	bool oversign;             /* sign one more From (etc.) than present; default true */
 	long body_length;          /* l=, or -1 for none (the default) */
+	const char *instance;      /* counted as dkim_sign.NAME / dk_sign.NAME; NULL: dkim_sign1 / dk_sign1 */
 };
 
 /* dkmod_parse_canon - DKIM "header/body" (body defaults to simple; NULL: relaxed/relaxed),
@@ -181,10 +182,18 @@ struct dkmod_instances {
 /* dkmod_session_set_instances - name the instances this session counts under (strings copied) */
 enum dkmod_status dkmod_session_set_instances(struct dkmod_session *s, const struct dkmod_instances *names);
 
-/* dkmod_count - add delta to a counter of the shared state (e.g. policy actions); no-op without one */
+/* dkmod_session_sign_only - before the end of the headers: do not verify this message (no
+ * verdicts, no key or policy lookups, no Authentication-Results or DomainKey-Status), as for
+ * outgoing mail that is only signed; fields claiming our verdicts are still removed */
+enum dkmod_status dkmod_session_sign_only(struct dkmod_session *s);
+
+/* dkmod_count - add delta to a counter of the shared state (e.g. policy actions); no-op without
+ * one.  A delta of 0 makes the counter exist (at 0): adapters name their instances this way,
+ * so that the console knows them before their first message. */
 void dkmod_count(struct dkmod_ctx *ctx, const char *name, long long delta);
 
-/* Reading and flushing the shared state from outside the mail path (the console). */
+/* Reading and flushing the shared state from outside the mail path (the console); a state
+ * that no process has made yet (no data.mdb in dir) is DKMOD_EIO and is not created. */
 typedef void dkmod_counter_fn(void *arg, const char *name, long long value);
 /* dkmod_state_counters - every counter of the state in dir, in name order, plus
  * "cache.entries" and "cache.generation" */

@@ -34,7 +34,7 @@ enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_re
 	struct dksigner *g = &s->dksigners[s->ndksigners];
 	memset(g, 0, sizeof *g);
 	g->req = *req;
-	const char **strs[] = {&g->req.domain, &g->req.selector, &g->req.key_file, &g->req.headers};
+	const char **strs[] = {&g->req.domain, &g->req.selector, &g->req.key_file, &g->req.headers, &g->req.instance};
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		if (*strs[i] && !(*strs[i] = arena_strdup(&s->arena, *strs[i])))
 			return DKMOD_ENOMEM;

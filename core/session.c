@@ -57,12 +57,24 @@ enum dkmod_status dkmod_session_set_instances(struct dkmod_session *s, const str
 	return DKMOD_OK;
 }
 
+/* dkmod_session_sign_only - no verification for this message */
+enum dkmod_status dkmod_session_sign_only(struct dkmod_session *s)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	s->flags = (s->flags & ~DKMOD_SESSION_VERIFY) | SESSION_STRIP_ONLY;
+	return DKMOD_OK;
+}
+
 /* dkmod_session_add_signer - sign with this request */
 enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req)
 {
 	if (s->phase != SESSION_HEADERS)
 		return DKMOD_ESTATE;
-	return req->method == DKMOD_METHOD_DOMAINKEYS ? dksign_add(s, req) : dkimsign_add(s, req);
+	enum dkmod_status st = req->method == DKMOD_METHOD_DOMAINKEYS ? dksign_add(s, req) : dkimsign_add(s, req);
+	if (st != DKMOD_OK)
+		session_count_signer(s, req, false); /* a refused key or request is a failed signature */
+	return st;
 }
 
 /* dkmod_session_header - one whole header field */
@@ -121,6 +133,8 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 	s->phase = SESSION_BODY;
 	s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
 	enum dkmod_status st = DKMOD_OK;
+	if (s->flags & SESSION_STRIP_ONLY)
+		session_mark_removed(s);
 	if (s->flags & DKMOD_SESSION_VERIFY) {
 		session_mark_removed(s);
 		/* the message's cache lookups read one snapshot */

@@ -118,10 +118,12 @@ enum session_phase { SESSION_HEADERS = 0, SESSION_BODY, SESSION_DONE };
 #define SESSION_MAX_BODYHASHES 24
 #define SESSION_MAX_LOOKUPS 32
 #define SESSION_MAX_SIGNERS 8
+/* A session flag beside DKMOD_SESSION_VERIFY: not verified, forged verdict fields removed */
+#define SESSION_STRIP_ONLY 0x100u
 
 struct dkmod_session {
 	struct dkmod_ctx *ctx;
-	unsigned flags;
+	unsigned flags;             /* DKMOD_SESSION_VERIFY, SESSION_STRIP_ONLY */
 	enum session_phase phase;
 	struct arena arena;
 
@@ -175,6 +177,8 @@ struct dkmod_session {
 	char *ar_field;             /* the whole field */
 };
 
+/* session_count_signer - count one signature of req as signed or failed under its instance */
+void session_count_signer(struct dkmod_session *s, const struct dkmod_sign_request *req, bool signed_ok);
 /* session_count - add the session's counters to the shared state (once, at finish) */
 void session_count(struct dkmod_session *s);
 

@@ -23,6 +23,18 @@ static void session_count_add(struct session_counts *c, long long delta, const c
 	counters_add_len(&c->s->ctx->counters, c->s->ctx->store, name, n < sizeof name ? n : sizeof name - 1, delta);
 }
 
+/* session_count_signer - one signature of req made (signed) or not (failed), counted under
+ * its instance */
+void session_count_signer(struct dkmod_session *s, const struct dkmod_sign_request *req, bool signed_ok)
+{
+	struct session_counts c = {.s = s};
+	bool dk = req->method == DKMOD_METHOD_DOMAINKEYS;
+	const char *name = req->instance && *req->instance ? req->instance
+			   : dk ? (s->instances.dk_sign ? s->instances.dk_sign : "dk_sign1")
+				: (s->instances.dkim_sign ? s->instances.dkim_sign : "dkim_sign1");
+	session_count_add(&c, 1, dk ? "dk_sign." : "dkim_sign.", name, ".", signed_ok ? "signed" : "failed");
+}
+
 /* session_count - add the session's counters to the shared state */
 void session_count(struct dkmod_session *s)
 {
@@ -32,8 +44,6 @@ void session_count(struct dkmod_session *s)
 	const struct dkmod_instances *in = &s->instances;
 	const char *dkv = in->dkim_validate ? in->dkim_validate : "dkim_validate1";
 	const char *dkvk = in->dk_validate ? in->dk_validate : "dk_validate1";
-	const char *dks = in->dk_sign ? in->dk_sign : "dk_sign1";
-	const char *dkims = in->dkim_sign ? in->dkim_sign : "dkim_sign1";
 	if (s->flags & DKMOD_SESSION_VERIFY) {
 		session_count_add(&c, 1, "dkim_validate.", dkv, ".messages", "");
 		session_count_add(&c, 1, "dk_validate.", dkvk, ".messages", "");
@@ -52,9 +62,9 @@ void session_count(struct dkmod_session *s)
 		}
 	}
 	for (size_t i = 0; i < s->nsigners; i++)
-		session_count_add(&c, 1, "dkim_sign.", dkims, ".", s->signers[i].failure ? "failed" : "signed");
+		session_count_signer(s, &s->signers[i].req, !s->signers[i].failure);
 	for (size_t i = 0; i < s->ndksigners; i++)
-		session_count_add(&c, 1, "dk_sign.", dks, ".", s->dksigners[i].failure ? "failed" : "signed");
+		session_count_signer(s, &s->dksigners[i].req, !s->dksigners[i].failure);
 	session_count_add(&c, s->dns_queries, "dns.queries", "", "", "");
 	for (size_t i = 0; i < s->nlookups; i++)
 		if (s->lookups[i]->done && !s->lookups[i]->cached)

@@ -3,17 +3,25 @@
  * reads its counters and flushes its cache without a daemon, by opening the
  * same store every MTA process uses.
  */
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "dkmod.h"
 #include "keycache.h"
 #include "stats.h"
 #include "store.h"
 
-/* state_open - the store and cache in dir */
+/* state_open - the store and cache in dir; a state no process has made yet is not
+ * created (from outside, as root, it would belong to the wrong user) */
 static enum dkmod_status state_open(const char *dir, struct store **st, struct keycache **kc)
 {
 	struct dkmod_cache_options opt = {.state_dir = dir, .size = 0, .ttl = 300, .negative_ttl = 3600};
+	char path[4096];
+	struct stat sb;
 	*kc = NULL;
-	if (!dir || !(*st = store_open(dir, 0, NULL, NULL)))
+	if (!dir || (size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path || stat(path, &sb) != 0)
+		return DKMOD_EIO;
+	if (!(*st = store_open(dir, 0, NULL, NULL)))
 		return DKMOD_EIO;
 	if (!(*kc = keycache_open(*st, &opt))) {
 		store_close(*st);

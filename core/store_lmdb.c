@@ -203,6 +203,24 @@ static int store_recreate(struct store *st, int dirfd, int rc)
 	return store_env_open(st);
 }
 
+/* store_give_files - run as root, files made in a directory of another user are given to that
+ * user: else the mail service that owns the state could not open them any more */
+static void store_give_files(struct store *st, const struct stat *dir)
+{
+	static const char *const names[] = {"data.mdb", "lock.mdb"};
+	char path[4096];
+	struct stat sb;
+	if (geteuid() != 0 || dir->st_uid == 0)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", st->dir, names[i]);
+		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == 0 &&
+		    chown(path, dir->st_uid, dir->st_gid) < 0)
+			store_log(st, DKMOD_LOG_WARNING, "state store %s: cannot give it to uid %lu: %s", path,
+				  (unsigned long)dir->st_uid, strerror(errno));
+	}
+}
+
 /* store_open - open (creating dir 0750 and the files if missing) the store in dir */
 struct store *store_open(const char *dir, size_t map_bytes, dkmod_log_fn *log, void *log_arg)
 {
@@ -231,8 +249,10 @@ struct store *store_open(const char *dir, size_t map_bytes, dkmod_log_fn *log, v
 			rc = store_recreate(st, dirfd, rc);
 		if (dirfd >= 0)
 			close(dirfd); /* releases the lock */
-		if (!rc)
+		if (!rc) {
+			store_give_files(st, &sb);
 			return st;
+		}
 		why = mdb_strerror(rc);
 	}
 	store_log(st, DKMOD_LOG_ERROR, "state store %s: %s; working without it", dir ? dir : "", why);

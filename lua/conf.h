@@ -43,14 +43,18 @@ struct conf {
 	const char *path;            /* the file, as given */
 	struct dkmod_options opt;    /* engine options (resolver, cache, limits, authserv-id) */
 	bool verify;                 /* a dk_validate or dkim_validate instance exists */
+	const char *dk_validate_name, *dkim_validate_name; /* their names, or NULL */
+	bool verify_signed;          /* verify messages this configuration signs too (default: not) */
 	struct conf_signer *signers;
 	size_t nsigners;
+	const char *state_owner;     /* keycache { owner }: the user the state directory is made for */
 	const char *policy_file;     /* the policy script, or NULL */
 	const char *fallback;        /* "tempfail" (default), "accept" or "reject" */
 	unsigned policy_time_ms;     /* per hook call; default 100 */
 	size_t policy_memory;        /* bytes for the policy state; default 32 MiB */
 	enum dkmod_log_level log_level;  /* default info */
 	bool log_syslog;
+	const char *log_file;        /* log { file }: lines appended there, or NULL */
 	int log_facility;            /* syslog facility (LOG_MAIL by default) */
 	struct conf_pool *pool;      /* storage of the strings and arrays */
 };

@@ -4,6 +4,7 @@
  * policy, log, authserv_id), instance names, and the order of the errors.
  */
 #include <arpa/inet.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +31,22 @@ static const char *const conf_once_kinds[] = {"keycache", "resolver", "policy", 
 /* conf_validate_block - dk_validate / dkim_validate */
 static void conf_validate_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
-	static const struct conf_spec specs[] = {{"check_policies", CONF_T_BOOL}, {"min_key_bits", CONF_T_INT},
-						 {"max_signatures", CONF_T_INT}, {"clock_skew", CONF_T_INT},
-						 {"allow_sha1", CONF_T_BOOL}};
-	struct conf_val v[5];
+	static const struct conf_spec specs[] = {{"check_policies", CONF_T_BOOL}, {"verify_signed", CONF_T_BOOL},
+						 {"min_key_bits", CONF_T_INT},     {"max_signatures", CONF_T_INT},
+						 {"clock_skew", CONF_T_INT},       {"allow_sha1", CONF_T_BOOL}};
+	struct conf_val vals[6], *v = vals + 1; /* v[1] to v[4]: min_key_bits to allow_sha1 */
 	bool dk = strcmp(b->kind, "dk_validate") == 0;
-	if (!conf_read(L, w, b, specs, dk ? 1 : 5, v))
+	if (!conf_read(L, w, b, specs, dk ? 2 : 6, vals))
 		return;
+	if (vals[1].set && vals[1].b)
+		w->conf->verify_signed = true;
 	struct dkmod_options *o = &w->conf->opt;
 	w->conf->verify = true;
-	if (v[0].set && !v[0].b)
+	lua_getfield(L, b->rec, "name");
+	const char *name = conf_pool_strdup(w->conf, lua_tostring(L, -1));
+	lua_pop(L, 1);
+	*(dk ? &w->conf->dk_validate_name : &w->conf->dkim_validate_name) = name;
+	if (vals[0].set && !vals[0].b)
 		o->check_policies = false;
 	if (dk)
 		return;
@@ -59,14 +66,19 @@ static void conf_validate_block(lua_State *L, struct conf_walk *w, const struct 
 		o->allow_sha1 = v[4].b;
 }
 
-/* conf_keycache_block - keycache { size, ttl, negative_ttl, state_dir } */
+/* conf_keycache_block - keycache { size, ttl, negative_ttl, state_dir, owner } */
 static void conf_keycache_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
 	static const struct conf_spec specs[] = {{"size", CONF_T_INT}, {"ttl", CONF_T_INT},
-						 {"negative_ttl", CONF_T_INT}, {"state_dir", CONF_T_STRING}};
-	struct conf_val v[4];
-	if (!conf_read(L, w, b, specs, 4, v))
+						 {"negative_ttl", CONF_T_INT}, {"state_dir", CONF_T_STRING},
+						 {"owner", CONF_T_STRING}};
+	struct conf_val v[5];
+	if (!conf_read(L, w, b, specs, 5, v))
 		return;
+	if (v[4].set && !getpwnam(v[4].s))
+		conf_error(w, v[4].line, "keycache: owner '%s' is no user of this system", v[4].s);
+	else if (v[4].set)
+		w->conf->state_owner = conf_pool_strdup(w->conf, v[4].s);
 	struct dkmod_cache_options *c = &w->conf->opt.cache;
 	if (v[0].set && (v[0].n < 1 || v[0].n > 10000000))
 		conf_error(w, v[0].line, "keycache: size is 1 to 10000000 entries");
@@ -193,11 +205,11 @@ static void conf_policy_block(lua_State *L, struct conf_walk *w, const struct co
 		c->policy_memory = (size_t)v[3].n << 20;
 }
 
-/* conf_log_block - log { level, syslog, facility } */
+/* conf_log_block - log { level, syslog, facility, file } */
 static void conf_log_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
 	static const struct conf_spec specs[] = {{"level", CONF_T_STRING}, {"syslog", CONF_T_BOOL},
-						 {"facility", CONF_T_STRING}};
+						 {"facility", CONF_T_STRING}, {"file", CONF_T_STRING}};
 	static const char *const levels[] = {"error", "warning", "info", "debug"};
 	static const struct {
 		const char *name;
@@ -205,9 +217,13 @@ static void conf_log_block(lua_State *L, struct conf_walk *w, const struct conf_
 	} facilities[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"local0", LOG_LOCAL0},
 			  {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
 			  {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
-	struct conf_val v[3];
-	if (!conf_read(L, w, b, specs, 3, v))
+	struct conf_val v[4];
+	if (!conf_read(L, w, b, specs, 4, v))
 		return;
+	if (v[3].set && v[1].set && v[1].b)
+		conf_error(w, v[3].line, "log: file and syslog = true exclude each other");
+	else if (v[3].set)
+		w->conf->log_file = conf_val_path(w, &v[3]);
 	size_t i = 0;
 	while (v[0].set && i < 4 && strcmp(levels[i], v[0].s) != 0)
 		i++;

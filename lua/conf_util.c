@@ -192,6 +192,7 @@ size_t conf_requests(const struct conf *c, const char *sender_domain, bool can_r
 			struct conf_request *r = &out[n];
 			r->req = d->req;
 			r->instance = g->name;
+			r->req.instance = g->name;
 			int fd = -1;
 			errno = ENAMETOOLONG;
 			if (conf_expand(d->key_template, d->req.domain, d->req.selector, r->key, sizeof r->key))

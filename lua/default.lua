@@ -13,6 +13,9 @@
 
 -- Settings ------------------------------------------------------------------
 local adsp_discardable = "discard"     -- "discard" or "reject"
+local dk_signs_all = "reject"          -- o=- without a good signature: "reject", or "quarantine"
+                                       -- behind an after-queue filter (Postfix pipe), where a
+                                       -- rejection bounces to a possibly forged sender
 local adsp_field = "X-Dkmod-Adsp"      -- the field that tags ADSP failures
 local trust_submitters = true          -- relaying or authenticated clients are only tagged
 -------------------------------------------------------------------------------
@@ -53,6 +56,7 @@ local function domainkeys(msg)
     return tempfail("DomainKeys key of " .. domain)
   end
   msg:count("default.domainkeys_reject")
+  if dk_signs_all ~= "reject" then return dk_signs_all end
   return "reject", "550 5.7.1 " .. domain ..
     " signs all its mail (DomainKeys o=-) and this message has no valid signature"
 end

@@ -14,6 +14,9 @@
 
 #define POLICY_REPLY_MAX 400
 
+/* What a request's instance name may hold (it becomes part of counter names). */
+#define POLICY_INSTANCE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
+
 /* policy_field_string - request field name as a string or NULL if absent; an error if not a string */
 static const char *policy_field_string(lua_State *L, int idx, const char *name, int n)
 {
@@ -145,7 +148,11 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 	/* the strings live in the Lua state only during the call: keep copies in the request */
 	char hbuf[1024];
 	const char *headers = policy_headers_list(L, idx, n, hbuf, sizeof hbuf);
-	size_t need = strlen(domain) + strlen(sel) + 3 + (headers ? strlen(headers) : 0) + (id ? strlen(id) : 0);
+	const char *inst = policy_field_string(L, idx, "instance", n);
+	if (inst && (!*inst || strlen(inst) > 100 || strspn(inst, POLICY_INSTANCE_CHARS) != strlen(inst)))
+		luaL_error(L, "request %d: instance is 1 to 100 letters, digits, '_', '-' or '.'", n);
+	size_t need = strlen(domain) + strlen(sel) + 4 + (headers ? strlen(headers) : 0) + (id ? strlen(id) : 0) +
+		      (inst ? strlen(inst) : 0);
 	char *store = malloc(need + 1);
 	if (!store)
 		luaL_error(L, "out of memory");
@@ -157,7 +164,9 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 	r->req.headers = headers ? strcpy(store, headers) : NULL;
 	store += headers ? strlen(headers) + 1 : 1;
 	r->req.identity = id ? strcpy(store, id) : NULL;
-	r->instance = "sign hook";
+	store += id ? strlen(id) + 1 : 1;
+	r->req.instance = inst ? strcpy(store, inst) : NULL;
+	r->instance = inst ? r->req.instance : "sign hook";
 }
 
 /* policy_read_sign - (protected) the result of sign at the top of the stack */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "dkmod.h"
 
@@ -60,12 +61,20 @@ int cli_verify(int argc, char **argv);
 /* More sysexits.h values. */
 enum cli_keys_exit { CLI_EX_DATAERR = 65, CLI_EX_CANTCREAT = 73 };
 
+/* Who owns what the key tools create (set: chown to uid:gid). */
+struct cli_owner {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+};
+
 /* What key to make. */
 struct cli_keyspec {
 	enum dkmod_method method;
 	bool ed25519;          /* else RSA of bits */
 	unsigned bits;
 	unsigned flags;        /* KEYTOOL_TESTING, KEYTOOL_STRICT */
+	struct cli_owner owner; /* of the directories and files made */
 };
 
 struct str;
@@ -83,8 +92,15 @@ int cli_rotate(int argc, char **argv);
 
 /* cli_keys_name - a domain or selector without final dot into out; false if it is not a host name */
 bool cli_keys_name(const char *in, char *out, size_t cap);
-/* cli_keys_mkdirs - create path and its parents (mode 0700) as needed; false with errno */
-bool cli_keys_mkdirs(const char *path);
+/* cli_keys_mkdirs - create path and its parents (mode 0700, given to o) as needed; false with errno */
+bool cli_keys_mkdirs(const char *path, const struct cli_owner *o);
+/* cli_keys_owner_parse - USER or USER:GROUP (names or numbers; the group defaults to the user's) */
+bool cli_keys_owner_parse(const char *v, struct cli_owner *o);
+/* cli_keys_owner_default - run as root without --owner: the owner of dir (or of its nearest
+ * existing parent), with a note on stderr (unless quiet) when that is root */
+void cli_keys_owner_default(const char *dir, struct cli_owner *o, bool quiet);
+/* cli_keys_chown - give path to o (nothing if o is not set); false with errno */
+bool cli_keys_chown(const char *path, const struct cli_owner *o);
 /* cli_keys_read - a whole small file into out; false with errno */
 bool cli_keys_read(const char *path, struct str *out);
 /* cli_keys_make - generate a key as DIR/D/S.key (0600) with its record in DIR/D/S.txt; the

@@ -4,8 +4,10 @@
  * come from ('dk_sign:dk_sign1 stats', 'dk_sign:dk_sign1 flush keycache').
  * No daemon is needed: the console opens the state every process shares.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -18,14 +20,31 @@ static const char cli_console_help[] =
 	"  flush keycache    drop every cached key and policy record and make every\n"
 	"                    process reload its signing keys (run after a key changed)\n"
 	"  'stats' alone prints every counter; --format prometheus prints them all\n"
-	"  as a Prometheus text exposition.  --state DIR: the shared state\n"
-	"  (default " CLI_CONSOLE_DEFAULT_STATE ").\n";
+	"  as a Prometheus text exposition.  --state DIR: the shared state, the\n"
+	"  configuration's keycache { state_dir } (default $DKMOD_STATE, else\n"
+	"  " CLI_CONSOLE_DEFAULT_STATE "); it is never created here.\n"
+	"Exit: 0, 64 unknown command or instance, 75 no usable state.\n";
 
 struct cli_console_print {
 	const char *prefix;  /* "dk_sign.dk_sign1." or NULL for all */
 	bool prometheus;
 	size_t printed;
 };
+
+/* cli_console_no_state - the message for a state that cannot be opened; exit 75 */
+static int cli_console_no_state(const char *state)
+{
+	char path[4096];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/data.mdb", state);
+	if (stat(path, &sb) != 0)
+		fprintf(stderr, "dkmod: console: no shared state in %s (%s): no dkmod process has used it yet, or the "
+				"configuration's keycache { state_dir } is another (give it with --state)\n",
+			state, strerror(errno));
+	else
+		fprintf(stderr, "dkmod: console: cannot open the shared state in %s\n", state);
+	return CLI_EX_TEMPFAIL;
+}
 
 /* cli_console_label - write s as a Prometheus label value */
 static void cli_console_label(const char *s, size_t n)
@@ -105,39 +124,78 @@ static void cli_console_counter(void *arg, const char *name, long long value)
 		printf("%s %lld\n", name, value);
 }
 
+/* What the console knows of an instance before it prints: whether it has counters, and
+ * the names of the instances of its kind. */
+struct cli_console_known {
+	const char *kind_prefix;  /* "dkim_validate." */
+	const char *prefix;       /* "dkim_validate.NAME." */
+	bool found;
+	char names[400];
+};
+
+/* cli_console_seen - note the instance a counter belongs to */
+static void cli_console_seen(void *arg, const char *name, long long value)
+{
+	struct cli_console_known *k = arg;
+	size_t kl = strlen(k->kind_prefix), used = strlen(k->names);
+	if (!strncmp(name, k->prefix, strlen(k->prefix)))
+		k->found = true;
+	if (strncmp(name, k->kind_prefix, kl) != 0)
+		return;
+	const char *inst = name + kl, *dot = strchr(inst, '.');
+	int n = dot ? (int)(dot - inst) : (int)strlen(inst);
+	const char *last = strrchr(k->names, ' ');
+	last = last ? last + 1 : k->names;
+	if ((int)strlen(last) == n && !strncmp(last, inst, (size_t)n))
+		return; /* counters come in name order: an instance's are together */
+	snprintf(k->names + used, sizeof k->names - used, "%s%.*s", used ? " " : "", n, inst);
+}
+
+/* cli_console_instance - CLI_EX_OK if the state knows kind:inst, else the exit status after a message */
+static int cli_console_instance(const char *state, const char *kind, const char *inst)
+{
+	char kind_prefix[40], prefix[200];
+	snprintf(kind_prefix, sizeof kind_prefix, "%s.", kind);
+	snprintf(prefix, sizeof prefix, "%s.%s.", kind, inst);
+	struct cli_console_known k = {kind_prefix, prefix, false, ""};
+	if (dkmod_state_counters(state, cli_console_seen, &k) != DKMOD_OK)
+		return cli_console_no_state(state);
+	if (k.found)
+		return CLI_EX_OK;
+	fprintf(stderr, "dkmod: console: no instance %s:%s in the shared state %s (%s%s)\n", kind, inst, state,
+		k.names[0] ? "known: " : "no process has counted under this kind yet", k.names);
+	return CLI_EX_USAGE;
+}
+
 /* cli_console_run - parse and run one console command */
 static int cli_console_run(const char *state, const char *cmd, bool prometheus)
 {
 	char kind[32], inst[128], verb[32] = "", obj[32] = "";
 	struct cli_console_print p = {NULL, prometheus, 0};
 	char prefix[200];
-	if (strcmp(cmd, "stats") == 0 || prometheus) {
-		if (dkmod_state_counters(state, cli_console_counter, &p) != DKMOD_OK) {
-			fprintf(stderr, "dkmod: console: cannot open the shared state in %s\n", state);
-			return CLI_EX_TEMPFAIL;
-		}
-		return CLI_EX_OK;
-	}
+	int rc;
+	if (strcmp(cmd, "stats") == 0 || prometheus)
+		return dkmod_state_counters(state, cli_console_counter, &p) == DKMOD_OK ? CLI_EX_OK
+											 : cli_console_no_state(state);
 	int n = sscanf(cmd, "%31[a-z_]:%127[^ ] %31s %31s", kind, inst, verb, obj);
 	bool kind_ok = !strcmp(kind, "dk_sign") || !strcmp(kind, "dkim_sign") || !strcmp(kind, "dk_validate") ||
 		       !strcmp(kind, "dkim_validate");
 	if (n < 3 || !kind_ok)
 		return cli_usage_error("console: unknown command '%s'", cmd);
-	if (n == 3 && !strcmp(verb, "stats")) {
+	bool stats = n == 3 && !strcmp(verb, "stats");
+	bool flush = n == 4 && !strcmp(verb, "flush") && !strcmp(obj, "keycache");
+	if ((stats || flush) && (rc = cli_console_instance(state, kind, inst)) != CLI_EX_OK)
+		return rc;
+	if (stats) {
 		snprintf(prefix, sizeof prefix, "%s.%s.", kind, inst);
 		p.prefix = prefix;
-		if (dkmod_state_counters(state, cli_console_counter, &p) != DKMOD_OK) {
-			fprintf(stderr, "dkmod: console: cannot open the shared state in %s\n", state);
-			return CLI_EX_TEMPFAIL;
-		}
-		return CLI_EX_OK;
+		return dkmod_state_counters(state, cli_console_counter, &p) == DKMOD_OK ? CLI_EX_OK
+											 : cli_console_no_state(state);
 	}
-	if (n == 4 && !strcmp(verb, "flush") && !strcmp(obj, "keycache")) {
+	if (flush) {
 		long removed = 0;
-		if (dkmod_state_flush(state, NULL, &removed) != DKMOD_OK) {
-			fprintf(stderr, "dkmod: console: cannot flush the shared state in %s\n", state);
-			return CLI_EX_TEMPFAIL;
-		}
+		if (dkmod_state_flush(state, NULL, &removed) != DKMOD_OK)
+			return cli_console_no_state(state);
 		printf("%s:%s: flushed %ld cached records; signing keys reload in every process\n", kind, inst, removed);
 		return CLI_EX_OK;
 	}

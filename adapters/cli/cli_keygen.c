@@ -19,6 +19,8 @@ static const char cli_keygen_help[] =
 	"  --testing            t=y: the domain is testing DKIM\n"
 	"  --no-subdomains      t=s: i= must be in d= itself, not a subdomain (DKIM only)\n"
 	"  --out DIR            write DIR/D/S.key (mode 0600) and DIR/D/S.txt (default: .)\n"
+	"  --owner USER[:GRP]   give the new directories and files to USER (run as root, the\n"
+	"                       default is the owner of DIR: the mail service must read the key)\n"
 	"  -q                   no note on standard error\n"
 	"An existing key or record file is never replaced (exit 73).\n";
 
@@ -43,7 +45,7 @@ static bool cli_keygen_bits(const struct cli_keyspec *spec)
 /* cli_keygen - `dkmod keygen` */
 int cli_keygen(int argc, char **argv)
 {
-	struct cli_keyspec spec = {DKMOD_METHOD_DKIM, false, 2048, 0};
+	struct cli_keyspec spec = {.method = DKMOD_METHOD_DKIM, .bits = 2048};
 	const char *domain = NULL, *selector = NULL, *out = ".", *v;
 	bool bits_given = false, quiet = false;
 	char d[256], s[256];
@@ -68,6 +70,9 @@ int cli_keygen(int argc, char **argv)
 			selector = v;
 		} else if ((v = cli_value("--out", argc, argv, &i, &missing))) {
 			out = v;
+		} else if ((v = cli_value("--owner", argc, argv, &i, &missing))) {
+			if (!cli_keys_owner_parse(v, &spec.owner))
+				return cli_usage_error("--owner takes USER or USER:GROUP (no such user or group: %s)", v);
 		} else if ((v = cli_value("--type", argc, argv, &i, &missing))) {
 			if (strcmp(v, "rsa") != 0 && strcmp(v, "ed25519") != 0)
 				return cli_usage_error("--type takes rsa or ed25519");
@@ -104,6 +109,7 @@ int cli_keygen(int argc, char **argv)
 		return CLI_EX_USAGE;
 
 	struct str bind = STR_INIT;
+	cli_keys_owner_default(out, &spec.owner, quiet);
 	int rc = cli_keys_make(out, d, s, &spec, &bind, NULL);
 	if (rc == CLI_EX_OK) {
 		fputs(bind.data, stdout);

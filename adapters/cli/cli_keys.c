@@ -4,7 +4,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,8 +32,77 @@ bool cli_keys_name(const char *in, char *out, size_t cap)
 	return dkmod_valid_domain(out);
 }
 
-/* cli_keys_mkdirs - create path and its parents (mode 0700) as needed */
-bool cli_keys_mkdirs(const char *path)
+/* cli_keys_owner_parse - USER or USER:GROUP */
+bool cli_keys_owner_parse(const char *v, struct cli_owner *o)
+{
+	char user[256];
+	const char *colon = strchr(v, ':');
+	size_t n = colon ? (size_t)(colon - v) : strlen(v);
+	unsigned long id;
+	if (n == 0 || n >= sizeof user || (colon && !colon[1]))
+		return false;
+	memcpy(user, v, n);
+	user[n] = '\0';
+	struct passwd *pw = getpwnam(user);
+	if (pw) {
+		o->uid = pw->pw_uid;
+		o->gid = pw->pw_gid;
+	} else if (cli_parse_uint(user, &id) && id < 0xffffffffUL) {
+		o->uid = (uid_t)id;
+		o->gid = (gid_t)id;
+	} else {
+		return false;
+	}
+	if (colon) {
+		struct group *gr = getgrnam(colon + 1);
+		if (gr)
+			o->gid = gr->gr_gid;
+		else if (cli_parse_uint(colon + 1, &id) && id < 0xffffffffUL)
+			o->gid = (gid_t)id;
+		else
+			return false;
+	}
+	o->set = true;
+	return true;
+}
+
+/* cli_keys_owner_default - the owner of dir or of its nearest existing parent, when run as root */
+void cli_keys_owner_default(const char *dir, struct cli_owner *o, bool quiet)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	if (o->set || geteuid() != 0 || strlen(dir) >= sizeof buf)
+		return;
+	strcpy(buf, dir);
+	while (stat(buf, &st) != 0) {
+		char *slash = strrchr(buf, '/');
+		if (!slash) {
+			strcpy(buf, ".");
+		} else if (slash == buf) {
+			buf[1] = '\0';
+		} else {
+			*slash = '\0';
+			continue;
+		}
+		if (stat(buf, &st) != 0)
+			return;
+		break;
+	}
+	*o = (struct cli_owner){true, st.st_uid, st.st_gid};
+	if (st.st_uid == 0 && !quiet)
+		fprintf(stderr, "dkmod: note: %s belongs to root, and so will the keys made in it: a mail service that "
+				"runs as another user cannot read them (give --owner USER, or chown the directory)\n",
+			buf);
+}
+
+/* cli_keys_chown - give path to o */
+bool cli_keys_chown(const char *path, const struct cli_owner *o)
+{
+	return !o->set || lchown(path, o->uid, o->gid) == 0;
+}
+
+/* cli_keys_mkdirs - create path and its parents (mode 0700, given to o) as needed */
+bool cli_keys_mkdirs(const char *path, const struct cli_owner *o)
 {
 	char buf[PATH_MAX];
 	struct stat st;
@@ -46,11 +117,11 @@ bool cli_keys_mkdirs(const char *path)
 			continue;
 		*p = '\0';
 		/* key directories hold private keys: nobody else needs to list them */
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		if (mkdir(buf, 0700) == 0 ? !cli_keys_chown(buf, o) : errno != EEXIST)
 			return false;
 		*p = '/';
 	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+	if (mkdir(buf, 0700) == 0 ? !cli_keys_chown(buf, o) : errno != EEXIST)
 		return false;
 	if (stat(buf, &st) != 0)
 		return false;
@@ -155,7 +226,7 @@ int cli_keys_make(const char *dir, const char *domain, const char *selector, con
 		fprintf(stderr, "dkmod: the key directory path is too long\n");
 		return CLI_EX_USAGE;
 	}
-	if (!cli_keys_mkdirs(ddir)) {
+	if (!cli_keys_mkdirs(ddir, &spec->owner)) {
 		fprintf(stderr, "dkmod: cannot create %s: %s\n", ddir, strerror(errno));
 		return CLI_EX_CANTCREAT;
 	}
@@ -185,6 +256,12 @@ int cli_keys_make(const char *dir, const char *domain, const char *selector, con
 			cli_keys_refuse(txt);
 		else
 			fprintf(stderr, "dkmod: cannot write %s: %s\n", txt, strerror(saved));
+		rc = CLI_EX_CANTCREAT;
+	} else if (rc == CLI_EX_OK && (!cli_keys_chown(key, &spec->owner) || !cli_keys_chown(txt, &spec->owner))) {
+		fprintf(stderr, "dkmod: cannot give %s to uid %lu: %s\n", key, (unsigned long)spec->owner.uid,
+			strerror(errno));
+		unlink(key);
+		unlink(txt);
 		rc = CLI_EX_CANTCREAT;
 	}
 	crypto_privkey_free(k);

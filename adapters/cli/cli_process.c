@@ -187,8 +187,9 @@ static int cli_process_one(struct cli_process *c, struct pipeline *p, const char
 	bool spool;
 	FILE *in = cli_process_open(name, &spool);
 	if (!in) {
-		fprintf(stderr, "dkmod: cannot read %s: %s\n", spool ? "standard input" : name, strerror(errno));
-		return CLI_EX_NOINPUT;
+		int why = errno;
+		fprintf(stderr, "dkmod: cannot read %s: %s\n", spool ? "standard input" : name, strerror(why));
+		return why == ENOMEM ? CLI_EX_SOFTWARE : CLI_EX_NOINPUT; /* out of memory is ours, not the input's */
 	}
 	struct pipeline_msg *m = pipeline_msg_new(p, &c->env);
 	if (!m) {

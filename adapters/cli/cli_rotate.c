@@ -29,6 +29,8 @@ static const char cli_rotate_help[] =
 	"  --suffix X           selectors YYYY-MM.X instead of YYYY-MM (a separate series)\n"
 	"  --now T              the time (seconds since the epoch; default: the clock)\n"
 	"  --type T, --bits N   the new key: rsa (default, 2048 bits) or ed25519\n"
+	"  --owner USER[:GRP]   give new directories, keys and the state file to USER (run as\n"
+	"                       root, the default is the owner of DIR)\n"
 	"Output lines: new S, publish RECORD, exists S, active S since TIME, keep S until TIME, remove S.\n"
 	"Exit: 0, 64 usage, 65 bad state file, 73 cannot create the key, 74 I/O error, 75 another rotate runs.\n";
 
@@ -122,6 +124,7 @@ static int cli_rotate_save(struct cli_rotate *r)
 	if (f && fclose(f) != 0)
 		ok = false;
 	str_free(&text);
+	ok = ok && cli_keys_chown(tmp, &r->spec.owner);
 	if (!ok || rename(tmp, r->state_path) != 0) {
 		fprintf(stderr, "dkmod: cannot write %s: %s\n", r->state_path, strerror(errno));
 		unlink(tmp);
@@ -192,7 +195,8 @@ static int cli_rotate_run(struct cli_rotate *r)
 	if ((size_t)snprintf(r->dir, sizeof r->dir, "%s/%s", r->keys, r->domain) >= sizeof r->dir ||
 	    (size_t)snprintf(r->state_path, sizeof r->state_path, "%s/selectors", r->dir) >= sizeof r->state_path)
 		return cli_usage_error("the key directory path is too long");
-	if (!cli_keys_mkdirs(r->dir)) {
+	cli_keys_owner_default(r->keys, &r->spec.owner, false);
+	if (!cli_keys_mkdirs(r->dir, &r->spec.owner)) {
 		fprintf(stderr, "dkmod: cannot create %s: %s\n", r->dir, strerror(errno));
 		return CLI_EX_CANTCREAT;
 	}
@@ -231,7 +235,7 @@ static bool cli_rotate_suffix_ok(const char *s)
 /* cli_rotate - `dkmod rotate` */
 int cli_rotate(int argc, char **argv)
 {
-	struct cli_rotate r = {.grace = 7 * 86400, .now = (long long)time(NULL), .spec = {DKMOD_METHOD_DKIM, false, 2048, 0}};
+	struct cli_rotate r = {.grace = 7 * 86400, .now = (long long)time(NULL), .spec = {.method = DKMOD_METHOD_DKIM, .bits = 2048}};
 	const char *domain = NULL, *v;
 	bool bits_given = false;
 	unsigned long n;
@@ -245,6 +249,9 @@ int cli_rotate(int argc, char **argv)
 		}
 		if ((v = cli_value("--keys", argc, argv, &i, &missing))) {
 			r.keys = v;
+		} else if ((v = cli_value("--owner", argc, argv, &i, &missing))) {
+			if (!cli_keys_owner_parse(v, &r.spec.owner))
+				return cli_usage_error("--owner takes USER or USER:GROUP (no such user or group: %s)", v);
 		} else if ((v = cli_value("--domain", argc, argv, &i, &missing))) {
 			domain = v;
 		} else if ((v = cli_value("--grace", argc, argv, &i, &missing))) {

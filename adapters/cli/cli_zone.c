@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -21,6 +22,7 @@
 static const char cli_zone_help[] =
 	"usage: dkmod zone --keys DIR [OPTIONS]\n"
 	"  --keys DIR           the keys: DIR/<domain>/<selector>.key (and .txt for the flags)\n"
+	"  --domain D           only the records of D (repeatable): policies are per domain\n"
 	"  --origin O           names relative to O (a delegated _domainkey zone, say); records\n"
 	"                       outside O are left out; default: absolute names\n"
 	"  --policy-dk P        also the DomainKeys policy _domainkey.D: P is o=- (signs all) or 'o=~'\n"
@@ -30,8 +32,12 @@ static const char cli_zone_help[] =
 	"  --cnames             with --provider-zone: print the CNAMEs customers publish instead\n"
 	"Exit: 0, 64 usage, 65 a key could not be used, 66 no keys.\n";
 
+#define CLI_ZONE_DOMAINS 16
+
 struct cli_zone {
 	const char *keys;
+	char domains[CLI_ZONE_DOMAINS][256]; /* --domain: only these */
+	size_t ndomains, shown;
 	const char *origin;
 	const char *policy_dk;
 	bool policy_testing;
@@ -210,6 +216,15 @@ static size_t cli_zone_domain(struct cli_zone *z, const char *domain)
 	return keys;
 }
 
+/* cli_zone_wanted - whether the records of domain d are asked for */
+static bool cli_zone_wanted(const struct cli_zone *z, const char *d)
+{
+	for (size_t i = 0; i < z->ndomains; i++)
+		if (strcasecmp(z->domains[i], d) == 0)
+			return true;
+	return z->ndomains == 0;
+}
+
 /* cli_zone_run - every domain directory under --keys */
 static int cli_zone_run(struct cli_zone *z)
 {
@@ -229,15 +244,23 @@ static int cli_zone_run(struct cli_zone *z)
 		char path[PATH_MAX];
 		struct stat st;
 		const char *d = names[i]->d_name;
-		if (d[0] != '.' && (size_t)snprintf(path, sizeof path, "%s/%s", z->keys, d) < sizeof path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && dkmod_valid_domain(d))
-			keys += cli_zone_domain(z, d);
+		if (d[0] != '.' && (size_t)snprintf(path, sizeof path, "%s/%s", z->keys, d) < sizeof path &&
+		    stat(path, &st) == 0 && S_ISDIR(st.st_mode) && dkmod_valid_domain(d) && cli_zone_wanted(z, d)) {
+			size_t k = cli_zone_domain(z, d);
+			keys += k;
+			z->shown += k > 0;
+		}
 		free(names[i]);
 	}
 	free(names);
 	if (keys == 0) {
-		fprintf(stderr, "dkmod: no keys under %s (expected DIR/<domain>/<selector>.key)\n", z->keys);
+		fprintf(stderr, "dkmod: no keys under %s%s%s (expected DIR/<domain>/<selector>.key)\n", z->keys,
+			z->ndomains ? " for " : "", z->ndomains ? z->domains[0] : "");
 		return CLI_EX_NOINPUT;
 	}
+	if ((z->policy_dk || z->adsp) && z->shown > 1 && z->ndomains == 0)
+		fprintf(stderr, "dkmod: note: the policy records were given to all %zu domains of %s; --domain D gives "
+				"them to D only\n", z->shown, z->keys);
 	if (z->outside)
 		fprintf(stderr, "dkmod: warning: %zu records are not within %s; left out\n", z->outside, z->origin);
 	if (z->printed == 0 && z->rc == CLI_EX_OK)
@@ -267,6 +290,11 @@ int cli_zone(int argc, char **argv)
 			z.cnames = true;
 		} else if ((v = cli_value("--keys", argc, argv, &i, &missing))) {
 			z.keys = v;
+		} else if ((v = cli_value("--domain", argc, argv, &i, &missing))) {
+			if (z.ndomains == CLI_ZONE_DOMAINS)
+				return cli_usage_error("at most %d --domain options", CLI_ZONE_DOMAINS);
+			if (!cli_keys_name(v, z.domains[z.ndomains++], sizeof z.domains[0]))
+				return cli_usage_error("--domain takes a domain name");
 		} else if ((v = cli_value("--origin", argc, argv, &i, &missing))) {
 			if (!cli_keys_name(v, origin, sizeof origin))
 				return cli_usage_error("--origin takes a domain name");

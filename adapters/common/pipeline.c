@@ -3,11 +3,17 @@
  * engine context, policy state, logging (the adapter's callback or
  * syslog) and the counters scripts keep with msg:count.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "pipeline_int.h"
 
@@ -17,7 +23,25 @@ const char *pipeline_action_name(enum pipeline_action a)
 	return policy_action_name((enum policy_action)a);
 }
 
-/* pipeline_emit - one log line to syslog or the adapter */
+/* pipeline_file_line - one line appended to the log file, in one write (lines of processes
+ * that share the file do not mix) */
+static void pipeline_file_line(const struct pipeline *p, enum dkmod_log_level level, const char *line)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+	char buf[1400], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+	int n = snprintf(buf, sizeof buf, "%s dkmod[%ld]: %s: %s\n", stamp, (long)getpid(), names[level], line);
+	if (n > (int)sizeof buf - 1) {
+		n = (int)sizeof buf - 1;
+		buf[n - 1] = '\n';
+	}
+	if (n > 0 && write(p->log_fd, buf, (size_t)n) < 0)
+		return; /* nowhere left to say so */
+}
+
+/* pipeline_emit - one log line to syslog, the log file or the adapter */
 static void pipeline_emit(const struct pipeline *p, enum dkmod_log_level level, const char *line)
 {
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
@@ -25,8 +49,16 @@ static void pipeline_emit(const struct pipeline *p, enum dkmod_log_level level, 
 		return;
 	if (p->conf && p->conf->log_syslog)
 		syslog(prio[level], "%s", line);
+	else if (p->log_fd >= 0)
+		pipeline_file_line(p, level, line);
 	else if (p->opt.log)
 		p->opt.log(p->opt.log_arg, level, line);
+}
+
+/* pipeline_say - a line of the adapter's own, logged where the configuration says */
+void pipeline_say(const struct pipeline *p, enum dkmod_log_level level, const char *line)
+{
+	pipeline_emit(p, level, line);
 }
 
 /* pipeline_log - a log line at level */
@@ -102,7 +134,7 @@ size_t pipeline_check(const char *config, pipeline_report_fn *report, void *arg)
 		return pipeline_report_errors(&errs, report, arg);
 	size_t n = 0;
 	if (c->policy_file) {
-		struct pipeline quiet = {.conf = c, .level = DKMOD_LOG_ERROR};
+		struct pipeline quiet = {.conf = c, .level = DKMOD_LOG_ERROR, .log_fd = -1};
 		struct policy_options o = pipeline_policy_options(&quiet, c);
 		char err[600];
 		struct policy *pol = policy_new(&o, err, sizeof err);
@@ -143,6 +175,57 @@ size_t pipeline_paths(const char *config, pipeline_path_fn *fn, void *arg, pipel
 	return 0;
 }
 
+/* pipeline_register_instances - make a counter of every configured instance exist, so that
+ * the console knows the names before their first message */
+static void pipeline_register_instances(struct pipeline *p)
+{
+	const struct conf *c = p->conf;
+	char name[160];
+	for (size_t i = 0; i < c->nsigners; i++) {
+		bool dk = c->signers[i].method == DKMOD_METHOD_DOMAINKEYS;
+		snprintf(name, sizeof name, "%s.%s.signed", dk ? "dk_sign" : "dkim_sign", c->signers[i].name);
+		dkmod_count(p->ctx, name, 0);
+	}
+	if (c->dk_validate_name) {
+		snprintf(name, sizeof name, "dk_validate.%s.messages", c->dk_validate_name);
+		dkmod_count(p->ctx, name, 0);
+	}
+	if (c->dkim_validate_name) {
+		snprintf(name, sizeof name, "dkim_validate.%s.messages", c->dkim_validate_name);
+		dkmod_count(p->ctx, name, 0);
+	}
+}
+
+/* pipeline_state_prepare - run as root (a tool, or an MTA before it drops privileges), never
+ * leave a state directory the mail service cannot use: keycache { owner } names the user it is
+ * made for; without it, a missing directory is not created (the engine then works without) */
+static void pipeline_state_prepare(struct pipeline *p)
+{
+	struct dkmod_cache_options *c = &p->conf->opt.cache;
+	struct stat sb;
+	if (!c->state_dir || geteuid() != 0)
+		return;
+	bool exists = stat(c->state_dir, &sb) == 0;
+	const struct passwd *pw = p->conf->state_owner ? getpwnam(p->conf->state_owner) : NULL;
+	if (!pw) {
+		if (exists)
+			return; /* the store gives the files it makes to the directory's owner */
+		pipeline_log(p, DKMOD_LOG_WARNING,
+			     "keycache: %s does not exist and is not created by root, whose directory the mail service "
+			     "could not use: create it owned by the service's user, or name that user in keycache { "
+			     "owner = \"USER\" }; working without the shared state",
+			     c->state_dir);
+		c->state_dir = NULL;
+		return;
+	}
+	if ((!exists && mkdir(c->state_dir, 0750) < 0) ||
+	    ((!exists || sb.st_uid != pw->pw_uid) && chown(c->state_dir, pw->pw_uid, pw->pw_gid) < 0)) {
+		pipeline_log(p, DKMOD_LOG_WARNING, "keycache: cannot make %s for %s: %s; working without the shared state",
+			     c->state_dir, pw->pw_name, strerror(errno));
+		c->state_dir = NULL;
+	}
+}
+
 /* pipeline_new - load the configuration, create the context and the policy state */
 struct pipeline *pipeline_new(const char *config, const struct pipeline_options *o, pipeline_report_fn *report,
 			      void *arg)
@@ -154,6 +237,7 @@ struct pipeline *pipeline_new(const char *config, const struct pipeline_options 
 		return NULL;
 	}
 	p->opt = *o;
+	p->log_fd = -1;
 	if (!(p->conf = conf_load(config, false, &errs))) {
 		pipeline_report_errors(&errs, report, arg);
 		free(p);
@@ -162,8 +246,13 @@ struct pipeline *pipeline_new(const char *config, const struct pipeline_options 
 	p->level = o->log_level >= 0 ? (enum dkmod_log_level)o->log_level : p->conf->log_level;
 	if (p->conf->log_syslog)
 		openlog("dkmod", LOG_PID, p->conf->log_facility);
+	if (p->conf->log_file &&
+	    (p->log_fd = open(p->conf->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640)) < 0)
+		pipeline_log(p, DKMOD_LOG_ERROR, "log: cannot open %s: %s; logging here instead", p->conf->log_file,
+			     strerror(errno));
 	p->conf->opt.log = pipeline_engine_log;
 	p->conf->opt.log_arg = p;
+	pipeline_state_prepare(p);
 	enum dkmod_status st = dkmod_ctx_new(&p->conf->opt, &p->ctx);
 	char err[600];
 	if (st != DKMOD_OK) {
@@ -172,6 +261,7 @@ struct pipeline *pipeline_new(const char *config, const struct pipeline_options 
 		pipeline_free(p);
 		return NULL;
 	}
+	pipeline_register_instances(p);
 	if (p->conf->policy_file) {
 		struct policy_options po = pipeline_policy_options(p, p->conf);
 		if (!(p->policy = policy_new(&po, err, sizeof err))) {
@@ -192,6 +282,8 @@ void pipeline_free(struct pipeline *p)
 	dkmod_ctx_free(p->ctx);
 	if (p->conf && p->conf->log_syslog)
 		closelog();
+	if (p->log_fd >= 0)
+		close(p->log_fd);
 	conf_free(p->conf);
 	free(p);
 }

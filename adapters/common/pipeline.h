@@ -79,6 +79,9 @@ size_t pipeline_paths(const char *config, pipeline_path_fn *fn, void *arg, pipel
  * failure, after reporting why */
 struct pipeline *pipeline_new(const char *config, const struct pipeline_options *o, pipeline_report_fn *report,
 			      void *arg);
+/* pipeline_say - a log line of the adapter's own, sent where the configuration sends the
+ * engine's (syslog, log { file }, else the adapter's callback) */
+void pipeline_say(const struct pipeline *p, enum dkmod_log_level level, const char *line);
 /* pipeline_free - NULL is fine */
 void pipeline_free(struct pipeline *p);
 /* pipeline_counters - call fn for each counter scripts counted (msg:count) in this process */

@@ -22,6 +22,7 @@ struct pipeline {
 	struct policy *policy;
 	struct pipeline_options opt;
 	enum dkmod_log_level level;
+	int log_fd;                  /* log { file }, or -1 */
 	struct pipeline_counter counters[PIPELINE_COUNTERS];
 	size_t ncounters;
 };

@@ -81,7 +81,10 @@ struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_
 	m->auth_user = pipeline_env_copy(&at, env->auth_user);
 	for (; m->nrcpts < env->nrcpts; m->nrcpts++)
 		m->rcpts[m->nrcpts] = pipeline_env_copy(&at, env->rcpts[m->nrcpts]);
-	if (dkmod_session_new(p->ctx, p->conf->verify ? DKMOD_SESSION_VERIFY : 0, &m->s) != DKMOD_OK) {
+	struct dkmod_instances names = {.dk_validate = p->conf->dk_validate_name,
+					.dkim_validate = p->conf->dkim_validate_name};
+	if (dkmod_session_new(p->ctx, p->conf->verify ? DKMOD_SESSION_VERIFY : 0, &m->s) != DKMOD_OK ||
+	    dkmod_session_set_instances(m->s, &names) != DKMOD_OK) {
 		pipeline_msg_free(m);
 		return NULL;
 	}
@@ -197,6 +200,8 @@ static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, const char *hdr
 		else
 			m->signing++;
 	}
+	if (m->signing && !p->conf->verify_signed && dkmod_session_sign_only(m->s) != DKMOD_OK)
+		m->st = PIPELINE_EENGINE; /* outgoing mail that is signed is not verified too, unless asked */
 	m->phase = PIPELINE_BODY;
 	if (m->st == PIPELINE_OK && len && dkmod_session_write(m->s, hdr, len) != DKMOD_OK)
 		m->st = PIPELINE_EENGINE;
@@ -399,9 +404,11 @@ enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m)
 		m->action = PIPELINE_TEMPFAIL;
 		return m->st = PIPELINE_ENOMEM;
 	}
+	size_t verified = 0; /* signatures checked: a "none" verdict stands for their absence */
+	for (size_t i = 0; i < dkmod_session_result_count(m->s); i++)
+		verified += dkmod_session_result(m->s, i)->result != DKMOD_RESULT_NONE;
 	pipeline_log(p, DKMOD_LOG_INFO, "action=%s sender=%s signed=%zu verified=%zu reply=\"%s\"",
-		     pipeline_action_name(m->action), m->sender ? m->sender : "<>", m->signing,
-		     dkmod_session_result_count(m->s), m->reply);
+		     pipeline_action_name(m->action), m->sender ? m->sender : "<>", m->signing, verified, m->reply);
 	return PIPELINE_OK;
 }
 

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "stdio.h"
@@ -54,12 +56,41 @@ static void stdio_main_hup(int sig)
 	stdio_main_reload = 1;
 }
 
-/* stdio_main_log - a log line on standard error */
-static void stdio_main_log(void *arg, enum dkmod_log_level level, const char *msg)
+/* The pipeline whose log route (syslog, log { file }) the filter's own lines take too. */
+static const struct pipeline *stdio_main_route;
+
+/* stdio_main_stderr_lost - standard error is closed or /dev/null (qpsmtpd --detach): what is
+ * written there would be lost */
+static bool stdio_main_stderr_lost(void)
+{
+	struct stat err, null;
+	if (fstat(STDERR_FILENO, &err) < 0)
+		return true;
+	return S_ISCHR(err.st_mode) && stat("/dev/null", &null) == 0 && err.st_rdev == null.st_rdev;
+}
+
+/* stdio_main_stderr - a log line on standard error, or in syslog (facility mail) if that is lost */
+static void stdio_main_stderr(void *arg, enum dkmod_log_level level, const char *msg)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	static int lost = -1;
 	(void)arg;
-	fprintf(stderr, "dkmod-stdio[%ld]: %s: %s\n", (long)getpid(), names[level], msg);
+	if (lost < 0 && (lost = stdio_main_stderr_lost()))
+		openlog("dkmod-stdio", LOG_PID, LOG_MAIL);
+	if (lost)
+		syslog(prio[level], "%s: %s", names[level], msg);
+	else
+		fprintf(stderr, "dkmod-stdio[%ld]: %s: %s\n", (long)getpid(), names[level], msg);
+}
+
+/* stdio_main_log - a line of the filter's own: where the configuration logs, else as above */
+static void stdio_main_log(void *arg, enum dkmod_log_level level, const char *msg)
+{
+	if (stdio_main_route)
+		pipeline_say(stdio_main_route, level, msg);
+	else
+		stdio_main_stderr(arg, level, msg);
 }
 
 /* stdio_main_report - a configuration error line */
@@ -72,13 +103,14 @@ static void stdio_main_report(void *arg, const char *line)
 /* stdio_main_load - (re)load the configuration; the old state stays if that fails */
 static void stdio_main_load(struct stdio_main *s)
 {
-	struct pipeline_options o = {.log = stdio_main_log, .log_level = s->level};
+	struct pipeline_options o = {.log = stdio_main_stderr, .log_level = s->level};
 	struct pipeline *p = pipeline_new(s->config, &o, stdio_main_report, NULL);
 	if (!p) {
 		stdio_main_log(NULL, DKMOD_LOG_ERROR, s->p ? "configuration not reloaded: keeping the previous one"
 						       : "no usable configuration: every message is deferred");
 		return;
 	}
+	stdio_main_route = p;
 	pipeline_free(s->p);
 	s->p = p;
 }

@@ -60,6 +60,10 @@ process "o=- unsigned: reject" reject 1 --config dkmod.conf m.eml
 check_eq "o=- unsigned: reply" "$(sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt)" \
 	"550 5.7.1 strict.example.com signs all its mail (DomainKeys o=-) and this message has no valid signature"
 check_eq "reject: nothing printed" "$(wc -c <out.eml)" 0
+sed 's/^local dk_signs_all = "reject"/local dk_signs_all = "quarantine"/' "$LUA_TOP/default.lua" >quar.lua
+grep -q '^local dk_signs_all = "quarantine"' quar.lua || fail "default.lua: dk_signs_all setting found" "sed did not match"
+write_conf quar.conf quar.lua
+process "o=- unsigned, dk_signs_all = quarantine (after-queue filters)" quarantine 4 --config quar.conf m.eml
 dk m.eml >dk.eml
 process "o=- with a good DomainKeys signature: accept" accept 0 --config dkmod.conf dk.eml
 if ar_text out.eml | grep -q 'domainkeys=pass'; then pass "accepted: Authentication-Results added"; else fail "accepted: Authentication-Results added" "$(ar_text out.eml)"; fi

@@ -78,7 +78,7 @@ while read -r name attrs; do
 	cat >"$d/dkmod.conf" <<'CONF'
 dkim_sign "doc" { key = "keys/%{d}/%{s}.key", dkim_domain "example.com" { selector = "s1" } }
 dk_validate "dk_in" { }
-dkim_validate "dkim_in" { }
+dkim_validate "dkim_in" { verify_signed = true } -- "doc" signs every message here
 resolver { zone = "test.zone", timeout = 2 }
 policy "policy.lua"
 authserv_id "mx.example.net"
