@@ -33,6 +33,12 @@ static const struct dkimsign_name {
 	DKIMSIGN_NAME("sender")};
 #define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
 
+/* The fields oversigned when the request names none: signed once more than present, so that
+ * none can be added after signing; List-* fields only where present (a list may add them). */
+static const char *const dkimsign_oversign_default[] = {
+	"from", "to", "cc", "subject", "date", "message-id", "reply-to", "in-reply-to", "references",
+	"mime-version", "content-type", "content-transfer-encoding", "content-disposition", "sender", NULL};
+
 /* dkimsign_alg_name - a= for an algorithm */
 static const char *dkimsign_alg_name(enum dkmod_algorithm a)
 {
@@ -77,7 +83,7 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 	g->req = *req;
 	if (!dkimsign_dup(s, &g->req.domain) || !dkimsign_dup(s, &g->req.selector) ||
 	    !dkimsign_dup(s, &g->req.key_file) || !dkimsign_dup(s, &g->req.headers) ||
-	    !dkimsign_dup(s, &g->req.identity))
+	    !dkimsign_dup(s, &g->req.identity) || !dkimsign_dup(s, &g->req.oversign_headers))
 		return DKMOD_ENOMEM;
 	const char *why = "";
 	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),
@@ -141,12 +147,35 @@ static int dkimsign_append_name(struct str *h, const char *name, size_t n, size_
 	return 0;
 }
 
-/* dkimsign_add_name - list a configured name once per instance in the message, unless listed */
-static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const char *name, size_t n)
+/* dkimsign_extra - 1 if the field name is oversigned by g's request and present count times */
+static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_t n, size_t count)
+{
+	if (!g->req.oversign)
+		return 0;
+	if (g->req.oversign_headers) {
+		size_t pos = 0, len;
+		const char *item;
+		while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &len))
+			if (header_name_eq(item, len, name, n))
+				return 1;
+		return 0;
+	}
+	if (n > 5 && strncasecmp(name, "list-", 5) == 0)
+		return count > 0;
+	for (size_t i = 0; dkimsign_oversign_default[i]; i++)
+		if (header_name_eq(dkimsign_oversign_default[i], strlen(dkimsign_oversign_default[i]), name, n))
+			return 1;
+	return 0;
+}
+
+/* dkimsign_add_name - list a name once per instance in the message (once more if oversigned), unless listed */
+static int dkimsign_add_name(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h,
+			     const char *name, size_t n)
 {
 	if (n == 0 || dkimsign_listed(h, name, n))
 		return 0;
-	return dkimsign_append_name(h, name, n, dkimsign_count(s, name, n));
+	size_t count = dkimsign_count(s, name, n);
+	return dkimsign_append_name(h, name, n, count + dkimsign_extra(g, name, n, count));
 }
 
 /* dkimsign_default_counts - how many received fields have each default name (one pass) */
@@ -164,29 +193,48 @@ static void dkimsign_default_counts(const struct dkmod_session *s, size_t *count
 	}
 }
 
-/* dkimsign_header_list - the h= value for a request: every From (plus one if oversigned), then
- * each configured or default name once per instance in the message */
-static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+/* dkimsign_oversigned_rest - the oversigned names the list so far leaves out */
+static int dkimsign_oversigned_rest(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
 {
-	size_t over = g->req.oversign ? 1 : 0;
-	if (g->req.headers) {
-		size_t pos = 0, n;
-		const char *item;
-		if (dkimsign_append_name(h, "from", 4, dkimsign_count(s, "from", 4) + over) < 0)
-			return -1;
-		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
-			if (dkimsign_add_name(s, h, item, n) < 0)
+	if (!g->req.oversign)
+		return 0;
+	if (!g->req.oversign_headers) {
+		for (size_t i = 0; dkimsign_oversign_default[i]; i++)
+			if (dkimsign_add_name(s, g, h, dkimsign_oversign_default[i], strlen(dkimsign_oversign_default[i])) < 0)
 				return -1;
 		return 0;
 	}
-	size_t counts[DKIMSIGN_NDEFAULT] = {0};
-	dkimsign_default_counts(s, counts);
-	if (dkimsign_append_name(h, "from", 4, counts[0] + over) < 0)
-		return -1;
-	for (size_t d = 1; d < DKIMSIGN_NDEFAULT; d++)
-		if (dkimsign_append_name(h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len, counts[d]) < 0)
+	size_t pos = 0, n;
+	const char *item;
+	while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &n))
+		if (dkimsign_add_name(s, g, h, item, n) < 0)
 			return -1;
 	return 0;
+}
+
+/* dkimsign_header_list - the h= value for a request: From first, then each configured or default
+ * name once per instance in the message, oversigned names once more, then oversigned names
+ * the list left out */
+static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+{
+	if (g->req.headers) {
+		size_t pos = 0, n;
+		const char *item;
+		if (dkimsign_add_name(s, g, h, "from", 4) < 0)
+			return -1;
+		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
+			if (dkimsign_add_name(s, g, h, item, n) < 0)
+				return -1;
+		return dkimsign_oversigned_rest(s, g, h);
+	}
+	size_t counts[DKIMSIGN_NDEFAULT] = {0};
+	dkimsign_default_counts(s, counts);
+	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++) {
+		const struct dkimsign_name *dn = &dkimsign_default_headers[d];
+		if (dkimsign_append_name(h, dn->name, dn->len, counts[d] + dkimsign_extra(g, dn->name, dn->len, counts[d])) < 0)
+			return -1;
+	}
+	return dkimsign_oversigned_rest(s, g, h);
 }
 
 /* dkimsign_qp - i= in dkim-quoted-printable */

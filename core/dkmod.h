@@ -146,7 +146,10 @@ struct dkmod_sign_request {
 	const char *headers;       /* colon list to sign, or NULL for the default */
 	const char *identity;      /* i=, or NULL */
 	unsigned long expire;      /* x= = t= + expire, or 0 for none */
-	bool oversign;             /* sign one more From (etc.) than present; default true */
+	bool oversign;             /* sign the oversigned fields once more than present; default true */
+	const char *oversign_headers; /* colon list to oversign, or NULL for the recommended list (From,
+				    * To, Cc, Subject, Date, Message-ID, Reply-To, MIME-Version,
+				    * Content-*, ..., List-* where present) */
 	long body_length;          /* l=, or -1 for none (the default) */
 };
 
@@ -158,7 +161,7 @@ bool dkmod_parse_algorithm(enum dkmod_method m, const char *name, enum dkmod_alg
 /* dkmod_valid_domain - a domain name or selector: dot-separated labels of letters, digits, '-', '_' */
 bool dkmod_valid_domain(const char *name);
 
-/* dkmod_sign_request_init - defaults: DKIM rsa-sha256 relaxed/relaxed, oversigned From */
+/* dkmod_sign_request_init - defaults: DKIM rsa-sha256 relaxed/relaxed, the recommended fields oversigned */
 void dkmod_sign_request_init(struct dkmod_sign_request *req);
 
 #define DKMOD_SESSION_VERIFY 0x1u
@@ -281,6 +284,49 @@ size_t dkmod_session_header_bytes(const struct dkmod_session *s);
 /* dkmod_session_intact - false if limits made the session give up on the headers;
  * the caller then passes the original message on unchanged (plus added fields) */
 bool dkmod_session_intact(const struct dkmod_session *s);
+
+/*
+ * Signing tables (dkmod.conf(5) sign_table): the domains, selectors and key files that sign the
+ * mail of an address.  A text map of lines "KEY SIGNATURE..." or the same compiled into one
+ * LMDB file by dkmod_signtable_compile.  KEY is local@domain, domain, .parent (any subdomain of
+ * parent) or * (the default); a SIGNATURE is domain:selector[:keyfile], signatures separated by
+ * commas or blanks; %{d} in one stands for the domain looked up; without a keyfile the caller's
+ * key path template gives the key.  A table is reopened when its file changes (looked at once
+ * a second) or the shared flush generation moves; a lookup copies what it finds, so a message
+ * whose lookups follow one refresh is signed with one version of the table.
+ */
+#define DKMOD_SIGNTABLE_MAX 8    /* signatures of one entry */
+struct dkmod_signtable;
+struct dkmod_signtable_sig {
+	char domain[254];
+	char selector[64];
+	char key_file[1024];     /* "" when the entry names none */
+};
+struct dkmod_signtable_match {
+	char key[320];           /* the entry that matched (address, domain, .parent or *) */
+	size_t nsigs;
+	struct dkmod_signtable_sig sigs[DKMOD_SIGNTABLE_MAX];
+};
+
+/* dkmod_signtable_open - open a text or compiled table; *why (and a file:line for text) on failure */
+enum dkmod_status dkmod_signtable_open(const char *path, struct dkmod_signtable **out, char *why, size_t why_size);
+/* dkmod_signtable_refresh - reopen the table if its file changed (looked at no more than once per
+ * second) or, with ctx, if its flush generation moved; force: look now.  On failure the old
+ * version stays and *why says why; *reloaded (if not NULL) tells whether a new version is in use */
+enum dkmod_status dkmod_signtable_refresh(struct dkmod_signtable *t, struct dkmod_ctx *ctx, bool force,
+					  bool *reloaded, char *why, size_t why_size);
+/* dkmod_signtable_lookup - the entry for address (may be NULL) or domain: address, domain, each
+ * parent as .parent (nearest first), then *.  1 found (in *m), 0 none, -1 a bad entry (*why) */
+int dkmod_signtable_lookup(const struct dkmod_signtable *t, const char *address, const char *domain,
+			   struct dkmod_signtable_match *m, char *why, size_t why_size);
+/* dkmod_signtable_version - how many versions were loaded (1 after open) */
+unsigned long dkmod_signtable_version(const struct dkmod_signtable *t);
+/* dkmod_signtable_free - NULL is fine */
+void dkmod_signtable_free(struct dkmod_signtable *t);
+/* dkmod_signtable_compile - the text table src as a compiled table at dst (written beside it, then
+ * renamed: processes see the old or the new one); *entries gets the count */
+enum dkmod_status dkmod_signtable_compile(const char *src, const char *dst, size_t *entries, char *why,
+					  size_t why_size);
 
 /*
  * Key record check (dkmod testkey): look up the record published for a
