@@ -93,7 +93,9 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 		return DKMOD_EKEY;
 	}
 	bool ed = crypto_privkey_type(g->key) == CRYPTO_KEY_ED25519;
-	if (ed != (req->algorithm == DKMOD_ALG_ED25519_SHA256)) {
+	if (req->algorithm_from_key && ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256))
+		g->req.algorithm = ed ? DKMOD_ALG_ED25519_SHA256 : DKMOD_ALG_RSA_SHA256;
+	if (ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256)) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
 			    dkimsign_alg_name(req->algorithm));
 		g->key = NULL;

@@ -151,6 +151,8 @@ struct dkmod_sign_request {
 				    * To, Cc, Subject, Date, Message-ID, Reply-To, MIME-Version,
 				    * Content-*, ..., List-* where present) */
 	long body_length;          /* l=, or -1 for none (the default) */
+	bool algorithm_from_key;   /* DKIM: an Ed25519 key signs ed25519-sha256, an RSA key with
+				    * algorithm if that is RSA, else rsa-sha256 (signing tables) */
 };
 
 /* dkmod_parse_canon - DKIM "header/body" (body defaults to simple; NULL: relaxed/relaxed),

@@ -67,6 +67,7 @@ static bool conf_add(struct conf_ask *a, const struct conf_signer *g, const stru
 	r->req.domain = r->domain;
 	r->req.selector = r->selector;
 	r->req.key_file = r->key;
+	r->req.algorithm_from_key = req == &g->req; /* a table or the template: the key says RSA or Ed25519 */
 	a->n++;
 	conf_say(a, DKMOD_LOG_DEBUG, "%s: signing as d=%s s=%s with key %s (%s)", g->name, domain, selector, key, whence);
 	return true;

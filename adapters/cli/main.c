@@ -22,6 +22,8 @@ static void main_usage(FILE *f)
 	      "  console  statistics and cache flushes on the shared state\n"
 	      "  process  run messages through the configuration and policy script; print the result\n"
 	      "  config-check  check a configuration file (dkmod.conf(5)) and its policy script\n"
+	      "  explain-sign  why a message gets the signatures it gets (process's options)\n"
+	      "  signtable     compile a signing table, or look an address up in one\n"
 	      "  help     this text (dkmod COMMAND --help for a command's options)\n"
 	      "see dkmod(8)\n",
 	      f);
@@ -53,6 +55,10 @@ int main(int argc, char **argv)
 		return cli_rotate(argc - 1, argv + 1);
 	if (strcmp(cmd, "process") == 0)
 		return cli_process(argc - 1, argv + 1);
+	if (strcmp(cmd, "explain-sign") == 0)
+		return cli_explain_sign(argc - 1, argv + 1);
+	if (strcmp(cmd, "signtable") == 0)
+		return cli_signtable(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-check") == 0)
 		return cli_config_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

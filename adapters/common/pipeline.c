@@ -23,7 +23,7 @@ static void pipeline_emit(const struct pipeline *p, enum dkmod_log_level level, 
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	if (level > p->level)
 		return;
-	if (p->conf && p->conf->log_syslog)
+	if (p->conf && p->conf->log_syslog && !p->opt.log_here)
 		syslog(prio[level], "%s", line);
 	else if (p->opt.log)
 		p->opt.log(p->opt.log_arg, level, line);

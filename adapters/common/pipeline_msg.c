@@ -140,6 +140,7 @@ static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **re
 {
 	struct pipeline *p = m->p;
 	if (policy_has_hook(p->policy, "sign")) {
+		pipeline_log(p, DKMOD_LOG_DEBUG, "sign: the policy script's sign hook decides");
 		struct policy_msg pm = pipeline_policy_msg(m);
 		enum policy_status st = policy_sign(p->policy, &pm, &m->out);
 		if (st == POLICY_ENOMEM)
@@ -420,6 +421,12 @@ enum pipeline_action pipeline_msg_action(const struct pipeline_msg *m)
 const char *pipeline_msg_reply(const struct pipeline_msg *m)
 {
 	return m->reply ? m->reply : pipeline_default_reply(m->action, false);
+}
+
+/* pipeline_msg_signing - signatures the message is getting */
+size_t pipeline_msg_signing(const struct pipeline_msg *m)
+{
+	return m->signing;
 }
 
 /* pipeline_msg_added_count - fields to add */
