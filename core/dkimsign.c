@@ -97,7 +97,8 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 		g->req.algorithm = ed ? DKMOD_ALG_ED25519_SHA256 : DKMOD_ALG_RSA_SHA256;
 	if (ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256)) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
-			    dkimsign_alg_name(req->algorithm));
+			    dkimsign_alg_name(g->req.algorithm));
+		privkeys_put(s->ctx->privkeys, g->req.key_file, g->key);
 		g->key = NULL;
 		return DKMOD_EKEY;
 	}
@@ -351,5 +352,7 @@ enum dkmod_status dkimsign_finish(struct dkmod_session *s)
 /* dkimsign_free - forget the signers (their keys belong to the context) */
 void dkimsign_free(struct dkmod_session *s)
 {
+	for (size_t i = 0; i < s->nsigners; i++)
+		privkeys_put(s->ctx->privkeys, s->signers[i].req.key_file, s->signers[i].key);
 	s->nsigners = 0;
 }

@@ -117,6 +117,8 @@ struct dkmod_options {
 	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default true */
 	time_t fixed_now;          /* if non-zero, the clock (tests) */
 	bool check_policies;       /* verify: also look up DomainKeys and ADSP sender policies; default true */
+	size_t signing_keys;       /* parsed signing keys kept per process, least recently used
+				    * dropped first; default 1000 */
 	struct dkmod_resolver_options resolver;
 	struct dkmod_cache_options cache;
 	dkmod_log_fn *log;         /* may be NULL */
