@@ -241,8 +241,23 @@ static struct signtable_data *signtable_load(const char *path, struct stat *st, 
 		return NULL;
 	}
 	size_t len = (size_t)st->st_size;
+	char head[SIGNTABLE_SNIFF], err[160];
+	size_t got = fread(head, 1, sizeof head, f);
+	struct signtable_data *d = NULL;
+	if (memchr(head, '\0', got)) { /* compiled: mapped, never read whole */
+		fclose(f);
+		if ((d = calloc(1, sizeof *d)) && !(d->map = store_map_open(path, err, sizeof err))) {
+			snprintf(why, why_size, "%s: not a compiled signing table (%s)", path, err);
+			free(d);
+			d = NULL;
+		}
+		return d;
+	}
 	char *text = malloc(len + 1);
-	size_t got = text ? fread(text, 1, len, f) : 0;
+	if (text)
+		memcpy(text, head, got);
+	if (text && got < len)
+		got += fread(text + got, 1, len - got, f);
 	fclose(f);
 	if (!text || got != len) {
 		free(text);
@@ -250,17 +265,7 @@ static struct signtable_data *signtable_load(const char *path, struct stat *st, 
 		return NULL;
 	}
 	text[len] = '\0';
-	struct signtable_data *d = NULL;
-	if (memchr(text, '\0', len < SIGNTABLE_SNIFF ? len : SIGNTABLE_SNIFF)) {
-		char err[160];
-		if ((d = calloc(1, sizeof *d)) && !(d->map = store_map_open(path, err, sizeof err))) {
-			snprintf(why, why_size, "%s: not a compiled signing table (%s)", path, err);
-			free(d);
-			d = NULL;
-		}
-	} else {
-		d = signtable_parse_text(path, text, len, why, why_size);
-	}
+	d = signtable_parse_text(path, text, len, why, why_size);
 	free(text);
 	return d;
 }
@@ -377,25 +382,29 @@ void dkmod_signtable_free(struct dkmod_signtable *t)
 	free(t);
 }
 
-/* The walk of a text table's items for store_map_write. */
+/* The walk of a text table's items in key order, for store_map_write. */
 struct signtable_items {
-	const struct signtable_data *d;
-	size_t off, used, count;
+	const char **keys;
+	size_t count, next;
 };
+
+/* signtable_cmp - bytewise order of two keys (qsort) */
+static int signtable_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* signtable_next_item - the next item of a text table (a store_map_write callback) */
 static int signtable_next_item(void *arg, const void **key, size_t *klen, const void **val, size_t *vlen)
 {
 	struct signtable_items *w = arg;
-	if (w->count == w->d->count)
+	if (w->next == w->count)
 		return 0;
-	const char *k = w->d->buf + w->off;
+	const char *k = w->keys[w->next++];
 	*key = k;
 	*klen = strlen(k);
 	*val = k + *klen + 1;
 	*vlen = strlen(*val);
-	w->off += *klen + *vlen + 2;
-	w->count++;
 	return 1;
 }
 
@@ -413,10 +422,20 @@ enum dkmod_status dkmod_signtable_compile(const char *src, const char *dst, size
 		signtable_data_free(d);
 		return DKMOD_EINVAL;
 	}
-	struct signtable_items w = {.d = d};
-	/* LMDB needs about twice the data in pages; the map is a bound, the file grows as written */
-	size_t bytes = ((size_t)st.st_size + d->count * 64) * 3 + ((size_t)1 << 20);
+	struct signtable_items w = {.keys = malloc((d->count + 1) * sizeof *w.keys), .count = d->count};
+	if (!w.keys) {
+		signtable_data_free(d);
+		snprintf(why, why_size, "out of memory");
+		return DKMOD_ENOMEM;
+	}
+	for (size_t i = 0, j = 0; i <= d->mask; i++)
+		if (d->slots[i])
+			w.keys[j++] = d->buf + d->slots[i] - 1;
+	qsort(w.keys, w.count, sizeof *w.keys, signtable_cmp); /* in order, LMDB fills its pages whole */
+	/* the map is a bound (the file grows as written): the data, page headers, and room */
+	size_t bytes = ((size_t)st.st_size + d->count * 64) * 2 + ((size_t)1 << 20);
 	int rc = store_map_write(dst, bytes, signtable_next_item, &w, why, why_size);
+	free(w.keys);
 	*entries = d->count;
 	signtable_data_free(d);
 	return rc == 0 ? DKMOD_OK : DKMOD_EIO;

@@ -122,8 +122,8 @@ int store_map_get(struct store_map *m, const void *key, size_t klen, const void 
 /* store_map_close - NULL is fine */
 void store_map_close(struct store_map *m);
 /* store_map_write - a new map file at path (written beside, then renamed over it) of the items
- * next gives (1: an item, 0: done, -1: fail) in map_bytes; 0, or -1 and why (left to
- * next when next failed) */
+ * next gives (1: an item, 0: done, -1: fail) in map_bytes, in increasing bytewise order of
+ * their keys (so that pages are filled whole); 0, or -1 and why (left to next when next failed) */
 int store_map_write(const char *path, size_t map_bytes,
 		    int (*next)(void *arg, const void **key, size_t *klen, const void **val, size_t *vlen), void *arg,
 		    char *why, size_t why_size);

@@ -762,7 +762,7 @@ int store_map_write(const char *path, size_t map_bytes,
 	    !(rc = mdb_dbi_open(txn, NULL, 0, &dbi))) {
 		while (!rc && (more = next(arg, &k, &kl, &v, &vl)) == 1) {
 			MDB_val mk = store_val(k, kl), mv = store_val(v, vl);
-			rc = kl && kl <= STORE_MAX_KEY ? mdb_put(txn, dbi, &mk, &mv, 0) : EINVAL;
+			rc = kl && kl <= STORE_MAX_KEY ? mdb_put(txn, dbi, &mk, &mv, MDB_APPEND) : EINVAL;
 		}
 		if (!rc && more == 0) {
 			rc = mdb_txn_commit(txn);
