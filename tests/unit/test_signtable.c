@@ -2,11 +2,13 @@
  * test_signtable.c - signing tables: a table of 100,000 domains made here, as text and
  * compiled (LMDB), gives the right entry for an address, an exact domain, a subdomain of a
  * .parent entry and the default, with %{d} expanded; bad tables are refused with file:line;
- * a changed file is loaded as a new version, a broken one leaves the old version in use.
+ * a changed file or a moved flush generation loads a new version, a broken file leaves the old
+ * version in use.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dkmod.h"
@@ -170,6 +172,30 @@ static void test_reload(void)
 	CHECK("and the version before stays in use", dkmod_signtable_lookup(t, NULL, "a.example", &m, why, sizeof why) == 1 &&
 							  strcmp(m.sigs[0].selector, "new") == 0 &&
 							  dkmod_signtable_version(t) == 2);
+	/* the console's flush moves the shared generation: the table is loaded again */
+	char state[600];
+	struct dkmod_options o;
+	struct dkmod_ctx *ctx = NULL;
+	long removed;
+	snprintf(state, sizeof state, "%s/state", unit_dir);
+	dkmod_options_init(&o);
+	o.cache.state_dir = state;
+	CHECK("a context with shared state", dkmod_ctx_new(&o, &ctx) == DKMOD_OK);
+	unit_write_in(unit_dir, "r.new", "a.example a.example:fixed\n");
+	CHECK("fixed", rename(tmp, path) == 0);
+	CHECK("the generation read first", dkmod_signtable_refresh(t, ctx, true, &reloaded, why, sizeof why) == DKMOD_OK);
+	unsigned long v = dkmod_signtable_version(t);
+	CHECK("same file, same generation: no new version",
+	      dkmod_signtable_refresh(t, ctx, true, &reloaded, why, sizeof why) == DKMOD_OK && !reloaded);
+	pid_t pid = fork(); /* the console is another process */
+	if (pid == 0)
+		_exit(dkmod_state_flush(state, NULL, &removed) == DKMOD_OK ? 0 : 1);
+	int status = 1;
+	CHECK("flushed", pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK("a moved flush generation: a new version",
+	      dkmod_signtable_refresh(t, ctx, true, &reloaded, why, sizeof why) == DKMOD_OK && reloaded &&
+		      dkmod_signtable_version(t) == v + 1);
+	dkmod_ctx_free(ctx);
 	dkmod_signtable_free(t);
 }
 
