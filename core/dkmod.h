@@ -200,6 +200,9 @@ enum dkmod_status dkmod_state_counters(const char *dir, dkmod_counter_fn *fn, vo
  * and move the flush generation, so every process reloads its signing keys;
  * *removed gets the number of records dropped */
 enum dkmod_status dkmod_state_flush(const char *dir, const char *domain, long *removed);
+/* dkmod_state_reload - move the flush generation alone: every process reloads its signing keys
+ * and signing tables; cached records stay */
+enum dkmod_status dkmod_state_reload(const char *dir);
 
 /* dkmod_session_add_signer - before end of headers: sign with this request */
 enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req);

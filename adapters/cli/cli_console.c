@@ -17,6 +17,8 @@ static const char cli_console_help[] =
 	"  stats             the instance's counters, and the shared DNS and cache counters\n"
 	"  flush keycache    drop every cached key and policy record and make every\n"
 	"                    process reload its signing keys (run after a key changed)\n"
+	"  reload            make every process reload its signing keys and signing\n"
+	"                    tables now (cached records stay)\n"
 	"  'stats' alone prints every counter; --format prometheus prints them all\n"
 	"  as a Prometheus text exposition.  --state DIR: the shared state\n"
 	"  (default " CLI_CONSOLE_DEFAULT_STATE ").\n";
@@ -139,6 +141,14 @@ static int cli_console_run(const char *state, const char *cmd, bool prometheus)
 			return CLI_EX_TEMPFAIL;
 		}
 		printf("%s:%s: flushed %ld cached records; signing keys reload in every process\n", kind, inst, removed);
+		return CLI_EX_OK;
+	}
+	if (n == 3 && !strcmp(verb, "reload")) {
+		if (dkmod_state_reload(state) != DKMOD_OK) {
+			fprintf(stderr, "dkmod: console: cannot open the shared state in %s\n", state);
+			return CLI_EX_TEMPFAIL;
+		}
+		printf("%s:%s: signing keys and signing tables reload in every process\n", kind, inst);
 		return CLI_EX_OK;
 	}
 	return cli_usage_error("console: unknown command '%s'", cmd);

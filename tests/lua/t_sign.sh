@@ -98,6 +98,17 @@ if "$DKMOD" config-check sign.conf >cc.txt 2>&1; then fail "config-check finds t
 		"sign.conf:18: dkim_domain \"nokey.example.com\": key file keys/nokey.example.com/gone.key: No such file or directory"
 fi
 
+# explain-sign: the reasoning of every instance, on standard output
+"$DKMOD" explain-sign --config sign.conf --auth-user alice snd2.eml >why.txt 2>&1
+if grep -q '^dkim_auth: signs for the author (From:): example.com$' why.txt &&
+	grep -q '^dkim_auth: signing as d=example.com s=k with key .*keys/example.com/k.key (dkim_domain "example.com" at line 6)$' why.txt &&
+	grep -q '^dk_relay: not signing: the client may not relay$' why.txt &&
+	grep -q '^dkim_always: not signing for example.com: no dkim_domain block$' why.txt &&
+	grep -q '^signatures: 1$' why.txt; then pass "explain-sign: which rule, which key, why not the others"; else fail "explain-sign" "$(cat why.txt)"; fi
+if grep -q 'DKIM-Signature' why.txt; then fail "explain-sign prints no message"; else pass "explain-sign prints no message"; fi
+mkdir -p state
+check "console reload" "$DKMOD" console --state state 'dkim_sign:dkim_auth reload'
+
 # examples/esp.lua: the customer's domain and the ESP's
 cat >esp.conf <<CONF
 dkim_sign "customers" {
