@@ -10,8 +10,8 @@
  * may read or write is refused: a private key must be 0600 or 0640.
  */
 #include "privkeys.h"
+#include "str.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,10 +61,7 @@ struct privkeys *privkeys_new(size_t max)
 /* privkeys_bucket - the bucket of path */
 static struct privkeys_entry **privkeys_bucket(struct privkeys *p, const char *path)
 {
-	uint32_t h = 2166136261u;
-	for (const char *c = path; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	return &p->buckets[h & p->mask];
+	return &p->buckets[str_hash(path, strlen(path)) & p->mask];
 }
 
 /* privkeys_unlist - take a current entry out of the use order */

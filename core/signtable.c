@@ -18,6 +18,7 @@
 #include "keycache.h"
 #include "session.h"
 #include "store.h"
+#include "str.h"
 
 #define SIGNTABLE_SNIFF 4096        /* a NUL in the first bytes: a compiled table */
 #define SIGNTABLE_VALUE_MAX 4096    /* the longest value of an entry */
@@ -38,15 +39,6 @@ struct dkmod_signtable {
 	unsigned long long generation;
 	unsigned long version;
 };
-
-/* signtable_hash - FNV-1a of a key */
-static uint32_t signtable_hash(const char *k, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * 16777619u;
-	return h;
-}
 
 /* signtable_data_free - NULL is fine */
 static void signtable_data_free(struct signtable_data *d)
@@ -75,7 +67,7 @@ static int signtable_get(const struct signtable_data *d, const char *key, char *
 		}
 		return rc;
 	}
-	for (size_t i = signtable_hash(key, n) & d->mask; d->slots[i]; i = (i + 1) & d->mask) {
+	for (size_t i = str_hash(key, n) & d->mask; d->slots[i]; i = (i + 1) & d->mask) {
 		const char *k = d->buf + d->slots[i] - 1;
 		if (strcmp(k, key) == 0) {
 			snprintf(val, size, "%s", k + n + 1);
@@ -163,7 +155,7 @@ static bool signtable_index(struct signtable_data *d, size_t used, char *why, si
 	d->mask = cap - 1;
 	for (size_t off = 0; off < used;) {
 		const char *k = d->buf + off;
-		size_t kl = strlen(k), i = signtable_hash(k, kl) & d->mask;
+		size_t kl = strlen(k), i = str_hash(k, kl) & d->mask;
 		for (; d->slots[i]; i = (i + 1) & d->mask)
 			if (strcmp(d->buf + d->slots[i] - 1, k) == 0) {
 				snprintf(why, why_size, "%s is listed twice", k);

@@ -112,8 +112,11 @@ static bool conf_from_table(struct conf_ask *a, const struct conf_signer *g, con
 	snprintf(whence, sizeof whence, "sign_table %s entry %s", g->sign_table, m.key);
 	for (size_t i = 0; i < m.nsigs; i++) {
 		const struct dkmod_signtable_sig *s = &m.sigs[i];
-		if (s->key_file[0])
+		const char *slash = strrchr(g->sign_table, '/');
+		if (s->key_file[0] == '/' || (s->key_file[0] && !slash))
 			snprintf(key, sizeof key, "%s", s->key_file);
+		else if (s->key_file[0]) /* relative to the table's directory */
+			snprintf(key, sizeof key, "%.*s/%s", (int)(slash - g->sign_table), g->sign_table, s->key_file);
 		else if (!g->key_template)
 			conf_say(a, DKMOD_LOG_WARNING, "%s: %s names no key file for d=%s s=%s and the instance has no key template",
 				 g->name, whence, s->domain, s->selector);

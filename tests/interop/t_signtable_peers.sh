@@ -46,15 +46,16 @@ key() {
 } >example.org.zone
 nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" "$TMP/example.net.zone:example.net" \
 	"$TMP/example.org.zone:example.org" || { fail "nsd starts" "see $TMP/nsd"; exit 1; }
+mkdir elsewhere && cd elsewhere || exit 1 # key files in the table are relative to the table, not to here
 
-cat >table.txt <<'T'
+cat >../table.txt <<'T'
 # customer's domain in RSA and Ed25519, and the ESP's own domain (feedback loops)
 customer.example.com   customer.example.com:c1, customer.example.com:e1 esp.example.net:esp1
 .example.org           example.org:p1
 boss@vip.example.com   vip.example.com:a1:keys/vip.example.com/a1.key
 T
-check "signtable compile" "$DKMOD" signtable compile table.txt table.lmdb
-cat >text.conf <<'C'
+check "signtable compile" "$DKMOD" signtable compile ../table.txt ../table.lmdb
+cat >../text.conf <<'C'
 dkim_sign "esp" {
   sign_table = "table.txt",
   key = "keys/%{d}/%{s}.key",
@@ -63,7 +64,7 @@ dkim_sign "esp" {
 }
 log { level = "warning" }
 C
-sed 's/table.txt/table.lmdb/' text.conf >lmdb.conf
+sed 's/table.txt/table.lmdb/' ../text.conf >../lmdb.conf
 
 # mail FROM - a message with a List-Id (oversigned where present) and no Cc
 mail() {
@@ -95,7 +96,7 @@ for conf in text lmdb; do
 		"block a@inline.example.com inline.example.com:b1:rsa-sha256"; do
 		read -r name from want <<<"$shape"
 		mail "$from" >"m-$name.eml"
-		"$DKMOD" process --config "$conf.conf" "m-$name.eml" >"s-$conf-$name.eml" 2>"e-$conf-$name.txt"
+		"$DKMOD" process --config "../$conf.conf" "m-$name.eml" >"s-$conf-$name.eml" 2>"e-$conf-$name.txt"
 		check_eq "$conf $name: the signatures" "$(sigs "s-$conf-$name.eml")" "$want"
 		peers "s-$conf-$name.eml" pass "$conf $name"
 		# a Cc added after signing: the recommended list oversigns Cc, so every signature breaks
@@ -108,6 +109,6 @@ sed '0,/^List-Id: /s//List-Id: <evil.example.net>\r\nList-Id: /' s-text-customer
 peers list.eml fail "a List-Id added after signing"
 # a domain without an entry, block or key file is not signed, and the log says why
 mail a@nowhere.example.net >n.eml
-"$DKMOD" explain-sign --config text.conf n.eml >why.txt 2>&1
+"$DKMOD" explain-sign --config ../text.conf n.eml >why.txt 2>&1
 if grep -q 'esp: not signing for nowhere.example.net: no dkim_domain block, sign_table entry or key file' why.txt &&
 	grep -q '^signatures: 0$' why.txt; then pass "explain-sign: no entry, block or key: not signed"; else fail "explain-sign: unsigned domain" "$(cat why.txt)"; fi

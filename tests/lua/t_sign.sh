@@ -98,6 +98,19 @@ if "$DKMOD" config-check sign.conf >cc.txt 2>&1; then fail "config-check finds t
 		"sign.conf:18: dkim_domain \"nokey.example.com\": key file keys/nokey.example.com/gone.key: No such file or directory"
 fi
 
+# config-check: a bad signing table and a selector without a key template, with file and line
+printf 'a.example.com a.example.com:s1\nbad entry!\n' >bad-table.txt
+cat >badtable.conf <<'CONF'
+dkim_sign "t" {
+  sign_table = "bad-table.txt",
+  key = "keys/%{d}/%{s}.key",
+}
+dkim_sign "u" { selector = "s1" }
+CONF
+"$DKMOD" config-check badtable.conf >cc2.txt 2>&1
+check_eq "config-check: bad table and lone selector" "$(cat cc2.txt)" "badtable.conf:2: dkim_sign \"t\": sign_table: bad-table.txt:2: 'entry!' is not domain:selector[:keyfile]
+badtable.conf:5: dkim_sign \"u\": selector needs key, a template such as \"keys/%{d}/%{s}.key\""
+
 # explain-sign: the reasoning of every instance, on standard output
 "$DKMOD" explain-sign --config sign.conf --auth-user alice snd2.eml >why.txt 2>&1
 if grep -q '^dkim_auth: signs for the author (From:): example.com$' why.txt &&
