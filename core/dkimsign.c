@@ -15,29 +15,28 @@
 #include "session.h"
 #include "tagvalue.h"
 
-/* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first. */
-#define DKIMSIGN_NAME(n) {n, sizeof n - 1}
+/* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first, and
+ * which are oversigned when the request names none: listed once more than present, so that none
+ * can be added after signing (DKIMSIGN_ALWAYS), or so only where present (DKIMSIGN_PRESENT: a
+ * mailing list may add its List-* fields to a message that had none). */
+enum { DKIMSIGN_NOT = 0, DKIMSIGN_ALWAYS, DKIMSIGN_PRESENT };
+#define DKIMSIGN_NAME(n, o) {n, sizeof n - 1, o}
 static const struct dkimsign_name {
 	const char *name;
 	size_t len;
+	unsigned char over;
 } dkimsign_default_headers[] = {
-	DKIMSIGN_NAME("from"), DKIMSIGN_NAME("reply-to"), DKIMSIGN_NAME("subject"), DKIMSIGN_NAME("date"),
-	DKIMSIGN_NAME("to"), DKIMSIGN_NAME("cc"), DKIMSIGN_NAME("message-id"), DKIMSIGN_NAME("in-reply-to"),
-	DKIMSIGN_NAME("references"), DKIMSIGN_NAME("mime-version"), DKIMSIGN_NAME("content-type"),
-	DKIMSIGN_NAME("content-transfer-encoding"), DKIMSIGN_NAME("content-disposition"),
-	DKIMSIGN_NAME("content-id"), DKIMSIGN_NAME("content-description"), DKIMSIGN_NAME("resent-date"),
-	DKIMSIGN_NAME("resent-from"), DKIMSIGN_NAME("resent-sender"), DKIMSIGN_NAME("resent-to"),
-	DKIMSIGN_NAME("resent-cc"), DKIMSIGN_NAME("resent-message-id"), DKIMSIGN_NAME("list-id"),
-	DKIMSIGN_NAME("list-help"), DKIMSIGN_NAME("list-unsubscribe"), DKIMSIGN_NAME("list-subscribe"),
-	DKIMSIGN_NAME("list-post"), DKIMSIGN_NAME("list-owner"), DKIMSIGN_NAME("list-archive"),
-	DKIMSIGN_NAME("sender")};
+	DKIMSIGN_NAME("from", 1), DKIMSIGN_NAME("reply-to", 1), DKIMSIGN_NAME("subject", 1),
+	DKIMSIGN_NAME("date", 1), DKIMSIGN_NAME("to", 1), DKIMSIGN_NAME("cc", 1), DKIMSIGN_NAME("message-id", 1),
+	DKIMSIGN_NAME("in-reply-to", 1), DKIMSIGN_NAME("references", 1), DKIMSIGN_NAME("mime-version", 1),
+	DKIMSIGN_NAME("content-type", 1), DKIMSIGN_NAME("content-transfer-encoding", 1),
+	DKIMSIGN_NAME("content-disposition", 1), DKIMSIGN_NAME("content-id", 0),
+	DKIMSIGN_NAME("content-description", 0), DKIMSIGN_NAME("resent-date", 0), DKIMSIGN_NAME("resent-from", 0),
+	DKIMSIGN_NAME("resent-sender", 0), DKIMSIGN_NAME("resent-to", 0), DKIMSIGN_NAME("resent-cc", 0),
+	DKIMSIGN_NAME("resent-message-id", 0), DKIMSIGN_NAME("list-id", 2), DKIMSIGN_NAME("list-help", 2),
+	DKIMSIGN_NAME("list-unsubscribe", 2), DKIMSIGN_NAME("list-subscribe", 2), DKIMSIGN_NAME("list-post", 2),
+	DKIMSIGN_NAME("list-owner", 2), DKIMSIGN_NAME("list-archive", 2), DKIMSIGN_NAME("sender", 1)};
 #define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
-
-/* The fields oversigned when the request names none: signed once more than present, so that
- * none can be added after signing; List-* fields only where present (a list may add them). */
-static const char *const dkimsign_oversign_default[] = {
-	"from", "to", "cc", "subject", "date", "message-id", "reply-to", "in-reply-to", "references",
-	"mime-version", "content-type", "content-transfer-encoding", "content-disposition", "sender", NULL};
 
 /* dkimsign_alg_name - a= for an algorithm */
 static const char *dkimsign_alg_name(enum dkmod_algorithm a)
@@ -150,6 +149,12 @@ static int dkimsign_append_name(struct str *h, const char *name, size_t n, size_
 	return 0;
 }
 
+/* dkimsign_over - how a default field is oversigned by g's request, present count times (0 or 1) */
+static size_t dkimsign_over(const struct dkimsigner *g, unsigned char over, size_t count)
+{
+	return g->req.oversign && (over == DKIMSIGN_ALWAYS || (over == DKIMSIGN_PRESENT && count > 0));
+}
+
 /* dkimsign_extra - 1 if the field name is oversigned by g's request and present count times */
 static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_t n, size_t count)
 {
@@ -163,11 +168,9 @@ static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_
 				return 1;
 		return 0;
 	}
-	if (n > 5 && strncasecmp(name, "list-", 5) == 0)
-		return count > 0;
-	for (size_t i = 0; dkimsign_oversign_default[i]; i++)
-		if (header_name_eq(dkimsign_oversign_default[i], strlen(dkimsign_oversign_default[i]), name, n))
-			return 1;
+	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+		if (header_name_eq(dkimsign_default_headers[d].name, dkimsign_default_headers[d].len, name, n))
+			return dkimsign_over(g, dkimsign_default_headers[d].over, count);
 	return 0;
 }
 
@@ -202,8 +205,9 @@ static int dkimsign_oversigned_rest(const struct dkmod_session *s, const struct 
 	if (!g->req.oversign)
 		return 0;
 	if (!g->req.oversign_headers) {
-		for (size_t i = 0; dkimsign_oversign_default[i]; i++)
-			if (dkimsign_add_name(s, g, h, dkimsign_oversign_default[i], strlen(dkimsign_oversign_default[i])) < 0)
+		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+			if (dkimsign_default_headers[d].over &&
+			    dkimsign_add_name(s, g, h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
 				return -1;
 		return 0;
 	}
@@ -234,10 +238,13 @@ static int dkimsign_header_list(const struct dkmod_session *s, const struct dkim
 	dkimsign_default_counts(s, counts);
 	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++) {
 		const struct dkimsign_name *dn = &dkimsign_default_headers[d];
-		if (dkimsign_append_name(h, dn->name, dn->len, counts[d] + dkimsign_extra(g, dn->name, dn->len, counts[d])) < 0)
+		size_t extra = g->req.oversign_headers ? dkimsign_extra(g, dn->name, dn->len, counts[d])
+						       : dkimsign_over(g, dn->over, counts[d]);
+		if (dkimsign_append_name(h, dn->name, dn->len, counts[d] + extra) < 0)
 			return -1;
 	}
-	return dkimsign_oversigned_rest(s, g, h);
+	/* the recommended oversigned fields are all in the default list */
+	return g->req.oversign_headers ? dkimsign_oversigned_rest(s, g, h) : 0;
 }
 
 /* dkimsign_qp - i= in dkim-quoted-printable */

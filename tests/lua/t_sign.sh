@@ -64,7 +64,7 @@ check_eq "no condition met: not signed" "$(signed out.eml)" ""
 process "auth_user: accept" accept 0 --config sign.conf --auth-user alice m.eml
 check_eq "auth_user: DKIM only" "$(signed out.eml)" "dkim:d=example.com"
 check_eq "auth_user: the signature verifies" "$(verified out.eml)" "dkim=pass domainkeys=none"
-if tr -d '\r\n\t ' <out.eml | grep -q 'h=from:from:to:to:subject:subject:cc:date:date:message-id'; then pass "headers option: the listed fields signed, the recommended ones oversigned"; else fail "headers option" "$(grep -A3 '^DKIM-Signature' out.eml)"; fi
+if tr -d '\r\n\t ' <out.eml | grep -q 'h=from:from:to:to:subject:subject:reply-to:date:date:cc:message-id'; then pass "headers option: the listed fields signed, the recommended ones oversigned"; else fail "headers option" "$(grep -A3 '^DKIM-Signature' out.eml)"; fi
 process "can_relay: accept" accept 0 --config sign.conf --relay m.eml
 check_eq "can_relay: DomainKeys only" "$(signed out.eml)" "domainkeys:d=example.com"
 check_eq "can_relay: the signature verifies" "$(verified out.eml)" "dkim=none domainkeys=pass"
@@ -97,6 +97,21 @@ if "$DKMOD" config-check sign.conf >cc.txt 2>&1; then fail "config-check finds t
 	check_eq "config-check finds the missing key" "$(cat cc.txt)" \
 		"sign.conf:18: dkim_domain \"nokey.example.com\": key file keys/nokey.example.com/gone.key: No such file or directory"
 fi
+
+# oversigning per rule: none (oversign = false), or only the fields of oversign_headers
+hlist() { tr -d '\r\n\t ' <"$1" | sed -n 's/.*DKIM-Signature:.*;h=\([^;]*\);.*/\1/p'; }
+process "oversign = false: accept" accept 0 --config sign.conf al.eml
+check_eq "oversign = false: each field as often as present" "$(hlist out.eml)" "from:subject:date:to:message-id"
+cat >over.conf <<'CONF'
+dkim_sign "o" {
+  key = "keys/%{d}/%{s}.key",
+  dkim_domain "example.com" { selector = "k", oversign_headers = { "subject", "x-campaign" } },
+}
+CONF
+process "oversign_headers: accept" accept 0 --config over.conf m.eml
+check_eq "oversign_headers: those fields once more, absent ones once" "$(hlist out.eml)" \
+	"from:subject:subject:date:to:message-id:x-campaign"
+check_eq "oversign_headers: verifies" "$(verified out.eml)" "dkim=pass domainkeys=none"
 
 # config-check: a bad signing table and a selector without a key template, with file and line
 printf 'a.example.com a.example.com:s1\nbad entry!\n' >bad-table.txt
