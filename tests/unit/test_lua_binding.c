@@ -110,7 +110,7 @@ static void test_conf(void)
 		"}\n"
 		"dk_validate \"v\" { check_policies = false }\n"
 		"resolver { forward = \"127.0.0.1@5300\", timeout = 1.5, stub = { [\"z.example\"] = \"127.0.0.1\" } }\n"
-		"keycache { size = 10, ttl = 60 }\n"
+		"keycache { size = 10, ttl = 60, signing_keys = 50 }\n"
 		"authserv_id \"mx.example\"\n");
 	struct conf_errors errs = {0};
 	struct conf *c = conf_load(path, true, &errs);
@@ -137,6 +137,7 @@ static void test_conf(void)
 		CHECK_STR("forwarder", c->opt.resolver.forwarders[0], "127.0.0.1@5300");
 		CHECK_STR("stub", c->opt.resolver.stubs[0], "z.example=127.0.0.1");
 		CHECK_INT("cache size", c->opt.cache.size, 10);
+		CHECK_INT("signing keys kept", c->opt.signing_keys, 50);
 		CHECK_STR("authserv_id", c->opt.authserv_id, "mx.example");
 		struct conf_request r[4];
 		struct unit_said said = {0};
