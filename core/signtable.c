@@ -238,14 +238,16 @@ static struct signtable_data *signtable_load(const char *path, struct stat *st, 
 	struct signtable_data *d = NULL;
 	if (memchr(head, '\0', got)) { /* compiled: mapped, never read whole */
 		fclose(f);
-		if ((d = calloc(1, sizeof *d)) && !(d->map = store_map_open(path, err, sizeof err))) {
+		if (!(d = calloc(1, sizeof *d)))
+			snprintf(why, why_size, "out of memory");
+		else if (!(d->map = store_map_open(path, err, sizeof err))) {
 			snprintf(why, why_size, "%s: not a compiled signing table (%s)", path, err);
 			free(d);
 			d = NULL;
 		}
 		return d;
 	}
-	char *text = malloc(len + 1);
+	char *text = got <= len ? malloc(len + 1) : NULL; /* more than its size: it is being written */
 	if (text)
 		memcpy(text, head, got);
 	if (text && got < len)
@@ -253,7 +255,7 @@ static struct signtable_data *signtable_load(const char *path, struct stat *st, 
 	fclose(f);
 	if (!text || got != len) {
 		free(text);
-		snprintf(why, why_size, "%s: %s", path, text ? "cannot be read" : "out of memory");
+		snprintf(why, why_size, "%s: %s", path, text || got > len ? "cannot be read whole" : "out of memory");
 		return NULL;
 	}
 	text[len] = '\0';
