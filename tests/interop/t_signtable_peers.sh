@@ -107,6 +107,19 @@ done
 # a second List-Id added: present fields of the list are oversigned too
 sed '0,/^List-Id: /s//List-Id: <evil.example.net>\r\nList-Id: /' s-text-customer.example.com.eml >list.eml
 peers list.eml fail "a List-Id added after signing"
+# DomainKeys from a table: signed for the responsible sender (Sender:, else From:); Mail::DKIM checks
+printf '.example.org example.org:p1\n' >../dktable.txt
+cat >../dk.conf <<'C'
+dk_sign "dk" { sign_table = "dktable.txt", key = "keys/%{d}/%{s}.key" }
+C
+{ printf 'From: a@customer.example.com\r\nSender: list@news.example.org\r\n'; mail x | sed 1d; } >dk.eml
+"$DKMOD" process --config ../dk.conf dk.eml >dk-s.eml 2>dk-e.txt
+out=$($MDKIM verify --dns-port "$NSD_PORT" <dk-s.eml)
+if grep -q '^domainkeys pass d=example.org s=p1' <<<"$out"; then pass "mdkim: DomainKeys from a .parent entry of the Sender: domain passes"; else fail "mdkim: DomainKeys from a table" "$out $(cat dk-e.txt)"; fi
+sed '0,/^To: /s//Cc: mallory@example.net\r\nTo: /' dk-s.eml >dk-t.eml
+out=$($MDKIM verify --dns-port "$NSD_PORT" <dk-t.eml)
+if grep -q '^domainkeys fail d=example.org' <<<"$out"; then pass "mdkim: DomainKeys, Cc added after signing: fails"; else fail "mdkim: DomainKeys, Cc added" "$out"; fi
+
 # a domain without an entry, block or key file is not signed, and the log says why
 mail a@nowhere.example.net >n.eml
 "$DKMOD" explain-sign --config ../text.conf n.eml >why.txt 2>&1
