@@ -1,13 +1,13 @@
 /*
  * privkeys.c - signing keys loaded once per process, in a bounded cache: at
- * most max keys are kept, the least recently used one that no session holds
- * is dropped first, so that an ESP's 100,000 domains are not 100,000 parsed
- * keys in memory.  A key is loaded again
- * when its file's identity (device, inode, size, modification time) changes or
- * when the shared flush generation moves (the file is looked at no more than
- * once per second: a stat costs more than the rest of the lookup); the old key is kept until no
- * session holds it.  A key file that other users
- * may read or write is refused: a private key must be 0600 or 0640.
+ * most max keys are kept, and the least recently used one that no session
+ * holds is dropped first, so that an ESP's 100,000 domains are not 100,000
+ * parsed keys in memory.  A key is loaded again when its file's identity
+ * (device, inode, size, modification time) changes or when the shared flush
+ * generation moves (the file is looked at no more than once per second: a
+ * stat costs more than the rest of the lookup); the old key is kept until no
+ * session holds it.  A key file that other users may read or write is
+ * refused: a private key must be 0600 or 0640.
  */
 #include "privkeys.h"
 #include "str.h"
