@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dkmod.h"
+#include "store.h"
 #include "unit.h"
 
 #define NDOMAINS 100000
@@ -143,6 +144,54 @@ static void test_bad(void)
 	dkmod_signtable_free(t);
 }
 
+/* One item for store_map_write. */
+struct unit_item {
+	const char *key, *val;
+	bool given;
+};
+
+/* unit_next_item - the one item, then the end (a store_map_write callback) */
+static int unit_next_item(void *arg, const void **key, size_t *klen, const void **val, size_t *vlen)
+{
+	struct unit_item *it = arg;
+	if (it->given)
+		return 0;
+	it->given = true;
+	*key = it->key;
+	*klen = strlen(it->key);
+	*val = it->val;
+	*vlen = strlen(it->val);
+	return 1;
+}
+
+/* test_hostile_compiled - a compiled table written by something else: a bad entry is an error
+ * (never the default), a file that is not LMDB is refused */
+static void test_hostile_compiled(void)
+{
+	char path[600], why[600] = "";
+	struct unit_item it = {.key = "a.example", .val = "a.example:%{d}!:x"};
+	struct dkmod_signtable *t = NULL;
+	struct dkmod_signtable_match m;
+	snprintf(path, sizeof path, "%s/hostile.lmdb", unit_dir);
+	CHECK("a map written", store_map_write(path, 1 << 20, unit_next_item, &it, why, sizeof why) == 0);
+	CHECK("it opens", dkmod_signtable_open(path, &t, why, sizeof why) == DKMOD_OK);
+	if (t) {
+		CHECK("a bad entry is an error", dkmod_signtable_lookup(t, NULL, "a.example", &m, why, sizeof why) == -1 &&
+							strstr(why, "entry a.example:") != NULL);
+		CHECK("another domain: no entry", dkmod_signtable_lookup(t, NULL, "b.example", &m, why, sizeof why) == 0);
+	}
+	dkmod_signtable_free(t);
+	t = NULL;
+	const char *junk = unit_write_in(unit_dir, "junk.lmdb", "x");
+	FILE *f = fopen(junk, "ab");
+	if (f) {
+		fputc('\0', f); /* looks compiled */
+		fclose(f);
+	}
+	CHECK("a file with a NUL that is no LMDB file is refused",
+	      dkmod_signtable_open(junk, &t, why, sizeof why) == DKMOD_EIO && !t && strstr(why, "not a compiled signing table"));
+}
+
 /* test_reload - a new version when the file changes; a broken one keeps the old */
 static void test_reload(void)
 {
@@ -206,6 +255,7 @@ int main(void)
 	}
 	test_big();
 	test_bad();
+	test_hostile_compiled();
 	test_reload();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", unit_dir);
