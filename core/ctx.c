@@ -55,6 +55,7 @@ void dkmod_options_init(struct dkmod_options *o)
 	o->allow_sha1 = true;
 	o->resolver.timeout_ms = 5000;
 	o->check_policies = true;
+	o->signing_keys = 1000;
 	o->cache.size = 2048;
 	o->cache.ttl = 300;
 	o->cache.negative_ttl = 3600;
@@ -157,7 +158,7 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 		ctx->opt.max_signatures = 1;
 	if (r->timeout_ms == 0)
 		r->timeout_ms = 5000;
-	if (!(ctx->privkeys = privkeys_new())) {
+	if (!(ctx->privkeys = privkeys_new(ctx->opt.signing_keys))) {
 		dkmod_ctx_free(ctx);
 		return DKMOD_ENOMEM;
 	}

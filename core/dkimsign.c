@@ -15,22 +15,27 @@
 #include "session.h"
 #include "tagvalue.h"
 
-/* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first. */
-#define DKIMSIGN_NAME(n) {n, sizeof n - 1}
+/* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first, and
+ * which are oversigned when the request names none: listed once more than present, so that none
+ * can be added after signing (DKIMSIGN_ALWAYS), or so only where present (DKIMSIGN_PRESENT: a
+ * mailing list may add its List-* fields to a message that had none). */
+enum { DKIMSIGN_NOT = 0, DKIMSIGN_ALWAYS, DKIMSIGN_PRESENT };
+#define DKIMSIGN_NAME(n, o) {n, sizeof n - 1, o}
 static const struct dkimsign_name {
 	const char *name;
 	size_t len;
+	unsigned char over;
 } dkimsign_default_headers[] = {
-	DKIMSIGN_NAME("from"), DKIMSIGN_NAME("reply-to"), DKIMSIGN_NAME("subject"), DKIMSIGN_NAME("date"),
-	DKIMSIGN_NAME("to"), DKIMSIGN_NAME("cc"), DKIMSIGN_NAME("message-id"), DKIMSIGN_NAME("in-reply-to"),
-	DKIMSIGN_NAME("references"), DKIMSIGN_NAME("mime-version"), DKIMSIGN_NAME("content-type"),
-	DKIMSIGN_NAME("content-transfer-encoding"), DKIMSIGN_NAME("content-disposition"),
-	DKIMSIGN_NAME("content-id"), DKIMSIGN_NAME("content-description"), DKIMSIGN_NAME("resent-date"),
-	DKIMSIGN_NAME("resent-from"), DKIMSIGN_NAME("resent-sender"), DKIMSIGN_NAME("resent-to"),
-	DKIMSIGN_NAME("resent-cc"), DKIMSIGN_NAME("resent-message-id"), DKIMSIGN_NAME("list-id"),
-	DKIMSIGN_NAME("list-help"), DKIMSIGN_NAME("list-unsubscribe"), DKIMSIGN_NAME("list-subscribe"),
-	DKIMSIGN_NAME("list-post"), DKIMSIGN_NAME("list-owner"), DKIMSIGN_NAME("list-archive"),
-	DKIMSIGN_NAME("sender")};
+	DKIMSIGN_NAME("from", 1), DKIMSIGN_NAME("reply-to", 1), DKIMSIGN_NAME("subject", 1),
+	DKIMSIGN_NAME("date", 1), DKIMSIGN_NAME("to", 1), DKIMSIGN_NAME("cc", 1), DKIMSIGN_NAME("message-id", 1),
+	DKIMSIGN_NAME("in-reply-to", 1), DKIMSIGN_NAME("references", 1), DKIMSIGN_NAME("mime-version", 1),
+	DKIMSIGN_NAME("content-type", 1), DKIMSIGN_NAME("content-transfer-encoding", 1),
+	DKIMSIGN_NAME("content-disposition", 1), DKIMSIGN_NAME("content-id", 0),
+	DKIMSIGN_NAME("content-description", 0), DKIMSIGN_NAME("resent-date", 0), DKIMSIGN_NAME("resent-from", 0),
+	DKIMSIGN_NAME("resent-sender", 0), DKIMSIGN_NAME("resent-to", 0), DKIMSIGN_NAME("resent-cc", 0),
+	DKIMSIGN_NAME("resent-message-id", 0), DKIMSIGN_NAME("list-id", 2), DKIMSIGN_NAME("list-help", 2),
+	DKIMSIGN_NAME("list-unsubscribe", 2), DKIMSIGN_NAME("list-subscribe", 2), DKIMSIGN_NAME("list-post", 2),
+	DKIMSIGN_NAME("list-owner", 2), DKIMSIGN_NAME("list-archive", 2), DKIMSIGN_NAME("sender", 1)};
 #define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
 
 /* dkimsign_alg_name - a= for an algorithm */
@@ -77,7 +82,8 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 	g->req = *req;
 	if (!dkimsign_dup(s, &g->req.domain) || !dkimsign_dup(s, &g->req.selector) ||
 	    !dkimsign_dup(s, &g->req.key_file) || !dkimsign_dup(s, &g->req.headers) ||
-	    !dkimsign_dup(s, &g->req.identity) || !dkimsign_dup(s, &g->req.instance))
+	    !dkimsign_dup(s, &g->req.identity) || !dkimsign_dup(s, &g->req.instance) ||
+	    !dkimsign_dup(s, &g->req.oversign_headers))
 		return DKMOD_ENOMEM;
 	const char *why = "";
 	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),
@@ -87,9 +93,12 @@ enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_
 		return DKMOD_EKEY;
 	}
 	bool ed = crypto_privkey_type(g->key) == CRYPTO_KEY_ED25519;
-	if (ed != (req->algorithm == DKMOD_ALG_ED25519_SHA256)) {
+	if (req->algorithm_from_key && ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256))
+		g->req.algorithm = ed ? DKMOD_ALG_ED25519_SHA256 : DKMOD_ALG_RSA_SHA256;
+	if (ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256)) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
-			    dkimsign_alg_name(req->algorithm));
+			    dkimsign_alg_name(g->req.algorithm));
+		privkeys_put(s->ctx->privkeys, g->req.key_file, g->key);
 		g->key = NULL;
 		return DKMOD_EKEY;
 	}
@@ -141,12 +150,39 @@ static int dkimsign_append_name(struct str *h, const char *name, size_t n, size_
 	return 0;
 }
 
-/* dkimsign_add_name - list a configured name once per instance in the message, unless listed */
-static int dkimsign_add_name(const struct dkmod_session *s, struct str *h, const char *name, size_t n)
+/* dkimsign_over - how a default field is oversigned by g's request, present count times (0 or 1) */
+static size_t dkimsign_over(const struct dkimsigner *g, unsigned char over, size_t count)
+{
+	return g->req.oversign && (over == DKIMSIGN_ALWAYS || (over == DKIMSIGN_PRESENT && count > 0));
+}
+
+/* dkimsign_extra - 1 if the field name is oversigned by g's request and present count times */
+static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_t n, size_t count)
+{
+	if (!g->req.oversign)
+		return 0;
+	if (g->req.oversign_headers) {
+		size_t pos = 0, len;
+		const char *item;
+		while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &len))
+			if (header_name_eq(item, len, name, n))
+				return 1;
+		return 0;
+	}
+	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+		if (header_name_eq(dkimsign_default_headers[d].name, dkimsign_default_headers[d].len, name, n))
+			return dkimsign_over(g, dkimsign_default_headers[d].over, count);
+	return 0;
+}
+
+/* dkimsign_add_name - list a name once per instance in the message (once more if oversigned), unless listed */
+static int dkimsign_add_name(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h,
+			     const char *name, size_t n)
 {
 	if (n == 0 || dkimsign_listed(h, name, n))
 		return 0;
-	return dkimsign_append_name(h, name, n, dkimsign_count(s, name, n));
+	size_t count = dkimsign_count(s, name, n);
+	return dkimsign_append_name(h, name, n, count + dkimsign_extra(g, name, n, count));
 }
 
 /* dkimsign_default_counts - how many received fields have each default name (one pass) */
@@ -164,29 +200,52 @@ static void dkimsign_default_counts(const struct dkmod_session *s, size_t *count
 	}
 }
 
-/* dkimsign_header_list - the h= value for a request: every From (plus one if oversigned), then
- * each configured or default name once per instance in the message */
-static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+/* dkimsign_oversigned_rest - the oversigned names the list so far leaves out */
+static int dkimsign_oversigned_rest(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
 {
-	size_t over = g->req.oversign ? 1 : 0;
-	if (g->req.headers) {
-		size_t pos = 0, n;
-		const char *item;
-		if (dkimsign_append_name(h, "from", 4, dkimsign_count(s, "from", 4) + over) < 0)
-			return -1;
-		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
-			if (dkimsign_add_name(s, h, item, n) < 0)
+	if (!g->req.oversign)
+		return 0;
+	if (!g->req.oversign_headers) {
+		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+			if (dkimsign_default_headers[d].over &&
+			    dkimsign_add_name(s, g, h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
 				return -1;
 		return 0;
 	}
-	size_t counts[DKIMSIGN_NDEFAULT] = {0};
-	dkimsign_default_counts(s, counts);
-	if (dkimsign_append_name(h, "from", 4, counts[0] + over) < 0)
-		return -1;
-	for (size_t d = 1; d < DKIMSIGN_NDEFAULT; d++)
-		if (dkimsign_append_name(h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len, counts[d]) < 0)
+	size_t pos = 0, n;
+	const char *item;
+	while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &n))
+		if (dkimsign_add_name(s, g, h, item, n) < 0)
 			return -1;
 	return 0;
+}
+
+/* dkimsign_header_list - the h= value for a request: From first, then each configured or default
+ * name once per instance in the message, oversigned names once more, then oversigned names
+ * the list left out */
+static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+{
+	if (g->req.headers) {
+		size_t pos = 0, n;
+		const char *item;
+		if (dkimsign_add_name(s, g, h, "from", 4) < 0)
+			return -1;
+		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
+			if (dkimsign_add_name(s, g, h, item, n) < 0)
+				return -1;
+		return dkimsign_oversigned_rest(s, g, h);
+	}
+	size_t counts[DKIMSIGN_NDEFAULT] = {0};
+	dkimsign_default_counts(s, counts);
+	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++) {
+		const struct dkimsign_name *dn = &dkimsign_default_headers[d];
+		size_t extra = g->req.oversign_headers ? dkimsign_extra(g, dn->name, dn->len, counts[d])
+						       : dkimsign_over(g, dn->over, counts[d]);
+		if (dkimsign_append_name(h, dn->name, dn->len, counts[d] + extra) < 0)
+			return -1;
+	}
+	/* the recommended oversigned fields are all in the default list */
+	return g->req.oversign_headers ? dkimsign_oversigned_rest(s, g, h) : 0;
 }
 
 /* dkimsign_qp - i= in dkim-quoted-printable */
@@ -301,5 +360,7 @@ enum dkmod_status dkimsign_finish(struct dkmod_session *s)
 /* dkimsign_free - forget the signers (their keys belong to the context) */
 void dkimsign_free(struct dkmod_session *s)
 {
+	for (size_t i = 0; i < s->nsigners; i++)
+		privkeys_put(s->ctx->privkeys, s->signers[i].req.key_file, s->signers[i].key);
 	s->nsigners = 0;
 }

@@ -117,6 +117,8 @@ struct dkmod_options {
 	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default true */
 	time_t fixed_now;          /* if non-zero, the clock (tests) */
 	bool check_policies;       /* verify: also look up DomainKeys and ADSP sender policies; default true */
+	size_t signing_keys;       /* parsed signing keys kept per process, least recently used
+				    * dropped first; default 1000 */
 	struct dkmod_resolver_options resolver;
 	struct dkmod_cache_options cache;
 	dkmod_log_fn *log;         /* may be NULL */
@@ -146,9 +148,14 @@ struct dkmod_sign_request {
 	const char *headers;       /* colon list to sign, or NULL for the default */
 	const char *identity;      /* i=, or NULL */
 	unsigned long expire;      /* x= = t= + expire, or 0 for none */
-	bool oversign;             /* sign one more From (etc.) than present; default true */
+	bool oversign;             /* sign the oversigned fields once more than present; default true */
+	const char *oversign_headers; /* colon list to oversign, or NULL for the recommended list (From,
+				    * To, Cc, Subject, Date, Message-ID, Reply-To, MIME-Version,
+				    * Content-*, ..., List-* where present) */
 	long body_length;          /* l=, or -1 for none (the default) */
 	const char *instance;      /* counted as dkim_sign.NAME / dk_sign.NAME; NULL: dkim_sign1 / dk_sign1 */
+	bool algorithm_from_key;   /* DKIM: an Ed25519 key signs ed25519-sha256, an RSA key with
+				    * algorithm if that is RSA, else rsa-sha256 (signing tables) */
 };
 
 /* dkmod_parse_canon - DKIM "header/body" (body defaults to simple; NULL: relaxed/relaxed),
@@ -159,7 +166,7 @@ bool dkmod_parse_algorithm(enum dkmod_method m, const char *name, enum dkmod_alg
 /* dkmod_valid_domain - a domain name or selector: dot-separated labels of letters, digits, '-', '_' */
 bool dkmod_valid_domain(const char *name);
 
-/* dkmod_sign_request_init - defaults: DKIM rsa-sha256 relaxed/relaxed, oversigned From */
+/* dkmod_sign_request_init - defaults: DKIM rsa-sha256 relaxed/relaxed, the recommended fields oversigned */
 void dkmod_sign_request_init(struct dkmod_sign_request *req);
 
 #define DKMOD_SESSION_VERIFY 0x1u
@@ -202,6 +209,9 @@ enum dkmod_status dkmod_state_counters(const char *dir, dkmod_counter_fn *fn, vo
  * and move the flush generation, so every process reloads its signing keys;
  * *removed gets the number of records dropped */
 enum dkmod_status dkmod_state_flush(const char *dir, const char *domain, long *removed);
+/* dkmod_state_reload - move the flush generation alone: every process reloads its signing keys
+ * and signing tables; cached records stay */
+enum dkmod_status dkmod_state_reload(const char *dir);
 
 /* dkmod_session_add_signer - before end of headers: sign with this request */
 enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req);
@@ -290,6 +300,49 @@ size_t dkmod_session_header_bytes(const struct dkmod_session *s);
 /* dkmod_session_intact - false if limits made the session give up on the headers;
  * the caller then passes the original message on unchanged (plus added fields) */
 bool dkmod_session_intact(const struct dkmod_session *s);
+
+/*
+ * Signing tables (dkmod.conf(5) sign_table): the domains, selectors and key files that sign the
+ * mail of an address.  A text map of lines "KEY SIGNATURE..." or the same compiled into one
+ * LMDB file by dkmod_signtable_compile.  KEY is local@domain, domain, .parent (any subdomain of
+ * parent) or * (the default); a SIGNATURE is domain:selector[:keyfile], signatures separated by
+ * commas or blanks; %{d} in one stands for the domain looked up; without a keyfile the caller's
+ * key path template gives the key.  A table is reopened when its file changes (looked at once
+ * a second) or the shared flush generation moves; a lookup copies what it finds, so a message
+ * whose lookups follow one refresh is signed with one version of the table.
+ */
+#define DKMOD_SIGNTABLE_MAX 8    /* signatures of one entry */
+struct dkmod_signtable;
+struct dkmod_signtable_sig {
+	char domain[254];
+	char selector[64];
+	char key_file[1024];     /* "" when the entry names none */
+};
+struct dkmod_signtable_match {
+	char key[320];           /* the entry that matched (address, domain, .parent or *) */
+	size_t nsigs;
+	struct dkmod_signtable_sig sigs[DKMOD_SIGNTABLE_MAX];
+};
+
+/* dkmod_signtable_open - open a text or compiled table; *why (and a file:line for text) on failure */
+enum dkmod_status dkmod_signtable_open(const char *path, struct dkmod_signtable **out, char *why, size_t why_size);
+/* dkmod_signtable_refresh - reopen the table if its file changed (looked at no more than once per
+ * second) or, with ctx, if its flush generation moved; force: look now.  On failure the old
+ * version stays and *why says why; *reloaded (if not NULL) tells whether a new version is in use */
+enum dkmod_status dkmod_signtable_refresh(struct dkmod_signtable *t, struct dkmod_ctx *ctx, bool force,
+					  bool *reloaded, char *why, size_t why_size);
+/* dkmod_signtable_lookup - the entry for address (may be NULL) or domain: address, domain, each
+ * parent as .parent (nearest first), then *.  1 found (in *m), 0 none, -1 a bad entry (*why) */
+int dkmod_signtable_lookup(const struct dkmod_signtable *t, const char *address, const char *domain,
+			   struct dkmod_signtable_match *m, char *why, size_t why_size);
+/* dkmod_signtable_version - how many versions were loaded (1 after open) */
+unsigned long dkmod_signtable_version(const struct dkmod_signtable *t);
+/* dkmod_signtable_free - NULL is fine */
+void dkmod_signtable_free(struct dkmod_signtable *t);
+/* dkmod_signtable_compile - the text table src as a compiled table at dst (written beside it, then
+ * renamed: processes see the old or the new one); *entries gets the count */
+enum dkmod_status dkmod_signtable_compile(const char *src, const char *dst, size_t *entries, char *why,
+					  size_t why_size);
 
 /*
  * Key record check (dkmod testkey): look up the record published for a

@@ -44,6 +44,8 @@ enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_re
 	if (!g->key || crypto_privkey_type(g->key) != CRYPTO_KEY_RSA) {
 		session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing key %s: %s", req->key_file,
 			    g->key ? "not an RSA key" : why);
+		if (g->key)
+			privkeys_put(s->ctx->privkeys, g->req.key_file, g->key);
 		g->key = NULL;
 		return DKMOD_EKEY;
 	}
@@ -160,7 +162,9 @@ enum dkmod_status dksign_finish(struct dkmod_session *s)
 /* dksign_free - release buffers */
 void dksign_free(struct dkmod_session *s)
 {
-	for (size_t i = 0; i < s->ndksigners; i++)
-		str_free(&s->dksigners[i].h); /* keys belong to the context */
+	for (size_t i = 0; i < s->ndksigners; i++) {
+		str_free(&s->dksigners[i].h);
+		privkeys_put(s->ctx->privkeys, s->dksigners[i].req.key_file, s->dksigners[i].key);
+	}
 	s->ndksigners = 0;
 }

@@ -433,6 +433,18 @@ int keycache_flush(struct keycache *kc, const char *domain)
 	return store_write(kc->st, keycache_flush_txn, &op);
 }
 
+/* keycache_bump_txn - advance the generation alone */
+static int keycache_bump_txn(void *arg, struct store_txn *t)
+{
+	return store_txn_add(t, KEYCACHE_META, "generation", 1, NULL);
+}
+
+/* keycache_bump - advance the generation, keeping the entries */
+int keycache_bump(struct keycache *kc)
+{
+	return kc ? store_write(kc->st, keycache_bump_txn, NULL) : -1;
+}
+
 /* keycache_info_txn - read the generation and the number of entries */
 static int keycache_info_txn(void *arg, struct store_txn *t)
 {

@@ -53,6 +53,9 @@ void keycache_release(struct keycache *kc);
 void keycache_put(struct keycache *kc, const char *name, enum dns_type type,
 		  const struct dns_result *r, time_t now);
 
+/* keycache_bump - advance the generation alone (every process reloads its signing keys and
+ * tables; the cached records stay); 0 or -1 */
+int keycache_bump(struct keycache *kc);
 /* keycache_flush - remove the entries of domain (any case) and its subdomains,
  * every entry if domain is NULL, "" or ".", and advance the generation; the
  * number removed, or -1 */

@@ -66,3 +66,18 @@ enum dkmod_status dkmod_state_flush(const char *dir, const char *domain, long *r
 	store_close(st);
 	return rc;
 }
+
+/* dkmod_state_reload - move the generation alone */
+enum dkmod_status dkmod_state_reload(const char *dir)
+{
+	struct store *st;
+	struct keycache *kc;
+	enum dkmod_status rc = state_open(dir, &st, &kc);
+	if (rc != DKMOD_OK)
+		return rc;
+	if (keycache_bump(kc) < 0)
+		rc = DKMOD_EIO;
+	keycache_close(kc);
+	store_close(st);
+	return rc;
+}

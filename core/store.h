@@ -112,4 +112,20 @@ int store_add_batch(struct store *st, const char *db, const struct store_delta *
 int store_each(struct store *st, const char *db,
 	       void (*cb)(void *arg, const char *name, long long value), void *arg);
 
+/* A read-only map file (a compiled signing table): one LMDB file, no lock file, never
+ * changed in place (a new one is written beside and renamed over it). */
+struct store_map;
+/* store_map_open - open the map file at path; NULL and why if it cannot be had */
+struct store_map *store_map_open(const char *path, char *why, size_t why_size);
+/* store_map_get - 1 and the value (valid until the map is closed) if key is present, 0 if not, -1 on error */
+int store_map_get(struct store_map *m, const void *key, size_t klen, const void **val, size_t *vlen);
+/* store_map_close - NULL is fine */
+void store_map_close(struct store_map *m);
+/* store_map_write - a new map file at path (written beside, then renamed over it) of the items
+ * next gives (1: an item, 0: done, -1: fail) in map_bytes, in increasing bytewise order of
+ * their keys (so that pages are filled whole); 0, or -1 and why (left to next when next failed) */
+int store_map_write(const char *path, size_t map_bytes,
+		    int (*next)(void *arg, const void **key, size_t *klen, const void **val, size_t *vlen), void *arg,
+		    char *why, size_t why_size);
+
 #endif

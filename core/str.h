@@ -27,6 +27,15 @@ static inline bool str_plain8(const char *p, uint64_t *w)
 	return !((*w - ones * 0x21) & ~*w & highs);
 }
 
+/* str_hash - FNV-1a of n bytes at p, for the hash tables of the core */
+static inline uint32_t str_hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
+
 /* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 */
 int str_reserve(struct str *s, size_t n);
 /* str_append - add n bytes; 0, or -1 when out of memory (the buffer is unchanged) */

@@ -35,6 +35,12 @@ struct conf_signer {
 	enum conf_condition condition;
 	struct conf_domain *domains;
 	size_t ndomains;
+	const char *sign_table;        /* the signing table's path, or NULL */
+	struct dkmod_signtable *table; /* opened by conf_tables_refresh in the process that signs */
+	bool table_borrowed;           /* table belongs to an earlier instance with the same file */
+	const char *key_template;      /* the instance's key path template, or NULL */
+	const char *selector;          /* with key_template: sign any domain whose key file exists */
+	struct dkmod_sign_request req; /* the instance's options, for table and template signatures */
 	int line;
 };
 
@@ -64,6 +70,7 @@ struct conf_request {
 	struct dkmod_sign_request req;  /* req.key_file points at key */
 	const char *instance;           /* the dk_sign / dkim_sign instance name */
 	char *owned;                    /* storage of the strings when the config does not own them */
+	char domain[254], selector[64]; /* storage of a signing table's d= and s= */
 	char key[PATH_MAX];
 };
 
@@ -84,12 +91,30 @@ bool conf_errors_add(struct conf_errors *e, const char *fmt, ...) __attribute__(
 /* conf_errors_free - free the lines */
 void conf_errors_free(struct conf_errors *e);
 
-/* conf_requests - the signatures the configuration gives mail from sender_domain: every
- * instance whose condition holds (all of them with any_condition) and whose domain block
- * matches; at most max.  Requests whose key file cannot be opened are skipped and named
- * in skipped (if not NULL) as a short text. */
-size_t conf_requests(const struct conf *c, const char *sender_domain, bool can_relay, bool auth_user,
-		     bool any_condition, struct conf_request *out, size_t max, char *skipped, size_t skipped_size);
+/* Whom a message's signatures are for: DKIM signs for the author (From:, so that DMARC counts
+ * the signature), DomainKeys for the responsible sender (Sender:, else From:; RFC 4870). */
+struct conf_who {
+	const char *dkim_address, *dkim_domain;
+	const char *dk_address, *dk_domain;
+	bool can_relay, auth_user;
+	bool any_condition;            /* ignore sign_condition */
+};
+
+/* Why a signature was chosen or not: one line at a level (debug: the reasoning; info: a
+ * domain not signed; warning: a missing key or a bad table). */
+typedef void conf_explain_fn(void *arg, enum dkmod_log_level level, const char *line);
+
+/* conf_requests - the signatures the configuration gives a message: for each instance whose
+ * condition holds, its domain block for the domain, else its sign_table entry (address,
+ * domain, .parents, *), else its key template with its selector for the domain or the nearest
+ * parent whose key file exists; at most max.  Requests whose key file cannot be opened are
+ * left out.  explain (may be NULL) hears the reasoning up to level. */
+size_t conf_requests(const struct conf *c, const struct conf_who *who, struct conf_request *out, size_t max,
+		     conf_explain_fn *explain, void *arg, enum dkmod_log_level level);
+/* conf_tables_refresh - open the signing tables not yet open and reopen changed ones; called
+ * once per message before conf_requests, so that a message sees one version of each table.
+ * Failures go to explain (the old version, if any, stays in use). */
+void conf_tables_refresh(struct conf *c, struct dkmod_ctx *ctx, conf_explain_fn *explain, void *arg);
 
 /* conf_template_check - NULL if a key path template is valid, else why */
 const char *conf_template_check(const char *tmpl);

@@ -66,19 +66,23 @@ static void conf_validate_block(lua_State *L, struct conf_walk *w, const struct 
 		o->allow_sha1 = v[4].b;
 }
 
-/* conf_keycache_block - keycache { size, ttl, negative_ttl, state_dir, owner } */
+/* conf_keycache_block - keycache { size, ttl, negative_ttl, state_dir, owner, signing_keys } */
 static void conf_keycache_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
-	static const struct conf_spec specs[] = {{"size", CONF_T_INT}, {"ttl", CONF_T_INT},
+	static const struct conf_spec specs[] = {{"size", CONF_T_INT},	       {"ttl", CONF_T_INT},
 						 {"negative_ttl", CONF_T_INT}, {"state_dir", CONF_T_STRING},
-						 {"owner", CONF_T_STRING}};
-	struct conf_val v[5];
-	if (!conf_read(L, w, b, specs, 5, v))
+						 {"owner", CONF_T_STRING},     {"signing_keys", CONF_T_INT}};
+	struct conf_val v[6];
+	if (!conf_read(L, w, b, specs, 6, v))
 		return;
 	if (v[4].set && !getpwnam(v[4].s))
 		conf_error(w, v[4].line, "keycache: owner '%s' is no user of this system", v[4].s);
 	else if (v[4].set)
 		w->conf->state_owner = conf_pool_strdup(w->conf, v[4].s);
+	if (v[5].set && (v[5].n < 1 || v[5].n > 10000000))
+		conf_error(w, v[5].line, "keycache: signing_keys is 1 to 10000000 keys");
+	else if (v[5].set)
+		w->conf->opt.signing_keys = (size_t)v[5].n;
 	struct dkmod_cache_options *c = &w->conf->opt.cache;
 	if (v[0].set && (v[0].n < 1 || v[0].n > 10000000))
 		conf_error(w, v[0].line, "keycache: size is 1 to 10000000 entries");

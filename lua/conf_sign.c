@@ -30,11 +30,14 @@ struct conf_signing {
 
 static const struct conf_spec conf_dk_instance[] = {
 	{"sign_condition", CONF_T_STRING}, {"canon", CONF_T_STRING}, {"digest", CONF_T_STRING},
-	{"algorithm", CONF_T_STRING},      {"key", CONF_T_STRING},   {"headers", CONF_T_STRINGS}};
+	{"algorithm", CONF_T_STRING},      {"key", CONF_T_STRING},   {"headers", CONF_T_STRINGS},
+	{"sign_table", CONF_T_STRING},     {"selector", CONF_T_STRING}};
 static const struct conf_spec conf_dkim_instance[] = {
 	{"sign_condition", CONF_T_STRING}, {"canon", CONF_T_STRING},  {"digest", CONF_T_STRING},
 	{"algorithm", CONF_T_STRING},      {"key", CONF_T_STRING},    {"headers", CONF_T_STRINGS},
-	{"oversign", CONF_T_BOOL},         {"expire", CONF_T_INT},    {"body_length", CONF_T_BOOL}};
+	{"oversign", CONF_T_BOOL},         {"expire", CONF_T_INT},    {"body_length", CONF_T_BOOL},
+	{"oversign_headers", CONF_T_STRINGS},
+	{"sign_table", CONF_T_STRING},     {"selector", CONF_T_STRING}};
 static const struct conf_spec conf_dk_domain[] = {
 	{"selector", CONF_T_STRING}, {"base_domain", CONF_T_STRING}, {"canon", CONF_T_STRING},
 	{"digest", CONF_T_STRING},   {"algorithm", CONF_T_STRING},   {"key", CONF_T_STRING},
@@ -43,7 +46,7 @@ static const struct conf_spec conf_dkim_domain[] = {
 	{"selector", CONF_T_STRING}, {"base_domain", CONF_T_STRING}, {"canon", CONF_T_STRING},
 	{"digest", CONF_T_STRING},   {"algorithm", CONF_T_STRING},   {"key", CONF_T_STRING},
 	{"headers", CONF_T_STRINGS}, {"oversign", CONF_T_BOOL},      {"expire", CONF_T_INT},
-	{"body_length", CONF_T_BOOL}, {"identity", CONF_T_STRING}};
+	{"body_length", CONF_T_BOOL}, {"identity", CONF_T_STRING}, {"oversign_headers", CONF_T_STRINGS}};
 
 #define CONF_N(a) (sizeof a / sizeof *a)
 
@@ -116,6 +119,8 @@ static void conf_layer_apply(struct conf_walk *w, enum dkmod_method m, const cha
 		l->req.headers = conf_headers(w, title, v);
 	if ((v = conf_val_of(specs, n, vals, "oversign")))
 		l->req.oversign = v->b;
+	if ((v = conf_val_of(specs, n, vals, "oversign_headers")))
+		l->req.oversign_headers = conf_headers(w, title, v);
 	if ((v = conf_val_of(specs, n, vals, "expire")) && v->n > 315360000)
 		conf_error(w, v->line, "%s: expire is at most 315360000 seconds (ten years)", title);
 	else if (v)
@@ -240,6 +245,33 @@ static void conf_domain_block(lua_State *L, struct conf_walk *w, const struct co
 	g->domains[g->count++] = d;
 }
 
+/* conf_instance_table - the instance's sign_table, and its selector for the key template alone */
+static void conf_instance_table(struct conf_walk *w, const char *title, const struct conf_spec *specs, size_t n,
+				const struct conf_val *vals, const struct conf_layer *base, struct conf_signer *s)
+{
+	const struct conf_val *v;
+	s->req = base->req;
+	s->key_template = base->key;
+	if ((v = conf_val_of(specs, n, vals, "selector"))) {
+		if (!dkmod_valid_domain(v->s))
+			conf_error(w, v->line, "%s: selector '%s' is not a valid selector", title, v->s);
+		else if (!base->key)
+			conf_error(w, v->line, "%s: selector needs key, a template such as \"keys/%%{d}/%%{s}.key\"", title);
+		else
+			s->selector = v->s;
+	}
+	if (!(v = conf_val_of(specs, n, vals, "sign_table")) || !(s->sign_table = conf_val_path(w, v)))
+		return;
+	struct dkmod_signtable *t;
+	char why[512];
+	if (!w->check_keys)
+		conf_check_readable(w, v->line, "sign_table", s->sign_table);
+	else if (dkmod_signtable_open(s->sign_table, &t, why, sizeof why) != DKMOD_OK)
+		conf_error(w, v->line, "%s: sign_table: %s", title, why);
+	else
+		dkmod_signtable_free(t); /* opened again in each process that signs */
+}
+
 /* conf_sign_block - a dk_sign or dkim_sign instance (record at b->rec) */
 void conf_sign_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
@@ -264,6 +296,7 @@ void conf_sign_block(lua_State *L, struct conf_walk *w, const struct conf_block 
 		s.condition = CONF_SIGN_AUTH_USER;
 	else if (v)
 		conf_error(w, v->line, "%s: sign_condition is can_relay or auth_user, not '%s'", b->title, v->s);
+	conf_instance_table(w, b->title, specs, n, vals, &g.base, &s);
 	conf_children(L, w, b, dk ? "dk_domain" : "dkim_domain", conf_domain_block, &g);
 	lua_getfield(L, b->rec, "name");
 	s.name = conf_pool_strdup(w->conf, lua_tostring(L, -1));

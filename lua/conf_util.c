@@ -1,7 +1,7 @@
 /*
  * conf_util.c - plain-C helpers of the configuration: storage, error lists,
  * key path templates, names of canonicalizations and algorithms, domain and
- * field name checks, and the signatures a sender domain gets.
+ * field name checks.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -52,6 +52,9 @@ void conf_free(struct conf *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nsigners; i++)
+		if (!c->signers[i].table_borrowed)
+			dkmod_signtable_free(c->signers[i].table);
 	if (c->pool) {
 		for (size_t i = 0; i < c->pool->count; i++)
 			free(c->pool->items[i]);
@@ -169,44 +172,4 @@ char *conf_resolve_path(const char *base, const char *p)
 	if (asprintf(&out, "%.*s/%s", (int)(slash - base), base, p) < 0)
 		return NULL;
 	return out;
-}
-
-/* conf_requests - the signatures the configuration gives mail from sender_domain */
-size_t conf_requests(const struct conf *c, const char *sender_domain, bool can_relay, bool auth_user,
-		     bool any_condition, struct conf_request *out, size_t max, char *skipped, size_t skipped_size)
-{
-	size_t n = 0, used = 0;
-	if (skipped && skipped_size)
-		skipped[0] = '\0';
-	if (!sender_domain || !*sender_domain)
-		return 0;
-	for (size_t i = 0; i < c->nsigners && n < max; i++) {
-		const struct conf_signer *g = &c->signers[i];
-		if (!any_condition && ((g->condition == CONF_SIGN_CAN_RELAY && !can_relay) ||
-				       (g->condition == CONF_SIGN_AUTH_USER && !auth_user)))
-			continue;
-		for (size_t k = 0; k < g->ndomains && n < max; k++) {
-			const struct conf_domain *d = &g->domains[k];
-			if (strcasecmp(d->domain, sender_domain) != 0)
-				continue;
-			struct conf_request *r = &out[n];
-			r->req = d->req;
-			r->instance = g->name;
-			r->req.instance = g->name;
-			int fd = -1;
-			errno = ENAMETOOLONG;
-			if (conf_expand(d->key_template, d->req.domain, d->req.selector, r->key, sizeof r->key))
-				fd = open(r->key, O_RDONLY | O_CLOEXEC);
-			if (fd < 0) {
-				if (skipped && used < skipped_size)
-					used += (size_t)snprintf(skipped + used, skipped_size - used, "%s%s: key %s: %s",
-								 used ? "; " : "", g->name, r->key, strerror(errno));
-				continue;
-			}
-			close(fd);
-			r->req.key_file = r->key;
-			n++;
-		}
-	}
-	return n;
 }

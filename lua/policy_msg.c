@@ -216,21 +216,28 @@ static int policy_msg_log(lua_State *L)
 	return 0;
 }
 
-/* policy_msg_configured - msg:configured_signatures([domain]): what the configuration would sign with */
+/* policy_msg_explain - a conf_requests explanation: warnings go to the log */
+static void policy_msg_explain(void *arg, enum dkmod_log_level level, const char *line)
+{
+	policy_log(arg, level, "policy: configured_signatures: %s", line);
+}
+
+/* policy_msg_configured - msg:configured_signatures([domain]): what the configuration would sign with
+ * (for the author's domain with DKIM, the responsible sender's with DomainKeys, or domain for both) */
 static int policy_msg_configured(lua_State *L)
 {
 	struct policy *p = policy_self(L);
-	const char *d = luaL_optstring(L, 2, p->msg->sender_domain);
+	const char *d = luaL_optstring(L, 2, NULL);
+	struct conf_who who = {.dkim_address = d ? NULL : p->msg->author, .dkim_domain = d ? d : p->msg->author_domain,
+			       .dk_address = d ? NULL : p->msg->sender, .dk_domain = d ? d : p->msg->sender_domain,
+			       .any_condition = true};
 	lua_newtable(L);
-	if (!p->opt.conf || !d)
+	if (!p->opt.conf)
 		return 1;
 	struct conf_request *r = malloc(POLICY_MAX_REQUESTS * sizeof *r);
 	if (!r)
 		return luaL_error(L, "out of memory");
-	char skipped[512];
-	size_t n = conf_requests(p->opt.conf, d, false, false, true, r, POLICY_MAX_REQUESTS, skipped, sizeof skipped);
-	if (skipped[0])
-		policy_log(p, DKMOD_LOG_WARNING, "policy: configured_signatures for %s leaves out %s", d, skipped);
+	size_t n = conf_requests(p->opt.conf, &who, r, POLICY_MAX_REQUESTS, policy_msg_explain, p, DKMOD_LOG_WARNING);
 	for (size_t i = 0; i < n; i++) {
 		policy_push_request(L, &r[i]);
 		lua_rawseti(L, -2, (int)i + 1);

@@ -111,6 +111,10 @@ int cli_keys_make(const char *dir, const char *domain, const char *selector, con
 
 /* cli_process - `dkmod process`: messages through the configuration and policy script */
 int cli_process(int argc, char **argv);
+/* cli_explain_sign - `dkmod explain-sign`: the signing decision for a message, step by step */
+int cli_explain_sign(int argc, char **argv);
+/* cli_signtable - `dkmod signtable compile|lookup`: signing tables */
+int cli_signtable(int argc, char **argv);
 /* cli_config_check - `dkmod config-check FILE` */
 int cli_config_check(int argc, char **argv);
 /* cli_doctor - `dkmod doctor [--as USER] [--socket SPEC] FILE` */

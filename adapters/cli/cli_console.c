@@ -19,6 +19,8 @@ static const char cli_console_help[] =
 	"  stats             the instance's counters, and the shared DNS and cache counters\n"
 	"  flush keycache    drop every cached key and policy record and make every\n"
 	"                    process reload its signing keys (run after a key changed)\n"
+	"  reload            make every process reload its signing keys and signing\n"
+	"                    tables now (cached records stay)\n"
 	"  'stats' alone prints every counter; --format prometheus prints them all\n"
 	"  as a Prometheus text exposition.  --state DIR: the shared state, the\n"
 	"  configuration's keycache { state_dir } (default $DKMOD_STATE, else\n"
@@ -184,7 +186,8 @@ static int cli_console_run(const char *state, const char *cmd, bool prometheus)
 		return cli_usage_error("console: unknown command '%s'", cmd);
 	bool stats = n == 3 && !strcmp(verb, "stats");
 	bool flush = n == 4 && !strcmp(verb, "flush") && !strcmp(obj, "keycache");
-	if ((stats || flush) && (rc = cli_console_instance(state, kind, inst)) != CLI_EX_OK)
+	bool reload = n == 3 && !strcmp(verb, "reload");
+	if ((stats || flush || reload) && (rc = cli_console_instance(state, kind, inst)) != CLI_EX_OK)
 		return rc;
 	if (stats) {
 		snprintf(prefix, sizeof prefix, "%s.%s.", kind, inst);
@@ -197,6 +200,12 @@ static int cli_console_run(const char *state, const char *cmd, bool prometheus)
 		if (dkmod_state_flush(state, NULL, &removed) != DKMOD_OK)
 			return cli_console_no_state(state);
 		printf("%s:%s: flushed %ld cached records; signing keys reload in every process\n", kind, inst, removed);
+		return CLI_EX_OK;
+	}
+	if (reload) {
+		if (dkmod_state_reload(state) != DKMOD_OK)
+			return cli_console_no_state(state);
+		printf("%s:%s: signing keys and signing tables reload in every process\n", kind, inst);
 		return CLI_EX_OK;
 	}
 	return cli_usage_error("console: unknown command '%s'", cmd);

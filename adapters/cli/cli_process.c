@@ -49,6 +49,7 @@ struct cli_process {
 	const char *files[CLI_PROCESS_FILES];
 	size_t nfiles;
 	bool stats;
+	bool explain;         /* explain-sign: print the signing decision, not the message */
 	int level;
 };
 
@@ -58,6 +59,15 @@ static void cli_process_log(void *arg, enum dkmod_log_level level, const char *m
 	static const char *const names[] = {"error", "warning", "info", "debug"};
 	(void)arg;
 	fprintf(stderr, "dkmod: %s: %s\n", names[level], msg);
+}
+
+/* cli_process_explain_log - explain-sign: the signing decision on standard output, problems on standard error */
+static void cli_process_explain_log(void *arg, enum dkmod_log_level level, const char *msg)
+{
+	if (strncmp(msg, "sign: ", 6) == 0)
+		printf("%s\n", msg + 6);
+	else if (level <= DKMOD_LOG_WARNING)
+		cli_process_log(arg, level, msg);
 }
 
 /* cli_process_report - a configuration error on standard error */
@@ -221,10 +231,12 @@ static int cli_process_one(struct cli_process *c, struct pipeline *p, const char
 					    CLI_PROCESS_DISCARD, CLI_PROCESS_QUARANTINE};
 		enum pipeline_action a = pipeline_msg_action(m);
 		if (c->nfiles > 1)
-			fprintf(stderr, "%s: ", name);
+			fprintf(c->explain ? stdout : stderr, "%s: ", name);
 		fprintf(stderr, "action=%s reply=\"%s\"\n", pipeline_action_name(a), pipeline_msg_reply(m));
 		rc = codes[a];
-		if ((a == PIPELINE_ACCEPT || a == PIPELINE_QUARANTINE) && !cli_process_print(m, in))
+		if (c->explain)
+			printf("signatures: %zu\n", pipeline_msg_signing(m));
+		else if ((a == PIPELINE_ACCEPT || a == PIPELINE_QUARANTINE) && !cli_process_print(m, in))
 			rc = CLI_EX_IOERR;
 		if (fflush(stdout) != 0 || ferror(stdout))
 			rc = CLI_EX_IOERR;
@@ -236,8 +248,8 @@ static int cli_process_one(struct cli_process *c, struct pipeline *p, const char
 	return rc;
 }
 
-/* cli_process - `dkmod process` */
-int cli_process(int argc, char **argv)
+/* cli_process_run - `dkmod process`, or with explain `dkmod explain-sign` */
+static int cli_process_run(int argc, char **argv, bool explain)
 {
 	struct cli_process c;
 	memset(&c, 0, sizeof c);
@@ -245,7 +257,9 @@ int cli_process(int argc, char **argv)
 	int rc = cli_process_args(&c, argc, argv);
 	if (rc >= 0)
 		return rc;
-	struct pipeline_options o = {.log = cli_process_log, .log_level = c.level};
+	c.explain = explain;
+	struct pipeline_options o = {.log = explain ? cli_process_explain_log : cli_process_log,
+				     .log_level = explain ? DKMOD_LOG_DEBUG : c.level, .log_here = explain};
 	struct pipeline *p = pipeline_new(c.config, &o, cli_process_report, NULL);
 	if (!p)
 		return CLI_EX_CONFIG;
@@ -258,4 +272,16 @@ int cli_process(int argc, char **argv)
 		pipeline_counters(p, cli_process_counter, NULL);
 	pipeline_free(p);
 	return rc;
+}
+
+/* cli_process - `dkmod process` */
+int cli_process(int argc, char **argv)
+{
+	return cli_process_run(argc, argv, false);
+}
+
+/* cli_explain_sign - `dkmod explain-sign`: why a message gets the signatures it gets */
+int cli_explain_sign(int argc, char **argv)
+{
+	return cli_process_run(argc, argv, true);
 }

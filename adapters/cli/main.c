@@ -23,6 +23,8 @@ static void main_usage(FILE *f)
 	      "  process  run messages through the configuration and policy script; print the result\n"
 	      "  config-check  check a configuration file (dkmod.conf(5)) and its policy script\n"
 	      "  doctor   what the service user cannot read or write, and the commands that fix it\n"
+	      "  explain-sign  why a message gets the signatures it gets (process's options)\n"
+	      "  signtable     compile a signing table, or look an address up in one\n"
 	      "  help     this text (dkmod COMMAND --help for a command's options)\n"
 	      "see dkmod(8)\n",
 	      f);
@@ -54,6 +56,10 @@ int main(int argc, char **argv)
 		return cli_rotate(argc - 1, argv + 1);
 	if (strcmp(cmd, "process") == 0)
 		return cli_process(argc - 1, argv + 1);
+	if (strcmp(cmd, "explain-sign") == 0)
+		return cli_explain_sign(argc - 1, argv + 1);
+	if (strcmp(cmd, "signtable") == 0)
+		return cli_signtable(argc - 1, argv + 1);
 	if (strcmp(cmd, "config-check") == 0)
 		return cli_config_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0)

@@ -18,14 +18,17 @@ $(BUILD)/san/adapters/common/%.o: adapters/common/%.c $(wildcard adapters/common
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ilua -c -o $@ $<
 
-# the pipeline's unit test links the pipeline too (explicit rules win over lua.mk's pattern)
-$(BUILD)/unit/test_lua_pipeline: tests/unit/test_lua_pipeline.c tests/unit/unit.h $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libdkmod.a
+# the pipeline's unit tests link the pipeline too (static pattern rules win over lua.mk's pattern)
+PIPELINE_TESTS := test_lua_pipeline test_lua_pipeline_tables
+
+$(PIPELINE_TESTS:%=$(BUILD)/unit/%): $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(COMMON_OBJ) $(LUA_OBJ) \
+		$(BUILD)/libdkmod.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilua -Iadapters/common -Itests/unit -o $@ $< $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libdkmod.a \
 		$(LUA_LIBS) -lm $(PKG_LIBS)
 
-$(BUILD)/san/unit/test_lua_pipeline: tests/unit/test_lua_pipeline.c tests/unit/unit.h $(SAN_COMMON_OBJ) $(SAN_LUA_OBJ) \
-		$(BUILD)/san/libdkmod.a
+$(PIPELINE_TESTS:%=$(BUILD)/san/unit/%): $(BUILD)/san/unit/%: tests/unit/%.c tests/unit/unit.h $(SAN_COMMON_OBJ) \
+		$(SAN_LUA_OBJ) $(BUILD)/san/libdkmod.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ilua -Iadapters/common -Itests/unit -o $@ $< $(SAN_COMMON_OBJ) $(SAN_LUA_OBJ) \
 		$(BUILD)/san/libdkmod.a $(LUA_LIBS) -lm $(PKG_LIBS)

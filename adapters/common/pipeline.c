@@ -47,7 +47,7 @@ static void pipeline_emit(const struct pipeline *p, enum dkmod_log_level level, 
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	if (level > p->level)
 		return;
-	if (p->conf && p->conf->log_syslog)
+	if (p->conf && p->conf->log_syslog && !p->opt.log_here)
 		syslog(prio[level], "%s", line);
 	else if (p->log_fd >= 0)
 		pipeline_file_line(p, level, line);

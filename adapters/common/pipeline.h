@@ -47,6 +47,7 @@ struct pipeline_options {
 	dkmod_log_fn *log;    /* log lines, unless the configuration says syslog; may be NULL */
 	void *log_arg;
 	int log_level;        /* -1: the configuration's level; else a dkmod_log_level */
+	bool log_here;        /* to log even when the configuration says syslog (dkmod explain-sign) */
 };
 
 /* Reports one "FILE:LINE: message" line of a configuration or script error. */
@@ -89,6 +90,8 @@ void pipeline_counters(const struct pipeline *p, void (*fn)(void *arg, const cha
 
 /* pipeline_msg_new - a message; NULL if out of memory or the engine refused */
 struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_envelope *env);
+/* pipeline_msg_signing - how many signatures the message is getting (after the header block) */
+size_t pipeline_msg_signing(const struct pipeline_msg *m);
 /* pipeline_msg_free - NULL is fine */
 void pipeline_msg_free(struct pipeline_msg *m);
 /* pipeline_msg_write - raw message bytes (header fields, blank line, body), split anywhere */

@@ -132,11 +132,18 @@ static void pipeline_hook_failed(struct pipeline_msg *m, const char *hook)
 		     m->p->conf->fallback);
 }
 
+/* pipeline_explain - the reasoning of the signing decision, as log lines */
+static void pipeline_explain(void *arg, enum dkmod_log_level level, const char *line)
+{
+	pipeline_log(arg, level, "sign: %s", line);
+}
+
 /* pipeline_requests - the signatures this message gets: from the sign hook, else the configuration */
 static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **reqs)
 {
 	struct pipeline *p = m->p;
 	if (policy_has_hook(p->policy, "sign")) {
+		pipeline_log(p, DKMOD_LOG_DEBUG, "sign: the policy script's sign hook decides");
 		struct policy_msg pm = pipeline_policy_msg(m);
 		enum policy_status st = policy_sign(p->policy, &pm, &m->out);
 		if (st == POLICY_ENOMEM)
@@ -146,7 +153,6 @@ static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **re
 		*reqs = m->out.reqs;
 		return st == POLICY_OK ? m->out.nreqs : 0;
 	}
-	char skipped[512];
 	if (p->conf->nsigners == 0 || !m->sender_domain || !*m->sender_domain)
 		return 0; /* nothing to sign (what conf_requests would say) */
 	if (!m->out.reqs && !(m->out.reqs = calloc(POLICY_MAX_REQUESTS, sizeof *m->out.reqs))) {
@@ -154,11 +160,11 @@ static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **re
 		return 0;
 	}
 	*reqs = m->out.reqs;
-	size_t n = conf_requests(p->conf, m->sender_domain, m->can_relay, m->auth_user && *m->auth_user, false,
-				 m->out.reqs, POLICY_MAX_REQUESTS, skipped, sizeof skipped);
-	if (skipped[0])
-		pipeline_log(p, DKMOD_LOG_WARNING, "not signing for %s: %s", m->sender_domain, skipped);
-	return n;
+	struct conf_who who = {.dkim_address = m->author, .dkim_domain = m->author_domain, .dk_address = m->sender,
+			       .dk_domain = m->sender_domain, .can_relay = m->can_relay,
+			       .auth_user = m->auth_user && *m->auth_user};
+	conf_tables_refresh(p->conf, p->ctx, pipeline_explain, p);
+	return conf_requests(p->conf, &who, m->out.reqs, POLICY_MAX_REQUESTS, pipeline_explain, p, p->level);
 }
 
 /* pipeline_wants_headers - whether anything reads the parsed header fields: the signing
@@ -422,6 +428,12 @@ enum pipeline_action pipeline_msg_action(const struct pipeline_msg *m)
 const char *pipeline_msg_reply(const struct pipeline_msg *m)
 {
 	return m->reply ? m->reply : pipeline_default_reply(m->action, false);
+}
+
+/* pipeline_msg_signing - signatures the message is getting */
+size_t pipeline_msg_signing(const struct pipeline_msg *m)
+{
+	return m->signing;
 }
 
 /* pipeline_msg_added_count - fields to add */

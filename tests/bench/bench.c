@@ -328,6 +328,8 @@ int main(int argc, char **argv)
 	int cpu = -1;
 	if (argc == 5 && strcmp(argv[1], "--rss-child") == 0)
 		return bench_engine_rss_child(argv[2], bench_parse_size(argv[3]), argv[4]);
+	if (argc == 4 && strcmp(argv[1], "--table-rss-child") == 0)
+		return bench_tables_rss_child(argv[2], argv[3]);
 	bench_cfg = (struct bench_cfg){.runs = 7, .min_time = 0.3, .build = ".build"};
 	bool keep = false;
 	for (int i = 1; i < argc; i++) {
@@ -401,6 +403,8 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0)
 		bench_proc_rss(&env, rss, nrss);
+	if (rc == 0)
+		bench_tables_run(&env);
 	bench_engine_teardown(&env);
 	fclose(bench_tsv);
 	if (keep)

@@ -143,5 +143,14 @@ int bench_engine_rss_child(const char *zone, size_t size, const char *sig_file);
 void bench_proc_run(struct bench_env *env, size_t size, double verify_floor, double verify_rate);
 /* bench_proc_rss - peak RSS of verifying streamed messages of the given sizes */
 void bench_proc_rss(struct bench_env *env, const size_t *sizes, size_t n);
+/* bench_proc_exec - run argv with standard output to out (file); 0 if it exited 0 */
+int bench_proc_exec(char *const *argv, const char *out);
+
+/* ---- bench_tables.c: signing with a table of 100,000 domains ---- */
+
+/* bench_tables_run - signing with the table against one domain at 1 KB, and the RSS of each */
+void bench_tables_run(struct bench_env *env);
+/* bench_tables_rss_child - the child of the RSS cells (table "-": one domain with key) */
+int bench_tables_rss_child(const char *table, const char *key);
 
 #endif

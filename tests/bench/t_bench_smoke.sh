@@ -62,6 +62,11 @@ check_cell sink_process 1024 positive
 check_cell cli_verify_process 1024 positive
 check_cell stdio_verify 1024 na-ok
 check_cell rss_verify 1024 positive
+check_cell sign_table_100k 1024 positive
+check_cell rss_one_domain 1024 positive
+check_cell rss_table_100k 1024 positive
+check_cell rss_table_100k_growth 1024 any
+check_cell rss_table_100k_anon_growth 1024 any
 
 # ratios to the floor are there for the engine cells
 r=$(awk -F'\t' '$1 == "verify_dkim_rsa-sha256_relaxed" { print $5 }' "$tsv")

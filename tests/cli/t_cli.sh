@@ -69,7 +69,7 @@ check_eq "verify from standard input" "$(ar_results stdin.out)" "dkim=pass domai
 "${S[@]}" --identity alice@example.com --expire 3600 --headers from:to:subject:x-absent --body-length \
 	--canon simple/simple --now 1800000000 crlf.eml >opts.signed
 fields=$(sed -n '1,/^\r$/p' opts.signed | tr -d '\r\n\t ')
-for want in "i=alice@example.com;" "t=1800000000;" "x=1800003600;" "c=simple/simple;" "h=from:from:to:subject;" "l="; do
+for want in "i=alice@example.com;" "t=1800000000;" "x=1800003600;" "c=simple/simple;" "h=from:from:to:to:subject:subject:reply-to:date:date:cc:message-id:message-id:in-reply-to:references:mime-version:mime-version:content-type:content-type:content-transfer-encoding:content-disposition:sender;" "l="; do
 	case "$fields" in *"$want"*) pass "sign option gives $want" ;; *) fail "sign option gives $want" "$fields" ;; esac
 done
 "${V[@]}" --now 1800000100 opts.signed >opts.out

@@ -64,7 +64,7 @@ check_eq "no condition met: not signed" "$(signed out.eml)" ""
 process "auth_user: accept" accept 0 --config sign.conf --auth-user alice m.eml
 check_eq "auth_user: DKIM only" "$(signed out.eml)" "dkim:d=example.com"
 check_eq "auth_user: the signature verifies" "$(verified out.eml)" "dkim=pass domainkeys=none"
-if grep -q 'h=from:from:subject:to\|h=from:from:to:subject' out.eml; then pass "headers option: the listed fields signed"; else fail "headers option" "$(grep -A1 '^DKIM-Signature' out.eml)"; fi
+if tr -d '\r\n\t ' <out.eml | grep -q 'h=from:from:to:to:subject:subject:reply-to:date:date:cc:message-id'; then pass "headers option: the listed fields signed, the recommended ones oversigned"; else fail "headers option" "$(grep -A3 '^DKIM-Signature' out.eml)"; fi
 process "can_relay: accept" accept 0 --config sign.conf --relay m.eml
 check_eq "can_relay: DomainKeys only" "$(signed out.eml)" "domainkeys:d=example.com"
 check_eq "can_relay: the signature verifies" "$(verified out.eml)" "dkim=none domainkeys=pass"
@@ -76,11 +76,15 @@ process "base_domain: accept" accept 0 --config sign.conf --relay sub.eml
 check_eq "base_domain: signs as the parent" "$(signed out.eml)" "domainkeys:d=example.com"
 check_eq "base_domain: verifies" "$(verified out.eml)" "dkim=none domainkeys=pass"
 mail a@elsewhere.example.org b@example.com >snd.eml
-process "Sender: picks the domain block" accept 0 --config sign.conf --auth-user alice snd.eml
-check_eq "Sender: picks the domain block: signed" "$(signed out.eml)" "dkim:d=example.com"
+sed 's/level = "warning"/level = "info"/' sign.conf >sign-info.conf
+process "Sender: picks the DomainKeys domain block" accept 0 --config sign-info.conf --relay --auth-user alice snd.eml
+check_eq "DKIM follows From:, DomainKeys Sender:" "$(signed out.eml)" "domainkeys:d=example.com"
+if grep -q 'dkim_auth: not signing for elsewhere.example.org: no dkim_domain block' err.txt; then
+	pass "DKIM: no block for the From: domain: a log line"; else fail "DKIM: no block for the From: domain: a log line" "$(cat err.txt)"; fi
 mail b@example.com a@elsewhere.example.org >snd2.eml
-process "Sender: of another domain: no block" accept 0 --config sign.conf --auth-user alice snd2.eml
-check_eq "Sender: of another domain: not signed" "$(signed out.eml)" ""
+process "From: picks the DKIM domain block" accept 0 --config sign.conf --relay --auth-user alice snd2.eml
+check_eq "DKIM aligned with From: whatever Sender: says" "$(signed out.eml)" "dkim:d=example.com"
+check_eq "aligned signature verifies" "$(verified out.eml)" "dkim=pass domainkeys=none"
 mail a@always.example.com >al.eml
 process "no sign_condition: signs whenever a key exists" accept 0 --config sign.conf al.eml
 check_eq "no sign_condition: signed" "$(signed out.eml)" "dkim:d=always.example.com"
@@ -88,11 +92,56 @@ check_eq "no sign_condition: verifies" "$(verified out.eml)" "dkim=pass domainke
 mail a@nokey.example.com >nk.eml
 process "missing key file: accepted unsigned" accept 0 --config sign.conf nk.eml
 check_eq "missing key file: not signed" "$(signed out.eml)" ""
-if grep -q 'not signing for nokey.example.com: dkim_always: key .*gone.key' err.txt; then pass "missing key file: a log line"; else fail "missing key file: a log line" "$(cat err.txt)"; fi
+if grep -q 'dkim_always: not signing as d=nokey.example.com s=gone .*key .*gone.key: No such file' err.txt; then pass "missing key file: a log line"; else fail "missing key file: a log line" "$(cat err.txt)"; fi
 if "$DKMOD" config-check sign.conf >cc.txt 2>&1; then fail "config-check finds the missing key" "$(cat cc.txt)"; else
 	check_eq "config-check finds the missing key" "$(cat cc.txt)" \
 		"sign.conf:18: dkim_domain \"nokey.example.com\": key file keys/nokey.example.com/gone.key: No such file or directory"
 fi
+
+# oversigning per rule: none (oversign = false), or only the fields of oversign_headers
+hlist() { tr -d '\r\n\t ' <"$1" | sed -n 's/.*DKIM-Signature:.*;h=\([^;]*\);.*/\1/p'; }
+process "oversign = false: accept" accept 0 --config sign.conf al.eml
+check_eq "oversign = false: each field as often as present" "$(hlist out.eml)" "from:subject:date:to:message-id"
+cat >over.conf <<'CONF'
+dkim_sign "o" {
+  key = "keys/%{d}/%{s}.key",
+  dkim_domain "example.com" { selector = "k", oversign_headers = { "subject", "x-campaign" } },
+}
+CONF
+process "oversign_headers: accept" accept 0 --config over.conf m.eml
+check_eq "oversign_headers: those fields once more, absent ones once" "$(hlist out.eml)" \
+	"from:subject:subject:date:to:message-id:x-campaign"
+check_eq "oversign_headers: verifies" "$(verified out.eml)" "dkim=pass domainkeys=none"
+
+# config-check: a bad signing table and a selector without a key template, with file and line
+printf 'a.example.com a.example.com:s1\nbad entry!\n' >bad-table.txt
+cat >badtable.conf <<'CONF'
+dkim_sign "t" {
+  sign_table = "bad-table.txt",
+  key = "keys/%{d}/%{s}.key",
+}
+dkim_sign "u" { selector = "s1" }
+CONF
+"$DKMOD" config-check badtable.conf >cc2.txt 2>&1
+check_eq "config-check: bad table and lone selector" "$(cat cc2.txt)" "badtable.conf:2: dkim_sign \"t\": sign_table: bad-table.txt:2: 'entry!' is not domain:selector[:keyfile]
+badtable.conf:5: dkim_sign \"u\": selector needs key, a template such as \"keys/%{d}/%{s}.key\""
+
+# explain-sign: the reasoning of every instance, on standard output
+"$DKMOD" explain-sign --config sign.conf --auth-user alice snd2.eml >why.txt 2>&1
+if grep -q '^dkim_auth: signs for the author (From:): example.com$' why.txt &&
+	grep -q '^dkim_auth: signing as d=example.com s=k with key .*keys/example.com/k.key (dkim_domain "example.com" at line 6)$' why.txt &&
+	grep -q '^dk_relay: not signing: the client may not relay$' why.txt &&
+	grep -q '^dkim_always: not signing for example.com: no dkim_domain block$' why.txt &&
+	grep -q '^signatures: 1$' why.txt; then pass "explain-sign: which rule, which key, why not the others"; else fail "explain-sign" "$(cat why.txt)"; fi
+if grep -q 'DKIM-Signature' why.txt; then fail "explain-sign prints no message"; else pass "explain-sign prints no message"; fi
+# console reload: on the state a configuration made, for its instances only
+mkdir -p state
+{ echo 'keycache { state_dir = "state" }'; cat sign.conf; } >sign-state.conf
+"$DKMOD" process --config sign-state.conf m.eml >/dev/null 2>&1
+check "console reload" "$DKMOD" console --state state 'dkim_sign:dkim_auth reload'
+if "$DKMOD" console --state state 'dkim_sign:no_such reload' >/dev/null 2>&1; then
+	fail "console reload of an unknown instance fails"
+else pass "console reload of an unknown instance fails"; fi
 
 # examples/esp.lua: the customer's domain and the ESP's
 cat >esp.conf <<CONF

@@ -23,6 +23,19 @@ static const char *unit_write(const char *name, const char *text)
 	return unit_write_in(unit_dir, name, text);
 }
 
+/* What a conf_requests explain callback heard, all lines joined. */
+struct unit_said {
+	char text[4096];
+};
+
+/* unit_say - a conf_explain_fn that keeps the lines */
+static void unit_say(void *arg, enum dkmod_log_level level, const char *line)
+{
+	struct unit_said *s = arg;
+	size_t n = strlen(s->text);
+	snprintf(s->text + n, sizeof s->text - n, "%d %s\n", (int)level, line);
+}
+
 /* test_templates - key path templates */
 static void test_templates(void)
 {
@@ -97,7 +110,7 @@ static void test_conf(void)
 		"}\n"
 		"dk_validate \"v\" { check_policies = false }\n"
 		"resolver { forward = \"127.0.0.1@5300\", timeout = 1.5, stub = { [\"z.example\"] = \"127.0.0.1\" } }\n"
-		"keycache { size = 10, ttl = 60 }\n"
+		"keycache { size = 10, ttl = 60, signing_keys = 50 }\n"
 		"authserv_id \"mx.example\"\n");
 	struct conf_errors errs = {0};
 	struct conf *c = conf_load(path, true, &errs);
@@ -124,15 +137,22 @@ static void test_conf(void)
 		CHECK_STR("forwarder", c->opt.resolver.forwarders[0], "127.0.0.1@5300");
 		CHECK_STR("stub", c->opt.resolver.stubs[0], "z.example=127.0.0.1");
 		CHECK_INT("cache size", c->opt.cache.size, 10);
+		CHECK_INT("signing keys kept", c->opt.signing_keys, 50);
 		CHECK_STR("authserv_id", c->opt.authserv_id, "mx.example");
 		struct conf_request r[4];
-		char skipped[200];
-		CHECK_INT("requests without auth_user", conf_requests(c, "example.com", false, false, false, r, 4, skipped, sizeof skipped), 0);
-		CHECK_INT("requests with auth_user", conf_requests(c, "EXAMPLE.com", false, true, false, r, 4, skipped, sizeof skipped), 1);
+		struct unit_said said = {0};
+		struct conf_who who = {.dkim_domain = "example.com", .dk_domain = "example.com"};
+		CHECK_INT("requests without auth_user", conf_requests(c, &who, r, 4, unit_say, &said, DKMOD_LOG_DEBUG), 0);
+		who.auth_user = true;
+		who.dkim_domain = "EXAMPLE.com";
+		CHECK_INT("requests with auth_user", conf_requests(c, &who, r, 4, unit_say, &said, DKMOD_LOG_DEBUG), 1);
 		CHECK_STR("request key expanded", r[0].req.key_file, key);
-		CHECK_INT("requests ignoring conditions", conf_requests(c, "example.com", false, false, true, r, 4, NULL, 0), 1);
-		CHECK_INT("missing key skipped", conf_requests(c, "mail.example.org", false, true, false, r, 4, skipped, sizeof skipped), 0);
-		CHECK("missing key named", strstr(skipped, "j.key") != NULL);
+		who.auth_user = false;
+		who.any_condition = true;
+		CHECK_INT("requests ignoring conditions", conf_requests(c, &who, r, 4, NULL, NULL, DKMOD_LOG_DEBUG), 1);
+		who = (struct conf_who){.dkim_domain = "mail.example.org", .auth_user = true};
+		CHECK_INT("missing key skipped", conf_requests(c, &who, r, 4, unit_say, &said, DKMOD_LOG_DEBUG), 0);
+		CHECK("missing key named", strstr(said.text, "j.key") != NULL);
 	}
 	conf_free(c);
 	conf_errors_free(&errs);
