@@ -20,7 +20,7 @@ enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struc
 		return DKMOD_ENOMEM;
 	s->ctx = ctx;
 	s->flags = flags;
-	arena_init(&s->arena);
+	arena_init_spare(&s->arena, &ctx->arena_spare);
 	*out = s;
 	return DKMOD_OK;
 }

@@ -31,6 +31,7 @@ struct dkmod_ctx {
 	struct keycache *cache;     /* shared answer cache, NULL without one */
 	struct privkeys *privkeys;  /* signing keys loaded once per process */
 	struct counters counters;   /* counts not yet written to the store */
+	struct arena_block *arena_spare; /* blocks the sessions' arenas reuse (arena_init_spare) */
 };
 
 /* One running body hash, shared by every signature with the same parameters. */
