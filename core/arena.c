@@ -42,8 +42,8 @@ void arena_spare_free(struct arena_block **spare)
 	}
 }
 
-/* arena_alloc - n zeroed bytes, aligned for any type */
-void *arena_alloc(struct arena *a, size_t n)
+/* arena_alloc_raw - n bytes, aligned for any type, not zeroed */
+void *arena_alloc_raw(struct arena *a, size_t n)
 {
 	size_t align = sizeof(max_align_t);
 	n = (n + align - 1) / align * align;
@@ -64,7 +64,7 @@ void *arena_alloc(struct arena *a, size_t n)
 			b->next = a->head->next;
 			a->head->next = b;
 			a->total += n;
-			return memset(b->data, 0, n);
+			return b->data;
 		}
 		b->next = a->head;
 		a->head = b;
@@ -73,15 +73,25 @@ void *arena_alloc(struct arena *a, size_t n)
 	void *p = (char *)a->head->data + a->used;
 	a->used += n;
 	a->total += n;
-	return memset(p, 0, n);
+	return p;
+}
+
+/* arena_alloc - n zeroed bytes, aligned for any type */
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_alloc_raw(a, n);
+	return p ? memset(p, 0, n) : NULL;
 }
 
 /* arena_strndup - a NUL-terminated copy of s[0..n) */
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
-	if (p && n)
-		memcpy(p, s, n);
+	char *p = arena_alloc_raw(a, n + 1);
+	if (p) {
+		if (n)
+			memcpy(p, s, n);
+		p[n] = '\0';
+	}
 	return p;
 }
 
@@ -100,7 +110,7 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return NULL;
-	char *p = arena_alloc(a, (size_t)n + 1);
+	char *p = arena_alloc_raw(a, (size_t)n + 1);
 	if (!p)
 		return NULL;
 	va_start(ap, fmt);

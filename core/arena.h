@@ -25,6 +25,8 @@ void arena_init_spare(struct arena *a, struct arena_block **spare);
 void arena_spare_free(struct arena_block **spare);
 /* arena_alloc - n zeroed bytes, aligned for any type; NULL when out of memory */
 void *arena_alloc(struct arena *a, size_t n);
+/* arena_alloc_raw - n bytes as arena_alloc, not zeroed (for what the caller fills at once) */
+void *arena_alloc_raw(struct arena *a, size_t n);
 /* arena_strndup - a NUL-terminated copy of s[0..n) */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* arena_strdup - a copy of a NUL-terminated string */
