@@ -27,6 +27,8 @@ enum dkmod_status dkimverify_start(struct dkmod_session *s)
 			continue;
 		struct dkimcheck *c = &s->checks[s->nchecks++];
 		c->field = i;
+		c->body = NULL;
+		c->key = NULL;
 		c->status = dkimsig_parse(f->raw, f->text_len, f->value_off, &c->sig);
 		if (c->status != DKIMSIG_OK)
 			continue;

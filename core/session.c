@@ -334,7 +334,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 }
 
 /* session_signature_fields - how many fields named name will be verified (at most
- * max_signatures; the rest are logged), and room for that many checks of size each */
+ * max_signatures; the rest are logged), and room for that many checks of size each (not zeroed:
+ * a check is mostly its parsed signature, which the parser fills) */
 size_t session_signature_fields(struct dkmod_session *s, const char *name, size_t size, void **checks)
 {
 	size_t max = s->ctx->opt.max_signatures, n = 0;
@@ -346,7 +347,7 @@ size_t session_signature_fields(struct dkmod_session *s, const char *name, size_
 		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu %s fields: only the first %zu are verified", n, name, max);
 		n = max;
 	}
-	if (n && !(*checks = arena_alloc(&s->arena, n * size)))
+	if (n && !(*checks = arena_alloc_raw(&s->arena, n * size)))
 		return SIZE_MAX;
 	return n;
 }
