@@ -189,6 +189,7 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 	store_close(ctx->store);
 	arena_free(&ctx->strings);
 	arena_spare_free(&ctx->arena_spare);
+	str_free(&ctx->header_canon);
 	free(ctx);
 }
 

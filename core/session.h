@@ -32,6 +32,7 @@ struct dkmod_ctx {
 	struct privkeys *privkeys;  /* signing keys loaded once per process */
 	struct counters counters;   /* counts not yet written to the store */
 	struct arena_block *arena_spare; /* blocks the sessions' arenas reuse (arena_init_spare) */
+	struct str header_canon;    /* dkimverify_header_hash's buffer, kept from message to message */
 };
 
 /* One running body hash, shared by every signature with the same parameters. */
