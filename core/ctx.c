@@ -190,6 +190,7 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 	arena_free(&ctx->strings);
 	arena_spare_free(&ctx->arena_spare);
 	str_free(&ctx->header_canon);
+	session_spare_free(ctx);
 	free(ctx);
 }
 

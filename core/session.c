@@ -9,14 +9,61 @@
 
 #include "session.h"
 
-/* dkmod_session_new - a session for one message */
+/* A freed session whose arrays are at most this long is kept by its context for the next one. */
+#define SESSION_SPARE_FIELDS 256
+#define SESSION_SPARE_ITEMS 64
+#define SESSION_SPARE_BYTES 65536
+
+/* session_reuse - the context's spare session, emptied but with its arrays and buffers, or NULL */
+static struct dkmod_session *session_reuse(struct dkmod_ctx *ctx)
+{
+	struct dkmod_session *s = ctx->spare_session, kept;
+	if (!s)
+		return NULL;
+	ctx->spare_session = NULL;
+	kept = *s;
+	memset(s, 0, sizeof *s);
+	s->fields = kept.fields;
+	s->fields_cap = kept.fields_cap;
+	s->results = kept.results;
+	s->results_cap = kept.results_cap;
+	s->added = kept.added;
+	s->added_cap = kept.added_cap;
+	s->field = kept.field;
+	s->line = kept.line;
+	str_clear(&s->field);
+	str_clear(&s->line);
+	return s;
+}
+
+/* session_release - free a session's arrays and the session */
+static void session_release(struct dkmod_session *s)
+{
+	str_free(&s->field);
+	str_free(&s->line);
+	free(s->fields);
+	free(s->results);
+	free(s->added);
+	free(s);
+}
+
+/* session_spare_free - free the context's spare session */
+void session_spare_free(struct dkmod_ctx *ctx)
+{
+	if (ctx->spare_session)
+		session_release(ctx->spare_session);
+	ctx->spare_session = NULL;
+}
+
+/* dkmod_session_new - a session for one message (the context's spare one when it has one: no
+ * allocation of the session, its field and result arrays or its line buffers per message) */
 enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struct dkmod_session **out)
 {
 	*out = NULL;
 	if (!ctx)
 		return DKMOD_EINVAL;
-	struct dkmod_session *s = calloc(1, sizeof *s);
-	if (!s)
+	struct dkmod_session *s = session_reuse(ctx);
+	if (!s && !(s = calloc(1, sizeof *s)))
 		return DKMOD_ENOMEM;
 	s->ctx = ctx;
 	s->flags = flags;
@@ -36,13 +83,14 @@ void dkmod_session_free(struct dkmod_session *s)
 	bodyhash_free_all(s);
 	dkimsign_free(s);
 	dksign_free(s);
-	str_free(&s->field);
-	str_free(&s->line);
-	free(s->fields);
-	free(s->results);
-	free(s->added);
 	arena_free(&s->arena);
-	free(s);
+	struct dkmod_ctx *ctx = s->ctx;
+	if (!ctx->spare_session && s->fields_cap <= SESSION_SPARE_FIELDS && s->results_cap <= SESSION_SPARE_ITEMS &&
+	    s->added_cap <= SESSION_SPARE_ITEMS && s->field.cap <= SESSION_SPARE_BYTES &&
+	    s->line.cap <= SESSION_SPARE_BYTES)
+		ctx->spare_session = s;
+	else
+		session_release(s);
 }
 
 /* dkmod_session_set_instances - name the instances this session counts under */

@@ -33,6 +33,7 @@ struct dkmod_ctx {
 	struct counters counters;   /* counts not yet written to the store */
 	struct arena_block *arena_spare; /* blocks the sessions' arenas reuse (arena_init_spare) */
 	struct str header_canon;    /* dkimverify_header_hash's buffer, kept from message to message */
+	struct dkmod_session *spare_session; /* the last session freed, its arrays kept for the next */
 };
 
 /* One running body hash, shared by every signature with the same parameters. */
@@ -176,6 +177,9 @@ struct dkmod_session {
 	char *ar;                   /* the Authentication-Results value, inside ar_field */
 	char *ar_field;             /* the whole field */
 };
+
+/* session_spare_free - free the context's spare session */
+void session_spare_free(struct dkmod_ctx *ctx);
 
 /* session_count - add the session's counters to the shared state (once, at finish) */
 void session_count(struct dkmod_session *s);
