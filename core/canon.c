@@ -407,17 +407,21 @@ long long canon_body_length(const struct canon_body *b)
 }
 
 /* canon_plain_copy - copy the bytes from *p (before end) that are neither WSP nor CR nor LF to
- * *o, eight at a time while none is a space or control byte (a header value is mostly words);
- * the count.  *o has room for as many bytes as are left from *p */
+ * *o, eight at a time: all eight when none is a space or control byte, else up to the first such
+ * byte (a header value is mostly words, most shorter than eight bytes); the count.  *o has room
+ * for as many bytes as are left from *p */
 static size_t canon_plain_copy(char **o, const char **p, const char *end)
 {
 	const char *q = *p;
 	char *w = *o;
 	uint64_t x;
-	while (end - q >= 8 && str_plain8(q, &x)) {
-		memcpy(w, &x, 8);
-		w += 8;
-		q += 8;
+	while (end - q >= 8) {
+		size_t k = str_plain_prefix8(q, &x);
+		memcpy(w, &x, 8); /* past the k bytes only into room the rest of the text has */
+		w += k;
+		q += k;
+		if (k < 8)
+			break;
 	}
 	while (q < end && !canon_is_wsp((unsigned char)*q) && *q != '\r' && *q != '\n')
 		*w++ = *q++;
