@@ -438,10 +438,9 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 	if (!colon)
 		return str_append(out, text, len);
 	/* the canonical form is never longer than the text: write into reserved room */
-	size_t start = out->len;
-	if (str_append(out, text, len) < 0)
+	if (str_reserve(out, len) < 0)
 		return -1;
-	char *o = out->data + start;
+	char *o = out->data + out->len;
 	size_t name_len = (size_t)(colon - text);
 	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
 		name_len--;

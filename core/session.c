@@ -17,20 +17,24 @@
 /* session_reuse - the context's spare session, emptied but with its arrays and buffers, or NULL */
 static struct dkmod_session *session_reuse(struct dkmod_ctx *ctx)
 {
-	struct dkmod_session *s = ctx->spare_session, kept;
+	struct dkmod_session *s = ctx->spare_session;
 	if (!s)
 		return NULL;
 	ctx->spare_session = NULL;
-	kept = *s;
+	struct header_field *fields = s->fields;
+	struct dkmod_sig_result *results = s->results;
+	const char **added = s->added;
+	size_t fields_cap = s->fields_cap, results_cap = s->results_cap, added_cap = s->added_cap;
+	struct str field = s->field, line = s->line;
 	memset(s, 0, sizeof *s);
-	s->fields = kept.fields;
-	s->fields_cap = kept.fields_cap;
-	s->results = kept.results;
-	s->results_cap = kept.results_cap;
-	s->added = kept.added;
-	s->added_cap = kept.added_cap;
-	s->field = kept.field;
-	s->line = kept.line;
+	s->fields = fields;
+	s->fields_cap = fields_cap;
+	s->results = results;
+	s->results_cap = results_cap;
+	s->added = added;
+	s->added_cap = added_cap;
+	s->field = field;
+	s->line = line;
 	str_clear(&s->field);
 	str_clear(&s->line);
 	return s;
