@@ -306,10 +306,14 @@ char *corpus_make_real(size_t target, unsigned seed, size_t *len)
 	char head[sizeof corpus_real_headers + 16];
 	int hl = snprintf(head, sizeof head, corpus_real_headers, seed);
 	size_t body_len, plain_len;
-	char *plain = corpus_make(target > (size_t)hl ? target - (size_t)hl : 0, seed, &plain_len), *out;
+	/* the corpus message whose body, under this header block, makes about target bytes */
+	char *plain = corpus_make(0, seed, &plain_len), *out;
+	size_t body = plain ? corpus_body(plain, plain_len) : 0;
+	free(plain);
+	plain = corpus_make(target > (size_t)hl ? target - (size_t)hl + body : 0, seed, &plain_len);
 	if (!plain || hl < 0)
 		return free(plain), NULL;
-	size_t body = corpus_body(plain, plain_len);
+	body = corpus_body(plain, plain_len);
 	body_len = plain_len - body;
 	if (!(out = malloc((size_t)hl + body_len + 1)))
 		return free(plain), NULL;
