@@ -7,9 +7,9 @@ BUILD ?= .build
 CC ?= cc
 VERSION = 0.1.0
 
-PKGS = libcrypto libunbound lmdb
+PKGS = libcrypto libsodium libunbound lmdb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lunbound -llmdb)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lunbound -llmdb)
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -33,7 +33,7 @@ CLI_EXTRA_LIBS =
 ALL_EXTRA =
 include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
 
-DEPS_DEBIAN = build-essential pkg-config libssl-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
+DEPS_DEBIAN = build-essential pkg-config libssl-dev libsodium-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
 	libevent-dev nettle-dev libgmp-dev libmail-dkim-perl python3-dkim nsd bind9-dnsutils swaks openssl clang \
 	debhelper dpkg-dev fakeroot exim4-dev libmilter-dev debootstrap systemd
 

@@ -407,17 +407,21 @@ long long canon_body_length(const struct canon_body *b)
 }
 
 /* canon_plain_copy - copy the bytes from *p (before end) that are neither WSP nor CR nor LF to
- * *o, eight at a time while none is a space or control byte (a header value is mostly words);
- * the count.  *o has room for as many bytes as are left from *p */
+ * *o, eight at a time: all eight when none is a space or control byte, else up to the first such
+ * byte (a header value is mostly words, most shorter than eight bytes); the count.  *o has room
+ * for as many bytes as are left from *p */
 static size_t canon_plain_copy(char **o, const char **p, const char *end)
 {
 	const char *q = *p;
 	char *w = *o;
 	uint64_t x;
-	while (end - q >= 8 && str_plain8(q, &x)) {
-		memcpy(w, &x, 8);
-		w += 8;
-		q += 8;
+	while (end - q >= 8) {
+		size_t k = str_plain_prefix8(q, &x);
+		memcpy(w, &x, 8); /* past the k bytes only into room the rest of the text has */
+		w += k;
+		q += k;
+		if (k < 8)
+			break;
 	}
 	while (q < end && !canon_is_wsp((unsigned char)*q) && *q != '\r' && *q != '\n')
 		*w++ = *q++;
@@ -434,10 +438,9 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 	if (!colon)
 		return str_append(out, text, len);
 	/* the canonical form is never longer than the text: write into reserved room */
-	size_t start = out->len;
-	if (str_append(out, text, len) < 0)
+	if (str_reserve(out, len) < 0)
 		return -1;
-	char *o = out->data + start;
+	char *o = out->data + out->len;
 	size_t name_len = (size_t)(colon - text);
 	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
 		name_len--;

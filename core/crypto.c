@@ -6,14 +6,17 @@
  * uses OpenSSL's low-level SHA and RSA functions, deprecated in OpenSSL 3 but
  * kept by it: they need no provider, so a process never builds OpenSSL 3's
  * algorithm tables (about a third of a one-message process such as
- * dkmod-pipe) and a verification skips the provider dispatch.  Ed25519,
- * private keys and key generation go through EVP.
+ * dkmod-pipe) and a verification skips the provider dispatch.  Private keys
+ * and key generation go through EVP.  Ed25519 signatures are made and checked
+ * by libsodium (ed25519.c), 1.6-2.4 times as fast as OpenSSL 3's: OpenSSL
+ * reads the key file, and the raw seed goes to libsodium.
  *
  * crypto_verify reports a key that cannot sign with alg (Ed25519 with SHA-1)
  * and a signature longer than the key's as -1 (error), never as 0.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1 /* the low-level calls above, on purpose */
 #include "crypto.h"
+#include "ed25519.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -33,15 +36,14 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-#define CRYPTO_ED25519_SIG 64
-#define CRYPTO_ED25519_RAW 32
+#define CRYPTO_ED25519_SIG ED25519_SIG
+#define CRYPTO_ED25519_RAW ED25519_PUBLIC
 #define CRYPTO_KEYFILE_MAX (1024 * 1024)
 
 struct crypto_pubkey {
 	enum crypto_keytype type;
 	RSA *rsa;       /* RSA keys */
-	EVP_PKEY *pkey; /* Ed25519 keys */
-	EVP_MD_CTX *ed_ctx;  /* Ed25519: set up on first use, reused (setting up costs 6 us) */
+	unsigned char ed_raw[CRYPTO_ED25519_RAW]; /* Ed25519 keys: p= as published */
 };
 
 /* A running hash: the low-level context of its algorithm. */
@@ -57,7 +59,8 @@ struct crypto_privkey {
 	EVP_PKEY *pkey;
 	enum crypto_keytype type;
 	EVP_PKEY_CTX *sign_ctx[2];  /* RSA: set up once per hash (SHA-1, SHA-256), on first use */
-	EVP_MD_CTX *ed_ctx;         /* Ed25519: set up on first use, reused (setting up costs 3 us) */
+	bool ed_ready;                       /* Ed25519: ed_secret set, on first use */
+	unsigned char ed_secret[ED25519_SECRET]; /* Ed25519: libsodium's signing secret */
 };
 
 static _Thread_local char crypto_errbuf[256];
@@ -212,19 +215,17 @@ static unsigned crypto_key_bits(const EVP_PKEY *pkey, enum crypto_keytype type)
 	return (unsigned)EVP_PKEY_get_bits(pkey);
 }
 
-/* crypto_pubkey_wrap - own rsa or pkey in a new crypto_pubkey; frees them on failure */
-static struct crypto_pubkey *crypto_pubkey_wrap(RSA *rsa, EVP_PKEY *pkey, enum crypto_keytype type)
+/* crypto_pubkey_wrap - own rsa (NULL for Ed25519) in a new crypto_pubkey; frees it on failure */
+static struct crypto_pubkey *crypto_pubkey_wrap(RSA *rsa, enum crypto_keytype type)
 {
 	struct crypto_pubkey *k = calloc(1, sizeof *k);
 
 	if (!k) {
 		RSA_free(rsa);
-		EVP_PKEY_free(pkey);
 		crypto_fail("out of memory");
 		return NULL;
 	}
 	k->rsa = rsa;
-	k->pkey = pkey;
 	k->type = type;
 	return k;
 }
@@ -324,25 +325,26 @@ struct crypto_pubkey *crypto_pubkey_from_spki(const unsigned char *der, size_t l
 		crypto_fail("not an RSA public key");
 		return NULL;
 	}
-	return crypto_pubkey_wrap(rsa, NULL, CRYPTO_KEY_RSA);
+	return crypto_pubkey_wrap(rsa, CRYPTO_KEY_RSA);
 }
 
-/* crypto_pubkey_from_ed25519 - key from the raw 32 bytes of RFC 8463 p= */
+/* crypto_pubkey_from_ed25519 - key from the raw 32 bytes of RFC 8463 p= (kept as they are: the
+ * point is decoded, and a bad one refused, by each verification) */
 struct crypto_pubkey *crypto_pubkey_from_ed25519(const unsigned char *raw, size_t len)
 {
-	EVP_PKEY *pkey;
+	struct crypto_pubkey *k;
 
-	crypto_init();
 	if (!raw || len != CRYPTO_ED25519_RAW) {
 		crypto_fail("an Ed25519 public key is 32 bytes");
 		return NULL;
 	}
-	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, len);
-	if (!pkey) {
-		crypto_fail("bad Ed25519 public key");
+	if (ed25519_ready() != 0) {
+		crypto_fail("cannot start libsodium");
 		return NULL;
 	}
-	return crypto_pubkey_wrap(NULL, pkey, CRYPTO_KEY_ED25519);
+	if ((k = crypto_pubkey_wrap(NULL, CRYPTO_KEY_ED25519)) != NULL)
+		memcpy(k->ed_raw, raw, len);
+	return k;
 }
 
 /* crypto_pubkey_type - RSA or Ed25519 */
@@ -354,7 +356,7 @@ enum crypto_keytype crypto_pubkey_type(const struct crypto_pubkey *k)
 /* crypto_pubkey_bits - modulus size for RSA, 256 for Ed25519 */
 unsigned crypto_pubkey_bits(const struct crypto_pubkey *k)
 {
-	return k->type == CRYPTO_KEY_RSA ? (unsigned)RSA_bits(k->rsa) : crypto_key_bits(k->pkey, k->type);
+	return k->type == CRYPTO_KEY_RSA ? (unsigned)RSA_bits(k->rsa) : 256;
 }
 
 /* crypto_pubkey_free - release a public key (NULL is fine) */
@@ -363,8 +365,6 @@ void crypto_pubkey_free(struct crypto_pubkey *k)
 	if (!k)
 		return;
 	RSA_free(k->rsa);
-	EVP_MD_CTX_free(k->ed_ctx);
-	EVP_PKEY_free(k->pkey);
 	free(k);
 }
 
@@ -410,13 +410,10 @@ static int crypto_verify_rsa(RSA *rsa, enum crypto_hash alg, const unsigned char
 	return 1;
 }
 
-/* crypto_verify_ed25519 - PureEdDSA check of sig over the digest bytes with the key's cached
- * context; 1, 0 or -1 */
-static int crypto_verify_ed25519(struct crypto_pubkey *k, const unsigned char *digest, size_t digest_len,
+/* crypto_verify_ed25519 - PureEdDSA check of sig over the digest bytes (libsodium); 1, 0 or -1 */
+static int crypto_verify_ed25519(const struct crypto_pubkey *k, const unsigned char *digest, size_t digest_len,
 				 const unsigned char *sig, size_t sig_len)
 {
-	int rc;
-
 	if (sig_len > CRYPTO_ED25519_SIG) {
 		crypto_fail("signature longer than the key's");
 		return -1;
@@ -425,25 +422,9 @@ static int crypto_verify_ed25519(struct crypto_pubkey *k, const unsigned char *d
 		crypto_fail("Ed25519 signature too short");
 		return 0;
 	}
-	if (!k->ed_ctx && (!(k->ed_ctx = EVP_MD_CTX_new()) ||
-			   EVP_DigestVerifyInit(k->ed_ctx, NULL, NULL, NULL, k->pkey) != 1)) {
-		EVP_MD_CTX_free(k->ed_ctx);
-		k->ed_ctx = NULL;
-		crypto_fail("cannot set up Ed25519 verification");
-		return -1;
-	}
-	rc = EVP_DigestVerify(k->ed_ctx, sig, sig_len, digest, digest_len);
-	/* (the error queue is empty before: crypto_fail empties it after every failure) */
-	if (rc != 1 && ERR_GET_REASON(ERR_peek_last_error()) == EVP_R_FINAL_ERROR) {
-		/* an OpenSSL that will not verify twice with one context: set it up again */
-		ERR_clear_error();
-		rc = EVP_DigestVerifyInit(k->ed_ctx, NULL, NULL, NULL, k->pkey) == 1
-			     ? EVP_DigestVerify(k->ed_ctx, sig, sig_len, digest, digest_len)
-			     : -1;
-	}
-	if (rc != 1) {
+	if (!ed25519_verify(k->ed_raw, digest, digest_len, sig)) {
 		crypto_fail("Ed25519 signature does not verify");
-		return rc == 0 ? 0 : -1;
+		return 0;
 	}
 	return 1;
 }
@@ -463,8 +444,7 @@ int crypto_verify(const struct crypto_pubkey *k, enum crypto_hash alg, const uns
 		crypto_fail("Ed25519 is only defined with SHA-256");
 		return -1;
 	}
-	/* the cached context is the only thing that changes */
-	return crypto_verify_ed25519((struct crypto_pubkey *)k, digest, digest_len, sig, sig_len);
+	return crypto_verify_ed25519(k, digest, digest_len, sig, sig_len);
 }
 
 /* crypto_no_passphrase - refuse to prompt for a passphrase; notes that one was wanted */
@@ -608,32 +588,30 @@ static int crypto_sign_rsa(struct crypto_privkey *k, enum crypto_hash alg, const
 	return 0;
 }
 
-/* crypto_sign_ed25519 - PureEdDSA signature of the digest bytes with the key's cached context; 0 or -1 */
+/* crypto_sign_ed25519 - PureEdDSA signature of the digest bytes (libsodium), with the signing secret
+ * made from the key's seed on first use; 0 or -1 */
 static int crypto_sign_ed25519(struct crypto_privkey *k, const unsigned char *digest, size_t digest_len,
 			       unsigned char *sig, size_t *sig_len)
 {
-	size_t len = CRYPTO_MAX_SIG;
-	int rc = 0;
+	if (!k->ed_ready) {
+		unsigned char seed[ED25519_SEED];
+		size_t len = sizeof seed;
+		int rc = EVP_PKEY_get_raw_private_key(k->pkey, seed, &len) == 1 && len == sizeof seed
+				 ? ed25519_secret_from_seed(seed, k->ed_secret)
+				 : -1;
 
-	if (!k->ed_ctx && (k->ed_ctx = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestSignInit(k->ed_ctx, NULL, NULL, NULL, k->pkey) != 1) {
-		EVP_MD_CTX_free(k->ed_ctx);
-		k->ed_ctx = NULL;
+		OPENSSL_cleanse(seed, sizeof seed);
+		if (rc != 0) {
+			crypto_fail("cannot read the Ed25519 private key");
+			return -1;
+		}
+		k->ed_ready = true;
 	}
-	if (k->ed_ctx)
-		rc = EVP_DigestSign(k->ed_ctx, sig, &len, digest, digest_len);
-	if (rc != 1 && k->ed_ctx) {
-		/* an OpenSSL that will not sign twice with one context: set it up again */
-		ERR_clear_error();
-		len = CRYPTO_MAX_SIG;
-		if (EVP_DigestSignInit(k->ed_ctx, NULL, NULL, NULL, k->pkey) == 1)
-			rc = EVP_DigestSign(k->ed_ctx, sig, &len, digest, digest_len);
-	}
-	if (rc != 1) {
+	if (ed25519_sign(k->ed_secret, digest, digest_len, sig) != 0) {
 		crypto_fail("Ed25519 signing failed");
 		return -1;
 	}
-	*sig_len = len;
+	*sig_len = CRYPTO_ED25519_SIG;
 	return 0;
 }
 
@@ -688,7 +666,7 @@ void crypto_privkey_free(struct crypto_privkey *k)
 		return;
 	EVP_PKEY_CTX_free(k->sign_ctx[0]);
 	EVP_PKEY_CTX_free(k->sign_ctx[1]);
-	EVP_MD_CTX_free(k->ed_ctx);
+	ed25519_wipe(k->ed_secret, sizeof k->ed_secret);
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
@@ -807,12 +785,17 @@ int crypto_pubkey_matches(const struct crypto_pubkey *pub, const struct crypto_p
 
 	if (!pub || !priv || pub->type != priv->type)
 		return 0;
-	if (pub->rsa && (!(wrapped = EVP_PKEY_new()) || EVP_PKEY_set1_RSA(wrapped, pub->rsa) != 1)) {
+	if (pub->type == CRYPTO_KEY_ED25519) {
+		unsigned char raw[CRYPTO_ED25519_RAW];
+		return crypto_privkey_public(priv, raw, sizeof raw) == sizeof raw &&
+		       memcmp(raw, pub->ed_raw, sizeof raw) == 0;
+	}
+	if (!(wrapped = EVP_PKEY_new()) || EVP_PKEY_set1_RSA(wrapped, pub->rsa) != 1) {
 		EVP_PKEY_free(wrapped);
 		ERR_clear_error();
 		return 0;
 	}
-	rc = EVP_PKEY_eq(wrapped ? wrapped : pub->pkey, priv->pkey);
+	rc = EVP_PKEY_eq(wrapped, priv->pkey);
 	EVP_PKEY_free(wrapped);
 	ERR_clear_error();
 	return rc == 1;

@@ -189,6 +189,9 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 	keycache_close(ctx->cache);
 	store_close(ctx->store);
 	arena_free(&ctx->strings);
+	arena_spare_free(&ctx->arena_spare);
+	str_free(&ctx->header_canon);
+	session_spare_free(ctx);
 	free(ctx);
 }
 

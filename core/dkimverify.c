@@ -27,6 +27,8 @@ enum dkmod_status dkimverify_start(struct dkmod_session *s)
 			continue;
 		struct dkimcheck *c = &s->checks[s->nchecks++];
 		c->field = i;
+		c->body = NULL;
+		c->key = NULL;
 		c->status = dkimsig_parse(f->raw, f->text_len, f->value_off, &c->sig);
 		if (c->status != DKIMSIG_OK)
 			continue;
@@ -40,19 +42,21 @@ enum dkmod_status dkimverify_start(struct dkmod_session *s)
 }
 
 #define DKIMVERIFY_STACK_FIELDS 256
+#define DKIMVERIFY_KEEP_BUFFER 65536 /* the context keeps a header buffer up to this size */
 
 /* dkimverify_header_hash - hash the fields named in h= and the signature field itself:
- * their canonical forms are gathered in one buffer and hashed in one pass */
+ * their canonical forms are gathered in one buffer (the context's, reused) and hashed in one pass */
 int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
 			   const char *h, size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed,
 			   unsigned char *digest)
 {
 	bool stack_used[DKIMVERIFY_STACK_FIELDS] = {false};
 	bool *used = s->nfields < DKIMVERIFY_STACK_FIELDS ? stack_used : calloc(s->nfields + 1, sizeof *used);
-	struct str buf = STR_INIT;
+	struct str *buf = &s->ctx->header_canon;
 	int rc = -1;
+	str_clear(buf);
 	/* a canonical field is at most its text and a CRLF */
-	if (!used || str_reserve(&buf, s->header_bytes + 2 * s->nfields + sig_len + 2) < 0)
+	if (!used || str_reserve(buf, s->header_bytes + 2 * s->nfields + sig_len + 2) < 0)
 		goto out;
 	size_t pos = 0, n;
 	const char *item;
@@ -64,18 +68,19 @@ int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum 
 			    !header_name_eq(f->raw, f->name_len, item, n))
 				continue;
 			used[i] = true;
-			if (canon_header(canon, f->raw, f->text_len, true, &buf) < 0)
+			if (canon_header(canon, f->raw, f->text_len, true, buf) < 0)
 				goto out;
 			break;
 		}
 	}
-	if (canon_header(canon, sig_text, sig_len, false, &buf) < 0)
+	if (canon_header(canon, sig_text, sig_len, false, buf) < 0)
 		goto out;
-	rc = crypto_hash(hash, buf.data, buf.len, digest);
+	rc = crypto_hash(hash, buf->data, buf->len, digest);
 out:
 	if (used != stack_used)
 		free(used);
-	str_free(&buf);
+	if (buf->cap > DKIMVERIFY_KEEP_BUFFER) /* a huge header block's buffer is not kept */
+		str_free(buf);
 	return rc;
 }
 
@@ -177,14 +182,17 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 		*reason = "body hash did not verify";
 		return DKMOD_RESULT_FAIL;
 	}
-	struct str text = STR_INIT;
+	/* the signature field with b= empty, in the message's arena */
+	size_t text_len = sig->b_start + (f->text_len - sig->b_end);
+	char *text = arena_alloc_raw(&s->arena, text_len);
 	unsigned char digest[CRYPTO_MAX_DIGEST];
 	int hashed = -1;
-	if (str_append(&text, f->raw, sig->b_start) == 0 &&
-	    str_append(&text, f->raw + sig->b_end, f->text_len - sig->b_end) == 0)
-		hashed = dkimverify_header_hash(s, sig->hash, sig->header_canon, sig->h, sig->h_len, text.data,
-						text.len, false, digest);
-	str_free(&text);
+	if (text) {
+		memcpy(text, f->raw, sig->b_start);
+		memcpy(text + sig->b_start, f->raw + sig->b_end, f->text_len - sig->b_end);
+		hashed = dkimverify_header_hash(s, sig->hash, sig->header_canon, sig->h, sig->h_len, text, text_len,
+						false, digest);
+	}
 	if (hashed != 0) {
 		*reason = "header hash could not be computed";
 		return DKMOD_RESULT_TEMPERROR;

@@ -130,7 +130,7 @@ enum dkmod_status dkverify_start(struct dkmod_session *s)
 		return DKMOD_ENOMEM;
 	if (n == 0)
 		return DKMOD_OK;
-	s->dkchecks = room;
+	s->dkchecks = memset(room, 0, n * sizeof *s->dkchecks);
 	const struct sender *snd = sender_get(s);
 	for (size_t i = 0; i < s->nfields && s->ndkchecks < n; i++) {
 		if (!header_is(&s->fields[i], "DomainKey-Signature"))

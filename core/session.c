@@ -9,18 +9,69 @@
 
 #include "session.h"
 
-/* dkmod_session_new - a session for one message */
+/* A freed session whose arrays are at most this long is kept by its context for the next one. */
+#define SESSION_SPARE_FIELDS 256
+#define SESSION_SPARE_ITEMS 64
+#define SESSION_SPARE_BYTES 65536
+
+/* session_reuse - the context's spare session, emptied but with its arrays and buffers, or NULL */
+static struct dkmod_session *session_reuse(struct dkmod_ctx *ctx)
+{
+	struct dkmod_session *s = ctx->spare_session;
+	if (!s)
+		return NULL;
+	ctx->spare_session = NULL;
+	struct header_field *fields = s->fields;
+	struct dkmod_sig_result *results = s->results;
+	const char **added = s->added;
+	size_t fields_cap = s->fields_cap, results_cap = s->results_cap, added_cap = s->added_cap;
+	struct str field = s->field, line = s->line;
+	memset(s, 0, sizeof *s);
+	s->fields = fields;
+	s->fields_cap = fields_cap;
+	s->results = results;
+	s->results_cap = results_cap;
+	s->added = added;
+	s->added_cap = added_cap;
+	s->field = field;
+	s->line = line;
+	str_clear(&s->field);
+	str_clear(&s->line);
+	return s;
+}
+
+/* session_release - free a session's arrays and the session */
+static void session_release(struct dkmod_session *s)
+{
+	str_free(&s->field);
+	str_free(&s->line);
+	free(s->fields);
+	free(s->results);
+	free(s->added);
+	free(s);
+}
+
+/* session_spare_free - free the context's spare session */
+void session_spare_free(struct dkmod_ctx *ctx)
+{
+	if (ctx->spare_session)
+		session_release(ctx->spare_session);
+	ctx->spare_session = NULL;
+}
+
+/* dkmod_session_new - a session for one message (the context's spare one when it has one: no
+ * allocation of the session, its field and result arrays or its line buffers per message) */
 enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struct dkmod_session **out)
 {
 	*out = NULL;
 	if (!ctx)
 		return DKMOD_EINVAL;
-	struct dkmod_session *s = calloc(1, sizeof *s);
-	if (!s)
+	struct dkmod_session *s = session_reuse(ctx);
+	if (!s && !(s = calloc(1, sizeof *s)))
 		return DKMOD_ENOMEM;
 	s->ctx = ctx;
 	s->flags = flags;
-	arena_init(&s->arena);
+	arena_init_spare(&s->arena, &ctx->arena_spare);
 	*out = s;
 	return DKMOD_OK;
 }
@@ -36,13 +87,14 @@ void dkmod_session_free(struct dkmod_session *s)
 	bodyhash_free_all(s);
 	dkimsign_free(s);
 	dksign_free(s);
-	str_free(&s->field);
-	str_free(&s->line);
-	free(s->fields);
-	free(s->results);
-	free(s->added);
 	arena_free(&s->arena);
-	free(s);
+	struct dkmod_ctx *ctx = s->ctx;
+	if (!ctx->spare_session && s->fields_cap <= SESSION_SPARE_FIELDS && s->results_cap <= SESSION_SPARE_ITEMS &&
+	    s->added_cap <= SESSION_SPARE_ITEMS && s->field.cap <= SESSION_SPARE_BYTES &&
+	    s->line.cap <= SESSION_SPARE_BYTES)
+		ctx->spare_session = s;
+	else
+		session_release(s);
 }
 
 /* dkmod_session_set_instances - name the instances this session counts under */
@@ -348,7 +400,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 }
 
 /* session_signature_fields - how many fields named name will be verified (at most
- * max_signatures; the rest are logged), and room for that many checks of size each */
+ * max_signatures; the rest are logged), and room for that many checks of size each (not zeroed:
+ * a check is mostly its parsed signature, which the parser fills) */
 size_t session_signature_fields(struct dkmod_session *s, const char *name, size_t size, void **checks)
 {
 	size_t max = s->ctx->opt.max_signatures, n = 0;
@@ -360,7 +413,7 @@ size_t session_signature_fields(struct dkmod_session *s, const char *name, size_
 		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu %s fields: only the first %zu are verified", n, name, max);
 		n = max;
 	}
-	if (n && !(*checks = arena_alloc(&s->arena, n * size)))
+	if (n && !(*checks = arena_alloc_raw(&s->arena, n * size)))
 		return SIZE_MAX;
 	return n;
 }

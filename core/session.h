@@ -31,6 +31,9 @@ struct dkmod_ctx {
 	struct keycache *cache;     /* shared answer cache, NULL without one */
 	struct privkeys *privkeys;  /* signing keys loaded once per process */
 	struct counters counters;   /* counts not yet written to the store */
+	struct arena_block *arena_spare; /* blocks the sessions' arenas reuse (arena_init_spare) */
+	struct str header_canon;    /* dkimverify_header_hash's buffer, kept from message to message */
+	struct dkmod_session *spare_session; /* the last session freed, its arrays kept for the next */
 };
 
 /* One running body hash, shared by every signature with the same parameters. */
@@ -179,6 +182,10 @@ struct dkmod_session {
 
 /* session_count_signer - count one signature of req as signed or failed under its instance */
 void session_count_signer(struct dkmod_session *s, const struct dkmod_sign_request *req, bool signed_ok);
+
+/* session_spare_free - free the context's spare session */
+void session_spare_free(struct dkmod_ctx *ctx);
+
 /* session_count - add the session's counters to the shared state (once, at finish) */
 void session_count(struct dkmod_session *s);
 

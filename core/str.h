@@ -36,6 +36,24 @@ static inline uint32_t str_hash(const char *p, size_t n)
 	return h;
 }
 
+/* str_plain_prefix8 - the eight bytes at p into *w; how many of them, from the first, are above
+ * 0x20 (8 when all are): the first space or control byte found in one step.  (A borrow may mark
+ * bytes after the first low one too, never one before it.) */
+static inline size_t str_plain_prefix8(const char *p, uint64_t *w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	memcpy(w, p, 8);
+	uint64_t low = (*w - ones * 0x21) & ~*w & highs;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return low ? (size_t)__builtin_ctzll(low) / 8 : 8;
+#else
+	size_t n = 0;
+	while (n < 8 && (unsigned char)p[n] > 0x20)
+		n++;
+	return low ? n : 8;
+#endif
+}
+
 /* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 */
 int str_reserve(struct str *s, size_t n);
 /* str_append - add n bytes; 0, or -1 when out of memory (the buffer is unchanged) */

@@ -18,7 +18,7 @@ PIPE_STATIC ?= auto
 PIPE_PIE ?= yes
 PIPE_STATIC_FLAG := $(if $(filter no,$(PIPE_PIE)),-static,-static-pie)
 ifneq ($(PIPE_STATIC),no)
-PIPE_STATIC_LIBS := $(filter-out -Wl%,$(shell pkg-config --static --libs libunbound libcrypto lmdb luajit 2>/dev/null))
+PIPE_STATIC_LIBS := $(filter-out -Wl%,$(shell pkg-config --static --libs libunbound libcrypto libsodium lmdb luajit 2>/dev/null))
 PIPE_STATIC_MISSING := $(if $(PIPE_STATIC_LIBS),$(shell for f in $(sort $(patsubst -l%,lib%.a,$(filter -l%,$(PIPE_STATIC_LIBS)))) \
 	libm.a libc.a $(if $(filter -static-pie,$(PIPE_STATIC_FLAG)),rcrt1.o); do [ -f "$$($(CC) -print-file-name=$$f)" ] || printf '%s ' $$f; done),pkg-config --static)
 ifeq ($(strip $(PIPE_STATIC_MISSING)),)

@@ -1,7 +1,7 @@
 /*
  * bench.c - `make bench`: the harness.  Pins itself to one core, measures
  * each cell as the median of several runs (each run long enough), beside
- * its OpenSSL floor where it has one, prints a table on standard output and
+ * its floor (OpenSSL used directly; libsodium for Ed25519) where it has one, prints a table on standard output and
  * writes one line per cell to a results file:
  *   name <TAB> size <TAB> value <TAB> unit <TAB> ratio_to_floor
  * A benchmark, not a test: it reports, it never judges the build.
@@ -155,11 +155,20 @@ int bench_pair(bench_fn *a, void *arg_a, bench_fn *b, void *arg_b, double *rate_
 /* bench_target - the target of a sign_ or verify_ ratio; NULL if none */
 static const char *bench_target(const char *name, size_t size, double *min)
 {
-	if (strncmp(name, "sign_", 5) == 0) {
+	bool sign = strncmp(name, "sign_", 5) == 0, verify = strncmp(name, "verify_", 7) == 0;
+	if ((sign || verify) && strstr(name, "ed25519")) { /* against libsodium's floor */
+		*min = 0.90;
+		return ">=0.90";
+	}
+	if (strncmp(name, "verify_real_", 12) == 0) { /* the shared cache warm */
+		*min = size <= 10240 ? 0.85 : 0.90;
+		return size <= 10240 ? ">=0.85" : ">=0.90";
+	}
+	if (sign) {
 		*min = size <= 10240 ? 0.97 : 0.85;
 		return size <= 10240 ? ">=0.97" : ">=0.85";
 	}
-	if (strncmp(name, "verify_", 7) == 0) {
+	if (verify) {
 		*min = 0.85;
 		return ">=0.85";
 	}
@@ -398,6 +407,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; rc == 0 && i < nsizes; i++) {
 		double floor = 0, rate = 0;
 		rc = bench_engine_run(&env, sizes[i], &floor, &rate);
+		if (rc == 0)
+			bench_real_run(&env, sizes[i]);
 		if (rc == 0)
 			bench_proc_run(&env, sizes[i], floor, rate);
 	}

@@ -39,8 +39,11 @@ size_t corpus_read(struct corpus *c, char *out, size_t cap);
 char *corpus_make(size_t target, unsigned seed, size_t *len);
 /* corpus_body - the offset of the body (after the blank line), or len if none */
 size_t corpus_body(const char *msg, size_t len);
+/* corpus_make_real - the same body under a realistic header block (Received chain, folded
+ * address lists, 18 fields), about target bytes; malloc'd, NULL on ENOMEM */
+char *corpus_make_real(size_t target, unsigned seed, size_t *len);
 
-/* ---- bench_floor.c: keys and the OpenSSL floor ---- */
+/* ---- bench_floor.c: keys and the floor (OpenSSL for RSA and hashing, libsodium for Ed25519) ---- */
 
 enum bench_hash { BENCH_SHA1 = 0, BENCH_SHA256 };
 
@@ -61,7 +64,7 @@ int bench_floor_sign(const struct bench_floor_key *k, enum bench_hash h, const v
 /* bench_floor_verify - hash msg, verify sig over the digest; 1 valid, 0 or -1 otherwise */
 int bench_floor_verify(const struct bench_floor_key *k, enum bench_hash h, const void *msg, size_t len,
 		       const unsigned char *sig, size_t sig_len);
-/* bench_floor_version - the OpenSSL version text */
+/* bench_floor_version - the OpenSSL and libsodium version texts */
 const char *bench_floor_version(void);
 
 /* ---- bench.c: the harness ---- */
@@ -121,6 +124,45 @@ struct bench_env {
 	struct dkmod_options opt; /* with the shared state when it works */
 };
 
+/* One message to verify again and again. */
+struct bench_verify_arg {
+	struct dkmod_ctx *ctx;
+	const char *msg;
+	size_t len;
+	size_t passes;      /* verdicts that must be pass */
+	unsigned long msgs;
+};
+
+/* The floor of one cell: one hash pass, then one key operation per key. */
+struct bench_floor_arg {
+	const struct bench_floor_key *keys[3];
+	size_t nkeys;
+	enum bench_hash hash;
+	bool verify;
+	const char *msg;
+	size_t len;
+	unsigned char sig[3][512];
+	size_t sig_len[3];
+};
+
+/* One message to sign again and again. */
+struct bench_sign_arg {
+	struct dkmod_ctx *ctx;
+	struct dkmod_sign_request req;
+	const char *msg;
+	size_t len;
+	unsigned long msgs;
+};
+
+/* bench_engine_verify_one - verify one message (a bench_verify_arg); every signature must pass */
+int bench_engine_verify_one(void *arg);
+/* bench_engine_sign_one - sign one message (a bench_sign_arg) */
+int bench_engine_sign_one(void *arg);
+/* bench_engine_floor_one - the floor's work for one message (a bench_floor_arg) */
+int bench_engine_floor_one(void *arg);
+/* bench_engine_floor_verify_setup - signatures for the floor to verify; 0 or -1 */
+int bench_engine_floor_verify_setup(struct bench_floor_arg *a);
+
 /* bench_engine_setup - generate keys, write the zone, probe the shared cache; 0 or -1 */
 int bench_engine_setup(struct bench_env *env);
 /* bench_engine_teardown - free the keys */
@@ -141,10 +183,10 @@ int bench_engine_rss_child(const char *zone, size_t size, const char *sig_file);
 
 /* bench_proc_run - pipe adapter and stdio filter cells at one size */
 void bench_proc_run(struct bench_env *env, size_t size, double verify_floor, double verify_rate);
+/* bench_proc_exec - run argv with stdin from in and stdout to out (NULL: /dev/null); 0 if it exited 0 */
+int bench_proc_exec(char *const *argv, const char *in, const char *out);
 /* bench_proc_rss - peak RSS of verifying streamed messages of the given sizes */
 void bench_proc_rss(struct bench_env *env, const size_t *sizes, size_t n);
-/* bench_proc_exec - run argv with standard output to out (file); 0 if it exited 0 */
-int bench_proc_exec(char *const *argv, const char *out);
 
 /* ---- bench_tables.c: signing with a table of 100,000 domains ---- */
 
@@ -152,5 +194,10 @@ int bench_proc_exec(char *const *argv, const char *out);
 void bench_tables_run(struct bench_env *env);
 /* bench_tables_rss_child - the child of the RSS cells (table "-": one domain with key) */
 int bench_tables_rss_child(const char *table, const char *key);
+
+/* ---- bench_real.c: realistic messages signed by a peer (dkimpy) ---- */
+
+/* bench_real_run - verify (warm cache) and sign realistic messages at one size */
+void bench_real_run(struct bench_env *env, size_t size);
 
 #endif

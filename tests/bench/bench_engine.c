@@ -114,15 +114,6 @@ static void bench_engine_request(const struct bench_env *env, const struct bench
 	req->key_file = bench_engine_key_file(env, v->key);
 }
 
-/* One message to verify again and again. */
-struct bench_verify_arg {
-	struct dkmod_ctx *ctx;
-	const char *msg;
-	size_t len;
-	size_t passes;      /* verdicts that must be pass */
-	unsigned long msgs;
-};
-
 /* ---- keys and zone ---- */
 
 /* bench_engine_txt - a TXT record, its value split into strings of at most 250 bytes */
@@ -151,7 +142,6 @@ static bool bench_engine_dir_used(const char *dir)
 
 static char *bench_engine_sign_msg(struct dkmod_ctx *ctx, const struct dkmod_sign_request *reqs, size_t n,
 				   const char *msg, size_t len, size_t *out_len);
-static int bench_engine_verify_one(void *arg);
 
 /* bench_engine_probe_cache - whether a shared cache in dir works: a verification must leave state there */
 static bool bench_engine_probe_cache(struct bench_env *env, const char *dir)
@@ -281,16 +271,8 @@ done:
 	return out;
 }
 
-struct bench_sign_arg {
-	struct dkmod_ctx *ctx;
-	struct dkmod_sign_request req;
-	const char *msg;
-	size_t len;
-	unsigned long msgs;
-};
-
 /* bench_engine_sign_one - sign one message */
-static int bench_engine_sign_one(void *arg)
+int bench_engine_sign_one(void *arg)
 {
 	struct bench_sign_arg *a = arg;
 	struct dkmod_session *s;
@@ -306,7 +288,7 @@ static int bench_engine_sign_one(void *arg)
 }
 
 /* bench_engine_verify_one - verify one message; every signature must pass */
-static int bench_engine_verify_one(void *arg)
+int bench_engine_verify_one(void *arg)
 {
 	struct bench_verify_arg *a = arg;
 	struct dkmod_session *s;
@@ -321,20 +303,8 @@ static int bench_engine_verify_one(void *arg)
 	return pass == a->passes ? 0 : -1;
 }
 
-/* The floor of one cell: one hash pass, then one key operation per key. */
-struct bench_floor_arg {
-	const struct bench_floor_key *keys[3];
-	size_t nkeys;
-	enum bench_hash hash;
-	bool verify;
-	const char *msg;
-	size_t len;
-	unsigned char sig[3][512];
-	size_t sig_len[3];
-};
-
 /* bench_engine_floor_one - the floor's work for one message */
-static int bench_engine_floor_one(void *arg)
+int bench_engine_floor_one(void *arg)
 {
 	struct bench_floor_arg *a = arg;
 	if (!a->verify)
@@ -347,7 +317,7 @@ static int bench_engine_floor_one(void *arg)
 }
 
 /* bench_engine_floor_verify_setup - signatures for the floor to verify */
-static int bench_engine_floor_verify_setup(struct bench_floor_arg *a)
+int bench_engine_floor_verify_setup(struct bench_floor_arg *a)
 {
 	a->verify = true;
 	for (size_t i = 0; i < a->nkeys; i++)

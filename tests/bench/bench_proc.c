@@ -58,10 +58,10 @@ static int bench_proc_one(void *arg)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* bench_proc_exec - run argv with standard output to out */
-int bench_proc_exec(char *const *argv, const char *out)
+/* bench_proc_exec - run argv with stdin from in and stdout to out; 0 if it exited 0 */
+int bench_proc_exec(char *const *argv, const char *in, const char *out)
 {
-	struct bench_proc_arg a = {argv, NULL, out};
+	struct bench_proc_arg a = {argv, in, out};
 	return bench_proc_one(&a);
 }
 

@@ -93,7 +93,7 @@ static int bench_tables_rss_one(const char *table, const char *key, long *hwm, l
 	bench_tmp_path(out, sizeof out, "table-rss-out");
 	FILE *f;
 	int rc = -1;
-	if (bench_proc_exec(argv, out) == 0 && (f = fopen(out, "r"))) {
+	if (bench_proc_exec(argv, NULL, out) == 0 && (f = fopen(out, "r"))) {
 		rc = fscanf(f, "%ld %ld", hwm, anon) == 2 ? 0 : -1;
 		fclose(f);
 	}

@@ -212,6 +212,70 @@ static void test_headers(void)
 	str_free(&out);
 }
 
+/* relaxed_reference - RFC 6376 3.4.2 header relaxed, byte by byte (the oracle) */
+static size_t relaxed_reference(const char *in, size_t n, char *out)
+{
+	size_t o = 0, colon = 0, end;
+	while (colon < n && in[colon] != ':')
+		colon++;
+	end = colon;
+	while (end > 0 && (in[end - 1] == ' ' || in[end - 1] == '\t'))
+		end--;
+	for (size_t i = 0; i < end; i++)
+		out[o++] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] + 32) : in[i];
+	out[o++] = ':';
+	bool wsp = false, started = false;
+	for (size_t i = colon + 1; i < n; i++) {
+		char c = in[i];
+		if (c == '\r' || c == '\n')
+			continue;
+		if (c == ' ' || c == '\t') {
+			wsp = true;
+			continue;
+		}
+		if (wsp && started)
+			out[o++] = ' ';
+		wsp = false;
+		started = true;
+		out[o++] = c;
+	}
+	return o;
+}
+
+/* test_headers_random - relaxed header canonicalization = the reference on random fields of
+ * words, WSP runs, folds, control and 8-bit bytes, every length up to 200 */
+static void test_headers_random(void)
+{
+	static const char *const pieces[] = {"a", "Bc", "defghijk", "LMNOPQRSTUV", " ", "\t", "  \t ", "\r\n ",
+					     "\r\n\t", "\x01", "\x7f", "\xc3\xa9", ";", "=", "<x@y.z>", ","};
+	char in[256], want[300];
+	struct str out = STR_INIT;
+	int wrong = 0;
+	srand(4);
+	for (int r = 0; r < 3000; r++) {
+		size_t n = (size_t)snprintf(in, sizeof in, "%s:", r % 3 ? "To" : "X-Long-Name ");
+		size_t target = (size_t)(rand() % 200);
+		while (n < target) {
+			const char *p = pieces[rand() % (int)(sizeof pieces / sizeof *pieces)];
+			size_t k = strlen(p);
+			if (n + k >= sizeof in)
+				break;
+			memcpy(in + n, p, k);
+			n += k;
+		}
+		size_t wl = relaxed_reference(in, n, want);
+		str_clear(&out);
+		canon_header(DKMOD_CANON_RELAXED, in, n, false, &out);
+		if (out.len != wl || memcmp(str_cstr(&out), want, wl) != 0) {
+			if (!wrong)
+				CHECK_MEM("relaxed header = reference (first difference)", str_cstr(&out), out.len, want, wl);
+			wrong++;
+		}
+	}
+	CHECK_INT("relaxed header = reference on 3000 random fields", wrong, 0);
+	str_free(&out);
+}
+
 /* run_code - canonicalize in pieces cut at cuts[] (ascending, ncut of them) on one code */
 static void run_code(bool portable, enum dkmod_canon c, bool dk, long long limit, const char *in, size_t n,
 		     const size_t *cuts, size_t ncut, struct str *out, long long *length)
@@ -354,6 +418,7 @@ int main(void)
 	test_large();
 	test_empty_hashes();
 	test_headers();
+	test_headers_random();
 	if (!canon_set_portable(false))
 		printf("note: no vector code on this machine; vector tests compare the portable code with itself\n");
 	test_vector_golden();

@@ -530,6 +530,44 @@ static void test_limits(struct dkmod_ctx *ctx)
 	str_free(&out);
 }
 
+/* test_reuse - a context hands the last freed session's memory to the next one, emptied: a
+ * message after a signed one has none of its results, fields or A-R, and a session that grew
+ * past the limits is not kept */
+static void test_reuse(struct dkmod_ctx *ctx)
+{
+	struct dkmod_sign_request req[2];
+	struct str signed_msg = STR_INIT, out = STR_INIT, ar = STR_INIT;
+	struct dkmod_session *s, *t;
+	request(&req[0], "rsa2048", DKMOD_ALG_RSA_SHA256);
+	request(&req[1], "ed", DKMOD_ALG_ED25519_SHA256);
+	CHECK("reuse: signed twice", sign(ctx, req, 2, message, &signed_msg));
+	verify(ctx, str_cstr(&signed_msg), 0, &out, &ar);
+	CHECK_STR("reuse: both signatures pass", str_cstr(&out), "pass;pass");
+	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s);
+	struct header_field *fields = s->fields;
+	CHECK("reuse: the spare session is taken, with its field array", s && fields != NULL && s->nfields == 0 &&
+	      s->nresults == 0 && s->nadded == 0 && s->nchecks == 0 && s->field.len == 0);
+	CHECK("reuse: the context keeps arena blocks", ctx->arena_spare != NULL);
+	dkmod_session_free(s);
+	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &t);
+	CHECK("reuse: the same session memory again", t == s && t->fields == fields);
+	dkmod_session_free(t);
+	verify(ctx, message, 0, &out, &ar);
+	CHECK_STR("reuse: an unsigned message after it has only dkim none", str_cstr(&out), "none");
+	CHECK("reuse: its A-R says dkim=none", strstr(str_cstr(&ar), "dkim=none") != NULL);
+	verify(ctx, str_cstr(&signed_msg), 1, &out, NULL);
+	CHECK_STR("reuse: the signed message again, byte by byte", str_cstr(&out), "pass;pass");
+	str_clear(&signed_msg);
+	for (int i = 0; i < 300; i++)
+		str_printf(&signed_msg, "X-Filler-%d: %d\r\n", i, i);
+	str_appends(&signed_msg, message);
+	verify(ctx, str_cstr(&signed_msg), 0, &out, NULL);
+	CHECK("reuse: a session of 300 fields is not kept", ctx->spare_session == NULL);
+	str_free(&signed_msg);
+	str_free(&out);
+	str_free(&ar);
+}
+
 /* split_shape - the header fields a session made of msg written in two pieces at cut
  * (cut 0: byte by byte), as one string: each raw field and a '|', then the header
  * bytes seen, whether intact, and the line end */
@@ -703,6 +741,7 @@ int main(void)
 		test_output(ctx);
 		test_limits(ctx);
 		test_paired_bodies(ctx);
+		test_reuse(ctx);
 	}
 	dkmod_ctx_free(ctx);
 	str_free(&zone);

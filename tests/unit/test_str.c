@@ -71,10 +71,38 @@ static void test_join(void)
 	CHECK_STR("no parts: empty", buf, "");
 }
 
+/* test_plain_prefix - str_plain_prefix8 counts the leading bytes above 0x20, for bytes of every
+ * class at every position (a borrow from a low byte must not hide an earlier one) */
+static void test_plain_prefix(void)
+{
+	static const unsigned char kinds[] = {0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x41, 0x7e, 0x7f, 0x80, 0xc3, 0xff};
+	char b[8];
+	uint64_t w;
+	int wrong = 0;
+	srand(8);
+	for (int r = 0; r < 20000; r++) {
+		for (int i = 0; i < 8; i++)
+			b[i] = (char)kinds[rand() % (int)sizeof kinds];
+		if (r < 8 * (int)sizeof kinds) /* first every kind alone at every place among plain bytes */
+			memset(b, 'a', 8), b[r / (int)sizeof kinds] = (char)kinds[r % (int)sizeof kinds];
+		size_t want = 0;
+		while (want < 8 && (unsigned char)b[want] > 0x20)
+			want++;
+		size_t got = str_plain_prefix8(b, &w);
+		wrong += got != want || memcmp(&w, b, 8) != 0;
+	}
+	CHECK_INT("str_plain_prefix8 = the byte count of a plain prefix (20000 words)", wrong, 0);
+	CHECK_INT("all plain", str_plain_prefix8("abcdefgh", &w), 8);
+	CHECK_INT("space first", str_plain_prefix8(" bcdefgh", &w), 0);
+	CHECK_INT("tab last", str_plain_prefix8("abcdefg\t", &w), 7);
+	CHECK_INT("CR after 8-bit bytes", str_plain_prefix8("\xc3\xa9\xc3\r\nxyz", &w), 3);
+}
+
 int main(void)
 {
 	test_appends();
 	test_uint();
 	test_join();
+	test_plain_prefix();
 	return unit_done();
 }
