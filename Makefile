@@ -33,7 +33,8 @@ ALL_EXTRA =
 include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
 
 DEPS_DEBIAN = build-essential pkg-config libssl-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
-	libevent-dev nettle-dev libgmp-dev libmail-dkim-perl python3-dkim nsd swaks openssl clang
+	libevent-dev nettle-dev libgmp-dev libmail-dkim-perl python3-dkim nsd swaks openssl clang \
+	libmilter-dev miltertest
 
 .PHONY: all demo demo-keys test check unit san-unit deps install clean help
 

@@ -38,6 +38,13 @@ struct conf_signer {
 	int line;
 };
 
+/* A client network (milter { relay_nets }): an IPv4 or IPv6 prefix. */
+struct conf_net {
+	int family;                  /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned bits;
+};
+
 /* A whole configuration; every string belongs to it. */
 struct conf {
 	const char *path;            /* the file, as given */
@@ -52,6 +59,10 @@ struct conf {
 	enum dkmod_log_level log_level;  /* default info */
 	bool log_syslog;
 	int log_facility;            /* syslog facility (LOG_MAIL by default) */
+	const char *milter_socket;   /* milter { socket }: libmilter's form, or NULL */
+	struct conf_net *relay_nets; /* milter { relay_nets }: clients that may relay */
+	size_t nrelay_nets;
+	const char *const *submission; /* milter { submission }: {daemon_name}s whose clients may relay */
 	struct conf_pool *pool;      /* storage of the strings and arrays */
 };
 
@@ -86,6 +97,11 @@ void conf_errors_free(struct conf_errors *e);
  * in skipped (if not NULL) as a short text. */
 size_t conf_requests(const struct conf *c, const char *sender_domain, bool can_relay, bool auth_user,
 		     bool any_condition, struct conf_request *out, size_t max, char *skipped, size_t skipped_size);
+
+/* conf_net_parse - "ADDR/BITS" or "ADDR" (IPv4 or IPv6) into *net; false if it is not one */
+bool conf_net_parse(const char *s, struct conf_net *net);
+/* conf_net_match - the address ip (text, IPv4-mapped IPv6 taken as IPv4) lies in one of nets */
+bool conf_net_match(const struct conf_net *nets, size_t n, const char *ip);
 
 /* conf_template_check - NULL if a key path template is valid, else why */
 const char *conf_template_check(const char *tmpl);
