@@ -134,6 +134,8 @@ static sfsistat milter_cb_connect(SMFICTX *ctx, char *host, struct sockaddr *add
 	const char *d = milter_cb_symbol(ctx, "{daemon_name}");
 	free(c->daemon);
 	c->daemon = d ? strdup(d) : NULL;
+	milter_log(DKMOD_LOG_DEBUG, "connect from %s [%s] daemon_name=%s", host ? host : "?",
+		   c->client_ip[0] ? c->client_ip : "unknown", d ? d : "-");
 	return SMFIS_CONTINUE;
 }
 
