@@ -109,6 +109,13 @@ if milter_start q.conf && mt "quarantine policy" plain.eml; then
 	check "quarantine policy: the MTA is asked to quarantine" has "quarantine"
 	check "quarantine policy: continue, with the marker field" grep -q '^insert X-Dkmod-Quarantine: *yes' out.txt
 fi
+# without relay_nets: loopback clients (Postfix's local submissions) may relay, others not
+if mt "no relay_nets, loopback client" corp.eml from=alice@corp.example.com ip=127.0.0.1; then
+	check "no relay_nets, loopback client: signed" grep -qE '^insert DKIM-Signature:.*d=corp\.example\.com' out.txt
+fi
+if mt "no relay_nets, 10.1.2.3" corp.eml from=alice@corp.example.com ip=10.1.2.3; then
+	check "no relay_nets, 10.1.2.3: not signed" bash -c "! grep -q '^insert DKIM-Signature' out.txt"
+fi
 milter_stop
 if milter_start dead.conf && mt "DNS down" signed.eml; then
 	check "DNS down: tempfail with a reply of its own" has "reply y"
