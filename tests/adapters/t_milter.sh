@@ -142,6 +142,21 @@ wait_jobs=$(jobs -p | grep -v "^$MPID\$")
 wait $wait_jobs 2>/dev/null
 check_eq "8 concurrent connections: 8 times dkim=pass" "$(cat par*.txt | grep -cE '^insert Authentication-Results:.*dkim=pass')" 8
 
+# runaway policies in several threads at once: each is stopped by its own time budget
+milter_stop
+adapters_conf loop.conf "$ZONE" "$AD_DIR/loop.lua"
+printf 'milter { socket = "%s" }\n' "$SOCK" >>loop.conf
+milter_start loop.conf || fail "dkmod-milter starts with loop.conf" "$(tail -n 3 milter.err)"
+for i in $(seq 4); do
+	(timeout 60 miltertest -s "$MT_SEND" -D "sock=$SOCK" -D "msg=$TMP/signed.eml" >"loop$i.txt" 2>&1) &
+done
+wait_jobs=$(jobs -p | grep -v "^$MPID\$")
+# shellcheck disable=SC2086
+wait $wait_jobs 2>/dev/null
+check_eq "4 runaway policies at once: each stopped, fallback tempfail" "$(cat loop*.txt | grep -c '^reply y')" 4
+milter_stop
+milter_start m.conf || fail "dkmod-milter restarts" "$(tail -n 3 milter.err)"
+
 # SIGHUP: a new configuration for new connections; a broken file keeps the old one
 adapters_conf m.conf "$ZONE" "$AD_DIR/quarantine.lua"
 milter_conf_tail() { printf 'milter { socket = "%s" }\n' "$SOCK" >>m.conf; }
