@@ -158,15 +158,21 @@ milter_stop
 milter_start m.conf || fail "dkmod-milter restarts" "$(tail -n 3 milter.err)"
 
 # SIGHUP: a new configuration for new connections; a broken file keeps the old one
+# (a message in progress across the reload finishes with the configuration it started with)
+(timeout 60 miltertest -s "$MT_SEND" -D "sock=$SOCK" -D "msg=$TMP/plain.eml" -D pause=3 >inflight.txt 2>&1) &
+inflight=$!
+sleep 1
 adapters_conf m.conf "$ZONE" "$AD_DIR/quarantine.lua"
-milter_conf_tail() { printf 'milter { socket = "%s" }\n' "$SOCK" >>m.conf; }
-milter_conf_tail
+printf 'milter { socket = "%s" }\n' "$SOCK" >>m.conf
 kill -HUP "$MPID"
 for _ in $(seq 100); do grep -q 'reloaded' milter.err && break; sleep 0.05; done
 check "SIGHUP: the reload is logged" grep -q 'configuration m.conf reloaded' milter.err
 if mt "after SIGHUP" plain.eml; then
-	check "after SIGHUP: the new policy (quarantine) applies" has "quarantine"
+	check "after SIGHUP: a new connection gets the new policy (quarantine)" has "quarantine"
 fi
+wait "$inflight"
+check "SIGHUP: the message in progress was not dropped (continue)" grep -q '^reply c' inflight.txt
+check "SIGHUP: the message in progress kept the old policy (no quarantine)" bash -c "! grep -q quarantine inflight.txt"
 echo 'this is not a configuration' >m.conf
 kill -HUP "$MPID"
 for _ in $(seq 100); do grep -q 'reload of m.conf failed' milter.err && break; sleep 0.05; done

@@ -2,7 +2,7 @@
 -- sends it, and what the filter answered, one line each, for t_milter.sh to compare.
 -- Globals (miltertest -D): sock (libmilter socket), msg (a message file, LF or CRLF),
 -- ip (client address), daemon ({daemon_name}), user ({auth_authen}, optional),
--- from (envelope sender).
+-- from (envelope sender), pause (seconds to wait after the header block, optional).
 -- Output lines: "reply C" (the end-of-message reply: c continue, r reject, t tempfail,
 -- d discard, y a reject or tempfail with its own SMTP reply text),
 -- "insert NAME: VALUE" for each field of the names below added, "delete NAME",
@@ -44,6 +44,7 @@ for line in head:gmatch("([^\n]*)\n") do
 end
 flush()
 if mt.eoh(conn) ~= nil then error("eoh") end
+if pause then mt.sleep(tonumber(pause)) end
 body = body:gsub("\n", "\r\n")
 local at = 1
 while at <= #body do
