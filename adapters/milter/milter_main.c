@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -44,6 +47,7 @@ static const char milter_help[] =
 	"Exit status: 0 stopped, 64 usage, 70 internal error, 78 configuration error.\n";
 
 static bool milter_foreground;
+static enum dkmod_log_level milter_level = DKMOD_LOG_INFO; /* of the daemon's own lines */
 static int milter_sigpipe[2] = {-1, -1};
 
 /* milter_log_line - one line to syslog, and to stderr in the foreground */
@@ -55,11 +59,13 @@ static void milter_log_line(enum dkmod_log_level level, const char *line)
 		fprintf(stderr, "dkmod-milter: %s\n", line);
 }
 
-/* milter_log - a formatted log line */
+/* milter_log - a formatted log line of the daemon's own, at most at --log-level (default info) */
 void milter_log(enum dkmod_log_level level, const char *fmt, ...)
 {
 	char line[1200];
 	va_list ap;
+	if (level > milter_level)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
@@ -160,6 +166,26 @@ static bool milter_pidfile(const char *path)
 	return fclose(f) == 0;
 }
 
+/* milter_nodelay - TCP_NODELAY on libmilter's listening TCP socket (connections inherit it):
+ * the replies at the end of a message are several small writes, and with Nagle each one
+ * after the first waited for the MTA's delayed ACK (40 ms a message on loopback).
+ * libmilter does not hand out the descriptor, so the listening sockets are looked for. */
+static void milter_nodelay(void)
+{
+	for (int fd = 0; fd < 1024; fd++) {
+		int listening = 0, one = 1;
+		socklen_t len = sizeof listening;
+		struct sockaddr_storage ss;
+		socklen_t slen = sizeof ss;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening ||
+		    getsockname(fd, (struct sockaddr *)&ss, &slen) < 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+			milter_log(DKMOD_LOG_WARNING, "TCP_NODELAY: %s", strerror(errno));
+	}
+}
+
 /* milter_listen - register with libmilter and open the socket; false after logging why */
 static bool milter_listen(const char *spec)
 {
@@ -173,6 +199,7 @@ static bool milter_listen(const char *spec)
 		milter_log(DKMOD_LOG_ERROR, "cannot listen on %s", spec);
 		return false;
 	}
+	milter_nodelay();
 	return true;
 }
 
@@ -223,6 +250,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	milter_foreground = o.foreground;
+	if (o.level >= 0)
+		milter_level = (enum dkmod_log_level)o.level;
 	openlog("dkmod-milter", LOG_PID, LOG_MAIL);
 	/* errors in the file before going to the background, where only syslog would see them */
 	if (pipeline_check(o.config, milter_report, NULL) > 0)
