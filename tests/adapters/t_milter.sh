@@ -134,12 +134,16 @@ if mt "after malformed input" signed.eml; then
 fi
 
 # many connections at once: every one gets its own engine and the right verdict
-for i in $(seq 8); do
-	(timeout 60 miltertest -s "$MT_SEND" -D "sock=$SOCK" -D "msg=$TMP/signed.eml" >"par$i.txt" 2>&1) &
-done
-wait_jobs=$(jobs -p | grep -v "^$MPID\$")
-# shellcheck disable=SC2086
-wait $wait_jobs 2>/dev/null
+# mt_parallel N PREFIX - N sessions of signed.eml at once; their lines in PREFIX1.txt ... PREFIXN.txt
+mt_parallel() {
+	local pids=() i
+	for i in $(seq "$1"); do
+		timeout 60 miltertest -s "$MT_SEND" -D "sock=$SOCK" -D "msg=$TMP/signed.eml" >"$2$i.txt" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}" 2>/dev/null
+}
+mt_parallel 8 par
 check_eq "8 concurrent connections: 8 times dkim=pass" "$(cat par*.txt | grep -cE '^insert Authentication-Results:.*dkim=pass')" 8
 
 # runaway policies in several threads at once: each is stopped by its own time budget
@@ -147,12 +151,7 @@ milter_stop
 adapters_conf loop.conf "$ZONE" "$AD_DIR/loop.lua"
 printf 'milter { socket = "%s" }\n' "$SOCK" >>loop.conf
 milter_start loop.conf || fail "dkmod-milter starts with loop.conf" "$(tail -n 3 milter.err)"
-for i in $(seq 4); do
-	(timeout 60 miltertest -s "$MT_SEND" -D "sock=$SOCK" -D "msg=$TMP/signed.eml" >"loop$i.txt" 2>&1) &
-done
-wait_jobs=$(jobs -p | grep -v "^$MPID\$")
-# shellcheck disable=SC2086
-wait $wait_jobs 2>/dev/null
+mt_parallel 4 loop
 check_eq "4 runaway policies at once: each stopped, fallback tempfail" "$(cat loop*.txt | grep -c '^reply y')" 4
 milter_stop
 milter_start m.conf || fail "dkmod-milter restarts" "$(tail -n 3 milter.err)"
