@@ -35,7 +35,7 @@ include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
 
 DEPS_DEBIAN = build-essential pkg-config libssl-dev libsodium-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
 	libevent-dev nettle-dev libgmp-dev libmail-dkim-perl python3-dkim nsd bind9-dnsutils swaks openssl clang \
-	debhelper dpkg-dev fakeroot exim4-dev libmilter-dev debootstrap systemd
+	debhelper dpkg-dev fakeroot exim4-dev libmilter-dev miltertest debootstrap systemd
 
 .PHONY: all demo demo-keys test check unit san-unit deps install install-service deb clean help
 

@@ -12,7 +12,9 @@
  * that uses it (an LMDB environment must not cross fork); in a child, an
  * inherited store refuses every call and store_close only frees its memory.
  * One store is for one thread at a time; other processes may use the same
- * directory concurrently, each with its own store.
+ * directory concurrently, each with its own store, and so may other threads
+ * of the process, each with its own store (the stores of one directory in a
+ * process share one LMDB environment, store_share.h).
  */
 #ifndef DKMOD_STORE_H
 #define DKMOD_STORE_H

@@ -9,8 +9,14 @@
  * are opened lazily inside the transaction that first uses them.  Opening,
  * checking and, when the files are damaged, recreating them happen under a
  * flock on the directory, so that two processes never recreate them at once.
+ *
+ * The stores of one directory in one process (several engine contexts of a
+ * threaded daemon, an old and a new one across a reload) share one
+ * environment (store_share.h) and run their transactions one at a time
+ * (they are short: no DNS or crypto happens inside one).
  */
 #include "store.h"
+#include "store_share.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +44,7 @@ enum store_use { STORE_USE_READ = 0, STORE_USE_CHANGE, STORE_USE_CREATE };
 
 struct store {
 	MDB_env *env;
+	struct store_share *shared; /* this process's entry of the directory (store_share.h) */
 	MDB_txn *rtxn;           /* the reusable read transaction, reset when idle */
 	char *dir;
 	size_t map_bytes;
@@ -89,6 +96,20 @@ static bool store_same_process(const struct store *st)
 	if (store_forks_watched)
 		return st->forks == store_forks;
 	return st->pid == getpid();
+}
+
+/* store_lock - take the shared environment's transaction mutex (not in a child after fork) */
+static void store_lock(const struct store *st)
+{
+	if (store_same_process(st))
+		store_share_begin(st->shared);
+}
+
+/* store_unlock - release what store_lock took */
+static void store_unlock(const struct store *st)
+{
+	if (store_same_process(st))
+		store_share_end(st->shared);
 }
 
 /* store_log - format a line and hand it to the log callback */
@@ -221,13 +242,26 @@ static void store_give_files(struct store *st, const struct stat *dir)
 	}
 }
 
+/* store_env_first - open the environment (the first store of dir in this process); NULL or why not */
+static const char *store_env_first(struct store *st, const char *dir)
+{
+	int rc, dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* without the lock (a stuck process holds it) we still open, but never recreate */
+	if (dirfd >= 0)
+		store_flock(dirfd, LOCK_SH);
+	if (store_damaged(rc = store_env_open(st)))
+		rc = store_recreate(st, dirfd, rc);
+	if (dirfd >= 0)
+		close(dirfd); /* releases the lock */
+	return rc ? mdb_strerror(rc) : NULL;
+}
+
 /* store_open - open (creating dir 0750 and the files if missing) the store in dir */
 struct store *store_open(const char *dir, size_t map_bytes, dkmod_log_fn *log, void *log_arg)
 {
 	struct store *st = calloc(1, sizeof *st);
 	struct stat sb;
 	const char *why = NULL;
-	int rc = 0, dirfd;
 
 	if (!st)
 		return NULL;
@@ -241,19 +275,19 @@ struct store *store_open(const char *dir, size_t map_bytes, dkmod_log_fn *log, v
 	else if (!S_ISDIR(sb.st_mode))
 		why = "not a directory";
 	if (!why) {
-		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		/* without the lock (a stuck process holds it) we still open, but never recreate */
-		if (dirfd >= 0)
-			store_flock(dirfd, LOCK_SH);
-		if (store_damaged(rc = store_env_open(st)))
-			rc = store_recreate(st, dirfd, rc);
-		if (dirfd >= 0)
-			close(dirfd); /* releases the lock */
-		if (!rc) {
+		store_share_lock();
+		if ((st->shared = store_share_get(sb.st_dev, sb.st_ino)))
+			st->env = store_share_env(st->shared);
+		else if (!(why = store_env_first(st, dir))) {
 			store_give_files(st, &sb);
-			return st;
+			if (!(st->shared = store_share_add(st->env, sb.st_dev, sb.st_ino))) {
+				mdb_env_close(st->env);
+				why = "out of memory";
+			}
 		}
-		why = mdb_strerror(rc);
+		store_share_unlock();
+		if (!why)
+			return st;
 	}
 	store_log(st, DKMOD_LOG_ERROR, "state store %s: %s; working without it", dir ? dir : "", why);
 	free(st->dir);
@@ -267,9 +301,13 @@ void store_close(struct store *st)
 	if (!st)
 		return;
 	if (st->pid == getpid()) {
+		store_share_begin(st->shared);
 		if (st->rtxn)
 			mdb_txn_abort(st->rtxn);
-		mdb_env_close(st->env);
+		store_share_end(st->shared);
+		MDB_env *last = store_share_drop(st->shared);
+		if (last)
+			mdb_env_close(last);
 	}
 	free(st->dir);
 	free(st);
@@ -367,15 +405,13 @@ static void store_unhold(struct store *st)
 	st->held = false;
 }
 
-/* store_read - run fn in a read-only snapshot (the kept one while held) */
-int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg)
+/* store_read_locked - run fn in a read-only snapshot (the kept one while held) */
+static int store_read_locked(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg)
 {
 	struct store_txn t = { .st = st };
 	bool opened = false;
 	int r;
 
-	if (!st)
-		return -1;
 	if (st->held && !st->busy && store_same_process(st))
 		t.txn = st->rtxn;
 	else if (store_begin(st, false, &t.txn) < 0)
@@ -398,6 +434,17 @@ int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void
 	return t.err ? -1 : r;
 }
 
+/* store_read - run fn in a read-only snapshot, one transaction of the process at a time */
+int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg)
+{
+	if (!st)
+		return -1;
+	store_lock(st);
+	int r = store_read_locked(st, fn, arg);
+	store_unlock(st);
+	return r;
+}
+
 /* store_hold - keep one read snapshot for the store_reads until store_release */
 void store_hold(struct store *st)
 {
@@ -411,14 +458,17 @@ void store_release(struct store *st)
 	if (!st)
 		return;
 	st->hold = false;
-	if (st->held && store_same_process(st))
+	if (st->held && store_same_process(st)) {
+		store_lock(st);
 		store_unhold(st);
+		store_unlock(st);
+	}
 	st->held = false;
 }
 
 /* store_attempt - run fn once in a write transaction, committed if fn returns >= 0 */
-static int store_attempt(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg,
-			 struct store_txn *t)
+static int store_attempt_locked(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg,
+				struct store_txn *t)
 {
 	int r, rc;
 	*t = (struct store_txn){ .st = st, .write = true };
@@ -440,6 +490,16 @@ static int store_attempt(struct store *st, int (*fn)(void *arg, struct store_txn
 	if (rc == MDB_MAP_FULL)
 		t->err = rc; /* store_write deals with it */
 	return rc == 0 ? r : rc == MDB_MAP_FULL ? -1 : store_fail(st, "commit", rc);
+}
+
+/* store_attempt - store_attempt_locked, one transaction of the process at a time */
+static int store_attempt(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg,
+			 struct store_txn *t)
+{
+	store_lock(st);
+	int r = store_attempt_locked(st, fn, arg, t);
+	store_unlock(st);
+	return r;
 }
 
 /* store_clear_db - empty the database named by arg */

@@ -17,8 +17,9 @@
 /* The hook runs every this many virtual machine instructions. */
 #define BUDGET_HOOK_COUNT 1000
 
-/* The one budget whose deadline the hook checks; a hook cannot carry a pointer. */
-static struct budget *budget_current;
+/* The budget whose deadline the hook checks (a hook cannot carry a pointer): one per thread,
+ * as a threaded adapter (dkmod-milter) runs the scripts of several engines at once. */
+static _Thread_local struct budget *budget_current;
 
 /* budget_now_ns - the monotonic clock in nanoseconds */
 static unsigned long long budget_now_ns(void)

@@ -34,7 +34,7 @@ static const struct {
 	{"dk_sign", CONF_NAMED},     {"dkim_sign", CONF_NAMED},   {"dk_domain", CONF_NAMED},
 	{"dkim_domain", CONF_NAMED}, {"dk_validate", CONF_NAMED}, {"dkim_validate", CONF_NAMED},
 	{"keycache", CONF_SINGLE},   {"resolver", CONF_SINGLE},   {"policy", CONF_SINGLE},
-	{"log", CONF_SINGLE},        {"authserv_id", CONF_SINGLE},
+	{"log", CONF_SINGLE},        {"authserv_id", CONF_SINGLE}, {"milter", CONF_SINGLE},
 };
 
 /* conf_caller_line - the line of the Lua code that called the running C function */

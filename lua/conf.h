@@ -44,6 +44,13 @@ struct conf_signer {
 	int line;
 };
 
+/* A client network (milter { relay_nets }): an IPv4 or IPv6 prefix. */
+struct conf_net {
+	int family;                  /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned bits;
+};
+
 /* A whole configuration; every string belongs to it. */
 struct conf {
 	const char *path;            /* the file, as given */
@@ -62,6 +69,10 @@ struct conf {
 	bool log_syslog;
 	const char *log_file;        /* log { file }: lines appended there, or NULL */
 	int log_facility;            /* syslog facility (LOG_MAIL by default) */
+	const char *milter_socket;   /* milter { socket }: libmilter's form, or NULL */
+	struct conf_net *relay_nets; /* milter { relay_nets }: clients that may relay */
+	size_t nrelay_nets;
+	const char *const *submission; /* milter { submission }: {daemon_name}s whose clients may relay */
 	struct conf_pool *pool;      /* storage of the strings and arrays */
 };
 
@@ -115,6 +126,11 @@ size_t conf_requests(const struct conf *c, const struct conf_who *who, struct co
  * once per message before conf_requests, so that a message sees one version of each table.
  * Failures go to explain (the old version, if any, stays in use). */
 void conf_tables_refresh(struct conf *c, struct dkmod_ctx *ctx, conf_explain_fn *explain, void *arg);
+
+/* conf_net_parse - "ADDR/BITS" or "ADDR" (IPv4 or IPv6) into *net; false if it is not one */
+bool conf_net_parse(const char *s, struct conf_net *net);
+/* conf_net_match - the address ip (text, IPv4-mapped IPv6 taken as IPv4) lies in one of nets */
+bool conf_net_match(const struct conf_net *nets, size_t n, const char *ip);
 
 /* conf_template_check - NULL if a key path template is valid, else why */
 const char *conf_template_check(const char *tmpl);

@@ -26,7 +26,7 @@ struct conf_seen {
 };
 
 static const char *const conf_once_kinds[] = {"keycache", "resolver", "policy", "log", "authserv_id",
-					       "dk_validate", "dkim_validate"};
+					       "dk_validate", "dkim_validate", "milter"};
 
 /* conf_validate_block - dk_validate / dkim_validate */
 static void conf_validate_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
@@ -258,6 +258,32 @@ static void conf_authserv_block(lua_State *L, struct conf_walk *w, const struct 
 	lua_pop(L, 1);
 }
 
+/* conf_milter_block - milter { socket, relay_nets, submission } (read by dkmod-milter) */
+static void conf_milter_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
+{
+	static const struct conf_spec specs[] = {{"socket", CONF_T_STRING}, {"relay_nets", CONF_T_STRINGS},
+						 {"submission", CONF_T_STRINGS}};
+	struct conf_val v[3];
+	struct conf *c = w->conf;
+	if (!conf_read(L, w, b, specs, 3, v))
+		return;
+	if (v[0].set && strncmp(v[0].s, "unix:", 5) != 0 && strncmp(v[0].s, "local:", 6) != 0 &&
+	    strncmp(v[0].s, "inet:", 5) != 0 && strncmp(v[0].s, "inet6:", 6) != 0)
+		conf_error(w, v[0].line, "milter: socket is unix:PATH, inet:PORT@HOST or inet6:PORT@HOST, not '%s'", v[0].s);
+	else if (v[0].set)
+		c->milter_socket = v[0].s;
+	if (v[1].set && !(c->relay_nets = conf_pool_alloc(c, (v[1].nlist + 1) * sizeof *c->relay_nets)))
+		w->oom = true;
+	for (size_t i = 0; c->relay_nets && i < v[1].nlist; i++) {
+		if (conf_net_parse(v[1].list[i], &c->relay_nets[c->nrelay_nets]))
+			c->nrelay_nets++;
+		else
+			conf_error(w, v[1].line, "milter: relay_nets entry '%s' is not ADDRESS/BITS", v[1].list[i]);
+	}
+	if (v[2].set)
+		c->submission = v[2].list;
+}
+
 /* conf_block_title - the block's name for messages; false for a named block without a valid name */
 static bool conf_block_title(lua_State *L, struct conf_walk *w, struct conf_block *b, bool named, struct conf_seen *seen)
 {
@@ -329,6 +355,8 @@ static void conf_one(lua_State *L, struct conf_walk *w, struct conf_block *b, st
 		conf_log_block(L, w, b);
 	else if (strcmp(b->kind, "authserv_id") == 0)
 		conf_authserv_block(L, w, b);
+	else if (strcmp(b->kind, "milter") == 0)
+		conf_milter_block(L, w, b);
 	conf_children(L, w, b, NULL, NULL, NULL);
 }
 

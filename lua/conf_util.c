@@ -3,6 +3,7 @@
  * key path templates, names of canonicalizations and algorithms, domain and
  * field name checks.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -172,4 +173,62 @@ char *conf_resolve_path(const char *base, const char *p)
 	if (asprintf(&out, "%.*s/%s", (int)(slash - base), base, p) < 0)
 		return NULL;
 	return out;
+}
+
+/* conf_net_parse - "ADDR/BITS" or "ADDR" into *net */
+bool conf_net_parse(const char *s, struct conf_net *net)
+{
+	char ip[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n == 0 || n >= sizeof ip)
+		return false;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	net->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	unsigned max = net->family == AF_INET6 ? 128 : 32;
+	memset(net->addr, 0, sizeof net->addr);
+	if (inet_pton(net->family, ip, net->addr) != 1)
+		return false;
+	net->bits = max;
+	if (!slash)
+		return true;
+	char *end;
+	errno = 0;
+	long bits = strtol(slash + 1, &end, 10);
+	if (!isdigit((unsigned char)slash[1]) || *end || errno || bits < 0 || bits > (long)max)
+		return false;
+	net->bits = (unsigned)bits;
+	return true;
+}
+
+/* conf_net_in - addr (of family) lies within net */
+static bool conf_net_in(const struct conf_net *net, int family, const unsigned char *addr)
+{
+	if (net->family != family)
+		return false;
+	unsigned full = net->bits / 8, rest = net->bits % 8;
+	if (memcmp(net->addr, addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return (net->addr[full] & mask) == (addr[full] & mask);
+}
+
+/* conf_net_match - ip lies in one of nets */
+bool conf_net_match(const struct conf_net *nets, size_t n, const char *ip)
+{
+	unsigned char addr[16];
+	if (!ip)
+		return false;
+	if (strncasecmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.'))
+		ip += 7;
+	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(family, ip, addr) != 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (conf_net_in(&nets[i], family, addr))
+			return true;
+	return false;
 }

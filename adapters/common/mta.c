@@ -1,17 +1,18 @@
 /*
  * mta.c - actions to MTA codes.  Quarantine is delivery with a marker field
- * (Exim freezes the message instead); discard is acceptance without delivery.
+ * (Exim freezes the message instead, the milter asks the MTA to hold it); discard is acceptance without delivery.
  * Anything the adapter cannot do maps to a temporary failure, so that the
  * sending side keeps the message and nothing is lost.
  */
 #include "mta.h"
 
 static const struct mta_code mta_codes[] = {
-	{PIPELINE_ACCEPT, MTA_EX_OK, true, MTA_EXIM_ACCEPT, false, "OK", false, NULL},
-	{PIPELINE_REJECT, MTA_EX_UNAVAILABLE, false, MTA_EXIM_REJECT, false, "DENY", false, NULL},
-	{PIPELINE_TEMPFAIL, MTA_EX_TEMPFAIL, false, MTA_EXIM_TEMPREJECT, false, "DENYSOFT", false, NULL},
-	{PIPELINE_DISCARD, MTA_EX_OK, false, MTA_EXIM_ACCEPT, true, "OK", true, NULL},
-	{PIPELINE_QUARANTINE, MTA_EX_OK, true, MTA_EXIM_ACCEPT_FREEZE, false, "OK", false, "X-Dkmod-Quarantine: yes"},
+	{PIPELINE_ACCEPT, MTA_EX_OK, true, MTA_EXIM_ACCEPT, false, "OK", false, NULL, MTA_MILTER_CONTINUE, false},
+	{PIPELINE_REJECT, MTA_EX_UNAVAILABLE, false, MTA_EXIM_REJECT, false, "DENY", false, NULL, MTA_MILTER_REJECT, false},
+	{PIPELINE_TEMPFAIL, MTA_EX_TEMPFAIL, false, MTA_EXIM_TEMPREJECT, false, "DENYSOFT", false, NULL, MTA_MILTER_TEMPFAIL, false},
+	{PIPELINE_DISCARD, MTA_EX_OK, false, MTA_EXIM_ACCEPT, true, "OK", true, NULL, MTA_MILTER_DISCARD, false},
+	{PIPELINE_QUARANTINE, MTA_EX_OK, true, MTA_EXIM_ACCEPT_FREEZE, false, "OK", false, "X-Dkmod-Quarantine: yes",
+	 MTA_MILTER_CONTINUE, true},
 };
 
 /* mta_code - the codes of an action */

@@ -1,7 +1,7 @@
 /*
  * mta.h - the one table that maps a policy action to what each MTA
  * understands: Postfix pipe(8) exit statuses (sysexits.h), Exim local_scan
- * return values, qpsmtpd hook return constants.  Adapters look codes up here
+ * return values, qpsmtpd hook return constants, milter replies.  Adapters look codes up here
  * and nowhere else.
  */
 #ifndef DKMOD_MTA_H
@@ -20,6 +20,9 @@ enum mta_exim {
 /* sysexits.h values Postfix pipe(8) understands. */
 enum mta_sysexit { MTA_EX_OK = 0, MTA_EX_UNAVAILABLE = 69, MTA_EX_SOFTWARE = 70, MTA_EX_TEMPFAIL = 75 };
 
+/* Milter replies at the end of the message (libmilter's SMFIS_* values, fixed by the protocol). */
+enum mta_milter { MTA_MILTER_CONTINUE = 0, MTA_MILTER_REJECT = 1, MTA_MILTER_DISCARD = 2, MTA_MILTER_TEMPFAIL = 4 };
+
 struct mta_code {
 	enum pipeline_action action;
 	int postfix_exit;      /* pipe filter exit status */
@@ -29,6 +32,8 @@ struct mta_code {
 	const char *qpsmtpd;   /* the plugin's return constant: OK, DENY, DENYSOFT */
 	bool qpsmtpd_drop;     /* qpsmtpd: accept the transaction but do not queue it */
 	const char *header;    /* a field added to say what happened, or NULL */
+	int milter;            /* dkmod-milter's reply (enum mta_milter) */
+	bool milter_quarantine;/* dkmod-milter: the MTA holds the message (smfi_quarantine) */
 };
 
 /* mta_code - the codes of an action (an unknown action maps to tempfail) */

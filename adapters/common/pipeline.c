@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,4 +287,25 @@ void pipeline_free(struct pipeline *p)
 		close(p->log_fd);
 	conf_free(p->conf);
 	free(p);
+}
+
+/* pipeline_milter_socket - milter { socket } */
+const char *pipeline_milter_socket(const struct pipeline *p)
+{
+	return p->conf->milter_socket;
+}
+
+/* pipeline_relay_client - client_ip in relay_nets (loopback without them) or daemon_name in submission */
+bool pipeline_relay_client(const struct pipeline *p, const char *client_ip, const char *daemon_name)
+{
+	static const struct conf_net loopback[] = {{.family = AF_INET, .addr = {127}, .bits = 8},
+						   {.family = AF_INET6, .addr = {[15] = 1}, .bits = 128}};
+	const struct conf *c = p->conf;
+	bool own = c->relay_nets != NULL;
+	if (conf_net_match(own ? c->relay_nets : loopback, own ? c->nrelay_nets : 2, client_ip))
+		return true;
+	for (size_t i = 0; daemon_name && c->submission && c->submission[i]; i++)
+		if (strcmp(c->submission[i], daemon_name) == 0)
+			return true;
+	return false;
 }

@@ -88,6 +88,12 @@ void pipeline_free(struct pipeline *p);
 /* pipeline_counters - call fn for each counter scripts counted (msg:count) in this process */
 void pipeline_counters(const struct pipeline *p, void (*fn)(void *arg, const char *name, long value), void *arg);
 
+/* pipeline_milter_socket - the configuration's milter { socket }, or NULL */
+const char *pipeline_milter_socket(const struct pipeline *p);
+/* pipeline_relay_client - the configuration lets this client relay: its address (text) in
+ * milter { relay_nets } (default: loopback), or daemon_name in milter { submission } */
+bool pipeline_relay_client(const struct pipeline *p, const char *client_ip, const char *daemon_name);
+
 /* pipeline_msg_new - a message; NULL if out of memory or the engine refused */
 struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_envelope *env);
 /* pipeline_msg_signing - how many signatures the message is getting (after the header block) */

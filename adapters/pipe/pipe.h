@@ -9,17 +9,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../../lua/conf.h"
 #include "../common/pipeline.h"
 
 #define PIPE_RELAY_NETS 32
 #define PIPE_SENDMAIL_ARGS 32
-
-/* One network of --relay-net: an IPv4 or IPv6 prefix. */
-struct pipe_net {
-	int family;                /* AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	unsigned bits;
-};
 
 /* The command line. */
 struct pipe_opts {
@@ -34,7 +28,7 @@ struct pipe_opts {
 	const char *log_file;     /* NULL: syslog (facility mail) */
 	int level;                /* -1: the configuration's */
 	bool relay;               /* --relay: every client may relay */
-	struct pipe_net nets[PIPE_RELAY_NETS];
+	struct conf_net nets[PIPE_RELAY_NETS]; /* --relay-net */
 	size_t nnets;
 };
 

@@ -3,7 +3,6 @@
  * (empty macros arrive as empty arguments: "" means unknown), and the
  * relaying decision from it.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,32 +48,6 @@ static const char *pipe_args_known(const char *v)
 	return v && *v ? v : NULL;
 }
 
-/* pipe_args_net - parse "ADDRESS/BITS" (or a lone address) into a network */
-static bool pipe_args_net(const char *s, struct pipe_net *net)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	if (len == 0 || len >= sizeof addr)
-		return false;
-	memcpy(addr, s, len);
-	addr[len] = '\0';
-	memset(net, 0, sizeof *net);
-	net->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	unsigned max = net->family == AF_INET6 ? 128 : 32;
-	if (inet_pton(net->family, addr, net->addr) != 1)
-		return false;
-	net->bits = max;
-	if (slash) {
-		char *end;
-		unsigned long b = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || b > max)
-			return false;
-		net->bits = (unsigned)b;
-	}
-	return true;
-}
-
 /* pipe_args_usage - a usage error: log it, say it on stdout (the defer reason), exit 75 */
 static int pipe_args_usage(const char *what, const char *arg)
 {
@@ -115,7 +88,7 @@ static int pipe_args_option(struct pipe_opts *o, int argc, char **argv, int *i)
 	} else if ((v = pipe_args_value("--relay-net", argc, argv, i, &missing))) {
 		if (o->nnets == PIPE_RELAY_NETS)
 			return pipe_args_usage("too many --relay-net", NULL);
-		if (!pipe_args_net(v, &o->nets[o->nnets++]))
+		if (!conf_net_parse(v, &o->nets[o->nnets++]))
 			return pipe_args_usage("bad --relay-net ", v);
 	} else if ((v = pipe_args_value("-f", argc, argv, i, &missing))) {
 		o->sender = v;
@@ -153,36 +126,8 @@ int pipe_args(struct pipe_opts *o, int argc, char **argv)
 	return -1;
 }
 
-/* pipe_args_in - addr (of family) lies within net */
-static bool pipe_args_in(const struct pipe_net *net, int family, const unsigned char *addr)
-{
-	if (net->family != family)
-		return false;
-	unsigned full = net->bits / 8, rest = net->bits % 8;
-	if (memcmp(net->addr, addr, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	unsigned char mask = (unsigned char)(0xff << (8 - rest));
-	return (net->addr[full] & mask) == (addr[full] & mask);
-}
-
 /* pipe_can_relay - the client may relay */
 bool pipe_can_relay(const struct pipe_opts *o)
 {
-	if (o->relay || o->auth_user)
-		return true;
-	if (!o->client_ip || o->nnets == 0)
-		return false;
-	unsigned char addr[16];
-	const char *ip = o->client_ip;
-	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.'))
-		ip += 7;
-	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(family, ip, addr) != 1)
-		return false;
-	for (size_t i = 0; i < o->nnets; i++)
-		if (pipe_args_in(&o->nets[i], family, addr))
-			return true;
-	return false;
+	return o->relay || o->auth_user || conf_net_match(o->nets, o->nnets, o->client_ip);
 }

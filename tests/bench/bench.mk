@@ -12,7 +12,7 @@ BENCH_SINK = $(BUILD)/bench/dkmod-bench-sink
 # extra options for the bench program, e.g. make bench BENCH_ARGS='--sizes 10k --runs 3'
 BENCH_ARGS ?=
 
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-milter
 
 $(BENCH_OBJ): tests/bench/bench.h
 
@@ -29,6 +29,11 @@ BENCH_PROGS = $(BENCH_BIN) $(BUILD)/dkmod $(BUILD)/dkmod-pipe $(BUILD)/dkmod-std
 
 bench: $(BENCH_PROGS)
 	$(BENCH_BIN) --build $(BUILD) $(BENCH_ARGS)
+	-[ ! -x $(BUILD)/dkmod-milter ] || bash tests/bench/milter_bench.sh
+
+# dkmod-milter in a real Postfix against Postfix without a milter (tests/bench/milter_bench.sh)
+bench-milter: $(BUILD)/dkmod-milter
+	bash tests/bench/milter_bench.sh
 
 bench-smoke: $(BENCH_PROGS)
 	$(BENCH_BIN) --build $(BUILD) --smoke --out $(BUILD)/bench/smoke.tsv

@@ -626,6 +626,23 @@ mta_logs() {
 	done
 }
 
+# e2e_big_signed FILE - a 20 MB message from alice@peer.example.com to leo@example.net, signed
+# by Mail::DKIM, in FILE (the unsigned one, big.eml, is removed)
+e2e_big_signed() {
+	"$PYTHON" - big.eml <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"From: alice@peer.example.com\nTo: leo@example.net\nSubject: big\n"
+            b"Date: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <big.1@example.com>\n\n")
+    n = 0
+    while f.tell() < 20 * 1024 * 1024:
+        n += 1
+        f.write(b"%08d " % n + bytes(33 + (n + i) % 94 for i in range(70)) + b"\n")
+PY
+	peer_sign big.eml >"$1"
+	rm -f big.eml
+}
+
 # e2e_check_big FILE SENT START - a big message FILE delivered byte for byte below the
 # added fields (SENT is what was sent; START the send time in seconds) and passing DKIM
 e2e_check_big() {

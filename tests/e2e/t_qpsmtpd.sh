@@ -149,17 +149,7 @@ check "the next message after the fix: delivered" wait_for kate@example.net 1
 check_eq "nothing delivered for the deferred ones" "$(delivered_files "$BOX" ivan@example.net; delivered_files "$BOX" judy@example.net)" ""
 
 # ---- 7. a 20 MB message arrives byte-identical below the added fields
-"$PYTHON" - big.eml <<'PY'
-import sys
-with open(sys.argv[1], "wb") as f:
-    f.write(b"From: alice@peer.example.com\nTo: leo@example.net\nSubject: big\n"
-            b"Date: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <big.1@example.com>\n\n")
-    n = 0
-    while f.tell() < 20 * 1024 * 1024:
-        n += 1
-        f.write(b"%08d " % n + bytes(33 + (n + i) % 94 for i in range(70)) + b"\n")
-PY
-peer_sign big.eml >big-signed.eml
+e2e_big_signed big-signed.eml
 start=$(date +%s)
 send "20 MB message" 250 alice@peer.example.com leo@example.net big-signed.eml
 if wait_for leo@example.net 1; then

@@ -3,7 +3,8 @@
 # exit 0; each broken one prints exactly the expected "FILE:LINE: message"
 # lines (unknown options, wrong types, unreadable keys, bad templates, bad
 # canonicalization and algorithm names, duplicate instances, misplaced
-# blocks, Lua syntax and run-time errors, a runaway file) and exits 78.
+# blocks, the milter block's socket and networks, Lua syntax and run-time
+# errors, a runaway file) and exits 78.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 cd "$TMP" || exit 1
@@ -232,6 +233,19 @@ keycache { size = 0 }
 policy { file = "policy.lua", fallback = "discard" }
 log { level = "loud" }
 authserv_id "mx example net"
+CONF
+bad milter 'milter.conf:2: milter: socket is unix:PATH, inet:PORT@HOST or inet6:PORT@HOST, not '\''/run/x.sock'\''' \
+	'milter.conf:3: milter: relay_nets entry '\''10.0.0.0/33'\'' is not ADDRESS/BITS' \
+	'milter.conf:3: milter: relay_nets entry '\''example.com'\'' is not ADDRESS/BITS' \
+	'milter.conf:5: milter may appear only once (first at line 1)' <<'CONF'
+milter {
+  socket = "/run/x.sock",
+  relay_nets = { "10.0.0.0/8", "10.0.0.0/33", "example.com", "2001:db8::/32", "192.0.2.1" },
+}
+milter { }
+CONF
+good milter-ok <<'CONF'
+milter { socket = "inet:8891@127.0.0.1", relay_nets = "127.0.0.1/32", submission = { "ORIGINATING", "MSA" } }
 CONF
 bad missing-policy 'missing-policy.conf:1: policy: script absent.lua: No such file or directory' <<'CONF'
 policy "absent.lua"

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# milter_bench.sh - `make bench-milter` (part of `make bench`): a private
+# Postfix on 127.0.0.1 (delivery to discard(8), so only smtpd and the milter
+# count), nsd with the test zone, and the same messages (1 KB: one inbound
+# message signed by Mail::DKIM, to verify; one submission from
+# corp.example.com, to sign; the client is 127.0.0.1, in relay_nets) sent
+# through (a) an smtpd without a milter and (b) one with dkmod-milter.
+# Prints messages/s, the milter process's CPU per message, and the time per
+# message at one session (the latency the milter adds is the difference).
+# Reports; never fails.  MILTER_BENCH_MESSAGES (default 3000) and
+# MILTER_BENCH_SESSIONS (8).  Not yet here: the same work through OpenDKIM's
+# milter for comparison (doc/adapter-milter.md).
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/nsd.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
+. "$DKMOD_TOP/tests/adapters/lib.sh"
+MILTER="$DKMOD_TOP/$BUILD/dkmod-milter"
+N=${MILTER_BENCH_MESSAGES:-3000} S=${MILTER_BENCH_SESSIONS:-8} LAT_N=300
+OUT="$DKMOD_TOP/$BUILD/bench/milter.tsv"
+LOAD=("$PYTHON" "$DKMOD_TOP/tests/bench/milter_load.py")
+for t in postfix nsd; do
+	command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "milter bench: $t is not installed (make deps)"; exit 0; }
+done
+[ -x "$MILTER" ] || { echo "milter bench: no $MILTER"; exit 0; }
+
+e2e_stage root "$MILTER" >/dev/null || { echo "milter bench: keys, zone or nsd failed"; exit 0; }
+cd "$TMP" || exit 1
+DPORT=$(free_port)
+adapters_conf dkmod.conf "forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2" "$AD_DIR/default.lua"
+mkdir -p state
+sed -i '/^log { level = "info" }$/d' dkmod.conf
+printf 'keycache { state_dir = "%s/state" }\nlog { level = "warning" }\nmilter { socket = "inet:%s@127.0.0.1" }\n' "$TMP" "$DPORT" >>dkmod.conf
+# the messages: 1 KB bodies
+body=$(printf 'line %04d of a one kilobyte body, the same for every milter.......\n' $(seq 16))
+printf 'From: alice@peer.example.com\nTo: bob@example.net\nSubject: inbound\nDate: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <in.1@peer.example.com>\n\n%s\n' "$body" >in-plain.eml
+peer_sign in-plain.eml >inbound.eml
+printf 'From: alice@corp.example.com\nTo: bob@example.net\nSubject: submission\nDate: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <sub.1@corp.example.com>\n\n%s\n' "$body" >submission.eml
+
+"$TMP/e2e-bin/dkmod-milter" --config dkmod.conf --foreground >dkmod-milter.log 2>&1 &
+DKPID=$!
+at_exit 'kill -TERM $DKPID 2>/dev/null'
+sleep 1
+kill -0 "$DKPID" 2>/dev/null || echo "milter bench: dkmod-milter did not start: $(tail -n 3 dkmod-milter.log)"
+# one smtpd per setup (no reload between them): the instance's own port without a milter
+P_DK=$(free_port)
+# shellcheck disable=SC2034 # read by postfix_start
+POSTFIX_MAIN_EXTRA="default_transport = discard
+relay_transport = discard
+milter_default_action = tempfail
+milter_protocol = 6"
+# shellcheck disable=SC2034
+POSTFIX_MASTER_EXTRA="127.0.0.1:$P_DK inet n - n - - smtpd
+  -o smtpd_milters=inet:127.0.0.1:$DPORT"
+postfix_start >/dev/null 2>&1 || { echo "milter bench: postfix does not start"; exit 0; }
+at_exit 'postfix_stop; nsd_stop'
+sleep 1
+
+ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+HZ=$(getconf CLK_TCK)
+mkdir -p "$(dirname "$OUT")"
+printf 'setup\tmessages_per_s\tmilter_cpu_ms_per_msg\tms_per_msg_one_session\trefused\n' >"$OUT"
+for setup in none dkmod-milter; do
+	case $setup in
+	none) port=$POSTFIX_PORT pid="" ;;
+	dkmod-milter) port=$P_DK pid=$DKPID ;;
+	esac
+	"${LOAD[@]}" "$port" "$S" 200 inbound.eml submission.eml >/dev/null # warm: caches, processes
+	c0=0 c1=0
+	[ -n "$pid" ] && c0=$(ticks "$pid")
+	read -r n secs refused < <("${LOAD[@]}" "$port" "$S" "$N" inbound.eml submission.eml)
+	[ -n "$pid" ] && c1=$(ticks "$pid")
+	read -r _ lsecs lref < <("${LOAD[@]}" "$port" 1 "$LAT_N" inbound.eml submission.eml)
+	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+	cpu=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.3f", c * 1000 / hz / n }')
+	lat=$(awk -v s="$lsecs" -v n="$LAT_N" 'BEGIN { printf "%.3f", s * 1000 / n }')
+	printf '%s\t%s\t%s\t%s\t%s\n' "$setup" "$rate" "$cpu" "$lat" "$((refused + lref))" >>"$OUT"
+done
+awk -F'\t' 'NR > 1 { r[$1] = $2; c[$1] = $3; l[$1] = $4; x[$1] = $5 }
+	END {
+		printf "%-14s %12s %17s %16s %8s\n", "milter", "messages/s", "milter CPU/msg", "ms/msg (1 sess.)", "refused"
+		split("none dkmod-milter", k, " ")
+		for (i = 1; i <= 2; i++) printf "%-14s %12s %14s ms %16s %8s\n", k[i], r[k[i]], c[k[i]], l[k[i]], x[k[i]]
+		printf "dkmod-milter throughput / no milter: %.2f (target >= 0.9)\n", r["dkmod-milter"] / r["none"]
+		printf "time added per message at one session: %.3f ms (target <= 2)\n", l["dkmod-milter"] - l["none"]
+	}' "$OUT"
+echo "dkmod-milter log: $(grep -c . dkmod-milter.log) lines"
+echo "(table in $OUT)"

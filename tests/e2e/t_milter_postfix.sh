@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# t_milter_postfix.sh - dkmod-milter in a real Postfix (private instance on
+# 127.0.0.1) through smtpd_milters and non_smtpd_milters with the main.cf
+# lines of conf/mta/postfix-milter.cf, a real nsd with the test zone, swaks
+# as the client (from 127.0.0.2, outside relay_nets).
+# Proves: Mail::DKIM-signed mail arrives with dkim=pass (relaxed, and simple
+# with odd blanks and folding); tampered mail with
+# dkim=fail; unsigned mail from a DomainKeys o=- domain is refused with 550
+# 5.7.1 during the SMTP dialogue (the swaks transcript; no bounce, nothing
+# queued); an authenticated submission and a message given to Postfix's
+# sendmail command arrive signed and verify with Mail::DKIM and dkimpy; an
+# unauthenticated client is not signed; a forged Authentication-Results is
+# removed and another one kept; with nsd stopped mail is refused with 4xx
+# and accepted once DNS is back; a killed daemon gives 451 (Postfix's
+# milter_default_action = tempfail), not loss, and mail flows again after a
+# restart; a 20 MB message arrives byte-identical below the added fields.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/nsd.sh"
+. "$(dirname "$0")/lib.sh"
+. "$DKMOD_TOP/tests/adapters/lib.sh"
+MILTER="$DKMOD_TOP/$BUILD/dkmod-milter"
+U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
+
+e2e_need "postfix milter e2e" "$MILTER" postfix swaks
+
+e2e_stage root "$MILTER" || exit 1
+CONF=$AD_DIR/dkmod.conf
+RESOLVER="forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2"
+MPORT=$(free_port)
+adapters_conf "$CONF" "$RESOLVER" "$AD_DIR/default.lua"
+printf 'milter { socket = "inet:%s@127.0.0.1", relay_nets = { "127.0.0.1/32" } }\n' "$MPORT" >>"$CONF"
+MLOG=$TMP/milter.log
+MPID=""
+milter_start() {
+	"$TMP/e2e-bin/dkmod-milter" --config "$CONF" --foreground --log-level debug >>"$MLOG" 2>&1 &
+	MPID=$!
+	for _ in $(seq 100); do
+		grep -q "listening on inet:$MPORT@127.0.0.1" "$MLOG" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+at_exit 'kill -KILL $MPID 2>/dev/null'
+if milter_start; then pass "dkmod-milter listens on inet:$MPORT@127.0.0.1"; else fail "dkmod-milter starts" "$(tail -n 3 "$MLOG")"; exit 1; fi
+
+# the main.cf lines of conf/mta/postfix-milter.cf, pointed at this daemon
+main=$(grep -v '^#' "$DKMOD_TOP/conf/mta/postfix-milter.cf" | sed "s|unix:/run/dkmod/milter.sock|inet:127.0.0.1:$MPORT|")
+case $main in *"smtpd_milters = inet:127.0.0.1:$MPORT"*"non_smtpd_milters = inet:127.0.0.1:$MPORT"*) ;;
+*) fail "conf/mta/postfix-milter.cf has smtpd_milters and non_smtpd_milters" "$main"; exit 1 ;; esac
+# shellcheck disable=SC2034 # read by postfix_start
+POSTFIX_MAIN_EXTRA="$main
+message_size_limit = 60000000"
+if ! postfix_start 2>"$TMP/start.err"; then
+	fail "postfix starts with the milter" "$(tail -n 5 "$TMP/start.err" | tr '\n' ' ')"
+	exit 1
+fi
+pass "postfix $(postconf -h mail_version) starts with smtpd_milters and non_smtpd_milters (port $POSTFIX_PORT)"
+MAILLOG=$POSTFIX_DIR/log/maillog
+BOX=$POSTFIX_MAILDIR
+
+# send NAME FROM TO FILE [ARGS] - swaks from 127.0.0.2; pass if accepted (250)
+send() {
+	local name=$1
+	shift
+	send_mail "$POSTFIX_PORT" "$@" -- --local-interface 127.0.0.2
+	check_eq "$name: accepted by smtpd" "$?" 0
+}
+# refused NAME CODE FROM TO FILE [ARGS] - swaks from 127.0.0.2; pass if DATA got CODE
+refused() {
+	local name=$1 code=$2
+	shift 2
+	send_mail "$POSTFIX_PORT" "$@" -- --local-interface 127.0.0.2
+	if grep -qE "^<\*\* +$code" "$SEND_LOG"; then
+		pass "$name: refused in the dialogue: $(grep -m1 -E "^<\*\* +$code" "$SEND_LOG" | cut -c1-110)"
+	else
+		fail "$name: refused with $code" "$(grep -E '^(<\*\*|<-  250|\*\*\*)' "$SEND_LOG" | tail -n 2 | tr '\n' ' ')"
+	fi
+}
+latest() { latest_delivered "$BOX" "$1"; }
+wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
+
+cd "$TMP" || exit 1
+
+# ---- 1. Mail::DKIM-signed mail arrives with dkim=pass; tampered with dkim=fail
+mail_from alice@peer.example.com "signed by Mail::DKIM" >plain.eml
+peer_sign plain.eml >signed.eml
+send "Mail::DKIM-signed" alice@peer.example.com bob@example.net signed.eml
+if wait_for bob@example.net 1; then
+	check_eq "Mail::DKIM-signed: delivered with dkim=pass" "$(ar_results "$(latest bob@example.net)")" "dkim=pass domainkeys=none"
+	check "Mail::DKIM-signed: Authentication-Results on top (above Postfix's Received; Return-Path is the delivery's)" \
+		bash -c "grep -v '^Return-Path:' '$(latest bob@example.net)' | head -n 1 | grep -q '^Authentication-Results: mx.example.net;'"
+else
+	fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
+	mta_logs
+fi
+sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml
+send "tampered" alice@peer.example.com carol@example.net tampered.eml
+if wait_for carol@example.net 1; then
+	check_eq "tampered: delivered with dkim=fail" "$(ar_results "$(latest carol@example.net)")" "dkim=fail domainkeys=none"
+else
+	fail "tampered: delivered" "nothing for carol@example.net"
+fi
+
+# simple/simple: the header fields reach the engine byte for byte (blanks, folding)
+printf 'From: alice@peer.example.com\nTo:   bob2@example.net,\n\tother@example.net\nSubject:  two  spaces\t and a tab\nDate: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <simple.1@example.com>\n\nbody  with  spaces \n\n' >simple.eml
+perl "$PEER_MDKIM" sign --type dkim --domain peer.example.com --selector p --canon simple/simple \
+	--key "$AD_DIR/keys/peer/p.key" <simple.eml >simple-signed.eml
+send "simple/simple signature" alice@peer.example.com bob2@example.net simple-signed.eml
+if wait_for bob2@example.net 1; then
+	check_eq "simple/simple signature: dkim=pass" "$(ar_results "$(latest bob2@example.net)")" "dkim=pass domainkeys=none"
+else
+	fail "simple/simple signature: delivered" "nothing for bob2@example.net"
+fi
+
+# ---- 2. unsigned from an o=- domain: 550 during the dialogue, no bounce
+mail_from tom@strict.example.com "unsigned from strict" >unsigned.eml
+refused "unsigned o=-" '550 5\.7\.1 strict\.example\.com signs all its mail' tom@strict.example.com erin@example.net unsigned.eml
+sleep 1
+check_eq "unsigned o=-: nothing delivered, no bounce" "$(delivered_files "$BOX" erin@example.net; delivered_files "$BOX" tom@strict.example.com)" ""
+check "unsigned o=-: Postfix logs the milter reject" grep -q 'milter-reject: END-OF-MESSAGE .*5\.7\.1 strict\.example\.com signs all its mail' "$MAILLOG"
+
+# ---- 3. authenticated submission and the sendmail command: signed, verified by both peers
+mail_from alice@corp.example.com "authenticated submission" >corp.eml
+send "authenticated submission" alice@corp.example.com frank@example.com corp.eml --auth "$U" "$P"
+if wait_for frank@example.com 1; then
+	f=$(latest frank@example.com)
+	check "submission: DKIM-Signature d=corp.example.com" grep -q '^DKIM-Signature: .*d=corp.example.com' "$f"
+	check_eq "submission: Mail::DKIM and dkimpy verify the delivered copy" "$(peer_verdicts "$f")" "mdkim:pass dkimpy:pass"
+else
+	fail "submission: delivered" "nothing for frank@example.com"
+	mta_logs
+fi
+mail_from alice@corp.example.com "not authenticated" >corp2.eml
+send "not authenticated (127.0.0.2)" alice@corp.example.com grace@example.net corp2.eml
+if wait_for grace@example.net 1; then
+	check "not authenticated: not signed" bash -c "! grep -q '^DKIM-Signature' '$(latest grace@example.net)'"
+else
+	fail "not authenticated: delivered" "nothing for grace@example.net"
+fi
+mail_from alice@corp.example.com "sendmail command" >local.eml
+$POSTFIX_SENDMAIL -f alice@corp.example.com heidi@example.net <local.eml
+check_eq "sendmail command: accepted" "$?" 0
+if wait_for heidi@example.net 1; then
+	f=$(latest heidi@example.net)
+	check "sendmail command: signed (DKIM-Signature d=corp.example.com)" grep -q '^DKIM-Signature: .*d=corp.example.com' "$f"
+	check_eq "sendmail command: Mail::DKIM and dkimpy verify the delivered copy" "$(peer_verdicts "$f")" "mdkim:pass dkimpy:pass"
+	check "sendmail command: the milter saw Postfix's local client (127.0.0.1, not SMTP)" \
+		grep -q 'connect from localhost \[127.0.0.1\]' "$MLOG"
+else
+	fail "sendmail command: delivered" "$(grep heidi "$MAILLOG" | tail -n 2 | tr '\n' ' ')"
+fi
+
+# ---- 4. forged Authentication-Results removed, another kept
+printf 'From: alice@peer.example.com\nTo: ivan@example.net\nSubject: forged\nAuthentication-Results: other.example; spf=pass smtp.mailfrom=peer.example.com\nAuthentication-Results: mx.example.net; dkim=pass header.d=peer.example.com\nMessage-ID: <forged.1@example.com>\n\nbody\n' >forged.eml
+send "forged A-R" alice@peer.example.com ivan@example.net forged.eml
+if wait_for ivan@example.net 1; then
+	f=$(latest ivan@example.net)
+	check_eq "forged A-R: one A-R of mx.example.net left (ours, dkim=none)" \
+		"$(grep -c '^Authentication-Results: mx.example.net;' "$f"):$(ar_results "$f")" "1:dkim=none domainkeys=none"
+	check "forged A-R: the forged one is gone" bash -c "! grep -q 'dkim=pass header.d=peer.example.com' '$f'"
+	check "forged A-R: the other host's A-R is kept" grep -q '^Authentication-Results: other.example; spf=pass' "$f"
+else
+	fail "forged A-R: delivered" "nothing for ivan@example.net"
+fi
+
+# ---- 5. DNS down: 4xx in the dialogue; accepted once DNS is back
+nsd_stop
+peer_sign_dk <(mail_from sam@strict.example.com "DomainKeys, DNS down") >strict-dk.eml
+refused "DNS down" '4[0-9][0-9] ' sam@strict.example.com judy@example.net strict-dk.eml
+check_eq "DNS down: nothing delivered" "$(delivered_files "$BOX" judy@example.net)" ""
+"$NSD_BIN" -c "$NSD_DIR/nsd.conf" >>"$NSD_DIR/nsd.out" 2>&1
+for _ in $(seq 50); do _nsd_ready "$NSD_PORT" example.com && break; sleep 0.1; done
+NSD_PID=$(tr -dc 0-9 <"$NSD_DIR/nsd.pid")
+send "DNS back: the sender's retry" sam@strict.example.com judy@example.net strict-dk.eml
+if wait_for judy@example.net 1; then
+	check_eq "DNS back: delivered with domainkeys=pass" "$(ar_results "$(latest judy@example.net)")" "dkim=none domainkeys=pass"
+else
+	fail "DNS back: delivered" "nothing for judy@example.net"
+fi
+
+# ---- 6. a killed daemon: tempfail (milter_default_action), then mail flows after a restart
+kill -KILL "$MPID"
+wait "$MPID" 2>/dev/null
+mail_from alice@peer.example.com "daemon killed" >killed.eml
+refused "daemon killed" '4[0-9][0-9] ' alice@peer.example.com kate@example.net killed.eml
+check_eq "daemon killed: nothing delivered" "$(delivered_files "$BOX" kate@example.net)" ""
+if milter_start; then pass "dkmod-milter restarted"; else fail "dkmod-milter restarts" "$(tail -n 3 "$MLOG")"; fi
+send "after the restart: the sender's retry" alice@peer.example.com kate@example.net killed.eml
+check "after the restart: delivered" wait_for kate@example.net 1
+
+# ---- 7. a 20 MB message arrives byte-identical below the added fields
+e2e_big_signed big-signed.eml
+start=$(date +%s)
+send "20 MB message" alice@peer.example.com leo@example.net big-signed.eml
+if wait_for leo@example.net 1; then
+	e2e_check_big "$(latest leo@example.net)" big-signed.eml "$start"
+else
+	fail "20 MB message: delivered" "$(grep leo "$MAILLOG" | tail -n 2 | tr '\n' ' ')"
+fi
+rss=$(awk '/VmHWM/ { print $2 }' "/proc/$MPID/status" 2>/dev/null)
+check "20 MB message: the daemon's peak memory stays under 64 MB (${rss:-?} kB)" test "${rss:-999999}" -lt 65536
+rm -f big.eml big-signed.eml
+
+kill -TERM "$MPID"
+rc=0
+wait "$MPID" || rc=$?
+MPID=""
+check_eq "dkmod-milter stops on SIGTERM with status 0" "$rc" 0
+pids=$(e2e_tree_pids "$POSTFIX_PID")
+nsd_stop
+postfix_stop
+# shellcheck disable=SC2086
+e2e_check_gone "postfix stopped, no process left" $pids
