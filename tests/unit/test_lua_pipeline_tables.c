@@ -142,7 +142,9 @@ static pid_t unit_flip(const char *table, bool compiled, int ms)
 	size_t n;
 	snprintf(src, sizeof src, "%s/flip.src", unit_dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", table);
-	for (int i = 0; i == 0 || i * 20 < ms; i++) {
+	/* the first write is the old version; the last one (when ms > 0) always the new */
+	int writes = ms > 0 ? (ms / 20) | 1 : 0; /* an odd last index: "new" */
+	for (int i = 0; i <= writes; i++) {
 		const char *v = i % 2 ? "new" : "old";
 		FILE *f = fopen(compiled ? src : tmp, "w");
 		if (!f)
@@ -175,8 +177,15 @@ static void test_reload_while_signing(bool compiled)
 		return;
 	pid = unit_flip(table, compiled, 3500);
 	size_t old = 0, new = 0, mixed = 0, lost = 0;
-	for (;;) {
-		bool done = waitpid(pid, &status, WNOHANG) == pid;
+	struct timespec end = {0}, now;
+	for (bool done = false;;) {
+		/* after the last (new) version was written, go on until a reload shows it: the
+		 * engine looks at the file at most once a second */
+		if (!done && waitpid(pid, &status, WNOHANG) == pid) {
+			done = true;
+			clock_gettime(CLOCK_MONOTONIC, &end);
+			end.tv_sec += 3;
+		}
 		const char *got = unit_sign(p, "a@customer.example.com");
 		if (strcmp(got, "d=esp.example.net s=old2 d=customer.example.com s=old1") == 0)
 			old++;
@@ -186,7 +195,7 @@ static void test_reload_while_signing(bool compiled)
 			mixed++;
 		else if (lost++ == 0)
 			printf("# %s: a message got '%s'\n", form, got);
-		if (done)
+		if (done && (new > 0 || (clock_gettime(CLOCK_MONOTONIC, &now), now.tv_sec > end.tv_sec)))
 			break;
 	}
 	printf("# %s: %zu messages with the old table, %zu with the new\n", form, old, new);
