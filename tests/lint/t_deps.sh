@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# t_deps.sh - tests/packages.list covers what the project's scripts take from the
+# system (tests/lint/deps_check.py, both ways): every command a test script, tool
+# or Makefile recipe runs and every Perl or Python module it loads comes from a
+# listed package (or one every Debian system has), and every command and module
+# the list names is used and given by its package.  Under CI=true, every package
+# of the groups `make deps` installs is installed.  A command neither installed
+# nor listed cannot be told from a word: the tests that run it fail under CI=true
+# naming its package (need_cmd, tests/lib/common.sh).  DKMOD_PACKAGES_LIST
+# checks another list (the mutation check of this test uses it).
+. "$(dirname "$0")/../lib/common.sh"
+cd "$DKMOD_TOP" || exit 1
+LIST=${DKMOD_PACKAGES_LIST:-tests/packages.list}
+
+# the files read: shell, Perl and Python under tests/ and conf/, the CI script, the
+# qpsmtpd plugin, the Makefile and its parts (fuzz regressions and seeds are data)
+mapfile -t FILES < <({ git ls-files tests conf .ci Makefile '*.mk' adapters/stdio/dkmod 2>/dev/null ||
+	find tests conf .ci Makefile adapters lua -type f; } | grep -vE '^tests/fuzz/(regressions|seeds)/')
+"$PYTHON" tests/lint/deps_check.py "$LIST" "${FILES[@]}"
+
+# the check can fail: drop from the list the first test package whose command is
+# installed here (dig's, when it is) and the commands check must name that command
+if [ -z "${DKMOD_PACKAGES_LIST:-}" ]; then
+	read -r pkg cmd < <(sed 's/#.*//' "$LIST" | awk '$1 == "test" && $2 != "-" { for (i = 3; i <= NF; i++)
+		if ($i !~ /[:\/]/) print ($i == "dig" ? 0 : 1), $2, $i }' | sort -s -k1,1n |
+		while read -r _ p c; do PATH=/usr/sbin:/usr/bin:/sbin:/bin type -P "$c" >/dev/null && { echo "$p $c"; break; }; done)
+	if [ -z "${pkg:-}" ]; then
+		fail "the check fails without a package" "no command of the test group is installed"
+	else
+		awk -v p="$pkg" '$2 != p' "$LIST" >"$TMP/list"
+		out=$("$PYTHON" tests/lint/deps_check.py "$TMP/list" "${FILES[@]}" | grep '^FAIL: ')
+		case $out in
+		*"come from listed or base packages: not in"*" $cmd ("*) pass "without $pkg in the list the check fails, naming $cmd" ;;
+		*) fail "without $pkg in the list the check fails" "${out:-it passed}" ;;
+		esac
+	fi
+fi
+
+if [ "${CI:-}" = true ]; then
+	miss=$(sh tests/packages.sh missing build test mta | tr '\n' ' ')
+	check_eq "CI: every package of the groups build, test and mta is installed" "${miss% }" ""
+fi
