@@ -5,7 +5,8 @@
 #   packages.sh install GROUP...   install the missing ones: `apt-get update`
 #                                  once, then one `apt-get install -y`
 #   packages.sh owner NAME         the package whose GIVES names NAME (a command,
-#                                  /path, perl:Module or py:module), empty if none
+#                                  /path or its last part, perl:Module or
+#                                  py:module), empty if none
 # Installing anything but the build group starts no service (policy-rc.d exit
 # 101 while apt runs; debconf: postfix "No configuration", qpsmtpd not
 # started), and records what it installed in $DKMOD_E2E_ROOT/changes, so that
@@ -90,7 +91,9 @@ install)
 	fi
 	;;
 owner)
-	entries | awk -v n="$2" '{ for (i = 3; i <= NF; i++) if ($i == n) { print $2; exit } }'
+	# a /path matches itself or its last component
+	entries | awk -v n="$2" 'BEGIN { b = n; sub(/.*\//, "", b) }
+		{ for (i = 3; i <= NF; i++) if ($i == n || $i == b) { print $2; exit } }'
 	;;
 *)
 	echo "usage: $0 list|missing|install GROUP... | owner NAME" >&2
