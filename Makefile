@@ -115,7 +115,8 @@ test check: deps
 	@$(MAKE) --no-print-directory all unit san-unit demo-keys
 	@set -f; BUILD=$(BUILD) bash tests/run $(T)
 
-QUICK_TESTS = 'unit/*' 'san/*' 'interop/*'
+# the developer loop: unit tests plain and sanitized, the Mail::DKIM corpus, the package list check
+QUICK_TESTS = 'unit/*' 'san/*' 'interop/t_mail_dkim_corpus' 'lint/*'
 quick: all unit san-unit demo-keys
 	@BUILD=$(BUILD) bash tests/run $(QUICK_TESTS)
 

@@ -12,10 +12,11 @@
 cd "$DKMOD_TOP" || exit 1
 LIST=${DKMOD_PACKAGES_LIST:-tests/packages.list}
 
-# the files read: shell, Perl and Python under tests/ and conf/, the CI script, the
-# qpsmtpd plugin, the Makefile and its parts (fuzz regressions and seeds are data)
-mapfile -t FILES < <({ git ls-files tests conf .ci Makefile '*.mk' adapters/stdio/dkmod 2>/dev/null ||
-	find tests conf .ci Makefile adapters lua -type f; } | grep -vE '^tests/fuzz/(regressions|seeds)/')
+# the files read: every script under tests/ and conf/ (uses.py tells shell, Perl and
+# Python by name and first line), the CI script, the qpsmtpd plugin, the Makefile and
+# its parts; fuzz regressions and seeds are data
+mapfile -t FILES < <(find tests conf .ci Makefile adapters/stdio/dkmod -type f \
+	-not -path 'tests/fuzz/regressions/*' -not -path 'tests/fuzz/seeds/*'; find . -path ./.build -prune -o -name '*.mk' -print)
 "$PYTHON" tests/lint/deps_check.py "$LIST" "${FILES[@]}"
 
 # the check can fail: drop from the list the first test package whose command is
