@@ -52,8 +52,8 @@ help:
 	@echo "make demo       sign and verify the sample message against the demo zone (deps-build first)"
 	@echo "make test       deps, build everything, run the whole test suite, as CI does (also: make check)"
 	@echo "make test T='unit/test_session e2e/*'   the same, only the tests matching the patterns"
-	@echo "make quick      the developer loop: unit tests, plain and sanitized, and the interop"
-	@echo "                corpus; installs nothing (well under a minute)"
+	@echo "make quick      the developer loop: unit tests, plain and sanitized, the Mail::DKIM"
+	@echo "                corpus and the package list check; installs nothing (under a minute)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX"
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h)
