@@ -37,6 +37,18 @@ if [ -z "${DKMOD_PACKAGES_LIST:-}" ]; then
 	fi
 fi
 
+# a missing command: SKIP naming its package, FAIL under CI=true (tests/lib/common.sh)
+check_eq "a missing command is a SKIP naming its package" "$(CI='' need_cmd probe /nonexistent/dig; echo "rc=$?")" \
+	"SKIP: probe: no /nonexistent/dig: install bind9-dnsutils (make deps)
+rc=1"
+check_eq "CI=true: a missing command is a FAIL naming its package" "$(CI=true need_cmd probe /nonexistent/dig; echo "rc=$?")" \
+	"FAIL: probe: no /nonexistent/dig: install bind9-dnsutils (make deps)
+rc=1"
+check_eq "CI=true: a missing Perl module is a FAIL naming its package" "$(CI=true need_perl probe Qpsmtpd::NoSuch; echo "rc=$?")" \
+	"FAIL: probe: Perl cannot load Qpsmtpd::NoSuch: install the package of Qpsmtpd::NoSuch (none in tests/packages.list: add it) (make deps)
+rc=1"
+check_eq "an installed command passes need_cmd quietly" "$(CI=true need_cmd probe sh; echo "rc=$?")" "rc=0"
+
 # what the two commands of the README run, in order (make -n: nothing is done)
 demo=$(make -n -s demo 2>&1 | grep -E 'packages\.sh|e2e/deps\.sh|conf/demo\.sh' | tr '\n' ';')
 check_eq "make demo installs the build packages only, then runs the demo" "$demo" \
