@@ -155,10 +155,12 @@ else
 	fi
 fi
 
-# ---- qpsmtpd: forkserver, a data_post plugin from a plugin directory
+# ---- qpsmtpd: forkserver, a data_post plugin from a plugin directory (a copy in $TMP: user
+# qpsmtpd may not read the checkout, e.g. a clone in /root)
 if ! why=$(e2e_have qpsmtpd); then
 	unmet "qpsmtpd" "$why"
-elif ! QPSMTPD_PLUGINS=dummy_plugin qpsmtpd_start "$E2E" 2>"$TMP/start.err"; then
+elif ! install -d -m 755 "$TMP/e2e-plugins" || ! install -m 644 "$E2E/dummy_plugin" "$TMP/e2e-plugins/" ||
+	! QPSMTPD_PLUGINS=dummy_plugin qpsmtpd_start "$TMP/e2e-plugins" 2>"$TMP/start.err"; then
 	fail "qpsmtpd starts" "$(tail -n 5 "$TMP/start.err" | tr '\n' ' ')"
 else
 	pass "qpsmtpd $(dpkg-query -W -f='${Version}' qpsmtpd 2>/dev/null) starts on 127.0.0.1:$QPSMTPD_PORT"
