@@ -193,9 +193,18 @@ class Lexer:
             if w.startswith("\"") or not WORD.match(w):
                 return
             self.found(w)
+            if w == "need_cmd":
+                # need_cmd NAME CMD... (tests/lib/common.sh): the commands a test needs
+                for c in words[k + 2:]:
+                    if WORD.match(c) or c.startswith("/"):
+                        self.found(c)
+                return
             if w not in WRAPPERS:
                 return
             k += 1
+            if w == "env":
+                while k + 1 < len(words) and words[k] == "-u":
+                    k += 2  # env -u NAME
             # the wrapped command: skip options, their numeric/duration values, NAME=VALUE
             while k < len(words) and (words[k].startswith("-") or re.match(r"^[\d.]+[smhd]?$", words[k])
                                       or re.match(r"^\w+=", words[k])):
