@@ -50,10 +50,10 @@ rc=1"
 check_eq "an installed command passes need_cmd quietly" "$(CI=true need_cmd probe sh; echo "rc=$?")" "rc=0"
 
 # what the two commands of the README run, in order (make -n: nothing is done)
-demo=$(make -n -s demo 2>&1 | grep -E 'packages\.sh|e2e/deps\.sh|conf/demo\.sh' | tr '\n' ';')
+demo=$(env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES make -n -s demo 2>&1 | grep -E 'packages\.sh|e2e/deps\.sh|conf/demo\.sh' | tr '\n' ';')
 check_eq "make demo installs the build packages only, then runs the demo" "$demo" \
 	"sh tests/packages.sh install build;sh conf/demo.sh $BUILD/dkmod;"
-tst=$(make -n -s test 2>&1 | grep -E 'packages\.sh|e2e/deps\.sh|--no-print-directory all|tests/run' | sed 's/^make[^ ]* /make /' | tr '\n' ';')
+tst=$(env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES make -n -s test T= 2>&1 | grep -E 'packages\.sh|e2e/deps\.sh|--no-print-directory all|tests/run' | sed 's/^make[^ ]* /make /' | tr '\n' ';')
 check_eq "make test installs every package and sets up the MTAs before it builds" "$tst" \
 	"sh tests/packages.sh install build test mta;bash tests/e2e/deps.sh;make --no-print-directory all unit san-unit demo-keys;set -f; BUILD=$BUILD bash tests/run ;"
 
