@@ -88,9 +88,11 @@ _e2e_stop() {
 }
 
 # e2e_leftovers - live processes that belong to this test's MTAs: their command line names
-# $TMP, or their environment the Postfix slot or the qpsmtpd config (empty when all is stopped)
+# $TMP, or their environment the Postfix slot or the qpsmtpd config, under our root directory
+# (empty when all is stopped)
 e2e_leftovers() {
-	local f pid
+	local f pid root
+	root=$(stat -L -c %d:%i /)
 	{
 		grep -laF "$TMP/" /proc/[0-9]*/cmdline
 		[ -n "$POSTFIX_CONF" ] && grep -lzxF "MAIL_CONFIG=$POSTFIX_CONF" /proc/[0-9]*/environ
@@ -99,6 +101,8 @@ e2e_leftovers() {
 		pid=${f#/proc/}
 		pid=${pid%%/*}
 		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
+		# a process under another root (the host of a chroot we run in) has its own slots
+		[ "$(stat -L -c %d:%i "/proc/$pid/root/" 2>/dev/null)" = "$root" ] || continue
 		e2e_alive "$pid" && echo "$pid"
 	done
 }
