@@ -33,22 +33,31 @@ CLI_EXTRA_LIBS =
 ALL_EXTRA =
 include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
 
-DEPS_DEBIAN = build-essential pkg-config libssl-dev libsodium-dev libunbound-dev liblmdb-dev libluajit2-5.1-dev \
-	libevent-dev nettle-dev libgmp-dev libmail-dkim-perl python3-dkim nsd bind9-dnsutils swaks openssl clang \
-	debhelper dpkg-dev fakeroot exim4-dev libmilter-dev miltertest debootstrap systemd
+# The Debian packages: tests/packages.list (one a line, with what each gives us and
+# why), read by tests/packages.sh.  The group build is what `make all` and the demo
+# need; test and mta (and exim, unpacked by tests/e2e/deps.sh) are the tests'.
+PACKAGES = sh tests/packages.sh
+# `make test T='unit/test_session e2e/*'`: only the tests matching these patterns
+T ?=
 
-.PHONY: all demo demo-keys test check unit san-unit deps install install-service deb clean help
+.PHONY: all demo demo-keys test check quick unit san-unit deps deps-build deps-undo install install-service deb clean help
 
 all: $(BUILD)/libdkmod.a $(BUILD)/libdkmod.so $(BUILD)/dkmod $(ALL_EXTRA)
 
 help:
-	@echo "make deps     install the Debian packages the build and the tests need"
-	@echo "make          build the library and the dkmod command"
-	@echo "make demo     sign and verify the sample message against the demo zone"
-	@echo "make test     build and run the whole test suite (also: make check)"
-	@echo "make install  install into \$$DESTDIR\$$PREFIX (and \$$SYSCONFDIR/dkmod/dkmod.conf if absent)"
+	@echo "make deps       install every Debian package of tests/packages.list, then set up the"
+	@echo "                end-to-end MTAs (tests/e2e/deps.sh says what it changes)"
+	@echo "make deps-build install only the packages the build and the demo need"
+	@echo "make deps-undo  undo what deps changed for the tests (tests/e2e/deps.sh --undo)"
+	@echo "make            build the library, the dkmod command and the adapters"
+	@echo "make demo       sign and verify the sample message against the demo zone (deps-build first)"
+	@echo "make test       deps, build everything, run the whole test suite, as CI does (also: make check)"
+	@echo "make test T='unit/test_session e2e/*'   the same, only the tests matching the patterns"
+	@echo "make quick      the developer loop: unit tests, plain and sanitized, the Mail::DKIM"
+	@echo "                corpus and the package list check; installs nothing (under a minute)"
+	@echo "make install    install into \$$DESTDIR\$$PREFIX (and \$$SYSCONFDIR/dkmod/dkmod.conf if absent)"
 	@echo "make install-service  the systemd unit, sysusers.d and tmpfiles.d files (doc/packaging.md)"
-	@echo "make deb      build the Debian packages into \$$BUILD/deb (doc/packaging.md)"
+	@echo "make deb        build the Debian packages into \$$BUILD/deb (doc/packaging.md)"
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h)
 	@mkdir -p $(dir $@)
@@ -83,26 +92,36 @@ $(BUILD)/san/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/san/libdkmod.a
 unit: $(UNIT_BIN)
 san-unit: $(SAN_UNIT_BIN)
 
+# every package (one `apt-get update`, one `apt-get install`), then the MTA set-up
 deps:
-	@missing=""; for p in $(DEPS_DEBIAN); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+	@$(PACKAGES) install build test mta
 	@bash tests/e2e/deps.sh
+
+deps-build:
+	@$(PACKAGES) install build
+
+deps-undo:
+	@bash tests/e2e/deps.sh --undo
 
 # git keeps no file modes but the executable bit: the demo keys get theirs back here,
 # since the engine refuses private keys that other users can read
 demo-keys:
 	@chmod 600 conf/demo.key conf/demo-ed25519.key
 
-demo: deps all demo-keys
+# The build runs in a second make, started once the packages are there: the
+# Makefile reads pkg-config and looks for Exim's local_scan.h when it starts.
+demo: deps-build
+	@$(MAKE) --no-print-directory all demo-keys
 	@sh conf/demo.sh $(BUILD)/dkmod
 
-test check: deps all unit san-unit demo-keys
-	@BUILD=$(BUILD) bash tests/run
+test check: deps
+	@$(MAKE) --no-print-directory all unit san-unit demo-keys
+	@set -f; BUILD=$(BUILD) bash tests/run $(T)
+
+# the developer loop: unit tests plain and sanitized, the Mail::DKIM corpus, the package list check
+QUICK_TESTS = 'unit/*' 'san/*' 'interop/t_mail_dkim_corpus' 'lint/*'
+quick: all unit san-unit demo-keys
+	@BUILD=$(BUILD) bash tests/run $(QUICK_TESTS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig

@@ -31,8 +31,8 @@ ALL_EXTRA += exim-skip
 endif
 
 exim-skip:
-	@echo "note: skipping $(EXIM_SO): no local_scan.h (exim4-dev) in '$(EXIM_INCLUDE)' or /usr/include/exim4;" \
-		"run tests/e2e/deps.sh or set EXIM_INCLUDE=DIR"
+	@echo "note: skipping $(EXIM_SO): no local_scan.h (exim4-dev) in /usr/include/exim4 or the tree make deps unpacks;" \
+		"set EXIM_INCLUDE=DIR to give one"
 
 $(BUILD)/adapters/exim/exim_scan.o: adapters/exim/exim_scan.c adapters/exim/exim.h $(wildcard adapters/common/*.h) $(wildcard core/*.h)
 	@mkdir -p $(dir $@)

@@ -140,7 +140,9 @@ if [ -n "$rss" ] && [ "$rss" -lt 40000 ]; then pass "50 MB message: peak RSS ${r
 rm -f big.eml
 
 # ---- the parser under libFuzzer
-if clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$DKMOD_TOP/adapters/stdio" -o fuzz \
+if ! need_cmd "libFuzzer on stdio_proto" clang; then
+	:
+elif clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$DKMOD_TOP/adapters/stdio" -o fuzz \
 	"$DKMOD_TOP/tests/adapters/fuzz_stdio_proto.c" "$DKMOD_TOP/adapters/stdio/stdio_proto.c" 2>cc.txt; then
 	mkdir corpus
 	{ printf '\x07'; req --id 1 tricky.eml; req plain.eml; } >corpus/seed1
@@ -151,14 +153,11 @@ if clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$DKMOD_TOP/adapters/stdio
 		fail "libFuzzer on stdio_proto" "$(grep -m 3 -E 'ERROR|SUMMARY' fuzz.txt | tr '\n' ' ')"
 	fi
 else
-	skip "libFuzzer on stdio_proto" "clang cannot build it: $(head -n 1 cc.txt)"
+	fail "libFuzzer on stdio_proto" "clang cannot build it: $(head -n 1 cc.txt)"
 fi
 
 # ---- the qpsmtpd plugin, outside qpsmtpd (taint mode, qpsmtpd's plugin compiler)
-if ! perl -MQpsmtpd::Plugin -e1 2>/dev/null; then
-	skip "qpsmtpd plugin" "qpsmtpd's Perl modules are not installed"
-	exit 0
-fi
+need_perl "qpsmtpd plugin" Qpsmtpd::Plugin || exit 0
 H() { "${HARNESS[@]}" "$TMP/hout" stdio "$STDIO" config "$TMP/$1" timeout "${2:-5}" -- "${@:3}" 2>harness.err; }
 mkdir hout
 H z.conf 5 "$TMP/forged.eml:relay" "$TMP/strict.eml" "$TMP/disc.eml" "$TMP/corp.eml:auth=joe" end pid >h.txt

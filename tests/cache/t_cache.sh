@@ -28,8 +28,9 @@ queries_for() {
 	after=$(nsd_queries)
 	echo $((after - before))
 }
+need_cmd "cache query counting" "$NSD_CONTROL_BIN" || exit 0
 if [ -z "$(nsd_queries)" ]; then
-	skip "cache query counting" "nsd-control statistics unavailable"
+	fail "cache query counting" "nsd-control gave no statistics"
 	exit 0
 fi
 q1=$(queries_for "${V[@]}" --now $NOW s.eml)

@@ -7,10 +7,7 @@
 . "$DKMOD_TOP/tests/lib/nsd.sh"
 
 cd "$DKMOD_TOP" || exit 1
-if ! command -v cc >/dev/null || ! command -v dig >/dev/null || [ ! -x "$NSD_BIN" ]; then
-	skip "nsd forward" "needs cc, dig and nsd"
-	exit 0
-fi
+need_cmd "nsd forward" cc dig pkg-config "$NSD_BIN" || exit 0
 CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -O2 -g ${DNSQ_CFLAGS:-}"
 # shellcheck disable=SC2086,SC2046
 if ! out=$(cc $CFLAGS -Icore $(pkg-config --cflags libunbound 2>/dev/null) -o "$TMP/dnsq" tests/dns/dnsq.c \

@@ -1,83 +1,47 @@
 #!/usr/bin/env bash
-# tests/e2e/deps.sh - install what the end-to-end MTA tests need, idempotently:
-#   postfix, sasl2-bin, qpsmtpd,   installed as Debian packages; no service is
-#   libnet-ip-perl, swaks, gcc     started or left enabled (policy-rc.d exit 101
-#                                  while installing; debconf: postfix "No
-#                                  configuration", qpsmtpd not started). sasl2-bin
-#                                  gives saslpasswd2 for Postfix's SASL test user;
-#                                  qpsmtpd's relay plugin needs Net::IP, which its
-#                                  package does not depend on
-#   exim4-daemon-heavy, exim4-dev  unpacked (apt-get download + dpkg -x) into
-#                                  $DKMOD_E2E_ROOT/exim4 (exim4 conflicts with
-#                                  postfix as a package), plus the libraries
-#                                  the heavy daemon links and the Debian-exim user
-#   /etc/postfix/main.cf           lists $DKMOD_E2E_ROOT/postfix-conf/1..8 in
-#                                  alternate_config_directories (set-gid postdrop
-#                                  trusts no other MAIL_CONFIG); written only if
-#                                  absent, else the directories are added with postconf
-# Runs `apt-get update` once, and only if something is missing. Prints what it
-# did; exits non-zero if something could not be installed.
-# Usage: tests/e2e/deps.sh [--check]   (--check: install nothing, exit 1 if
-# anything is missing)
+# tests/e2e/deps.sh - set up what the end-to-end MTA tests need, idempotently, and
+# say what it changed:
+#   the group mta of           installed as Debian packages by tests/packages.sh:
+#   tests/packages.list        postfix, sasl2-bin, qpsmtpd, swaks...; no service is
+#                              started or left enabled (policy-rc.d exit 101 while
+#                              installing; debconf: postfix "No configuration",
+#                              qpsmtpd not started)
+#   the group exim             exim4-daemon-heavy and exim4-dev, unpacked (apt-get
+#                              download + dpkg -x) into $DKMOD_E2E_ROOT/exim4
+#                              (exim4 conflicts with postfix as a package)
+#   the Debian-exim user       the Debian exim binary requires it
+#   /etc/postfix/main.cf       lists $DKMOD_E2E_ROOT/postfix-conf/1..8 in
+#                              alternate_config_directories (set-gid postdrop
+#                              trusts no other MAIL_CONFIG); written only if
+#                              absent, else the directories are added with postconf
+# Every change is recorded in $DKMOD_E2E_ROOT/changes (default /opt/dkmod-e2e);
+# --undo reverts them: purges the packages tests/packages.sh recorded, restores
+# main.cf, removes the user it added and $DKMOD_E2E_ROOT.
+# Usage: tests/e2e/deps.sh [--check | --undo]   (--check: change nothing, exit 1
+# if anything is missing)
 set -eu
 E2E_ROOT=${DKMOD_E2E_ROOT:-/opt/dkmod-e2e}
 EXIM_ROOT=$E2E_ROOT/exim4
+CHANGES=$E2E_ROOT/changes
 POSTFIX_SLOTS=8
-CHECK_ONLY=0
-[ "${1:-}" = --check ] && CHECK_ONLY=1
-
-PKGS="postfix sasl2-bin qpsmtpd libnet-ip-perl swaks gcc libc6-dev libmariadb3 libidn12 libspf2-2"
-EXIM_DEBS="exim4-daemon-heavy exim4-dev"
+PACKAGES="sh $(dirname "$0")/../packages.sh"
+MODE=${1:-}
+EXIM_DEBS=$($PACKAGES list exim | tr '\n' ' ')
 export DEBIAN_FRONTEND=noninteractive
-updated=0
 did=""
 
 # say MSG - print one line of what this script does
 say() { echo "e2e-deps: $*"; }
 
+# changed WHAT... - record one change (for --undo)
+changed() {
+	mkdir -p "$E2E_ROOT"
+	echo "$*" >>"$CHANGES"
+	did="$did $1"
+}
+
 # pkg_ok NAME - true if the Debian package NAME is installed
 pkg_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
-
-# apt_update_once - apt-get update, at most once per run
-apt_update_once() {
-	[ "$updated" = 1 ] && return 0
-	say "apt-get update"
-	apt-get update -qq
-	updated=1
-}
-
-# with_no_services CMD... - run CMD while invoke-rc.d refuses to start services (policy-rc.d exit 101)
-with_no_services() {
-	local own=0 rc=0
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\n# dkmod e2e deps: start no service while packages install\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		own=1
-	fi
-	"$@" || rc=$?
-	[ "$own" = 1 ] && rm -f /usr/sbin/policy-rc.d
-	return "$rc"
-}
-
-# preseed - debconf answers: postfix "No configuration", qpsmtpd not started and queueing nowhere
-preseed() {
-	debconf-set-selections <<'EOF'
-postfix postfix/main_mailer_type select No configuration
-qpsmtpd qpsmtpd/startup_enabled boolean false
-qpsmtpd qpsmtpd/queue_plugin select none
-qpsmtpd qpsmtpd/queue_none_confirm boolean true
-EOF
-}
-
-# apt_install PKG... - install packages with no service started
-apt_install() {
-	apt_update_once
-	preseed
-	say "apt-get install $*"
-	with_no_services apt-get install -y -qq -o Dpkg::Options::=--force-confdef \
-		-o Dpkg::Options::=--force-confold "$@" >/dev/null
-	did="$did installed($*)"
-}
 
 # disable_services - make sure postfix and qpsmtpd run as no system service now or at boot
 disable_services() {
@@ -108,7 +72,8 @@ exim_runtime_pkgs() {
 		grep -vE '^(exim4-base|debconf|debconf-2.0|)$'
 }
 
-# exim_unpack - download and unpack exim4-daemon-heavy + exim4-dev into $EXIM_ROOT
+# exim_unpack - download and unpack the exim group into $EXIM_ROOT; the packages the daemon
+# depends on must be installed already (group mta of tests/packages.list)
 exim_unpack() {
 	local dl p need=""
 	dl=$(mktemp -d)
@@ -116,21 +81,25 @@ exim_unpack() {
 	say "apt-get download $EXIM_DEBS; dpkg -x into $EXIM_ROOT"
 	# shellcheck disable=SC2086 # a list of packages; the package lists may be missing or stale
 	if ! (cd "$dl" && apt-get download -qq $EXIM_DEBS 2>/dev/null); then
-		apt_update_once
+		say "apt-get update"
+		apt-get update -qq
 		(cd "$dl" && apt-get download -qq $EXIM_DEBS)
 	fi
 	for p in $(exim_runtime_pkgs "$dl"/exim4-daemon-heavy_*.deb); do
 		pkg_ok "$p" || need="$need $p"
 	done
-	# shellcheck disable=SC2086
-	[ -n "$need" ] && apt_install $need
+	if [ -n "$need" ]; then
+		say "exim4-daemon-heavy needs$need: add them to the group mta of tests/packages.list"
+		rm -rf "$dl"
+		return 1
+	fi
 	rm -rf "$EXIM_ROOT.new"
 	mkdir -p "$EXIM_ROOT.new"
 	for p in "$dl"/*.deb; do dpkg -x "$p" "$EXIM_ROOT.new"; done
 	(cd "$dl" && printf '%s\n' *.deb) >"$EXIM_ROOT.new/.debs"
 	rm -rf "$EXIM_ROOT" "$dl"
 	mv "$EXIM_ROOT.new" "$EXIM_ROOT"
-	did="$did unpacked(exim4)"
+	changed unpacked "$EXIM_ROOT"
 }
 
 # exim_user - create the Debian-exim system user the Debian exim binary requires
@@ -140,7 +109,7 @@ exim_user() {
 	adduser --quiet --system --group --no-create-home --home /var/spool/exim4 \
 		--disabled-login --force-badname Debian-exim 2>/dev/null ||
 		useradd -r -U -d /var/spool/exim4 -s /usr/sbin/nologin Debian-exim
-	did="$did user(Debian-exim)"
+	changed user Debian-exim
 }
 
 # exim_libs_missing - the libraries the unpacked exim4 cannot find (empty if none)
@@ -186,24 +155,55 @@ master_service_disable = inet
 inet_interfaces = loopback-only
 mydestination =
 EOF
+		changed wrote /etc/postfix/main.cf
 	else
 		have=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
 		say "adding the e2e instances to alternate_config_directories in /etc/postfix/main.cf"
 		postconf -c /etc/postfix -e "alternate_config_directories = ${have:+$have, }$slots"
+		changed postconf "alternate_config_directories = $have"
 	fi
-	did="$did postfix(alternate_config_directories)"
 }
 
-missing=""
-for p in $PKGS; do pkg_ok "$p" || missing="$missing $p"; done
+# undo - revert what the records in $CHANGES say, newest first, then remove $E2E_ROOT
+undo() {
+	local what rest pkgs=""
+	[ -f "$CHANGES" ] || { say "nothing recorded in $CHANGES"; rm -rf "$E2E_ROOT"; return 0; }
+	while read -r what rest; do
+		case $what in
+		installed) pkgs="$pkgs $rest" ;;
+		user)
+			say "removing the user $rest"
+			userdel "$rest" 2>/dev/null || deluser --quiet "$rest" || true
+			;;
+		wrote)
+			say "removing $rest"
+			rm -f "$rest"
+			;;
+		postconf)
+			say "restoring /etc/postfix/main.cf: $rest"
+			postconf -c /etc/postfix -e "$rest" || true
+			;;
+		esac
+	done < <(tac "$CHANGES")
+	if [ -n "$pkgs" ]; then
+		say "apt-get purge$pkgs"
+		# shellcheck disable=SC2086 # a list of packages
+		apt-get purge -y -qq -o DPkg::Lock::Timeout=900 $pkgs
+	fi
+	say "removing $E2E_ROOT"
+	rm -rf "$E2E_ROOT"
+}
+
+[ "$MODE" = --undo ] && { undo; exit 0; }
+missing=$($PACKAGES missing mta | tr '\n' ' ') || true
 ok_exim=1
 exim_unpacked || ok_exim=0
 ok_user=1
 getent passwd Debian-exim >/dev/null || ok_user=0
 
-if [ "$CHECK_ONLY" = 1 ]; then
+if [ "$MODE" = --check ]; then
 	rc=0
-	[ -n "$missing" ] && { say "missing packages:$missing"; rc=1; }
+	[ -n "$missing" ] && { say "missing packages: $missing"; rc=1; }
 	[ "$ok_exim" = 0 ] && { say "missing the unpacked exim4 in $EXIM_ROOT"; rc=1; }
 	[ "$ok_user" = 0 ] && { say "missing the Debian-exim user"; rc=1; }
 	postfix_slots_listed || { say "/etc/postfix/main.cf does not list the e2e instances"; rc=1; }
@@ -212,8 +212,7 @@ if [ "$CHECK_ONLY" = 1 ]; then
 	exit "$rc"
 fi
 
-# shellcheck disable=SC2086
-[ -n "$missing" ] && apt_install $missing
+[ -n "$missing" ] && $PACKAGES install mta
 [ "$ok_exim" = 1 ] || exim_unpack
 exim_user
 postfix_allow_slots
@@ -226,5 +225,8 @@ disable_services
 if [ -z "$did" ]; then
 	say "everything already there (exim4: $(tr '\n' ' ' <"$EXIM_ROOT/.debs"))"
 else
-	say "done:$did"
+	say "changed:$did"
+fi
+if [ -s "$CHANGES" ]; then
+	say "all changes so far are recorded in $CHANGES; 'make deps-undo' reverts them"
 fi

@@ -24,12 +24,12 @@ U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
 
 for what in exim swaks; do
 	if ! why=$(e2e_have "$what"); then
-		skip "exim adapter" "$why"
+		unmet "exim adapter" "$why"
 		exit 0
 	fi
 done
 if [ ! -f "$SO" ]; then
-	skip "exim adapter" "no $SO (make all builds it when exim4-dev's local_scan.h is there)"
+	unmet "exim adapter" "no $SO (make all builds it when exim4-dev's local_scan.h is there: make deps unpacks it)"
 	exit 0
 fi
 cd "$TMP" || exit 1

@@ -75,7 +75,8 @@ crash_where() {
 		grep -m 1 '^#0' | sed -E 's/.* from ([^ ]*).*/\1/; s/.* at ([^ ]*).*/\1/'
 }
 
-# ---- out of memory: the Nth allocation fails
+# ---- out of memory: the Nth allocation fails (gdb names the library a crash is in)
+need_cmd "gdb for the crash reports" gdb
 if cc -O1 -shared -fPIC -o failmalloc.so "$DKMOD_TOP/tests/faults/failmalloc.c" -ldl 2>cc.txt; then
 	# oom_sweep NAME KIND - sweep N for KIND (process or pipe), print a tally of outcomes
 	oom_sweep() {
@@ -146,7 +147,7 @@ if cc -O1 -shared -fPIC -o failmalloc.so "$DKMOD_TOP/tests/faults/failmalloc.c" 
 	oom_sweep "OOM dkmod process" process
 	oom_sweep "OOM dkmod-pipe" pipe
 else
-	skip "OOM sweep" "cannot build failmalloc.so: $(head -n 1 cc.txt)"
+	fail "OOM sweep" "cannot build failmalloc.so: $(head -n 1 cc.txt)"
 fi
 
 # ---- signing keys
@@ -209,7 +210,7 @@ if mount -t tmpfs -o size=200k tmpfs "$TMP/full" 2>/dev/null; then
 	head -c 120000 /dev/zero >full/filler2 2>/dev/null
 	cache_case "cache: nearly full disk" "$TMP/full/state2"
 else
-	skip "cache: full disk" "cannot mount a tmpfs"
+	skip "cache: full disk" "cannot mount a tmpfs (needs root with mount rights; no package gives them)"
 fi
 
 # ---- processes stopped mid-message

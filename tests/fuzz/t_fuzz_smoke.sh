@@ -10,8 +10,9 @@ FUZZ_DIR="$BUILD/fuzz"
 TARGETS="header tagvalue records canon verify zonefile config hashpair"
 
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return d && n == 1; }\n' >"$TMP/probe.c"
-if ! clang -fsanitize=fuzzer,address,undefined -o "$TMP/probe" "$TMP/probe.c" >/dev/null 2>&1; then
-	skip "fuzz targets" "clang with libFuzzer (-fsanitize=fuzzer) is not available"
+need_cmd "fuzz targets" clang || exit 0
+if ! clang -fsanitize=fuzzer,address,undefined -o "$TMP/probe" "$TMP/probe.c" >"$TMP/probe.txt" 2>&1; then
+	lacks "fuzz targets" libclang-rt-14-dev "clang cannot link libFuzzer: $(head -n 1 "$TMP/probe.txt")"
 	exit 0
 fi
 if ! make -s -j2 fuzz-build BUILD="$BUILD" >"$TMP/build.log" 2>&1; then

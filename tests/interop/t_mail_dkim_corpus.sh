@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 if [ -z "$INTEROP" ]; then
-	skip "mail-dkim corpus" "../shared/interop is not beside this checkout"
+	skip "mail-dkim corpus" "../shared/interop is not beside this checkout (no package gives it)"
 	exit 0
 fi
 cd "$TMP" || exit 1

@@ -22,7 +22,39 @@ trap _run_exit_hooks EXIT
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: ${2:-}"; }
+# skip NAME WHY - only for what no package can give (a missing ../shared, the processor, privileges);
+# a missing package is `lacks`
 skip() { echo "SKIP: $1: ${2:-}"; }
+# unmet NAME WHY - NAME cannot run for want of what `make deps` installs or sets up: SKIP, but FAIL
+# under CI=true, where `make deps` has run
+unmet() {
+	if [ "${CI:-}" = true ]; then fail "$1" "$2"; else skip "$1" "$2"; fi
+}
+# lacks NAME PACKAGE WHY - NAME cannot run for want of PACKAGE (unmet)
+lacks() { unmet "$1" "$3: install $2 (make deps)"; }
+# need_cmd NAME CMD... - true if every CMD (a command or a /path) is installed; else `lacks` NAME the
+# package tests/packages.list gives CMD in, and false
+need_cmd() {
+	local name=$1 c pkg
+	shift
+	for c in "$@"; do
+		case $c in
+		/*) [ -x "$c" ] && continue ;;
+		*) command -v "$c" >/dev/null 2>&1 && continue ;;
+		esac
+		pkg=$(sh "$DKMOD_TOP/tests/packages.sh" owner "$c")
+		lacks "$name" "${pkg:-the package of $c (none in tests/packages.list: add it)}" "no $c"
+		return 1
+	done
+}
+# need_perl NAME MODULE - true if Perl loads MODULE; else `lacks` NAME its package, and false
+need_perl() {
+	local pkg
+	perl -M"$2" -e1 2>/dev/null && return 0
+	pkg=$(sh "$DKMOD_TOP/tests/packages.sh" owner "perl:$2")
+	lacks "$1" "${pkg:-the package of $2 (none in tests/packages.list: add it)}" "Perl cannot load $2"
+	return 1
+}
 # check NAME CMD... - pass if CMD succeeds, else fail with its output
 check() {
 	local name=$1 out

@@ -4,7 +4,6 @@
 # validation for real (a record altered after signing, or signatures that have
 # expired).
 #
-#   dnssec_available                         true if the ldns tools are here
 #   dnssec_sign_zone ZONEFILE ORIGIN OUTDIR [INCEPTION EXPIRATION]
 #                                            sets DNSSEC_SIGNED (the signed zone),
 #                                            DNSSEC_ANCHOR (DS) and DNSSEC_ANCHOR_KEY
@@ -22,11 +21,6 @@ LDNS_KEYGEN=${LDNS_KEYGEN:-$(command -v ldns-keygen || echo /usr/bin/ldns-keygen
 LDNS_SIGNZONE=${LDNS_SIGNZONE:-$(command -v ldns-signzone || echo /usr/bin/ldns-signzone)}
 DNSSEC_ALG=${DNSSEC_ALG:-ECDSAP256SHA256}
 DNSSEC_SIGNED="" DNSSEC_ANCHOR="" DNSSEC_ANCHOR_KEY=""
-
-# dnssec_available - true if ldns-keygen and ldns-signzone can be run
-dnssec_available() {
-	[ -x "$LDNS_KEYGEN" ] && [ -x "$LDNS_SIGNZONE" ]
-}
 
 # _dnssec_keygen DIR ORIGIN [-k] - make one key in DIR, print its base name
 _dnssec_keygen() {

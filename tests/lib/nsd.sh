@@ -89,7 +89,11 @@ nsd_start() {
 	local dir=$1 i spec ok
 	shift
 	if [ ! -x "$NSD_BIN" ]; then
-		echo "nsd_start: no nsd" >&2
+		echo "nsd_start: no nsd (package nsd)" >&2
+		return 1
+	fi
+	if ! command -v dig >/dev/null; then
+		echo "nsd_start: no dig to ask nsd whether it answers (package bind9-dnsutils)" >&2
 		return 1
 	fi
 	mkdir -p "$dir" || return 1
