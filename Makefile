@@ -137,6 +137,7 @@ install: all
 	install -m 0644 lua/*.lua $(DESTDIR)$(PREFIX)/share/dkmod/lua/
 	install -m 0644 lua/examples/*.lua $(DESTDIR)$(PREFIX)/share/dkmod/lua/examples/
 	install -m 0644 doc/dkmod.8 $(DESTDIR)$(PREFIX)/share/man/man8/dkmod.8
+	install -m 0644 doc/dkmod-milter.8 $(DESTDIR)$(PREFIX)/share/man/man8/dkmod-milter.8
 	install -m 0644 doc/dkmod.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/dkmod.conf.5
 	install -m 0644 doc/dkmod-lua.7 $(DESTDIR)$(PREFIX)/share/man/man7/dkmod-lua.7
 	for f in dkmod-pipe dkmod-stdio; do [ ! -x $(BUILD)/$$f ] || install -m 0755 $(BUILD)/$$f $(DESTDIR)$(PREFIX)/bin/$$f; done
