@@ -114,7 +114,7 @@ struct dkmod_options {
 	unsigned clock_skew;       /* seconds allowed on t= and x=; default 300 */
 	unsigned max_header_fields;/* default 1000 */
 	size_t max_header_bytes;   /* all header fields together; default 1 MiB */
-	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default true */
+	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default false (RFC 8301: policy) */
 	time_t fixed_now;          /* if non-zero, the clock (tests) */
 	bool check_policies;       /* verify: also look up DomainKeys and ADSP sender policies; default true */
 	struct dkmod_resolver_options resolver;
@@ -321,6 +321,12 @@ struct dkmod_keycheck_report {
 	size_t nnotes;
 	char notes[DKMOD_KEYCHECK_NOTES][DKMOD_KEYCHECK_TEXT]; /* advice: weak key, several records, h= ... */
 };
+
+/* dkmod_key_file_check - whether signing can use the private key file at path, decided exactly
+ * as the signer decides (opened once; owner and mode under the rule of doc/SECURITY.md
+ * "Private key files"; parsed): DKMOD_OK, or DKMOD_EKEY with *why, a static text that says how
+ * to fix it */
+enum dkmod_status dkmod_key_file_check(const char *path, const char **why);
 
 /* dkmod_keycheck - look up selector._domainkey.domain through a resolver set up from ro (the
  * timeout defaults to 5000 ms), parse it as method m's key record and compare it with the

@@ -2,15 +2,17 @@
  * privkeys.c - signing keys loaded once per process.  A key is loaded again
  * when its file's identity (device, inode, size, modification time) changes or
  * when the shared flush generation moves (the file is looked at no more than
- * once per second: a stat costs more than the rest of the lookup); the old key is kept until the set
- * is freed, because a session may still hold it.  A key file that other users
- * may read or write is refused: a private key must be 0600 or 0640.
+ * once per second: opening it costs more than the rest of the lookup); the old key is kept until
+ * the set is freed, because a session may still hold it.  The file is opened once per look and
+ * that open file is checked (the rule of keyfile.h) and read.
  */
 #include "privkeys.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyfile.h"
 
 struct privkeys_entry {
 	struct privkeys_entry *next;
@@ -52,25 +54,22 @@ const struct crypto_privkey *privkeys_get(struct privkeys *p, const char *path, 
 		if (e->current && e->checked == now && e->generation == generation && strcmp(e->path, path) == 0)
 			return e->key;
 	struct stat st;
-	if (stat(path, &st) != 0) {
-		*why = "cannot read key file";
+	int fd = keyfile_open(path, &st, why);
+	if (fd < 0)
 		return NULL;
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		*why = "key file is accessible to other users: refused (chmod 600 or 640)";
-		return NULL;
-	}
 	for (e = p->head; e; e = e->next) {
 		if (!e->current || strcmp(e->path, path) != 0)
 			continue;
 		if (privkeys_same(e, &st, generation)) {
+			close(fd);
 			e->checked = now;
 			return e->key;
 		}
 		e->current = false; /* stale: keep it alive for sessions that hold it */
 		break;
 	}
-	struct crypto_privkey *key = crypto_privkey_load(path, why);
+	struct crypto_privkey *key = crypto_privkey_read(fd, (size_t)st.st_size, why);
+	close(fd);
 	if (!key)
 		return NULL;
 	e = calloc(1, sizeof *e);
