@@ -225,6 +225,8 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 		r->reason = keyrec_strerror(ks);
 	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
 		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body);
+		if (r->partial_body)
+			r->body_bytes = c->body->length;
 	}
 }
 

@@ -225,6 +225,7 @@ struct dkmod_sig_result {
 	bool testing;              /* key record t=y */
 	long body_length;          /* l=, -1 if absent */
 	bool partial_body;         /* l= covers less than the body: content after it is unsigned */
+	long long body_bytes;      /* with partial_body: the canonical body bytes, of which l= were signed */
 	enum dkmod_dnssec dnssec;
 };
 
