@@ -18,9 +18,9 @@ const char *keyfile_refusal(const struct stat *st)
 	if (st->st_size <= 0 || st->st_size > KEYFILE_MAX)
 		return "key file is empty or too large to be a key";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return "key file is writable by its group or by others: refused (fix: chmod 600 or 640 on it)";
+		return "key file mode lets its group or others write it: refused (fix: chmod 600 or 640 on it)";
 	if (st->st_mode & S_IRWXO)
-		return "key file is open to other users: refused (fix: chmod 600, or 640 with the service's group)";
+		return "key file mode lets other users read it: refused (fix: chmod 600, or 640 with the service's group)";
 	uid_t me = geteuid();
 	if (me != 0 && st->st_uid != me && st->st_uid != 0)
 		return "key file belongs to another user than root or this process's user: refused (fix: chown "

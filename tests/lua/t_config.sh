@@ -101,11 +101,11 @@ install -m 644 keys/example.com/s1024.key keys/example.com/open.key
 install -m 660 keys/example.com/s1024.key keys/example.com/gw.key
 install -m 640 keys/example.com/s1024.key keys/example.com/group.key
 install -m 600 policy.lua notkey.pem
-bad open-key 'open-key.conf:2: dkim_domain "example.com": key file keys/example.com/open.key: key file is open to other users: refused (fix: chmod 600, or 640 with the service'"'"'s group)' <<'CONF'
+bad open-key 'open-key.conf:2: dkim_domain "example.com": key file keys/example.com/open.key: key file mode lets other users read it: refused (fix: chmod 600, or 640 with the service'"'"'s group)' <<'CONF'
 dkim_sign "s" { key = "keys/%{d}/open.key",
   dkim_domain "example.com" { selector = "s1024" } }
 CONF
-bad group-writable-key 'group-writable-key.conf:2: dkim_domain "example.com": key file keys/example.com/gw.key: key file is writable by its group or by others: refused (fix: chmod 600 or 640 on it)' <<'CONF'
+bad group-writable-key 'group-writable-key.conf:2: dkim_domain "example.com": key file keys/example.com/gw.key: key file mode lets its group or others write it: refused (fix: chmod 600 or 640 on it)' <<'CONF'
 dkim_sign "s" { key = "keys/%{d}/gw.key",
   dkim_domain "example.com" { selector = "s1024" } }
 CONF
