@@ -693,7 +693,6 @@ const char *crypto_last_error(void)
  * zone, testkey, rotate).
  */
 
-
 /* crypto_privkey_generate - a new RSA (bits) or Ed25519 key; NULL and *why on failure */
 struct crypto_privkey *crypto_privkey_generate(enum crypto_keytype t, unsigned bits, const char **why)
 {
