@@ -43,16 +43,14 @@ static struct dkmod_ctx *new_ctx(bool allow_sha1)
 	return dkmod_ctx_new(&o, &ctx) == DKMOD_OK ? ctx : NULL;
 }
 
-/* sign - msg signed with the demo key (relaxed/relaxed), the new fields on top, in out */
-static bool sign(struct dkmod_ctx *ctx, enum dkmod_algorithm alg, const char *msg, struct str *out)
+/* sign_as - msg signed as r asks (demo key, domain and selector filled in), the new fields on
+ * top, in out */
+static bool sign_as(struct dkmod_ctx *ctx, struct dkmod_sign_request r, const char *msg, struct str *out)
 {
-	struct dkmod_sign_request r;
 	struct dkmod_session *s;
-	dkmod_sign_request_init(&r);
 	r.domain = "example.com";
 	r.selector = "demo";
 	r.key_file = key;
-	r.algorithm = alg;
 	if (dkmod_session_new(ctx, 0, &s) != DKMOD_OK)
 		return false;
 	bool ok = dkmod_session_add_signer(s, &r) == DKMOD_OK && dkmod_session_write(s, msg, strlen(msg)) == DKMOD_OK &&
@@ -63,6 +61,15 @@ static bool sign(struct dkmod_ctx *ctx, enum dkmod_algorithm alg, const char *ms
 		ok = false;
 	dkmod_session_free(s);
 	return ok;
+}
+
+/* sign - msg signed with the demo key (DKIM relaxed/relaxed, algorithm alg) */
+static bool sign(struct dkmod_ctx *ctx, enum dkmod_algorithm alg, const char *msg, struct str *out)
+{
+	struct dkmod_sign_request r;
+	dkmod_sign_request_init(&r);
+	r.algorithm = alg;
+	return sign_as(ctx, r, msg, out);
 }
 
 /* verify - the results of each method m as "result[/reason];..." in out; the session's field
@@ -202,6 +209,40 @@ out:
 	str_free(&h);
 	str_free(&changed);
 	str_free(&msg);
+	str_free(&out);
+}
+
+/* test_signer_caps - our signers never write an h= that verifiers refuse: with 300 To fields
+ * DKIM lists at most 256 names (and verifies), DomainKeys too */
+static void test_signer_caps(struct dkmod_ctx *ctx)
+{
+	struct str msg = STR_INIT, signed_msg = STR_INIT, out = STR_INIT;
+	const char *rest = strchr(message, '\n') + 1; /* the From line first, then 300 To fields */
+	str_append(&msg, message, (size_t)(rest - message));
+	for (int i = 0; i < 300; i++)
+		str_printf(&msg, "To: r%d@example.net\r\n", i);
+	str_appends(&msg, rest);
+	struct dkmod_sign_request r;
+	dkmod_sign_request_init(&r);
+	CHECK("signer caps: DKIM signed", sign_as(ctx, r, str_cstr(&msg), &signed_msg));
+	const char *h = strstr(str_cstr(&signed_msg), " h=");
+	size_t names = 1;
+	for (const char *p = h ? h : ""; *p && *p != ';'; p++)
+		names += *p == ':';
+	CHECK_INT("signer caps: DKIM h= lists 256 names", names, HEADER_MAX_SIGNED);
+	verify(ctx, str_cstr(&signed_msg), DKMOD_METHOD_DKIM, &out, NULL);
+	CHECK_STR("signer caps: DKIM verifies", str_cstr(&out), "pass");
+	dkmod_sign_request_init(&r);
+	r.method = DKMOD_METHOD_DOMAINKEYS;
+	r.algorithm = DKMOD_ALG_RSA_SHA1;
+	r.header_canon = r.body_canon = DKMOD_CANON_NOFWS;
+	r.headers = "from:to:subject";
+	r.domain = NULL;
+	CHECK("signer caps: DomainKeys signed", sign_as(ctx, r, str_cstr(&msg), &signed_msg));
+	verify(ctx, str_cstr(&signed_msg), DKMOD_METHOD_DOMAINKEYS, &out, NULL);
+	CHECK("signer caps: DomainKeys h= is not refused", str_cstr(&out)[0] && !strstr(str_cstr(&out), "h= names"));
+	str_free(&msg);
+	str_free(&signed_msg);
 	str_free(&out);
 }
 
@@ -346,6 +387,7 @@ int main(void)
 		test_sha1(strict, lenient);
 		test_h_bound(strict);
 		test_bare_cr(strict);
+		test_signer_caps(strict);
 		test_key_rule(strict);
 	}
 	dkmod_ctx_free(strict);
