@@ -328,6 +328,10 @@ struct dkmod_keycheck_report {
  * "Private key files"; parsed): DKMOD_OK, or DKMOD_EKEY with *why, a static text that says how
  * to fix it */
 enum dkmod_status dkmod_key_file_check(const char *path, const char **why);
+/* dkmod_key_file_rule - the mode and owner half of that rule for a key file of this mode and
+ * owner (uid) when user (uid) signs with it, as a tool that checks for another user needs it:
+ * NULL when allowed, else the static reason with the fix */
+const char *dkmod_key_file_rule(unsigned long mode, unsigned long owner, unsigned long user);
 
 /* dkmod_keycheck - look up selector._domainkey.domain through a resolver set up from ro (the
  * timeout defaults to 5000 ms), parse it as method m's key record and compare it with the

@@ -17,12 +17,17 @@ const char *keyfile_refusal(const struct stat *st)
 		return "key file is not a regular file";
 	if (st->st_size <= 0 || st->st_size > KEYFILE_MAX)
 		return "key file is empty or too large to be a key";
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
+	return dkmod_key_file_rule(st->st_mode, st->st_uid, geteuid());
+}
+
+/* dkmod_key_file_rule - the mode and owner half of the rule, for a given user */
+const char *dkmod_key_file_rule(unsigned long mode, unsigned long owner, unsigned long user)
+{
+	if (mode & (S_IWGRP | S_IWOTH))
 		return "key file mode lets its group or others write it: refused (fix: chmod 600 or 640 on it)";
-	if (st->st_mode & S_IRWXO)
+	if (mode & S_IRWXO)
 		return "key file mode lets other users read it: refused (fix: chmod 600, or 640 with the service's group)";
-	uid_t me = geteuid();
-	if (me != 0 && st->st_uid != me && st->st_uid != 0)
+	if (user != 0 && owner != user && owner != 0)
 		return "key file belongs to another user than root or this process's user: refused (fix: chown "
 		       "it to root or to the service user)";
 	return NULL;

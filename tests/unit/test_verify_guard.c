@@ -355,6 +355,13 @@ static void test_key_rule(struct dkmod_ctx *ctx)
 	CHECK("key rule: a directory is refused", keyfile_refusal(&st) != NULL);
 	const char *cwhy = "";
 	CHECK("key rule: the check refuses what is no key", dkmod_key_file_check(zone, &cwhy) == DKMOD_EKEY);
+	/* the rule for a named user, as dkmod doctor --as asks it */
+	CHECK("key rule: for user 998, a key of 998 is fine", dkmod_key_file_rule(0100600, 998, 998) == NULL);
+	CHECK("key rule: for user 998, a key of root 0640 is fine", dkmod_key_file_rule(0100640, 0, 998) == NULL);
+	CHECK("key rule: for user 998, a key of user 1000 is refused",
+	      dkmod_key_file_rule(0100600, 1000, 998) && strstr(dkmod_key_file_rule(0100600, 1000, 998), "chown"));
+	CHECK("key rule: for user 998, 0644 is refused", dkmod_key_file_rule(0100644, 998, 998) != NULL);
+	CHECK("key rule: for root, any owner", dkmod_key_file_rule(0100600, 1000, 0) == NULL);
 	/* owners: root and the process's user; root itself accepts any owner */
 	if (geteuid() == 0) {
 		CHECK("key rule: as root, a key owned by another user is accepted", refusal(0600, 1234) == NULL);
