@@ -57,8 +57,11 @@ if [ $rc -eq 0 ] && [ "${FUZZ_MERGE:-0}" = 1 ]; then
 	# libFuzzer names merged inputs by their SHA-1; the seeds are told apart by name
 	(cd "$fresh" && ls) >"$fresh.seeds"
 	before=$(find "$kept" -type f | wc -l)
-	if ASAN_OPTIONS=detect_leaks=0 "$dir/fuzz_$t" -merge=1 -max_len=$max_len -timeout=25 -rss_limit_mb=2560 \
-		"$fresh" "$kept" "$scratch" >"$log.merge" 2>&1; then
+	# verify reaches thousands of hit-count features: its corpus keeps new edges only
+	[ "$t" = verify ] && counters=-use_counters=0 || counters=
+	# shellcheck disable=SC2086
+	if ASAN_OPTIONS=detect_leaks=0 "$dir/fuzz_$t" -merge=1 $counters -max_len=$max_len -timeout=25 \
+		-rss_limit_mb=2560 "$fresh" "$kept" "$scratch" >"$log.merge" 2>&1; then
 		(cd "$fresh" && xargs rm -f <"$fresh.seeds")
 		rm -f "$kept"/* && cp "$fresh"/* "$kept/" 2>/dev/null
 		merged=", corpus $before -> $(find "$kept" -type f | wc -l) files"
