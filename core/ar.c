@@ -2,6 +2,7 @@
  * ar.c - the Authentication-Results field (RFC 8601): writing ours, and
  * recognising forged ones that claim our authserv-id.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -163,6 +164,12 @@ static int ar_one(struct dkmod_session *s, size_t k, struct ar_out *o)
 		return -1;
 	if (r->testing && (ar_word(o, 13) < 0 || str_append(o->out, "(testing key)", 13) < 0))
 		return -1;
+	if (r->partial_body) { /* how much of the body the signature covers */
+		char part[80];
+		int n = snprintf(part, sizeof part, "(l=%ld of %lld body bytes signed)", r->body_length, r->body_bytes);
+		if (ar_word(o, (size_t)n) < 0 || str_append(o->out, part, (size_t)n) < 0)
+			return -1;
+	}
 	if (r->reason[0]) {
 		bool plain;
 		size_t v = ar_value_len(r->reason, &plain);

@@ -406,7 +406,13 @@ long long canon_body_length(const struct canon_body *b)
 	return b->emitted + (long long)b->buf_len;
 }
 
-/* canon_plain_copy - copy the bytes from *p (before end) that are neither WSP nor CR nor LF to
+/* canon_line_end - a line end starts at p (before end): LF, or CR LF; a bare CR is not one */
+static bool canon_line_end(const char *p, const char *end)
+{
+	return *p == '\n' || (*p == '\r' && end - p >= 2 && p[1] == '\n');
+}
+
+/* canon_plain_copy - copy the bytes from *p (before end) that are neither WSP nor a line end to
  * *o, eight at a time: all eight when none is a space or control byte, else up to the first such
  * byte (a header value is mostly words, most shorter than eight bytes); the count.  *o has room
  * for as many bytes as are left from *p */
@@ -423,7 +429,7 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 		if (k < 8)
 			break;
 	}
-	while (q < end && !canon_is_wsp((unsigned char)*q) && *q != '\r' && *q != '\n')
+	while (q < end && !canon_is_wsp((unsigned char)*q) && !canon_line_end(q, end))
 		*w++ = *q++;
 	size_t n = (size_t)(q - *p);
 	*o = w;
@@ -431,7 +437,10 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 	return n;
 }
 
-/* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP */
+/* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP.
+ * Only a line end (CRLF, or LF in LF-only input) is unfolded: a bare CR is a byte of the value,
+ * as RFC 6376 3.4.2 unfolds only CRLF, so a CR slipped into a signed field (which a reader may
+ * show as a line break) changes the canonical form and breaks the signature */
 static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 {
 	const char *colon = memchr(text, ':', len);
@@ -454,13 +463,13 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 	const char *p = colon + 1, *end = text + len;
 	bool wsp = false, started = false;
 	while (p < end) {
-		if (wsp && started && !canon_is_wsp((unsigned char)*p) && *p != '\r' && *p != '\n')
+		if (wsp && started && !canon_is_wsp((unsigned char)*p) && !canon_line_end(p, end))
 			*o++ = ' ';
 		if (canon_plain_copy(&o, &p, end)) {
 			wsp = false;
 			started = true;
 		}
-		for (; p < end && (canon_is_wsp((unsigned char)*p) || *p == '\r' || *p == '\n'); p++)
+		for (; p < end && (canon_is_wsp((unsigned char)*p) || canon_line_end(p, end)); p++)
 			wsp |= canon_is_wsp((unsigned char)*p);
 	}
 	out->len = (size_t)(o - out->data);

@@ -14,7 +14,8 @@
 
 /* canon_header - append the canonical form of one field (text without its
  * final line end) to out, followed by CRLF if crlf is true.
- * DKIM: SIMPLE or RELAXED; DomainKeys: SIMPLE or NOFWS.  0, or -1 on ENOMEM. */
+ * DKIM: SIMPLE or RELAXED; DomainKeys: SIMPLE or NOFWS.  RELAXED unfolds line ends
+ * (CRLF or LF) only: a bare CR stays in the value.  0, or -1 on ENOMEM. */
 int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf, struct str *out);
 
 /* Where canonical body bytes go (a running hash). */

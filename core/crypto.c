@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "ed25519.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -38,7 +40,6 @@
 
 #define CRYPTO_ED25519_SIG ED25519_SIG
 #define CRYPTO_ED25519_RAW ED25519_PUBLIC
-#define CRYPTO_KEYFILE_MAX (1024 * 1024)
 
 struct crypto_pubkey {
 	enum crypto_keytype type;
@@ -285,6 +286,24 @@ static const unsigned char *crypto_spki_rsa(const unsigned char *der, size_t len
 	return bits + 1;
 }
 
+/* crypto_rsa_insane - why an RSA public key cannot be a real one, or NULL: e=1 makes every
+ * "signature" valid (m^1 = m), an even e has no inverse, an even modulus is no product of two
+ * odd primes, and a public exponent past 64 bits only makes verifying cost like signing */
+static const char *crypto_rsa_insane(const RSA *rsa)
+{
+	const BIGNUM *n = NULL, *e = NULL;
+	RSA_get0_key(rsa, &n, &e, NULL);
+	if (!n || !e || BN_is_zero(n) || BN_is_zero(e))
+		return "RSA key without a modulus or exponent";
+	if (!BN_is_odd(e) || BN_is_one(e))
+		return "RSA public exponent is not an odd number of at least 3";
+	if (BN_num_bits(e) > 64)
+		return "RSA public exponent is longer than 64 bits";
+	if (!BN_is_odd(n) || BN_cmp(e, n) >= 0)
+		return "RSA modulus is not odd or not above the exponent";
+	return NULL;
+}
+
 /* crypto_pubkey_from_spki - RSA key from DER SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey
  * (decoded by the low-level RSA functions: no provider decoders) */
 struct crypto_pubkey *crypto_pubkey_from_spki(const unsigned char *der, size_t len)
@@ -319,10 +338,12 @@ struct crypto_pubkey *crypto_pubkey_from_spki(const unsigned char *der, size_t l
 		rsa = d2i_RSAPublicKey(NULL, &p, (long)len);
 	}
 	/* trailing bytes mean the record is not the key it claims to be; RSA-PSS keys are not DKIM keys */
+	const char *insane = NULL;
 	if (!rsa || p != der + len || RSA_test_flags(rsa, RSA_FLAG_TYPE_MASK) != RSA_FLAG_TYPE_RSA ||
-	    RSA_size(rsa) > CRYPTO_MAX_SIG) {
+	    RSA_size(rsa) > CRYPTO_MAX_SIG || (insane = crypto_rsa_insane(rsa))) {
 		RSA_free(rsa);
-		crypto_fail("not an RSA public key");
+		ERR_clear_error();
+		crypto_fail(insane ? insane : "not an RSA public key");
 		return NULL;
 	}
 	return crypto_pubkey_wrap(rsa, CRYPTO_KEY_RSA);
@@ -499,58 +520,26 @@ struct crypto_privkey *crypto_privkey_from_pem(const char *pem, size_t len, cons
 	return k;
 }
 
-/* crypto_read_secret - read a whole small file into a fresh buffer; NULL on failure */
-static char *crypto_read_secret(const char *path, size_t *len)
+/* crypto_privkey_read - a PEM private key from the open file fd of size bytes; the copy read
+ * is wiped */
+struct crypto_privkey *crypto_privkey_read(int fd, size_t size, const char **why)
 {
-	struct stat st;
 	size_t got = 0;
-	char *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > CRYPTO_KEYFILE_MAX) {
-		close(fd);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		close(fd);
-		return NULL;
-	}
+	char *pem = size ? malloc(size) : NULL;
+	if (!pem)
+		return crypto_privkey_refuse(why, "cannot read key file");
 	/* read(2) straight into our buffer: no stdio copy of the key is left behind */
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0) {
-			OPENSSL_cleanse(buf, got);
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
+	while (got < size) {
+		ssize_t n = read(fd, pem + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	close(fd);
-	*len = got;
-	return buf;
-}
-
-/* crypto_privkey_load - a PEM private key from a file */
-struct crypto_privkey *crypto_privkey_load(const char *path, const char **why)
-{
-	struct crypto_privkey *k;
-	size_t len = 0;
-	char *pem;
-
-	pem = path ? crypto_read_secret(path, &len) : NULL;
-	if (!pem)
-		return crypto_privkey_refuse(why, "cannot read key file");
-	k = crypto_privkey_from_pem(pem, len, why);
-	OPENSSL_cleanse(pem, len);
+	struct crypto_privkey *k = got == size ? crypto_privkey_from_pem(pem, got, why)
+					       : crypto_privkey_refuse(why, "cannot read key file");
+	OPENSSL_cleanse(pem, size);
 	free(pem);
 	return k;
 }
@@ -681,8 +670,6 @@ const char *crypto_last_error(void)
  * Key management: generating, writing and comparing keys (dkmod keygen,
  * zone, testkey, rotate).
  */
-
-#include <errno.h>
 
 /* crypto_privkey_generate - a new RSA (bits) or Ed25519 key; NULL and *why on failure */
 struct crypto_privkey *crypto_privkey_generate(enum crypto_keytype t, unsigned bits, const char **why)

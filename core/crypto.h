@@ -46,9 +46,10 @@ int crypto_verify(const struct crypto_pubkey *k, enum crypto_hash alg, const uns
 		  size_t digest_len, const unsigned char *sig, size_t sig_len);
 
 struct crypto_privkey;
-/* crypto_privkey_load - PEM private key from a file (RSA PKCS#1 or PKCS#8, Ed25519 PKCS#8).
- * On failure NULL and *why set to a static English reason. */
-struct crypto_privkey *crypto_privkey_load(const char *path, const char **why);
+/* crypto_privkey_read - PEM private key (RSA PKCS#1 or PKCS#8, Ed25519 PKCS#8) from the open
+ * file fd, size bytes from its offset (keyfile.h opens and checks key files).  On failure NULL
+ * and *why set to a static English reason. */
+struct crypto_privkey *crypto_privkey_read(int fd, size_t size, const char **why);
 /* crypto_privkey_from_pem - the same from a buffer */
 struct crypto_privkey *crypto_privkey_from_pem(const char *pem, size_t len, const char **why);
 enum crypto_keytype crypto_privkey_type(const struct crypto_privkey *k);

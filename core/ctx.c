@@ -52,7 +52,7 @@ void dkmod_options_init(struct dkmod_options *o)
 	o->clock_skew = 300;
 	o->max_header_fields = 1000;
 	o->max_header_bytes = 1024 * 1024;
-	o->allow_sha1 = true;
+	o->allow_sha1 = false; /* RFC 8301 */
 	o->resolver.timeout_ms = 5000;
 	o->check_policies = true;
 	o->signing_keys = 1000;

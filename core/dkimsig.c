@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "base64.h"
+#include "header.h"
 #include "tagvalue.h"
 
 /* dkimsig_strerror - the reason for a status */
@@ -25,6 +26,7 @@ const char *dkimsig_strerror(enum dkimsig_status st)
 	case DKIMSIG_NO_FROM: return "From is not signed";
 	case DKIMSIG_NUMBER: return "malformed l=, t= or x=";
 	case DKIMSIG_BASE64: return "malformed b= or bh=";
+	case DKIMSIG_TOO_MANY_NAMES: return "h= names more than " HEADER_STR(HEADER_MAX_SIGNED) " fields";
 	}
 	return "signature error";
 }
@@ -140,7 +142,9 @@ static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t)
 	size_t pos = 0, n;
 	const char *item;
 	bool from = false;
-	while (tagvalue_list_next(t->value, t->value_len, &pos, &item, &n)) {
+	for (size_t count = 0; tagvalue_list_next(t->value, t->value_len, &pos, &item, &n); count++) {
+		if (count == HEADER_MAX_SIGNED)
+			return DKIMSIG_TOO_MANY_NAMES;
 		if (n == 0)
 			return DKIMSIG_SYNTAX;
 		for (size_t i = 0; i < n; i++) {

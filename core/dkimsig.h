@@ -50,7 +50,8 @@ enum dkimsig_status {
 	DKIMSIG_IDENTITY,      /* i= malformed or not within d= */
 	DKIMSIG_NO_FROM,       /* h= does not list From */
 	DKIMSIG_NUMBER,        /* l=, t= or x= not a number, or x= before t= */
-	DKIMSIG_BASE64         /* b= or bh= not base64 or of impossible size */
+	DKIMSIG_BASE64,        /* b= or bh= not base64 or of impossible size */
+	DKIMSIG_TOO_MANY_NAMES /* h= names more than HEADER_MAX_SIGNED fields */
 };
 
 /* dkimsig_strerror - the reason for a status, as written in results */

@@ -41,7 +41,6 @@ enum dkmod_status dkimverify_start(struct dkmod_session *s)
 	return DKMOD_OK;
 }
 
-#define DKIMVERIFY_STACK_FIELDS 256
 #define DKIMVERIFY_KEEP_BUFFER 65536 /* the context keeps a header buffer up to this size */
 
 /* dkimverify_header_hash - hash the fields named in h= and the signature field itself:
@@ -50,35 +49,28 @@ int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum 
 			   const char *h, size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed,
 			   unsigned char *digest)
 {
-	bool stack_used[DKIMVERIFY_STACK_FIELDS] = {false};
-	bool *used = s->nfields < DKIMVERIFY_STACK_FIELDS ? stack_used : calloc(s->nfields + 1, sizeof *used);
+	struct fieldindex *x = fieldindex_get(&s->index, &s->arena, s->fields, s->nfields);
 	struct str *buf = &s->ctx->header_canon;
 	int rc = -1;
 	str_clear(buf);
 	/* a canonical field is at most its text and a CRLF */
-	if (!used || str_reserve(buf, s->header_bytes + 2 * s->nfields + sig_len + 2) < 0)
+	if (!x || str_reserve(buf, s->header_bytes + 2 * s->nfields + sig_len + 2) < 0)
 		goto out;
-	size_t pos = 0, n;
+	fieldindex_begin(x);
+	size_t pos = 0, n, i, slot;
 	const char *item;
 	while (tagvalue_list_next(h, h_len, &pos, &item, &n)) {
 		/* the n-th mention of a name takes the n-th instance from the bottom */
-		for (size_t i = s->nfields; i-- > 0;) {
-			const struct header_field *f = &s->fields[i];
-			if (used[i] || f->name_len != n || (skip_removed && f->removed) ||
-			    !header_name_eq(f->raw, f->name_len, item, n))
-				continue;
-			used[i] = true;
-			if (canon_header(canon, f->raw, f->text_len, true, buf) < 0)
-				goto out;
-			break;
-		}
+		if ((slot = fieldindex_find(x, item, n)) == FIELDINDEX_NONE ||
+		    (i = fieldindex_take(x, slot, 0, skip_removed)) == FIELDINDEX_NONE)
+			continue;
+		if (canon_header(canon, s->fields[i].raw, s->fields[i].text_len, true, buf) < 0)
+			goto out;
 	}
 	if (canon_header(canon, sig_text, sig_len, false, buf) < 0)
 		goto out;
 	rc = crypto_hash(hash, buf->data, buf->len, digest);
 out:
-	if (used != stack_used)
-		free(used);
 	if (buf->cap > DKIMVERIFY_KEEP_BUFFER) /* a huge header block's buffer is not kept */
 		str_free(buf);
 	return rc;
@@ -129,7 +121,7 @@ static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const s
 	}
 	*pub = pubkeys_get(&s->ctx->pubkeys, rec->type == KEYREC_ED25519, rec->key, rec->key_len);
 	if (!*pub) {
-		r->reason = "public key unusable";
+		r->reason = arena_printf(&s->arena, "public key unusable: %s", crypto_last_error());
 		return DKMOD_RESULT_PERMERROR;
 	}
 	r->key_bits = crypto_pubkey_bits(*pub);
@@ -139,7 +131,7 @@ static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const s
 		return DKMOD_RESULT_POLICY;
 	}
 	if (sig->alg == DKMOD_ALG_RSA_SHA1 && !s->ctx->opt.allow_sha1) {
-		r->reason = "rsa-sha1 not accepted";
+		r->reason = "rsa-sha1 is not accepted (RFC 8301; allow_sha1 accepts it)";
 		return DKMOD_RESULT_POLICY;
 	}
 	return DKMOD_RESULT_PASS;
@@ -242,6 +234,8 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 		r->reason = keyrec_strerror(ks);
 	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
 		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body);
+		if (r->partial_body)
+			r->body_bytes = c->body->length;
 	}
 }
 

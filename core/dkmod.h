@@ -114,7 +114,7 @@ struct dkmod_options {
 	unsigned clock_skew;       /* seconds allowed on t= and x=; default 300 */
 	unsigned max_header_fields;/* default 1000 */
 	size_t max_header_bytes;   /* all header fields together; default 1 MiB */
-	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default true */
+	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default false (RFC 8301: policy) */
 	time_t fixed_now;          /* if non-zero, the clock (tests) */
 	bool check_policies;       /* verify: also look up DomainKeys and ADSP sender policies; default true */
 	size_t signing_keys;       /* parsed signing keys kept per process, least recently used
@@ -244,6 +244,7 @@ struct dkmod_sig_result {
 	bool testing;              /* key record t=y */
 	long body_length;          /* l=, -1 if absent */
 	bool partial_body;         /* l= covers less than the body: content after it is unsigned */
+	long long body_bytes;      /* with partial_body: the canonical body bytes, of which l= were signed */
 	enum dkmod_dnssec dnssec;
 };
 
@@ -383,6 +384,16 @@ struct dkmod_keycheck_report {
 	size_t nnotes;
 	char notes[DKMOD_KEYCHECK_NOTES][DKMOD_KEYCHECK_TEXT]; /* advice: weak key, several records, h= ... */
 };
+
+/* dkmod_key_file_check - whether signing can use the private key file at path, decided exactly
+ * as the signer decides (opened once; owner and mode under the rule of doc/SECURITY.md
+ * "Private key files"; parsed): DKMOD_OK, or DKMOD_EKEY with *why, a static text that says how
+ * to fix it */
+enum dkmod_status dkmod_key_file_check(const char *path, const char **why);
+/* dkmod_key_file_rule - the mode and owner half of that rule for a key file of this mode and
+ * owner (uid) when user (uid) signs with it, as a tool that checks for another user needs it:
+ * NULL when allowed, else the static reason with the fix */
+const char *dkmod_key_file_rule(unsigned long mode, unsigned long owner, unsigned long user);
 
 /* dkmod_keycheck - look up selector._domainkey.domain through a resolver set up from ro (the
  * timeout defaults to 5000 ms), parse it as method m's key record and compare it with the

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "header.h"
 #include "tagvalue.h"
 
 /* dksig_strerror - the reason for a status */
@@ -20,6 +21,7 @@ const char *dksig_strerror(enum dksig_status st)
 	case DKSIG_QUERY: return "unsupported query type";
 	case DKSIG_DOMAIN: return "malformed d=, s= or h=";
 	case DKSIG_BASE64: return "malformed b=";
+	case DKSIG_TOO_MANY_NAMES: return "h= names more than " HEADER_STR(HEADER_MAX_SIGNED) " fields";
 	}
 	return "signature error";
 }
@@ -71,10 +73,13 @@ enum dksig_status dksig_parse(const char *value, size_t len, struct dksig *out)
 	if (h) {
 		size_t pos = 0, n;
 		const char *item;
-		while (tagvalue_list_next(h->value, h->value_len, &pos, &item, &n))
+		for (size_t count = 0; tagvalue_list_next(h->value, h->value_len, &pos, &item, &n); count++) {
+			if (count == HEADER_MAX_SIGNED)
+				return DKSIG_TOO_MANY_NAMES;
 			for (size_t i = 0; i < n; i++)
 				if ((unsigned char)item[i] < 33 || (unsigned char)item[i] > 126)
 					return DKSIG_DOMAIN;
+		}
 		out->h = h->value;
 		out->h_len = h->value_len;
 	}

@@ -31,7 +31,8 @@ enum dksig_status {
 	DKSIG_CANON,         /* c= other than simple or nofws */
 	DKSIG_QUERY,         /* q= empty or other than dns */
 	DKSIG_DOMAIN,        /* d= or s= not a domain name, bad h= */
-	DKSIG_BASE64         /* b= not base64 */
+	DKSIG_BASE64,        /* b= not base64 */
+	DKSIG_TOO_MANY_NAMES /* h= names more than HEADER_MAX_SIGNED fields */
 };
 
 /* dksig_strerror - the reason for a status */

@@ -53,10 +53,12 @@ enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_re
 	return DKMOD_OK;
 }
 
-/* dksign_header_list - h= for a configured list: the present fields of those names, in message order */
+/* dksign_header_list - h= for a configured list: the present fields of those names, in message
+ * order, at most HEADER_MAX_SIGNED of them (verifiers refuse longer lists) */
 static int dksign_header_list(const struct dkmod_session *s, const char *names, struct str *h)
 {
-	for (size_t i = 0; i < s->nfields; i++) {
+	size_t listed = 0;
+	for (size_t i = 0; i < s->nfields && listed < HEADER_MAX_SIGNED; i++) {
 		const struct header_field *f = &s->fields[i];
 		if (!f->name_len || f->removed)
 			continue;
@@ -67,6 +69,7 @@ static int dksign_header_list(const struct dkmod_session *s, const char *names, 
 				continue;
 			if ((h->len && str_appendc(h, ':') < 0) || str_append(h, f->raw, f->name_len) < 0)
 				return -1;
+			listed++;
 			break;
 		}
 	}

@@ -13,8 +13,6 @@
 #include "session.h"
 #include "tagvalue.h"
 
-#define DKVERIFY_MAX_H 256
-
 /* dkverify_hash_field - one field, canonicalized, added to buf (hashed by the caller) */
 static int dkverify_hash_field(enum dkmod_canon canon, const struct header_field *f, struct str *buf)
 {
@@ -23,36 +21,36 @@ static int dkverify_hash_field(enum dkmod_canon canon, const struct header_field
 
 /* dkverify_select - the fields h= selects, in the peer's order: walking h= from
  * its end, a name mentioned again earlier takes its last unused field, its
- * first mention takes every unused field left (in message order) */
-static size_t dkverify_select(const struct dkmod_session *s, size_t first, const char *h, size_t h_len,
-			      bool skip_removed, size_t *chosen, bool *used)
+ * first mention takes every unused field left (in message order); at most
+ * HEADER_MAX_SIGNED names (dksig_parse refuses longer lists) */
+static size_t dkverify_select(struct dkmod_session *s, struct fieldindex *x, size_t first, const char *h,
+			      size_t h_len, bool skip_removed, size_t *chosen, bool *used)
 {
-	const char *item[DKVERIFY_MAX_H];
-	size_t ilen[DKVERIFY_MAX_H], n = 0, pos = 0, len, count = 0;
+	size_t slot[HEADER_MAX_SIGNED], n = 0, pos = 0, len, count = 0, i;
 	const char *it;
-	while (n < DKVERIFY_MAX_H && tagvalue_list_next(h, h_len, &pos, &it, &len)) {
-		item[n] = it;
-		ilen[n++] = len;
+	fieldindex_begin(x);
+	/* each name's mark is the place of its first mention */
+	while (n < HEADER_MAX_SIGNED && tagvalue_list_next(h, h_len, &pos, &it, &len)) {
+		slot[n] = fieldindex_find(x, it, len);
+		if (slot[n] != FIELDINDEX_NONE)
+			fieldindex_mark(x, slot[n], n);
+		n++;
 	}
 	/* chosen[] is filled from its end, fields bottom-up, so each block stays in message order */
 	size_t top = s->nfields;
 	for (size_t j = n; j-- > 0;) {
-		bool again = false;
-		for (size_t k = 0; k < j && !again; k++)
-			again = header_name_eq(item[k], ilen[k], item[j], ilen[j]);
-		for (size_t i = s->nfields; i-- > first;) {
-			const struct header_field *f = &s->fields[i];
-			if (used[i] || !f->name_len || (skip_removed && f->removed) ||
-			    !header_name_eq(f->raw, f->name_len, item[j], ilen[j]))
-				continue;
+		if (slot[j] == FIELDINDEX_NONE)
+			continue;
+		bool again = fieldindex_mark(x, slot[j], j) < j;
+		while ((i = fieldindex_take(x, slot[j], first, skip_removed)) != FIELDINDEX_NONE) {
 			used[i] = true;
 			chosen[--top] = i;
 			if (again)
 				break;
 		}
 	}
-	for (size_t i = top; i < s->nfields; i++)
-		chosen[count++] = chosen[i];
+	for (size_t k = top; k < s->nfields; k++)
+		chosen[count++] = chosen[k];
 	return count;
 }
 
@@ -72,8 +70,9 @@ int dkverify_hash_headers(struct dkmod_session *s, struct bodyhash *stream, enum
 			rc = dkverify_hash_field(canon, &s->fields[i], &buf);
 		}
 	} else if (rc == 0) {
-		size_t *chosen = malloc((s->nfields + 1) * sizeof *chosen);
-		size_t n = chosen ? dkverify_select(s, first, h, h_len, skip_removed, chosen, signed_fields) : 0;
+		struct fieldindex *x = fieldindex_get(&s->index, &s->arena, s->fields, s->nfields);
+		size_t *chosen = x ? malloc((s->nfields + 1) * sizeof *chosen) : NULL;
+		size_t n = chosen ? dkverify_select(s, x, first, h, h_len, skip_removed, chosen, signed_fields) : 0;
 		rc = chosen ? 0 : -1;
 		for (size_t k = 0; rc == 0 && k < n; k++)
 			rc = dkverify_hash_field(canon, &s->fields[chosen[k]], &buf);
@@ -190,7 +189,7 @@ static void dkverify_key(struct dkmod_session *s, const struct dkcheck *c, struc
 		r->reason = "key granularity does not match the sender";
 		r->dk_status = "bad";
 	} else if (!(pub = pubkeys_get(&s->ctx->pubkeys, false, rec->key, rec->key_len)) || crypto_pubkey_type(pub) != CRYPTO_KEY_RSA) {
-		r->reason = "public key unusable";
+		r->reason = pub ? "public key unusable" : arena_printf(&s->arena, "public key unusable: %s", crypto_last_error());
 		r->dk_status = "bad (public key)";
 	} else if ((r->key_bits = crypto_pubkey_bits(pub)) < s->ctx->opt.min_key_bits) {
 		r->result = DKMOD_RESULT_POLICY;

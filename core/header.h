@@ -7,6 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* names in a DKIM or DomainKeys h= list: a longer list is refused (permerror), so that no
+ * signature costs more than a bounded walk over the header */
+#define HEADER_MAX_SIGNED 256
+#define HEADER_STR_(x) #x
+#define HEADER_STR(x) HEADER_STR_(x) /* a number macro as a string literal */
+
 struct header_field {
 	const char *raw;    /* as received, final line end included if there was one */
 	size_t raw_len;

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "crypto.h"
 #include "dkmod.h"
 #include "dns.h"
+#include "keyfile.h"
 #include "keyrec.h"
 #include "keytool.h"
 
@@ -243,7 +243,6 @@ enum dkmod_status dkmod_keycheck(const struct dkmod_resolver_options *ro, enum d
 {
 	struct keycheck_answer a = {0};
 	const char *why = "";
-	struct stat st;
 
 	memset(out, 0, sizeof *out);
 	if (!domain || !selector || !key_file || !dkmod_valid_domain(domain) || !dkmod_valid_domain(selector))
@@ -251,12 +250,10 @@ enum dkmod_status dkmod_keycheck(const struct dkmod_resolver_options *ro, enum d
 	int n = snprintf(out->name, sizeof out->name, "%s._domainkey.%s", selector, domain);
 	if (n < 0 || n > 253)
 		return keycheck_fail(out, DKMOD_EINVAL, "the name %s._domainkey.%s is too long", selector, domain);
-	struct crypto_privkey *k = crypto_privkey_load(key_file, &why);
+	struct crypto_privkey *k = keyfile_load(key_file, &why);
 	if (!k)
 		return keycheck_fail(out, DKMOD_EKEY, "%s: %s", key_file, why);
 	out->private_bits = crypto_privkey_bits(k);
-	if (stat(key_file, &st) == 0 && (st.st_mode & 077))
-		keycheck_note(out, "the key file is readable by group or others: chmod 600 %s", key_file);
 	struct keyrec *rec = malloc(sizeof *rec);
 	enum dkmod_status rc = rec ? keycheck_lookup(ro, out, &a) : keycheck_fail(out, DKMOD_ENOMEM, "out of memory");
 	if (rc == DKMOD_OK)

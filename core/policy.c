@@ -123,7 +123,18 @@ static void policy_dk(struct dkmod_session *s)
 	}
 }
 
-/* policy_adsp - the ADSP result (RFC 5617 4.3) */
+/* policy_adsp_practice - the dkim= practice of the first ADSP record that has one */
+static enum policyrec_adsp policy_adsp_practice(const struct keylookup *k, enum policy_answer r)
+{
+	enum policyrec_adsp practice = POLICYREC_ADSP_NONE;
+	for (size_t i = 0; r == POLICY_RECORDS && i < k->count && practice == POLICYREC_ADSP_NONE; i++)
+		practice = policyrec_parse_adsp(k->records[i], k->lengths[i]);
+	return practice;
+}
+
+/* policy_adsp - the ADSP result (RFC 5617 4.3); with an author signature the practice is
+ * still reported when the record was found, so that a policy script that does not count an
+ * l= signature as one can act on it */
 static void policy_adsp(struct dkmod_session *s)
 {
 	struct dkmod_adsp *a = &s->adsp;
@@ -142,6 +153,8 @@ static void policy_adsp(struct dkmod_session *s)
 	for (size_t i = 0; i < s->nresults; i++) {
 		const struct dkmod_sig_result *r = &s->results[i];
 		if (r->method == DKMOD_METHOD_DKIM && r->result == DKMOD_RESULT_PASS && !strcasecmp(r->domain, a->domain)) {
+			a->practice = policyrec_adsp_name(
+				policy_adsp_practice(s->adsp_lookup, policy_answer(s->ctx, s->adsp_lookup)));
 			a->result = "pass";
 			return;
 		}
@@ -162,9 +175,7 @@ static void policy_adsp(struct dkmod_session *s)
 		a->result = "permerror";
 		return;
 	}
-	enum policyrec_adsp practice = POLICYREC_ADSP_NONE;
-	for (size_t i = 0; r == POLICY_RECORDS && i < k->count && practice == POLICYREC_ADSP_NONE; i++)
-		practice = policyrec_parse_adsp(k->records[i], k->lengths[i]);
+	enum policyrec_adsp practice = policy_adsp_practice(k, r);
 	a->practice = policyrec_adsp_name(practice);
 	static const char *const results[] = {"none", "unknown", "fail", "discard"};
 	a->result = results[practice];

@@ -50,7 +50,8 @@ enum policyrec_adsp policyrec_parse_adsp(const char *txt, size_t len)
 		return POLICYREC_ADSP_ALL;
 	if (tagvalue_value_eq(d, "discardable"))
 		return POLICYREC_ADSP_DISCARDABLE;
-	return POLICYREC_ADSP_NONE;
+	/* RFC 5617 4.2.1: any other value (a future extension word) is treated as "unknown" */
+	return d->value_len ? POLICYREC_ADSP_UNKNOWN : POLICYREC_ADSP_NONE;
 }
 
 /* policyrec_adsp_name - the practice's name */

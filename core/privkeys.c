@@ -4,17 +4,19 @@
  * holds is dropped first, so that an ESP's 100,000 domains are not 100,000
  * parsed keys in memory.  A key is loaded again when its file's identity
  * (device, inode, size, modification time) changes or when the shared flush
- * generation moves (the file is looked at no more than once per second: a
- * stat costs more than the rest of the lookup); the old key is kept until no
- * session holds it.  A key file that other users may read or write is
- * refused: a private key must be 0600 or 0640.
+ * generation moves (the file is looked at no more than once per second: opening
+ * it costs more than the rest of the lookup); the old key is kept until no
+ * session holds it.  The file is opened once per look and that open file is
+ * checked (the rule of keyfile.h) and read.
  */
 #include "privkeys.h"
 #include "str.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyfile.h"
 
 #define PRIVKEYS_DEFAULT_MAX 1000
 
@@ -141,25 +143,22 @@ const struct crypto_privkey *privkeys_get(struct privkeys *p, const char *path, 
 		if (e->current && e->checked == now && e->generation == generation && strcmp(e->path, path) == 0)
 			return privkeys_hand(p, e);
 	struct stat st;
-	if (stat(path, &st) != 0) {
-		*why = "cannot read key file";
+	int fd = keyfile_open(path, &st, why);
+	if (fd < 0)
 		return NULL;
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		*why = "key file is accessible to other users: refused (chmod 600 or 640)";
-		return NULL;
-	}
 	for (e = *bucket; e; e = e->chain) {
 		if (!e->current || strcmp(e->path, path) != 0)
 			continue;
 		if (privkeys_same(e, &st, generation)) {
+			close(fd);
 			e->checked = now;
 			return privkeys_hand(p, e);
 		}
 		privkeys_retire(p, e); /* stale: kept while sessions hold it */
 		break;
 	}
-	struct crypto_privkey *key = crypto_privkey_load(path, why);
+	struct crypto_privkey *key = crypto_privkey_read(fd, (size_t)st.st_size, why);
+	close(fd);
 	if (!key)
 		return NULL;
 	e = calloc(1, sizeof *e);

@@ -15,6 +15,7 @@
 #include "dksig.h"
 #include "dkmod.h"
 #include "dns.h"
+#include "fieldindex.h"
 #include "hashpair.h"
 #include "header.h"
 #include "keycache.h"
@@ -133,6 +134,7 @@ struct dkmod_session {
 	struct header_field *fields;
 	size_t nfields, fields_cap;
 	size_t header_bytes;        /* bytes of all stored fields */
+	struct fieldindex *index;   /* the fields by name, built when a signature needs it */
 	bool overflow;              /* limits were exceeded: fields are missing */
 	bool skip_line;             /* inside a header line dropped for its length: skipped to its end */
 

@@ -217,6 +217,20 @@ const char *conf_val_path(struct conf_walk *w, const struct conf_val *v)
 	return p;
 }
 
+/* conf_check_key - report an error if the signer would refuse the private key file at path */
+void conf_check_key(struct conf_walk *w, int line, const char *what, const char *path)
+{
+	const char *why = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) { /* the system's reason says more than the engine's "cannot read" */
+		conf_error(w, line, "%s %s: %s", what, path, strerror(errno));
+		return;
+	}
+	close(fd);
+	if (dkmod_key_file_check(path, &why) != DKMOD_OK)
+		conf_error(w, line, "%s %s: %s", what, path, why);
+}
+
 /* conf_check_readable - report an error if path cannot be opened for reading */
 void conf_check_readable(struct conf_walk *w, int line, const char *what, const char *path)
 {

@@ -55,6 +55,9 @@ void conf_children(struct lua_State *L, struct conf_walk *w, const struct conf_b
 		   void *arg);
 /* conf_val_path - a path value made relative to the config file, owned by the config */
 const char *conf_val_path(struct conf_walk *w, const struct conf_val *v);
+/* conf_check_key - report an error if the signer would refuse the private key file at path
+ * (dkmod_key_file_check: owner, mode, contents) */
+void conf_check_key(struct conf_walk *w, int line, const char *what, const char *path);
 /* conf_check_readable - report an error if path cannot be opened for reading */
 void conf_check_readable(struct conf_walk *w, int line, const char *what, const char *path);
 

@@ -227,7 +227,7 @@ static void conf_domain_block(lua_State *L, struct conf_walk *w, const struct co
 	else if (w->check_keys) {
 		char what[sizeof b->title + 16];
 		snprintf(what, sizeof what, "%s: key file", b->title);
-		conf_check_readable(w, l.key_line == g->base.key_line ? b->line : l.key_line, what, path);
+		conf_check_key(w, l.key_line == g->base.key_line ? b->line : l.key_line, what, path);
 	}
 	if (g->count == g->cap) {
 		/* the pool owns every array at once: a Lua error unwinding past here leaks nothing */

@@ -7,6 +7,9 @@
 -- * ADSP: an author domain that says "discardable" and whose message has no author
 --   signature is discarded (or rejected: see adsp_discardable below); "all" without
 --   one is only tagged with an X-Dkmod-Adsp: field.
+-- * A signature whose l= leaves part of the body unsigned (partial_body) is not taken as
+--   authenticating the message: what follows l= could be anything.  An author domain
+--   whose only passing signatures are such is treated as if it had none.
 -- * A DNS failure that the decision rests on (the DomainKeys policy, ADSP, or the key
 --   of a signature that could have saved the message) gives a temporary failure
 --   (451 4.7.5) instead of a rejection: the sender will try again.
@@ -28,10 +31,11 @@ local function within(domain, d)
 end
 
 -- signature - the first signature of a method with a given result whose d= fits domain
--- (DomainKeys: d= is the domain or a parent of it; DKIM: d= is the domain itself)
+-- (DomainKeys: d= is the domain or a parent of it; DKIM: d= is the domain itself); a pass
+-- that covers only part of the body (l=) does not count
 local function signature(msg, method, domain, result)
   for _, s in ipairs(msg.signatures) do
-    if s.method == method and s.result == result then
+    if s.method == method and s.result == result and not (result == "pass" and s.partial_body) then
       if (method == "domainkeys" and within(domain, s.d)) or (method == "dkim" and s.d and s.d:lower() == domain) then
         return s
       end
@@ -66,8 +70,14 @@ local function adsp(msg)
   local domain = msg.author_domain
   local a = domain and msg:adsp(domain)
   if not a then return nil end
-  if a.result == "temperror" then return tempfail("ADSP record of " .. domain) end
-  if a.result == "discard" then
+  local result = a.result
+  if result == "pass" and not signature(msg, "dkim", domain, "pass") then
+    -- the author signatures all leave part of the body unsigned (l=): none counts
+    result = ({ discardable = "discard", all = "fail" })[a.practice] or "unknown"
+    msg:count("default.adsp_partial_body")
+  end
+  if result == "temperror" then return tempfail("ADSP record of " .. domain) end
+  if result == "discard" then
     if signature(msg, "dkim", domain, "temperror") then return tempfail("DKIM key of " .. domain) end
     msg:count("default.adsp_discard")
     if adsp_discardable == "reject" then
@@ -75,8 +85,8 @@ local function adsp(msg)
     end
     return "discard"
   end
-  if a.result == "fail" or a.result == "nxdomain" then
-    msg:add_header(adsp_field, a.result)
+  if result == "fail" or result == "nxdomain" then
+    msg:add_header(adsp_field, result)
   end
   return nil
 end

@@ -289,7 +289,7 @@ void policy_msg_setup(lua_State *L)
 /* policy_push_signature - one verdict as a table */
 static void policy_push_signature(lua_State *L, const struct dkmod_sig_result *r)
 {
-	lua_createtable(L, 0, 14);
+	lua_createtable(L, 0, 16);
 	lua_pushstring(L, r->method == DKMOD_METHOD_DKIM ? "dkim" : "domainkeys");
 	lua_setfield(L, -2, "method");
 	lua_pushstring(L, dkmod_result_name(r->result));
@@ -312,6 +312,13 @@ static void policy_push_signature(lua_State *L, const struct dkmod_sig_result *r
 	else
 		lua_pushnil(L);
 	lua_setfield(L, -2, "body_length");
+	lua_pushboolean(L, r->partial_body);
+	lua_setfield(L, -2, "partial_body");
+	if (r->partial_body)
+		lua_pushnumber(L, (lua_Number)r->body_bytes);
+	else
+		lua_pushnil(L);
+	lua_setfield(L, -2, "body_bytes");
 }
 
 /* policy_msg_fields - the data fields of a msg, in the table at the top */

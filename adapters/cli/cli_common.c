@@ -92,6 +92,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 		c->json = true;
 		return 1;
 	}
+	if (strcmp(a, "--allow-sha1") == 0) {
+		c->opt.allow_sha1 = true;
+		return 1;
+	}
 	if (strcmp(a, "--resolv-conf") == 0) {
 		c->opt.resolver.use_resolv_conf = true;
 		return 1;

@@ -273,9 +273,13 @@ static void doctor_file(struct doctor *d, const char *what, const char *path, co
 	}
 	if (!(doctor_bits(d, &st) & DOCTOR_R))
 		doctor_grant(d, what, path, &st, DOCTOR_R);
-	if (domain && (st.st_mode & (S_IROTH | S_IWOTH))) {
-		snprintf(fix, sizeof fix, "chmod o-rwx %s", doctor_quote(path, q, sizeof q));
-		doctor_problem(d, what, path, "other users can read or write it, so the signer refuses it", fix);
+	const char *refused = domain ? dkmod_key_file_rule(st.st_mode, st.st_uid, d->uid) : NULL;
+	if (refused) { /* the signer's own rule (doc/SECURITY.md, "Private key files") */
+		if (st.st_mode & (S_IWGRP | S_IRWXO))
+			snprintf(fix, sizeof fix, "chmod go-w,o-rwx %s", doctor_quote(path, q, sizeof q));
+		else
+			snprintf(fix, sizeof fix, "chown %s %s", d->user, doctor_quote(path, q, sizeof q));
+		doctor_problem(d, what, path, refused, fix);
 	}
 	if (d->problems == before)
 		printf("ok: %s %s\n", what, path);

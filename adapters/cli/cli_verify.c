@@ -21,6 +21,8 @@ static const char cli_verify_help[] =
 	"  --authserv-id ID     authserv-id of Authentication-Results (default: host name)\n"
 	"  --min-key-bits N     smaller RSA keys give 'policy' (default 1024)\n"
 	"  --max-signatures N   signatures verified per message (default 8)\n"
+	"  --allow-sha1         accept rsa-sha1 DKIM signatures (RFC 8301 forbids it: by\n"
+	"                       default they give 'policy')\n"
 	"  --clock-skew S       allowance on t= and x= (default 300)\n"
 	"  --json               also print the verdicts as JSON on standard error\n"
 	"  -v, -q               more or fewer log lines on standard error\n";

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "crypto.h"
+#include "keyfile.h"
 #include "keytool.h"
 #include "str.h"
 
@@ -127,7 +128,7 @@ static void cli_zone_key(struct cli_zone *z, const char *domain, const char *dir
 		z->rc = CLI_EX_DATAERR;
 		return;
 	}
-	struct crypto_privkey *k = crypto_privkey_load(key, &why);
+	struct crypto_privkey *k = keyfile_load(key, &why);
 	size_t n = k ? crypto_privkey_public(k, pub, sizeof pub) : 0;
 	if (n == 0) {
 		fprintf(stderr, "dkmod: %s: %s; left out\n", key, k ? crypto_last_error() : why);

@@ -1,6 +1,8 @@
 -- testing.lua - an example policy (dkmod-lua(7)) for a trial period: it never
 -- rejects, defers or discards; it adds Authentication-Results and, where
--- default.lua would have acted, an X-Dkmod-Would: field saying what and why.
+-- default.lua would have acted, an X-Dkmod-Would: field saying what and why
+-- (a signature that leaves part of the body unsigned, l=, authenticates nothing
+-- for these decisions).
 
 local function would(msg, what)
   msg:add_header("X-Dkmod-Would", what)
@@ -20,7 +22,16 @@ function verify(msg)
     would(msg, "tempfail: DomainKeys policy lookup of " .. sd .. " failed")
   end
   local a = ad and msg:adsp(ad)
-  if a and a.result == "discard" then
+  local full = false -- an author signature that covers the whole body (default.lua ignores l= ones)
+  for _, s in ipairs(msg.signatures) do
+    if s.method == "dkim" and s.result == "pass" and not s.partial_body and s.d and ad and s.d:lower() == ad:lower() then
+      full = true
+    end
+  end
+  if a and a.result == "pass" and not full and (a.practice == "discardable" or a.practice == "all") then
+    would(msg, (a.practice == "discardable" and "discard" or "tag") .. ": " .. ad ..
+      " signed only part of the body (l=), which is no author signature")
+  elseif a and a.result == "discard" then
     would(msg, "discard: " .. ad .. " publishes ADSP discardable")
   elseif a and a.result == "temperror" then
     would(msg, "tempfail: ADSP lookup of " .. ad .. " failed")
@@ -30,6 +41,8 @@ function verify(msg)
   for _, s in ipairs(msg.signatures) do
     if s.result ~= "pass" then
       would(msg, "note: " .. s.method .. " signature of " .. (s.d or "?") .. " is " .. s.result)
+    elseif s.partial_body then
+      would(msg, "note: " .. s.method .. " signature of " .. (s.d or "?") .. " leaves part of the body unsigned (l=)")
     end
   end
   return "accept"

@@ -6,7 +6,7 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 # the bench counts the engine's key decodes and key loads by wrapping them
 BENCH_WRAP = -Wl,--wrap=crypto_pubkey_from_spki -Wl,--wrap=crypto_pubkey_from_ed25519 \
-	-Wl,--wrap=crypto_privkey_load
+	-Wl,--wrap=crypto_privkey_read
 # the stand-in sendmail of the pipe cell (tests/bench/sink/: not linked into the bench)
 BENCH_SINK = $(BUILD)/bench/dkmod-bench-sink
 # extra options for the bench program, e.g. make bench BENCH_ARGS='--sizes 10k --runs 3'

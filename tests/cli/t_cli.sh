@@ -32,7 +32,7 @@ status "unreadable key" 78 "${S[@]/demo.key/absent.key}" "$CONF/sample.eml"
 status "key of the wrong type" 78 "$DKMOD" sign --domain example.com --selector demo --key "$TMP/demo-ed25519.key" "$CONF/sample.eml"
 install -m 644 "$CONF/demo.key" "$TMP/open.key"
 status "a key readable by others is refused" 78 "$DKMOD" sign --domain example.com --selector demo --key "$TMP/open.key" "$CONF/sample.eml"
-"$DKMOD" sign --domain example.com --selector demo --key "$TMP/open.key" "$CONF/sample.eml" 2>&1 >/dev/null | grep -q 'accessible to other users' &&
+"$DKMOD" sign --domain example.com --selector demo --key "$TMP/open.key" "$CONF/sample.eml" 2>&1 >/dev/null | grep -q 'lets other users read it: refused (fix: chmod 600' &&
 	pass "the refusal says why" || fail "the refusal says why"
 status "help" 0 "$DKMOD" verify --help
 status "version" 0 "$DKMOD" --version

@@ -57,8 +57,8 @@ expect "private key directory" "problem: directory $TMP/keys: user $user lacks x
 	"chgrp $group $TMP/keys && chmod g+x $TMP/keys"
 expect "root-only key" "problem: key file $TMP/keys/example.com/s1.key: user $user lacks r" \
 	"chgrp $group $TMP/keys/example.com/s1.key && chmod g+r $TMP/keys/example.com/s1.key"
-expect "key other users can read" "problem: key file $TMP/keys/example.net/s1.key: other users can read" \
-	"chmod o-rwx $TMP/keys/example.net/s1.key"
+expect "key other users can read" "problem: key file $TMP/keys/example.net/s1.key: key file mode lets other users read it: refused" \
+	"chmod go-w,o-rwx $TMP/keys/example.net/s1.key"
 expect "missing key" "problem: key file $TMP/keys/example.org/s2.key: does not exist" \
 	"dkmod keygen --domain example.org --selector s2 --out $TMP/keys"
 expect "state directory not writable" "problem: state directory $TMP/state: user $user lacks w" \
@@ -94,6 +94,19 @@ check "after the fixes, $user can create the socket's file" \
 
 out=$("$DKMOD" doctor --as "$user" --socket inet:8891@127.0.0.1 "$TMP/etc/dkmod.conf" 2>&1)
 check_eq "an inet socket has no directory to check" "$?" 0
+
+# the signer's rule, not a copy: a group-writable key is refused (the signer refuses it too),
+# and so is a key of a third user
+chmod 0660 "$TMP/keys/example.net/s1.key"
+out=$("$DKMOD" doctor --as "$user" --socket none "$TMP/etc/dkmod.conf" 2>&1)
+expect "group-writable key" "problem: key file $TMP/keys/example.net/s1.key: key file mode lets its group or others write it: refused" \
+	"chmod go-w,o-rwx $TMP/keys/example.net/s1.key"
+chmod 0640 "$TMP/keys/example.net/s1.key"
+chown daemon "$TMP/keys/example.net/s1.key"
+out=$("$DKMOD" doctor --as "$user" --socket none "$TMP/etc/dkmod.conf" 2>&1)
+expect "key of another user" "problem: key file $TMP/keys/example.net/s1.key: key file belongs to another user" \
+	"chown $user $TMP/keys/example.net/s1.key"
+chown "$user" "$TMP/keys/example.net/s1.key"
 "$DKMOD" doctor --as no-such-user-dkmod "$TMP/etc/dkmod.conf" >/dev/null 2>&1
 check_eq "an unknown user: exit 67" "$?" 67
 "$DKMOD" doctor --as "$user" >/dev/null 2>&1

@@ -1,9 +1,13 @@
 # tests/fuzz/fuzz.mk - libFuzzer targets, included by the Makefile.
 #   make fuzz-build             build every target and its seed corpus
-#   make fuzz [FUZZ_SECONDS=N]  build, then run each target N seconds (default 60)
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="a b"]
+#                               build, then run each target N seconds (default 60)
+#                               over its seeds, regressions and kept corpus, and
+#                               merge what found new coverage back into the kept,
+#                               minimized corpus tests/fuzz/corpus/<target>/
 # Targets are tests/fuzz/fuzz_<name>.c, linked against the core sources built
 # with the same sanitizers; fuzz_verify links tests/fuzz/dns_fuzz.c instead of
-# core/dns_unbound.c.  Everything goes to $(BUILD)/fuzz/ (corpus/, crashes/).
+# core/dns_unbound.c.  Everything else goes to $(BUILD)/fuzz/ (scratch corpus/, crashes/).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
@@ -25,7 +29,7 @@ fuzz-build: $(FUZZ_BINS) $(FUZZ_DIR)/seeds.stamp
 
 fuzz: fuzz-build
 	@rc=0; for t in $(FUZZ_TARGETS); do \
-		FUZZ_DIR=$(FUZZ_DIR) sh tests/fuzz/fuzz_run.sh $$t $(FUZZ_SECONDS) || rc=1; \
+		FUZZ_DIR=$(FUZZ_DIR) FUZZ_MERGE=1 sh tests/fuzz/fuzz_run.sh $$t $(FUZZ_SECONDS) || rc=1; \
 	done; exit $$rc
 
 $(FUZZ_DIR)/core/%.o: core/%.c $(wildcard core/*.h)

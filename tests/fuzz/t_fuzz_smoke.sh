@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_fuzz_smoke.sh - the fuzz targets of tests/fuzz: build them (SKIP without
-# clang's libFuzzer), replay every regression input and every seed, then run
-# each target FUZZ_SMOKE_SECONDS (default 20) from its seeds: PASS per target
+# clang's libFuzzer), replay every regression input, every seed and the kept
+# corpus (tests/fuzz/corpus/<target>), then run each target
+# FUZZ_SMOKE_SECONDS (default 20) from all of them: PASS per target
 # when nothing crashed, with the executions per second.
 . "$(dirname "$0")/../lib/common.sh"
 cd "$DKMOD_TOP" || exit 1
@@ -43,6 +44,7 @@ replay() {
 for t in $TARGETS; do
 	replay "$t" regressions "tests/fuzz/regressions/$t"
 	replay "$t" seeds "tests/fuzz/seeds/$t" "$FUZZ_DIR/seeds/$t"
+	replay "$t" corpus "tests/fuzz/corpus/$t"
 done
 for t in $TARGETS; do
 	if out=$(FUZZ_DIR="$FUZZ_DIR" FUZZ_CORPUS="$TMP/corpus-$t" FUZZ_LOG="$TMP/fuzz-$t.log" sh tests/fuzz/fuzz_run.sh "$t" "$SECS"); then

@@ -55,6 +55,8 @@ VERIFY=("$DKMOD" verify --resolver "127.0.0.1@$NSD_PORT" --authserv-id mx.exampl
 n=0
 for alg_key in rsa-sha256:rsa2048 rsa-sha256:rsa1024 rsa-sha1:rsa2048 ed25519-sha256:ed; do
 	alg=${alg_key%%:*} sel=${alg_key##*:}
+	V=("${VERIFY[@]}")
+	[ "$alg" = rsa-sha1 ] && V+=(--allow-sha1) # RFC 8301: refused unless allowed (checked below)
 	for canon in relaxed/relaxed simple/simple relaxed/simple simple/relaxed; do
 		n=$((n + 1))
 		name="$alg $sel $canon"
@@ -68,17 +70,32 @@ for alg_key in rsa-sha256:rsa2048 rsa-sha256:rsa1024 rsa-sha1:rsa2048 ed25519-sh
 			if [ $peer = mdkim ]; then signer=$MDKIM; else signer=$DKIMPY; fi
 			$signer sign --domain example.com --selector "$sel" --key "$sel.pem" --algorithm "$alg" \
 				--canon "$canon" <msg.eml >"p$n$peer.eml" 2>"p$n$peer.err" || { fail "$peer signs $name" "$(cat "p$n$peer.err")"; continue; }
-			"${VERIFY[@]}" "p$n$peer.eml" >"v$n$peer.eml"
+			"${V[@]}" "p$n$peer.eml" >"v$n$peer.eml"
 			check_eq "dkmod verifies $peer $name" "$(ar_results "v$n$peer.eml")" "dkim=pass domainkeys=none"
 			# tampered copies: a body change and a signed header change
 			sed 's/tabs and/tabs or/' "p$n$peer.eml" >"tb$n$peer.eml"
-			"${VERIFY[@]}" "tb$n$peer.eml" >"vtb$n$peer.eml"
+			"${V[@]}" "tb$n$peer.eml" >"vtb$n$peer.eml"
 			if ar_text "vtb$n$peer.eml" | grep -qE 'dkim=fail [^=]*reason="body hash did not verify"'; then pass "body tampering of $peer $name fails"; else fail "body tampering of $peer $name fails" "$(head -3 "vtb$n$peer.eml")"; fi
 			sed 's/^Subject: Interop/Subject: Intercept/' "p$n$peer.eml" >"th$n$peer.eml"
-			"${VERIFY[@]}" "th$n$peer.eml" >"vth$n$peer.eml"
+			"${V[@]}" "th$n$peer.eml" >"vth$n$peer.eml"
 			if ar_text "vth$n$peer.eml" | grep -qE 'dkim=fail [^=]*reason="signature did not verify"'; then pass "header tampering of $peer $name fails"; else fail "header tampering of $peer $name fails" "$(head -3 "vth$n$peer.eml")"; fi
 		done
 	done
+done
+
+# without --allow-sha1 a peer's rsa-sha1 signature is refused (RFC 8301)
+for peer in mdkim dkimpy; do
+	f=$(ls p*"$peer".eml 2>/dev/null | while read -r m; do grep -q 'a=rsa-sha1' "$m" && echo "$m" && break; done)
+	if [ -z "$f" ]; then
+		fail "dkmod refuses $peer rsa-sha1 by default" "no rsa-sha1 message from $peer"
+		continue
+	fi
+	"${VERIFY[@]}" "$f" >"vsha1$peer.eml"
+	if ar_text "vsha1$peer.eml" | grep -qE 'dkim=policy [^=]*reason="rsa-sha1 is not accepted'; then
+		pass "dkmod refuses $peer rsa-sha1 by default (policy)"
+	else
+		fail "dkmod refuses $peer rsa-sha1 by default (policy)" "$(head -3 "vsha1$peer.eml")"
+	fi
 done
 
 # the message dkmod passes on is the input byte for byte below the new field

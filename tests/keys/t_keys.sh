@@ -178,6 +178,17 @@ run "testkey delegated zone" 0 "$DKMOD" testkey --resolver "127.0.0.1@$NSD_PORT"
 run "testkey through the CNAME" 0 "$DKMOD" testkey --resolver "127.0.0.1@$NSD_PORT" --domain example.net --selector 2026-12.myesp --key "$TMP/esp/example.net/2026-12.myesp.key"
 run "testkey --zone file" 0 "$DKMOD" testkey --zone example.com.zone --domain example.com --selector rsa1024 --key "$K/example.com/rsa1024.key"
 run "testkey without --key is a usage error" 64 "${TK[@]}" --selector rsa2048
+# testkey refuses what the signer refuses (one rule, core/keyfile.c), and accepts 0640
+for mode in 644 660 604; do
+	install -m "$mode" "$K/example.com/rsa2048.key" "$TMP/open$mode.key"
+	run "testkey refuses a key file of mode $mode" 66 "${TK[@]}" --selector rsa2048 --key "$TMP/open$mode.key"
+	case $err in *chmod*) pass "testkey: mode $mode: the refusal says how to fix it" ;; *) fail "testkey: mode $mode: the refusal says how to fix it" "$err" ;; esac
+	printf 'From: a@example.com\r\n\r\nx\r\n' | "$DKMOD" sign --domain example.com --selector rsa2048 --key "$TMP/open$mode.key" >/dev/null 2>"$TMP/sign.err"
+	check "the signer refuses the same file (mode $mode)" grep -q chmod "$TMP/sign.err"
+done
+install -m 640 "$K/example.com/rsa2048.key" "$TMP/group.key"
+run "testkey accepts a key file of mode 640" 0 "${TK[@]}" --selector rsa2048 --key "$TMP/group.key"
+case $out in *"readable by group"*) fail "testkey: no advice against 640" "$out" ;; *) pass "testkey: no advice against 640" ;; esac
 run "testkey unreadable key" 66 "${TK[@]}" --selector rsa2048 --key "$TMP/nokey.pem"
 if silent_udp_start "$TMP/silent"; then
 	run "testkey temporary failure (time-out)" 5 "$DKMOD" testkey --resolver "127.0.0.1@$SILENT_PORT" --timeout 1000 \

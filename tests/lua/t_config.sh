@@ -96,6 +96,28 @@ dkim_validate "v" {
   max_signatures = 2.5,
 }
 CONF
+# key files: config-check decides as the signer does (core/keyfile.c): 0644 and 0660 are refused
+# with the fix, 0640 is fine
+install -m 644 keys/example.com/s1024.key keys/example.com/open.key
+install -m 660 keys/example.com/s1024.key keys/example.com/gw.key
+install -m 640 keys/example.com/s1024.key keys/example.com/group.key
+install -m 600 policy.lua notkey.pem
+bad open-key 'open-key.conf:2: dkim_domain "example.com": key file keys/example.com/open.key: key file mode lets other users read it: refused (fix: chmod 600, or 640 with the service'"'"'s group)' <<'CONF'
+dkim_sign "s" { key = "keys/%{d}/open.key",
+  dkim_domain "example.com" { selector = "s1024" } }
+CONF
+bad group-writable-key 'group-writable-key.conf:2: dkim_domain "example.com": key file keys/example.com/gw.key: key file mode lets its group or others write it: refused (fix: chmod 600 or 640 on it)' <<'CONF'
+dkim_sign "s" { key = "keys/%{d}/gw.key",
+  dkim_domain "example.com" { selector = "s1024" } }
+CONF
+bad not-a-key 'not-a-key.conf:2: dkim_domain "example.com": key file notkey.pem: not a PEM private key' <<'CONF'
+dkim_sign "s" { key = "notkey.pem",
+  dkim_domain "example.com" { selector = "s1024" } }
+CONF
+good "a key file of mode 0640" <<'CONF'
+dkim_sign "s" { key = "keys/%{d}/group.key",
+  dkim_domain "example.com" { selector = "s1024" } }
+CONF
 bad unreadable-key 'unreadable-key.conf:5: dk_domain "example.net": key file keys/example.net/s1024.key: No such file or directory' <<'CONF'
 dk_sign "dk" {
   canon = "nofws",

@@ -116,6 +116,20 @@ if has_field out.eml X-Dkmod-Adsp nxdomain; then pass "ADSP nxdomain: tagged"; e
 mail a@signed.example.com | "$DKMOD" sign --domain signed.example.com --selector k --key k.pem >signed.eml
 process "ADSP all with an author signature: accept" accept 0 --config dkmod.conf signed.eml
 if has_field out.eml X-Dkmod-Adsp; then fail "ADSP pass: not tagged" "$(head -5 out.eml)"; else pass "ADSP pass: not tagged"; fi
+# l=: a signature that leaves part of the body unsigned is no author signature for the policy
+"$DKMOD" sign --domain discardable.example.com --selector k --key k.pem --body-length disc.eml >discl.eml
+process "ADSP discardable, l= signature over the whole body: accept" accept 0 --config dkmod.conf discl.eml
+printf 'Appended after signing: click here.\r\n' >>discl.eml
+process "ADSP discardable, l= signature over part of the body: discard" discard 3 --config dkmod.conf discl.eml
+mail a@signed.example.com | "$DKMOD" sign --domain signed.example.com --selector k --key k.pem --body-length >signedl.eml
+printf 'Appended after signing.\r\n' >>signedl.eml
+process "ADSP all, l= signature over part of the body: accept" accept 0 --config dkmod.conf signedl.eml
+if has_field out.eml X-Dkmod-Adsp fail; then pass "ADSP all, partial body: tagged X-Dkmod-Adsp: fail"; else fail "ADSP all, partial body: tagged" "$(head -5 out.eml)"; fi
+if grep -q 'dkim=pass (.*) (l=25 of 50 body bytes signed)' <(tr -d '\r' <out.eml | sed -n '/^Authentication-Results:/,/^[^ \t]/p' | tr '\n\t' '  ' | tr -s ' '); then
+	pass "partial body: the A-R comment says how much was signed"
+else
+	fail "partial body: the A-R comment says how much was signed" "$(sed -n '/^Authentication-Results:/,/^[A-Z]/p' out.eml | head -6 | tr '\r\n' '  ')"
+fi
 mail a@discslow.example.com | "$DKMOD" sign --domain discslow.example.com --selector k --key k.pem >discslow.eml
 process "ADSP discardable, author key lookup times out: tempfail" tempfail 2 --config dkmod.conf discslow.eml
 

@@ -67,5 +67,9 @@ mail a@all.example.com >all.eml
 would "ADSP all" all.eml "tag: ADSP all without an author signature"
 would "policy lookup times out" slow.eml "tempfail: DomainKeys policy lookup of slow.example.com failed"
 would "broken DKIM" dkimbad.eml "note: dkim signature of good.example.com is fail"
+"$DKMOD" sign --domain discardable.example.com --selector k --key k.pem --body-length disc.eml >discl.eml
+printf 'Appended after signing.\r\n' >>discl.eml
+would "ADSP discardable, l= over part of the body" discl.eml "discard: discardable.example.com signed only part"
+would "l= over part of the body: a note" discl.eml "note: dkim signature of discardable.example.com leaves part"
 process "testing: good DKIM: accept" accept 0 --config testing.conf dkim.eml
 if sed '/^\r$/q' out.eml | grep -q '^X-Dkmod-Would:'; then fail "testing: good DKIM: nothing to say" "$(head -5 out.eml)"; else pass "testing: good DKIM: nothing to say"; fi

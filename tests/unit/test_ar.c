@@ -2,7 +2,7 @@
  * test_ar.c - the Authentication-Results writer against the printf-based writer
  * it replaced (kept below as the oracle): the same bytes for results of every
  * shape - long values folded at every column, quoted and escaped values,
- * control and 8-bit bytes, key comments, DomainKeys with policies, b= prefixes.
+ * control and 8-bit bytes, key comments, l= comments, DomainKeys with policies, b= prefixes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +114,9 @@ static int test_old_one(struct dkmod_session *s, size_t k, struct str *out)
 	}
 	if (r->testing && str_printf(out, "%c(testing key)", TEST_OLD_SEP) < 0)
 		return -1;
+	if (r->partial_body && str_printf(out, "%c(l=%ld of %lld body bytes signed)", TEST_OLD_SEP, r->body_length,
+					  r->body_bytes) < 0)
+		return -1;
 	if (r->reason[0] && (str_printf(out, "%creason=", TEST_OLD_SEP) < 0 || test_old_value(out, r->reason) < 0))
 		return -1;
 	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policies && k == test_old_first_dk(s) &&
@@ -221,6 +224,11 @@ static void test_result(struct arena *a, struct dkmod_sig_result *r, const char 
 	r->key_bits = bits[test_rand(6)];
 	r->testing = test_rand(4) == 0;
 	r->dnssec = (enum dkmod_dnssec)test_rand(4);
+	r->body_length = -1;
+	if ((r->partial_body = r->method == DKMOD_METHOD_DKIM && test_rand(4) == 0)) {
+		r->body_length = (long)test_rand(100000);
+		r->body_bytes = r->body_length + 1 + test_rand(1000000);
+	}
 }
 
 /* main - many random sessions through both writers */

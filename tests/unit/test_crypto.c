@@ -6,6 +6,8 @@
 /* the oracle uses the same low-level RSA calls as core/crypto.c */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto.h"
+#include "keyfile.h"
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -293,7 +295,7 @@ static void test_keys(void)
 		test_path(c->file);
 		snprintf(name, sizeof name, "%s: openssl generates the key", c->name);
 		CHECK(name, test_openssl(c->gen));
-		k = crypto_privkey_load(test_path(c->file), &why);
+		k = keyfile_load(test_path(c->file), &why);
 		snprintf(name, sizeof name, "%s: load", c->name);
 		CHECK_STR(name, k ? "loaded" : why, "loaded");
 		if (!k)
@@ -329,7 +331,7 @@ static void test_interop(void)
 	const char *why;
 	char cmd[256];
 
-	k = crypto_privkey_load(test_path("rsa1024.pem"), &why);
+	k = keyfile_load(test_path("rsa1024.pem"), &why);
 	CHECK("interop: key loads", k != NULL);
 	if (!k)
 		return;
@@ -383,7 +385,7 @@ static void test_bad_keys(void)
 	CHECK("31-byte ed25519 key gives NULL", crypto_pubkey_from_ed25519(raw, 31) == NULL);
 	CHECK("33-byte ed25519 key gives NULL", crypto_pubkey_from_ed25519(raw, 33) == NULL);
 
-	k = crypto_privkey_load(test_path("rsa1024.pem"), &why);
+	k = keyfile_load(test_path("rsa1024.pem"), &why);
 	n = k ? crypto_privkey_public(k, der, sizeof der) : 0;
 	CHECK("rsa SPKI exported", n > 0);
 	if (n > 0) {
@@ -394,7 +396,7 @@ static void test_bad_keys(void)
 	}
 	crypto_privkey_free(k);
 
-	ed = crypto_privkey_load(test_path("ed25519.pem"), &why);
+	ed = keyfile_load(test_path("ed25519.pem"), &why);
 	CHECK("ed25519 key loads", ed != NULL);
 	if (ed) {
 		CHECK_INT("ed25519 public export into 31 bytes gives 0", crypto_privkey_public(ed, der, 31), 0);
@@ -408,17 +410,17 @@ static void test_bad_keys(void)
 	crypto_privkey_free(ed);
 
 	why = NULL;
-	CHECK("missing key file gives NULL", crypto_privkey_load(test_path("missing.pem"), &why) == NULL);
+	CHECK("missing key file gives NULL", keyfile_load(test_path("missing.pem"), &why) == NULL);
 	CHECK_STR("missing key file reason", why, "cannot read key file");
 
 	why = NULL;
-	CHECK("directory as key file gives NULL", crypto_privkey_load(test_dir, &why) == NULL);
-	CHECK_STR("directory as key file reason", why, "cannot read key file");
+	CHECK("directory as key file gives NULL", keyfile_load(test_dir, &why) == NULL);
+	CHECK_STR("directory as key file reason", why, "key file is not a regular file");
 
 	CHECK("public key PEM written", test_openssl("pkey -in rsa1024.pem -pubout -out rsa1024.pub.pem"));
-	test_path("rsa1024.pub.pem");
+	chmod(test_path("rsa1024.pub.pem"), 0600);
 	why = NULL;
-	CHECK("public key PEM gives NULL", crypto_privkey_load(test_path("rsa1024.pub.pem"), &why) == NULL);
+	CHECK("public key PEM gives NULL", keyfile_load(test_path("rsa1024.pub.pem"), &why) == NULL);
 	CHECK_STR("public key PEM reason", why, "not a PEM private key");
 
 	why = NULL;
@@ -429,7 +431,7 @@ static void test_bad_keys(void)
 	CHECK("EC key written",
 	      test_openssl("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.pem"));
 	why = NULL;
-	CHECK("EC key gives NULL", crypto_privkey_load(test_path("ec.pem"), &why) == NULL);
+	CHECK("EC key gives NULL", keyfile_load(test_path("ec.pem"), &why) == NULL);
 	CHECK_STR("EC key reason", why, "unsupported key type");
 
 	test_path("enc.pem");
@@ -437,7 +439,7 @@ static void test_bad_keys(void)
 	      test_openssl("genpkey -algorithm ED25519 -aes-256-cbc -pass pass:secret -out enc.pem"));
 	why = NULL;
 	CHECK("encrypted key gives NULL without prompting",
-	      crypto_privkey_load(test_path("enc.pem"), &why) == NULL);
+	      keyfile_load(test_path("enc.pem"), &why) == NULL);
 	CHECK_STR("encrypted key reason", why, "encrypted private keys are not supported");
 }
 
@@ -548,19 +550,29 @@ static size_t spki_form(unsigned char *out, const unsigned char *pkcs1, size_t n
 	return der_tlv(out, 0x30, body, b, false);
 }
 
-/* openssl_accepts - whether OpenSSL's own decoders take der whole as an RSA key (the oracle) */
+/* plausible_rsa - an RSA key that can be a real one: odd e from 3 to 64 bits, odd n above e */
+static bool plausible_rsa(const RSA *r)
+{
+	const BIGNUM *n, *e;
+	RSA_get0_key(r, &n, &e, NULL);
+	return BN_is_odd(e) && !BN_is_one(e) && BN_num_bits(e) <= 64 && BN_is_odd(n) && BN_cmp(e, n) < 0;
+}
+
+/* openssl_accepts - whether OpenSSL's own decoders take der whole as an RSA key, and the key is
+ * plausible (the oracle) */
 static bool openssl_accepts(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
 	RSA *r = d2i_RSA_PUBKEY(NULL, &p, (long)len);
 	bool ok = r && p == der + len && RSA_test_flags(r, RSA_FLAG_TYPE_MASK) == RSA_FLAG_TYPE_RSA;
-	RSA_free(r);
 	if (!ok) {
+		RSA_free(r);
 		p = der;
 		r = d2i_RSAPublicKey(NULL, &p, (long)len);
 		ok = r && p == der + len;
-		RSA_free(r);
 	}
+	ok = ok && plausible_rsa(r);
+	RSA_free(r);
 	ERR_clear_error();
 	return ok;
 }
@@ -587,7 +599,7 @@ static int openssl_verifies(const unsigned char *der, size_t len, const unsigned
 static void test_spki_forms(void)
 {
 	const char *why;
-	struct crypto_privkey *k = crypto_privkey_load(test_path("rsa1024.pem"), &why);
+	struct crypto_privkey *k = keyfile_load(test_path("rsa1024.pem"), &why);
 	unsigned char der[1200], pkcs1[1200], form[1400], digest[32], sig[CRYPTO_MAX_SIG];
 	size_t n = k ? crypto_privkey_public(k, der, sizeof der) : 0, sig_len = 0;
 	CHECK("spki forms: key", n > 0);
@@ -658,6 +670,98 @@ static void test_spki_forms(void)
 	crypto_privkey_free(k);
 }
 
+/* crafted_spki - DER SPKI of the RSA key (n, e) given in hex; its length, 0 on failure */
+static size_t crafted_spki(const char *n_hex, const char *e_hex, unsigned char *out, size_t cap)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	RSA *r = RSA_new();
+	if (!r || !BN_hex2bn(&n, n_hex) || !BN_hex2bn(&e, e_hex) || RSA_set0_key(r, n, e, NULL) != 1) {
+		BN_free(n);
+		BN_free(e);
+		RSA_free(r);
+		return 0;
+	}
+	int len = i2d_RSA_PUBKEY(r, NULL);
+	unsigned char *p = out;
+	size_t got = len > 0 && (size_t)len <= cap ? (size_t)i2d_RSA_PUBKEY(r, &p) : 0;
+	RSA_free(r);
+	return got;
+}
+
+/* test_rsa_key_sanity - public keys that cannot be real are refused with a reason: e=1 would
+ * make the PKCS#1 encoding of any digest its own valid signature */
+static void test_rsa_key_sanity(void)
+{
+	const char *why;
+	struct crypto_privkey *k = keyfile_load(test_path("rsa1024.pem"), &why);
+	unsigned char der[1200];
+	size_t n = k ? crypto_privkey_public(k, der, sizeof der) : 0;
+	const unsigned char *p = der;
+	RSA *rsa = n ? d2i_RSA_PUBKEY(NULL, &p, (long)n) : NULL;
+	CHECK("key sanity: the real key", rsa != NULL);
+	if (!rsa) {
+		crypto_privkey_free(k);
+		return;
+	}
+	const BIGNUM *bn_n, *bn_e;
+	RSA_get0_key(rsa, &bn_n, &bn_e, NULL);
+	char *mod = BN_bn2hex(bn_n), *even_mod = BN_bn2hex(bn_n);
+	size_t ml = strlen(even_mod);
+	even_mod[ml - 1] = even_mod[ml - 1] == '0' ? '2' : '0'; /* the last hex digit even */
+	struct {
+		const char *name, *n, *e, *why;
+	} cases[] = {
+		{"e=65537 accepted", mod, "010001", NULL},
+		{"e=3 accepted", mod, "03", NULL},
+		{"e=1 refused", mod, "01", "RSA public exponent is not an odd number of at least 3"},
+		{"even e refused", mod, "010000", "RSA public exponent is not an odd number of at least 3"},
+		{"e=2 refused", mod, "02", "RSA public exponent is not an odd number of at least 3"},
+		{"e past 64 bits refused", mod, "0100000000000000001", "RSA public exponent is longer than 64 bits"},
+		{"even modulus refused", even_mod, "010001", "RSA modulus is not odd or not above the exponent"},
+		{"e above n refused", "FFFF", "010001", "RSA modulus is not odd or not above the exponent"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		unsigned char spki[1400];
+		char name[160];
+		size_t len = crafted_spki(cases[i].n, cases[i].e, spki, sizeof spki);
+		snprintf(name, sizeof name, "key sanity: %s", cases[i].name);
+		struct crypto_pubkey *pub = len ? crypto_pubkey_from_spki(spki, len) : NULL;
+		if (!cases[i].why) {
+			CHECK(name, pub != NULL);
+		} else {
+			CHECK(name, len > 0 && pub == NULL);
+			snprintf(name, sizeof name, "key sanity: %s: the reason", cases[i].name);
+			CHECK_STR(name, crypto_last_error(), cases[i].why);
+		}
+		crypto_pubkey_free(pub);
+	}
+	/* the forgery e=1 allows: the PKCS#1 v1.5 block of a digest "signs" it */
+	unsigned char digest[32], em[128];
+	memset(digest, 0x5a, sizeof digest);
+	static const unsigned char info[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+					     0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+	size_t mlen = (size_t)RSA_size(rsa), pad = mlen - 3 - sizeof info - sizeof digest;
+	em[0] = 0;
+	em[1] = 1;
+	memset(em + 2, 0xff, pad);
+	em[2 + pad] = 0;
+	memcpy(em + 3 + pad, info, sizeof info);
+	memcpy(em + 3 + pad + sizeof info, digest, sizeof digest);
+	unsigned char spki[1400];
+	size_t len = crafted_spki(mod, "01", spki, sizeof spki);
+	p = spki;
+	RSA *e1 = d2i_RSA_PUBKEY(NULL, &p, (long)len);
+	CHECK("key sanity: with e=1 OpenSSL itself takes the padded digest as its signature",
+	      e1 && RSA_verify(NID_sha256, digest, 32, em, (unsigned)mlen, e1) == 1);
+	CHECK("key sanity: so such a key never reaches verification", crypto_pubkey_from_spki(spki, len) == NULL);
+	ERR_clear_error();
+	RSA_free(e1);
+	OPENSSL_free(mod);
+	OPENSSL_free(even_mod);
+	RSA_free(rsa);
+	crypto_privkey_free(k);
+}
+
 int main(void)
 {
 	snprintf(test_dir, sizeof test_dir, "/tmp/test_crypto.XXXXXX");
@@ -671,6 +775,7 @@ int main(void)
 	test_interop();
 	test_bad_keys();
 	test_spki_forms();
+	test_rsa_key_sanity();
 	test_rfc8463();
 	test_cleanup();
 	return unit_done();

@@ -35,10 +35,12 @@ static const struct adsp_case adsp_cases[] = {
 	{"adsp discardable", "dkim=discardable", POLICYREC_ADSP_DISCARDABLE},
 	{"adsp unknown", "dkim=unknown", POLICYREC_ADSP_UNKNOWN},
 	{"adsp extra tags", " dkim = all ; foo=bar", POLICYREC_ADSP_ALL},
-	{"adsp bad value is no record", "dkim=maybe", POLICYREC_ADSP_NONE},
+	{"adsp other value is unknown (RFC 5617 4.2.1)", "dkim=maybe", POLICYREC_ADSP_UNKNOWN},
+	{"adsp extension word is unknown", "dkim=x-future-practice; t=y", POLICYREC_ADSP_UNKNOWN},
+	{"adsp empty dkim= is no record", "dkim=", POLICYREC_ADSP_NONE},
 	{"adsp no dkim= is no record", "foo=bar", POLICYREC_ADSP_NONE},
 	{"adsp garbage is no record", "v=spf1 -all", POLICYREC_ADSP_NONE},
-	{"adsp case matters", "dkim=ALL", POLICYREC_ADSP_NONE},
+	{"adsp case matters: ALL is another value, so unknown", "dkim=ALL", POLICYREC_ADSP_UNKNOWN},
 };
 
 int main(void)
