@@ -139,20 +139,7 @@ rss=$(sed -n 's/^rss //p' session.txt)
 if [ -n "$rss" ] && [ "$rss" -lt 40000 ]; then pass "50 MB message: peak RSS ${rss} KB (< 40 MB)"; else fail "50 MB message: peak RSS" "${rss:-?} KB"; fi
 rm -f big.eml
 
-# ---- the parser under libFuzzer
-if clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$DKMOD_TOP/adapters/stdio" -o fuzz \
-	"$DKMOD_TOP/tests/adapters/fuzz_stdio_proto.c" "$DKMOD_TOP/adapters/stdio/stdio_proto.c" 2>cc.txt; then
-	mkdir corpus
-	{ printf '\x07'; req --id 1 tricky.eml; req plain.eml; } >corpus/seed1
-	printf '\x01message 3\nabcid 2\nrcpt x\nrelay 1\nmessage 0\n' >corpus/seed2
-	if ./fuzz -max_total_time="${FUZZ_SECONDS:-10}" -max_len=4096 corpus >fuzz.txt 2>&1; then
-		pass "libFuzzer on stdio_proto: $(grep -o 'Done [0-9]* runs' fuzz.txt), no crash"
-	else
-		fail "libFuzzer on stdio_proto" "$(grep -m 3 -E 'ERROR|SUMMARY' fuzz.txt | tr '\n' ' ')"
-	fi
-else
-	skip "libFuzzer on stdio_proto" "clang cannot build it: $(head -n 1 cc.txt)"
-fi
+# (the request parser is fuzzed by tests/fuzz: fuzz_stdio_proto, make fuzz)
 
 # ---- the qpsmtpd plugin, outside qpsmtpd (taint mode, qpsmtpd's plugin compiler)
 if ! perl -MQpsmtpd::Plugin -e1 2>/dev/null; then
