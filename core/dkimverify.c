@@ -199,6 +199,17 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 	return DKMOD_RESULT_PASS;
 }
 
+/* dkimverify_h_count - how many times the h= of the signature at arg names name */
+static size_t dkimverify_h_count(void *arg, const char *name)
+{
+	const struct dkimsig *sig = arg;
+	size_t pos = 0, n, count = 0, len = strlen(name);
+	const char *item;
+	while (tagvalue_list_next(sig->h, sig->h_len, &pos, &item, &n))
+		count += header_name_eq(item, n, name, len);
+	return count;
+}
+
 /* dkimverify_one - the verdict on one signature */
 static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, struct dkmod_sig_result *r)
 {
@@ -232,8 +243,11 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 	} else if (ks != KEYREC_OK) {
 		r->result = DKMOD_RESULT_PERMERROR;
 		r->reason = keyrec_strerror(ks);
-	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
-		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body);
+	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS &&
+		   (r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body)) == DKMOD_RESULT_PASS) {
+		const char *why = NULL;
+		if ((r->result = fieldscan_verdict(s, dkimverify_h_count, (void *)sig, &why)) != DKMOD_RESULT_PASS)
+			r->reason = why;
 	}
 }
 

@@ -54,7 +54,7 @@ check "discard: OK, not delivered" grep -q 'action=discard qpsmtpd=OK deliver=no
 req plain.eml | serve "quarantine" 0 --config quar.conf
 check "quarantine: OK, delivered, marker field first" grep -q 'action=quarantine qpsmtpd=OK deliver=yes add=X-Dkmod-Quarantine,Authentication-Results,DomainKey-Status ' sum.txt
 req forged.eml | serve "forged Authentication-Results" 0 --config z.conf
-check "forged Authentication-Results: remove-header 3" grep -q ' remove=3 ' sum.txt
+check "forged Authentication-Results: remove-header by name, occurrence and count" grep -q ' remove=Authentication-Results:0/1 ' sum.txt
 
 # ---- signing: apply the reply, then verify
 req --relay --mail-from a@corp.example.com corp.eml | serve "relay client" 0 --config z.conf
