@@ -45,11 +45,11 @@ static bool fieldscan_mark(struct dkmod_session *s, size_t nth)
 	return true;
 }
 
-/* fieldscan_field - one field (whole, or the start of one whose rest was dropped for its
- * length): counted; true if it is to be removed.  An A-R field goes unless its authserv-id
- * parses and is not ours (so a field cut short, or one that hides its authserv-id in a
- * malformed comment, goes too: RFC 8601 5 lets us remove any). */
-static bool fieldscan_field(struct dkmod_session *s, const struct header_field *f)
+/* fieldscan_field - one field (cut: a line of it was dropped for its length, so its text is
+ * not all there): counted; true if it is to be removed.  An A-R field goes unless it is whole
+ * and its authserv-id parses and is not ours (so a field cut short, or one that hides its
+ * authserv-id in a malformed comment, goes too: RFC 8601 5 lets us remove any). */
+static bool fieldscan_field(struct dkmod_session *s, const struct header_field *f, bool cut)
 {
 	if (!f->name_len)
 		return false;
@@ -67,7 +67,7 @@ static bool fieldscan_field(struct dkmod_session *s, const struct header_field *
 	size_t n;
 	const char *v = header_value(f, &n);
 	size_t nth = s->ar_count++;
-	if (ar_authserv_id(v, n, s->ctx->opt.authserv_id) == AR_OTHER)
+	if (!cut && ar_authserv_id(v, n, s->ctx->opt.authserv_id) == AR_OTHER)
 		return false;
 	if (!fieldscan_mark(s, nth))
 		s->removal_failed = true;
@@ -81,19 +81,19 @@ static bool fieldscan_field(struct dkmod_session *s, const struct header_field *
 void fieldscan_stored(struct dkmod_session *s)
 {
 	for (; s->nscanned < s->nfields; s->nscanned++)
-		if (fieldscan_field(s, &s->fields[s->nscanned]))
+		if (fieldscan_field(s, &s->fields[s->nscanned], false))
 			s->fields[s->nscanned].removed = true;
 }
 
-/* fieldscan_tail - a field past the limits (raw text, possibly only its start) */
-void fieldscan_tail(struct dkmod_session *s, const char *raw, size_t len)
+/* fieldscan_tail - a field past the limits (raw text; cut: a line of it was dropped) */
+void fieldscan_tail(struct dkmod_session *s, const char *raw, size_t len, bool cut)
 {
 	if (!(s->flags & DKMOD_SESSION_VERIFY) || !len || raw[0] == ' ' || raw[0] == '\t')
 		return; /* a line that folds belongs to the field before it */
 	fieldscan_stored(s);
 	struct header_field f;
 	header_field_init(&f, raw, len);
-	fieldscan_field(s, &f);
+	fieldscan_field(s, &f, cut);
 }
 
 /* fieldscan_author_twice - true if From or Sender occurs more than once */

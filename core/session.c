@@ -82,7 +82,7 @@ enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *fiel
 			    s->header_bytes + len);
 	}
 	if (s->overflow) {
-		fieldscan_tail(s, field, len);
+		fieldscan_tail(s, field, len, s->field_cut);
 		return DKMOD_ELIMIT;
 	}
 	if (s->nfields == s->fields_cap) {
@@ -147,6 +147,7 @@ static enum dkmod_status session_take_field(struct dkmod_session *s)
 	if (s->field.len)
 		st = dkmod_session_header(s, s->field.data, s->field.len);
 	str_clear(&s->field);
+	s->field_cut = false;
 	return st == DKMOD_ENOMEM ? st : DKMOD_OK;
 }
 
@@ -158,7 +159,9 @@ static void session_drop_line(struct dkmod_session *s, const char *l, size_t n)
 		session_log(s->ctx, DKMOD_LOG_WARNING, "a header line over %zu bytes: header not fully inspected",
 			    s->ctx->opt.max_header_bytes);
 	s->overflow = true;
-	fieldscan_tail(s, l, n);
+	if ((l[0] == ' ' || l[0] == '\t') && s->field.len)
+		s->field_cut = true; /* a folded line of the field being gathered */
+	fieldscan_tail(s, l, n, true);
 }
 
 /* session_take_line - a complete line of the header block, l[0..n) (s->line, or the
@@ -177,7 +180,7 @@ static enum dkmod_status session_take_line(struct dkmod_session *s, const char *
 	}
 	if ((l[0] == ' ' || l[0] == '\t') && s->field.len) {
 		if (s->field.len + n > s->ctx->opt.max_header_bytes)
-			s->overflow = true;
+			s->overflow = s->field_cut = true;
 		else if (str_append(&s->field, l, n) < 0)
 			return DKMOD_ENOMEM;
 	} else {

@@ -143,6 +143,7 @@ struct dkmod_session {
 	bool removal_failed;        /* out of memory noting a field that goes */
 	size_t single[FIELDSCAN_SINGLE]; /* occurrences of each single-instance field */
 	bool skip_line;             /* inside a header line dropped for its length: skipped to its end */
+	bool field_cut;             /* a line of the field being gathered was dropped for its length */
 
 	/* dkmod_session_write: splitting raw bytes into fields */
 	struct str field;           /* complete lines of the field being gathered */
@@ -286,8 +287,9 @@ size_t ar_b_prefix(const struct dkmod_session *s, size_t k);
 char *ar_build(struct dkmod_session *s);
 /* fieldscan_stored - count the stored fields not counted yet, mark those that go */
 void fieldscan_stored(struct dkmod_session *s);
-/* fieldscan_tail - a field past the limits (raw, or only its start): counted, noted if it goes */
-void fieldscan_tail(struct dkmod_session *s, const char *raw, size_t len);
+/* fieldscan_tail - a field past the limits (raw; cut: a line of it was dropped for its length,
+ * or raw is only its start): counted, noted if it goes */
+void fieldscan_tail(struct dkmod_session *s, const char *raw, size_t len, bool cut);
 /* fieldscan_author_twice - true if From or Sender occurs more than once */
 bool fieldscan_author_twice(const struct dkmod_session *s);
 /* fieldscan_verdict - PASS for a signature that verified, or the verdict and reason when the

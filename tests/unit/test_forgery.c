@@ -165,6 +165,18 @@ static void test_limits(struct dkmod_ctx *ctx)
 	CHECK_STR("an endless forged A-R line: the rest passed on", str_cstr(&out), base);
 	dkmod_session_free(s);
 
+	/* a forged A-R whose folded line over the limits hides that the id after it is ours */
+	str_clear(&text);
+	str_appends(&text, "Authentication-Results: (\r\n\t");
+	for (int i = 0; i < 120000; i++)
+		str_appends(&text, "          ");
+	str_appends(&text, ") mx.test.example (\r\n\t) other.example; dkim=pass\r\n");
+	insert(base, text.data, &attack);
+	s = run(ctx, attack.data);
+	CHECK("an A-R with a folded line over the limits goes",
+	      s && dkmod_session_field_removed(s, "Authentication-Results", 22, 0));
+	dkmod_session_free(s);
+
 	/* the sender policies of an unsigned message are evaluated past the limits */
 	str_clear(&text);
 	filler(&text, 1500);
