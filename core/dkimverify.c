@@ -269,7 +269,7 @@ enum dkmod_status dkimverify_finish(struct dkmod_session *s)
 		if (!r)
 			return DKMOD_ENOMEM;
 		r->result = DKMOD_RESULT_PERMERROR;
-		r->reason = "message headers exceed the limits";
+		r->reason = "header not fully inspected (limits exceeded)";
 	} else if (s->nchecks == 0) {
 		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
 		if (!r)

@@ -100,6 +100,29 @@ mail_from() {
 	printf 'Message-ID: <%s.%s@example.com>\n\n%s\nsecond line\n' "$RANDOM$RANDOM" "$$" "${3:-Hello.}"
 }
 
+# forged_past_limits SRC - SRC with forged results of ours (Authentication-Results in two forms,
+# DomainKey-Status) above and below 1500 filler fields (past the 1000-field limit), and another
+# server's Authentication-Results that must stay
+forged_past_limits() {
+	awk 'done || !/^\r?$/ { print; next }
+		{ print "Authentication-Results: mx.example.net; dkim=pass header.d=forged.example"
+		  print "DomainKey-Status: good"
+		  for (i = 0; i < 1500; i++) printf "X-Filler-%d: %d\n", i, i
+		  print "Authentication-Results: (c) \"MX.Example\\.NET\" 1; dkim=pass header.d=forged.example"
+		  print "DomainKey-Status: good"
+		  print "Authentication-Results: other.example; dkim=pass header.d=kept.example"
+		  print; done = 1 }' "$1"
+}
+
+# forged_checks NAME FILE - the delivered FILE has no forged result left, keeps the other
+# server's field and every filler field
+forged_checks() {
+	check_eq "$1: no forged Authentication-Results left" "$(grep -c 'header.d=forged.example' "$2")" 0
+	check_eq "$1: no DomainKey-Status but ours" "$(grep -c '^DomainKey-Status: good' "$2")" 0
+	check "$1: another server's Authentication-Results kept" grep -q 'header.d=kept.example' "$2"
+	check_eq "$1: every filler field kept" "$(grep -c '^X-Filler-' "$2")" 1500
+}
+
 # peer_sign FILE - signed by Mail::DKIM with the peer key
 peer_sign() {
 	perl "$PEER_MDKIM" sign --type dkim --domain peer.example.com --selector p --key "$AD_DIR/keys/peer/p.key" <"$1"

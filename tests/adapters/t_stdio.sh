@@ -55,6 +55,15 @@ req plain.eml | serve "quarantine" 0 --config quar.conf
 check "quarantine: OK, delivered, marker field first" grep -q 'action=quarantine qpsmtpd=OK deliver=yes add=X-Dkmod-Quarantine,Authentication-Results,DomainKey-Status ' sum.txt
 req forged.eml | serve "forged Authentication-Results" 0 --config z.conf
 check "forged Authentication-Results: remove-header by name, occurrence and count" grep -q ' remove=Authentication-Results:0/1 ' sum.txt
+forged_past_limits plain.eml >pastlimits.eml
+req pastlimits.eml | serve "forged results past the header limits" 0 --config quar.conf
+check "past the limits: every forged field named, by name, occurrence and count" grep -q \
+	' remove=DomainKey-Status:0/2,DomainKey-Status:1/2,Authentication-Results:0/3,Authentication-Results:1/3 ' sum.txt
+req pastlimits.eml | serve "past the limits, default policy" 0 --config z.conf
+check "past the limits, default policy: reject 552 5.3.4" grep -q 'action=reject qpsmtpd=DENY .* reply=552 5.3.4 ' sum.txt
+printf ' leading: fold\nFrom: a@example.com\nAuthentication-Results: mx.example.net; dkim=pass\nSubject: s\n\nbody\n' >leading.eml
+req leading.eml | serve "a header that begins with a folded line" 0 --config z.conf
+check "a header that begins with a folded line: the A-R is the first of its name" grep -q ' remove=Authentication-Results:0/1 ' sum.txt
 
 # ---- signing: apply the reply, then verify
 req --relay --mail-from a@corp.example.com corp.eml | serve "relay client" 0 --config z.conf
@@ -158,6 +167,25 @@ check_eq "plugin: reject answers the policy's 550 5.7.1" "$(sed -n 2p h.txt | cu
 check_eq "plugin: discard answers 250 without queueing" "$(sed -n 3p h.txt)" "3 DONE 250 2.0.0 Ok (discarded)"
 check "plugin: authenticated submission signed" grep -q '^DKIM-Signature: .*d=corp.example.com' hout/4.hdr
 check_eq "plugin: post-connection stops the filter" "$(sed -n 5p h.txt)" "pid none"
+H quar.conf 5 "$TMP/pastlimits.eml" >h.txt
+check_eq "plugin, past the limits: quarantined, delivered" "$(cat h.txt)" "1 DECLINED - -"
+forged_checks "plugin, past the limits" hout/1.hdr
+H z.conf 5 "$TMP/leading.eml" >h.txt
+if [ "$(cat h.txt)" = "1 DECLINED - -" ]; then
+	check_eq "plugin, header beginning with a fold: the forged A-R gone, From kept" \
+		"$(grep -c 'dkim=pass$' hout/1.hdr) $(grep -c '^From: a@example.com' hout/1.hdr)" "0 1"
+else
+	check_eq "plugin, header beginning with a fold: deferred when the views differ" "$(cat h.txt)" \
+		"1 DONE 451 4.3.0 Temporary filter failure, try again later"
+fi
+printf 'From: a@example.com\nAuthentication-Results : mx.example.net; dkim=pass\nSubject: s\n\nbody\n' >spaced.eml
+H z.conf 5 "$TMP/spaced.eml" >h.txt
+if [ "$(cat h.txt)" = "1 DECLINED - -" ]; then
+	check_eq "plugin, A-R with a blank before its colon: gone" "$(grep -c 'dkim=pass$' hout/1.hdr)" 0
+else
+	check_eq "plugin, A-R with a blank before its colon: deferred when the views differ" "$(cat h.txt)" \
+		"1 DONE 451 4.3.0 Temporary filter failure, try again later"
+fi
 H dead.conf 5 "$TMP/strict.eml" >h.txt
 check_eq "plugin: tempfail answers 451 4.7.5" "$(cut -c1-17 h.txt)" "1 DONE 451 4.7.5 "
 H z.conf 5 "$TMP/plain.eml" pid kill "$TMP/plain.eml" pid >h.txt
