@@ -7,7 +7,7 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
-FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto
+FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto removal
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -41,6 +41,7 @@ $(FUZZ_DIR)/%.o: tests/fuzz/%.c tests/fuzz/dns_fuzz.h tests/fuzz/fuzz.h $(wildca
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_verify: $(FUZZ_DIR)/dns_fuzz.o
+$(FUZZ_DIR)/fuzz_removal: $(FUZZ_DIR)/dns_fuzz.o
 
 # the dkmod-stdio request parser (adapters/stdio/stdio_proto.c), built with the same sanitizers
 $(FUZZ_DIR)/stdio_proto.o: adapters/stdio/stdio_proto.c adapters/stdio/stdio_proto.h
