@@ -1,5 +1,5 @@
 # lib.sh - sourced by tests/adapters/t_*.sh and tests/e2e/t_postfix.sh,
-# t_qpsmtpd.sh after tests/lib/common.sh: keys made at test time, one test
+# t_qpsmtpd.sh, t_exim.sh after tests/lib/common.sh: keys made at test time, one test
 # zone (example.com) and dkmod configurations for the MTA adapters.
 #
 #   adapters_setup DIR [OWNER]   keys under DIR/keys (owned by OWNER, mode 600), the zone
@@ -14,6 +14,10 @@
 #   peer_sign_dk FILE            FILE signed by Mail::DKIM (DomainKeys, d=strict.example.com)
 #   strip_added FILE FIELDS...   FILE without the leading header fields named FIELDS (folded
 #                                lines included), for byte comparisons with the original
+#   forged_past_limits SRC       SRC with forged results of ours above and past 1500 filler
+#                                fields, and another server's A-R (header.d=kept.example)
+#   forged_checks NAME FILE      checks: the delivered FILE has none of the forged fields,
+#                                the other server's field and all 1500 filler fields
 #
 # Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
 # disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
