@@ -16,6 +16,7 @@
 #                                lines included), for byte comparisons with the original
 #   forged_past_limits SRC       SRC with forged results of ours above and past 1500 filler
 #                                fields, and another server's A-R (header.d=kept.example)
+#   accept_policy FILE           a policy script that accepts all (adds X-Header-Truncated)
 #   forged_checks NAME FILE      checks: the delivered FILE has none of the forged fields,
 #                                the other server's field and all 1500 filler fields
 #
@@ -116,6 +117,19 @@ forged_past_limits() {
 		  print "DomainKey-Status: good"
 		  print "Authentication-Results: other.example; dkim=pass header.d=kept.example"
 		  print; done = 1 }' "$1"
+}
+
+# accept_policy FILE - a policy that accepts everything, with the engine's Authentication-Results
+# and X-Header-Truncated: what msg.header_truncated said
+accept_policy() {
+	cat >"$1" <<'EOF'
+-- accept everything, with the engine's Authentication-Results and what it says of the header
+function verify(msg)
+  if msg.authentication_results then msg:add_header("Authentication-Results", msg.authentication_results) end
+  msg:add_header("X-Header-Truncated", tostring(msg.header_truncated))
+  return "accept"
+end
+EOF
 }
 
 # forged_checks NAME FILE - the delivered FILE has no forged result left, keeps the other

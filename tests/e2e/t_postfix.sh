@@ -103,14 +103,7 @@ else
 	fail "past the limits, default policy: bounced with Status 5.3.4" "$(grep -hm 3 -E '^(Status|Diagnostic)' "$(latest pat@peer.example.com)" 2>/dev/null | tr '\n' ' ')"
 fi
 cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
-cat >"$AD_DIR/default.lua" <<'EOF'
--- accept everything, with the engine's Authentication-Results and what it says of the header
-function verify(msg)
-  if msg.authentication_results then msg:add_header("Authentication-Results", msg.authentication_results) end
-  msg:add_header("X-Header-Truncated", tostring(msg.header_truncated))
-  return "accept"
-end
-EOF
+accept_policy "$AD_DIR/default.lua"
 send "past the limits, accepting policy" pat@peer.example.com limits2@example.net limf.eml
 if wait_for limits2@example.net 1; then
 	f=$(latest limits2@example.net)

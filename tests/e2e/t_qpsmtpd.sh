@@ -98,14 +98,7 @@ send "tampered DomainKeys (o=-): rejected" "550 5.7.1 strict.example.com signs a
 mail_from pat@peer.example.com "past the limits" >lim.eml && forged_past_limits lim.eml >limf.eml
 send "past the limits, default policy: refused" "552 5.3.4 Message header too large" pat@peer.example.com limits@example.net limf.eml
 cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
-cat >"$AD_DIR/default.lua" <<'EOF'
--- accept everything, with the engine's Authentication-Results and what it says of the header
-function verify(msg)
-  if msg.authentication_results then msg:add_header("Authentication-Results", msg.authentication_results) end
-  msg:add_header("X-Header-Truncated", tostring(msg.header_truncated))
-  return "accept"
-end
-EOF
+accept_policy "$AD_DIR/default.lua"
 send "past the limits, accepting policy" 250 pat@peer.example.com limits2@example.net limf.eml
 if wait_for limits2@example.net 1; then
 	f=$(latest limits2@example.net)

@@ -204,6 +204,20 @@ static void test_limits(struct dkmod_ctx *ctx)
 	str_free(&v);
 }
 
+/* expect_verdicts - verify top (fields put above msg) and msg; check the verdicts */
+static void expect_verdicts(struct dkmod_ctx *ctx, const char *top, const char *msg, const char *name, const char *want)
+{
+	struct str m = STR_INIT, v = STR_INIT;
+	str_appends(&m, top);
+	str_appends(&m, msg);
+	struct dkmod_session *s = run(ctx, m.data);
+	verdicts(s, &v);
+	CHECK_STR(name, str_cstr(&v), want);
+	dkmod_session_free(s);
+	str_free(&m);
+	str_free(&v);
+}
+
 /* test_duplicates - two authors, or an unsigned instance of a signed single-instance field */
 static void test_duplicates(struct dkmod_ctx *ctx)
 {
@@ -221,14 +235,8 @@ static void test_duplicates(struct dkmod_ctx *ctx)
 	CHECK("unsigned From on top: reported", s && dkmod_session_duplicates(s, names, 4) == 1 && !strcmp(names[0], "From"));
 	dkmod_session_free(s);
 
-	str_clear(&attack);
-	str_appends(&attack, "Subject: urgent: pay now\r\n");
-	str_appends(&attack, signed_msg.data);
-	s = run(ctx, attack.data);
-	verdicts(s, &v);
-	CHECK_STR("unsigned Subject on top: not pass", str_cstr(&v),
-		  "dkim:policy/2 Subject fields, 1 signed (RFC 5322 3.6, RFC 6376 8.15)");
-	dkmod_session_free(s);
+	expect_verdicts(ctx, "Subject: urgent: pay now\r\n", signed_msg.data, "unsigned Subject on top: not pass",
+			"dkim:policy/2 Subject fields, 1 signed (RFC 5322 3.6, RFC 6376 8.15)");
 
 	str_clear(&attack);
 	str_appends(&attack, "Date: Thu, 26 Nov 2026 10:00:00 +0000\r\n");
@@ -242,10 +250,7 @@ static void test_duplicates(struct dkmod_ctx *ctx)
 
 	signed_with(ctx, base, "from:to:subject", &signed_msg);
 	insert(signed_msg.data, "Date: Thu, 26 Nov 2026 10:00:00 +0000\r\n", &attack);
-	s = run(ctx, attack.data);
-	verdicts(s, &v);
-	CHECK_STR("two Date fields, neither signed: pass", str_cstr(&v), "dkim:pass");
-	dkmod_session_free(s);
+	expect_verdicts(ctx, "", attack.data, "two Date fields, neither signed: pass", "dkim:pass");
 
 	insert(base, "Subject: second\r\n", &attack);
 	signed_with(ctx, attack.data, "from:subject:subject", &signed_msg);
@@ -258,11 +263,8 @@ static void test_duplicates(struct dkmod_ctx *ctx)
 
 	insert(base, "From: Bob <bob@example.com>\r\n", &attack);
 	signed_with(ctx, attack.data, "from:from:subject", &signed_msg);
-	s = run(ctx, signed_msg.data);
-	verdicts(s, &v);
-	CHECK_STR("two From fields, both signed: never pass", str_cstr(&v),
-		  "dkim:policy/2 From fields, 2 signed (RFC 5322 3.6, RFC 6376 8.15)");
-	dkmod_session_free(s);
+	expect_verdicts(ctx, "", signed_msg.data, "two From fields, both signed: never pass",
+			"dkim:policy/2 From fields, 2 signed (RFC 5322 3.6, RFC 6376 8.15)");
 
 	/* DomainKeys: a second Subject above the signature, which covers the fields below it */
 	struct dkmod_sign_request r;
@@ -272,20 +274,10 @@ static void test_duplicates(struct dkmod_ctx *ctx)
 	r.domain = "example.com";
 	str_clear(&signed_msg);
 	CHECK("DomainKeys signature made", sign(ctx, &r, 1, base, &signed_msg));
-	str_clear(&attack);
-	str_appends(&attack, signed_msg.data);
-	s = run(ctx, attack.data);
-	verdicts(s, &v);
-	CHECK_STR("DomainKeys: the signed message passes", str_cstr(&v), "dk:pass");
-	dkmod_session_free(s);
-	str_clear(&attack);
-	str_appends(&attack, "Subject: urgent: pay now\r\n");
-	str_appends(&attack, signed_msg.data);
-	s = run(ctx, attack.data);
-	verdicts(s, &v);
-	CHECK_STR("DomainKeys: unsigned Subject above the signature: not pass", str_cstr(&v),
-		  "dk:policy/2 Subject fields, 1 signed (RFC 5322 3.6, RFC 6376 8.15)");
-	dkmod_session_free(s);
+	expect_verdicts(ctx, "", signed_msg.data, "DomainKeys: the signed message passes", "dk:pass");
+	expect_verdicts(ctx, "Subject: urgent: pay now\r\n", signed_msg.data,
+			"DomainKeys: unsigned Subject above the signature: not pass",
+			"dk:policy/2 Subject fields, 1 signed (RFC 5322 3.6, RFC 6376 8.15)");
 	str_free(&signed_msg);
 	str_free(&attack);
 	str_free(&v);
