@@ -305,7 +305,8 @@ bool dkmod_header_walk_field(struct dkmod_header_walk *w, const char *field, siz
 typedef bool dkmod_emit_fn(void *arg, const char *data, size_t len);
 /* dkmod_header_walk_bytes - raw header bytes, split anywhere: the kept ones go to emit; returns
  * how many bytes belonged to the header (blank line included: the walk is then done and the
- * rest is the body), or SIZE_MAX if emit failed or a field name was too long to hold */
+ * rest is the body), or SIZE_MAX if emit failed or a name of a field that goes stands before
+ * over 1 KB of blanks and its colon (the caller must not pass the message on) */
 size_t dkmod_header_walk_bytes(struct dkmod_header_walk *w, const char *data, size_t len, dkmod_emit_fn *emit,
 			       void *arg);
 /* dkmod_header_walk_end - the input ended inside the header: emit what is held; false if emit failed */

@@ -6,6 +6,7 @@
  * the header limits kept.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "session.h"
 
@@ -29,8 +30,29 @@ bool dkmod_header_walk_field(struct dkmod_header_walk *w, const char *field, siz
 	return false;
 }
 
-/* hdrwalk_decide - the first bytes of a field are held up to its colon or line end: decide,
- * and hand them on if it stays; false if emit failed */
+/* hdrwalk_maybe - whether the bytes held may still begin a field that goes: a CR (the blank
+ * line may follow), or the start of a removable name, or such a name and blanks */
+static bool hdrwalk_maybe(const struct dkmod_header_walk *w)
+{
+	static const char *const names[] = {"Authentication-Results", "DomainKey-Status"};
+	if (w->nheld == 1 && w->held[0] == '\r')
+		return true;
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = strlen(names[k]), m = w->nheld < n ? w->nheld : n;
+		if (strncasecmp(w->held, names[k], m) != 0)
+			continue;
+		size_t j = m;
+		while (j < w->nheld && (w->held[j] == ' ' || w->held[j] == '\t'))
+			j++;
+		if (j == w->nheld)
+			return true;
+	}
+	return false;
+}
+
+/* hdrwalk_decide - the first bytes of a field are held up to its colon, its line end, or the
+ * first byte that rules out a removable name: decide, and hand them on if it stays; false if
+ * emit failed */
 static bool hdrwalk_decide(struct dkmod_header_walk *w, dkmod_emit_fn *emit, void *arg)
 {
 	w->drop = dkmod_header_walk_field(w, w->held, w->nheld);
@@ -62,20 +84,17 @@ size_t dkmod_header_walk_bytes(struct dkmod_header_walk *w, const char *data, si
 			w->state = WALK_NAME;
 		}
 		if (w->state == WALK_NAME) {
-			/* hold the field's first bytes up to its colon or its line end */
-			size_t j = i;
-			while (j < len && data[j] != ':' && data[j] != '\n')
-				j++;
-			bool end = j < len;
-			size_t take = (end ? j + (data[j] == ':') : j) - i;
-			if (take > sizeof w->held - w->nheld)
-				return SIZE_MAX; /* a name (and blanks before its colon) over 1 KB */
-			memcpy(w->held + w->nheld, data + i, take);
-			w->nheld += take;
-			i += take;
-			if (!end)
+			/* hold the field's first bytes while they may still name a field that goes */
+			bool more = true;
+			while (more && i < len && data[i] != '\n') {
+				if (w->nheld == sizeof w->held)
+					return SIZE_MAX; /* a name with over 1 KB of blanks before its colon */
+				w->held[w->nheld++] = data[i++];
+				more = w->held[w->nheld - 1] != ':' && hdrwalk_maybe(w);
+			}
+			if (more && i == len)
 				return len;
-			if (w->nheld == 1 && w->held[0] == '\r' && data[i] == '\n') {
+			if (more && w->nheld == 1 && w->held[0] == '\r') {
 				/* "\r\n": the blank line */
 				if (!emit(arg, "\r\n", 2))
 					return SIZE_MAX;

@@ -317,7 +317,26 @@ static void test_walk(struct dkmod_ctx *ctx)
 		}
 		dkmod_session_free(s);
 	}
-	struct dkmod_session *s = run(ctx, msgs[0][0]);
+	/* a long line without a colon is kept without holding it; a removable name with many
+	 * blanks before its colon is held and removed */
+	struct str msg = STR_INIT, want = STR_INIT;
+	for (int i = 0; i < 300; i++)
+		str_appends(&msg, "no-colon-");
+	str_appends(&msg, "\r\nAuthentication-Results");
+	for (int i = 0; i < 500; i++)
+		str_appends(&msg, i % 2 ? " " : "\t");
+	str_appends(&msg, ": mx.test.example; dkim=pass\r\n\r\nbody\r\n");
+	str_append(&want, msg.data, 2700 + 2);
+	str_appends(&want, "\r\nbody\r\n");
+	struct dkmod_session *s = run(ctx, msg.data);
+	walked(s, msg.data, 5, &out);
+	CHECK_STR("walk: a 2.7 KB line without a colon kept, a name with 500 blanks before its colon removed",
+		  str_cstr(&out), str_cstr(&want));
+	dkmod_session_free(s);
+	str_free(&msg);
+	str_free(&want);
+
+	s = run(ctx, msgs[0][0]);
 	size_t cursor = 0, nth, count;
 	const char *name;
 	str_clear(&out);
