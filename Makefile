@@ -77,7 +77,7 @@ $(BUILD)/libdkmod.so: $(CORE_OBJ) core/libdkmod.map
 $(BUILD)/dkmod: $(CLI_OBJ) $(CLI_EXTRA_OBJ) $(BUILD)/libdkmod.a
 	$(CC) -o $@ $(CLI_OBJ) $(CLI_EXTRA_OBJ) $(BUILD)/libdkmod.a $(CLI_EXTRA_LIBS) $(PKG_LIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libdkmod.a
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libdkmod.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdkmod.a $(PKG_LIBS)
 
@@ -85,7 +85,7 @@ $(BUILD)/san/libdkmod.a: $(SAN_CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/san/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/san/libdkmod.a
+$(BUILD)/san/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/san/libdkmod.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libdkmod.a $(PKG_LIBS)
 

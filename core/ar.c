@@ -223,8 +223,9 @@ char *ar_build(struct dkmod_session *s)
 	return s->ar_field ? s->ar_field + sizeof prefix - 1 : NULL;
 }
 
-/* ar_skip_cfws - skip whitespace, line ends and (nested) comments */
-static size_t ar_skip_cfws(const char *v, size_t len, size_t i)
+/* ar_skip_cfws - skip whitespace, line ends and (nested) comments with their quoted-pairs;
+ * *open is set when the input ends inside a comment */
+static size_t ar_skip_cfws(const char *v, size_t len, size_t i, bool *open)
 {
 	int depth = 0;
 	for (; i < len; i++) {
@@ -242,22 +243,61 @@ static size_t ar_skip_cfws(const char *v, size_t len, size_t i)
 			break;
 		}
 	}
-	return i;
+	*open = depth != 0;
+	return i < len ? i : len;
 }
 
-/* ar_is_ours - true if an A-R field value names authserv_id */
-bool ar_is_ours(const char *value, size_t len, const char *authserv_id)
+/* ar_token_char - a character of an RFC 2045 token (bytes above 127 too: UTF-8 names) */
+static bool ar_token_char(unsigned char c)
 {
-	size_t i = ar_skip_cfws(value, len, 0), start = i;
-	if (i < len && value[i] == '"') {
-		start = ++i;
-		while (i < len && value[i] != '"')
-			i++;
+	return c > 32 && c != 127 && !strchr("()<>@,;:\\\"/[]?=", c);
+}
+
+/* ar_lower - an ASCII letter in lower case, any other byte as it is */
+static char ar_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+/* ar_authserv_id - whose an A-R field value is (RFC 8601 2.2): the authserv-id is an RFC 2045
+ * value (token, or quoted-string whose quoted-pairs stand for their character and whose
+ * folding is invisible) after optional CFWS, followed by CFWS and ';', a version, or the end;
+ * compared with ours ASCII case-insensitively.  AR_UNSURE when it does not parse that way. */
+enum ar_owner ar_authserv_id(const char *value, size_t len, const char *authserv_id)
+{
+	bool open;
+	size_t i = ar_skip_cfws(value, len, 0, &open), n = strlen(authserv_id), k = 0;
+	bool same = true;
+	if (open || i == len)
+		return AR_UNSURE;
+	if (value[i] == '"') {
+		for (i++;; i++) {
+			if (i == len)
+				return AR_UNSURE;
+			char c = value[i];
+			if (c == '"')
+				break;
+			if (c == '\r' || c == '\n')
+				continue; /* the line end of a fold is not part of the string */
+			if (c == '\\' && ++i == len)
+				return AR_UNSURE;
+			same = same && k < n && ar_lower(value[i]) == ar_lower(authserv_id[k]);
+			k++;
+		}
+		i++;
 	} else {
-		while (i < len && value[i] != ';' && value[i] != ' ' && value[i] != '\t' && value[i] != '(' &&
-		       value[i] != '\r' && value[i] != '\n')
+		size_t start = i;
+		while (i < len && ar_token_char((unsigned char)value[i]))
 			i++;
+		if (i == start)
+			return AR_UNSURE;
+		k = i - start;
+		same = k == n && strncasecmp(value + start, authserv_id, n) == 0;
 	}
-	size_t n = strlen(authserv_id);
-	return i - start == n && strncasecmp(value + start, authserv_id, n) == 0;
+	size_t after = ar_skip_cfws(value, len, i, &open);
+	if (open || (after < len && value[after] != ';' && !(value[after] >= '0' && value[after] <= '9')))
+		return AR_UNSURE;
+	if (after < len && value[after] != ';' && after == i)
+		return AR_UNSURE; /* a version must be apart from the id */
+	return same && k == n ? AR_OURS : AR_OTHER;
 }

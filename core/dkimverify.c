@@ -199,6 +199,17 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 	return DKMOD_RESULT_PASS;
 }
 
+/* dkimverify_h_count - how many times the h= of the signature at arg names name */
+static size_t dkimverify_h_count(void *arg, const char *name)
+{
+	const struct dkimsig *sig = arg;
+	size_t pos = 0, n, count = 0, len = strlen(name);
+	const char *item;
+	while (tagvalue_list_next(sig->h, sig->h_len, &pos, &item, &n))
+		count += header_name_eq(item, n, name, len);
+	return count;
+}
+
 /* dkimverify_one - the verdict on one signature */
 static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, struct dkmod_sig_result *r)
 {
@@ -236,6 +247,10 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body);
 		if (r->partial_body)
 			r->body_bytes = c->body->length;
+		const char *why = NULL;
+		if (r->result == DKMOD_RESULT_PASS &&
+		    (r->result = fieldscan_verdict(s, dkimverify_h_count, (void *)sig, &why)) != DKMOD_RESULT_PASS)
+			r->reason = why;
 	}
 }
 
@@ -257,7 +272,7 @@ enum dkmod_status dkimverify_finish(struct dkmod_session *s)
 		if (!r)
 			return DKMOD_ENOMEM;
 		r->result = DKMOD_RESULT_PERMERROR;
-		r->reason = "message headers exceed the limits";
+		r->reason = "header not fully inspected (limits exceeded)";
 	} else if (s->nchecks == 0) {
 		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
 		if (!r)

@@ -294,12 +294,58 @@ size_t dkmod_session_header_count(const struct dkmod_session *s);
 const char *dkmod_session_header_raw(const struct dkmod_session *s, size_t i, size_t *len);
 bool dkmod_session_header_removed(const struct dkmod_session *s, size_t i);
 
+/* Fields to remove, named by field name and occurrence (0: the topmost field of that name),
+ * over the whole header as received, also past the header limits: Authentication-Results
+ * fields of our authserv-id (and those whose authserv-id does not parse) and every
+ * DomainKey-Status field.  Valid after end of headers in verify and sign-only sessions. */
+bool dkmod_session_field_removed(const struct dkmod_session *s, const char *name, size_t name_len, size_t nth);
+/* dkmod_session_removal_next - the next field to remove from *cursor (start at 0): its name,
+ * occurrence, and how many received fields have that name; false when there are no more */
+bool dkmod_session_removal_next(const struct dkmod_session *s, size_t *cursor, const char **name, size_t *nth,
+				size_t *count);
+/* dkmod_header_name - the length of a raw field's name as the engine reads it (WSP before
+ * the colon is not part of it); 0 if the field has no name (e.g. it begins with WSP) */
+size_t dkmod_header_name(const char *field, size_t len);
+
+/* Walks the received header in order and tells which fields to leave out; for raw bytes it
+ * hands on the bytes to keep.  Zero-initialised by dkmod_header_walk_init. */
+struct dkmod_header_walk {
+	const struct dkmod_session *s;
+	size_t ar, dks;          /* Authentication-Results and DomainKey-Status fields so far */
+	int state;               /* raw bytes: where in a line the walk is */
+	bool drop;               /* the current field goes */
+	char held[1024];         /* a field's first bytes, until its name is known */
+	size_t nheld;
+};
+/* dkmod_header_walk_init - walk s's fields from the top */
+void dkmod_header_walk_init(struct dkmod_header_walk *w, const struct dkmod_session *s);
+/* dkmod_header_walk_field - the next received field (raw; its first line is enough): true if it goes */
+bool dkmod_header_walk_field(struct dkmod_header_walk *w, const char *field, size_t len);
+/* Receives the bytes to keep; false stops the walk. */
+typedef bool dkmod_emit_fn(void *arg, const char *data, size_t len);
+/* dkmod_header_walk_bytes - raw header bytes, split anywhere: the kept ones go to emit; returns
+ * how many bytes belonged to the header (blank line included: the walk is then done and the
+ * rest is the body), or SIZE_MAX if emit failed or a name of a field that goes stands before
+ * over 1 KB of blanks and its colon (the caller must not pass the message on) */
+size_t dkmod_header_walk_bytes(struct dkmod_header_walk *w, const char *data, size_t len, dkmod_emit_fn *emit,
+			       void *arg);
+/* dkmod_header_walk_end - the input ended inside the header: emit what is held; false if emit failed */
+bool dkmod_header_walk_end(struct dkmod_header_walk *w, dkmod_emit_fn *emit, void *arg);
+/* dkmod_header_walk_done - true once the blank line that ends the header went by */
+bool dkmod_header_walk_done(const struct dkmod_header_walk *w);
+
+/* dkmod_session_duplicates - the fields RFC 5322 3.6 (and MIME) allow once that occur more
+ * than once (From, Sender, Subject, To, Date, Message-ID, Content-Type...): up to max names
+ * in names; returns how many there are */
+size_t dkmod_session_duplicates(const struct dkmod_session *s, const char **names, size_t max);
+
 /* dkmod_session_eol - "\n" if the message used bare LF line ends, else "\r\n" */
 const char *dkmod_session_eol(const struct dkmod_session *s);
 /* dkmod_session_header_bytes - raw bytes of headers and blank line seen by write() */
 size_t dkmod_session_header_bytes(const struct dkmod_session *s);
-/* dkmod_session_intact - false if limits made the session give up on the headers;
- * the caller then passes the original message on unchanged (plus added fields) */
+/* dkmod_session_intact - false if the header limits were exceeded: fields past them were not
+ * stored (dkmod_session_header_count stops there), no signature passes and the policy script
+ * is told; fields to remove are still named by dkmod_session_field_removed */
 bool dkmod_session_intact(const struct dkmod_session *s);
 
 /*

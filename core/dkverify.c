@@ -84,6 +84,22 @@ int dkverify_hash_headers(struct dkmod_session *s, struct bodyhash *stream, enum
 	return rc;
 }
 
+/* The fields one DomainKeys signature covers. */
+struct dkverify_signed {
+	const struct dkmod_session *s;
+	const bool *signed_fields;
+};
+
+/* dkverify_signed_count - how many fields named name the signature covers */
+static size_t dkverify_signed_count(void *arg, const char *name)
+{
+	const struct dkverify_signed *sf = arg;
+	size_t count = 0;
+	for (size_t i = 0; i < sf->s->nfields; i++)
+		count += sf->signed_fields[i] && header_is(&sf->s->fields[i], name);
+	return count;
+}
+
 /* dkverify_prepare - the sender checks and the header hash of one signature */
 static void dkverify_prepare(struct dkmod_session *s, struct dkcheck *c, const struct sender *snd)
 {
@@ -110,6 +126,10 @@ static void dkverify_prepare(struct dkmod_session *s, struct dkcheck *c, const s
 	} else if (!dkimsig_domain_within(snd->addr.domain, c->sig.domain)) {
 		c->failure = "sender domain is not within d=";
 		c->failure_status = "bad";
+	}
+	if (!c->failure) {
+		struct dkverify_signed sf = {s, signed_fields};
+		c->header_verdict = fieldscan_verdict(s, dkverify_signed_count, &sf, &c->header_reason);
 	}
 	free(signed_fields);
 	if (!c->failure) {
@@ -203,6 +223,10 @@ static void dkverify_key(struct dkmod_session *s, const struct dkcheck *c, struc
 	} else if (crypto_verify(pub, CRYPTO_SHA1, c->stream->digest, 20, c->sig.b, c->sig.b_len) != 1) {
 		r->result = DKMOD_RESULT_FAIL;
 		r->reason = "signature did not verify";
+		r->dk_status = "bad";
+	} else if (c->header_verdict != DKMOD_RESULT_PASS) {
+		r->result = c->header_verdict;
+		r->reason = c->header_reason;
 		r->dk_status = "bad";
 	} else {
 		r->result = DKMOD_RESULT_PASS;

@@ -85,8 +85,12 @@ static void policy_dk(struct dkmod_session *s)
 		}
 	}
 	if (!snd->parsed) {
-		if (!strcmp(p->verdict, "neutral"))
+		if (s->overflow) {
+			p->verdict = "permerror"; /* the sender may be among the fields past the limits */
+			p->reason = "header not fully inspected";
+		} else if (!strcmp(p->verdict, "neutral")) {
 			p->reason = "no sender address";
+		}
 		return;
 	}
 	const struct keylookup *k = s->dkp_lookup;

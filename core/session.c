@@ -71,6 +71,8 @@ enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struc
 		return DKMOD_ENOMEM;
 	s->ctx = ctx;
 	s->flags = flags;
+	s->ar_ours = s->ar_small;
+	s->ar_ours_cap = sizeof s->ar_small;
 	arena_init_spare(&s->arena, &ctx->arena_spare);
 	*out = s;
 	return DKMOD_OK;
@@ -87,6 +89,8 @@ void dkmod_session_free(struct dkmod_session *s)
 	bodyhash_free_all(s);
 	dkimsign_free(s);
 	dksign_free(s);
+	if (s->ar_ours != s->ar_small)
+		free(s->ar_ours);
 	arena_free(&s->arena);
 	struct dkmod_ctx *ctx = s->ctx;
 	if (!ctx->spare_session && s->fields_cap <= SESSION_SPARE_FIELDS && s->results_cap <= SESSION_SPARE_ITEMS &&
@@ -134,13 +138,15 @@ enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *fiel
 {
 	if (s->phase != SESSION_HEADERS)
 		return DKMOD_ESTATE;
-	if (s->overflow)
-		return DKMOD_ELIMIT;
 	const struct dkmod_options *o = &s->ctx->opt;
-	if (s->nfields >= o->max_header_fields || len > o->max_header_bytes - s->header_bytes) {
+	if (!s->overflow && (s->nfields >= o->max_header_fields || len > o->max_header_bytes - s->header_bytes)) {
 		s->overflow = true;
-		session_log(s->ctx, DKMOD_LOG_WARNING, "header limits exceeded (%zu fields, %zu bytes): not verified",
-			    s->nfields, s->header_bytes + len);
+		session_log(s->ctx, DKMOD_LOG_WARNING,
+			    "header limits exceeded (%zu fields, %zu bytes): header not fully inspected", s->nfields,
+			    s->header_bytes + len);
+	}
+	if (s->overflow) {
+		fieldscan_tail(s, field, len, s->field_cut);
 		return DKMOD_ELIMIT;
 	}
 	if (s->nfields == s->fields_cap) {
@@ -161,22 +167,6 @@ enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *fiel
 	return DKMOD_OK;
 }
 
-/* session_mark_removed - forged Authentication-Results of ours and every DomainKey-Status go */
-static void session_mark_removed(struct dkmod_session *s)
-{
-	for (size_t i = 0; i < s->nfields; i++) {
-		struct header_field *f = &s->fields[i];
-		size_t n;
-		const char *v = header_value(f, &n);
-		if (header_is(f, "Authentication-Results") && ar_is_ours(v, n, s->ctx->opt.authserv_id)) {
-			f->removed = true;
-			session_log(s->ctx, DKMOD_LOG_INFO, "removed an Authentication-Results field claiming to be ours");
-		} else if (header_is(f, "DomainKey-Status")) {
-			f->removed = true;
-		}
-	}
-}
-
 /* dkmod_session_end_of_headers - parse signatures, start key lookups */
 enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 {
@@ -185,16 +175,15 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 	s->phase = SESSION_BODY;
 	s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
 	enum dkmod_status st = DKMOD_OK;
-	if (s->flags & SESSION_STRIP_ONLY)
-		session_mark_removed(s);
+	if (s->flags & (DKMOD_SESSION_VERIFY | SESSION_STRIP_ONLY))
+		fieldscan_stored(s); /* forged results go from signed submissions too */
 	if (s->flags & DKMOD_SESSION_VERIFY) {
-		session_mark_removed(s);
 		/* the message's cache lookups read one snapshot */
 		keycache_hold(s->ctx->cache);
 		st = dkimverify_start(s);
 		if (st == DKMOD_OK)
 			st = dkverify_start(s);
-		if (st == DKMOD_OK && s->ctx->opt.check_policies && !s->overflow)
+		if (st == DKMOD_OK && s->ctx->opt.check_policies)
 			st = policy_start(s);
 		keycache_release(s->ctx->cache);
 	}
@@ -223,7 +212,21 @@ static enum dkmod_status session_take_field(struct dkmod_session *s)
 	if (s->field.len)
 		st = dkmod_session_header(s, s->field.data, s->field.len);
 	str_clear(&s->field);
+	s->field_cut = false;
 	return st == DKMOD_ENOMEM ? st : DKMOD_OK;
+}
+
+/* session_drop_line - a line too long to keep (l[0..n) is all of it or its start): the header
+ * is no longer fully inspected, but a field it starts is still counted (fieldscan.c) */
+static void session_drop_line(struct dkmod_session *s, const char *l, size_t n)
+{
+	if (!s->overflow)
+		session_log(s->ctx, DKMOD_LOG_WARNING, "a header line over %zu bytes: header not fully inspected",
+			    s->ctx->opt.max_header_bytes);
+	s->overflow = true;
+	if ((l[0] == ' ' || l[0] == '\t') && s->field.len)
+		s->field_cut = true; /* a folded line of the field being gathered */
+	fieldscan_tail(s, l, n, true);
 }
 
 /* session_take_line - a complete line of the header block, l[0..n) (s->line, or the
@@ -242,14 +245,14 @@ static enum dkmod_status session_take_line(struct dkmod_session *s, const char *
 	}
 	if ((l[0] == ' ' || l[0] == '\t') && s->field.len) {
 		if (s->field.len + n > s->ctx->opt.max_header_bytes)
-			s->overflow = true;
+			s->overflow = s->field_cut = true;
 		else if (str_append(&s->field, l, n) < 0)
 			return DKMOD_ENOMEM;
 	} else {
 		if (session_take_field(s) != DKMOD_OK)
 			return DKMOD_ENOMEM;
 		if (n > s->ctx->opt.max_header_bytes)
-			s->overflow = true;
+			session_drop_line(s, l, n);
 		else if (str_append(&s->field, l, n) < 0)
 			return DKMOD_ENOMEM;
 	}
@@ -318,7 +321,7 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 			if (take <= s->ctx->opt.max_header_bytes + 2)
 				st = session_take_line(s, p, take);
 			else
-				s->overflow = true;
+				session_drop_line(s, p, take);
 			p += take;
 			len -= take;
 			if (st != DKMOD_OK)
@@ -331,7 +334,10 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 				return DKMOD_ENOMEM;
 		} else {
 			/* the whole line is dropped, also what of it comes in later writes */
-			s->overflow = true;
+			if (s->line.len)
+				session_drop_line(s, s->line.data, s->line.len);
+			else
+				session_drop_line(s, p, take);
 			str_clear(&s->line);
 			s->skip_line = !nl;
 		}
@@ -396,6 +402,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 	if (st == DKMOD_OK && s->ar)
 		st = session_add_field(s, s->ar_field);
 	session_count(s);
+	if (st == DKMOD_OK && s->removal_failed)
+		st = DKMOD_ENOMEM; /* a forged field could not be noted: the message must not go on */
 	return st != DKMOD_OK ? st : sign_st;
 }
 

@@ -103,6 +103,8 @@ struct dkcheck {
 	struct keylookup *key;
 	const char *failure;          /* a reason found at end of headers, or NULL */
 	const char *failure_status;   /* its finer status */
+	enum dkmod_result header_verdict; /* PASS, or what a good signature gets (fieldscan_verdict) */
+	const char *header_reason;
 	struct sender sender;
 };
 
@@ -116,6 +118,9 @@ struct dksigner {
 	const char *failure;
 	char *field;
 };
+
+/* Fields RFC 5322 3.6 and RFC 2045 allow once (fieldscan.c). */
+#define FIELDSCAN_SINGLE 14
 
 enum session_phase { SESSION_HEADERS = 0, SESSION_BODY, SESSION_DONE };
 
@@ -136,7 +141,16 @@ struct dkmod_session {
 	size_t header_bytes;        /* bytes of all stored fields */
 	struct fieldindex *index;   /* the fields by name, built when a signature needs it */
 	bool overflow;              /* limits were exceeded: fields are missing */
+	/* every field, past the limits too (fieldscan.c) */
+	size_t nscanned;            /* stored fields scanned so far */
+	size_t ar_count, dks_count; /* Authentication-Results and DomainKey-Status fields */
+	unsigned char ar_small[8];  /* a bit per A-R field that goes (the first 64) */
+	unsigned char *ar_ours;     /* ar_small, or a larger copy */
+	size_t ar_ours_cap;         /* bytes of ar_ours */
+	bool removal_failed;        /* out of memory noting a field that goes */
+	size_t single[FIELDSCAN_SINGLE]; /* occurrences of each single-instance field */
 	bool skip_line;             /* inside a header line dropped for its length: skipped to its end */
+	bool field_cut;             /* a line of the field being gathered was dropped for its length */
 
 	/* dkmod_session_write: splitting raw bytes into fields */
 	struct str field;           /* complete lines of the field being gathered */
@@ -284,7 +298,23 @@ size_t ar_b_prefix(const struct dkmod_session *s, size_t k);
 /* ar_build - the Authentication-Results value from the session's results; NULL when out
  * of memory.  The whole field, "Authentication-Results: " and the value, is s->ar_field. */
 char *ar_build(struct dkmod_session *s);
-/* ar_is_ours - true if an A-R field value names authserv_id (case-insensitive) */
-bool ar_is_ours(const char *value, size_t len, const char *authserv_id);
+/* fieldscan_stored - count the stored fields not counted yet, mark those that go */
+void fieldscan_stored(struct dkmod_session *s);
+/* fieldscan_tail - a field past the limits (raw; cut: a line of it was dropped for its length,
+ * or raw is only its start): counted, noted if it goes */
+void fieldscan_tail(struct dkmod_session *s, const char *raw, size_t len, bool cut);
+/* fieldscan_author_twice - true if From or Sender occurs more than once */
+bool fieldscan_author_twice(const struct dkmod_session *s);
+/* fieldscan_verdict - PASS for a signature that verified, or the verdict and reason when the
+ * header was not fully seen, has two authors, or has an unsigned instance of a single-instance
+ * field the signature covers (count: how many instances of a name it covers) */
+enum dkmod_result fieldscan_verdict(struct dkmod_session *s, size_t (*count)(void *arg, const char *name),
+				    void *arg, const char **reason);
+
+/* Whose an Authentication-Results field is. */
+enum ar_owner { AR_OTHER = 0, AR_OURS, AR_UNSURE };
+/* ar_authserv_id - whether an A-R field value names authserv_id (RFC 8601 and RFC 5322
+ * syntax, case-insensitive); AR_UNSURE when it has no authserv-id that parses */
+enum ar_owner ar_authserv_id(const char *value, size_t len, const char *authserv_id);
 
 #endif

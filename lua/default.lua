@@ -10,6 +10,13 @@
 -- * A signature whose l= leaves part of the body unsigned (partial_body) is not taken as
 --   authenticating the message: what follows l= could be anything.  An author domain
 --   whose only passing signatures are such is treated as if it had none.
+-- * A header past the header limits (max_header_fields, max_header_bytes) was not fully
+--   inspected: no signature passes and a sender policy may rest on fields the engine did not
+--   see, so the message is rejected (552 5.3.4): retrying cannot change it, and the sender
+--   learns at once.  Set truncated_header to "tempfail" or "quarantine" to choose otherwise.
+-- * A message with two From (or two Sender) fields (RFC 5322 3.6: one each) is rejected
+--   (550 5.7.1): which author a reader sees is not the one a signature vouches for
+--   (RFC 6376 8.15, RFC 7489 6.6.1).
 -- * A DNS failure that the decision rests on (the DomainKeys policy, ADSP, or the key
 --   of a signature that could have saved the message) gives a temporary failure
 --   (451 4.7.5) instead of a rejection: the sender will try again.
@@ -21,6 +28,8 @@ local dk_signs_all = "reject"          -- o=- without a good signature: "reject"
                                        -- rejection bounces to a possibly forged sender
 local adsp_field = "X-Dkmod-Adsp"      -- the field that tags ADSP failures
 local trust_submitters = true          -- relaying or authenticated clients are only tagged
+local truncated_header = "reject"      -- past the header limits: "reject", "tempfail" or "quarantine"
+local duplicate_author = "reject"      -- two From or Sender fields: "reject" or "quarantine"
 -------------------------------------------------------------------------------
 
 -- within - domain is d or a subdomain of d
@@ -91,14 +100,34 @@ local function adsp(msg)
   return nil
 end
 
+-- header - a header the verdicts cannot rest on (nil: nothing to do)
+local function header(msg)
+  if msg.header_truncated then
+    msg:count("default.header_truncated")
+    if truncated_header == "quarantine" then return "quarantine" end
+    if truncated_header == "tempfail" then
+      return "tempfail", "451 4.3.4 Message header over the limits of this server, try again later"
+    end
+    return truncated_header, "552 5.3.4 Message header too large to be checked"
+  end
+  if msg.duplicate_author then
+    msg:count("default.duplicate_author")
+    if duplicate_author == "quarantine" then return "quarantine" end
+    return "reject", "550 5.7.1 Message has more than one From or Sender field (RFC 5322 3.6)"
+  end
+  return nil
+end
+
 function verify(msg)
   if msg.authentication_results then
     msg:add_header("Authentication-Results", msg.authentication_results)
   end
+  local action, reply = header(msg)
+  if action then return action, reply end
   if trust_submitters and (msg.can_relay or msg.auth_user) then
     return "accept"
   end
-  local action, reply = domainkeys(msg)
+  action, reply = domainkeys(msg)
   if action then return action, reply end
   action, reply = adsp(msg)
   if action then return action, reply end

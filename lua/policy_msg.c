@@ -321,6 +321,27 @@ static void policy_push_signature(lua_State *L, const struct dkmod_sig_result *r
 	lua_setfield(L, -2, "body_bytes");
 }
 
+/* policy_msg_header_facts - what the engine found of the header as a whole (verify hook):
+ * header_truncated (past the header limits: not fully inspected), duplicate_fields (the
+ * single-instance fields that occur more than once) and duplicate_author (From or Sender) */
+static void policy_msg_header_facts(lua_State *L, const struct dkmod_session *s)
+{
+	const char *names[16];
+	size_t n = s ? dkmod_session_duplicates(s, names, 16) : 0;
+	bool author = false;
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n && i < 16; i++) {
+		author = author || !strcmp(names[i], "From") || !strcmp(names[i], "Sender");
+		lua_pushstring(L, names[i]);
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+	lua_setfield(L, -2, "duplicate_fields");
+	lua_pushboolean(L, author);
+	lua_setfield(L, -2, "duplicate_author");
+	lua_pushboolean(L, s && !dkmod_session_intact(s));
+	lua_setfield(L, -2, "header_truncated");
+}
+
 /* policy_msg_fields - the data fields of a msg, in the table at the top */
 static void policy_msg_fields(lua_State *L, const struct policy *p)
 {
@@ -358,6 +379,7 @@ static void policy_msg_fields(lua_State *L, const struct policy *p)
 		lua_rawseti(L, -2, (int)++k);
 	}
 	lua_setfield(L, -2, "signatures");
+	policy_msg_header_facts(L, m->session);
 }
 
 /* policy_msg_push - (protected) a new msg object for the running call */

@@ -120,4 +120,8 @@ int cli_config_check(int argc, char **argv);
 /* cli_doctor - `dkmod doctor [--as USER] [--socket SPEC] FILE` */
 int cli_doctor(int argc, char **argv);
 
+/* cli_copy_walked - copy f from its start to out without the header fields the walk removes
+ * (w NULL: a plain copy); false on a read error or a walk that cannot go on */
+bool cli_copy_walked(FILE *f, struct dkmod_header_walk *w, FILE *out);
+
 #endif

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,15 +174,28 @@ static void cli_write_field(FILE *out, const char *field, const char *eol)
 	fputs(eol, out);
 }
 
-/* cli_copy - copy the rest of f from offset to out; false on a read error */
-static bool cli_copy(FILE *f, long long offset, FILE *out)
+/* cli_emit - dkmod_emit_fn to a stdio stream */
+static bool cli_emit(void *arg, const char *data, size_t len)
 {
-	if (fseeko(f, (off_t)offset, SEEK_SET) != 0)
+	return fwrite(data, 1, len, arg) == len;
+}
+
+/* cli_copy_walked - copy f from its start to out, leaving out the header fields the walk
+ * removes (none: a plain copy); false on a read error or a walk that cannot go on */
+bool cli_copy_walked(FILE *f, struct dkmod_header_walk *w, FILE *out)
+{
+	if (fseeko(f, 0, SEEK_SET) != 0)
 		return false;
 	char buf[65536];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, out);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		size_t used = w && !dkmod_header_walk_done(w) ? dkmod_header_walk_bytes(w, buf, n, cli_emit, out) : 0;
+		if (used == SIZE_MAX)
+			return false;
+		fwrite(buf + used, 1, n - used, out);
+	}
+	if (w && !dkmod_header_walk_end(w, cli_emit, out))
+		return false;
 	return !ferror(f);
 }
 
@@ -239,17 +253,12 @@ int cli_run_message(struct cli_common *c, struct dkmod_ctx *ctx, struct dkmod_se
 	const char *eol = dkmod_session_eol(s);
 	for (size_t i = 0; i < dkmod_session_added_count(s); i++)
 		cli_write_field(stdout, dkmod_session_added(s, i), eol);
-	long long body_at = 0;
-	if (dkmod_session_intact(s)) {
-		for (size_t i = 0; i < dkmod_session_header_count(s); i++) {
-			size_t len;
-			const char *raw = dkmod_session_header_raw(s, i, &len);
-			if (!dkmod_session_header_removed(s, i))
-				fwrite(raw, 1, len, stdout);
-			body_at += (long long)len;
-		}
-	}
-	bool ok = cli_copy(in, body_at, stdout);
+	struct dkmod_header_walk walk;
+	size_t cursor = 0, nth, count;
+	const char *name;
+	dkmod_header_walk_init(&walk, s);
+	bool removes = dkmod_session_removal_next(s, &cursor, &name, &nth, &count);
+	bool ok = cli_copy_walked(in, removes ? &walk : NULL, stdout);
 	fclose(in);
 	if (c->json)
 		cli_print_json(stderr, s);

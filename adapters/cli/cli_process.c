@@ -155,23 +155,9 @@ static bool cli_process_print(struct pipeline_msg *m, FILE *in)
 	const char *eol = pipeline_msg_eol(m);
 	for (size_t i = 0; i < pipeline_msg_added_count(m); i++)
 		cli_process_field(pipeline_msg_added(m, i), eol);
-	off_t body_at = 0;
-	if (pipeline_msg_intact(m)) {
-		for (size_t i = 0; i < pipeline_msg_header_count(m); i++) {
-			size_t len;
-			const char *raw = pipeline_msg_header_raw(m, i, &len);
-			if (!pipeline_msg_header_removed(m, i))
-				fwrite(raw, 1, len, stdout);
-			body_at += (off_t)len;
-		}
-	}
-	if (fseeko(in, body_at, SEEK_SET) != 0)
-		return false;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		fwrite(buf, 1, n, stdout);
-	return !ferror(in);
+	struct dkmod_header_walk walk;
+	pipeline_msg_header_walk(m, &walk);
+	return cli_copy_walked(in, pipeline_msg_removes(m) ? &walk : NULL, stdout);
 }
 
 /* cli_process_open - the input as a seekable stream (stdin is spooled to a temporary file) */

@@ -117,9 +117,18 @@ const char *pipeline_msg_added(const struct pipeline_msg *m, size_t i);
 size_t pipeline_msg_header_count(const struct pipeline_msg *m);
 const char *pipeline_msg_header_raw(const struct pipeline_msg *m, size_t i, size_t *len);
 bool pipeline_msg_header_removed(const struct pipeline_msg *m, size_t i);
-/* pipeline_msg_intact - false if the header limits were exceeded: pass the original on
- * unchanged (plus the added fields) */
+/* pipeline_msg_intact - false if the header limits were exceeded (fields past them are not
+ * stored, but the removals below still cover them) */
 bool pipeline_msg_intact(const struct pipeline_msg *m);
+/* pipeline_msg_removes - true if any received field is to go */
+bool pipeline_msg_removes(const struct pipeline_msg *m);
+/* pipeline_msg_header_walk - a walk over the received header that leaves out the fields to
+ * go (dkmod_header_walk_*): by name and occurrence of that name, over the whole header */
+void pipeline_msg_header_walk(const struct pipeline_msg *m, struct dkmod_header_walk *w);
+/* pipeline_msg_removal_next - the next field to go from *cursor (0 first): name, occurrence
+ * among the received fields of that name (0: topmost), and how many have that name */
+bool pipeline_msg_removal_next(const struct pipeline_msg *m, size_t *cursor, const char **name, size_t *nth,
+			       size_t *count);
 /* pipeline_msg_eol - "\n" if the message used bare LF line ends, else "\r\n" */
 const char *pipeline_msg_eol(const struct pipeline_msg *m);
 

@@ -472,6 +472,27 @@ bool pipeline_msg_intact(const struct pipeline_msg *m)
 	return dkmod_session_intact(m->s);
 }
 
+/* pipeline_msg_removes - any received field goes */
+bool pipeline_msg_removes(const struct pipeline_msg *m)
+{
+	size_t cursor = 0, nth, count;
+	const char *name;
+	return pipeline_msg_removal_next(m, &cursor, &name, &nth, &count);
+}
+
+/* pipeline_msg_header_walk - a walk that leaves out the fields to go */
+void pipeline_msg_header_walk(const struct pipeline_msg *m, struct dkmod_header_walk *w)
+{
+	dkmod_header_walk_init(w, m->s);
+}
+
+/* pipeline_msg_removal_next - the next field to go */
+bool pipeline_msg_removal_next(const struct pipeline_msg *m, size_t *cursor, const char **name, size_t *nth,
+			       size_t *count)
+{
+	return dkmod_session_removal_next(m->s, cursor, name, nth, count);
+}
+
 /* pipeline_msg_eol - the message's line end */
 const char *pipeline_msg_eol(const struct pipeline_msg *m)
 {

@@ -13,7 +13,7 @@
 
 #include "../common/pipeline.h"
 
-/* The configuration used when neither DKMOD_CONFIG nor a dkmod.conf beside the object is there. */
+/* The configuration used when no dkmod.conf is beside the object (never taken from the environment). */
 #ifndef DKMOD_EXIM_CONFIG
 #define DKMOD_EXIM_CONFIG "/etc/dkmod/dkmod.conf"
 #endif
@@ -55,7 +55,7 @@ struct exim_fallback exim_proc_fallback(void);
  * (resolver timeout, two policy hooks, a margin) is not below what Exim allows
  * local_scan (the remaining time of its alarm, read without changing it) */
 void exim_proc_budget_check(exim_log_fn *log);
-/* exim_proc_config - the configuration path: $DKMOD_CONFIG, else dkmod.conf beside this
+/* exim_proc_config - the configuration path (never from the environment): dkmod.conf beside this
  * object if it exists, else DKMOD_EXIM_CONFIG */
 const char *exim_proc_config(void);
 

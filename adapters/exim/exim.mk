@@ -14,7 +14,7 @@ EXIM_OBJ := $(EXIM_SRC:%.c=$(BUILD)/%.o)
 EXIM_RELAX = -Wno-strict-prototypes
 # where `make install-exim` puts the object (doc/adapter-exim.md)
 EXIM_LIBDIR ?= $(PREFIX)/lib/dkmod
-# the configuration used when neither $$DKMOD_CONFIG nor a dkmod.conf beside the object exists
+# the configuration used when no dkmod.conf is beside the object (never from the environment)
 EXIM_DKMOD_CONF ?= /etc/dkmod/dkmod.conf
 # `make exim-object`: one relocatable object for an upstream Exim built with local_scan
 # linked in (doc/adapter-exim.md); only the three local_scan symbols stay global in it

@@ -115,12 +115,10 @@ const char *exim_proc_config(void)
 {
 	if (exim_proc.config[0])
 		return exim_proc.config;
-	const char *env = getenv("DKMOD_CONFIG");
+	/* never from the environment: a local user running the setuid Exim binary controls it */
 	Dl_info info;
 	struct stat st;
-	if (env && *env) {
-		snprintf(exim_proc.config, sizeof exim_proc.config, "%s", env);
-	} else if (dladdr(&exim_proc, &info) && info.dli_fname && strchr(info.dli_fname, '/') &&
+	if (dladdr(&exim_proc, &info) && info.dli_fname && strchr(info.dli_fname, '/') &&
 		   strstr(strrchr(info.dli_fname, '/'), ".so")) {
 		/* only when loaded as a shared object: linked into exim, dli_fname is exim itself */
 		const char *slash = strrchr(info.dli_fname, '/');

@@ -128,14 +128,13 @@ static void exim_scan_fields(struct pipeline_msg *m, header_line **hl, size_t nh
 			exim_scan_log(false, "dkmod: an added field is too long for Exim (or out of memory); dropped");
 		free(f);
 	}
-	if (!pipeline_msg_intact(m) || pipeline_msg_header_count(m) != nh)
-		return;
-	for (size_t i = 0; i < nh; i++) {
-		size_t len;
-		pipeline_msg_header_raw(m, i, &len);
-		if (pipeline_msg_header_removed(m, i) && len == (size_t)hl[i]->slen)
+	/* the engine saw exactly these lines: the walk names them as it counted them, past the
+	 * header limits too */
+	struct dkmod_header_walk walk;
+	pipeline_msg_header_walk(m, &walk);
+	for (size_t i = 0; i < nh; i++)
+		if (dkmod_header_walk_field(&walk, (const char *)hl[i]->text, (size_t)hl[i]->slen))
 			hl[i]->type = '*'; /* how Exim marks a deleted header line */
-	}
 }
 
 /* exim_scan_envelope - the envelope and connection of the message (rcpts: recipients_count slots) */

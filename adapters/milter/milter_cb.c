@@ -10,6 +10,7 @@
  * failure answers tempfail: the MTA keeps the message.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -286,46 +287,35 @@ static bool milter_cb_add(SMFICTX *ctx, const struct milter_conn *c, const char 
 	return ok;
 }
 
-/* milter_cb_field_name - the name of a received field (up to its colon, blanks trimmed) into name */
-static bool milter_cb_field_name(const char *raw, size_t len, char *name, size_t size)
-{
-	const char *colon = memchr(raw, ':', len);
-	if (!colon)
-		return false;
-	size_t n = (size_t)(colon - raw);
-	while (n && (raw[n - 1] == ' ' || raw[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n >= size)
-		return false;
-	memcpy(name, raw, n);
-	name[n] = '\0';
-	return true;
-}
-
-/* milter_cb_remove - remove the fields the pipeline marked (forged A-R, DomainKey-Status):
- * by name and 1-based position among the received fields of that name; false on failure */
+/* milter_cb_remove - remove the fields the engine names (forged A-R, every DomainKey-Status)
+ * over the whole header, past the header limits too: by name and 1-based occurrence among the
+ * received fields of that name, the bottom one of a name first so that no removal moves the
+ * index of another; false on failure */
 static bool milter_cb_remove(SMFICTX *ctx, const struct pipeline_msg *m)
 {
-	size_t n = pipeline_msg_header_count(m);
-	char name[128], other[128];
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		const char *raw = pipeline_msg_header_raw(m, i, &len);
-		if (!pipeline_msg_header_removed(m, i))
-			continue;
-		if (!milter_cb_field_name(raw, len, name, sizeof name))
-			return false;
-		int index = 1;
-		for (size_t j = 0; j < i; j++) {
-			size_t olen;
-			const char *o = pipeline_msg_header_raw(m, j, &olen);
-			if (milter_cb_field_name(o, olen, other, sizeof other) && strcasecmp(name, other) == 0)
-				index++;
+	struct milter_removal {
+		const char *name;
+		size_t nth;
+	} *list = NULL, *grown;
+	size_t cursor = 0, nth, count, n = 0, cap = 0;
+	const char *name;
+	bool ok = true;
+	while (pipeline_msg_removal_next(m, &cursor, &name, &nth, &count)) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (!(grown = realloc(list, cap * sizeof *list))) {
+				free(list);
+				return false;
+			}
+			list = grown;
 		}
-		if (smfi_chgheader(ctx, name, index, NULL) != MI_SUCCESS)
-			return false;
+		list[n++] = (struct milter_removal){name, nth};
 	}
-	return true;
+	while (ok && n-- > 0) /* the list runs top down within each name */
+		ok = list[n].nth < INT_MAX &&
+		     smfi_chgheader(ctx, (char *)list[n].name, (int)list[n].nth + 1, NULL) == MI_SUCCESS;
+	free(list);
+	return ok;
 }
 
 /* milter_cb_reply - set the SMTP reply "CODE X.Y.Z text" of a reject or tempfail */

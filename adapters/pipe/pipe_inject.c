@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -66,10 +67,18 @@ static bool pipe_inject_field(struct pipe_out *w, const char *field, const char 
 	}
 }
 
-/* pipe_inject_header - the added fields (extra first), then the kept fields; *body_at: where
- * the rest of the spool starts */
-static bool pipe_inject_header(struct pipe_out *w, struct pipeline_msg *m, const char *extra, off_t *body_at)
+/* pipe_out_emit - dkmod_emit_fn into the gathered output */
+static bool pipe_out_emit(void *arg, const char *data, size_t len)
 {
+	return pipe_out_put(arg, data, len);
+}
+
+/* pipe_inject_header - the added fields (extra first), then, if any received field goes, the
+ * received header without them; *body_at: where the rest of the spool starts */
+static bool pipe_inject_header(struct pipe_out *w, struct pipeline_msg *m, const struct pipe_spool *spool,
+			       const char *extra, off_t *body_at)
+{
+	static char buf[PIPE_INJECT_CHUNK];
 	const char *eol = pipeline_msg_eol(m);
 	if (extra && !pipe_inject_field(w, extra, eol))
 		return false;
@@ -77,14 +86,19 @@ static bool pipe_inject_header(struct pipe_out *w, struct pipeline_msg *m, const
 		if (!pipe_inject_field(w, pipeline_msg_added(m, i), eol))
 			return false;
 	*body_at = 0;
-	if (!pipeline_msg_intact(m))
+	if (!pipeline_msg_removes(m))
 		return true;
-	for (size_t i = 0; i < pipeline_msg_header_count(m); i++) {
-		size_t len;
-		const char *raw = pipeline_msg_header_raw(m, i, &len);
-		if (!pipeline_msg_header_removed(m, i) && !pipe_out_put(w, raw, len))
+	struct dkmod_header_walk walk;
+	pipeline_msg_header_walk(m, &walk);
+	while (!dkmod_header_walk_done(&walk)) {
+		const char *data;
+		ssize_t n = pipe_spool_read(spool, *body_at, buf, sizeof buf, &data);
+		if (n <= 0)
+			return n == 0 && dkmod_header_walk_end(&walk, pipe_out_emit, w);
+		size_t used = dkmod_header_walk_bytes(&walk, data, (size_t)n, pipe_out_emit, w);
+		if (used == SIZE_MAX)
 			return false;
-		*body_at += (off_t)len;
+		*body_at += (off_t)used;
 	}
 	return true;
 }
@@ -240,7 +254,7 @@ bool pipe_inject(const struct pipe_opts *o, struct pipeline_msg *m, const struct
 		return false;
 	}
 	off_t body_at;
-	bool ok = pipe_inject_header(&w, m, extra, &body_at) && pipe_inject_body(&w, spool, body_at);
+	bool ok = pipe_inject_header(&w, m, spool, extra, &body_at) && pipe_inject_body(&w, spool, body_at);
 	if (!ok) {
 		/* kill it before it sees the end of the input: a partial message must not be queued */
 		pipe_logf(DKMOD_LOG_ERROR, "cannot write to %s: %s", o->sendmail, strerror(errno));

@@ -100,12 +100,14 @@ void stdio_reply_msg(struct stdio_out *out, const char *id, struct pipeline_msg 
 		stdio_reply_field(out, c->header);
 	for (size_t i = 0; i < pipeline_msg_added_count(m); i++)
 		stdio_reply_field(out, pipeline_msg_added(m, i));
-	if (pipeline_msg_intact(m))
-		for (size_t i = 0; i < pipeline_msg_header_count(m); i++)
-			if (pipeline_msg_header_removed(m, i)) {
-				char line[48];
-				stdio_out_put(out, line, (size_t)snprintf(line, sizeof line, "remove-header %zu\n", i));
-			}
+	/* "remove-header NAME N COUNT": the Nth (0: topmost) of the COUNT received fields named NAME */
+	size_t cursor = 0, nth, count;
+	const char *name;
+	while (pipeline_msg_removal_next(m, &cursor, &name, &nth, &count)) {
+		char line[96];
+		stdio_out_put(out, line,
+			      (size_t)snprintf(line, sizeof line, "remove-header %s %zu %zu\n", name, nth, count));
+	}
 	stdio_out_put(out, "end\n", 4);
 }
 

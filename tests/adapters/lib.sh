@@ -1,5 +1,5 @@
 # lib.sh - sourced by tests/adapters/t_*.sh and tests/e2e/t_postfix.sh,
-# t_qpsmtpd.sh after tests/lib/common.sh: keys made at test time, one test
+# t_qpsmtpd.sh, t_exim.sh after tests/lib/common.sh: keys made at test time, one test
 # zone (example.com) and dkmod configurations for the MTA adapters.
 #
 #   adapters_setup DIR [OWNER]   keys under DIR/keys (owned by OWNER, mode 600), the zone
@@ -14,6 +14,11 @@
 #   peer_sign_dk FILE            FILE signed by Mail::DKIM (DomainKeys, d=strict.example.com)
 #   strip_added FILE FIELDS...   FILE without the leading header fields named FIELDS (folded
 #                                lines included), for byte comparisons with the original
+#   forged_past_limits SRC       SRC with forged results of ours above and past 1500 filler
+#                                fields, and another server's A-R (header.d=kept.example)
+#   accept_policy FILE           a policy script that accepts all (adds X-Header-Truncated)
+#   forged_checks NAME FILE      checks: the delivered FILE has none of the forged fields,
+#                                the other server's field and all 1500 filler fields
 #
 # Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
 # disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
@@ -98,6 +103,42 @@ EOF
 mail_from() {
 	printf 'From: %s\nTo: bob@example.net\nSubject: %s\nDate: Wed, 25 Nov 2026 12:00:00 +0000\n' "$1" "${2:-test}"
 	printf 'Message-ID: <%s.%s@example.com>\n\n%s\nsecond line\n' "$RANDOM$RANDOM" "$$" "${3:-Hello.}"
+}
+
+# forged_past_limits SRC - SRC with forged results of ours (Authentication-Results in two forms,
+# DomainKey-Status) above and below 1500 filler fields (past the 1000-field limit), and another
+# server's Authentication-Results that must stay
+forged_past_limits() {
+	awk 'done || !/^\r?$/ { print; next }
+		{ print "Authentication-Results: mx.example.net; dkim=pass header.d=forged.example"
+		  print "DomainKey-Status: good"
+		  for (i = 0; i < 1500; i++) printf "X-Filler-%d: %d\n", i, i
+		  print "Authentication-Results: (c) \"MX.Example\\.NET\" 1; dkim=pass header.d=forged.example"
+		  print "DomainKey-Status: good"
+		  print "Authentication-Results: other.example; dkim=pass header.d=kept.example"
+		  print; done = 1 }' "$1"
+}
+
+# accept_policy FILE - a policy that accepts everything, with the engine's Authentication-Results
+# and X-Header-Truncated: what msg.header_truncated said
+accept_policy() {
+	cat >"$1" <<'EOF'
+-- accept everything, with the engine's Authentication-Results and what it says of the header
+function verify(msg)
+  if msg.authentication_results then msg:add_header("Authentication-Results", msg.authentication_results) end
+  msg:add_header("X-Header-Truncated", tostring(msg.header_truncated))
+  return "accept"
+end
+EOF
+}
+
+# forged_checks NAME FILE - the delivered FILE has no forged result left, keeps the other
+# server's field and every filler field
+forged_checks() {
+	check_eq "$1: no forged Authentication-Results left" "$(grep -c 'header.d=forged.example' "$2")" 0
+	check_eq "$1: no DomainKey-Status but ours" "$(grep -c '^DomainKey-Status: good' "$2")" 0
+	check "$1: another server's Authentication-Results kept" grep -q 'header.d=kept.example' "$2"
+	check_eq "$1: every filler field kept" "$(grep -c '^X-Filler-' "$2")" 1500
 }
 
 # peer_sign FILE - signed by Mail::DKIM with the peer key

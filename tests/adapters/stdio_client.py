@@ -6,7 +6,7 @@
         one request for FILE's bytes, on standard output
   stdio_client.py parse [--fields DIR]
         replies on standard input -> one summary line each:
-        "id=ID action=A qpsmtpd=Q deliver=D add=Name,Name remove=1,2 reply=TEXT"
+        "id=ID action=A qpsmtpd=Q deliver=D add=Name,Name remove=Name:N/COUNT,... reply=TEXT"
         or "id=ID error=REASON"; with --fields, reply N's added fields go to DIR/N.fields
         (decoded, CRLF between fields); a truncated last reply prints "truncated"
   stdio_client.py rebuild FIELDS FILE REMOVE
@@ -61,7 +61,8 @@ def read_reply(f):
         if k == "add-header":
             r["add"].append(base64.b64decode(v))
         elif k == "remove-header":
-            r["remove"].append(v)
+            name, nth, count = v.split(" ")
+            r["remove"].append("%s:%s/%s" % (name, nth, count))
         else:
             r[k] = v
 
@@ -99,8 +100,8 @@ def rebuild(fields, path, remove):
     first = data.split(b"\n", 1)[0]
     eol = b"\r\n" if first.endswith(b"\r") else b"\n"
     top = open(fields, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", eol)
-    drop = {int(x) for x in remove.split(",") if x}
-    out, pos, idx = [], 0, 0
+    drop = {(x.split(":")[0].lower(), int(x.split(":")[1].split("/")[0])) for x in remove.split(",") if x}
+    out, pos, seen = [], 0, {}
     while pos < len(data):
         end = data.find(b"\n", pos)
         if end < 0 or data[pos:end + 1].strip() == b"":
@@ -108,9 +109,11 @@ def rebuild(fields, path, remove):
         nxt = end + 1
         while nxt < len(data) and data[nxt:nxt + 1] in (b" ", b"\t"):
             nxt = data.find(b"\n", nxt) + 1 or len(data)
-        if idx not in drop:
+        name = data[pos:end].split(b":", 1)[0].rstrip(b" \t").decode("latin-1").lower()
+        nth = seen.get(name, 0)
+        seen[name] = nth + 1
+        if (name, nth) not in drop:
             out.append(data[pos:nxt])
-        idx += 1
         pos = nxt
     sys.stdout.buffer.write(top + b"".join(out) + data[pos:])
     return 0

@@ -184,6 +184,15 @@ else
 fi
 rm -f forged-big.eml forged.eml
 
+# ---- forged results past the header limits: removed wherever they are; the policy decides
+forged_past_limits plain.eml >pastlimits.eml
+run "past the limits, quarantine policy" 0 quar.conf -f a@example.com -- b@example.net <pastlimits.eml
+forged_checks "past the limits (pipe)" out/msg
+if ar_text out/msg | grep -q 'not fully inspected\|header limits'; then pass "past the limits (pipe): our A-R says why"; else fail "past the limits (pipe): our A-R says why" "$(ar_text out/msg)"; fi
+run "past the limits, default policy: rejected" 69 z.conf -f a@example.com -- b@example.net <pastlimits.eml
+check "past the limits, default policy: 5.3.4 on stdout" grep -q '^5\.3\.4 Message header too large' out.txt
+rm -f pastlimits.eml
+
 # ---- a 50 MB message: spooled, memory bounded, reinjected byte for byte
 big_message big.eml 50
 start=$(date +%s%N)

@@ -5,6 +5,7 @@
 # smtplib for two messages in one session) as the client.  Proves: Mail::DKIM
 # signed mail gets dkim=pass; a tampered copy dkim=fail and the default
 # policy's action (accept, tagged), a forged Authentication-Results removed;
+# forged results past the header limits removed, such a message refused by the default policy;
 # DomainKeys o=- unsigned mail 550 at SMTP time with the policy's text; an
 # authenticated submission delivered signed (DomainKeys + DKIM) and verified
 # by Mail::DKIM and dkimpy; DNS down: 451, delivered once it is back; a
@@ -18,6 +19,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/lib.sh"
+. "$DKMOD_TOP/tests/adapters/lib.sh"
 HERE="$DKMOD_TOP/tests/interop"
 SO="$DKMOD_TOP/$BUILD/dkmod_local_scan.so"
 U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
@@ -389,6 +391,27 @@ check "discard: Exim logs it blackholed" grep -q '=> blackhole (local_scan disca
 cp "$DK/default.lua" "$DK/policy.lua"
 check "no message was frozen but the quarantined one" \
 	test "$("$EXIM_BIN" -C "$EXIM_CONF" -bpc 2>/dev/null)" = 1
+
+# ---- 8b. forged results past the header limits (1500 filler fields): the default policy
+# refuses the message at SMTP time; a policy that accepts it gets it without any forged field
+mail p@plain.example.org "past the limits" >m14.eml && forged_past_limits m14.eml >m14f.eml
+send_mail "$EXIM_PORT" p@plain.example.org limits@example.net m14f.eml
+rc=$?
+r=$(reply_of)
+check_eq "past the limits, default policy: refused after DATA (swaks status 26)" "$rc" 26
+case $r in *"Message header too large to be checked"*) pass "past the limits: the policy's reply ($r)" ;;
+*) fail "past the limits: the policy's reply" "$r" ;; esac
+accept_policy "$DK/policy.lua"
+send_mail "$EXIM_PORT" p@plain.example.org limits@example.net m14f.eml
+check_eq "past the limits, accepting policy: accepted (swaks status)" "$?" 0
+if wait_for limits@example.net 1; then
+	f=$(newest limits@example.net)
+	forged_checks "exim, past the limits" "$f"
+	check_eq "exim, past the limits: the policy saw header_truncated" "$(field "$f" X-Header-Truncated)" "X-Header-Truncated: true"
+else
+	fail "past the limits, accepting policy: delivered" "nothing for limits@example.net"
+fi
+cp "$DK/default.lua" "$DK/policy.lua"
 
 # ---- 9. a client in relay_from_hosts may relay: its mail is signed without authentication
 pids="$pids $(e2e_tree_pids "$EXIM_PID")"

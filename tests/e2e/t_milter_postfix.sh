@@ -163,6 +163,33 @@ else
 	fail "forged A-R: delivered" "nothing for ivan@example.net"
 fi
 
+# ---- 4b. forged results past the header limits (1500 filler fields): the default policy
+# refuses the message in the dialogue (552); with a policy that accepts it, it arrives without
+# any forged field (the milter deletes them by name and occurrence, wherever they are)
+# milter_reload - SIGHUP the daemon and wait until it says so
+milter_reload() {
+	local n
+	n=$(grep -c 'reloaded' "$MLOG")
+	kill -HUP "$MPID"
+	for _ in $(seq 100); do [ "$(grep -c 'reloaded' "$MLOG")" -gt "$n" ] && return 0; sleep 0.05; done
+	return 1
+}
+mail_from pat@peer.example.com "past the limits" >lim.eml && forged_past_limits lim.eml >limf.eml
+refused "past the limits, default policy" '552 ' pat@peer.example.com limits@example.net limf.eml
+cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
+accept_policy "$AD_DIR/default.lua"
+check "past the limits: the accepting policy is loaded (SIGHUP)" milter_reload
+send "past the limits, accepting policy" pat@peer.example.com limits2@example.net limf.eml
+if wait_for limits2@example.net 1; then
+	f=$(latest limits2@example.net)
+	forged_checks "milter, past the limits" "$f"
+	check "milter, past the limits: the policy saw header_truncated" grep -q '^X-Header-Truncated: true' "$f"
+else
+	fail "past the limits, accepting policy: delivered" "nothing for limits2@example.net"
+fi
+cp "$TMP/default.lua.saved" "$AD_DIR/default.lua"
+check "past the limits: the default policy is back (SIGHUP)" milter_reload
+
 # ---- 5. DNS down: 4xx in the dialogue; accepted once DNS is back
 nsd_stop
 peer_sign_dk <(mail_from sam@strict.example.com "DomainKeys, DNS down") >strict-dk.eml

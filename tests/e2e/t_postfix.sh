@@ -4,7 +4,8 @@
 # real nsd with the test zone, swaks as the client, keys made here.
 # Proves: Mail::DKIM-signed mail arrives with dkim=pass; tampered mail gets
 # dkim=fail and the default policy's action (delivered, or bounced for a
-# DomainKeys o=- domain); unsigned o=- mail bounces with 5.7.1; an
+# DomainKeys o=- domain); forged results past the header limits are removed
+# (and the default policy bounces such mail, 5.3.4); unsigned o=- mail bounces with 5.7.1; an
 # authenticated submission is signed (DomainKeys and DKIM) and verifies with
 # Mail::DKIM and dkimpy; with nsd stopped mail is deferred (4.7.5) and
 # delivered after nsd is back and the queue is flushed; a broken policy
@@ -91,6 +92,27 @@ fi
 mail_from sam@strict.example.com "DomainKeys, then tampered" >strict.eml
 peer_sign_dk strict.eml | sed 's/^Hello\./Hello, tampered./' >strict-tampered.eml
 send "tampered DomainKeys (o=-)" sam@strict.example.com dave@example.net strict-tampered.eml
+
+# ---- 2b. forged results past the header limits (1500 filler fields): the default policy
+# bounces the message (5.3.4); a policy that accepts it gets it without any forged field
+mail_from pat@peer.example.com "past the limits" >lim.eml && forged_past_limits lim.eml >limf.eml
+send "past the limits, default policy" pat@peer.example.com limits@example.net limf.eml
+if wait_for pat@peer.example.com 1 && grep -q '^Status: 5\.3\.4' "$(latest pat@peer.example.com)"; then
+	pass "past the limits, default policy: bounced with Status 5.3.4"
+else
+	fail "past the limits, default policy: bounced with Status 5.3.4" "$(grep -hm 3 -E '^(Status|Diagnostic)' "$(latest pat@peer.example.com)" 2>/dev/null | tr '\n' ' ')"
+fi
+cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
+accept_policy "$AD_DIR/default.lua"
+send "past the limits, accepting policy" pat@peer.example.com limits2@example.net limf.eml
+if wait_for limits2@example.net 1; then
+	f=$(latest limits2@example.net)
+	forged_checks "postfix, past the limits" "$f"
+	check "postfix, past the limits: the policy saw header_truncated" grep -q '^X-Header-Truncated: true' "$f"
+else
+	fail "past the limits, accepting policy: delivered" "nothing for limits2@example.net"
+fi
+cp "$TMP/default.lua.saved" "$AD_DIR/default.lua"
 
 # ---- 3. unsigned from an o=- domain: bounced by the filter with 5.7.1
 mail_from tom@strict.example.com "unsigned from strict" >unsigned.eml

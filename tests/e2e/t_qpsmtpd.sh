@@ -7,7 +7,9 @@
 # Proves: Mail::DKIM-signed mail arrives with dkim=pass, our
 # Authentication-Results above qpsmtpd's; tampered mail gets dkim=fail and
 # the default policy's action (delivered, or 550 for a DomainKeys o=-
-# domain); unsigned o=- mail gets 550 5.7.1 at the end of DATA; an
+# domain); forged results past the header limits are removed (the default
+# policy refuses such mail, 552 5.3.4), also when the header begins with a
+# folded line; unsigned o=- mail gets 550 5.7.1 at the end of DATA; an
 # authenticated submission is signed (DomainKeys and DKIM) and verifies
 # with Mail::DKIM and dkimpy; with nsd stopped the client gets 451 and a
 # later resend is delivered; a broken policy (syntax error, runaway loop)
@@ -89,6 +91,33 @@ fi
 mail_from sam@strict.example.com "DomainKeys, then tampered" >strict.eml
 peer_sign_dk strict.eml | sed 's/^Hello\./Hello, tampered./' >strict-tampered.eml
 send "tampered DomainKeys (o=-): rejected" "550 5.7.1 strict.example.com signs all its mail" sam@strict.example.com dave@example.net strict-tampered.eml
+
+# ---- 2b. forged results past the header limits (1500 filler fields): the default policy
+# refuses (552 5.3.4); a policy that accepts gets the message without any forged field; a
+# header that begins with a folded line loses the forged field, not another one
+mail_from pat@peer.example.com "past the limits" >lim.eml && forged_past_limits lim.eml >limf.eml
+send "past the limits, default policy: refused" "552 5.3.4 Message header too large" pat@peer.example.com limits@example.net limf.eml
+cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
+accept_policy "$AD_DIR/default.lua"
+send "past the limits, accepting policy" 250 pat@peer.example.com limits2@example.net limf.eml
+if wait_for limits2@example.net 1; then
+	f=$(latest limits2@example.net)
+	forged_checks "qpsmtpd, past the limits" "$f"
+	check "qpsmtpd, past the limits: the policy saw header_truncated" grep -q '^X-Header-Truncated: true' "$f"
+else
+	fail "past the limits, accepting policy: delivered" "nothing for limits2@example.net"
+fi
+printf ' leading: fold\nFrom: pat@peer.example.com\nAuthentication-Results: mx.example.net; dkim=pass header.d=forged.example\nSubject: fold\n\nbody\n' >fold.eml
+send_mail "$QPSMTPD_PORT" pat@peer.example.com fold@example.net fold.eml
+if wait_for fold@example.net 1; then
+	f=$(latest fold@example.net)
+	check_eq "header beginning with a fold: the forged A-R gone, From kept" \
+		"$(grep -c 'header.d=forged.example' "$f") $(grep -c '^From: pat@peer.example.com' "$f")" "0 1"
+else
+	check "header beginning with a fold: deferred (451) when the views differ, not delivered" \
+		grep -q '^<[-*~]* *451 ' "$SEND_LOG"
+fi
+cp "$TMP/default.lua.saved" "$AD_DIR/default.lua"
 
 # ---- 3. unsigned from an o=- domain: 550 5.7.1 at the end of DATA
 mail_from tom@strict.example.com "unsigned from strict" >unsigned.eml

@@ -11,7 +11,7 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
-FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair
+FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto removal
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -45,6 +45,14 @@ $(FUZZ_DIR)/%.o: tests/fuzz/%.c tests/fuzz/dns_fuzz.h tests/fuzz/fuzz.h $(wildca
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_verify: $(FUZZ_DIR)/dns_fuzz.o
+$(FUZZ_DIR)/fuzz_removal: $(FUZZ_DIR)/dns_fuzz.o
+
+# the dkmod-stdio request parser (adapters/stdio/stdio_proto.c), built with the same sanitizers
+$(FUZZ_DIR)/stdio_proto.o: adapters/stdio/stdio_proto.c adapters/stdio/stdio_proto.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CORE_CFLAGS) -c -o $@ $<
+$(FUZZ_DIR)/fuzz_stdio_proto.o: FUZZ_CFLAGS += -Iadapters/stdio
+$(FUZZ_DIR)/fuzz_stdio_proto: $(FUZZ_DIR)/stdio_proto.o
 
 # the configuration loader: lua/ built with the same sanitizers, linked with LuaJIT
 FUZZ_LUA_OBJ = $(patsubst lua/%.c,$(FUZZ_DIR)/lua/%.o,$(filter lua/conf%.c lua/budget.c,$(sort $(wildcard lua/*.c))))
@@ -67,4 +75,4 @@ $(FUZZ_DIR)/seeds.stamp: tests/fuzz/fuzz_seeds.py $(FUZZ_MESSAGES) $(FUZZ_ZONES)
 	@touch $@
 
 # keep the target objects: they are intermediate files of a chain of pattern rules
-.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%.o) $(FUZZ_DIR)/dns_fuzz.o $(FUZZ_LUA_OBJ)
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%.o) $(FUZZ_DIR)/dns_fuzz.o $(FUZZ_DIR)/stdio_proto.o $(FUZZ_LUA_OBJ)

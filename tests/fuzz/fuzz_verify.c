@@ -8,7 +8,8 @@
  * first, bit 6 at most 2 signatures, bit 7 tiny header limits); byte 1 chunk
  * seed (0: one write); then the DNS script (see dns_fuzz.h); the rest is the
  * message.  Checked: finish returns OK or ENOMEM; every result has its
- * strings; A-R and added fields break lines only as folding; the stored
+ * strings; no result passes past the header limits or with two From (or
+ * Sender) fields; sender policies are reported past the limits too; A-R and added fields break lines only as folding; the stored
  * header fields give back the header block byte for byte; the verdicts do
  * not depend on how the message was split into writes.  With DKMOD_FUZZ_DEBUG
  * set in the environment, the A-R values are printed.
@@ -114,6 +115,14 @@ static char *fuzz_verify_run(const struct dkmod_options *o, const unsigned char 
 				abort();
 			if (r->result == DKMOD_RESULT_PASS && r->reason[0])
 				abort();
+			/* nothing passes on a header not fully seen, or with two authors */
+			const char *dup[16];
+			size_t ndup = dkmod_session_duplicates(s, dup, 16);
+			bool two_authors = false;
+			for (size_t k = 0; k < ndup && k < 16; k++)
+				two_authors = two_authors || !strcmp(dup[k], "From") || !strcmp(dup[k], "Sender");
+			fuzz_verify_check(r->result != DKMOD_RESULT_PASS || (dkmod_session_intact(s) && !two_authors),
+					  "pass on a header not fully seen or with two authors");
 		}
 		const char *v = dkmod_session_ar_value(s);
 		fuzz_verify_folded(v, true);
@@ -121,8 +130,8 @@ static char *fuzz_verify_run(const struct dkmod_options *o, const unsigned char 
 			fuzz_verify_folded(dkmod_session_added(s, i), false);
 		const struct dkmod_dk_policy *p = dkmod_session_dk_policy(s);
 		const struct dkmod_adsp *a = dkmod_session_adsp(s);
-		/* a session that gave up on its headers (limits) looks no policy up */
-		bool policies = o->check_policies && dkmod_session_intact(s);
+		/* sender policies are evaluated past the header limits too */
+		bool policies = o->check_policies;
 		fuzz_verify_check(policies == (p != NULL) && policies == (a != NULL), "policies reported iff checked");
 		fuzz_verify_check(!p || (p->domain && p->report_to && p->notes && p->verdict && p->reason),
 				  "DomainKeys policy strings");

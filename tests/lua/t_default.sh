@@ -4,7 +4,9 @@
 # signatures (DomainKeys, DKIM, both), ADSP all / discardable / unknown /
 # nxdomain / pass, discardable turned into reject, and DNS time-outs (a stub
 # zone to a server that never answers) for the policy, ADSP and a key lookup
-# the verdict rests on: tempfail 451 4.7.5 rather than reject.
+# the verdict rests on: tempfail 451 4.7.5 rather than reject; a header past
+# the limits (reject 552 5.3.4, or quarantine with the forged field removed)
+# and two From fields (reject).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/lib.sh"
@@ -132,6 +134,39 @@ else
 fi
 mail a@discslow.example.com | "$DKMOD" sign --domain discslow.example.com --selector k --key k.pem >discslow.eml
 process "ADSP discardable, author key lookup times out: tempfail" tempfail 2 --config dkmod.conf discslow.eml
+
+# Header limits and duplicate authors (default.lua's header check comes first, for everyone)
+sed 's/^local truncated_header = "reject"/local truncated_header = "quarantine"/' "$LUA_TOP/default.lua" >quar.lua
+grep -q '^local truncated_header = "quarantine"' quar.lua || fail "default.lua: truncated_header setting found" "sed did not match"
+write_conf quar.conf quar.lua
+# filler FILE N - FILE with N filler fields and a forged Authentication-Results of ours below them
+filler() {
+	awk -v n="$2" 'done || !/^\r?$/ { print; next }
+		{ for (i = 0; i < n; i++) printf "X-Filler-%d: %d\r\n", i, i
+		  printf "Authentication-Results: \"mx.example\\.net\"; dkim=pass header.d=relaxed.example.com\r\n"
+		  print; done = 1 }' "$1"
+}
+dkim relaxed.example.com r.eml >rs.eml
+filler rs.eml 1500 >big.eml
+process "signed, 1500 filler fields: reject (header not fully inspected)" reject 1 --config dkmod.conf big.eml
+check_eq "past the limits: 552 5.3.4" "$(sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt)" \
+	"552 5.3.4 Message header too large to be checked"
+process "past the limits, from a relaying client: still reject" reject 1 --config dkmod.conf --relay big.eml
+process "past the limits, truncated_header = quarantine: quarantine" quarantine 4 --config quar.conf big.eml
+if ar_text out.eml | grep -q 'dkim=permerror.*not fully inspected'; then pass "past the limits: dkim=permerror, not pass"; else fail "past the limits: dkim=permerror" "$(ar_text out.eml)"; fi
+if grep -q 'mx.example.*dkim=pass header.d=relaxed.example.com' out.eml; then fail "past the limits: the forged A-R (quoted authserv-id) is removed" "still there"; else pass "past the limits: the forged A-R (quoted authserv-id) is removed"; fi
+first=$(head -n 1 big.eml)
+if awk -v first="$first" 'f || $0 == first { f = 1; print }' out.eml | cmp -s - <(grep -v 'header.d=relaxed' big.eml); then
+	pass "past the limits: the rest of the message whole below the added fields"
+else
+	fail "past the limits: the rest of the message whole below the added fields" "$(wc -c <out.eml) bytes out"
+fi
+{ printf 'From: Mallory <ceo@relaxed.example.com>\r\n'; cat rs.eml; } >twofrom.eml
+process "two From fields, the top one unsigned: reject" reject 1 --config dkmod.conf twofrom.eml
+check_eq "two From fields: 550 5.7.1" "$(sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt)" \
+	"550 5.7.1 Message has more than one From or Sender field (RFC 5322 3.6)"
+process "two From fields, from an authenticated client: still reject" reject 1 --config dkmod.conf --auth-user joe twofrom.eml
+process "two From fields, quarantine config (duplicate_author stays reject)" reject 1 --config quar.conf twofrom.eml
 
 # several messages in one process: each gets its own verdict
 "$DKMOD" process --config dkmod.conf m.eml dk.eml disc.eml all.eml >multi.out 2>multi.err

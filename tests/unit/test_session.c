@@ -15,134 +15,7 @@
 #include "sha256.h"
 #include "unit.h"
 
-static char dir[64];
-static char zone_path[128];
-static struct str zone = STR_INIT;
-static const time_t now = 1764064800; /* 2025-11-25 */
-
-/* sh - run a shell command; true on success */
-static bool sh(const char *fmt, const char *a)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, fmt, a, a, a);
-	return system(cmd) == 0;
-}
-
-/* add_key - make a key file and publish its record as sel._domainkey.example.com */
-static bool add_key(const char *sel, const char *genargs, bool ed, const char *extra)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "openssl %s -out %s/%s.pem %s 2>/dev/null", genargs, dir, sel, strstr(genargs, "genrsa") ? "1024" : "");
-	if (system(cmd) != 0)
-		return false;
-	snprintf(cmd, sizeof cmd,
-		 ed ? "openssl pkey -in %s/%s.pem -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0 > %s/%s.pub"
-		    : "openssl pkey -in %s/%s.pem -pubout -outform DER 2>/dev/null | base64 -w0 > %s/%s.pub",
-		 dir, sel, dir, sel);
-	if (system(cmd) != 0)
-		return false;
-	char pub[2048] = "";
-	snprintf(cmd, sizeof cmd, "%s/%s.pub", dir, sel);
-	FILE *f = fopen(cmd, "r");
-	if (!f || !fgets(pub, sizeof pub, f))
-		return false;
-	fclose(f);
-	str_printf(&zone, "%s._domainkey IN TXT \"v=DKIM1; k=%s;%s p=", sel, ed ? "ed25519" : "rsa", extra);
-	for (size_t i = 0; pub[i]; i += 200)
-		str_printf(&zone, "%.200s\" \"", pub + i);
-	str_appends(&zone, "\"\n");
-	return true;
-}
-
-/* new_ctx - a context on the test zone */
-static struct dkmod_ctx *new_ctx(unsigned min_bits, time_t when)
-{
-	struct dkmod_options o;
-	dkmod_options_init(&o);
-	o.authserv_id = "mx.test.example";
-	o.min_key_bits = min_bits;
-	o.allow_sha1 = true; /* the round trips cover rsa-sha1; its refusal by default: test_verify_guard */
-	o.fixed_now = when;
-	o.resolver.zone_file = zone_path;
-	o.resolver.timeout_ms = 2000;
-	struct dkmod_ctx *ctx = NULL;
-	if (dkmod_ctx_new(&o, &ctx) != DKMOD_OK)
-		return NULL;
-	return ctx;
-}
-
-/* render - the message as the session would pass it on */
-static void render(struct dkmod_session *s, const char *msg, struct str *out)
-{
-	str_clear(out);
-	for (size_t i = 0; i < dkmod_session_added_count(s); i++) {
-		str_appends(out, dkmod_session_added(s, i));
-		str_appends(out, "\r\n");
-	}
-	size_t at = 0;
-	for (size_t i = 0; i < dkmod_session_header_count(s); i++) {
-		size_t len;
-		const char *raw = dkmod_session_header_raw(s, i, &len);
-		if (!dkmod_session_header_removed(s, i))
-			str_append(out, raw, len);
-		at += len;
-	}
-	str_appends(out, msg + at);
-}
-
-/* feed - write msg into the session in pieces of chunk bytes (0: one piece) */
-static enum dkmod_status feed(struct dkmod_session *s, const char *msg, size_t chunk)
-{
-	size_t n = strlen(msg);
-	if (chunk == 0)
-		chunk = n ? n : 1;
-	for (size_t off = 0; off < n; off += chunk) {
-		enum dkmod_status st = dkmod_session_write(s, msg + off, off + chunk > n ? n - off : chunk);
-		if (st != DKMOD_OK)
-			return st;
-	}
-	return dkmod_session_finish(s);
-}
-
-/* sign - sign msg with one request; the signed message in out */
-static bool sign(struct dkmod_ctx *ctx, const struct dkmod_sign_request *req, size_t nreq, const char *msg,
-		 struct str *out)
-{
-	struct dkmod_session *s;
-	if (dkmod_session_new(ctx, 0, &s) != DKMOD_OK)
-		return false;
-	bool ok = true;
-	for (size_t i = 0; i < nreq && ok; i++)
-		ok = dkmod_session_add_signer(s, &req[i]) == DKMOD_OK;
-	ok = ok && feed(s, msg, 0) == DKMOD_OK;
-	if (ok)
-		render(s, msg, out);
-	dkmod_session_free(s);
-	return ok;
-}
-
-/* verify - verify msg; results as "result[/reason];..." in out; the A-R value in ar (if not NULL) */
-static void verify(struct dkmod_ctx *ctx, const char *msg, size_t chunk, struct str *out, struct str *ar)
-{
-	struct dkmod_session *s;
-	str_clear(out);
-	if (dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s) != DKMOD_OK)
-		return;
-	if (feed(s, msg, chunk) == DKMOD_OK) {
-		for (size_t i = 0; i < dkmod_session_result_count(s); i++) {
-			const struct dkmod_sig_result *r = dkmod_session_result(s, i);
-			if (r->method != DKMOD_METHOD_DKIM)
-				continue;
-			str_printf(out, "%s%s%s%s", out->len ? ";" : "", dkmod_result_name(r->result), r->reason[0] ? "/" : "",
-				   r->reason);
-		}
-		if (ar)
-			render(s, msg, ar);
-	} else {
-		str_appends(out, "session error");
-	}
-	dkmod_session_free(s);
-}
+#include "session_fixture.h"
 
 static const char *const message =
 	"Received: from relay.example.net by mx.example.org; Wed, 25 Nov 2026 10:00:01 +0000\r\n"
@@ -241,20 +114,6 @@ static const struct roundtrip roundtrips[] = {
 	{"ed25519 relaxed/simple", "ed", DKMOD_ALG_ED25519_SHA256, DKMOD_CANON_RELAXED, DKMOD_CANON_SIMPLE},
 	{"ed25519 simple/relaxed", "ed", DKMOD_ALG_ED25519_SHA256, DKMOD_CANON_SIMPLE, DKMOD_CANON_RELAXED},
 };
-
-/* request - a signing request for a selector of the test zone */
-static void request(struct dkmod_sign_request *r, const char *sel, enum dkmod_algorithm alg)
-{
-	static char key[8][160];
-	static int k;
-	k = (k + 1) % 8;
-	dkmod_sign_request_init(r);
-	snprintf(key[k], sizeof key[k], "%s/%s.pem", dir, sel);
-	r->domain = "example.com";
-	r->selector = sel;
-	r->key_file = key[k];
-	r->algorithm = alg;
-}
 
 /* test_roundtrips - sign and verify in every combination, chunked and with bare LF */
 static void test_roundtrips(struct dkmod_ctx *ctx)
@@ -511,7 +370,7 @@ static void test_limits(struct dkmod_ctx *ctx)
 	CHECK("too many fields: finish works", feed(s, big.data, 4096) == DKMOD_OK);
 	CHECK("too many fields: message flagged as not intact", !dkmod_session_intact(s));
 	CHECK_STR("too many fields: verdict", dkmod_session_result(s, 0) ? dkmod_session_result(s, 0)->reason : "",
-		  "message headers exceed the limits");
+		  "header not fully inspected (limits exceeded)");
 	dkmod_session_free(s);
 	str_clear(&big);
 	str_appends(&big, "X-Long: ");
@@ -520,7 +379,7 @@ static void test_limits(struct dkmod_ctx *ctx)
 	str_appends(&big, "\r\n");
 	str_appends(&big, message);
 	verify(ctx, big.data, 65536, &out, NULL);
-	CHECK_STR("endless header line", str_cstr(&out), "permerror/message headers exceed the limits");
+	CHECK_STR("endless header line", str_cstr(&out), "permerror/header not fully inspected (limits exceeded)");
 	verify(ctx, "no colon here\r\nFrom: a@example.com\r\n\r\nbody\r\n", 0, &out, NULL);
 	CHECK_STR("malformed first line", str_cstr(&out), "none");
 	verify(ctx, "From: a@example.com\r\nSubject: no body", 0, &out, NULL);
@@ -715,21 +574,15 @@ static void test_paired_bodies(struct dkmod_ctx *ctx)
 
 int main(void)
 {
-	snprintf(dir, sizeof dir, "%s/dkmod-unit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
+	if (!fixture_start())
 		return 1;
-	snprintf(zone_path, sizeof zone_path, "%s/example.zone", dir);
-	str_appends(&zone, "$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\n"
-			   "ns IN A 192.0.2.53\nrevoked._domainkey IN TXT \"v=DKIM1; k=rsa; p=\"\n");
 	bool keys = add_key("rsa2048", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048", false, "") &&
 		    add_key("rsa1024", "genrsa -traditional", false, "") &&
 		    add_key("rsa512", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512", false, "") &&
 		    add_key("sha1only", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024", false, " h=sha1;") &&
 		    add_key("ed", "genpkey -algorithm ed25519", true, "");
 	CHECK("test keys generated", keys);
-	FILE *f = fopen(zone_path, "w");
-	fputs(str_cstr(&zone), f);
-	fclose(f);
+	fixture_zone();
 	test_rfc8463();
 	test_split_points();
 	struct dkmod_ctx *ctx = new_ctx(1024, now);
@@ -745,7 +598,6 @@ int main(void)
 		test_reuse(ctx);
 	}
 	dkmod_ctx_free(ctx);
-	str_free(&zone);
-	sh("rm -rf %s", dir);
+	fixture_end();
 	return unit_done();
 }

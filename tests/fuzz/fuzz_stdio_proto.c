@@ -4,13 +4,13 @@
  * come from its first byte; the parser must never crash, must hand out
  * exactly the announced number of message bytes per request, inside the
  * given buffer, and must stay in its error state once there.
- * Build: clang -fsanitize=fuzzer,address,undefined -Iadapters/stdio
- *        tests/adapters/fuzz_stdio_proto.c adapters/stdio/stdio_proto.c
+ * Built by tests/fuzz/fuzz.mk with adapters/stdio/stdio_proto.c (make fuzz).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "stdio_proto.h"
 
 /* fuzz_stdio_check - abort when an invariant fails */
