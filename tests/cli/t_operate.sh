@@ -80,6 +80,15 @@ grep -q '^DomainKey-Status:' signed.eml && fail "signed submission: no DomainKey
 "$DKMOD" process --config a.conf --auth-user alice forged.eml >out.eml 2>/dev/null
 grep -q 'dkim=pass header.d=example.com' out.eml && fail "signed submission: a forged A-R is still removed" "$(sed '/^$/q' out.eml)" ||
 	pass "signed submission: a forged A-R is still removed"
+# ... and so are forged results below the header limits (1500 filler fields), wherever they are
+awk 'done || !/^\r?$/ { print; next }
+	{ for (i = 0; i < 1500; i++) printf "X-Filler-%d: %d\n", i, i
+	  print "Authentication-Results: mx.example.net; dkim=pass header.d=example.com"
+	  print "DomainKey-Status: good"; print; done = 1 }' sample.eml >forged-deep.eml
+"$DKMOD" process --config a.conf --auth-user alice forged-deep.eml >out.eml 2>/dev/null
+check_eq "signed submission past the header limits: handed on with every filler field" "$(grep -c '^X-Filler-' out.eml)" 1500
+check_eq "signed submission past the header limits: no forged A-R or DomainKey-Status left" \
+	"$(grep -c -e 'dkim=pass header.d=example.com' -e '^DomainKey-Status: good' out.eml)" 0
 conf c.conf "$TMP/state3" "verify_signed = true"
 "$DKMOD" process --config c.conf --auth-user alice sample.eml >both.eml 2>/dev/null
 grep -q '^Authentication-Results: mx.example.net;' both.eml && pass "verify_signed = true: verified as well" ||
