@@ -216,6 +216,15 @@ static enum dkmod_status session_take_field(struct dkmod_session *s)
 	return st == DKMOD_ENOMEM ? st : DKMOD_OK;
 }
 
+/* session_line_room - how long a line may grow in s->line: past the limit, still the bytes a
+ * header walk holds for a field's name (dkmod.h), so that the name and colon of a line too long
+ * to keep are read (fieldscan.c) as the walk reads them */
+static size_t session_line_room(const struct dkmod_session *s)
+{
+	size_t room = s->ctx->opt.max_header_bytes + 2, held = sizeof ((struct dkmod_header_walk *)0)->held;
+	return room > held ? room : held;
+}
+
 /* session_drop_line - a line too long to keep (l[0..n) is all of it or its start): the header
  * is no longer fully inspected, but a field it starts is still counted (fieldscan.c) */
 static void session_drop_line(struct dkmod_session *s, const char *l, size_t n)
@@ -329,7 +338,7 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 			continue;
 		}
 		/* a line is only kept while it fits: an endless line must not eat memory */
-		if (s->line.len + take <= s->ctx->opt.max_header_bytes + 2) {
+		if (s->line.len + take <= session_line_room(s)) {
 			if (str_append(&s->line, p, take) < 0)
 				return DKMOD_ENOMEM;
 		} else {

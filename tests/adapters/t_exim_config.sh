@@ -9,7 +9,7 @@ if [ ! -f "$OBJ" ]; then
 	skip "Exim adapter configuration path" "no $OBJ (the Exim object is not built: no local_scan.h)"
 	exit 0
 fi
-libs=$(pkg-config --libs luajit openssl libunbound lmdb 2>/dev/null)
+libs=$(pkg-config --libs luajit openssl libsodium libunbound lmdb 2>/dev/null)
 if ! cc -Iadapters/exim -Iadapters/common -Ilua -Icore -o "$TMP/probe" tests/adapters/exim_config_probe.c "$OBJ" \
 	"$BUILD"/adapters/common/*.o "$BUILD"/lua/*.o "$BUILD/libdkmod.a" $libs -lm 2>"$TMP/cc.txt"; then
 	fail "the probe links with exim_proc.o" "$(head -n 3 "$TMP/cc.txt" | tr '\n' ' ')"
