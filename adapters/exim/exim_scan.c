@@ -84,13 +84,17 @@ static bool exim_scan_write(struct pipeline_msg *m, const void *data, size_t len
 	return st == PIPELINE_OK;
 }
 
-/* exim_scan_feed - the header list (deleted lines skipped), the blank line, the body from
- * fd; the live header lines go to hl (nh of them); false on a failure (logged) */
+/* exim_scan_feed - the header list (deleted lines and Exim's own Received skipped), the blank
+ * line, the body from fd; the lines fed go to hl (nh of them); false on a failure (logged).
+ * Exim's own Received (the first line, type 'P') is rewritten after local_scan returns (its
+ * timestamp becomes the end of reception): a signature that covered it would break whenever
+ * a second turned during local_scan, so the engine never sees it and the fields it adds go
+ * below it (exim_scan_fields) */
 static bool exim_scan_feed(struct pipeline_msg *m, int fd, header_line **hl, size_t *nh)
 {
 	*nh = 0;
 	for (header_line *h = header_list; h; h = h->next) {
-		if (h->type == '*')
+		if (h->type == '*' || (h == header_list && h->type == 'P'))
 			continue;
 		hl[(*nh)++] = h;
 		if (!exim_scan_write(m, h->text, (size_t)h->slen))
@@ -117,12 +121,18 @@ static bool exim_scan_feed(struct pipeline_msg *m, int fd, header_line **hl, siz
 	return ok;
 }
 
-/* exim_scan_fields - add the pipeline's fields on top (first on top), mark removed ones */
+/* exim_scan_fields - add the pipeline's fields on top, below Exim's own Received (first on
+ * top), mark removed ones */
 static void exim_scan_fields(struct pipeline_msg *m, header_line **hl, size_t nh)
 {
+	/* Exim's own Received is the first line (type 'P') when it adds one: each field goes
+	 * directly after it, so the last added is the topmost of ours */
+	bool below_received = header_list && header_list->type == 'P';
 	for (size_t i = pipeline_msg_added_count(m); i-- > 0;) {
 		char *f = exim_field_lf(pipeline_msg_added(m, i));
-		if (f)
+		if (f && below_received)
+			header_add_at_position(TRUE, US "Received", FALSE, ' ', "%s", f);
+		else if (f)
 			header_add_at_position(FALSE, NULL, FALSE, ' ', "%s", f);
 		else
 			exim_scan_log(false, "dkmod: an added field is too long for Exim (or out of memory); dropped");

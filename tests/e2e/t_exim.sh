@@ -357,7 +357,7 @@ print(" ".join(names), "|", "identical" if got[pos:] == want else "different (%d
 PY
 )
 	check_eq "20 MB: the delivered copy is the sent one below Exim's and dkmod's fields" "$out" \
-		"Return-path Envelope-to Authentication-Results DomainKey-Status Received | identical"
+		"Return-path Envelope-to Received Authentication-Results DomainKey-Status | identical"
 	check_eq "20 MB: dkim=pass" "$(field "$f" Authentication-Results | grep -c 'dkim=pass')" 1
 else
 	fail "20 MB message is delivered" "nothing for big@example.net"
