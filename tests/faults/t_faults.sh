@@ -67,12 +67,18 @@ intact() {
 
 # crash_where N CMD... - the object of the innermost frame when CMD crashes under gdb, allocation N failing
 crash_where() {
-	local n=$1
+	local n=$1 where=""
 	shift
 	command -v gdb >/dev/null || { echo "?"; return; }
-	timeout 30 gdb -q -batch -ex 'set startup-with-shell off' -ex "set environment LD_PRELOAD=$TMP/failmalloc.so" \
-		-ex "set environment FAILMALLOC_N=$n" -ex run -ex 'bt 3' --args "$@" 2>/dev/null <"$TMP/signed.eml" |
-		grep -m 1 '^#0' | sed -E 's/.* from ([^ ]*).*/\1/; s/.* at ([^ ]*).*/\1/'
+	# a loaded machine can keep gdb from reaching the crash in time: a second try before the
+	# crash counts as one nobody located (and so as dkmod's own)
+	for _ in 1 2; do
+		where=$(timeout 60 gdb -q -batch -ex 'set startup-with-shell off' -ex "set environment LD_PRELOAD=$TMP/failmalloc.so" \
+			-ex "set environment FAILMALLOC_N=$n" -ex run -ex 'bt 3' --args "$@" 2>/dev/null <"$TMP/signed.eml" |
+			grep -m 1 '^#0' | sed -E 's/.* from ([^ ]*).*/\1/; s/.* at ([^ ]*).*/\1/')
+		[ -n "$where" ] && break
+	done
+	echo "$where"
 }
 
 # ---- out of memory: the Nth allocation fails (gdb names the library a crash is in)
