@@ -2,14 +2,19 @@
  * (FAILMALLOC_N, counting malloc, calloc and realloc together) returns NULL
  * with ENOMEM.  FAILMALLOC_N=0 only counts.  FAILMALLOC_REPORT names a file
  * that gets "calls=C" at exit and, when the failure was injected, the object
- * (dladdr) of the caller that got NULL: "failed=N caller=OBJECT".  */
+ * (dladdr) of the caller that got NULL: "failed=N caller=OBJECT".  A crash
+ * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) adds "crash=OBJECT", the object
+ * the faulting instruction is in ("anonymous" outside every loaded object),
+ * taken in the crashing run itself, before the default action ends it.  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 extern void *__libc_malloc(size_t);
@@ -31,6 +36,51 @@ static void report(const char *line)
 	ssize_t r = write(fd, line, strlen(line));
 	(void)r;
 	close(fd);
+}
+
+/* crash_pc - the faulting instruction's address from the signal context */
+static void *crash_pc(void *uctx)
+{
+	ucontext_t *uc = uctx;
+#if defined(__x86_64__)
+	return (void *)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	return (void *)uc->uc_mcontext.pc;
+#else
+	(void)uc;
+	return NULL;
+#endif
+}
+
+/* on_crash - record the object the crash is in; SA_RESETHAND lets the fault recur fatally */
+static void on_crash(int sig, siginfo_t *si, void *uctx)
+{
+	char line[600];
+	Dl_info di;
+	void *pc = crash_pc(uctx);
+	const char *obj = pc ? "anonymous" : "?";
+	(void)si;
+	if (pc && dladdr(pc, &di) && di.dli_fname)
+		obj = di.dli_fname;
+	snprintf(line, sizeof line, "crash=%s signal=%d\n", obj, sig);
+	report(line);
+	if (sig == SIGABRT)
+		raise(sig);
+}
+
+/* catch_crashes - install on_crash on an alternate stack (a crash may be a stack overflow) */
+__attribute__((constructor)) static void catch_crashes(void)
+{
+	static char altstack[64 * 1024];
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_crash;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_ONSTACK;
+	sigaltstack(&ss, NULL);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 /* setup - read FAILMALLOC_N once */

@@ -113,8 +113,12 @@ if cc -O1 -shared -fPIC -o failmalloc.so "$DKMOD_TOP/tests/faults/failmalloc.c" 
 			fi
 			caller=$(sed -n 's/^failed=[0-9]* caller=//p' rep.txt)
 			if { [ "$rc" -gt 128 ] && [ "$rc" != 143 ]; } || [ "$rc" = 124 ]; then
-				# where did it die? the innermost frame, under gdb, same N
-				if [ "$kind" = process ]; then
+				# where did it die? the shim's own record of the crashing run; else the innermost
+				# frame of a rerun under gdb, same N
+				where=$(sed -n 's/^crash=\([^ ]*\) .*/\1/p' rep.txt | head -n 1)
+				if [ -n "$where" ]; then
+					:
+				elif [ "$kind" = process ]; then
 					where=$(crash_where "$n" "$DKMOD" process --config z.conf --relay "$TMP/signed.eml")
 				else
 					where=$(crash_where "$n" "$PIPE_DYN" --config z.conf --sendmail "$TMP/sendmail" --relay -f a@example.com -- b@example.net)
