@@ -17,11 +17,11 @@ CLI_EXTRA_LIBS += $(LUA_LIBS) -lm
 # named as targets so that the unit test rules below may depend on them
 $(LUA_OBJ) $(SAN_LUA_OBJ): $(wildcard lua/*.h)
 
-$(BUILD)/lua/%.o: lua/%.c $(wildcard lua/*.h) $(wildcard core/*.h)
+$(BUILD)/lua/%.o: lua/%.c $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -c -o $@ $<
 
-$(BUILD)/san/lua/%.o: lua/%.c $(wildcard lua/*.h) $(wildcard core/*.h)
+$(BUILD)/san/lua/%.o: lua/%.c $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LUA_CFLAGS) -c -o $@ $<
 

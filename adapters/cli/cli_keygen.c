@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "keytool.h"
-#include "str.h"
+#include "key/keytool.h"
+#include "util/str.h"
 
 static const char cli_keygen_help[] =
 	"usage: dkmod keygen --domain D --selector S [OPTIONS]\n"

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "crypto.h"
-#include "keytool.h"
-#include "str.h"
+#include "key/crypto.h"
+#include "key/keytool.h"
+#include "util/str.h"
 
 #define CLI_KEYS_FILE_MAX (1024 * 1024)
 

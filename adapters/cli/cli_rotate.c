@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "keytool.h"
-#include "str.h"
+#include "key/keytool.h"
+#include "util/str.h"
 
 static const char cli_rotate_help[] =
 	"usage: dkmod rotate --keys DIR --domain D [OPTIONS]\n"

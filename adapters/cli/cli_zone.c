@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "crypto.h"
-#include "keyfile.h"
-#include "keytool.h"
-#include "str.h"
+#include "key/crypto.h"
+#include "key/keyfile.h"
+#include "key/keytool.h"
+#include "util/str.h"
 
 static const char cli_zone_help[] =
 	"usage: dkmod zone --keys DIR [OPTIONS]\n"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "crypto.h"
+#include "key/crypto.h"
 
 /* main_usage - the overview */
 static void main_usage(FILE *f)

@@ -10,11 +10,11 @@ SAN_COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/san/%.o)
 
 CLI_EXTRA_OBJ += $(COMMON_OBJ)
 
-$(BUILD)/adapters/common/%.o: adapters/common/%.c $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(wildcard core/*.h)
+$(BUILD)/adapters/common/%.o: adapters/common/%.c $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilua -c -o $@ $<
 
-$(BUILD)/san/adapters/common/%.o: adapters/common/%.c $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(wildcard core/*.h)
+$(BUILD)/san/adapters/common/%.o: adapters/common/%.c $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ilua -c -o $@ $<
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "address.h"
+#include "msg/address.h"
 #include "pipeline_int.h"
 
 /* pipeline_hdr_blank - the offset just past the first line end at or after from that a

@@ -34,11 +34,11 @@ exim-skip:
 	@echo "note: skipping $(EXIM_SO): no local_scan.h (exim4-dev) in /usr/include/exim4 or the tree make deps unpacks;" \
 		"set EXIM_INCLUDE=DIR to give one"
 
-$(BUILD)/adapters/exim/exim_scan.o: adapters/exim/exim_scan.c adapters/exim/exim.h $(wildcard adapters/common/*.h) $(wildcard core/*.h)
+$(BUILD)/adapters/exim/exim_scan.o: adapters/exim/exim_scan.c adapters/exim/exim.h $(wildcard adapters/common/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(EXIM_RELAX) -I$(EXIM_INCLUDE) -c -o $@ $<
 
-$(BUILD)/adapters/exim/%.o: adapters/exim/%.c adapters/exim/exim.h $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(wildcard core/*.h)
+$(BUILD)/adapters/exim/%.o: adapters/exim/%.c adapters/exim/exim.h $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilua -DDKMOD_EXIM_CONFIG='"$(EXIM_DKMOD_CONF)"' -c -o $@ $<
 

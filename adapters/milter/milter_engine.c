@@ -7,7 +7,7 @@
  * engines of one loading of the configuration form a generation: a reload
  * makes a new generation (new messages take engines from it), and an old
  * one is freed when its last message is done, so no connection is dropped.
- * The shared cache is one LMDB environment per process (core/store_lmdb.c),
+ * The shared cache is one LMDB environment per process (core/store/store_lmdb.c),
  * whatever the number of engines.
  */
 #include <errno.h>

@@ -1,7 +1,7 @@
 /*
  * bench_engine.c - the cells measured through the engine: DKIM and
  * DomainKeys signing and verification against their OpenSSL floor, a
- * message with three signatures, canonicalization alone (core/canon.h),
+ * message with three signatures, canonicalization alone (core/body/canon.h),
  * the shared cache warm and cold, and the child that measures peak RSS.
  * Verification goes through the real key lookup path: a zone file served
  * to libunbound as local data.  Key decodes and private key loads are
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "canon.h"
-#include "crypto.h"
+#include "body/canon.h"
+#include "key/crypto.h"
 
 #define BENCH_CHUNK 65536
 #define BENCH_SEED 20261125u

@@ -1,5 +1,5 @@
 /*
- * dnsq.c - a test driver of the dns layer (core/dns_unbound.c): looks up the
+ * dnsq.c - a test driver of the dns layer (core/dns/dns_unbound.c): looks up the
  * names given, all at once with one deadline, and prints one line per name:
  *
  *   NAME RCODE DNSSEC COUNT TTL [RECORD...]
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 #define DNSQ_MAX 64
 

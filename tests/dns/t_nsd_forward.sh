@@ -11,7 +11,7 @@ need_cmd "nsd forward" cc dig pkg-config "$NSD_BIN" || exit 0
 CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -O2 -g ${DNSQ_CFLAGS:-}"
 # shellcheck disable=SC2086,SC2046
 if ! out=$(cc $CFLAGS -Icore $(pkg-config --cflags libunbound 2>/dev/null) -o "$TMP/dnsq" tests/dns/dnsq.c \
-	core/dns.c core/dns_unbound.c core/zonefile.c $(pkg-config --libs libunbound 2>/dev/null || echo -lunbound) 2>&1); then
+	core/dns/dns.c core/dns/dns_unbound.c core/dns/zonefile.c $(pkg-config --libs libunbound 2>/dev/null || echo -lunbound) 2>&1); then
 	fail "build dnsq" "$out"
 	exit 1
 fi

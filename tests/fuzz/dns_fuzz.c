@@ -1,5 +1,5 @@
 /*
- * dns_fuzz.c - a test-only implementation of core/dns.h for fuzz_verify:
+ * dns_fuzz.c - a test-only implementation of core/dns/dns.h for fuzz_verify:
  * answers come from dns_fuzz_script (filled from the fuzz input), never from
  * the network.  Like the real backend it answers only from dns_wait, copies
  * and sorts TXT records bytewise, and lets callbacks start new queries.  It

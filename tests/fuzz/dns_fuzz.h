@@ -1,7 +1,7 @@
 /*
  * dns_fuzz.h - the scripted answers of tests/fuzz/dns_fuzz.c, a test-only
- * implementation of core/dns.h linked into fuzz_verify instead of
- * core/dns_unbound.c.  The fuzz target fills the script from its input before
+ * implementation of core/dns/dns.h linked into fuzz_verify instead of
+ * core/dns/dns_unbound.c.  The fuzz target fills the script from its input before
  * each message; the n-th query of a resolver gets the n-th answer, and
  * queries past the end of the script get NXDOMAIN.
  */
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 #define DNS_FUZZ_MAX_ANSWERS 8
 #define DNS_FUZZ_MAX_RECORDS 4

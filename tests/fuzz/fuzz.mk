@@ -7,7 +7,7 @@
 #                               minimized corpus tests/fuzz/corpus/<target>/
 # Targets are tests/fuzz/fuzz_<name>.c, linked against the core sources built
 # with the same sanitizers; fuzz_verify links tests/fuzz/dns_fuzz.c instead of
-# core/dns_unbound.c.  Everything else goes to $(BUILD)/fuzz/ (scratch corpus/, crashes/).
+# core/dns/dns_unbound.c.  Everything else goes to $(BUILD)/fuzz/ (scratch corpus/, crashes/).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
@@ -17,7 +17,7 @@ FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_CFLAGS = $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Itests/fuzz
 FUZZ_LIBS = $(PKG_LIBS) $(shell pkg-config --libs lmdb 2>/dev/null)
-FUZZ_CORE_OBJ = $(patsubst core/%.c,$(FUZZ_DIR)/core/%.o,$(filter-out core/dns_unbound.c,$(CORE_SRC)))
+FUZZ_CORE_OBJ = $(patsubst core/%.c,$(FUZZ_DIR)/core/%.o,$(filter-out core/dns/dns_unbound.c,$(CORE_SRC)))
 FUZZ_INTEROP = $(wildcard ../shared/interop/mail-dkim)
 FUZZ_MESSAGES = conf/sample.eml $(wildcard tests/*/*.eml tests/*/*/*.eml)
 FUZZ_ZONES = conf/demo.zone $(wildcard tests/*/*.zone)
@@ -32,7 +32,7 @@ fuzz: fuzz-build
 		FUZZ_DIR=$(FUZZ_DIR) FUZZ_MERGE=1 sh tests/fuzz/fuzz_run.sh $$t $(FUZZ_SECONDS) || rc=1; \
 	done; exit $$rc
 
-$(FUZZ_DIR)/core/%.o: core/%.c $(wildcard core/*.h)
+$(FUZZ_DIR)/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CORE_CFLAGS) -c -o $@ $<
 
@@ -40,7 +40,7 @@ $(FUZZ_DIR)/libcore.a: $(FUZZ_CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(FUZZ_DIR)/%.o: tests/fuzz/%.c tests/fuzz/dns_fuzz.h tests/fuzz/fuzz.h $(wildcard core/*.h)
+$(FUZZ_DIR)/%.o: tests/fuzz/%.c tests/fuzz/dns_fuzz.h tests/fuzz/fuzz.h $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
@@ -56,7 +56,7 @@ $(FUZZ_DIR)/fuzz_stdio_proto: $(FUZZ_DIR)/stdio_proto.o
 
 # the configuration loader: lua/ built with the same sanitizers, linked with LuaJIT
 FUZZ_LUA_OBJ = $(patsubst lua/%.c,$(FUZZ_DIR)/lua/%.o,$(filter lua/conf%.c lua/budget.c,$(sort $(wildcard lua/*.c))))
-$(FUZZ_DIR)/lua/%.o: lua/%.c $(wildcard lua/*.h) $(wildcard core/*.h)
+$(FUZZ_DIR)/lua/%.o: lua/%.c $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CORE_CFLAGS) $(LUA_CFLAGS) -c -o $@ $<
 $(FUZZ_DIR)/fuzz_config.o: tests/fuzz/fuzz_config.c tests/fuzz/fuzz.h $(wildcard lua/*.h)

@@ -1,13 +1,13 @@
 /*
  * fuzz_canon.c - libFuzzer target, differential: the streaming body
- * canonicalizations of core/canon.c (DKIM simple and relaxed, DomainKeys
+ * canonicalizations of core/body/canon.c (DKIM simple and relaxed, DomainKeys
  * simple and nofws), fed in chunks split where the input says, and the
  * header canonicalizations, against slow whole-buffer reference versions
  * written here from the RFC rules (RFC 6376 3.4, RFC 4870 3.4) and the
  * documented choices of canon.h: bare LF counts as CRLF, a CR that is not
  * part of a line end is data (kept by relaxed, also in a header field; dropped
  * by nofws).  Every body runs twice:
- * on the vector code (core/canon_vec.c, where the machine has it) and on the
+ * on the vector code (core/body/canon_vec.c, where the machine has it) and on the
  * portable code (canon_set_portable).  Any difference aborts.
  *
  * Input: byte 0 flags (bit 0: apply l=; bit 1: header canon appends CRLF),
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "canon.h"
+#include "body/canon.h"
 #include "fuzz.h"
 
 /* A line of the reference: its text without the line end, and whether one followed. */
@@ -54,7 +54,7 @@ static void fuzz_canon_put(struct fuzz_canon_buf *b, const void *data, size_t n)
 	b->len += n;
 }
 
-/* fuzz_canon_collect - the sink of core/canon.c: append to a buffer */
+/* fuzz_canon_collect - the sink of core/body/canon.c: append to a buffer */
 static void fuzz_canon_collect(void *arg, const void *data, size_t len)
 {
 	fuzz_canon_put(arg, data, len);

@@ -1,6 +1,6 @@
 /*
  * fuzz_hashpair.c - libFuzzer target, differential: two SHA-256 streams run
- * as a pair (core/hashpair.c, core/sha256.c) against OpenSSL's one-shot
+ * as a pair (core/body/hashpair.c, core/body/sha256.c) against OpenSSL's one-shot
  * digest of the same bytes.  The input is a list of operations; the bytes
  * come from a fixed pseudo-random pool, so short inputs make long streams
  * (past the bytes a stream may hold for its partner).  Bytes marked stable
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "key/crypto.h"
 #include "fuzz.h"
-#include "hashpair.h"
+#include "body/hashpair.h"
 
 #define FUZZ_HP_POOL 65536
 #define FUZZ_HP_SCRATCH (1 << 20)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
+#include "msg/address.h"
 #include "fuzz.h"
-#include "header.h"
+#include "msg/header.h"
 
 /* fuzz_header_terminated - abort unless buf holds a NUL within cap bytes; returns its length */
 static size_t fuzz_header_terminated(const char *buf, size_t cap)

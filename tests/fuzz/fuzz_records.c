@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dkimsig.h"
-#include "dksig.h"
+#include "record/dkimsig.h"
+#include "record/dksig.h"
 #include "fuzz.h"
-#include "keyrec.h"
-#include "policyrec.h"
+#include "record/keyrec.h"
+#include "record/policyrec.h"
 
 /* fuzz_records_str - abort unless buf holds a NUL within cap bytes; returns its length */
 static size_t fuzz_records_str(const char *buf, size_t cap)

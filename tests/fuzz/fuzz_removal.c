@@ -18,9 +18,9 @@
 
 #include "dkmod.h"
 #include "fuzz.h"
-#include "header.h"
-#include "session.h"
-#include "str.h"
+#include "msg/header.h"
+#include "engine/session.h"
+#include "util/str.h"
 
 #define FUZZ_AUTHSERV "mx.example.net"
 

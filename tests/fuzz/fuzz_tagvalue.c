@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
+#include "record/base64.h"
 #include "fuzz.h"
-#include "tagvalue.h"
+#include "record/tagvalue.h"
 
 /* fuzz_tagvalue_fws - a byte that FWS may hold */
 static bool fuzz_tagvalue_fws(unsigned char c)

@@ -1,7 +1,7 @@
 /*
  * fuzz_verify.c - libFuzzer target: the whole verification of one message
  * through the public API, with DNS answers scripted by the input (linked
- * with tests/fuzz/dns_fuzz.c instead of core/dns_unbound.c).
+ * with tests/fuzz/dns_fuzz.c instead of core/dns/dns_unbound.c).
  *
  * Input: byte 0 options (bit 0 policies, bits 1-2 bogus handling, bit 3 no
  * rsa-sha1, bit 4 1024-bit minimum (else 512), bit 5 answers last-asked

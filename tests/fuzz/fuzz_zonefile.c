@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "fuzz.h"
-#include "zonefile.h"
+#include "dns/zonefile.h"
 
 /* fuzz_zonefile_under - name equals apex or ends in "." apex (case-insensitive; "." covers all) */
 static int fuzz_zonefile_under(const char *name, const char *apex)

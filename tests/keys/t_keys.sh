@@ -178,7 +178,7 @@ run "testkey delegated zone" 0 "$DKMOD" testkey --resolver "127.0.0.1@$NSD_PORT"
 run "testkey through the CNAME" 0 "$DKMOD" testkey --resolver "127.0.0.1@$NSD_PORT" --domain example.net --selector 2026-12.myesp --key "$TMP/esp/example.net/2026-12.myesp.key"
 run "testkey --zone file" 0 "$DKMOD" testkey --zone example.com.zone --domain example.com --selector rsa1024 --key "$K/example.com/rsa1024.key"
 run "testkey without --key is a usage error" 64 "${TK[@]}" --selector rsa2048
-# testkey refuses what the signer refuses (one rule, core/keyfile.c), and accepts 0640
+# testkey refuses what the signer refuses (one rule, core/key/keyfile.c), and accepts 0640
 for mode in 644 660 604; do
 	install -m "$mode" "$K/example.com/rsa2048.key" "$TMP/open$mode.key"
 	run "testkey refuses a key file of mode $mode" 66 "${TK[@]}" --selector rsa2048 --key "$TMP/open$mode.key"

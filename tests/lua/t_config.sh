@@ -96,7 +96,7 @@ dkim_validate "v" {
   max_signatures = 2.5,
 }
 CONF
-# key files: config-check decides as the signer does (core/keyfile.c): 0644 and 0660 are refused
+# key files: config-check decides as the signer does (core/key/keyfile.c): 0644 and 0660 are refused
 # with the fix, 0640 is fine
 install -m 644 keys/example.com/s1024.key keys/example.com/open.key
 install -m 660 keys/example.com/s1024.key keys/example.com/gw.key

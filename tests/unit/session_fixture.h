@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dkmod.h"
-#include "session.h"
+#include "engine/session.h"
 #include "unit.h"
 
 static char dir[64];

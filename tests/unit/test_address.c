@@ -1,7 +1,7 @@
 /* test_address.c - unit tests of address_first: the first mailbox of a From:/Sender: value (RFC 5322 3.4) */
 #include <stdlib.h>
 
-#include "address.h"
+#include "msg/address.h"
 #include "unit.h"
 
 struct address_case {

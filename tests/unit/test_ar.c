@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "engine/session.h"
 #include "unit.h"
 
 /* ---- the oracle: the writer as it was, with str_printf ---- */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "session.h"
+#include "engine/session.h"
 #include "unit.h"
 
 struct form {

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "base64.h"
+#include "record/base64.h"
 #include "unit.h"
 
 /* A literal with its length, so embedded NULs count. */

@@ -1,14 +1,14 @@
 /*
  * test_canon.c - canonicalization: golden outputs for every flavour, every
  * input split at every position, l= limits, and the empty-body hashes;
- * the vector code (core/canon_vec.c) against the portable code on bodies
+ * the vector code (core/body/canon_vec.c) against the portable code on bodies
  * made to hit its block edges.
  */
 #include <stdlib.h>
 
-#include "base64.h"
-#include "canon.h"
-#include "crypto.h"
+#include "record/base64.h"
+#include "body/canon.h"
+#include "key/crypto.h"
 #include "unit.h"
 
 /* collect - a sink that appends to a struct str */

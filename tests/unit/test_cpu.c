@@ -1,11 +1,11 @@
 /*
- * test_cpu.c - core/cpu.c gives the answers a direct CPUID probe gives: the
+ * test_cpu.c - core/body/cpu.c gives the answers a direct CPUID probe gives: the
  * SHA extensions (with SSSE3 and SSE4.1) and the AVX-512 set of the
  * canonicalizer (with the kernel keeping the ZMM and mask state), so that a
  * wrong answer cannot quietly turn the vector code off (or on where it would
  * fault).  SKIP off x86-64.
  */
-#include "cpu.h"
+#include "body/cpu.h"
 #include "unit.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

@@ -1,12 +1,12 @@
 /*
- * test_crypto.c - unit tests of core/crypto.c: digest known answers, key
+ * test_crypto.c - unit tests of core/key/crypto.c: digest known answers, key
  * loading, sign/verify round trips, the RFC 8463 Appendix A vector and
  * interop with the openssl command.  Keys are made at run time in a temp dir.
  */
-/* the oracle uses the same low-level RSA calls as core/crypto.c */
+/* the oracle uses the same low-level RSA calls as core/key/crypto.c */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "crypto.h"
-#include "keyfile.h"
+#include "key/crypto.h"
+#include "key/keyfile.h"
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>

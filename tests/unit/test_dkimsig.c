@@ -1,7 +1,7 @@
 /* test_dkimsig.c - unit tests of dkimsig_parse, dkimsig_domain_within and dkimsig_valid_domain (RFC 6376 3.5) */
 #include <stdlib.h>
 
-#include "dkimsig.h"
+#include "record/dkimsig.h"
 #include "unit.h"
 
 /* Pieces of a signature field: the field name, v=1, the usual tags, a valid bh= and b=. */

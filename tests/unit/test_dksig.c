@@ -1,7 +1,7 @@
 /* test_dksig.c - unit tests of dksig_parse: the DomainKey-Signature field value (RFC 4870 3.3) */
 #include <stdlib.h>
 
-#include "dksig.h"
+#include "record/dksig.h"
 #include "unit.h"
 
 /* b= of 4 bytes ("test") and its decoded length */

@@ -1,5 +1,5 @@
 /*
- * test_dns.c - unit tests of the libunbound backend (core/dns_unbound.c):
+ * test_dns.c - unit tests of the libunbound backend (core/dns/dns_unbound.c):
  * answers from a zone file served as local data, CNAMEs, negative answers,
  * names outside the file, and the deadline against a server that never
  * answers (a UDP socket of this test).  No traffic leaves 127.0.0.1.
@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "unit.h"
 
 /* What one callback saw. */

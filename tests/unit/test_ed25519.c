@@ -1,13 +1,13 @@
 /*
- * test_ed25519.c - unit tests of core/ed25519.c (libsodium) and of crypto.c's
+ * test_ed25519.c - unit tests of core/key/ed25519.c (libsodium) and of crypto.c's
  * Ed25519 path: libsodium starts once from any thread; signatures equal
  * OpenSSL's for the same key and message (Ed25519 is deterministic) and each
  * library verifies the other's; and where the two disagree (small-order
  * public keys and R values, which libsodium refuses) our answer is the strict
  * one, as doc/ARCHITECTURE.md says.
  */
-#include "crypto.h"
-#include "ed25519.h"
+#include "key/crypto.h"
+#include "key/ed25519.h"
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fieldindex.h"
+#include "msg/fieldindex.h"
 #include "unit.h"
 
 static unsigned test_seed = 4242;

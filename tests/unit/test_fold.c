@@ -1,7 +1,7 @@
 /* test_fold.c - unit tests of fold.c: header fields folded under FOLD_WIDTH with CRLF TAB */
 #include <stdlib.h>
 
-#include "fold.h"
+#include "msg/fold.h"
 #include "unit.h"
 
 static char name_buf[256];

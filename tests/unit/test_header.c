@@ -1,7 +1,7 @@
 /* test_header.c - unit tests of header.c: splitting a received field into name and value, and name comparison */
 #include <stdlib.h>
 
-#include "header.h"
+#include "msg/header.h"
 #include "unit.h"
 
 /* A literal with its length, so embedded NULs count. */

@@ -1,6 +1,6 @@
 /*
- * test_keycache.c - unit tests of the shared state: the store (core/store_lmdb.c),
- * the DNS answer cache (core/keycache.c) and the counters (core/stats.c).
+ * test_keycache.c - unit tests of the shared state: the store (core/store/store_lmdb.c),
+ * the DNS answer cache (core/dns/keycache.c) and the counters (core/engine/stats.c).
  * Time is passed in as `now`, never slept; every store lives in a temporary
  * directory removed at the end.
  */
@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keycache.h"
-#include "stats.h"
-#include "store.h"
+#include "dns/keycache.h"
+#include "engine/stats.h"
+#include "store/store.h"
 #include "unit.h"
 
 #define T0 ((time_t)1700000000)

@@ -1,8 +1,8 @@
 /* test_keyrec.c - unit tests of DKIM and DomainKeys key record parsing */
 #include <stdlib.h>
 
-#include "base64.h"
-#include "keyrec.h"
+#include "record/base64.h"
+#include "record/keyrec.h"
 #include "unit.h"
 
 /* A literal with its length, so embedded NULs count. */

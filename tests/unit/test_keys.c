@@ -1,12 +1,12 @@
 /*
- * test_keys.c - unit tests of core/keytool.c: key record text, BIND TXT
+ * test_keys.c - unit tests of core/key/keytool.c: key record text, BIND TXT
  * presentation (255-byte strings) and reading it back, names, month
  * selectors, grace periods, the rotation state file and its verdicts.
  */
 #include <stdlib.h>
 
-#include "keytool.h"
-#include "str.h"
+#include "key/keytool.h"
+#include "util/str.h"
 #include "unit.h"
 
 static const unsigned char test_pub[] = {1, 2, 3}; /* base64 "AQID" */

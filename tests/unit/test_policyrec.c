@@ -1,7 +1,7 @@
 /*
  * test_policyrec.c - DomainKeys policy records and ADSP records.
  */
-#include "policyrec.h"
+#include "record/policyrec.h"
 #include "unit.h"
 
 struct dk_case {

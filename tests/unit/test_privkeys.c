@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "privkeys.h"
+#include "key/privkeys.h"
 #include "unit.h"
 
 /* test_bound - at most max keys kept, the least recently used unheld one dropped first */

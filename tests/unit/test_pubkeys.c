@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pubkeys.h"
+#include "key/pubkeys.h"
 #include "unit.h"
 
 /* fill - 32 bytes derived from n (raw Ed25519 public keys are not validated on import) */

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "dkmod.h"
-#include "session.h"
-#include "sha256.h"
+#include "engine/session.h"
+#include "body/sha256.h"
 #include "unit.h"
 
 #include "session_fixture.h"
@@ -520,7 +520,7 @@ static void test_split_points(void)
 	dkmod_ctx_free(ctx);
 }
 
-/* test_paired_bodies - SHA-256 bodies hashed in pairs (core/hashpair.c) sign and verify exactly as
+/* test_paired_bodies - SHA-256 bodies hashed in pairs (core/body/hashpair.c) sign and verify exactly as
  * when each is hashed alone: three body hashes (relaxed, simple, relaxed with l=) and a SHA-1 one,
  * on a body of 150 KB with runs of WSP, trailing WSP and empty lines, fed whole and in chunks */
 static void test_paired_bodies(struct dkmod_ctx *ctx)

@@ -1,5 +1,5 @@
 /*
- * test_sha256.c - core/sha256.c and core/hashpair.c against OpenSSL's
+ * test_sha256.c - core/body/sha256.c and core/body/hashpair.c against OpenSSL's
  * SHA-256 (crypto_hash): every length around the block and padding edges,
  * updates split anywhere, two streams at any offset from each other, and
  * paired streams fed in random pieces, in place or copied, with the caller's
@@ -7,9 +7,9 @@
  */
 #include <stdlib.h>
 
-#include "crypto.h"
-#include "hashpair.h"
-#include "sha256.h"
+#include "key/crypto.h"
+#include "body/hashpair.h"
+#include "body/sha256.h"
 #include "unit.h"
 
 /* rnd - a fixed pseudo-random sequence */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "dkmod.h"
-#include "store.h"
+#include "store/store.h"
 #include "unit.h"
 
 #define NDOMAINS 100000

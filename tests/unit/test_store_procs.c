@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "keycache.h"
-#include "stats.h"
-#include "store.h"
+#include "dns/keycache.h"
+#include "engine/stats.h"
+#include "store/store.h"
 #include "unit.h"
 
 #define PROCS 4

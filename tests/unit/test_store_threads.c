@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stats.h"
-#include "store.h"
+#include "engine/stats.h"
+#include "store/store.h"
 #include "unit.h"
 
 #define THREADS 4

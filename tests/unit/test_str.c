@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "str.h"
+#include "util/str.h"
 #include "unit.h"
 
 /* test_appends - byte and block appends across the growth points keep every byte */

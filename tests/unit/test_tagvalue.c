@@ -1,7 +1,7 @@
 /* test_tagvalue.c - unit tests of tag=value parsing, colon lists and dkim-quoted-printable */
 #include <stdlib.h>
 
-#include "tagvalue.h"
+#include "record/tagvalue.h"
 #include "unit.h"
 
 /* A literal with its length, so embedded NULs count. */

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "dkmod.h"
-#include "keyfile.h"
-#include "session.h"
+#include "key/keyfile.h"
+#include "engine/session.h"
 #include "unit.h"
 
 static char dir[64], key[128], zone[128];

@@ -1,5 +1,5 @@
 /*
- * test_zonefile.c - unit tests of the master file reader (core/zonefile.c):
+ * test_zonefile.c - unit tests of the master file reader (core/dns/zonefile.c):
  * each case is a file text and the records, zone apexes or error it gives.
  */
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "zonefile.h"
+#include "dns/zonefile.h"
 
 struct test_case {
 	const char *name;

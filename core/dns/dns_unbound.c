@@ -1,0 +1,623 @@
+/*
+ * dns_unbound.c - the libunbound backend of dns.h, and the only file of the
+ * project that includes unbound.h.
+ *
+ * Lookups go to libunbound with ub_resolve_async and are answered from
+ * dns_wait only: libunbound's callback merely parks the result in the query,
+ * dns_wait hands it on after ub_process has returned, so the caller's callback
+ * may start new lookups.  libunbound runs its resolver in a thread rather than
+ * in a forked process, so that no extra process outlives or escapes the
+ * caller's process management.
+ */
+#include "dns/dns.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <unbound.h>
+
+#include "dns/zonefile.h"
+
+/* libunbound does not chase CNAMEs found in local data; we do, this far. */
+#define DNS_MAX_CNAME_HOPS 8
+
+#define DNS_RCODE_NXDOMAIN 3
+
+struct dns_query {
+	struct dns *d;
+	struct dns_query *next;
+	char *name;            /* the name asked now: the last CNAME target */
+	enum dns_type type;
+	dns_callback *cb;
+	void *arg;
+	int async_id;
+	bool running;          /* libunbound still works on it */
+	bool done;             /* libunbound answered; not yet handed on */
+	int err;
+	struct ub_result *res;
+	unsigned hops;
+	bool insecure;         /* an earlier CNAME hop was not secure */
+	bool too_long;         /* the CNAME chain went on past DNS_MAX_CNAME_HOPS */
+	bool have_ttl;
+	unsigned ttl;          /* smallest TTL of the earlier hops */
+};
+
+struct dns {
+	struct ub_ctx *ctx;
+	struct dns_query *head;
+	struct dns_query **tail;
+	size_t pending;
+	bool permissive;   /* bogus answers are handed on, marked bogus */
+};
+
+/* One joined record while building a result. */
+struct dns_rec {
+	char *p;
+	size_t len;
+};
+
+/* Why dns_new failed; per thread because the caller gets a pointer to it. */
+static _Thread_local char dns_why[512];
+
+/* dns_same_name - case-insensitive name equality, ignoring a final dot */
+static bool dns_same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 1 && a[la - 1] == '.')
+		la--;
+	if (lb > 1 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* dns_fail - record why dns_new failed */
+static void dns_fail(const char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dns_why, sizeof dns_why, fmt, ap);
+	va_end(ap);
+	if (why)
+		*why = dns_why;
+}
+
+/* dns_local_zone - declare a local zone through the configuration */
+static int dns_local_zone(struct ub_ctx *ctx, const char *name, const char *type)
+{
+	char val[600];
+
+	/* The "local-zone:" option rather than ub_ctx_zone_add: zones added
+	 * through the API after one another do not learn their enclosing
+	 * zone (libunbound 1.17), so a name beside a nested zone would miss
+	 * the "." zone below; configured zones get their parents set. */
+	snprintf(val, sizeof val, "%s %s", name, type);
+	return ub_ctx_set_option(ctx, "local-zone:", val);
+}
+
+/* dns_stub_zones - keep stub zones reachable past local zones; z may be NULL */
+static int dns_stub_zones(struct ub_ctx *ctx, const struct dkmod_resolver_options *opt, const struct zonefile *z,
+			  const char **why)
+{
+	size_t i, k;
+	int e;
+
+	/* A transparent local zone lets lookups through to the stub, past the
+	 * "." refuse zone above and past libunbound's default local zones
+	 * (test., invalid., ...), which would otherwise answer NXDOMAIN. */
+	for (i = 0; opt->stubs && opt->stubs[i]; i++) {
+		const char *eq = strchr(opt->stubs[i], '=');
+		bool in_file = false;
+		char zone[300];
+
+		if (!eq)
+			continue;
+		snprintf(zone, sizeof zone, "%.*s", (int)(eq - opt->stubs[i]), opt->stubs[i]);
+		for (k = 0; z && k < z->napexes; k++)
+			in_file = in_file || dns_same_name(z->apexes[k], zone);
+		if (!in_file && (e = dns_local_zone(ctx, zone, "transparent")) != 0) {
+			dns_fail(why, "stub %s: %s", opt->stubs[i], ub_strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* dns_missing_soa - whether the file has no SOA at the apex */
+static bool dns_missing_soa(const struct zonefile *z, const char *apex)
+{
+	size_t k;
+
+	for (k = 0; k < z->count; k++)
+		if (strcmp(z->rrs[k].type, "SOA") == 0 && dns_same_name(z->rrs[k].owner, apex))
+			return false;
+	return true;
+}
+
+/* dns_load_zone - serve a master file as local data */
+static int dns_load_zone(struct ub_ctx *ctx, const struct dkmod_resolver_options *opt, const char **why)
+{
+	struct zonefile *z;
+	char err[512], soa[700];
+	size_t i;
+	int e, rc = -1;
+
+	z = zonefile_read(opt->zone_file, NULL, err, sizeof err);
+	if (!z) {
+		dns_fail(why, "%s", err);
+		return -1;
+	}
+	/* Without anyone to forward to, names outside the file are refused
+	 * at once ("." refuse, which dns_deliver maps to DNS_SERVFAIL) instead
+	 * of being resolved from the root servers. */
+	if (!(opt->forwarders && opt->forwarders[0]) && !opt->use_resolv_conf &&
+	    (e = dns_local_zone(ctx, ".", "refuse")) != 0) {
+		dns_fail(why, "local zone .: %s", ub_strerror(e));
+		goto out;
+	}
+	if (dns_stub_zones(ctx, opt, z, why) != 0)
+		goto out;
+	/* static: names of the zone not in the file are NXDOMAIN, other types NODATA */
+	for (i = 0; i < z->napexes; i++) {
+		if ((e = dns_local_zone(ctx, z->apexes[i], "static")) != 0) {
+			dns_fail(why, "zone %s: %s", z->apexes[i], ub_strerror(e));
+			goto out;
+		}
+	}
+	for (i = 0; i < z->count; i++) {
+		if ((e = ub_ctx_data_add(ctx, z->rrs[i].text)) != 0) {
+			dns_fail(why, "%s:%u: bad %s record: %s", opt->zone_file, z->rrs[i].line, z->rrs[i].type,
+				 ub_strerror(e));
+			goto out;
+		}
+	}
+	for (i = 0; i < z->napexes; i++) {
+		if (!dns_missing_soa(z, z->apexes[i]))
+			continue;
+		/* Negative answers take their TTL from the SOA; without one
+		 * libunbound reports an arbitrary 32768 s.  A short one instead. */
+		snprintf(soa, sizeof soa, "%s 60 IN SOA %s nobody.invalid. 1 3600 600 86400 60", z->apexes[i],
+			 z->apexes[i]);
+		if ((e = ub_ctx_data_add(ctx, soa)) != 0) {
+			dns_fail(why, "zone %s: %s", z->apexes[i], ub_strerror(e));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	zonefile_free(z);
+	return rc;
+}
+
+/* dns_new - a resolver per the options; NULL and *why on failure */
+struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why)
+{
+	struct dns *d;
+	size_t i;
+	int e;
+
+	d = calloc(1, sizeof *d);
+	if (!d) {
+		dns_fail(why, "out of memory");
+		return NULL;
+	}
+	d->tail = &d->head;
+	d->ctx = ub_ctx_create();
+	if (!d->ctx) {
+		dns_fail(why, "cannot create the libunbound context");
+		free(d);
+		return NULL;
+	}
+	/* The engine never prints: libunbound logs nowhere (a process-wide
+	 * setting of libunbound, and this file is its only user). */
+	ub_ctx_debugout(d->ctx, NULL);
+	if ((e = ub_ctx_async(d->ctx, 1)) != 0 ||
+	    (e = ub_ctx_set_option(d->ctx, "do-not-query-localhost:", "no")) != 0) {
+		dns_fail(why, "libunbound: %s", ub_strerror(e));
+		goto fail;
+	}
+	if (!opt)
+		return d;
+	if (opt->bogus == DKMOD_BOGUS_INSECURE) {
+		/* the answer of a failed validation is kept; the verdict still says bogus */
+		if ((e = ub_ctx_set_option(d->ctx, "val-permissive-mode:", "yes")) != 0) {
+			dns_fail(why, "libunbound: %s", ub_strerror(e));
+			goto fail;
+		}
+		d->permissive = true;
+	}
+	for (i = 0; opt->forwarders && opt->forwarders[i]; i++) {
+		if ((e = ub_ctx_set_fwd(d->ctx, opt->forwarders[i])) != 0) {
+			dns_fail(why, "forwarder %s: %s", opt->forwarders[i], ub_strerror(e));
+			goto fail;
+		}
+	}
+	for (i = 0; opt->stubs && opt->stubs[i]; i++) {
+		const char *s = opt->stubs[i], *eq = strchr(s, '=');
+		char zone[300];
+
+		if (!eq || eq == s || !eq[1] || (size_t)(eq - s) >= sizeof zone) {
+			dns_fail(why, "stub %s: want zone=IP[@PORT]", s);
+			goto fail;
+		}
+		snprintf(zone, sizeof zone, "%.*s", (int)(eq - s), s);
+		if ((e = ub_ctx_set_stub(d->ctx, zone, eq + 1, 0)) != 0) {
+			dns_fail(why, "stub %s: %s", s, ub_strerror(e));
+			goto fail;
+		}
+	}
+	if (opt->use_resolv_conf && (e = ub_ctx_resolvconf(d->ctx, NULL)) != 0) {
+		dns_fail(why, "/etc/resolv.conf: %s", ub_strerror(e));
+		goto fail;
+	}
+	if (opt->trust_anchor_file) {
+		/* libunbound reads the file only at the first lookup; say now if it is missing */
+		FILE *f = fopen(opt->trust_anchor_file, "r");
+
+		if (!f) {
+			dns_fail(why, "%s: %s", opt->trust_anchor_file, strerror(errno));
+			goto fail;
+		}
+		fclose(f);
+		if ((e = ub_ctx_add_ta_file(d->ctx, opt->trust_anchor_file)) != 0) {
+			dns_fail(why, "%s: %s", opt->trust_anchor_file, ub_strerror(e));
+			goto fail;
+		}
+	}
+	if (opt->zone_file ? dns_load_zone(d->ctx, opt, why) != 0 : dns_stub_zones(d->ctx, opt, NULL, why) != 0)
+		goto fail;
+	return d;
+fail:
+	ub_ctx_delete(d->ctx);
+	free(d);
+	return NULL;
+}
+
+/* dns_ub_done - libunbound's callback: park the result for dns_wait */
+static void dns_ub_done(void *mydata, int err, struct ub_result *res)
+{
+	struct dns_query *q = mydata;
+
+	q->running = false;
+	q->done = true;
+	q->err = err;
+	q->res = res;
+}
+
+/* dns_start - hand the query's current name to libunbound */
+static int dns_start(struct dns_query *q)
+{
+	int e;
+
+	q->done = false;
+	q->err = 0;
+	q->res = NULL;
+	e = ub_resolve_async(q->d->ctx, q->name, (int)q->type, 1 /* IN */, q, dns_ub_done, &q->async_id);
+	if (e != 0)
+		return e;
+	/* q->done may already be set if libunbound answered at once */
+	q->running = !q->done;
+	return 0;
+}
+
+/* dns_query - start a lookup; cb runs exactly once, from dns_wait (never from inside dns_query) */
+int dns_query(struct dns *d, const char *name, enum dns_type type, dns_callback *cb, void *arg)
+{
+	struct dns_query *q;
+
+	if (!d || !name || !cb)
+		return -1;
+	q = calloc(1, sizeof *q);
+	if (!q)
+		return -1;
+	q->d = d;
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	q->name = strdup(name);
+	if (!q->name || dns_start(q) != 0) {
+		free(q->name);
+		free(q);
+		return -1;
+	}
+	*d->tail = q;
+	d->tail = &q->next;
+	d->pending++;
+	return 0;
+}
+
+/* dns_rec_cmp - bytewise order, the shorter first when one is a prefix of the other */
+static int dns_rec_cmp(const void *a, const void *b)
+{
+	const struct dns_rec *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* dns_records - copy the answer's rdata: TXT strings joined and sorted, others raw */
+static struct dns_rec *dns_records(const struct ub_result *res, enum dns_type type, size_t *count)
+{
+	struct dns_rec *recs;
+	size_t n = 0, i;
+
+	*count = 0;
+	for (i = 0; res->data && res->data[i]; i++)
+		n++;
+	recs = calloc(n ? n : 1, sizeof *recs);
+	if (!recs)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)res->data[i];
+		size_t len = res->len[i] > 0 ? (size_t)res->len[i] : 0, off = 0, out = 0;
+		char *r;
+
+		if (type != DNS_TYPE_TXT) {
+			r = malloc(len + 1);
+			if (!r)
+				goto nomem;
+			memcpy(r, p, len);
+			r[len] = '\0';
+			recs[(*count)].p = r;
+			recs[(*count)++].len = len;
+			continue;
+		}
+		while (off < len && off + 1 + p[off] <= len)
+			off += 1 + (size_t)p[off];
+		if (len == 0 || off != len)
+			continue; /* malformed: a length byte runs past the end */
+		r = malloc(len + 1);
+		if (!r)
+			goto nomem;
+		for (off = 0; off < len; off += 1 + (size_t)p[off]) {
+			memcpy(r + out, p + off + 1, p[off]);
+			out += p[off];
+		}
+		r[out] = '\0';
+		recs[(*count)].p = r;
+		recs[(*count)++].len = out;
+	}
+	if (type == DNS_TYPE_TXT && *count > 1)
+		qsort(recs, *count, sizeof *recs, dns_rec_cmp);
+	return recs;
+nomem:
+	for (i = 0; i < *count; i++)
+		free(recs[i].p);
+	free(recs);
+	*count = 0;
+	return NULL;
+}
+
+/* dns_deliver - hand a finished query to its callback and free it; timeout forces DNS_TIMEOUT */
+static void dns_deliver(struct dns_query *q, bool timeout)
+{
+	struct dns_result r = { 0 };
+	const struct ub_result *res = q->res;
+	struct dns_rec *recs = NULL;
+	const char **records = NULL;
+	size_t *lengths = NULL;
+	char why[64];
+	size_t n = 0, i;
+
+	r.why = "";
+	if (timeout) {
+		r.rcode = DNS_TIMEOUT;
+		r.why = "no answer before the deadline";
+	} else if (q->too_long) {
+		/* a resolver would say the same of a CNAME loop */
+		r.rcode = DNS_SERVFAIL;
+		r.dnssec = DKMOD_DNSSEC_INSECURE;
+		r.why = "CNAME chain too long";
+	} else if (q->err) {
+		r.rcode = DNS_ERROR;
+		r.why = ub_strerror(q->err);
+	} else if (!res) {
+		r.rcode = DNS_ERROR;
+		r.why = "no result";
+	} else if (res->bogus && !(q->d->permissive && res->havedata)) {
+		r.rcode = DNS_SERVFAIL;
+		r.dnssec = DKMOD_DNSSEC_BOGUS;
+		r.why = res->why_bogus ? res->why_bogus : "DNSSEC bogus";
+	} else {
+		r.dnssec = res->bogus ? DKMOD_DNSSEC_BOGUS
+				      : res->secure && !q->insecure ? DKMOD_DNSSEC_SECURE : DKMOD_DNSSEC_INSECURE;
+		r.ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
+		if (q->have_ttl && q->ttl < r.ttl)
+			r.ttl = q->ttl;
+		if (res->rcode == DNS_RCODE_NXDOMAIN || res->nxdomain) {
+			r.rcode = DNS_NXDOMAIN;
+		} else if (res->rcode != 0) {
+			r.rcode = DNS_SERVFAIL;
+			snprintf(why, sizeof why, "rcode %d", res->rcode);
+			r.why = why;
+		} else if (res->havedata) {
+			recs = dns_records(res, q->type, &n);
+			records = calloc(n ? n : 1, sizeof *records);
+			lengths = calloc(n ? n : 1, sizeof *lengths);
+			if (!recs || !records || !lengths) {
+				r.rcode = DNS_ERROR;
+				r.why = "out of memory";
+				n = 0;
+			} else {
+				for (i = 0; i < n; i++) {
+					records[i] = recs[i].p;
+					lengths[i] = recs[i].len;
+				}
+				r.rcode = n ? DNS_ANSWER : DNS_NODATA;
+				r.records = records;
+				r.lengths = lengths;
+				r.count = n;
+			}
+		} else {
+			r.rcode = DNS_NODATA;
+		}
+	}
+	q->cb(q->arg, &r);
+	for (i = 0; recs && i < n; i++)
+		free(recs[i].p);
+	free(recs);
+	free(records);
+	free(lengths);
+	if (q->res)
+		ub_resolve_free(q->res);
+	free(q->name);
+	free(q);
+}
+
+/* dns_unlink - take a query out of the outstanding list */
+static void dns_unlink(struct dns *d, struct dns_query *q)
+{
+	struct dns_query **pp;
+
+	for (pp = &d->head; *pp; pp = &(*pp)->next) {
+		if (*pp == q) {
+			*pp = q->next;
+			if (d->tail == &q->next)
+				d->tail = pp;
+			d->pending--;
+			return;
+		}
+	}
+}
+
+/* dns_chase - true if the answer is a CNAME whose target libunbound left unresolved */
+static bool dns_chase(const struct dns_query *q)
+{
+	const struct ub_result *res = q->res;
+
+	return !q->err && res && !res->bogus && res->rcode == 0 && !res->havedata && res->canonname &&
+	       !dns_same_name(res->canonname, q->name);
+}
+
+/* dns_follow - restart the query at its CNAME target; false if it must be delivered now */
+static bool dns_follow(struct dns_query *q)
+{
+	struct ub_result *res = q->res;
+	char *target;
+	int e;
+
+	if (q->hops >= DNS_MAX_CNAME_HOPS)
+		return false;
+	target = strdup(res->canonname);
+	if (!target)
+		return false;
+	q->insecure = q->insecure || !res->secure;
+	if (!q->have_ttl || (res->ttl >= 0 && (unsigned)res->ttl < q->ttl))
+		q->ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
+	q->have_ttl = true;
+	q->hops++;
+	free(q->name);
+	q->name = target;
+	ub_resolve_free(res);
+	e = dns_start(q);
+	if (e != 0) {
+		q->done = true;
+		q->err = e;
+	}
+	return e == 0;
+}
+
+/* dns_deliver_done - hand on every answered query, following CNAMEs unless late */
+static void dns_deliver_done(struct dns *d, bool late)
+{
+	struct dns_query *q;
+
+	for (;;) {
+		bool timeout = false;
+
+		for (q = d->head; q && !q->done; q = q->next)
+			;
+		if (!q)
+			return;
+		if (dns_chase(q)) {
+			if (late) {
+				timeout = true;
+			} else if (dns_follow(q)) {
+				continue;
+			} else if (!q->err) {
+				q->too_long = true;
+			}
+		}
+		dns_unlink(d, q);
+		dns_deliver(q, timeout);
+	}
+}
+
+/* dns_wait - process answers until none is outstanding or the deadline passes */
+void dns_wait(struct dns *d, long long deadline_ms)
+{
+	struct dns_query *q;
+
+	if (!d)
+		return;
+	for (;;) {
+		struct pollfd pfd;
+		long long left;
+		int r;
+
+		dns_deliver_done(d, false);
+		if (!d->pending)
+			return;
+		left = deadline_ms - dns_now_ms();
+		if (left <= 0)
+			break;
+		pfd.fd = ub_fd(d->ctx);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			break;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && ub_process(d->ctx) != 0)
+			break;
+	}
+	/* Whatever arrived in time still counts; the rest is cancelled. */
+	if (ub_poll(d->ctx))
+		ub_process(d->ctx);
+	dns_deliver_done(d, true);
+	while ((q = d->head) != NULL) {
+		if (q->running)
+			ub_cancel(d->ctx, q->async_id);
+		q->running = false;
+		dns_unlink(d, q);
+		dns_deliver(q, true);
+	}
+}
+
+/* dns_pending - number of outstanding queries */
+size_t dns_pending(const struct dns *d)
+{
+	return d ? d->pending : 0;
+}
+
+/* dns_free - free the resolver; outstanding queries are dropped without their callbacks */
+void dns_free(struct dns *d)
+{
+	struct dns_query *q, *next;
+
+	if (!d)
+		return;
+	for (q = d->head; q; q = next) {
+		next = q->next;
+		if (q->running)
+			ub_cancel(d->ctx, q->async_id);
+		if (q->res)
+			ub_resolve_free(q->res);
+		free(q->name);
+		free(q);
+	}
+	ub_ctx_delete(d->ctx);
+	free(d);
+}

@@ -1,0 +1,671 @@
+/*
+ * session.c - one message: the push API, the stored header fields, the
+ * splitting of raw bytes into fields and body, the shared key lookups, and
+ * what the caller reads back.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/session.h"
+
+/* A freed session whose arrays are at most this long is kept by its context for the next one. */
+#define SESSION_SPARE_FIELDS 256
+#define SESSION_SPARE_ITEMS 64
+#define SESSION_SPARE_BYTES 65536
+
+/* session_reuse - the context's spare session, emptied but with its arrays and buffers, or NULL */
+static struct dkmod_session *session_reuse(struct dkmod_ctx *ctx)
+{
+	struct dkmod_session *s = ctx->spare_session;
+	if (!s)
+		return NULL;
+	ctx->spare_session = NULL;
+	struct header_field *fields = s->fields;
+	struct dkmod_sig_result *results = s->results;
+	const char **added = s->added;
+	size_t fields_cap = s->fields_cap, results_cap = s->results_cap, added_cap = s->added_cap;
+	struct str field = s->field, line = s->line;
+	memset(s, 0, sizeof *s);
+	s->fields = fields;
+	s->fields_cap = fields_cap;
+	s->results = results;
+	s->results_cap = results_cap;
+	s->added = added;
+	s->added_cap = added_cap;
+	s->field = field;
+	s->line = line;
+	str_clear(&s->field);
+	str_clear(&s->line);
+	return s;
+}
+
+/* session_release - free a session's arrays and the session */
+static void session_release(struct dkmod_session *s)
+{
+	str_free(&s->field);
+	str_free(&s->line);
+	free(s->fields);
+	free(s->results);
+	free(s->added);
+	free(s);
+}
+
+/* session_spare_free - free the context's spare session */
+void session_spare_free(struct dkmod_ctx *ctx)
+{
+	if (ctx->spare_session)
+		session_release(ctx->spare_session);
+	ctx->spare_session = NULL;
+}
+
+/* dkmod_session_new - a session for one message (the context's spare one when it has one: no
+ * allocation of the session, its field and result arrays or its line buffers per message) */
+enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struct dkmod_session **out)
+{
+	*out = NULL;
+	if (!ctx)
+		return DKMOD_EINVAL;
+	struct dkmod_session *s = session_reuse(ctx);
+	if (!s && !(s = calloc(1, sizeof *s)))
+		return DKMOD_ENOMEM;
+	s->ctx = ctx;
+	s->flags = flags;
+	s->ar_ours = s->ar_small;
+	s->ar_ours_cap = sizeof s->ar_small;
+	arena_init_spare(&s->arena, &ctx->arena_spare);
+	*out = s;
+	return DKMOD_OK;
+}
+
+/* dkmod_session_free - free a session */
+void dkmod_session_free(struct dkmod_session *s)
+{
+	if (!s)
+		return;
+	/* lookups still in flight must not call back into freed memory */
+	if (s->ctx->dns && dns_pending(s->ctx->dns))
+		dns_wait(s->ctx->dns, 0);
+	bodyhash_free_all(s);
+	dkimsign_free(s);
+	dksign_free(s);
+	if (s->ar_ours != s->ar_small)
+		free(s->ar_ours);
+	arena_free(&s->arena);
+	struct dkmod_ctx *ctx = s->ctx;
+	if (!ctx->spare_session && s->fields_cap <= SESSION_SPARE_FIELDS && s->results_cap <= SESSION_SPARE_ITEMS &&
+	    s->added_cap <= SESSION_SPARE_ITEMS && s->field.cap <= SESSION_SPARE_BYTES &&
+	    s->line.cap <= SESSION_SPARE_BYTES)
+		ctx->spare_session = s;
+	else
+		session_release(s);
+}
+
+/* dkmod_session_set_instances - name the instances this session counts under */
+enum dkmod_status dkmod_session_set_instances(struct dkmod_session *s, const struct dkmod_instances *names)
+{
+	const char *const *in[] = {&names->dk_sign, &names->dkim_sign, &names->dk_validate, &names->dkim_validate};
+	const char **out[] = {&s->instances.dk_sign, &s->instances.dkim_sign, &s->instances.dk_validate,
+			      &s->instances.dkim_validate};
+	for (size_t i = 0; i < 4; i++)
+		if (*in[i] && !(*out[i] = arena_strdup(&s->arena, *in[i])))
+			return DKMOD_ENOMEM;
+	return DKMOD_OK;
+}
+
+/* dkmod_session_sign_only - no verification for this message */
+enum dkmod_status dkmod_session_sign_only(struct dkmod_session *s)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	s->flags = (s->flags & ~DKMOD_SESSION_VERIFY) | SESSION_STRIP_ONLY;
+	return DKMOD_OK;
+}
+
+/* dkmod_session_add_signer - sign with this request */
+enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct dkmod_sign_request *req)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	enum dkmod_status st = req->method == DKMOD_METHOD_DOMAINKEYS ? dksign_add(s, req) : dkimsign_add(s, req);
+	if (st != DKMOD_OK)
+		session_count_signer(s, req, false); /* a refused key or request is a failed signature */
+	return st;
+}
+
+/* dkmod_session_header - one whole header field */
+enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *field, size_t len)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	const struct dkmod_options *o = &s->ctx->opt;
+	if (!s->overflow && (s->nfields >= o->max_header_fields || len > o->max_header_bytes - s->header_bytes)) {
+		s->overflow = true;
+		session_log(s->ctx, DKMOD_LOG_WARNING,
+			    "header limits exceeded (%zu fields, %zu bytes): header not fully inspected", s->nfields,
+			    s->header_bytes + len);
+	}
+	if (s->overflow) {
+		fieldscan_tail(s, field, len, s->field_cut);
+		return DKMOD_ELIMIT;
+	}
+	if (s->nfields == s->fields_cap) {
+		size_t cap = s->fields_cap ? s->fields_cap * 2 : 32;
+		struct header_field *f = realloc(s->fields, cap * sizeof *f);
+		if (!f)
+			return DKMOD_ENOMEM;
+		s->fields = f;
+		s->fields_cap = cap;
+	}
+	char *copy = arena_strndup(&s->arena, field, len);
+	if (!copy)
+		return DKMOD_ENOMEM;
+	if (!header_field_init(&s->fields[s->nfields], copy, len))
+		session_log(s->ctx, DKMOD_LOG_DEBUG, "malformed header field #%zu passed on unchanged", s->nfields + 1);
+	s->nfields++;
+	s->header_bytes += len;
+	return DKMOD_OK;
+}
+
+/* dkmod_session_end_of_headers - parse signatures, start key lookups */
+enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
+{
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
+	s->phase = SESSION_BODY;
+	s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
+	enum dkmod_status st = DKMOD_OK;
+	if (s->flags & (DKMOD_SESSION_VERIFY | SESSION_STRIP_ONLY))
+		fieldscan_stored(s); /* forged results go from signed submissions too */
+	if (s->flags & DKMOD_SESSION_VERIFY) {
+		/* the message's cache lookups read one snapshot */
+		keycache_hold(s->ctx->cache);
+		st = dkimverify_start(s);
+		if (st == DKMOD_OK)
+			st = dkverify_start(s);
+		if (st == DKMOD_OK && s->ctx->opt.check_policies)
+			st = policy_start(s);
+		keycache_release(s->ctx->cache);
+	}
+	if (st == DKMOD_OK)
+		st = dkimsign_start(s);
+	if (st == DKMOD_OK)
+		st = dksign_start(s);
+	return st;
+}
+
+/* dkmod_session_body - a body chunk */
+enum dkmod_status dkmod_session_body(struct dkmod_session *s, const void *data, size_t len)
+{
+	if (s->phase != SESSION_BODY)
+		return DKMOD_ESTATE;
+	bodyhash_update_all(s, data, len);
+	return DKMOD_OK;
+}
+
+/* session_take_field - pass the gathered field to dkmod_session_header; ENOMEM is passed
+ * up (a field dropped silently would vanish from the message and shift its offsets),
+ * the limits only mark the session as overflowed */
+static enum dkmod_status session_take_field(struct dkmod_session *s)
+{
+	enum dkmod_status st = DKMOD_OK;
+	if (s->field.len)
+		st = dkmod_session_header(s, s->field.data, s->field.len);
+	str_clear(&s->field);
+	s->field_cut = false;
+	return st == DKMOD_ENOMEM ? st : DKMOD_OK;
+}
+
+/* session_line_room - how long a line may grow in s->line: past the limit, still the bytes a
+ * header walk holds for a field's name (dkmod.h), so that the name and colon of a line too long
+ * to keep are read (fieldscan.c) as the walk reads them */
+static size_t session_line_room(const struct dkmod_session *s)
+{
+	size_t room = s->ctx->opt.max_header_bytes + 2, held = sizeof ((struct dkmod_header_walk *)0)->held;
+	return room > held ? room : held;
+}
+
+/* session_drop_line - a line too long to keep (l[0..n) is all of it or its start): the header
+ * is no longer fully inspected, but a field it starts is still counted (fieldscan.c) */
+static void session_drop_line(struct dkmod_session *s, const char *l, size_t n)
+{
+	if (!s->overflow)
+		session_log(s->ctx, DKMOD_LOG_WARNING, "a header line over %zu bytes: header not fully inspected",
+			    s->ctx->opt.max_header_bytes);
+	s->overflow = true;
+	if ((l[0] == ' ' || l[0] == '\t') && s->field.len)
+		s->field_cut = true; /* a folded line of the field being gathered */
+	fieldscan_tail(s, l, n, true);
+}
+
+/* session_take_line - a complete line of the header block, l[0..n) (s->line, or the
+ * caller's bytes when the whole line was there) */
+static enum dkmod_status session_take_line(struct dkmod_session *s, const char *l, size_t n)
+{
+	if (!s->eol_known && n && l[n - 1] == '\n') {
+		s->eol_known = true;
+		s->eol_lf = !(n >= 2 && l[n - 2] == '\r');
+	}
+	if ((n == 1 && l[0] == '\n') || (n == 2 && l[0] == '\r' && l[1] == '\n')) {
+		str_clear(&s->line);
+		if (session_take_field(s) != DKMOD_OK)
+			return DKMOD_ENOMEM;
+		return dkmod_session_end_of_headers(s);
+	}
+	if ((l[0] == ' ' || l[0] == '\t') && s->field.len) {
+		if (s->field.len + n > s->ctx->opt.max_header_bytes)
+			s->overflow = s->field_cut = true;
+		else if (str_append(&s->field, l, n) < 0)
+			return DKMOD_ENOMEM;
+	} else {
+		if (session_take_field(s) != DKMOD_OK)
+			return DKMOD_ENOMEM;
+		if (n > s->ctx->opt.max_header_bytes)
+			session_drop_line(s, l, n);
+		else if (str_append(&s->field, l, n) < 0)
+			return DKMOD_ENOMEM;
+	}
+	str_clear(&s->line);
+	return DKMOD_OK;
+}
+
+/* session_whole_field - the length of the header field starting at p (its first line is
+ * first bytes long) if all its lines and the first byte of the next line are in p[0..len)
+ * and it is within the limits; 0 if it must be gathered line by line */
+static size_t session_whole_field(const struct dkmod_session *s, const char *p, size_t len, size_t first)
+{
+	if ((first == 1 && p[0] == '\n') || (first == 2 && p[0] == '\r' && p[1] == '\n'))
+		return 0; /* the blank line that ends the header */
+	size_t total = first;
+	while (total < len && (p[total] == ' ' || p[total] == '\t')) {
+		const char *nl = memchr(p + total, '\n', len - total);
+		if (!nl)
+			return 0;
+		total = (size_t)(nl - p) + 1;
+	}
+	return total < len && total <= s->ctx->opt.max_header_bytes ? total : 0;
+}
+
+/* dkmod_session_write - raw message bytes, split anywhere */
+enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len && s->phase == SESSION_HEADERS) {
+		if (s->skip_line) {
+			/* the rest of a line over the limit: never the start of a field or of the body */
+			const char *end = memchr(p, '\n', len);
+			size_t skip = end ? (size_t)(end - p) + 1 : len;
+			s->raw_header_bytes += skip;
+			s->skip_line = !end;
+			p += skip;
+			len -= skip;
+			continue;
+		}
+		/* the first byte of a line that does not fold ends the field before it: stored now, so
+		 * that what follows (a line over the limits, the end of input) cannot depend on where
+		 * the input was cut */
+		if (!s->line.len && s->field.len && p[0] != ' ' && p[0] != '\t' && session_take_field(s) != DKMOD_OK)
+			return DKMOD_ENOMEM;
+		const char *nl = memchr(p, '\n', len);
+		size_t take = nl ? (size_t)(nl - p) + 1 : len;
+		s->raw_header_bytes += take;
+		size_t whole = nl && !s->line.len && !s->field.len ? session_whole_field(s, p, len, take) : 0;
+		if (whole) {
+			/* the whole field and the start of the next line are here: stored from where it lies */
+			if (!s->eol_known) {
+				s->eol_known = true;
+				s->eol_lf = !(take >= 2 && p[take - 2] == '\r');
+			}
+			s->raw_header_bytes += whole - take;
+			enum dkmod_status st = dkmod_session_header(s, p, whole);
+			if (st == DKMOD_ENOMEM)
+				return st;
+			p += whole;
+			len -= whole;
+			continue;
+		}
+		if (nl && !s->line.len) {
+			/* the whole line is here: taken where it lies, without a copy into s->line */
+			enum dkmod_status st = DKMOD_OK;
+			if (take <= s->ctx->opt.max_header_bytes + 2)
+				st = session_take_line(s, p, take);
+			else
+				session_drop_line(s, p, take);
+			p += take;
+			len -= take;
+			if (st != DKMOD_OK)
+				return st;
+			continue;
+		}
+		/* a line is only kept while it fits: an endless line must not eat memory */
+		if (s->line.len + take <= session_line_room(s)) {
+			if (str_append(&s->line, p, take) < 0)
+				return DKMOD_ENOMEM;
+		} else {
+			/* the whole line is dropped, also what of it comes in later writes */
+			if (s->line.len)
+				session_drop_line(s, s->line.data, s->line.len);
+			else
+				session_drop_line(s, p, take);
+			str_clear(&s->line);
+			s->skip_line = !nl;
+		}
+		p += take;
+		len -= take;
+		if (nl) {
+			enum dkmod_status st = s->line.len ? session_take_line(s, s->line.data, s->line.len) : DKMOD_OK;
+			if (st != DKMOD_OK)
+				return st;
+		}
+	}
+	if (len && s->phase == SESSION_BODY)
+		return dkmod_session_body(s, p, len);
+	return s->phase == SESSION_DONE && len ? DKMOD_ESTATE : DKMOD_OK;
+}
+
+/* session_flush_headers - the input ended inside the header block; an unfinished last line
+ * is a line like any other (a new field unless it starts with WSP), so the fields are the
+ * same whether the field before it was stored whole or is still gathered */
+static enum dkmod_status session_flush_headers(struct dkmod_session *s)
+{
+	if (s->line.len) {
+		enum dkmod_status st = session_take_line(s, s->line.data, s->line.len);
+		if (st != DKMOD_OK)
+			return st;
+	}
+	if (session_take_field(s) != DKMOD_OK)
+		return DKMOD_ENOMEM;
+	return dkmod_session_end_of_headers(s);
+}
+
+/* dkmod_session_finish - end of message */
+enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
+{
+	enum dkmod_status st = DKMOD_OK;
+	if (s->phase == SESSION_DONE)
+		return DKMOD_ESTATE;
+	if (s->phase == SESSION_HEADERS && (st = session_flush_headers(s)) != DKMOD_OK)
+		return st;
+	s->phase = SESSION_DONE;
+	bodyhash_final_all(s);
+	if (s->nlookups && s->ctx->dns)
+		dns_wait(s->ctx->dns, s->deadline_ms);
+	if (s->flags & DKMOD_SESSION_VERIFY) {
+		st = dkimverify_finish(s);
+		if (st == DKMOD_OK)
+			st = dkverify_finish(s);
+		if (st == DKMOD_OK && s->policies)
+			st = policy_finish(s);
+		if (st == DKMOD_OK && !(s->ar = ar_build(s)))
+			st = DKMOD_ENOMEM;
+	}
+	/* the added fields stack up: each one goes above those added before it, and a
+	 * DomainKey-Signature must stay directly above the fields it hashed */
+	enum dkmod_status sign_st = dksign_finish(s);
+	const char *dk_status = s->flags & DKMOD_SESSION_VERIFY ? dkverify_status_field(s) : NULL;
+	if (st == DKMOD_OK && dk_status)
+		st = session_add_field(s, dk_status);
+	enum dkmod_status st2 = dkimsign_finish(s);
+	if (sign_st == DKMOD_OK)
+		sign_st = st2;
+	if (st == DKMOD_OK && s->ar)
+		st = session_add_field(s, s->ar_field);
+	session_count(s);
+	if (st == DKMOD_OK && s->removal_failed)
+		st = DKMOD_ENOMEM; /* a forged field could not be noted: the message must not go on */
+	return st != DKMOD_OK ? st : sign_st;
+}
+
+/* session_signature_fields - how many fields named name will be verified (at most
+ * max_signatures; the rest are logged), and room for that many checks of size each (not zeroed:
+ * a check is mostly its parsed signature, which the parser fills) */
+size_t session_signature_fields(struct dkmod_session *s, const char *name, size_t size, void **checks)
+{
+	size_t max = s->ctx->opt.max_signatures, n = 0;
+	*checks = NULL;
+	for (size_t i = 0; i < s->nfields; i++)
+		if (header_is(&s->fields[i], name))
+			n++;
+	if (n > max) {
+		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu %s fields: only the first %zu are verified", n, name, max);
+		n = max;
+	}
+	if (n && !(*checks = arena_alloc_raw(&s->arena, n * size)))
+		return SIZE_MAX;
+	return n;
+}
+
+/* session_add_result - a new, zeroed result with empty strings */
+struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method)
+{
+	if (s->nresults == s->results_cap) {
+		size_t cap = s->results_cap ? s->results_cap * 2 : 8;
+		struct dkmod_sig_result *r = realloc(s->results, cap * sizeof *r);
+		if (!r)
+			return NULL;
+		s->results = r;
+		s->results_cap = cap;
+	}
+	struct dkmod_sig_result *r = &s->results[s->nresults++];
+	memset(r, 0, sizeof *r);
+	r->method = method;
+	r->reason = r->domain = r->selector = r->identity = r->algorithm = r->b = r->dk_status = r->sender = "";
+	r->body_length = -1;
+	return r;
+}
+
+/* session_add_field - queue a header field to prepend */
+enum dkmod_status session_add_field(struct dkmod_session *s, const char *text)
+{
+	if (s->nadded == s->added_cap) {
+		size_t cap = s->added_cap ? s->added_cap * 2 : 8;
+		const char **a = realloc(s->added, cap * sizeof *a);
+		if (!a)
+			return DKMOD_ENOMEM;
+		s->added = a;
+		s->added_cap = cap;
+	}
+	s->added[s->nadded++] = text;
+	return DKMOD_OK;
+}
+
+/* session_txt_done - an answer: keep a copy for everything in the message that asked */
+static void session_txt_done(void *arg, const struct dns_result *r)
+{
+	struct keylookup *k = arg;
+	struct arena *a = &k->session->arena;
+	k->done = true;
+	k->rcode = r->rcode;
+	k->dnssec = r->dnssec;
+	k->why = arena_strdup(a, r->why ? r->why : "");
+	k->records = arena_alloc(a, (r->count + 1) * sizeof *k->records);
+	k->lengths = arena_alloc(a, (r->count + 1) * sizeof *k->lengths);
+	if (!k->records || !k->lengths || !k->why) {
+		k->rcode = DNS_ERROR;
+		k->count = 0;
+		return;
+	}
+	for (size_t i = 0; i < r->count; i++) {
+		if (!(k->records[i] = arena_strndup(a, r->records[i], r->lengths[i]))) {
+			k->rcode = DNS_ERROR;
+			k->count = 0;
+			return;
+		}
+		k->lengths[i] = r->lengths[i];
+	}
+	k->count = r->count;
+	struct dkmod_session *s = k->session;
+	if (s->ctx->cache)
+		keycache_put(s->ctx->cache, k->name, k->type, r, session_now(s->ctx));
+}
+
+/* session_lookup - start (or share) a lookup of name and type */
+struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum dns_type type)
+{
+	if (strlen(name) > 253)
+		return NULL; /* no such name can exist in the DNS: never asked */
+	for (size_t i = 0; i < s->nlookups; i++)
+		if (s->lookups[i]->type == type && strcasecmp(s->lookups[i]->name, name) == 0)
+			return s->lookups[i];
+	if (s->nlookups == SESSION_MAX_LOOKUPS)
+		return NULL;
+	struct keylookup *k = arena_alloc(&s->arena, sizeof *k);
+	if (!k || !(k->name = arena_strdup(&s->arena, name)))
+		return NULL;
+	k->session = s;
+	k->type = type;
+	k->rcode = DNS_ERROR;
+	k->why = "";
+	struct dns_result cached;
+	if (s->ctx->cache && keycache_get(s->ctx->cache, name, type, session_now(s->ctx), &s->arena, &cached)) {
+		s->cache_hits++;
+		k->done = k->cached = true;
+		k->rcode = cached.rcode;
+		k->dnssec = cached.dnssec;
+		k->records = (char **)cached.records;
+		k->lengths = (size_t *)cached.lengths;
+		k->count = cached.count;
+		s->lookups[s->nlookups++] = k;
+		return k;
+	}
+	s->cache_misses += s->ctx->cache != NULL;
+	s->dns_queries++;
+	if (!ctx_dns(s->ctx) || dns_query(s->ctx->dns, name, type, session_txt_done, k) != 0) {
+		k->done = true;
+		k->why = "resolver failure";
+	}
+	s->lookups[s->nlookups++] = k;
+	return k;
+}
+
+/* session_lookup_txt - start (or share) a TXT lookup of name */
+struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
+{
+	return session_lookup(s, name, DNS_TYPE_TXT);
+}
+
+/* session_lookup_verdict - the verdict when a key lookup failed, or PASS to go on */
+enum dkmod_result session_lookup_verdict(const struct dkmod_ctx *ctx, const struct keylookup *k, const char **reason)
+{
+	if (!k) {
+		*reason = "key lookup not possible";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	if (k->dnssec == DKMOD_DNSSEC_BOGUS) {
+		switch (ctx->opt.resolver.bogus) {
+		case DKMOD_BOGUS_PERMERROR:
+			*reason = "key record failed DNSSEC validation";
+			return DKMOD_RESULT_PERMERROR;
+		case DKMOD_BOGUS_INSECURE:
+			if (k->rcode == DNS_ANSWER)
+				return DKMOD_RESULT_PASS;
+			break;
+		default:
+			break;
+		}
+		*reason = "key lookup failed DNSSEC validation";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+	switch (k->rcode) {
+	case DNS_ANSWER:
+		return DKMOD_RESULT_PASS;
+	case DNS_NXDOMAIN:
+		*reason = "no key for signature";
+		return DKMOD_RESULT_PERMERROR;
+	case DNS_NODATA:
+		*reason = "no key record for signature";
+		return DKMOD_RESULT_PERMERROR;
+	case DNS_TIMEOUT:
+		*reason = "key lookup timed out";
+		return DKMOD_RESULT_TEMPERROR;
+	case DNS_SERVFAIL:
+		*reason = "key lookup failed (SERVFAIL)";
+		return DKMOD_RESULT_TEMPERROR;
+	default:
+		*reason = "key lookup failed";
+		return DKMOD_RESULT_TEMPERROR;
+	}
+}
+
+/* dkmod_session_result_count - verdicts after finish */
+size_t dkmod_session_result_count(const struct dkmod_session *s)
+{
+	return s->phase == SESSION_DONE ? s->nresults : 0;
+}
+
+/* dkmod_session_result - verdict i */
+const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *s, size_t i)
+{
+	return i < dkmod_session_result_count(s) ? &s->results[i] : NULL;
+}
+
+/* dkmod_session_dk_policy - the DomainKeys policy verdict, or NULL */
+const struct dkmod_dk_policy *dkmod_session_dk_policy(const struct dkmod_session *s)
+{
+	return s->phase == SESSION_DONE && s->policies ? &s->dk_policy : NULL;
+}
+
+/* dkmod_session_adsp - the ADSP result, or NULL */
+const struct dkmod_adsp *dkmod_session_adsp(const struct dkmod_session *s)
+{
+	return s->phase == SESSION_DONE && s->policies ? &s->adsp : NULL;
+}
+
+/* dkmod_session_ar_value - the Authentication-Results value */
+const char *dkmod_session_ar_value(struct dkmod_session *s)
+{
+	return s->ar;
+}
+
+/* dkmod_session_added_count - header fields the message gains */
+size_t dkmod_session_added_count(const struct dkmod_session *s)
+{
+	return s->nadded;
+}
+
+/* dkmod_session_added - added field i; the first goes on top */
+const char *dkmod_session_added(const struct dkmod_session *s, size_t i)
+{
+	return i < s->nadded ? s->added[s->nadded - 1 - i] : NULL;
+}
+
+/* dkmod_session_header_count - the received header fields */
+size_t dkmod_session_header_count(const struct dkmod_session *s)
+{
+	return s->nfields;
+}
+
+/* dkmod_session_header_raw - received field i, raw */
+const char *dkmod_session_header_raw(const struct dkmod_session *s, size_t i, size_t *len)
+{
+	if (i >= s->nfields) {
+		*len = 0;
+		return NULL;
+	}
+	*len = s->fields[i].raw_len;
+	return s->fields[i].raw;
+}
+
+/* dkmod_session_header_removed - whether field i is to be removed */
+bool dkmod_session_header_removed(const struct dkmod_session *s, size_t i)
+{
+	return i < s->nfields && s->fields[i].removed;
+}
+
+/* dkmod_session_eol - the message's line end */
+const char *dkmod_session_eol(const struct dkmod_session *s)
+{
+	return s->eol_lf ? "\n" : "\r\n";
+}
+
+/* dkmod_session_header_bytes - raw bytes of headers and blank line seen by write() */
+size_t dkmod_session_header_bytes(const struct dkmod_session *s)
+{
+	return s->raw_header_bytes;
+}
+
+/* dkmod_session_intact - false if limits made the session give up on the headers */
+bool dkmod_session_intact(const struct dkmod_session *s)
+{
+	return !s->overflow;
+}

@@ -1,0 +1,372 @@
+/*
+ * dkimsign.c - adding DKIM-Signature fields: choose the header fields,
+ * hash the body (shared with verification when parameters match), build
+ * the field folded under 78 columns, sign it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "record/base64.h"
+#include "msg/fold.h"
+#include "key/privkeys.h"
+#include "engine/session.h"
+#include "record/tagvalue.h"
+
+/* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first, and
+ * which are oversigned when the request names none: listed once more than present, so that none
+ * can be added after signing (DKIMSIGN_ALWAYS), or so only where present (DKIMSIGN_PRESENT: a
+ * mailing list may add its List-* fields to a message that had none). */
+enum { DKIMSIGN_NOT = 0, DKIMSIGN_ALWAYS, DKIMSIGN_PRESENT };
+#define DKIMSIGN_NAME(n, o) {n, sizeof n - 1, o}
+static const struct dkimsign_name {
+	const char *name;
+	size_t len;
+	unsigned char over;
+} dkimsign_default_headers[] = {
+	DKIMSIGN_NAME("from", 1), DKIMSIGN_NAME("reply-to", 1), DKIMSIGN_NAME("subject", 1),
+	DKIMSIGN_NAME("date", 1), DKIMSIGN_NAME("to", 1), DKIMSIGN_NAME("cc", 1), DKIMSIGN_NAME("message-id", 1),
+	DKIMSIGN_NAME("in-reply-to", 1), DKIMSIGN_NAME("references", 1), DKIMSIGN_NAME("mime-version", 1),
+	DKIMSIGN_NAME("content-type", 1), DKIMSIGN_NAME("content-transfer-encoding", 1),
+	DKIMSIGN_NAME("content-disposition", 1), DKIMSIGN_NAME("content-id", 0),
+	DKIMSIGN_NAME("content-description", 0), DKIMSIGN_NAME("resent-date", 0), DKIMSIGN_NAME("resent-from", 0),
+	DKIMSIGN_NAME("resent-sender", 0), DKIMSIGN_NAME("resent-to", 0), DKIMSIGN_NAME("resent-cc", 0),
+	DKIMSIGN_NAME("resent-message-id", 0), DKIMSIGN_NAME("list-id", 2), DKIMSIGN_NAME("list-help", 2),
+	DKIMSIGN_NAME("list-unsubscribe", 2), DKIMSIGN_NAME("list-subscribe", 2), DKIMSIGN_NAME("list-post", 2),
+	DKIMSIGN_NAME("list-owner", 2), DKIMSIGN_NAME("list-archive", 2), DKIMSIGN_NAME("sender", 1)};
+#define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
+
+/* dkimsign_alg_name - a= for an algorithm */
+static const char *dkimsign_alg_name(enum dkmod_algorithm a)
+{
+	switch (a) {
+	case DKMOD_ALG_RSA_SHA1: return "rsa-sha1";
+	case DKMOD_ALG_ED25519_SHA256: return "ed25519-sha256";
+	default: return "rsa-sha256";
+	}
+}
+
+/* dkimsign_dup - copy an optional request string into the arena */
+static bool dkimsign_dup(struct dkmod_session *s, const char **p)
+{
+	if (*p && !(*p = arena_strdup(&s->arena, *p)))
+		return false;
+	return true;
+}
+
+/* dkimsign_add - load the key and queue a signature */
+enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_request *req)
+{
+	if (s->nsigners == SESSION_MAX_SIGNERS)
+		return DKMOD_ELIMIT;
+	if (!req->domain || !req->selector || !req->key_file ||
+	    !dkimsig_valid_domain(req->domain, strlen(req->domain)) ||
+	    !dkimsig_valid_domain(req->selector, strlen(req->selector)) ||
+	    req->header_canon > DKMOD_CANON_RELAXED || req->body_canon > DKMOD_CANON_RELAXED) {
+		session_log(s->ctx, DKMOD_LOG_ERROR, "signing request needs a valid domain, selector, key and canonicalization");
+		return DKMOD_EINVAL;
+	}
+	if (req->identity) {
+		const char *at = strrchr(req->identity, '@');
+		if (!at || !dkimsig_domain_within(at + 1, req->domain)) {
+			session_log(s->ctx, DKMOD_LOG_ERROR, "identity %s is not within %s", req->identity, req->domain);
+			return DKMOD_EINVAL;
+		}
+	}
+	if (!s->signers && !(s->signers = arena_alloc(&s->arena, SESSION_MAX_SIGNERS * sizeof *s->signers)))
+		return DKMOD_ENOMEM;
+	struct dkimsigner *g = &s->signers[s->nsigners];
+	memset(g, 0, sizeof *g);
+	g->req = *req;
+	if (!dkimsign_dup(s, &g->req.domain) || !dkimsign_dup(s, &g->req.selector) ||
+	    !dkimsign_dup(s, &g->req.key_file) || !dkimsign_dup(s, &g->req.headers) ||
+	    !dkimsign_dup(s, &g->req.identity) || !dkimsign_dup(s, &g->req.instance) ||
+	    !dkimsign_dup(s, &g->req.oversign_headers))
+		return DKMOD_ENOMEM;
+	const char *why = "";
+	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),
+			     (long long)time(NULL), &why);
+	if (!g->key) {
+		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s: %s", req->key_file, why);
+		return DKMOD_EKEY;
+	}
+	bool ed = crypto_privkey_type(g->key) == CRYPTO_KEY_ED25519;
+	if (req->algorithm_from_key && ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256))
+		g->req.algorithm = ed ? DKMOD_ALG_ED25519_SHA256 : DKMOD_ALG_RSA_SHA256;
+	if (ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256)) {
+		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
+			    dkimsign_alg_name(g->req.algorithm));
+		privkeys_put(s->ctx->privkeys, g->req.key_file, g->key);
+		g->key = NULL;
+		return DKMOD_EKEY;
+	}
+	s->nsigners++;
+	return DKMOD_OK;
+}
+
+/* dkimsign_start - set up the body hashes */
+enum dkmod_status dkimsign_start(struct dkmod_session *s)
+{
+	for (size_t i = 0; i < s->nsigners; i++) {
+		struct dkimsigner *g = &s->signers[i];
+		enum crypto_hash hash = g->req.algorithm == DKMOD_ALG_RSA_SHA1 ? CRYPTO_SHA1 : CRYPTO_SHA256;
+		g->body = bodyhash_get(s, hash, g->req.body_canon, false, g->req.body_length);
+		if (!g->body)
+			return DKMOD_ENOMEM;
+	}
+	return DKMOD_OK;
+}
+
+/* dkimsign_count - how many received fields have this name */
+static size_t dkimsign_count(const struct dkmod_session *s, const char *name, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < s->nfields; i++)
+		if (s->fields[i].name_len && !s->fields[i].removed &&
+		    header_name_eq(s->fields[i].raw, s->fields[i].name_len, name, n))
+			count++;
+	return count;
+}
+
+/* dkimsign_listed - whether name already appears in the colon list h */
+static bool dkimsign_listed(const struct str *h, const char *name, size_t n)
+{
+	size_t pos = 0, len;
+	const char *item;
+	while (tagvalue_list_next(str_cstr(h), h->len, &pos, &item, &len))
+		if (header_name_eq(item, len, name, n))
+			return true;
+	return false;
+}
+
+/* dkimsign_append_name - name times over, colon-separated, as long as h stays within
+ * HEADER_MAX_SIGNED names (verifiers refuse longer lists; instances left out stay unsigned) */
+static int dkimsign_append_name(struct str *h, const char *name, size_t n, size_t times)
+{
+	size_t names = h->len ? 1 : 0;
+	for (size_t i = 0; i < h->len; i++)
+		names += h->data[i] == ':';
+	if (times > HEADER_MAX_SIGNED - names)
+		times = HEADER_MAX_SIGNED - names;
+	for (size_t i = 0; i < times; i++)
+		if ((h->len && str_appendc(h, ':') < 0) || str_append(h, name, n) < 0)
+			return -1;
+	return 0;
+}
+
+/* dkimsign_over - how a default field is oversigned by g's request, present count times (0 or 1) */
+static size_t dkimsign_over(const struct dkimsigner *g, unsigned char over, size_t count)
+{
+	return g->req.oversign && (over == DKIMSIGN_ALWAYS || (over == DKIMSIGN_PRESENT && count > 0));
+}
+
+/* dkimsign_extra - 1 if the field name is oversigned by g's request and present count times */
+static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_t n, size_t count)
+{
+	if (!g->req.oversign)
+		return 0;
+	if (g->req.oversign_headers) {
+		size_t pos = 0, len;
+		const char *item;
+		while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &len))
+			if (header_name_eq(item, len, name, n))
+				return 1;
+		return 0;
+	}
+	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+		if (header_name_eq(dkimsign_default_headers[d].name, dkimsign_default_headers[d].len, name, n))
+			return dkimsign_over(g, dkimsign_default_headers[d].over, count);
+	return 0;
+}
+
+/* dkimsign_add_name - list a name once per instance in the message (once more if oversigned), unless listed */
+static int dkimsign_add_name(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h,
+			     const char *name, size_t n)
+{
+	if (n == 0 || dkimsign_listed(h, name, n))
+		return 0;
+	size_t count = dkimsign_count(s, name, n);
+	return dkimsign_append_name(h, name, n, count + dkimsign_extra(g, name, n, count));
+}
+
+/* dkimsign_default_counts - how many received fields have each default name (one pass) */
+static void dkimsign_default_counts(const struct dkmod_session *s, size_t *counts)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct header_field *f = &s->fields[i];
+		if (f->removed)
+			continue;
+		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+			if (f->name_len == dkimsign_default_headers[d].len && header_is(f, dkimsign_default_headers[d].name)) {
+				counts[d]++;
+				break;
+			}
+	}
+}
+
+/* dkimsign_oversigned_rest - the oversigned names the list so far leaves out */
+static int dkimsign_oversigned_rest(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+{
+	if (!g->req.oversign)
+		return 0;
+	if (!g->req.oversign_headers) {
+		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+			if (dkimsign_default_headers[d].over &&
+			    dkimsign_add_name(s, g, h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
+				return -1;
+		return 0;
+	}
+	size_t pos = 0, n;
+	const char *item;
+	while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &n))
+		if (dkimsign_add_name(s, g, h, item, n) < 0)
+			return -1;
+	return 0;
+}
+
+/* dkimsign_header_list - the h= value for a request: From first, then each configured or default
+ * name once per instance in the message, oversigned names once more, then oversigned names
+ * the list left out */
+static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+{
+	if (g->req.headers) {
+		size_t pos = 0, n;
+		const char *item;
+		if (dkimsign_add_name(s, g, h, "from", 4) < 0)
+			return -1;
+		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
+			if (dkimsign_add_name(s, g, h, item, n) < 0)
+				return -1;
+		return dkimsign_oversigned_rest(s, g, h);
+	}
+	size_t counts[DKIMSIGN_NDEFAULT] = {0};
+	dkimsign_default_counts(s, counts);
+	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++) {
+		const struct dkimsign_name *dn = &dkimsign_default_headers[d];
+		size_t extra = g->req.oversign_headers ? dkimsign_extra(g, dn->name, dn->len, counts[d])
+						       : dkimsign_over(g, dn->over, counts[d]);
+		if (dkimsign_append_name(h, dn->name, dn->len, counts[d] + extra) < 0)
+			return -1;
+	}
+	/* the recommended oversigned fields are all in the default list */
+	return g->req.oversign_headers ? dkimsign_oversigned_rest(s, g, h) : 0;
+}
+
+/* dkimsign_qp - i= in dkim-quoted-printable */
+static int dkimsign_qp(struct str *out, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		int rc = (*p > 0x20 && *p < 0x7f && *p != ';' && *p != '=') ? str_appendc(out, (char)*p)
+									    : str_printf(out, "=%02X", *p);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* dkimsign_canon_pair - c= for a request */
+static const char *dkimsign_canon_pair(const struct dkmod_sign_request *r)
+{
+	static const char *const pairs[2][2] = {{"simple/simple", "simple/relaxed"},
+						  {"relaxed/simple", "relaxed/relaxed"}};
+	return pairs[r->header_canon == DKMOD_CANON_RELAXED][r->body_canon == DKMOD_CANON_RELAXED];
+}
+
+/* dkimsign_build - the field up to and including "b=" */
+static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, const char *h, struct str *out)
+{
+	struct fold f;
+	char b64[64];
+	const struct dkmod_sign_request *r = &g->req;
+	long long now = (long long)session_now(s->ctx);
+	if (str_reserve(out, 512) < 0 || fold_start(&f, out, "DKIM-Signature") < 0 || fold_tag_str(&f, "v", "1") < 0 ||
+	    fold_tag_str(&f, "a", dkimsign_alg_name(r->algorithm)) < 0 || fold_tag_str(&f, "c", dkimsign_canon_pair(r)) < 0 ||
+	    fold_tag_str(&f, "d", r->domain) < 0 || fold_tag_str(&f, "s", r->selector) < 0)
+		return -1;
+	if (r->identity) {
+		struct str qp = STR_INIT;
+		int rc = dkimsign_qp(&qp, r->identity);
+		if (rc == 0)
+			rc = fold_tag(&f, "i", qp.data, qp.len);
+		str_free(&qp);
+		if (rc < 0)
+			return -1;
+	}
+	if (r->body_length >= 0 &&
+	    fold_tag_number(&f, "l", (unsigned long long)(g->body->length < r->body_length ? g->body->length
+											: r->body_length)) < 0)
+		return -1;
+	if (now < 0)
+		now = 0;
+	if (fold_tag_number(&f, "t", (unsigned long long)now) < 0 ||
+	    (r->expire && fold_tag_number(&f, "x", (unsigned long long)now + r->expire) < 0))
+		return -1;
+	if (fold_list(&f, "h", h) < 0)
+		return -1;
+	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
+	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0)
+		return -1;
+	return fold_word(&f, "b=", 2, true);
+}
+
+/* dkimsign_one - build and sign one field; returns a reason on failure */
+static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
+{
+	struct str h = STR_INIT, field = STR_INIT;
+	const char *why = NULL;
+	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
+	char b64[2 * CRYPTO_MAX_SIG];
+	size_t sig_len = 0;
+	enum crypto_hash hash = g->body->hash;
+	if (g->body->failed)
+		why = "body hash failed";
+	else if (dkimsign_header_list(s, g, &h) < 0 || dkimsign_build(s, g, str_cstr(&h), &field) < 0)
+		why = "out of memory";
+	else if (dkimverify_header_hash(s, hash, g->req.header_canon, h.data, h.len, field.data, field.len, true, digest) != 0)
+		why = "header hash failed";
+	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
+		why = "signing failed";
+	if (!why) {
+		struct fold f;
+		fold_resume(&f, &field);
+		base64_encode(sig, sig_len, b64);
+		if (fold_base64(&f, b64, strlen(b64)) == 0)
+			g->field = arena_strndup(&s->arena, field.data, field.len);
+		if (!g->field)
+			why = "out of memory";
+	}
+	str_free(&h);
+	str_free(&field);
+	return why;
+}
+
+/* dkimsign_finish - build and sign each DKIM-Signature field */
+enum dkmod_status dkimsign_finish(struct dkmod_session *s)
+{
+	enum dkmod_status st = DKMOD_OK;
+	for (size_t i = 0; i < s->nsigners; i++) {
+		struct dkimsigner *g = &s->signers[i];
+		g->failure = dkimsign_one(s, g);
+		if (g->failure) {
+			session_log(s->ctx, DKMOD_LOG_ERROR, "DKIM signing d=%s s=%s failed: %s", g->req.domain,
+				    g->req.selector, g->failure);
+			st = DKMOD_ECRYPTO;
+			continue;
+		}
+		session_log(s->ctx, DKMOD_LOG_INFO, "DKIM signed d=%s s=%s a=%s", g->req.domain, g->req.selector,
+			    dkimsign_alg_name(g->req.algorithm));
+		if (session_add_field(s, g->field) != DKMOD_OK)
+			return DKMOD_ENOMEM;
+	}
+	return st;
+}
+
+/* dkimsign_free - forget the signers (their keys belong to the context) */
+void dkimsign_free(struct dkmod_session *s)
+{
+	for (size_t i = 0; i < s->nsigners; i++)
+		privkeys_put(s->ctx->privkeys, s->signers[i].req.key_file, s->signers[i].key);
+	s->nsigners = 0;
+}
