@@ -3,13 +3,19 @@
 # Postfix on 127.0.0.1 (delivery to discard(8), so only smtpd and the milter
 # count), nsd with the test zone, and the same messages (1 KB: one inbound
 # message signed by Mail::DKIM, to verify; one submission from
-# corp.example.com, to sign; the client is 127.0.0.1, in relay_nets) sent
-# through (a) an smtpd without a milter and (b) one with dkmod-milter.
+# corp.example.com, to sign; the load client names the inbound message's
+# client 192.0.2.1 and the submission's 127.0.0.1 with XCLIENT) sent
+# through (a) an smtpd without a milter, (b) one with dkmod-milter and
+# (c) one with OpenDKIM's milter doing the same work: DKIM only (dkmod's
+# DomainKeys methods are left out of this configuration, since OpenDKIM has
+# none), relaxed/relaxed rsa-sha256 signing of the submission, verification of
+# the inbound message.  Each milter first proves it does that work (miltertest:
+# dkim=pass inserted for the inbound message, a DKIM-Signature for the
+# submission) or its row is left out, saying why.
 # Prints messages/s, the milter process's CPU per message, and the time per
 # message at one session (the latency the milter adds is the difference).
 # Reports; never fails.  MILTER_BENCH_MESSAGES (default 3000) and
-# MILTER_BENCH_SESSIONS (8).  Not yet here: the same work through OpenDKIM's
-# milter for comparison (doc/adapter-milter.md).
+# MILTER_BENCH_SESSIONS (8).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -28,7 +34,8 @@ cd "$TMP" || exit 1
 DPORT=$(free_port)
 adapters_conf dkmod.conf "forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2" "$AD_DIR/default.lua"
 mkdir -p state
-sed -i '/^log { level = "info" }$/d' dkmod.conf
+# DKIM only, as OpenDKIM: no DomainKeys validation or signing block
+sed -i '/^log { level = "info" }$/d; /^dk_validate /d; /^dk_sign /,/^}/d' dkmod.conf
 printf 'keycache { state_dir = "%s/state" }\nlog { level = "warning" }\nmilter { socket = "inet:%s@127.0.0.1" }\n' "$TMP" "$DPORT" >>dkmod.conf
 # the messages: 1 KB bodies
 body=$(printf 'line %04d of a one kilobyte body, the same for every milter.......\n' $(seq 16))
@@ -41,16 +48,55 @@ DKPID=$!
 at_exit 'kill -TERM $DKPID 2>/dev/null'
 sleep 1
 kill -0 "$DKPID" 2>/dev/null || echo "milter bench: dkmod-milter did not start: $(tail -n 3 dkmod-milter.log)"
+# OpenDKIM's milter, the same key and zone, its resolver (libunbound) forwarding to nsd
+OPORT=$(free_port) ODPID=""
+if command -v opendkim >/dev/null; then
+	printf 'server:\n  do-not-query-localhost: no\n  module-config: "iterator"\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@%s\n' "$NSD_PORT" >unbound.conf
+	echo "s1._domainkey.corp.example.com corp.example.com:s1:$AD_DIR/keys/corp.example.com/s1.key" >keytable
+	echo "*@corp.example.com s1._domainkey.corp.example.com" >signingtable
+	cat >opendkim.conf <<EOF
+Syslog no
+Mode sv
+Socket inet:$OPORT@127.0.0.1
+KeyTable file:$TMP/keytable
+SigningTable refile:$TMP/signingtable
+InternalHosts 127.0.0.1
+ResolverConfiguration $TMP/unbound.conf
+Canonicalization relaxed/relaxed
+SignatureAlgorithm rsa-sha256
+AuthservID mx.example.net
+UserID root
+EOF
+	opendkim -f -x opendkim.conf >opendkim.log 2>&1 &
+	ODPID=$!
+	at_exit 'kill -TERM $ODPID 2>/dev/null'
+fi
+sleep 1
+# does_work NAME PORT - the milter at PORT verifies the inbound message and signs the submission
+does_work() {
+	local mt="$DKMOD_TOP/tests/adapters/milter/mt_send.lua"
+	command -v miltertest >/dev/null || { echo "miltertest is not installed (make deps)"; return 1; }
+	timeout 30 miltertest -s "$mt" -D "sock=inet:$2@127.0.0.1" -D msg=inbound.eml -D from=alice@peer.example.com >"mt-$1-in.txt" 2>&1 &&
+		grep -q '^insert Authentication-Results:.*dkim=pass' "mt-$1-in.txt" ||
+		{ echo "$1 did not verify the inbound message: $(tr '\n' ' ' <"mt-$1-in.txt" | cut -c1-200)"; return 1; }
+	timeout 30 miltertest -s "$mt" -D "sock=inet:$2@127.0.0.1" -D msg=submission.eml -D ip=127.0.0.1 -D from=alice@corp.example.com >"mt-$1-sub.txt" 2>&1 &&
+		grep -q '^insert DKIM-Signature:.*d=corp.example.com' "mt-$1-sub.txt" ||
+		{ echo "$1 did not sign the submission: $(tr '\n' ' ' <"mt-$1-sub.txt" | cut -c1-200)"; return 1; }
+}
 # one smtpd per setup (no reload between them): the instance's own port without a milter
-P_DK=$(free_port)
+P_DK=$(free_port) P_OD=$(free_port)
 # shellcheck disable=SC2034 # read by postfix_start
 POSTFIX_MAIN_EXTRA="default_transport = discard
 relay_transport = discard
 milter_default_action = tempfail
-milter_protocol = 6"
+milter_protocol = 6
+smtpd_authorized_xclient_hosts = 127.0.0.1, 192.0.2.1
+relay_domains = example.net"
 # shellcheck disable=SC2034
 POSTFIX_MASTER_EXTRA="127.0.0.1:$P_DK inet n - n - - smtpd
-  -o smtpd_milters=inet:127.0.0.1:$DPORT"
+  -o smtpd_milters=inet:127.0.0.1:$DPORT
+127.0.0.1:$P_OD inet n - n - - smtpd
+  -o smtpd_milters=inet:127.0.0.1:$OPORT"
 postfix_start >/dev/null 2>&1 || { echo "milter bench: postfix does not start"; exit 0; }
 at_exit 'postfix_stop; nsd_stop'
 sleep 1
@@ -59,11 +105,19 @@ ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/nul
 HZ=$(getconf CLK_TCK)
 mkdir -p "$(dirname "$OUT")"
 printf 'setup\tmessages_per_s\tmilter_cpu_ms_per_msg\tms_per_msg_one_session\trefused\n' >"$OUT"
-for setup in none dkmod-milter; do
+for setup in none dkmod-milter opendkim; do
 	case $setup in
 	none) port=$POSTFIX_PORT pid="" ;;
-	dkmod-milter) port=$P_DK pid=$DKPID ;;
+	dkmod-milter) port=$P_DK pid=$DKPID mport=$DPORT ;;
+	opendkim) port=$P_OD pid=$ODPID mport=$OPORT ;;
 	esac
+	if [ "$setup" != none ]; then
+		if [ -z "$pid" ]; then
+			echo "milter bench: $setup is not installed (make deps), no row"
+			continue
+		fi
+		why=$(does_work "$setup" "$mport") || { echo "milter bench: $why; no row"; continue; }
+	fi
 	"${LOAD[@]}" "$port" "$S" 200 inbound.eml submission.eml >/dev/null # warm: caches, processes
 	c0=0 c1=0
 	[ -n "$pid" ] && c0=$(ticks "$pid")
@@ -78,10 +132,14 @@ done
 awk -F'\t' 'NR > 1 { r[$1] = $2; c[$1] = $3; l[$1] = $4; x[$1] = $5 }
 	END {
 		printf "%-14s %12s %17s %16s %8s\n", "milter", "messages/s", "milter CPU/msg", "ms/msg (1 sess.)", "refused"
-		split("none dkmod-milter", k, " ")
-		for (i = 1; i <= 2; i++) printf "%-14s %12s %14s ms %16s %8s\n", k[i], r[k[i]], c[k[i]], l[k[i]], x[k[i]]
+		split("none dkmod-milter opendkim", k, " ")
+		for (i = 1; i <= 3; i++) if (k[i] in r) printf "%-14s %12s %14s ms %16s %8s\n", k[i], r[k[i]], c[k[i]], l[k[i]], x[k[i]]
 		printf "dkmod-milter throughput / no milter: %.2f (target >= 0.9)\n", r["dkmod-milter"] / r["none"]
 		printf "time added per message at one session: %.3f ms (target <= 2)\n", l["dkmod-milter"] - l["none"]
+		if ("opendkim" in r) {
+			printf "opendkim throughput / no milter: %.2f\n", r["opendkim"] / r["none"]
+			if (c["opendkim"] > 0) printf "dkmod-milter CPU per message / opendkim: %.2f (target <= 0.5)\n", c["dkmod-milter"] / c["opendkim"]
+		}
 	}' "$OUT"
 echo "dkmod-milter log: $(grep -c . dkmod-milter.log) lines"
 echo "(table in $OUT)"

@@ -13,7 +13,10 @@ if conn == nil then error("cannot connect to " .. sock) end
 mt.macro(conn, SMFIC_CONNECT, "j", "mx.example.net", "{daemon_name}", daemon or "MTA")
 if mt.conninfo(conn, "client.example", ip or "192.0.2.1") ~= nil then error("conninfo") end
 if mt.getreply(conn) ~= SMFIR_CONTINUE then error("connect: unexpected reply") end
-if mt.helo(conn, "client.example") ~= nil then error("helo") end
+-- a milter may negotiate HELO out (OpenDKIM does: SMFIP_NOHELO); miltertest then refuses the call
+local helo_ok, helo_err = pcall(mt.helo, conn, "client.example")
+if not helo_ok and not tostring(helo_err):find("negotiated", 1, true) then error("helo: " .. tostring(helo_err)) end
+if helo_ok and helo_err ~= nil then error("helo") end
 if user then
   mt.macro(conn, SMFIC_MAIL, "i", "TESTQ1", "{auth_authen}", user)
 else
