@@ -1,8 +1,8 @@
 /*
  * pipeline_hdr.c - the header block as the pipeline sees it before the
  * engine does: where it ends, its fields with unfolded values (for the
- * policy and the signing decision), the first address of a field, and
- * folding of the fields scripts add.
+ * policy script), and folding of the fields scripts add.  The author and
+ * the responsible sender are the engine's (dkmod_session_author, _sender).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "msg/address.h"
 #include "pipeline_int.h"
 
 /* pipeline_hdr_blank - the offset just past the first line end at or after from that a
@@ -154,28 +153,6 @@ void pipeline_hdr_free(struct pipeline_hdrs *h)
 	free(h->storage);
 	free(h->fields);
 	memset(h, 0, sizeof *h);
-}
-
-/* pipeline_hdr_address - the first address of the first field named name that holds one */
-char *pipeline_hdr_address(const struct pipeline_hdrs *h, const char *name, char **domain)
-{
-	struct address a;
-	*domain = NULL;
-	for (size_t i = 0; i < h->count; i++) {
-		if (strcasecmp(h->fields[i].name, name) != 0)
-			continue;
-		if (!address_first(h->fields[i].value, strlen(h->fields[i].value), &a))
-			continue;
-		char *full = strdup(a.full);
-		if (full && (*domain = strdup(a.domain))) {
-			for (char *p = *domain; *p; p++)
-				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-			return full;
-		}
-		free(full);
-		return NULL;
-	}
-	return NULL;
 }
 
 /* pipeline_hdr_fold - "Name: value" folded at whitespace */

@@ -47,14 +47,6 @@ static void test_hdr_parse(void)
 		CHECK_STR("value unfolded and trimmed", h.fields[1].value, "one\ttwo");
 		CHECK_STR("empty value", h.fields[3].value, "");
 	}
-	char *domain;
-	char *a = pipeline_hdr_address(&h, "From", &domain);
-	CHECK_STR("From address", a, "a@Example.COM");
-	CHECK_STR("domain in lower case", domain, "example.com");
-	free(a);
-	free(domain);
-	a = pipeline_hdr_address(&h, "Sender", &domain);
-	CHECK("an empty Sender names nobody", a == NULL && domain == NULL);
 	pipeline_hdr_free(&h);
 	CHECK("a limit on fields", pipeline_hdr_parse(block, strlen(block), 1, &h) && h.count == 1);
 	pipeline_hdr_free(&h);
@@ -287,6 +279,68 @@ static void test_pipeline(void)
 	CHECK_INT("pipeline_check counts the error", pipeline_check(conf, unit_report, NULL), 1);
 }
 
+/* unit_added - the value of the added field name (after "name: "), or "(none)" */
+static const char *unit_added(struct pipeline_msg *m, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; m && i < pipeline_msg_added_count(m); i++) {
+		const char *f = pipeline_msg_added(m, i);
+		if (strncmp(f, name, n) == 0 && f[n] == ':')
+			return f + n + 2;
+	}
+	return "(none)";
+}
+
+/* test_author - the script's msg.author and msg.sender are the engine's, the author ADSP and
+ * the A-R name (the first address of the first From field): an empty first From names no
+ * author even when a later From holds an address */
+static void test_author(void)
+{
+	unit_write("a.lua", "function verify(msg)\n"
+			    "  msg:add_header('X-Author', (msg.author or '-') .. ' ' .. (msg.author_domain or '-'))\n"
+			    "  msg:add_header('X-Sender', msg.sender or '-')\n"
+			    "  local a = msg:adsp()\n"
+			    "  msg:add_header('X-ADSP-Author', a and a.author or '-')\n"
+			    "  msg:add_header('X-AR', msg.authentication_results or '-')\n"
+			    "  return 'accept'\n"
+			    "end\n");
+	const char *conf = unit_write("a.conf", "policy \"a.lua\"\nlog { level = \"error\" }\nauthserv_id \"mx.test\"\n"
+						"dkim_validate \"v\" { }\nresolver { zone = \"t.zone\", timeout = 2 }\n");
+	struct pipeline_options o = {.log_level = -1};
+	struct pipeline *p = pipeline_new(conf, &o, unit_report, NULL);
+	CHECK("author: pipeline_new", p != NULL);
+	static const struct {
+		const char *name, *head, *author, *sender, *adsp, *ar_from;
+	} cases[] = {
+		{"one From", "From: Alice <a@Example.COM>\r\n", "a@Example.COM example.com", "a@Example.COM",
+		 "a@Example.COM", "header.from=a@Example.COM"},
+		{"empty first From", "From:\r\nFrom: b@example.org\r\n", "- -", "-", "-", NULL},
+		{"group without address first", "From: undisclosed-recipients:;\r\nFrom: b@example.org\r\n", "- -", "-",
+		 "-", NULL},
+		{"Sender without address", "Sender: nobody\r\nFrom: c@example.com\r\n", "c@example.com example.com",
+		 "c@example.com", "c@example.com", "header.from=c@example.com"},
+		{"Sender with address", "Sender: d@example.net\r\nFrom: c@example.com\r\n", "c@example.com example.com",
+		 "d@example.net", "c@example.com", "header.from=c@example.com"},
+	};
+	for (size_t i = 0; p && i < sizeof cases / sizeof *cases; i++) {
+		char text[300], name[120];
+		snprintf(text, sizeof text, "%sSubject: s\r\n\r\nbody\r\n", cases[i].head);
+		struct pipeline_msg *m = unit_run(p, text, 0);
+		snprintf(name, sizeof name, "author, %s: msg.author", cases[i].name);
+		CHECK_STR(name, unit_added(m, "X-Author"), cases[i].author);
+		snprintf(name, sizeof name, "author, %s: msg.sender", cases[i].name);
+		CHECK_STR(name, unit_added(m, "X-Sender"), cases[i].sender);
+		snprintf(name, sizeof name, "author, %s: ADSP's author as the script's", cases[i].name);
+		CHECK_STR(name, unit_added(m, "X-ADSP-Author"), cases[i].adsp);
+		const char *ar = unit_added(m, "X-AR");
+		snprintf(name, sizeof name, "author, %s: the A-R's dkim-adsp header.from", cases[i].name);
+		CHECK(name, strstr(ar, "dkim-adsp=") &&
+				    (cases[i].ar_from ? strstr(ar, cases[i].ar_from) != NULL : !strstr(ar, "header.from=")));
+		pipeline_msg_free(m);
+	}
+	pipeline_free(p);
+}
+
 static char unit_logged[2048];
 
 /* unit_log - keep the log lines of a pipeline */
@@ -340,6 +394,7 @@ int main(void)
 	test_hdr_parse_random();
 	test_fold();
 	test_pipeline();
+	test_author();
 	test_no_readers();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", unit_dir);
