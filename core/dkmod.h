@@ -348,6 +348,11 @@ bool dkmod_header_walk_end(struct dkmod_header_walk *w, dkmod_emit_fn *emit, voi
 /* dkmod_header_walk_done - true once the blank line that ends the header went by */
 bool dkmod_header_walk_done(const struct dkmod_header_walk *w);
 
+/* dkmod_header_fold - the field "Name: value" folded with CRLF at the blanks of value (kept as
+ * they are: unfolding gives value back) to lines of at most 78 columns where its words allow;
+ * malloc'd (free() it), NULL if out of memory */
+char *dkmod_header_fold(const char *name, const char *value);
+
 /* dkmod_session_duplicates - the fields RFC 5322 3.6 (and MIME) allow once that occur more
  * than once (From, Sender, Subject, To, Date, Message-ID, Content-Type...): up to max names
  * in names; returns how many there are */

@@ -1,7 +1,8 @@
 /*
  * pipeline_hdr.c - the header block as the pipeline sees it before the
  * engine does: where it ends, its fields with unfolded values (for the
- * policy script), and folding of the fields scripts add.  The author and
+ * policy script), and unfolding of the A-R value scripts read (dkmod_header_fold
+ * folds the fields they add).  The author and
  * the responsible sender are the engine's (dkmod_session_author, _sender).
  */
 #include <stdint.h>
@@ -153,34 +154,6 @@ void pipeline_hdr_free(struct pipeline_hdrs *h)
 	free(h->storage);
 	free(h->fields);
 	memset(h, 0, sizeof *h);
-}
-
-/* pipeline_hdr_fold - "Name: value" folded at whitespace */
-char *pipeline_hdr_fold(const char *name, const char *value)
-{
-	size_t nlen = strlen(name), vlen = strlen(value);
-	/* at worst a fold (2 bytes) before every character */
-	char *out = malloc(nlen + 2 + 3 * vlen + 1);
-	if (!out)
-		return NULL;
-	size_t o = (size_t)sprintf(out, "%s: ", name);
-	size_t col = o;
-	for (const char *p = value; *p;) {
-		/* the next word with the blanks in front of it */
-		size_t blanks = strspn(p, " \t");
-		size_t word = strcspn(p + blanks, " \t");
-		if (col + blanks + word > 78 && col > nlen + 2 && blanks) {
-			memcpy(out + o, "\r\n", 2);
-			o += 2;
-			col = 0;
-		}
-		memcpy(out + o, p, blanks + word);
-		o += blanks + word;
-		col += blanks + word;
-		p += blanks + word;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 /* pipeline_hdr_unfold - a copy of a folded value on one line: each line end and the

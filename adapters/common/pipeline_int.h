@@ -48,8 +48,6 @@ size_t pipeline_hdr_blank(const char *buf, size_t len, size_t from);
 bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline_hdrs *h);
 /* pipeline_hdr_free - free a parse */
 void pipeline_hdr_free(struct pipeline_hdrs *h);
-/* pipeline_hdr_fold - "Name: value" folded at whitespace to lines of 78 where possible (malloc'd) */
-char *pipeline_hdr_fold(const char *name, const char *value);
 /* pipeline_hdr_unfold - a folded value on one line: line ends and the blanks after them become one space (malloc'd) */
 char *pipeline_hdr_unfold(const char *value);
 

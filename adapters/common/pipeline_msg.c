@@ -378,7 +378,7 @@ static bool pipeline_add(struct pipeline_msg *m, char *f)
 static bool pipeline_fields(struct pipeline_msg *m, bool ar_by_script)
 {
 	for (size_t i = 0; i < m->out.nfields; i++)
-		if (!pipeline_add(m, pipeline_hdr_fold(m->out.fields[i].name, m->out.fields[i].value)))
+		if (!pipeline_add(m, dkmod_header_fold(m->out.fields[i].name, m->out.fields[i].value)))
 			return false;
 	for (size_t i = 0; i < dkmod_session_added_count(m->s); i++) {
 		const char *f = dkmod_session_added(m->s, i);

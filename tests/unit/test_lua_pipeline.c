@@ -134,7 +134,7 @@ static void test_fold(void)
 	char value[400] = "";
 	for (int i = 0; i < 30; i++)
 		strcat(value, i ? " word" : "word");
-	char *f = pipeline_hdr_fold("X-Long", value);
+	char *f = dkmod_header_fold("X-Long", value);
 	bool ok = f != NULL;
 	size_t longest = 0;
 	for (const char *p = f; ok && *p;) {
@@ -150,7 +150,7 @@ static void test_fold(void)
 	CHECK("unfolding gives the field back", back && strncmp(back, "X-Long: ", 8) == 0 && strcmp(back + 8, value) == 0);
 	free(back);
 	free(f);
-	f = pipeline_hdr_fold("X-Short", "a b");
+	f = dkmod_header_fold("X-Short", "a b");
 	CHECK_STR("a short field stays on one line", f, "X-Short: a b");
 	free(f);
 	back = pipeline_hdr_unfold("mx;\r\n\tdkim=pass;\r\n\tdomainkeys=none");
