@@ -44,9 +44,11 @@ size_t pipeline_hdr_end(const char *buf, size_t len, size_t from);
 /* pipeline_hdr_blank - the same without the case of a blank first line: the offset just past
  * the first line end at or after from that a blank line follows, or 0 */
 size_t pipeline_hdr_blank(const char *buf, size_t len, size_t from);
-/* pipeline_hdr_parse - the fields of a header block (at most max); false if out of memory */
-bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline_hdrs *h);
-/* pipeline_hdr_free - free a parse */
+/* pipeline_hdr_fields - the header fields the engine stored (dkmod_session_header_raw), each
+ * with its name and value unfolded (CR, LF and NUL dropped) and trimmed of blanks, those
+ * without a colon left out; false if out of memory */
+bool pipeline_hdr_fields(const struct dkmod_session *s, struct pipeline_hdrs *h);
+/* pipeline_hdr_free - free the fields */
 void pipeline_hdr_free(struct pipeline_hdrs *h);
 /* pipeline_hdr_unfold - a folded value on one line: line ends and the blanks after them become one space (malloc'd) */
 char *pipeline_hdr_unfold(const char *value);

@@ -189,11 +189,10 @@ static bool pipeline_address(const char *addr, const char *domain, char **a, cha
 }
 
 /* pipeline_give_fields - the header block but its blank line (the first end bytes of hdr) to the
- * engine, whose author and responsible sender (dkmod.h) the signing decision and the hooks
- * use; the fields for the hooks; bytes given to the engine, or 0 with m->st set */
+ * engine, whose fields, author and responsible sender (dkmod.h) the signing decision and the
+ * hooks read; the bytes given to the engine, or 0 with m->st set */
 static size_t pipeline_give_fields(struct pipeline_msg *m, const char *hdr, size_t end)
 {
-	struct pipeline *p = m->p;
 	const char *author_domain = NULL, *sender_domain = NULL;
 	size_t fields = end - (end >= 2 && hdr[end - 2] == '\r' ? 2 : 1);
 	enum dkmod_status st = dkmod_session_write(m->s, hdr, fields);
@@ -205,7 +204,7 @@ static size_t pipeline_give_fields(struct pipeline_msg *m, const char *hdr, size
 	}
 	const char *author = dkmod_session_author(m->s, &author_domain);
 	const char *sender = dkmod_session_sender(m->s, &sender_domain);
-	if (!pipeline_hdr_parse(hdr, end, p->conf->opt.max_header_fields, &m->hdrs) ||
+	if (!pipeline_hdr_fields(m->s, &m->hdrs) ||
 	    !pipeline_address(author, author_domain, &m->author, &m->author_domain) ||
 	    !pipeline_address(sender, sender_domain, &m->sender, &m->sender_domain))
 		m->st = PIPELINE_ENOMEM;
