@@ -190,6 +190,16 @@ static struct pipeline_msg *unit_run(struct pipeline *p, const char *text, size_
 	return m;
 }
 
+/* unit_pipeline - a pipeline of script, verifying against t.zone, configured in conf_name */
+static struct pipeline *unit_pipeline(const char *conf_name, const char *script)
+{
+	char text[300];
+	snprintf(text, sizeof text, "policy \"%s\"\nlog { level = \"error\" }\nauthserv_id \"mx.test\"\n"
+				    "dkim_validate \"v\" { }\nresolver { zone = \"t.zone\", timeout = 2 }\n", script);
+	struct pipeline_options o = {.log_level = -1};
+	return pipeline_new(unit_write(conf_name, text), &o, unit_report, NULL);
+}
+
 /* test_pipeline - whole messages */
 static void test_pipeline(void)
 {
@@ -202,10 +212,7 @@ static void test_pipeline(void)
 	/* verification on, against a zone file (local data: no network) */
 	unit_write("t.zone", "$ORIGIN example.com.\n@ 300 IN SOA ns hostmaster 1 3600 600 86400 300\n@ 300 IN NS ns\n"
 			     "ns 300 IN A 127.0.0.1\n@ 300 IN MX 10 ns\n");
-	const char *conf = unit_write("p.conf", "policy \"p.lua\"\nlog { level = \"error\" }\nauthserv_id \"mx.test\"\n"
-						"dkim_validate \"v\" { }\nresolver { zone = \"t.zone\", timeout = 2 }\n");
-	struct pipeline_options o = {.log_level = -1};
-	struct pipeline *p = pipeline_new(conf, &o, unit_report, NULL);
+	struct pipeline *p = unit_pipeline("p.conf", "p.lua");
 	CHECK("pipeline_new", p != NULL);
 	if (!p)
 		return;
@@ -279,7 +286,8 @@ static void test_pipeline(void)
 	CHECK_INT("no header: reject (no sender)", m ? (int)pipeline_msg_action(m) : -1, PIPELINE_REJECT);
 	pipeline_msg_free(m);
 	pipeline_free(p);
-	conf = unit_write("bad.conf", "policy \"absent.lua\"\n");
+	struct pipeline_options o = {.log_level = -1};
+	const char *conf = unit_write("bad.conf", "policy \"absent.lua\"\n");
 	CHECK("a bad configuration: no pipeline", pipeline_new(conf, &o, unit_report, NULL) == NULL);
 	CHECK_INT("pipeline_check counts the error", pipeline_check(conf, unit_report, NULL), 1);
 }
@@ -309,10 +317,7 @@ static void test_author(void)
 			    "  msg:add_header('X-AR', msg.authentication_results or '-')\n"
 			    "  return 'accept'\n"
 			    "end\n");
-	const char *conf = unit_write("a.conf", "policy \"a.lua\"\nlog { level = \"error\" }\nauthserv_id \"mx.test\"\n"
-						"dkim_validate \"v\" { }\nresolver { zone = \"t.zone\", timeout = 2 }\n");
-	struct pipeline_options o = {.log_level = -1};
-	struct pipeline *p = pipeline_new(conf, &o, unit_report, NULL);
+	struct pipeline *p = unit_pipeline("a.conf", "a.lua");
 	CHECK("author: pipeline_new", p != NULL);
 	static const struct {
 		const char *name, *head, *author, *sender, *adsp, *ar_from;
