@@ -85,6 +85,7 @@ static int keytool_bind_txt(struct str *out, const char *owner, const char *data
 enum dkmod_status dkmod_key_bind_txt(const char *owner, const char *data, size_t len, bool multiline, char **out)
 {
 	struct str s = STR_INIT;
+	*out = NULL;
 	if (keytool_bind_txt(&s, owner, data, len, multiline) < 0) {
 		str_free(&s);
 		return DKMOD_ENOMEM;
@@ -138,6 +139,7 @@ static int keytool_bind_strings(const char *text, size_t len, struct str *out)
 enum dkmod_status dkmod_key_bind_strings(const char *text, size_t len, char **out, size_t *out_len)
 {
 	struct str s = STR_INIT;
+	*out = NULL;
 	if (keytool_bind_strings(text, len, &s) < 0) {
 		str_free(&s);
 		return DKMOD_EINVAL;
@@ -370,6 +372,7 @@ void dkmod_key_state_sort(struct dkmod_key_state *st)
 enum dkmod_status dkmod_key_state_format(const struct dkmod_key_state *st, char **out, size_t *len)
 {
 	struct str s = STR_INIT;
+	*out = NULL;
 	int rc = str_appends(&s, "# dkmod rotate: selector, active since, retired at (seconds since the epoch; 0: active)\n");
 	for (size_t i = 0; rc == 0 && i < st->count; i++) {
 		const struct dkmod_key_entry *e = &st->entries[i];

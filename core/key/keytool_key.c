@@ -79,6 +79,7 @@ enum dkmod_status dkmod_key_record(const struct dkmod_key *key, enum dkmod_metho
 	unsigned char pub[CRYPTO_MAX_SIG + 64];
 	size_t n = crypto_privkey_public(key->k, pub, sizeof pub);
 	struct str s = STR_INIT;
+	*out = NULL;
 	if (n == 0)
 		return DKMOD_ECRYPTO;
 	if (keytool_record(&s, m, crypto_privkey_type(key->k), flags, pub, n) < 0) {
