@@ -218,6 +218,20 @@ enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct
 
 /* dkmod_session_header - one whole header field, folding and line end included or not */
 enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *field, size_t len);
+/* dkmod_session_fields_complete - at a line end, the header fields given to write() so far are
+ * all of them: the last one is stored now (write() otherwise holds it until the next line
+ * shows that it is not folded on), so that the getters below see it before signers are
+ * added; the blank line that ends the header still comes through write() */
+enum dkmod_status dkmod_session_fields_complete(struct dkmod_session *s);
+/* dkmod_session_author - the author: the first address of the first From field (RFC 5322
+ * 3.6.2), NULL if that field holds none (a later From is not looked at); its domain as
+ * written in *domain if domain is not NULL.  The one author of the engine: ADSP and the A-R
+ * header.from read it too.  Valid once the fields are given (dkmod_session_fields_complete
+ * or end of headers); owned by the session, changed by a later dkmod_session_header */
+const char *dkmod_session_author(struct dkmod_session *s, const char **domain);
+/* dkmod_session_sender - the responsible sender (RFC 4870 3.2): the first address of the first
+ * Sender field that holds one, else the author as above; NULL if none; as valid as the author */
+const char *dkmod_session_sender(struct dkmod_session *s, const char **domain);
 /* dkmod_session_end_of_headers - parse signatures, start key lookups */
 enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s);
 /* dkmod_session_body - a body chunk of any size, split anywhere */
@@ -334,6 +348,11 @@ bool dkmod_header_walk_end(struct dkmod_header_walk *w, dkmod_emit_fn *emit, voi
 /* dkmod_header_walk_done - true once the blank line that ends the header went by */
 bool dkmod_header_walk_done(const struct dkmod_header_walk *w);
 
+/* dkmod_header_fold - the field "Name: value" folded with CRLF at the blanks of value (kept as
+ * they are: unfolding gives value back) to lines of at most 78 columns where its words allow;
+ * malloc'd (free() it), NULL if out of memory */
+char *dkmod_header_fold(const char *name, const char *value);
+
 /* dkmod_session_duplicates - the fields RFC 5322 3.6 (and MIME) allow once that occur more
  * than once (From, Sender, Subject, To, Date, Message-ID, Content-Type...): up to max names
  * in names; returns how many there are */
@@ -448,6 +467,114 @@ const char *dkmod_key_file_rule(unsigned long mode, unsigned long owner, unsigne
  * resolver cannot be set up, DKMOD_ENOMEM; out->reason then says why. */
 enum dkmod_status dkmod_keycheck(const struct dkmod_resolver_options *ro, enum dkmod_method m, const char *domain,
 				 const char *selector, const char *key_file, struct dkmod_keycheck_report *out);
+
+/*
+ * Key tools (dkmod keygen, zone, rotate): private keys made or loaded, the text of their key
+ * records, BIND TXT presentation, month-named selectors and the rotation state file.  Text
+ * results are malloc'd and NUL-terminated; the caller frees them with free().
+ */
+enum dkmod_key_type { DKMOD_KEY_RSA = 0, DKMOD_KEY_ED25519 };
+
+/* Flags of a key record. */
+#define DKMOD_KEY_TESTING 0x1u  /* t=y */
+#define DKMOD_KEY_STRICT 0x2u   /* t=s (DKIM only): no subdomains in i= */
+
+struct dkmod_key;
+/* dkmod_key_generate - a new key: RSA of bits (512 to 8192) or Ed25519 (bits ignored); DKMOD_OK,
+ * or DKMOD_EKEY / DKMOD_ENOMEM with *why (dkmod_key_error may say more) */
+enum dkmod_status dkmod_key_generate(enum dkmod_key_type type, unsigned bits, struct dkmod_key **out,
+				     const char **why);
+/* dkmod_key_load - the private key in path, opened and checked as the signer does
+ * (dkmod_key_file_check); DKMOD_OK, or DKMOD_EKEY / DKMOD_ENOMEM with *why */
+enum dkmod_status dkmod_key_load(const char *path, struct dkmod_key **out, const char **why);
+/* dkmod_key_type - RSA or Ed25519 */
+enum dkmod_key_type dkmod_key_type(const struct dkmod_key *key);
+/* dkmod_key_write_pem - write the key as unencrypted PKCS#8 PEM to a new file (O_EXCL, mode 0600);
+ * DKMOD_OK, or DKMOD_EIO with *why and errno (EEXIST: the file exists) */
+enum dkmod_status dkmod_key_write_pem(const struct dkmod_key *key, const char *path, const char **why);
+/* dkmod_key_free - NULL is fine */
+void dkmod_key_free(struct dkmod_key *key);
+/* dkmod_key_error - the crypto library's last error as text, never NULL */
+const char *dkmod_key_error(void);
+/* dkmod_key_error_strings - load the crypto library's error texts for dkmod_key_error; before any
+ * other call (the engine starts the crypto library without them) */
+void dkmod_key_error_strings(void);
+
+/* dkmod_key_record - the TXT data of the key record of key's public half: DKIM
+ * "v=DKIM1; k=rsa; [t=y; | t=s; | t=y:s; ]p=..." or DomainKeys "k=rsa; [t=y; ]p=..." (flags:
+ * DKMOD_KEY_*) into *out (its length in *len if len is not NULL); DKMOD_EINVAL for a combination
+ * the method does not know (DomainKeys: RSA only, no t=s) */
+enum dkmod_status dkmod_key_record(const struct dkmod_key *key, enum dkmod_method m, unsigned flags, char **out,
+				   size_t *len);
+/* dkmod_key_bind_txt - `OWNER IN TXT ( "..." "..." )` of the len bytes of data, in strings of at
+ * most 255 bytes ('"' and '\' escaped); multiline puts each string on its own line */
+enum dkmod_status dkmod_key_bind_txt(const char *owner, const char *data, size_t len, bool multiline, char **out);
+/* dkmod_key_bind_strings - the TXT data of BIND text: every quoted string joined (\X and \DDD
+ * decoded), text outside quotes and after ';' comments ignored; DKMOD_EINVAL if there is no
+ * string, one is unterminated, or memory ran out */
+enum dkmod_status dkmod_key_bind_strings(const char *text, size_t len, char **out, size_t *out_len);
+/* dkmod_key_record_info - method (DKIM if v= is present), flags and key type of record text;
+ * false if it is not a key record */
+bool dkmod_key_record_info(const char *data, size_t len, enum dkmod_method *m, unsigned *flags,
+			   enum dkmod_key_type *type);
+/* dkmod_key_relative - name relative to origin ("@" for origin itself) into buf, or NULL if name
+ * is not within origin; both may end in a dot and compare case-insensitively */
+const char *dkmod_key_relative(const char *name, const char *origin, char *buf, size_t cap);
+
+/* dkmod_key_selector - "YYYY-MM" of now in UTC, followed by ".suffix" if suffix is not NULL;
+ * 0, or -1 if it does not fit in cap */
+int dkmod_key_selector(time_t now, const char *suffix, char *out, size_t cap);
+/* dkmod_key_in_series - true if name is "YYYY-MM" (suffix NULL) or "YYYY-MM.suffix" */
+bool dkmod_key_in_series(const char *name, const char *suffix);
+/* dkmod_key_duration - seconds of "Nd", "Nh" or "Ns" (N decimal, at most ten years); -1 on bad input */
+long long dkmod_key_duration(const char *s);
+
+#define DKMOD_KEY_MAX_SELECTOR 64
+
+/* One selector in the rotation state: active since, retired at (0: still active). */
+struct dkmod_key_entry {
+	char selector[DKMOD_KEY_MAX_SELECTOR];
+	long long active;
+	long long retired;
+};
+
+/* The rotation state file DIR/D/selectors: lines "SELECTOR ACTIVE RETIRED", '#' comments. */
+struct dkmod_key_state {
+	struct dkmod_key_entry *entries;
+	size_t count;
+	size_t cap;
+};
+
+/* dkmod_key_state_parse - read state text into st (appending); 0, or the 1-based line of an error */
+size_t dkmod_key_state_parse(struct dkmod_key_state *st, const char *text, size_t len);
+/* dkmod_key_state_find - the entry of selector, or NULL */
+struct dkmod_key_entry *dkmod_key_state_find(struct dkmod_key_state *st, const char *selector);
+/* dkmod_key_state_add - a new entry; NULL when out of memory or the name is too long */
+struct dkmod_key_entry *dkmod_key_state_add(struct dkmod_key_state *st, const char *selector, long long active,
+					    long long retired);
+/* dkmod_key_state_remove - drop the entry of selector, if any */
+void dkmod_key_state_remove(struct dkmod_key_state *st, const char *selector);
+/* dkmod_key_state_sort - order entries by activation time, then name */
+void dkmod_key_state_sort(struct dkmod_key_state *st);
+/* dkmod_key_state_format - the file text of st into *out (its length in *len if not NULL) */
+enum dkmod_status dkmod_key_state_format(const struct dkmod_key_state *st, char **out, size_t *len);
+/* dkmod_key_state_free - release the entries */
+void dkmod_key_state_free(struct dkmod_key_state *st);
+
+/* What to do with a selector at a given time. */
+enum dkmod_key_verdict {
+	DKMOD_KEY_ACTIVE = 0,  /* signing now */
+	DKMOD_KEY_KEEP,        /* retired within the grace period: mail signed with it may still be verified */
+	DKMOD_KEY_REMOVE       /* retired longer than the grace period ago */
+};
+
+/* dkmod_key_verdict - the verdict on e at now with grace seconds */
+enum dkmod_key_verdict dkmod_key_verdict(const struct dkmod_key_entry *e, long long now, long long grace);
+/* dkmod_key_retire - retire every active entry of the series (see dkmod_key_in_series) at now;
+ * the number retired */
+size_t dkmod_key_retire(struct dkmod_key_state *st, const char *suffix, long long now);
+/* dkmod_key_time - "YYYY-MM-DDTHH:MM:SSZ" of t into out (at least 21 bytes) */
+void dkmod_key_time(long long t, char *out, size_t cap);
 
 #ifdef __cplusplus
 }

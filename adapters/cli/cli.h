@@ -73,11 +73,9 @@ struct cli_keyspec {
 	enum dkmod_method method;
 	bool ed25519;          /* else RSA of bits */
 	unsigned bits;
-	unsigned flags;        /* KEYTOOL_TESTING, KEYTOOL_STRICT */
+	unsigned flags;        /* DKMOD_KEY_TESTING, DKMOD_KEY_STRICT */
 	struct cli_owner owner; /* of the directories and files made */
 };
-
-struct str;
 
 /* cli_console - `dkmod console` */
 int cli_console(int argc, char **argv);
@@ -101,13 +99,15 @@ bool cli_keys_owner_parse(const char *v, struct cli_owner *o);
 void cli_keys_owner_default(const char *dir, struct cli_owner *o, bool quiet);
 /* cli_keys_chown - give path to o (nothing if o is not set); false with errno */
 bool cli_keys_chown(const char *path, const struct cli_owner *o);
-/* cli_keys_read - a whole small file into out; false with errno */
-bool cli_keys_read(const char *path, struct str *out);
+/* cli_keys_read - a whole small file as a malloc'd NUL-terminated string (*out, *len); false
+ * with errno */
+bool cli_keys_read(const char *path, char **out, size_t *len);
 /* cli_keys_make - generate a key as DIR/D/S.key (0600) with its record in DIR/D/S.txt; the
- * record's BIND text goes to bind (several lines) and, if not NULL, bind_line (one line);
+ * record's BIND text goes to *bind (several lines, malloc'd) and, if bind_line is not NULL,
+ * to *bind_line (one line, malloc'd); both NULL on failure;
  * refuses to replace either file (CLI_EX_CANTCREAT); an exit status, messages on stderr */
 int cli_keys_make(const char *dir, const char *domain, const char *selector, const struct cli_keyspec *spec,
-		  struct str *bind, struct str *bind_line);
+		  char **bind, char **bind_line);
 
 /* cli_process - `dkmod process`: messages through the configuration and policy script */
 int cli_process(int argc, char **argv);

@@ -3,11 +3,10 @@
  * layout of the signer's key path template %{d}/%{s}.key) and its TXT record
  * in BIND syntax beside it as DIR/D/S.txt, printed too.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "key/keytool.h"
-#include "util/str.h"
 
 static const char cli_keygen_help[] =
 	"usage: dkmod keygen --domain D --selector S [OPTIONS]\n"
@@ -59,9 +58,9 @@ int cli_keygen(int argc, char **argv)
 			return CLI_EX_OK;
 		}
 		if (strcmp(a, "--testing") == 0) {
-			spec.flags |= KEYTOOL_TESTING;
+			spec.flags |= DKMOD_KEY_TESTING;
 		} else if (strcmp(a, "--no-subdomains") == 0) {
-			spec.flags |= KEYTOOL_STRICT;
+			spec.flags |= DKMOD_KEY_STRICT;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			quiet = true;
 		} else if ((v = cli_value("--domain", argc, argv, &i, &missing))) {
@@ -99,7 +98,7 @@ int cli_keygen(int argc, char **argv)
 	if (strlen(s) + strlen(d) + 12 > 253)
 		return cli_usage_error("keygen: %s._domainkey.%s is too long for DNS", s, d);
 	bool dk = spec.method == DKMOD_METHOD_DOMAINKEYS;
-	if (dk && (spec.flags & KEYTOOL_STRICT))
+	if (dk && (spec.flags & DKMOD_KEY_STRICT))
 		return cli_usage_error("--no-subdomains (t=s) has no meaning for DomainKeys");
 	if (dk && spec.ed25519)
 		return cli_usage_error("DomainKeys keys are RSA only");
@@ -108,16 +107,16 @@ int cli_keygen(int argc, char **argv)
 	if (!spec.ed25519 && !cli_keygen_bits(&spec))
 		return CLI_EX_USAGE;
 
-	struct str bind = STR_INIT;
+	char *bind = NULL;
 	cli_keys_owner_default(out, &spec.owner, quiet);
 	int rc = cli_keys_make(out, d, s, &spec, &bind, NULL);
 	if (rc == CLI_EX_OK) {
-		fputs(bind.data, stdout);
+		fputs(bind, stdout);
 		if (!quiet)
 			fprintf(stderr, "dkmod: wrote %s/%s/%s.key (mode 0600) and %s/%s/%s.txt\n", out, d, s, out, d, s);
 		if (fflush(stdout) != 0)
 			rc = CLI_EX_IOERR;
 	}
-	str_free(&bind);
+	free(bind);
 	return rc;
 }

@@ -11,10 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include "cli.h"
-#include "key/crypto.h"
-#include "key/keytool.h"
-#include "util/str.h"
 
 #define CLI_KEYS_FILE_MAX (1024 * 1024)
 
@@ -132,26 +131,35 @@ bool cli_keys_mkdirs(const char *path, const struct cli_owner *o)
 	return true;
 }
 
-/* cli_keys_read - a whole small file into out */
-bool cli_keys_read(const char *path, struct str *out)
+/* cli_keys_read - a whole small file as a malloc'd string */
+bool cli_keys_read(const char *path, char **out, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[8192];
-	ssize_t n;
+	char *buf = fd < 0 ? NULL : malloc(CLI_KEYS_FILE_MAX + 2);
+	size_t have = 0;
+	ssize_t n = 0;
 
-	if (fd < 0)
-		return false;
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		if (out->len + (size_t)n > CLI_KEYS_FILE_MAX || str_append(out, buf, (size_t)n) < 0) {
+	*out = NULL;
+	*len = 0;
+	if (!buf) {
+		if (fd >= 0)
 			close(fd);
-			errno = EFBIG;
-			return false;
-		}
+		return false;
 	}
-	int saved = errno;
+	/* one byte more than allowed is read to tell a file at the limit from a longer one */
+	while (have <= CLI_KEYS_FILE_MAX && (n = read(fd, buf + have, CLI_KEYS_FILE_MAX + 1 - have)) > 0)
+		have += (size_t)n;
+	int saved = have > CLI_KEYS_FILE_MAX ? EFBIG : errno;
 	close(fd);
-	errno = saved;
-	return n == 0;
+	if (n < 0 || have > CLI_KEYS_FILE_MAX) {
+		free(buf);
+		errno = saved;
+		return false;
+	}
+	buf[have] = '\0';
+	*out = buf;
+	*len = have;
+	return true;
 }
 
 /* cli_keys_write_new - write data to a new file (O_EXCL) of mode; false with errno */
@@ -191,34 +199,42 @@ static int cli_keys_refuse(const char *path)
 	return CLI_EX_CANTCREAT;
 }
 
-/* cli_keys_record - the record and BIND text of k into bind and bind_line; an exit status */
-static int cli_keys_record(const struct crypto_privkey *k, const char *domain, const char *selector,
-			   const struct cli_keyspec *spec, struct str *bind, struct str *bind_line)
+/* cli_keys_record - the record and BIND text of k into *bind (with a final line end) and
+ * *bind_line; an exit status */
+static int cli_keys_record(const struct dkmod_key *k, const char *domain, const char *selector,
+			   const struct cli_keyspec *spec, char **bind, char **bind_line)
 {
-	unsigned char pub[CRYPTO_MAX_SIG + 64];
-	size_t n = crypto_privkey_public(k, pub, sizeof pub);
-	struct str data = STR_INIT, owner = STR_INIT;
-	int rc = CLI_EX_OK;
+	char owner[600], *data = NULL, *multi = NULL;
+	size_t len = 0;
+	int rc = CLI_EX_SOFTWARE;
 
-	if (n == 0 || keytool_record(&data, spec->method, crypto_privkey_type(k), spec->flags, pub, n) < 0 ||
-	    str_printf(&owner, "%s._domainkey.%s.", selector, domain) < 0 ||
-	    keytool_bind_txt(bind, owner.data, data.data, data.len, true) < 0 || str_appendc(bind, '\n') < 0 ||
-	    (bind_line && keytool_bind_txt(bind_line, owner.data, data.data, data.len, false) < 0)) {
-		fprintf(stderr, "dkmod: cannot build the key record: %s\n", crypto_last_error());
-		rc = CLI_EX_SOFTWARE;
+	snprintf(owner, sizeof owner, "%s._domainkey.%s.", selector, domain);
+	if (dkmod_key_record(k, spec->method, spec->flags, &data, &len) != DKMOD_OK ||
+	    dkmod_key_bind_txt(owner, data, len, true, &multi) != DKMOD_OK ||
+	    (bind_line && dkmod_key_bind_txt(owner, data, len, false, bind_line) != DKMOD_OK)) {
+		fprintf(stderr, "dkmod: cannot build the key record: %s\n", dkmod_key_error());
+	} else if (!(*bind = malloc(strlen(multi) + 2))) {
+		fprintf(stderr, "dkmod: out of memory\n");
+	} else {
+		sprintf(*bind, "%s\n", multi);
+		rc = CLI_EX_OK;
 	}
-	str_free(&data);
-	str_free(&owner);
+	free(data);
+	free(multi);
 	return rc;
 }
 
 /* cli_keys_make - generate a key as DIR/D/S.key with its record in DIR/D/S.txt */
 int cli_keys_make(const char *dir, const char *domain, const char *selector, const struct cli_keyspec *spec,
-		  struct str *bind, struct str *bind_line)
+		  char **bind, char **bind_line)
 {
 	char ddir[PATH_MAX], key[PATH_MAX], txt[PATH_MAX];
 	const char *why = "";
 	struct stat st;
+
+	*bind = NULL;
+	if (bind_line)
+		*bind_line = NULL;
 
 	if ((size_t)snprintf(ddir, sizeof ddir, "%s/%s", dir, domain) >= sizeof ddir ||
 	    (size_t)snprintf(key, sizeof key, "%s/%s.key", ddir, selector) >= sizeof key ||
@@ -235,20 +251,19 @@ int cli_keys_make(const char *dir, const char *domain, const char *selector, con
 		return cli_keys_refuse(key);
 	if (lstat(txt, &st) == 0)
 		return cli_keys_refuse(txt);
-	struct crypto_privkey *k =
-		crypto_privkey_generate(spec->ed25519 ? CRYPTO_KEY_ED25519 : CRYPTO_KEY_RSA, spec->bits, &why);
-	if (!k) {
-		fprintf(stderr, "dkmod: %s: %s\n", why, crypto_last_error());
+	struct dkmod_key *k = NULL;
+	if (dkmod_key_generate(spec->ed25519 ? DKMOD_KEY_ED25519 : DKMOD_KEY_RSA, spec->bits, &k, &why) != DKMOD_OK) {
+		fprintf(stderr, "dkmod: %s: %s\n", why, dkmod_key_error());
 		return CLI_EX_SOFTWARE;
 	}
 	int rc = cli_keys_record(k, domain, selector, spec, bind, bind_line);
-	if (rc == CLI_EX_OK && crypto_privkey_write_pem(k, key, &why) != 0) {
+	if (rc == CLI_EX_OK && dkmod_key_write_pem(k, key, &why) != DKMOD_OK) {
 		if (errno == EEXIST)
 			cli_keys_refuse(key);
 		else
 			fprintf(stderr, "dkmod: cannot write %s: %s\n", key, strerror(errno));
 		rc = CLI_EX_CANTCREAT;
-	} else if (rc == CLI_EX_OK && !cli_keys_write_new(txt, bind->data, bind->len, 0644)) {
+	} else if (rc == CLI_EX_OK && !cli_keys_write_new(txt, *bind, strlen(*bind), 0644)) {
 		int saved = errno;
 		/* a key without its record beside it would be published by nobody */
 		unlink(key);
@@ -264,6 +279,14 @@ int cli_keys_make(const char *dir, const char *domain, const char *selector, con
 		unlink(txt);
 		rc = CLI_EX_CANTCREAT;
 	}
-	crypto_privkey_free(k);
+	dkmod_key_free(k);
+	if (rc != CLI_EX_OK) {
+		free(*bind);
+		*bind = NULL;
+		if (bind_line) {
+			free(*bind_line);
+			*bind_line = NULL;
+		}
+	}
 	return rc;
 }

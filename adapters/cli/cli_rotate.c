@@ -18,8 +18,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "key/keytool.h"
-#include "util/str.h"
 
 static const char cli_rotate_help[] =
 	"usage: dkmod rotate --keys DIR --domain D [OPTIONS]\n"
@@ -43,24 +41,24 @@ struct cli_rotate {
 	long long grace;
 	long long now;
 	struct cli_keyspec spec;
-	struct keytool_state st;
+	struct dkmod_key_state st;
 };
 
 /* cli_rotate_load - the state file, if any; an exit status */
 static int cli_rotate_load(struct cli_rotate *r)
 {
-	struct str text = STR_INIT;
+	char *text;
+	size_t len;
 
-	if (!cli_keys_read(r->state_path, &text)) {
+	if (!cli_keys_read(r->state_path, &text, &len)) {
 		int saved = errno;
-		str_free(&text);
 		if (saved == ENOENT)
 			return CLI_EX_OK;
 		fprintf(stderr, "dkmod: cannot read %s: %s\n", r->state_path, strerror(saved));
 		return CLI_EX_IOERR;
 	}
-	size_t line = keytool_state_parse(&r->st, text.data ? text.data : "", text.len);
-	str_free(&text);
+	size_t line = dkmod_key_state_parse(&r->st, text, len);
+	free(text);
 	if (line) {
 		fprintf(stderr, "dkmod: %s:%zu: expected \"SELECTOR ACTIVE-SINCE RETIRED-AT\"\n", r->state_path, line);
 		return CLI_EX_DATAERR;
@@ -75,10 +73,10 @@ static int cli_rotate_sync(struct cli_rotate *r)
 	struct stat st;
 
 	for (size_t i = r->st.count; i-- > 0;) {
-		const struct keytool_entry *e = &r->st.entries[i];
+		const struct dkmod_key_entry *e = &r->st.entries[i];
 		snprintf(path, sizeof path, "%s/%s.key", r->dir, e->selector);
 		if (stat(path, &st) != 0 && errno == ENOENT)
-			keytool_state_remove(&r->st, e->selector);
+			dkmod_key_state_remove(&r->st, e->selector);
 	}
 	DIR *d = opendir(r->dir);
 	if (!d) {
@@ -87,43 +85,43 @@ static int cli_rotate_sync(struct cli_rotate *r)
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		char sel[KEYTOOL_MAX_SELECTOR];
+		char sel[DKMOD_KEY_MAX_SELECTOR];
 		size_t len = strlen(de->d_name);
 		if (len <= 4 || len - 4 >= sizeof sel || strcmp(de->d_name + len - 4, ".key") != 0)
 			continue;
 		memcpy(sel, de->d_name, len - 4);
 		sel[len - 4] = '\0';
 		snprintf(path, sizeof path, "%s/%s", r->dir, de->d_name);
-		if (!keytool_in_series(sel, r->suffix) || keytool_state_find(&r->st, sel) || stat(path, &st) != 0)
+		if (!dkmod_key_in_series(sel, r->suffix) || dkmod_key_state_find(&r->st, sel) || stat(path, &st) != 0)
 			continue;
-		if (!keytool_state_add(&r->st, sel, (long long)st.st_mtime, 0)) {
+		if (!dkmod_key_state_add(&r->st, sel, (long long)st.st_mtime, 0)) {
 			closedir(d);
 			fprintf(stderr, "dkmod: out of memory\n");
 			return CLI_EX_SOFTWARE;
 		}
 	}
 	closedir(d);
-	keytool_state_sort(&r->st);
+	dkmod_key_state_sort(&r->st);
 	return CLI_EX_OK;
 }
 
 /* cli_rotate_save - write the state file through a temporary file and rename */
 static int cli_rotate_save(struct cli_rotate *r)
 {
-	char tmp[PATH_MAX + 8];
-	struct str text = STR_INIT;
+	char tmp[PATH_MAX + 8], *text;
+	size_t len;
 
 	snprintf(tmp, sizeof tmp, "%s.new", r->state_path);
-	if (keytool_state_format(&r->st, &text) < 0) {
+	if (dkmod_key_state_format(&r->st, &text, &len) != DKMOD_OK) {
 		fprintf(stderr, "dkmod: out of memory\n");
 		return CLI_EX_SOFTWARE;
 	}
 	FILE *f = fopen(tmp, "w");
-	bool ok = f && fwrite(text.data, 1, text.len, f) == text.len;
+	bool ok = f && fwrite(text, 1, len, f) == len;
 	ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
 	if (f && fclose(f) != 0)
 		ok = false;
-	str_free(&text);
+	free(text);
 	ok = ok && cli_keys_chown(tmp, &r->spec.owner);
 	if (!ok || rename(tmp, r->state_path) != 0) {
 		fprintf(stderr, "dkmod: cannot write %s: %s\n", r->state_path, strerror(errno));
@@ -136,27 +134,27 @@ static int cli_rotate_save(struct cli_rotate *r)
 /* cli_rotate_start - make the new selector and retire the series before it; an exit status */
 static int cli_rotate_start(struct cli_rotate *r, const char *sel)
 {
-	struct str bind = STR_INIT, line = STR_INIT;
+	char *bind = NULL, *line = NULL;
 
 	for (size_t i = 0; i < r->st.count; i++) {
-		const struct keytool_entry *e = &r->st.entries[i];
-		if (keytool_in_series(e->selector, r->suffix) && e->active > r->now) {
+		const struct dkmod_key_entry *e = &r->st.entries[i];
+		if (dkmod_key_in_series(e->selector, r->suffix) && e->active > r->now) {
 			fprintf(stderr, "dkmod: %s became active after the time given; not rotating backwards\n", e->selector);
 			return CLI_EX_DATAERR;
 		}
 	}
 	int rc = cli_keys_make(r->keys, r->domain, sel, &r->spec, &bind, &line);
 	if (rc == CLI_EX_OK) {
-		keytool_retire(&r->st, r->suffix, r->now);
-		if (!keytool_state_add(&r->st, sel, r->now, 0)) {
+		dkmod_key_retire(&r->st, r->suffix, r->now);
+		if (!dkmod_key_state_add(&r->st, sel, r->now, 0)) {
 			fprintf(stderr, "dkmod: out of memory\n");
 			rc = CLI_EX_SOFTWARE;
 		} else {
-			printf("new %s\npublish %s\n", sel, line.data);
+			printf("new %s\npublish %s\n", sel, line);
 		}
 	}
-	str_free(&bind);
-	str_free(&line);
+	free(bind);
+	free(line);
 	return rc;
 }
 
@@ -166,19 +164,19 @@ static void cli_rotate_report(struct cli_rotate *r)
 	char when[32];
 
 	for (size_t i = 0; i < r->st.count; i++) {
-		const struct keytool_entry *e = &r->st.entries[i];
-		if (!keytool_in_series(e->selector, r->suffix))
+		const struct dkmod_key_entry *e = &r->st.entries[i];
+		if (!dkmod_key_in_series(e->selector, r->suffix))
 			continue;
-		switch (keytool_verdict(e, r->now, r->grace)) {
-		case KEYTOOL_ACTIVE:
-			keytool_time(e->active, when, sizeof when);
+		switch (dkmod_key_verdict(e, r->now, r->grace)) {
+		case DKMOD_KEY_ACTIVE:
+			dkmod_key_time(e->active, when, sizeof when);
 			printf("active %s since %s\n", e->selector, when);
 			break;
-		case KEYTOOL_KEEP:
-			keytool_time(e->retired + r->grace, when, sizeof when);
+		case DKMOD_KEY_KEEP:
+			dkmod_key_time(e->retired + r->grace, when, sizeof when);
 			printf("keep %s until %s\n", e->selector, when);
 			break;
-		case KEYTOOL_REMOVE:
+		case DKMOD_KEY_REMOVE:
 			printf("remove %s\n", e->selector);
 			break;
 		}
@@ -188,9 +186,9 @@ static void cli_rotate_report(struct cli_rotate *r)
 /* cli_rotate_run - lock the domain directory, then rotate; an exit status */
 static int cli_rotate_run(struct cli_rotate *r)
 {
-	char sel[KEYTOOL_MAX_SELECTOR];
+	char sel[DKMOD_KEY_MAX_SELECTOR];
 
-	if (keytool_selector((time_t)r->now, r->suffix, sel, sizeof sel) < 0)
+	if (dkmod_key_selector((time_t)r->now, r->suffix, sel, sizeof sel) < 0)
 		return cli_usage_error("--suffix is too long");
 	if ((size_t)snprintf(r->dir, sizeof r->dir, "%s/%s", r->keys, r->domain) >= sizeof r->dir ||
 	    (size_t)snprintf(r->state_path, sizeof r->state_path, "%s/selectors", r->dir) >= sizeof r->state_path)
@@ -211,7 +209,7 @@ static int cli_rotate_run(struct cli_rotate *r)
 	if (rc == CLI_EX_OK)
 		rc = cli_rotate_sync(r);
 	if (rc == CLI_EX_OK) {
-		if (keytool_state_find(&r->st, sel))
+		if (dkmod_key_state_find(&r->st, sel))
 			printf("exists %s\n", sel);
 		else
 			rc = cli_rotate_start(r, sel);
@@ -229,7 +227,7 @@ static int cli_rotate_run(struct cli_rotate *r)
 /* cli_rotate_suffix_ok - a suffix is one or more DNS labels */
 static bool cli_rotate_suffix_ok(const char *s)
 {
-	return dkmod_valid_domain(s) && strlen(s) + 8 < KEYTOOL_MAX_SELECTOR;
+	return dkmod_valid_domain(s) && strlen(s) + 8 < DKMOD_KEY_MAX_SELECTOR;
 }
 
 /* cli_rotate - `dkmod rotate` */
@@ -255,7 +253,7 @@ int cli_rotate(int argc, char **argv)
 		} else if ((v = cli_value("--domain", argc, argv, &i, &missing))) {
 			domain = v;
 		} else if ((v = cli_value("--grace", argc, argv, &i, &missing))) {
-			if ((r.grace = keytool_duration(v)) < 0)
+			if ((r.grace = dkmod_key_duration(v)) < 0)
 				return cli_usage_error("--grace takes Nd, Nh or Ns (e.g. 7d)");
 		} else if ((v = cli_value("--suffix", argc, argv, &i, &missing))) {
 			if (!cli_rotate_suffix_ok(v))
@@ -287,6 +285,6 @@ int cli_rotate(int argc, char **argv)
 	if (r.spec.ed25519 && bits_given)
 		return cli_usage_error("--bits is for RSA keys");
 	int rc = cli_rotate_run(&r);
-	keytool_state_free(&r.st);
+	dkmod_key_state_free(&r.st);
 	return rc;
 }

@@ -15,10 +15,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "key/crypto.h"
-#include "key/keyfile.h"
-#include "key/keytool.h"
-#include "util/str.h"
 
 static const char cli_zone_help[] =
 	"usage: dkmod zone --keys DIR [OPTIONS]\n"
@@ -60,7 +56,7 @@ static int cli_zone_cmp(const struct dirent **a, const struct dirent **b)
 static const char *cli_zone_owner(struct cli_zone *z, const char *name, char *buf, size_t cap)
 {
 	if (z->origin) {
-		const char *rel = keytool_relative(name, z->origin, buf, cap);
+		const char *rel = dkmod_key_relative(name, z->origin, buf, cap);
 		if (!rel)
 			z->outside++;
 		return rel;
@@ -73,34 +69,34 @@ static const char *cli_zone_owner(struct cli_zone *z, const char *name, char *bu
 /* cli_zone_txt - print one TXT record at an absolute name */
 static void cli_zone_txt(struct cli_zone *z, const char *name, const char *data, size_t len)
 {
-	char owner[512];
-	struct str out = STR_INIT;
+	char owner[512], *out = NULL;
 
 	if (!cli_zone_owner(z, name, owner, sizeof owner))
 		return;
-	if (keytool_bind_txt(&out, owner, data, len, true) < 0 || str_appendc(&out, '\n') < 0) {
+	if (dkmod_key_bind_txt(owner, data, len, true, &out) != DKMOD_OK) {
 		fprintf(stderr, "dkmod: out of memory\n");
 		z->rc = CLI_EX_SOFTWARE;
 	} else {
-		fputs(out.data, stdout);
+		puts(out);
 		z->printed++;
 	}
-	str_free(&out);
+	free(out);
 }
 
 /* cli_zone_flags - method and flags from the .txt beside a key, if there is one */
-static void cli_zone_flags(const char *txt, enum crypto_keytype kt, enum dkmod_method *m, unsigned *flags)
+static void cli_zone_flags(const char *txt, enum dkmod_key_type kt, enum dkmod_method *m, unsigned *flags)
 {
-	struct str text = STR_INIT, data = STR_INIT;
-	enum crypto_keytype t;
+	char *text = NULL, *data = NULL;
+	size_t text_len, data_len;
+	enum dkmod_key_type t;
 
 	*m = DKMOD_METHOD_DKIM;
 	*flags = 0;
-	if (!cli_keys_read(txt, &text)) {
+	if (!cli_keys_read(txt, &text, &text_len)) {
 		if (errno != ENOENT)
 			fprintf(stderr, "dkmod: warning: cannot read %s: %s; a plain record follows\n", txt, strerror(errno));
-	} else if (keytool_bind_strings(text.data, text.len, &data) < 0 ||
-		   keytool_record_info(data.data, data.len, m, flags, &t) < 0) {
+	} else if (dkmod_key_bind_strings(text, text_len, &data, &data_len) != DKMOD_OK ||
+		   !dkmod_key_record_info(data, data_len, m, flags, &t)) {
 		fprintf(stderr, "dkmod: warning: %s holds no key record; a plain record follows\n", txt);
 		*m = DKMOD_METHOD_DKIM;
 		*flags = 0;
@@ -109,15 +105,14 @@ static void cli_zone_flags(const char *txt, enum crypto_keytype kt, enum dkmod_m
 		*m = DKMOD_METHOD_DKIM;
 		*flags = 0;
 	}
-	str_free(&text);
-	str_free(&data);
+	free(text);
+	free(data);
 }
 
 /* cli_zone_key - the record of one key file */
 static void cli_zone_key(struct cli_zone *z, const char *domain, const char *dir, const char *selector)
 {
 	char key[PATH_MAX], txt[PATH_MAX], name[800];
-	unsigned char pub[CRYPTO_MAX_SIG + 64];
 	const char *why = "";
 	enum dkmod_method m;
 	unsigned flags;
@@ -128,15 +123,13 @@ static void cli_zone_key(struct cli_zone *z, const char *domain, const char *dir
 		z->rc = CLI_EX_DATAERR;
 		return;
 	}
-	struct crypto_privkey *k = keyfile_load(key, &why);
-	size_t n = k ? crypto_privkey_public(k, pub, sizeof pub) : 0;
-	if (n == 0) {
-		fprintf(stderr, "dkmod: %s: %s; left out\n", key, k ? crypto_last_error() : why);
-		crypto_privkey_free(k);
+	struct dkmod_key *k = NULL;
+	if (dkmod_key_load(key, &k, &why) != DKMOD_OK) {
+		fprintf(stderr, "dkmod: %s: %s; left out\n", key, why);
 		z->rc = CLI_EX_DATAERR;
 		return;
 	}
-	cli_zone_flags(txt, crypto_privkey_type(k), &m, &flags);
+	cli_zone_flags(txt, dkmod_key_type(k), &m, &flags);
 	if (z->provider)
 		snprintf(name, sizeof name, "%s._domainkey.%s.%s", selector, domain, z->provider);
 	else
@@ -152,16 +145,21 @@ static void cli_zone_key(struct cli_zone *z, const char *domain, const char *dir
 			z->printed++;
 		}
 	} else {
-		struct str data = STR_INIT;
-		if (keytool_record(&data, m, crypto_privkey_type(k), flags, pub, n) < 0) {
+		char *data = NULL;
+		size_t len;
+		enum dkmod_status st = dkmod_key_record(k, m, flags, &data, &len);
+		if (st == DKMOD_ECRYPTO) {
+			fprintf(stderr, "dkmod: %s: %s; left out\n", key, dkmod_key_error());
+			z->rc = CLI_EX_DATAERR;
+		} else if (st != DKMOD_OK) {
 			fprintf(stderr, "dkmod: %s: cannot build its record\n", key);
 			z->rc = CLI_EX_DATAERR;
 		} else {
-			cli_zone_txt(z, name, data.data, data.len);
+			cli_zone_txt(z, name, data, len);
 		}
-		str_free(&data);
+		free(data);
 	}
-	crypto_privkey_free(k);
+	dkmod_key_free(k);
 }
 
 /* cli_zone_policies - the DomainKeys and ADSP policy records of one domain */

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "key/crypto.h"
 
 /* main_usage - the overview */
 static void main_usage(FILE *f)
@@ -39,7 +38,7 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	/* the key tools show OpenSSL's reasons, so its error texts are loaded for them */
 	if (!strcmp(cmd, "keygen") || !strcmp(cmd, "zone") || !strcmp(cmd, "testkey") || !strcmp(cmd, "rotate"))
-		crypto_error_strings();
+		dkmod_key_error_strings();
 	if (strcmp(cmd, "verify") == 0)
 		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "sign") == 0)

@@ -1,8 +1,10 @@
 /*
- * pipeline_hdr.c - the header block as the pipeline sees it before the
- * engine does: where it ends, its fields with unfolded values (for the
- * policy and the signing decision), the first address of a field, and
- * folding of the fields scripts add.
+ * pipeline_hdr.c - the header block as the pipeline sees it: where it ends
+ * (it is held until then), the fields the engine stored with names and
+ * values unfolded for the policy script, and unfolding of the A-R value
+ * scripts read.  The engine splits the fields and finds the author and the
+ * responsible sender (dkmod_session_author, _sender); dkmod_header_fold
+ * folds the fields scripts add.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "msg/address.h"
 #include "pipeline_int.h"
 
 /* pipeline_hdr_blank - the offset just past the first line end at or after from that a
@@ -53,157 +54,76 @@ static char *pipeline_hdr_trim(char *s)
 	return s;
 }
 
-/* pipeline_hdr_count - the lines of buf that start with something other than a blank
- * (each starts a field, or is the blank line ending the block) */
-static size_t pipeline_hdr_count(const char *buf, size_t len)
-{
-	size_t n = 0;
-	for (const char *p = buf, *end = buf + len; p < end;) {
-		n += *p != ' ' && *p != '\t';
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return n;
-}
-
 /* Whether a 64-bit word holds a zero byte. */
 #define PIPELINE_HDR_ONES 0x0101010101010101ULL
 #define PIPELINE_HDR_HIGHS 0x8080808080808080ULL
 #define PIPELINE_HDR_HASZERO(w) (((w) - PIPELINE_HDR_ONES) & ~(w) & PIPELINE_HDR_HIGHS)
 
-/* pipeline_hdr_copy - copy n bytes of in to out without CR and NUL (eight at a time while
- * there are none); the end of the copy */
+/* pipeline_hdr_copy - copy n bytes of in to out without CR, LF and NUL (eight at a time while
+ * there are none): a field unfolded; the end of the copy */
 static char *pipeline_hdr_copy(char *out, const char *in, size_t n)
 {
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, in + i, 8);
-		uint64_t cr = w ^ (PIPELINE_HDR_ONES * '\r');
-		if (!(PIPELINE_HDR_HASZERO(w) | PIPELINE_HDR_HASZERO(cr))) {
+		uint64_t cr = w ^ (PIPELINE_HDR_ONES * '\r'), lf = w ^ (PIPELINE_HDR_ONES * '\n');
+		if (!(PIPELINE_HDR_HASZERO(w) | PIPELINE_HDR_HASZERO(cr) | PIPELINE_HDR_HASZERO(lf))) {
 			memcpy(out, &w, 8);
 			out += 8;
 			continue;
 		}
 		for (size_t k = i; k < i + 8; k++) {
 			*out = in[k];
-			out += in[k] != '\r' && in[k] != '\0';
+			out += in[k] != '\r' && in[k] != '\n' && in[k] != '\0';
 		}
 	}
 	for (; i < n; i++) {
 		*out = in[i];
-		out += in[i] != '\r' && in[i] != '\0';
+		out += in[i] != '\r' && in[i] != '\n' && in[i] != '\0';
 	}
 	return out;
 }
 
-/* pipeline_hdr_parse - the fields of a header block */
-bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline_hdrs *h)
+/* pipeline_hdr_fields - the fields the engine stored, names and values unfolded */
+bool pipeline_hdr_fields(const struct dkmod_session *s, struct pipeline_hdrs *h)
 {
 	memset(h, 0, sizeof *h);
-	size_t nfields = pipeline_hdr_count(buf, len);
-	if (nfields > max)
-		nfields = max;
-	char *few[64];
-	h->storage = malloc(len + 1);
-	h->fields = calloc(nfields + 1, sizeof *h->fields);
-	char **starts = nfields < 64 ? few : calloc(nfields + 1, sizeof *starts);
-	if (!h->storage || !h->fields || !starts) {
-		if (starts != few)
-			free(starts);
+	size_t n = dkmod_session_header_count(s), bytes = 1, len;
+	for (size_t i = 0; i < n; i++) {
+		dkmod_session_header_raw(s, i, &len);
+		bytes += len + 1;
+	}
+	h->storage = malloc(bytes);
+	h->fields = calloc(n + 1, sizeof *h->fields);
+	if (!h->storage || !h->fields) {
 		pipeline_hdr_free(h);
 		return false;
 	}
-	/* copy the block without line ends (unfolding), a NUL before each new field; line by
-	 * line, each line up to its LF, without CR or NUL */
 	char *out = h->storage;
-	size_t n = 0;
-	for (size_t i = 0; i < len;) {
-		if (buf[i] != ' ' && buf[i] != '\t') {
-			if (n == nfields || buf[i] == '\r' || buf[i] == '\n')
-				break;
-			if (n)
-				*out++ = '\0';
-			starts[n++] = out;
-		}
-		const char *nl = memchr(buf + i, '\n', len - i);
-		size_t e = nl ? (size_t)(nl - buf) : len;
-		out = pipeline_hdr_copy(out, buf + i, e - i);
-		i = e + 1;
-	}
-	*out = '\0';
 	for (size_t i = 0; i < n; i++) {
-		char *colon = strchr(starts[i], ':');
-		if (!colon)
+		const char *raw = dkmod_session_header_raw(s, i, &len);
+		char *field = out;
+		out = pipeline_hdr_copy(out, raw, len);
+		*out++ = '\0';
+		char *colon = strchr(field, ':');
+		/* a field without a colon, or the lines before the first field, are not shown */
+		if (!colon || raw[0] == ' ' || raw[0] == '\t')
 			continue;
 		*colon = '\0';
-		h->fields[h->count].name = pipeline_hdr_trim(starts[i]);
+		h->fields[h->count].name = pipeline_hdr_trim(field);
 		h->fields[h->count].value = pipeline_hdr_trim(colon + 1);
 		h->count++;
 	}
-	if (starts != few)
-		free(starts);
 	return true;
 }
 
-/* pipeline_hdr_free - free a parse */
+/* pipeline_hdr_free - free the fields */
 void pipeline_hdr_free(struct pipeline_hdrs *h)
 {
 	free(h->storage);
 	free(h->fields);
 	memset(h, 0, sizeof *h);
-}
-
-/* pipeline_hdr_address - the first address of the first field named name that holds one */
-char *pipeline_hdr_address(const struct pipeline_hdrs *h, const char *name, char **domain)
-{
-	struct address a;
-	*domain = NULL;
-	for (size_t i = 0; i < h->count; i++) {
-		if (strcasecmp(h->fields[i].name, name) != 0)
-			continue;
-		if (!address_first(h->fields[i].value, strlen(h->fields[i].value), &a))
-			continue;
-		char *full = strdup(a.full);
-		if (full && (*domain = strdup(a.domain))) {
-			for (char *p = *domain; *p; p++)
-				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-			return full;
-		}
-		free(full);
-		return NULL;
-	}
-	return NULL;
-}
-
-/* pipeline_hdr_fold - "Name: value" folded at whitespace */
-char *pipeline_hdr_fold(const char *name, const char *value)
-{
-	size_t nlen = strlen(name), vlen = strlen(value);
-	/* at worst a fold (2 bytes) before every character */
-	char *out = malloc(nlen + 2 + 3 * vlen + 1);
-	if (!out)
-		return NULL;
-	size_t o = (size_t)sprintf(out, "%s: ", name);
-	size_t col = o;
-	for (const char *p = value; *p;) {
-		/* the next word with the blanks in front of it */
-		size_t blanks = strspn(p, " \t");
-		size_t word = strcspn(p + blanks, " \t");
-		if (col + blanks + word > 78 && col > nlen + 2 && blanks) {
-			memcpy(out + o, "\r\n", 2);
-			o += 2;
-			col = 0;
-		}
-		memcpy(out + o, p, blanks + word);
-		o += blanks + word;
-		col += blanks + word;
-		p += blanks + word;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 /* pipeline_hdr_unfold - a copy of a folded value on one line: each line end and the

@@ -44,15 +44,12 @@ size_t pipeline_hdr_end(const char *buf, size_t len, size_t from);
 /* pipeline_hdr_blank - the same without the case of a blank first line: the offset just past
  * the first line end at or after from that a blank line follows, or 0 */
 size_t pipeline_hdr_blank(const char *buf, size_t len, size_t from);
-/* pipeline_hdr_parse - the fields of a header block (at most max); false if out of memory */
-bool pipeline_hdr_parse(const char *buf, size_t len, size_t max, struct pipeline_hdrs *h);
-/* pipeline_hdr_free - free a parse */
+/* pipeline_hdr_fields - the header fields the engine stored (dkmod_session_header_raw), each
+ * with its name and value unfolded (CR, LF and NUL dropped) and trimmed of blanks, those
+ * without a colon left out; false if out of memory */
+bool pipeline_hdr_fields(const struct dkmod_session *s, struct pipeline_hdrs *h);
+/* pipeline_hdr_free - free the fields */
 void pipeline_hdr_free(struct pipeline_hdrs *h);
-/* pipeline_hdr_address - the first address of the first field named name (malloc'd
- * local@domain, and its domain in *domain), or NULL */
-char *pipeline_hdr_address(const struct pipeline_hdrs *h, const char *name, char **domain);
-/* pipeline_hdr_fold - "Name: value" folded at whitespace to lines of 78 where possible (malloc'd) */
-char *pipeline_hdr_fold(const char *name, const char *value);
 /* pipeline_hdr_unfold - a folded value on one line: line ends and the blanks after them become one space (malloc'd) */
 char *pipeline_hdr_unfold(const char *value);
 

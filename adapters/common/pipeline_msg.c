@@ -175,25 +175,58 @@ static bool pipeline_wants_headers(const struct pipeline *p)
 	       p->level >= DKMOD_LOG_INFO;
 }
 
+/* pipeline_address - copies of an address the engine found and of its domain in lower case
+ * (none if addr is NULL); false if out of memory */
+static bool pipeline_address(const char *addr, const char *domain, char **a, char **d)
+{
+	if (!addr)
+		return true;
+	if (!(*a = strdup(addr)) || !(*d = strdup(domain)))
+		return false;
+	for (char *c = *d; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	return true;
+}
+
+/* pipeline_give_fields - the header block but its blank line (the first end bytes of hdr) to the
+ * engine, whose fields, author and responsible sender (dkmod.h) the signing decision and the
+ * hooks read; the bytes given to the engine, or 0 with m->st set */
+static size_t pipeline_give_fields(struct pipeline_msg *m, const char *hdr, size_t end)
+{
+	const char *author_domain = NULL, *sender_domain = NULL;
+	size_t fields = end - (end >= 2 && hdr[end - 2] == '\r' ? 2 : 1);
+	enum dkmod_status st = dkmod_session_write(m->s, hdr, fields);
+	if (st == DKMOD_OK)
+		st = dkmod_session_fields_complete(m->s);
+	if (st != DKMOD_OK) {
+		m->st = st == DKMOD_ENOMEM ? PIPELINE_ENOMEM : PIPELINE_EENGINE;
+		return 0;
+	}
+	const char *author = dkmod_session_author(m->s, &author_domain);
+	const char *sender = dkmod_session_sender(m->s, &sender_domain);
+	if (!pipeline_hdr_fields(m->s, &m->hdrs) ||
+	    !pipeline_address(author, author_domain, &m->author, &m->author_domain) ||
+	    !pipeline_address(sender, sender_domain, &m->sender, &m->sender_domain))
+		m->st = PIPELINE_ENOMEM;
+	return fields;
+}
+
 /* pipeline_eoh - the header block is complete: it is the first end bytes of hdr (0 if it was
  * too large to hold); decide the signers, then give the engine the len bytes at hdr */
 static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, const char *hdr, size_t end, size_t len)
 {
 	struct pipeline *p = m->p;
 	struct conf_request *reqs = NULL;
-	size_t n = 0;
+	size_t n = 0, given = 0;
 	if (end == 0) {
 		pipeline_log(p, DKMOD_LOG_WARNING, "header block larger than %zu bytes: not signed",
 			     p->conf->opt.max_header_bytes);
 	} else if (!pipeline_wants_headers(p)) {
 		/* no signing blocks, no hook and no info log line: nothing would read the fields */
-	} else if (!pipeline_hdr_parse(hdr, end, p->conf->opt.max_header_fields, &m->hdrs)) {
-		return m->st = PIPELINE_ENOMEM;
 	} else {
-		m->author = pipeline_hdr_address(&m->hdrs, "From", &m->author_domain);
-		if (!(m->sender = pipeline_hdr_address(&m->hdrs, "Sender", &m->sender_domain)) && m->author &&
-		    (!(m->sender = strdup(m->author)) || !(m->sender_domain = strdup(m->author_domain))))
-			return m->st = PIPELINE_ENOMEM;
+		given = pipeline_give_fields(m, hdr, end);
+		if (m->st != PIPELINE_OK)
+			return m->st;
 		n = pipeline_requests(m, &reqs);
 	}
 	for (size_t i = 0; m->st == PIPELINE_OK && i < n; i++) {
@@ -209,7 +242,7 @@ static enum pipeline_status pipeline_eoh(struct pipeline_msg *m, const char *hdr
 	if (m->signing && !p->conf->verify_signed && dkmod_session_sign_only(m->s) != DKMOD_OK)
 		m->st = PIPELINE_EENGINE; /* outgoing mail that is signed is not verified too, unless asked */
 	m->phase = PIPELINE_BODY;
-	if (m->st == PIPELINE_OK && len && dkmod_session_write(m->s, hdr, len) != DKMOD_OK)
+	if (m->st == PIPELINE_OK && len > given && dkmod_session_write(m->s, hdr + given, len - given) != DKMOD_OK)
 		m->st = PIPELINE_EENGINE;
 	free(m->hbuf);
 	m->hbuf = NULL;
@@ -344,7 +377,7 @@ static bool pipeline_add(struct pipeline_msg *m, char *f)
 static bool pipeline_fields(struct pipeline_msg *m, bool ar_by_script)
 {
 	for (size_t i = 0; i < m->out.nfields; i++)
-		if (!pipeline_add(m, pipeline_hdr_fold(m->out.fields[i].name, m->out.fields[i].value)))
+		if (!pipeline_add(m, dkmod_header_fold(m->out.fields[i].name, m->out.fields[i].value)))
 			return false;
 	for (size_t i = 0; i < dkmod_session_added_count(m->s); i++) {
 		const char *f = dkmod_session_added(m->s, i);

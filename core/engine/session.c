@@ -164,6 +164,7 @@ enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *fiel
 		session_log(s->ctx, DKMOD_LOG_DEBUG, "malformed header field #%zu passed on unchanged", s->nfields + 1);
 	s->nfields++;
 	s->header_bytes += len;
+	s->sender_known = s->author_known = false; /* found again with this field */
 	return DKMOD_OK;
 }
 
@@ -363,19 +364,26 @@ enum dkmod_status dkmod_session_write(struct dkmod_session *s, const void *data,
 	return s->phase == SESSION_DONE && len ? DKMOD_ESTATE : DKMOD_OK;
 }
 
-/* session_flush_headers - the input ended inside the header block; an unfinished last line
+/* dkmod_session_fields_complete - store what write() still gathers; an unfinished last line
  * is a line like any other (a new field unless it starts with WSP), so the fields are the
  * same whether the field before it was stored whole or is still gathered */
-static enum dkmod_status session_flush_headers(struct dkmod_session *s)
+enum dkmod_status dkmod_session_fields_complete(struct dkmod_session *s)
 {
+	if (s->phase != SESSION_HEADERS)
+		return DKMOD_ESTATE;
 	if (s->line.len) {
 		enum dkmod_status st = session_take_line(s, s->line.data, s->line.len);
-		if (st != DKMOD_OK)
+		if (st != DKMOD_OK || s->phase != SESSION_HEADERS)
 			return st;
 	}
-	if (session_take_field(s) != DKMOD_OK)
-		return DKMOD_ENOMEM;
-	return dkmod_session_end_of_headers(s);
+	return session_take_field(s) != DKMOD_OK ? DKMOD_ENOMEM : DKMOD_OK;
+}
+
+/* session_flush_headers - the input ended inside the header block */
+static enum dkmod_status session_flush_headers(struct dkmod_session *s)
+{
+	enum dkmod_status st = dkmod_session_fields_complete(s);
+	return st != DKMOD_OK ? st : dkmod_session_end_of_headers(s);
 }
 
 /* dkmod_session_finish - end of message */

@@ -182,6 +182,8 @@ struct dkmod_session {
 	struct keylookup *dkp_lookup, *adsp_lookup, *exists_lookup;
 	struct sender sender;           /* the responsible sender (sender_get) */
 	bool sender_known;
+	struct sender author_field;     /* the first From field and its address (author_get) */
+	bool author_known;
 	struct address author;
 	bool author_ok;
 	struct dkmod_dk_policy dk_policy;
@@ -261,9 +263,12 @@ void dkimsign_free(struct dkmod_session *s);
 
 /* sender_find - the responsible sender of the stored fields */
 void sender_find(const struct dkmod_session *s, struct sender *out);
-/* sender_get - the responsible sender of the session's fields, found once (after the
- * end of the headers, when the fields no longer change) */
+/* sender_get - the responsible sender of the session's fields, found once; a field stored
+ * later (dkmod_session_header) makes it be found again */
 const struct sender *sender_get(struct dkmod_session *s);
+/* author_get - the author: the first From field and its first address (RFC 5322 3.6.2), found
+ * as sender_get finds the sender */
+const struct sender *author_get(struct dkmod_session *s);
 
 /* dkverify_start - at end of headers: parse every DomainKey-Signature, hash the signed
  * headers, start key lookups */

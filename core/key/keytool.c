@@ -1,7 +1,8 @@
 /*
- * keytool.c - the pure pieces of key management: key record text, BIND TXT
- * presentation and its reading back, month-named selectors, grace periods
- * and the rotation state (see keytool.h).
+ * keytool.c - the pure pieces of key management (dkmod_key_* of dkmod.h): key
+ * record text, BIND TXT presentation and its reading back, month-named
+ * selectors, grace periods and the rotation state.  The key objects are
+ * keytool_key.c's.
  */
 #include "key/keytool.h"
 
@@ -26,7 +27,7 @@ int keytool_record(struct str *out, enum dkmod_method m, enum crypto_keytype t, 
 	bool dk = m == DKMOD_METHOD_DOMAINKEYS;
 
 	/* RFC 4870 knows RSA only and has no t=s */
-	if (!pub || pub_len == 0 || (dk && (t != CRYPTO_KEY_RSA || (flags & KEYTOOL_STRICT))) ||
+	if (!pub || pub_len == 0 || (dk && (t != CRYPTO_KEY_RSA || (flags & DKMOD_KEY_STRICT))) ||
 	    (t != CRYPTO_KEY_RSA && t != CRYPTO_KEY_ED25519))
 		return -1;
 	char *b64 = malloc(base64_encoded_len(pub_len) + 1);
@@ -34,13 +35,25 @@ int keytool_record(struct str *out, enum dkmod_method m, enum crypto_keytype t, 
 		return -1;
 	base64_encode(pub, pub_len, b64);
 	int rc = str_printf(out, "%sk=%s; %sp=%s", dk ? "" : "v=DKIM1; ", t == CRYPTO_KEY_RSA ? "rsa" : "ed25519",
-			    tflags[flags & (KEYTOOL_TESTING | KEYTOOL_STRICT)], b64);
+			    tflags[flags & (DKMOD_KEY_TESTING | DKMOD_KEY_STRICT)], b64);
 	free(b64);
 	return rc;
 }
 
+/* keytool_take - the text of s as a malloc'd string */
+enum dkmod_status keytool_take(struct str *s, char **out, size_t *len)
+{
+	if (!s->data && str_reserve(s, 0) < 0)
+		return DKMOD_ENOMEM;
+	*out = s->data;
+	if (len)
+		*len = s->len;
+	*s = (struct str)STR_INIT;
+	return DKMOD_OK;
+}
+
 /* keytool_bind_txt - append `OWNER IN TXT ( "..." "..." )` in strings of at most 255 bytes */
-int keytool_bind_txt(struct str *out, const char *owner, const char *data, size_t len, bool multiline)
+static int keytool_bind_txt(struct str *out, const char *owner, const char *data, size_t len, bool multiline)
 {
 	if (str_printf(out, "%s IN TXT (", owner) < 0)
 		return -1;
@@ -68,8 +81,20 @@ int keytool_bind_txt(struct str *out, const char *owner, const char *data, size_
 	return str_appends(out, " )");
 }
 
-/* keytool_bind_strings - the TXT data of BIND text: the quoted strings joined */
-int keytool_bind_strings(const char *text, size_t len, struct str *out)
+/* dkmod_key_bind_txt - `OWNER IN TXT ( "..." "..." )` in strings of at most 255 bytes */
+enum dkmod_status dkmod_key_bind_txt(const char *owner, const char *data, size_t len, bool multiline, char **out)
+{
+	struct str s = STR_INIT;
+	*out = NULL;
+	if (keytool_bind_txt(&s, owner, data, len, multiline) < 0) {
+		str_free(&s);
+		return DKMOD_ENOMEM;
+	}
+	return keytool_take(&s, out, NULL);
+}
+
+/* keytool_bind_strings - append the TXT data of BIND text: the quoted strings joined */
+static int keytool_bind_strings(const char *text, size_t len, struct str *out)
 {
 	size_t i = 0, strings = 0;
 
@@ -110,13 +135,25 @@ int keytool_bind_strings(const char *text, size_t len, struct str *out)
 	return strings ? 0 : -1;
 }
 
-/* keytool_record_info - method, flags and key type of record text */
-int keytool_record_info(const char *data, size_t len, enum dkmod_method *m, unsigned *flags,
-			enum crypto_keytype *t)
+/* dkmod_key_bind_strings - the TXT data of BIND text */
+enum dkmod_status dkmod_key_bind_strings(const char *text, size_t len, char **out, size_t *out_len)
+{
+	struct str s = STR_INIT;
+	*out = NULL;
+	if (keytool_bind_strings(text, len, &s) < 0) {
+		str_free(&s);
+		return DKMOD_EINVAL;
+	}
+	return keytool_take(&s, out, out_len);
+}
+
+/* dkmod_key_record_info - method, flags and key type of record text */
+bool dkmod_key_record_info(const char *data, size_t len, enum dkmod_method *m, unsigned *flags,
+			   enum dkmod_key_type *t)
 {
 	struct tagvalue_list list;
 	struct keyrec *rec = malloc(sizeof *rec);
-	int rc = -1;
+	bool ok = false;
 
 	if (!rec || tagvalue_parse(data, len, &list, NULL) != TAGVALUE_OK)
 		goto out;
@@ -125,12 +162,12 @@ int keytool_record_info(const char *data, size_t len, enum dkmod_method *m, unsi
 	if ((*m == DKMOD_METHOD_DKIM ? keyrec_parse_dkim(data, len, rec) : keyrec_parse_domainkeys(data, len, rec)) !=
 	    KEYREC_OK)
 		goto out;
-	*flags = (rec->testing ? KEYTOOL_TESTING : 0) | (rec->strict_identity ? KEYTOOL_STRICT : 0);
-	*t = rec->type == KEYREC_ED25519 ? CRYPTO_KEY_ED25519 : CRYPTO_KEY_RSA;
-	rc = 0;
+	*flags = (rec->testing ? DKMOD_KEY_TESTING : 0) | (rec->strict_identity ? DKMOD_KEY_STRICT : 0);
+	*t = rec->type == KEYREC_ED25519 ? DKMOD_KEY_ED25519 : DKMOD_KEY_RSA;
+	ok = true;
 out:
 	free(rec);
-	return rc;
+	return ok;
 }
 
 /* keytool_strip_len - length of name without final dots */
@@ -143,8 +180,8 @@ static size_t keytool_strip_len(const char *name)
 	return n;
 }
 
-/* keytool_relative - name relative to origin ("@" for origin itself), or NULL */
-const char *keytool_relative(const char *name, const char *origin, char *buf, size_t cap)
+/* dkmod_key_relative - name relative to origin ("@" for origin itself), or NULL */
+const char *dkmod_key_relative(const char *name, const char *origin, char *buf, size_t cap)
 {
 	size_t n = keytool_strip_len(name), o = keytool_strip_len(origin);
 
@@ -161,8 +198,8 @@ const char *keytool_relative(const char *name, const char *origin, char *buf, si
 	return buf;
 }
 
-/* keytool_selector - "YYYY-MM[.suffix]" of now in UTC */
-int keytool_selector(time_t now, const char *suffix, char *out, size_t cap)
+/* dkmod_key_selector - "YYYY-MM[.suffix]" of now in UTC */
+int dkmod_key_selector(time_t now, const char *suffix, char *out, size_t cap)
 {
 	struct tm tm;
 	int n;
@@ -176,8 +213,8 @@ int keytool_selector(time_t now, const char *suffix, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-/* keytool_in_series - true if name is "YYYY-MM" or "YYYY-MM.suffix" */
-bool keytool_in_series(const char *name, const char *suffix)
+/* dkmod_key_in_series - true if name is "YYYY-MM" or "YYYY-MM.suffix" */
+bool dkmod_key_in_series(const char *name, const char *suffix)
 {
 	for (int i = 0; i < 7; i++) {
 		if (i == 4 ? name[i] != '-' : !isdigit((unsigned char)name[i]))
@@ -191,8 +228,8 @@ bool keytool_in_series(const char *name, const char *suffix)
 	return name[7] == '.' && strcmp(name + 8, suffix) == 0;
 }
 
-/* keytool_duration - seconds of "Nd", "Nh" or "Ns"; -1 on bad input */
-long long keytool_duration(const char *s)
+/* dkmod_key_duration - seconds of "Nd", "Nh" or "Ns"; -1 on bad input */
+long long dkmod_key_duration(const char *s)
 {
 	long long v = 0;
 	size_t i = 0;
@@ -219,8 +256,8 @@ long long keytool_duration(const char *s)
 	return v > KEYTOOL_MAX_GRACE ? -1 : v;
 }
 
-/* keytool_state_find - the entry of selector, or NULL */
-struct keytool_entry *keytool_state_find(struct keytool_state *st, const char *selector)
+/* dkmod_key_state_find - the entry of selector, or NULL */
+struct dkmod_key_entry *dkmod_key_state_find(struct dkmod_key_state *st, const char *selector)
 {
 	for (size_t i = 0; i < st->count; i++)
 		if (strcmp(st->entries[i].selector, selector) == 0)
@@ -228,21 +265,21 @@ struct keytool_entry *keytool_state_find(struct keytool_state *st, const char *s
 	return NULL;
 }
 
-/* keytool_state_add - a new entry */
-struct keytool_entry *keytool_state_add(struct keytool_state *st, const char *selector, long long active,
+/* dkmod_key_state_add - a new entry */
+struct dkmod_key_entry *dkmod_key_state_add(struct dkmod_key_state *st, const char *selector, long long active,
 					long long retired)
 {
-	if (strlen(selector) >= KEYTOOL_MAX_SELECTOR)
+	if (strlen(selector) >= DKMOD_KEY_MAX_SELECTOR)
 		return NULL;
 	if (st->count == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 8;
-		struct keytool_entry *e = realloc(st->entries, cap * sizeof *e);
+		struct dkmod_key_entry *e = realloc(st->entries, cap * sizeof *e);
 		if (!e)
 			return NULL;
 		st->entries = e;
 		st->cap = cap;
 	}
-	struct keytool_entry *e = &st->entries[st->count++];
+	struct dkmod_key_entry *e = &st->entries[st->count++];
 	memset(e, 0, sizeof *e);
 	strcpy(e->selector, selector);
 	e->active = active;
@@ -250,10 +287,10 @@ struct keytool_entry *keytool_state_add(struct keytool_state *st, const char *se
 	return e;
 }
 
-/* keytool_state_remove - drop the entry of selector, if any */
-void keytool_state_remove(struct keytool_state *st, const char *selector)
+/* dkmod_key_state_remove - drop the entry of selector, if any */
+void dkmod_key_state_remove(struct dkmod_key_state *st, const char *selector)
 {
-	struct keytool_entry *e = keytool_state_find(st, selector);
+	struct dkmod_key_entry *e = dkmod_key_state_find(st, selector);
 
 	if (!e)
 		return;
@@ -274,7 +311,7 @@ static bool keytool_number(const char *s, long long *out)
 }
 
 /* keytool_state_line - one non-comment line "SELECTOR ACTIVE RETIRED"; false if malformed */
-static bool keytool_state_line(struct keytool_state *st, char *line)
+static bool keytool_state_line(struct dkmod_key_state *st, char *line)
 {
 	char *save = NULL;
 	char *sel = strtok_r(line, " \t", &save);
@@ -284,13 +321,13 @@ static bool keytool_state_line(struct keytool_state *st, char *line)
 
 	if (!sel || !retired || strtok_r(NULL, " \t", &save) || !dkmod_valid_domain(sel) ||
 	    !keytool_number(active, &a) || !keytool_number(retired, &r) || (r != 0 && r < a) ||
-	    keytool_state_find(st, sel))
+	    dkmod_key_state_find(st, sel))
 		return false;
-	return keytool_state_add(st, sel, a, r) != NULL;
+	return dkmod_key_state_add(st, sel, a, r) != NULL;
 }
 
-/* keytool_state_parse - read state text into st; 0, or the 1-based line of an error */
-size_t keytool_state_parse(struct keytool_state *st, const char *text, size_t len)
+/* dkmod_key_state_parse - read state text into st; 0, or the 1-based line of an error */
+size_t dkmod_key_state_parse(struct dkmod_key_state *st, const char *text, size_t len)
 {
 	size_t lineno = 0, at = 0;
 	char line[256];
@@ -317,57 +354,61 @@ size_t keytool_state_parse(struct keytool_state *st, const char *text, size_t le
 /* keytool_entry_cmp - by activation time, then name */
 static int keytool_entry_cmp(const void *a, const void *b)
 {
-	const struct keytool_entry *x = a, *y = b;
+	const struct dkmod_key_entry *x = a, *y = b;
 
 	if (x->active != y->active)
 		return x->active < y->active ? -1 : 1;
 	return strcmp(x->selector, y->selector);
 }
 
-/* keytool_state_sort - order entries by activation time, then name */
-void keytool_state_sort(struct keytool_state *st)
+/* dkmod_key_state_sort - order entries by activation time, then name */
+void dkmod_key_state_sort(struct dkmod_key_state *st)
 {
 	if (st->count > 1)
 		qsort(st->entries, st->count, sizeof *st->entries, keytool_entry_cmp);
 }
 
-/* keytool_state_format - append the file text of st */
-int keytool_state_format(const struct keytool_state *st, struct str *out)
+/* dkmod_key_state_format - the file text of st */
+enum dkmod_status dkmod_key_state_format(const struct dkmod_key_state *st, char **out, size_t *len)
 {
-	if (str_appends(out, "# dkmod rotate: selector, active since, retired at (seconds since the epoch; 0: active)\n") < 0)
-		return -1;
-	for (size_t i = 0; i < st->count; i++) {
-		const struct keytool_entry *e = &st->entries[i];
-		if (str_printf(out, "%s %lld %lld\n", e->selector, e->active, e->retired) < 0)
-			return -1;
+	struct str s = STR_INIT;
+	*out = NULL;
+	int rc = str_appends(&s, "# dkmod rotate: selector, active since, retired at (seconds since the epoch; 0: active)\n");
+	for (size_t i = 0; rc == 0 && i < st->count; i++) {
+		const struct dkmod_key_entry *e = &st->entries[i];
+		rc = str_printf(&s, "%s %lld %lld\n", e->selector, e->active, e->retired);
 	}
-	return 0;
+	if (rc < 0) {
+		str_free(&s);
+		return DKMOD_ENOMEM;
+	}
+	return keytool_take(&s, out, len);
 }
 
-/* keytool_state_free - release the entries */
-void keytool_state_free(struct keytool_state *st)
+/* dkmod_key_state_free - release the entries */
+void dkmod_key_state_free(struct dkmod_key_state *st)
 {
 	free(st->entries);
 	memset(st, 0, sizeof *st);
 }
 
-/* keytool_verdict - the verdict on e at now with grace seconds */
-enum keytool_verdict keytool_verdict(const struct keytool_entry *e, long long now, long long grace)
+/* dkmod_key_verdict - the verdict on e at now with grace seconds */
+enum dkmod_key_verdict dkmod_key_verdict(const struct dkmod_key_entry *e, long long now, long long grace)
 {
 	if (e->retired == 0)
-		return KEYTOOL_ACTIVE;
+		return DKMOD_KEY_ACTIVE;
 	/* mail signed just before retirement may sit in queues or be re-verified for the whole grace */
-	return now - e->retired > grace ? KEYTOOL_REMOVE : KEYTOOL_KEEP;
+	return now - e->retired > grace ? DKMOD_KEY_REMOVE : DKMOD_KEY_KEEP;
 }
 
-/* keytool_retire - retire every active entry of the series at now */
-size_t keytool_retire(struct keytool_state *st, const char *suffix, long long now)
+/* dkmod_key_retire - retire every active entry of the series at now */
+size_t dkmod_key_retire(struct dkmod_key_state *st, const char *suffix, long long now)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < st->count; i++) {
-		struct keytool_entry *e = &st->entries[i];
-		if (e->retired == 0 && keytool_in_series(e->selector, suffix)) {
+		struct dkmod_key_entry *e = &st->entries[i];
+		if (e->retired == 0 && dkmod_key_in_series(e->selector, suffix)) {
 			e->retired = now > e->active ? now : e->active;
 			n++;
 		}
@@ -375,8 +416,8 @@ size_t keytool_retire(struct keytool_state *st, const char *suffix, long long no
 	return n;
 }
 
-/* keytool_time - "YYYY-MM-DDTHH:MM:SSZ" of t */
-void keytool_time(long long t, char *out, size_t cap)
+/* dkmod_key_time - "YYYY-MM-DDTHH:MM:SSZ" of t */
+void dkmod_key_time(long long t, char *out, size_t cap)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "engine/session.h"
+#include "msg/fold.h"
 
 /* ar_is_plain_char - characters a value may hold without quotes: an RFC 2045 token
  * character, or '@', '/' or '=' */
@@ -73,40 +74,21 @@ size_t ar_b_prefix(const struct dkmod_session *s, size_t k)
 	return need;
 }
 
-/* Words of a resinfo go on lines under AR_WIDTH columns (a tab counts 8). */
-#define AR_WIDTH 78
-
-/* The field being written, and the column its last line has reached. */
-struct ar_out {
-	struct str *out;
-	size_t col;
-};
-
-/* ar_word - before a word of n bytes: nothing for the first of a resinfo, else a space,
- * or a line break when the word would reach AR_WIDTH */
-static int ar_word(struct ar_out *o, size_t n)
+/* ar_word - before a word of n bytes: nothing for the first of a resinfo, else a space, or a
+ * fold when the word would pass the width (fold.c, a tab counting 8) */
+static int ar_word(struct fold *o, size_t n)
 {
-	int rc = 0;
-	if (o->col > 8 && o->col + 1 + n > AR_WIDTH) {
-		rc = str_append(o->out, "\r\n\t", 3);
-		o->col = 8;
-	} else if (o->col > 8) {
-		rc = str_appendc(o->out, ' ');
-		o->col++;
-	}
-	o->col += n;
-	return rc;
+	return fold_room(o, n, o->col > o->indent);
 }
 
 /* ar_resinfo - start a resinfo on a line of its own */
-static int ar_resinfo(struct ar_out *o)
+static int ar_resinfo(struct fold *o)
 {
-	o->col = 8;
-	return str_append(o->out, ";\r\n\t", 4);
+	return str_appendc(o->out, ';') < 0 ? -1 : fold_newline(o);
 }
 
 /* ar_pair - a word "name=value" of a constant name and a result word */
-static int ar_pair(struct ar_out *o, const char *name, const char *value)
+static int ar_pair(struct fold *o, const char *name, const char *value)
 {
 	size_t n = strlen(name), v = strlen(value);
 	if (ar_word(o, n + 1 + v) < 0 || str_append(o->out, name, n) < 0 || str_appendc(o->out, '=') < 0)
@@ -115,7 +97,7 @@ static int ar_pair(struct ar_out *o, const char *name, const char *value)
 }
 
 /* ar_property - a "ptype.property=value" word (none for an empty value) */
-static int ar_property(struct ar_out *o, const char *name, const char *value)
+static int ar_property(struct fold *o, const char *name, const char *value)
 {
 	if (!value || !*value)
 		return 0;
@@ -127,7 +109,7 @@ static int ar_property(struct ar_out *o, const char *name, const char *value)
 }
 
 /* ar_key - the "(2048-bit key; secure)" comment word */
-static int ar_key(struct ar_out *o, const struct dkmod_sig_result *r)
+static int ar_key(struct fold *o, const struct dkmod_sig_result *r)
 {
 	char bits[24];
 	size_t nb = 0;
@@ -154,7 +136,7 @@ static size_t ar_first_dk(const struct dkmod_session *s)
 }
 
 /* ar_one - one resinfo */
-static int ar_one(struct dkmod_session *s, size_t k, struct ar_out *o)
+static int ar_one(struct dkmod_session *s, size_t k, struct fold *o)
 {
 	const struct dkmod_sig_result *r = &s->results[k];
 	const char *method = r->method == DKMOD_METHOD_DOMAINKEYS ? "domainkeys" : "dkim";
@@ -208,7 +190,8 @@ char *ar_build(struct dkmod_session *s)
 {
 	static const char prefix[] = "Authentication-Results: ";
 	struct str out = STR_INIT;
-	struct ar_out o = {.out = &out};
+	struct fold o;
+	fold_tabbed(&o, &out, 0);
 	bool plain;
 	size_t n = ar_value_len(s->ctx->opt.authserv_id, &plain);
 	int rc = str_reserve(&out, 512) < 0 || str_append(&out, prefix, sizeof prefix - 1) < 0 ||

@@ -44,21 +44,10 @@ enum dkmod_status policy_start(struct dkmod_session *s)
 		str_join(name, sizeof name, parts, 2);
 		s->dkp_lookup = session_lookup_txt(s, name);
 	}
-	if (snd->found && !snd->from_sender) {
-		/* the sender is the first From: field's first address: the author too */
-		s->author_ok = snd->parsed;
-		if (snd->parsed)
-			s->author = snd->addr;
-	} else {
-		for (size_t i = 0; i < s->nfields; i++) {
-			if (!header_is(&s->fields[i], "From"))
-				continue;
-			size_t len;
-			const char *v = header_value(&s->fields[i], &len);
-			s->author_ok = address_first(v, len, &s->author);
-			break;
-		}
-	}
+	const struct sender *author = author_get(s);
+	s->author_ok = author->parsed;
+	if (author->parsed)
+		s->author = author->addr;
 	s->author_ok = s->author_ok && dkimsig_valid_domain(s->author.domain, strlen(s->author.domain));
 	if (s->author_ok) {
 		const char *parts[2] = {"_adsp._domainkey.", s->author.domain};

@@ -3,7 +3,10 @@
  */
 #include "msg/fold.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "dkmod.h"
 
 /* fold_start - write "Name:" and start folding after it */
 int fold_start(struct fold *f, struct str *out, const char *name)
@@ -12,6 +15,7 @@ int fold_start(struct fold *f, struct str *out, const char *name)
 	if (str_appends(out, name) < 0 || str_appendc(out, ':') < 0)
 		return -1;
 	f->col = strlen(name) + 1;
+	f->indent = 1;
 	return 0;
 }
 
@@ -20,23 +24,31 @@ void fold_resume(struct fold *f, struct str *out)
 {
 	f->out = out;
 	f->col = 0;
+	f->indent = 1;
 	for (size_t i = out->len; i > 0 && out->data[i - 1] != '\n'; i--)
 		f->col++;
 }
 
-/* fold_break - start a continuation line */
-static int fold_break(struct fold *f)
+/* fold_tabbed - fold into out at column col, tabs to the next tab stop */
+void fold_tabbed(struct fold *f, struct str *out, size_t col)
 {
-	f->col = 1;
+	f->out = out;
+	f->col = col;
+	f->indent = 8;
+}
+
+/* fold_newline - start a continuation line */
+int fold_newline(struct fold *f)
+{
+	f->col = f->indent;
 	return str_append(f->out, "\r\n\t", 3);
 }
 
-/* fold_room - make room for an unbreakable word of n bytes: a fold when it does not fit,
- * else the space before it if asked */
-static int fold_room(struct fold *f, size_t n, bool space)
+/* fold_room - make room for an unbreakable word of n bytes */
+int fold_room(struct fold *f, size_t n, bool space)
 {
-	if (f->col + (space ? 1 : 0) + n > FOLD_WIDTH && f->col > 1) {
-		if (fold_break(f) < 0)
+	if (f->col + (space ? 1 : 0) + n > FOLD_WIDTH && f->col > f->indent) {
+		if (fold_newline(f) < 0)
 			return -1;
 	} else if (space) {
 		if (str_appendc(f->out, ' ') < 0)
@@ -110,7 +122,7 @@ int fold_list(struct fold *f, const char *tag, const char *value)
 int fold_base64(struct fold *f, const char *v, size_t n)
 {
 	while (n) {
-		if (f->col >= FOLD_WIDTH && fold_break(f) < 0)
+		if (f->col >= FOLD_WIDTH && fold_newline(f) < 0)
 			return -1;
 		size_t k = FOLD_WIDTH - f->col;
 		if (k > n)
@@ -122,4 +134,40 @@ int fold_base64(struct fold *f, const char *v, size_t n)
 		n -= k;
 	}
 	return 0;
+}
+
+/* fold_text - free text broken at its blanks */
+int fold_text(struct fold *f, const char *v)
+{
+	/* the column up to which the line holds no word of the text */
+	size_t bare = f->col;
+	for (const char *p = v; *p;) {
+		size_t blanks = strspn(p, " \t"), word = strcspn(p + blanks, " \t");
+		if (blanks && f->col > bare && f->col + blanks + word > FOLD_WIDTH) {
+			/* the blanks stay, as the white space that starts the continuation line */
+			if (str_append(f->out, "\r\n", 2) < 0)
+				return -1;
+			f->col = bare = 0;
+		}
+		if (str_append(f->out, p, blanks + word) < 0)
+			return -1;
+		f->col += blanks + word;
+		p += blanks + word;
+	}
+	return 0;
+}
+
+/* dkmod_header_fold - "Name: value" folded at the blanks of value */
+char *dkmod_header_fold(const char *name, const char *value)
+{
+	struct str out = STR_INIT;
+	struct fold f;
+	int rc = fold_start(&f, &out, name);
+	if (rc == 0 && (rc = str_appendc(&out, ' ')) == 0) {
+		f.col++;
+		rc = fold_text(&f, value);
+	}
+	if (rc < 0)
+		str_free(&out);
+	return rc < 0 ? NULL : out.data;
 }

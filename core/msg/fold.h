@@ -1,6 +1,9 @@
 /*
  * fold.h - writing a header field folded under a width: whole words, colon
- * lists that may break after a colon, base64 that may break anywhere.
+ * lists that may break after a colon, base64 that may break anywhere, free
+ * text that breaks at its blanks.  The one folder of the engine: the signers,
+ * the Authentication-Results writer (ar.c) and, through dkmod_header_fold,
+ * the fields policy scripts add.
  */
 #ifndef DKMOD_FOLD_H
 #define DKMOD_FOLD_H
@@ -18,12 +21,22 @@
 struct fold {
 	struct str *out;
 	size_t col;   /* column of the next byte */
+	size_t indent; /* column after a fold's tab: 1 where the tab counts one column, 8 where it
+			* reaches the next tab stop */
 };
 
 /* fold_start - write "Name:" and start folding after it */
 int fold_start(struct fold *f, struct str *out, const char *name);
 /* fold_resume - continue folding at the end of out (after its last line break) */
 void fold_resume(struct fold *f, struct str *out);
+/* fold_tabbed - fold into out, whose last line is at column col, counting a tab to the next tab
+ * stop (continuation lines start at column 8) */
+void fold_tabbed(struct fold *f, struct str *out, size_t col);
+/* fold_newline - end the line: CRLF and the tab of a continuation line */
+int fold_newline(struct fold *f);
+/* fold_room - before an unbreakable word of n bytes the caller appends: a fold when it does not
+ * fit on the line (unless the line holds nothing yet), else the space before it if asked */
+int fold_room(struct fold *f, size_t n, bool space);
 /* fold_word - an unbreakable word, after a space (or a fold when it does not fit) */
 int fold_word(struct fold *f, const char *w, size_t n, bool space);
 /* fold_tag - "tag=value;" (value of n bytes, at most FOLD_VALUE_MAX) as an unbreakable word
@@ -40,5 +53,8 @@ int fold_tag_number(struct fold *f, const char *tag, unsigned long long v);
 int fold_list(struct fold *f, const char *tag, const char *value);
 /* fold_base64 - text that may break anywhere (base64, where FWS is ignored) */
 int fold_base64(struct fold *f, const char *v, size_t n);
+/* fold_text - free text that may break at its blanks, which it keeps: a line end goes before
+ * the blanks ahead of a word that would pass the width, never before a line's first word */
+int fold_text(struct fold *f, const char *v);
 
 #endif

@@ -2,7 +2,9 @@
  * sender.c - the responsible sender of a message (RFC 4870 3.2): the first
  * address of the Sender: field if there is one, else of the From: field.
  * A Sender: field that holds no address at all names nobody and is passed
- * over (the corpus case dk_headers_2: "Sender: evil doer").
+ * over (the corpus case dk_headers_2: "Sender: evil doer").  The author is
+ * the first address of the first From: field (ADSP, the A-R, the policy
+ * script's msg.author all read it here).
  */
 #include <string.h>
 
@@ -40,4 +42,44 @@ const struct sender *sender_get(struct dkmod_session *s)
 		s->sender_known = true;
 	}
 	return &s->sender;
+}
+
+/* author_get - the first From field and its first address, found on the first call */
+const struct sender *author_get(struct dkmod_session *s)
+{
+	if (s->author_known)
+		return &s->author_field;
+	struct sender *a = &s->author_field;
+	memset(a, 0, sizeof *a);
+	for (size_t i = 0; i < s->nfields && !a->found; i++) {
+		if (!header_is(&s->fields[i], "From"))
+			continue;
+		size_t len;
+		const char *v = header_value(&s->fields[i], &len);
+		a->found = true;
+		a->field = i;
+		a->parsed = address_first(v, len, &a->addr);
+	}
+	s->author_known = true;
+	return a;
+}
+
+/* sender_address - the address of a found field, its domain (as written) in *domain; NULL if none */
+static const char *sender_address(const struct sender *f, const char **domain)
+{
+	if (domain)
+		*domain = f->parsed ? f->addr.domain : NULL;
+	return f->parsed ? f->addr.full : NULL;
+}
+
+/* dkmod_session_author - the author address, or NULL */
+const char *dkmod_session_author(struct dkmod_session *s, const char **domain)
+{
+	return sender_address(author_get(s), domain);
+}
+
+/* dkmod_session_sender - the responsible sender's address, or NULL */
+const char *dkmod_session_sender(struct dkmod_session *s, const char **domain)
+{
+	return sender_address(sender_get(s), domain);
 }

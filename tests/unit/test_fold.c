@@ -1,6 +1,8 @@
-/* test_fold.c - unit tests of fold.c: header fields folded under FOLD_WIDTH with CRLF TAB */
+/* test_fold.c - unit tests of fold.c: header fields folded under FOLD_WIDTH with CRLF TAB,
+ * and free text broken at its blanks (dkmod_header_fold) */
 #include <stdlib.h>
 
+#include "dkmod.h"
 #include "msg/fold.h"
 #include "unit.h"
 
@@ -424,8 +426,49 @@ static void test_no_space(void)
 }
 
 /* main - run the tables */
+/* test_text - free text (dkmod_header_fold): blanks kept, a line end before the blanks of a word
+ * that would pass column 78, none before a line's first word however long */
+static void test_text(void)
+{
+	char nine[200] = "", want[300], x100[101];
+	for (int i = 0; i < 10; i++)
+		strcat(nine, i ? " 123456789" : "123456789");
+	memcpy(want, "X: ", 3);
+	memcpy(want + 3, nine, 69);
+	strcpy(want + 72, "\r\n 123456789 123456789 123456789");
+	static const struct {
+		const char *name, *value, *want;
+	} cases[] = {
+		{"text: short", "a b", "X: a b"},
+		{"text: blanks kept as they are", " a  \tb ", "X:  a  \tb "},
+		{"text: empty", "", "X: "},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *f = dkmod_header_fold("X", cases[i].value);
+		CHECK_STR(cases[i].name, f ? f : "(null)", cases[i].want);
+		free(f);
+	}
+	char *f = dkmod_header_fold("X", nine);
+	CHECK_STR("text: the eighth word goes on a continuation line, its blank first", f ? f : "(null)", want);
+	free(f);
+	memset(x100, 'x', 100);
+	x100[100] = '\0';
+	char value[120];
+	snprintf(value, sizeof value, "a %s b", x100);
+	snprintf(want, sizeof want, "X: a\r\n %s\r\n b", x100);
+	f = dkmod_header_fold("X", value);
+	CHECK_STR("text: a long word on a line of its own", f ? f : "(null)", want);
+	free(f);
+	snprintf(value, sizeof value, "%s b", x100);
+	snprintf(want, sizeof want, "X: %s\r\n b", x100);
+	f = dkmod_header_fold("X", value);
+	CHECK_STR("text: no line end before the first word", f ? f : "(null)", want);
+	free(f);
+}
+
 int main(void)
 {
+	test_text();
 	test_word_table();
 	test_list_table();
 	test_b64_table();

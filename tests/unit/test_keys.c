@@ -1,9 +1,12 @@
 /*
- * test_keys.c - unit tests of core/key/keytool.c: key record text, BIND TXT
+ * test_keys.c - unit tests of the key tools (core/key/keytool.c, keytool_key.c;
+ * dkmod_key_* of dkmod.h): key record text, BIND TXT
  * presentation (255-byte strings) and reading it back, names, month
  * selectors, grace periods, the rotation state file and its verdicts.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "key/keytool.h"
 #include "util/str.h"
@@ -53,25 +56,25 @@ static void test_records(void)
 /* test_split_one - BIND text of n bytes of 'a': how many strings, and the data read back intact */
 static void test_split_one(size_t n, size_t want_strings)
 {
-	char name[80], *data = malloc(n + 1);
-	struct str bind = STR_INIT, back = STR_INIT;
-	size_t quotes = 0;
+	char name[80], *data = malloc(n + 1), *bind = NULL, *back = NULL;
+	size_t quotes = 0, back_len = 0;
 
 	memset(data, 'a', n);
 	data[n] = '\0';
-	CHECK_INT("bind: builds", keytool_bind_txt(&bind, "s._domainkey.example.com.", data, n, true), 0);
-	for (size_t i = 0; i < bind.len; i++)
-		quotes += bind.data[i] == '"';
+	CHECK_INT("bind: builds", dkmod_key_bind_txt("s._domainkey.example.com.", data, n, true, &bind), DKMOD_OK);
+	size_t bind_len = bind ? strlen(bind) : 0;
+	for (size_t i = 0; i < bind_len; i++)
+		quotes += bind[i] == '"';
 	snprintf(name, sizeof name, "bind: %zu bytes make %zu strings", n, want_strings);
 	CHECK_INT(name, quotes / 2, want_strings);
 	snprintf(name, sizeof name, "bind: %zu bytes read back", n);
-	CHECK(name, keytool_bind_strings(bind.data, bind.len, &back) == 0 && back.len == n &&
-			    (n == 0 || memcmp(back.data, data, n) == 0));
+	CHECK(name, dkmod_key_bind_strings(bind, bind_len, &back, &back_len) == DKMOD_OK && back_len == n &&
+			    (n == 0 || memcmp(back, data, n) == 0));
 	/* every string holds at most 255 bytes */
 	size_t longest = 0, cur = 0;
 	bool in = false;
-	for (size_t i = 0; i < bind.len; i++) {
-		if (bind.data[i] == '"') {
+	for (size_t i = 0; i < bind_len; i++) {
+		if (bind[i] == '"') {
 			in = !in;
 			cur = 0;
 		} else if (in && ++cur > longest) {
@@ -81,8 +84,18 @@ static void test_split_one(size_t n, size_t want_strings)
 	snprintf(name, sizeof name, "bind: %zu bytes, strings within 255", n);
 	CHECK(name, longest <= 255);
 	free(data);
-	str_free(&bind);
-	str_free(&back);
+	free(bind);
+	free(back);
+}
+
+/* test_bind_one - dkmod_key_bind_txt of data as a string into *s (freed first), "(error)" on failure */
+static const char *test_bind_one(char **s, const char *data, size_t len, bool multiline)
+{
+	free(*s);
+	*s = NULL;
+	if (dkmod_key_bind_txt("x.", data, len, multiline, s) != DKMOD_OK)
+		return "(error)";
+	return *s;
 }
 
 /* test_bind - splitting at 255 bytes, layout, escapes, reading back */
@@ -94,21 +107,17 @@ static void test_bind(void)
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
 		test_split_one(sizes[i].n, sizes[i].strings);
 
-	struct str s = STR_INIT;
-	keytool_bind_txt(&s, "x.", "p=AQID", 6, true);
-	CHECK_STR("bind: one string", str_cstr(&s), "x. IN TXT ( \"p=AQID\" )");
-	str_clear(&s);
-	keytool_bind_txt(&s, "x.", "a\"b\\c\x01", 6, false);
-	CHECK_STR("bind: escapes", str_cstr(&s), "x. IN TXT ( \"a\\\"b\\\\c\\001\" )");
+	char *s = NULL;
+	size_t len;
+	CHECK_STR("bind: one string", test_bind_one(&s, "p=AQID", 6, true), "x. IN TXT ( \"p=AQID\" )");
+	CHECK_STR("bind: escapes", test_bind_one(&s, "a\"b\\c\x01", 6, false), "x. IN TXT ( \"a\\\"b\\\\c\\001\" )");
 
 	char big[300];
 	memset(big, 'b', sizeof big);
-	str_clear(&s);
-	keytool_bind_txt(&s, "x.", big, sizeof big, true);
-	CHECK("bind: multiline continues with newline and tab", strstr(str_cstr(&s), "\"\n\t\"") != NULL);
-	str_clear(&s);
-	keytool_bind_txt(&s, "x.", big, sizeof big, false);
-	CHECK("bind: one line has no newline", strchr(str_cstr(&s), '\n') == NULL);
+	CHECK("bind: multiline continues with newline and tab", strstr(test_bind_one(&s, big, sizeof big, true), "\"\n\t\"") != NULL);
+	CHECK("bind: one line has no newline", strchr(test_bind_one(&s, big, sizeof big, false), '\n') == NULL);
+	free(s);
+	s = NULL;
 
 	static const struct {
 		const char *name, *in, *want;
@@ -119,16 +128,17 @@ static void test_bind(void)
 		{"read: lines", "s IN TXT ( \"k=rsa; \"\n\t\"p=AQID\" )\n", "k=rsa; p=AQID"},
 	};
 	for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
-		str_clear(&s);
-		CHECK_INT(reads[i].name, keytool_bind_strings(reads[i].in, strlen(reads[i].in), &s), 0);
-		CHECK_STR(reads[i].name, str_cstr(&s), reads[i].want);
+		CHECK_INT(reads[i].name, dkmod_key_bind_strings(reads[i].in, strlen(reads[i].in), &s, &len), DKMOD_OK);
+		CHECK_STR(reads[i].name, s ? s : "(none)", reads[i].want);
+		CHECK_INT(reads[i].name, len, strlen(reads[i].want));
+		free(s);
+		s = NULL;
 	}
 	static const char *const bad[] = {"s IN TXT ( \"open )", "s IN TXT p=AQID", "", "s TXT \"\\999\""};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		str_clear(&s);
-		CHECK_INT("read: refused", keytool_bind_strings(bad[i], strlen(bad[i]), &s), -1);
+		CHECK_INT("read: refused", dkmod_key_bind_strings(bad[i], strlen(bad[i]), &s, &len), DKMOD_EINVAL);
+		CHECK("read: refused, nothing returned", s == NULL);
 	}
-	str_free(&s);
 }
 
 /* test_info - method, flags and key type read back from records */
@@ -139,21 +149,21 @@ static void test_info(void)
 		int rc;
 		enum dkmod_method m;
 		unsigned flags;
-		enum crypto_keytype t;
+		enum dkmod_key_type t;
 	} cases[] = {
-		{"info: dkim plain", "v=DKIM1; k=rsa; p=AQID", 0, DKMOD_METHOD_DKIM, 0, CRYPTO_KEY_RSA},
+		{"info: dkim plain", "v=DKIM1; k=rsa; p=AQID", 0, DKMOD_METHOD_DKIM, 0, DKMOD_KEY_RSA},
 		{"info: dkim ed25519 t=y:s", "v=DKIM1; k=ed25519; t=y:s; p=AQID", 0, DKMOD_METHOD_DKIM,
-		 KEYTOOL_TESTING | KEYTOOL_STRICT, CRYPTO_KEY_ED25519},
-		{"info: dkim t=s", "v=DKIM1; t=s; p=AQID", 0, DKMOD_METHOD_DKIM, KEYTOOL_STRICT, CRYPTO_KEY_RSA},
-		{"info: domainkeys t=y", "k=rsa; t=y; p=AQID", 0, DKMOD_METHOD_DOMAINKEYS, KEYTOOL_TESTING, CRYPTO_KEY_RSA},
-		{"info: not a record", "hello", -1, DKMOD_METHOD_DKIM, 0, CRYPTO_KEY_RSA},
-		{"info: bad version", "v=DKIM2; p=AQID", -1, DKMOD_METHOD_DKIM, 0, CRYPTO_KEY_RSA},
+		 DKMOD_KEY_TESTING | DKMOD_KEY_STRICT, DKMOD_KEY_ED25519},
+		{"info: dkim t=s", "v=DKIM1; t=s; p=AQID", 0, DKMOD_METHOD_DKIM, DKMOD_KEY_STRICT, DKMOD_KEY_RSA},
+		{"info: domainkeys t=y", "k=rsa; t=y; p=AQID", 0, DKMOD_METHOD_DOMAINKEYS, DKMOD_KEY_TESTING, DKMOD_KEY_RSA},
+		{"info: not a record", "hello", -1, DKMOD_METHOD_DKIM, 0, DKMOD_KEY_RSA},
+		{"info: bad version", "v=DKIM2; p=AQID", -1, DKMOD_METHOD_DKIM, 0, DKMOD_KEY_RSA},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		enum dkmod_method m = DKMOD_METHOD_DKIM;
 		unsigned flags = 99;
-		enum crypto_keytype t = CRYPTO_KEY_RSA;
-		int rc = keytool_record_info(cases[i].in, strlen(cases[i].in), &m, &flags, &t);
+		enum dkmod_key_type t = DKMOD_KEY_RSA;
+		int rc = dkmod_key_record_info(cases[i].in, strlen(cases[i].in), &m, &flags, &t) ? 0 : -1;
 		CHECK_INT(cases[i].name, rc, cases[i].rc);
 		if (rc == 0 && cases[i].rc == 0)
 			CHECK(cases[i].name, m == cases[i].m && flags == cases[i].flags && t == cases[i].t);
@@ -174,14 +184,14 @@ static void test_names(void)
 
 	char buf[256];
 	const char *r;
-	r = keytool_relative("s1._domainkey.example.com", "_domainkey.example.com", buf, sizeof buf);
+	r = dkmod_key_relative("s1._domainkey.example.com", "_domainkey.example.com", buf, sizeof buf);
 	CHECK_STR("relative: selector", r, "s1");
-	r = keytool_relative("_domainkey.example.com.", "_domainkey.Example.COM", buf, sizeof buf);
+	r = dkmod_key_relative("_domainkey.example.com.", "_domainkey.Example.COM", buf, sizeof buf);
 	CHECK_STR("relative: origin itself", r, "@");
-	r = keytool_relative("a.b._domainkey.example.com", "example.com.", buf, sizeof buf);
+	r = dkmod_key_relative("a.b._domainkey.example.com", "example.com.", buf, sizeof buf);
 	CHECK_STR("relative: two labels", r, "a.b._domainkey");
-	CHECK("relative: outside", !keytool_relative("s1._domainkey.example.org", "example.com", buf, sizeof buf));
-	CHECK("relative: label boundary", !keytool_relative("s1._domainkey.badexample.com", "example.com", buf, sizeof buf));
+	CHECK("relative: outside", !dkmod_key_relative("s1._domainkey.example.org", "example.com", buf, sizeof buf));
+	CHECK("relative: label boundary", !dkmod_key_relative("s1._domainkey.badexample.com", "example.com", buf, sizeof buf));
 }
 
 /* test_selectors - month names in UTC and series membership */
@@ -189,24 +199,24 @@ static void test_selectors(void)
 {
 	char s[64];
 
-	keytool_selector(1796083200, NULL, s, sizeof s); /* 2026-12-01T00:00:00Z */
+	dkmod_key_selector(1796083200, NULL, s, sizeof s); /* 2026-12-01T00:00:00Z */
 	CHECK_STR("selector: first second of December", s, "2026-12");
-	keytool_selector(1798761599, NULL, s, sizeof s);
+	dkmod_key_selector(1798761599, NULL, s, sizeof s);
 	CHECK_STR("selector: last second of December", s, "2026-12");
-	keytool_selector(1798761600, "myesp", s, sizeof s);
+	dkmod_key_selector(1798761600, "myesp", s, sizeof s);
 	CHECK_STR("selector: new year with suffix", s, "2027-01.myesp");
-	keytool_selector(951782400, NULL, s, sizeof s);
+	dkmod_key_selector(951782400, NULL, s, sizeof s);
 	CHECK_STR("selector: leap day", s, "2000-02");
-	CHECK_INT("selector: too long", keytool_selector(0, "a-very-long-suffix", s, 10), -1);
+	CHECK_INT("selector: too long", dkmod_key_selector(0, "a-very-long-suffix", s, 10), -1);
 
-	CHECK("series: plain", keytool_in_series("2026-12", NULL));
-	CHECK("series: suffix", keytool_in_series("2026-12.myesp", "myesp"));
-	CHECK("series: suffix not in plain", !keytool_in_series("2026-12.myesp", NULL));
-	CHECK("series: plain not in suffix", !keytool_in_series("2026-12", "myesp"));
-	CHECK("series: other suffix", !keytool_in_series("2026-12.other", "myesp"));
-	CHECK("series: month 13", !keytool_in_series("2026-13", NULL));
-	CHECK("series: other name", !keytool_in_series("s1", NULL));
-	CHECK("series: short", !keytool_in_series("2026-1", NULL));
+	CHECK("series: plain", dkmod_key_in_series("2026-12", NULL));
+	CHECK("series: suffix", dkmod_key_in_series("2026-12.myesp", "myesp"));
+	CHECK("series: suffix not in plain", !dkmod_key_in_series("2026-12.myesp", NULL));
+	CHECK("series: plain not in suffix", !dkmod_key_in_series("2026-12", "myesp"));
+	CHECK("series: other suffix", !dkmod_key_in_series("2026-12.other", "myesp"));
+	CHECK("series: month 13", !dkmod_key_in_series("2026-13", NULL));
+	CHECK("series: other name", !dkmod_key_in_series("s1", NULL));
+	CHECK("series: short", !dkmod_key_in_series("2026-1", NULL));
 }
 
 /* test_durations - Nd, Nh, Ns */
@@ -223,43 +233,44 @@ static void test_durations(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char name[64];
 		snprintf(name, sizeof name, "duration: \"%s\"", cases[i].in);
-		CHECK_INT(name, keytool_duration(cases[i].in), cases[i].want);
+		CHECK_INT(name, dkmod_key_duration(cases[i].in), cases[i].want);
 	}
 }
 
 /* test_state - parse, format, verdicts and retirement */
 static void test_state(void)
 {
-	struct keytool_state st = {0};
+	struct dkmod_key_state st = {0};
 	const char *text = "# comment\n2026-10 100 200\n\n  2026-11 200 300  # trailing\n2026-11.esp 150 0\n2026-12 300 0\n";
 
-	CHECK_INT("state: parses", keytool_state_parse(&st, text, strlen(text)), 0);
+	CHECK_INT("state: parses", dkmod_key_state_parse(&st, text, strlen(text)), 0);
 	CHECK_INT("state: entries", st.count, 4);
-	struct keytool_entry *e = keytool_state_find(&st, "2026-11");
+	struct dkmod_key_entry *e = dkmod_key_state_find(&st, "2026-11");
 	CHECK("state: entry read", e && e->active == 200 && e->retired == 300);
 
-	CHECK_INT("verdict: active", keytool_verdict(keytool_state_find(&st, "2026-12"), 1000, 50), KEYTOOL_ACTIVE);
-	CHECK_INT("verdict: within grace", keytool_verdict(e, 349, 50), KEYTOOL_KEEP);
-	CHECK_INT("verdict: at the end of grace", keytool_verdict(e, 350, 50), KEYTOOL_KEEP);
-	CHECK_INT("verdict: past grace", keytool_verdict(e, 351, 50), KEYTOOL_REMOVE);
+	CHECK_INT("verdict: active", dkmod_key_verdict(dkmod_key_state_find(&st, "2026-12"), 1000, 50), DKMOD_KEY_ACTIVE);
+	CHECK_INT("verdict: within grace", dkmod_key_verdict(e, 349, 50), DKMOD_KEY_KEEP);
+	CHECK_INT("verdict: at the end of grace", dkmod_key_verdict(e, 350, 50), DKMOD_KEY_KEEP);
+	CHECK_INT("verdict: past grace", dkmod_key_verdict(e, 351, 50), DKMOD_KEY_REMOVE);
 
-	CHECK_INT("retire: only the series", keytool_retire(&st, NULL, 400), 1);
-	CHECK_INT("retire: retired at now", keytool_state_find(&st, "2026-12")->retired, 400);
-	CHECK_INT("retire: other series untouched", keytool_state_find(&st, "2026-11.esp")->retired, 0);
-	keytool_state_add(&st, "2027-01", 400, 0);
-	keytool_state_remove(&st, "2026-10");
-	CHECK("state: removed", !keytool_state_find(&st, "2026-10") && st.count == 4);
-	keytool_state_sort(&st);
+	CHECK_INT("retire: only the series", dkmod_key_retire(&st, NULL, 400), 1);
+	CHECK_INT("retire: retired at now", dkmod_key_state_find(&st, "2026-12")->retired, 400);
+	CHECK_INT("retire: other series untouched", dkmod_key_state_find(&st, "2026-11.esp")->retired, 0);
+	dkmod_key_state_add(&st, "2027-01", 400, 0);
+	dkmod_key_state_remove(&st, "2026-10");
+	CHECK("state: removed", !dkmod_key_state_find(&st, "2026-10") && st.count == 4);
+	dkmod_key_state_sort(&st);
 	CHECK_STR("state: sorted by activation", st.entries[0].selector, "2026-11.esp");
 
-	struct str out = STR_INIT;
-	struct keytool_state again = {0};
-	keytool_state_format(&st, &out);
-	CHECK_INT("state: formatted text parses", keytool_state_parse(&again, out.data, out.len), 0);
+	char *out = NULL;
+	size_t out_len = 0;
+	struct dkmod_key_state again = {0};
+	CHECK_INT("state: formats", dkmod_key_state_format(&st, &out, &out_len), DKMOD_OK);
+	CHECK_INT("state: formatted text parses", dkmod_key_state_parse(&again, out ? out : "", out_len), 0);
 	CHECK("state: round trip", again.count == st.count && memcmp(again.entries, st.entries, st.count * sizeof *st.entries) == 0);
-	keytool_state_free(&again);
-	str_free(&out);
-	keytool_state_free(&st);
+	dkmod_key_state_free(&again);
+	free(out);
+	dkmod_key_state_free(&st);
 
 	static const struct {
 		const char *in;
@@ -273,13 +284,13 @@ static void test_state(void)
 		{"2026-10 1 0\n2026-10 2 0\n", 2},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct keytool_state b = {0};
-		CHECK_INT("state: error line", keytool_state_parse(&b, bad[i].in, strlen(bad[i].in)), bad[i].line);
-		keytool_state_free(&b);
+		struct dkmod_key_state b = {0};
+		CHECK_INT("state: error line", dkmod_key_state_parse(&b, bad[i].in, strlen(bad[i].in)), bad[i].line);
+		dkmod_key_state_free(&b);
 	}
 
 	char when[32];
-	keytool_time(1796083200, when, sizeof when);
+	dkmod_key_time(1796083200, when, sizeof when);
 	CHECK_STR("time: ISO 8601 UTC", when, "2026-12-01T00:00:00Z");
 }
 
@@ -287,34 +298,74 @@ static void test_state(void)
 static void test_calendar(void)
 {
 	const long long grace = 7 * 86400, start = 1767225600; /* 2026-01-01 */
-	struct keytool_state st = {0};
+	struct dkmod_key_state st = {0};
 	bool ok = true;
 	size_t removed = 0;
 
 	for (long long now = start; now < start + 400 * 86400LL; now += 86400 / 2) {
 		char sel[16];
-		keytool_selector((time_t)now, NULL, sel, sizeof sel);
-		if (!keytool_state_find(&st, sel)) {
-			keytool_retire(&st, NULL, now);
-			keytool_state_add(&st, sel, now, 0);
+		dkmod_key_selector((time_t)now, NULL, sel, sizeof sel);
+		if (!dkmod_key_state_find(&st, sel)) {
+			dkmod_key_retire(&st, NULL, now);
+			dkmod_key_state_add(&st, sel, now, 0);
 		}
 		for (size_t i = 0; i < st.count; i++) {
-			const struct keytool_entry *e = &st.entries[i];
-			enum keytool_verdict v = keytool_verdict(e, now, grace);
+			const struct dkmod_key_entry *e = &st.entries[i];
+			enum dkmod_key_verdict v = dkmod_key_verdict(e, now, grace);
 			bool used_recently = e->retired == 0 || now - e->retired <= grace;
-			if ((v == KEYTOOL_REMOVE) == used_recently)
+			if ((v == DKMOD_KEY_REMOVE) == used_recently)
 				ok = false;
-			removed += v == KEYTOOL_REMOVE;
+			removed += v == DKMOD_KEY_REMOVE;
 		}
 	}
 	CHECK("calendar: removable only past the grace", ok);
 	CHECK_INT("calendar: 14 selectors made", st.count, 14);
 	CHECK("calendar: some became removable", removed > 0);
-	keytool_state_free(&st);
+	dkmod_key_state_free(&st);
+}
+
+/* test_key_objects - a key made, its record, written, loaded back with the same record, not overwritten */
+static void test_key_objects(void)
+{
+	char dir[] = "/tmp/test_keys.XXXXXX", path[64];
+	struct dkmod_key *k = NULL, *back = NULL;
+	char *rec = NULL, *rec2 = NULL, *dk = NULL;
+	const char *why = "";
+	size_t len = 0;
+
+	CHECK("key: temporary directory", mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/s.key", dir);
+	CHECK_INT("key: generated", dkmod_key_generate(DKMOD_KEY_ED25519, 0, &k, &why), DKMOD_OK);
+	if (!k)
+		return;
+	CHECK_INT("key: type", dkmod_key_type(k), DKMOD_KEY_ED25519);
+	CHECK_INT("key: record", dkmod_key_record(k, DKMOD_METHOD_DKIM, DKMOD_KEY_TESTING, &rec, &len), DKMOD_OK);
+	/* 32 raw bytes are 44 base64 characters */
+	CHECK("key: record text", rec && len == strlen(rec) && strncmp(rec, "v=DKIM1; k=ed25519; t=y; p=", 27) == 0 &&
+					 len == 27 + 44);
+	CHECK_INT("key: no DomainKeys record of an ed25519 key",
+		  dkmod_key_record(k, DKMOD_METHOD_DOMAINKEYS, 0, &dk, NULL), DKMOD_EINVAL);
+	CHECK_INT("key: written", dkmod_key_write_pem(k, path, &why), DKMOD_OK);
+	errno = 0;
+	CHECK("key: never overwritten", dkmod_key_write_pem(k, path, &why) == DKMOD_EIO && errno == EEXIST);
+	CHECK_INT("key: loaded", dkmod_key_load(path, &back, &why), DKMOD_OK);
+	CHECK("key: loaded key has the same record",
+	      back && dkmod_key_record(back, DKMOD_METHOD_DKIM, DKMOD_KEY_TESTING, &rec2, NULL) == DKMOD_OK &&
+		      rec && rec2 && strcmp(rec, rec2) == 0);
+	dkmod_key_free(back);
+	back = NULL;
+	CHECK("key: a missing file", dkmod_key_load("/nonexistent/k.key", &back, &why) == DKMOD_EKEY && !back);
+	dkmod_key_free(k);
+	free(rec);
+	free(rec2);
+	free(dk);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
 {
+	test_key_objects();
 	test_records();
 	test_bind();
 	test_info();

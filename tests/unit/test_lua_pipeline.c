@@ -1,7 +1,8 @@
 /* test_lua_pipeline.c - unit tests of the pipeline (adapters/common): the end of the
- * header block found across any split, header fields unfolded, folding and unfolding of
- * added fields, and whole messages fed byte by byte and in one piece through the
- * configuration and a policy script (action, reply, added and removed fields) */
+ * header block found across any split, the engine's header fields unfolded for scripts,
+ * the author and sender scripts see (the engine's), folding and unfolding of added
+ * fields, and whole messages fed byte by byte and in one piece through the configuration
+ * and a policy script (action, reply, added and removed fields) */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -34,47 +35,52 @@ static void test_hdr_end(void)
 		CHECK_INT(cases[i].name, pipeline_hdr_end(cases[i].text, strlen(cases[i].text), 0), cases[i].want);
 }
 
-/* test_hdr_parse - fields and unfolded values */
-static void test_hdr_parse(void)
+/* unit_fields - the fields of a header block as the engine stores them and the pipeline shows
+ * them to scripts, "name=value|" each, into out (cap bytes); false if something failed */
+static bool unit_fields(struct dkmod_ctx *ctx, const char *block, size_t len, char *out, size_t cap)
 {
-	const char *block = "From: Alice <a@Example.COM>\r\nSubject: one\r\n\ttwo  \r\nno colon here\r\n"
-			    "Sender:   \r\nX-Empty:\r\n\r\n";
+	struct dkmod_session *s = NULL;
 	struct pipeline_hdrs h;
-	CHECK("parse", pipeline_hdr_parse(block, strlen(block), 100, &h));
-	CHECK_INT("four fields with a colon", h.count, 4);
-	if (h.count == 4) {
-		CHECK_STR("name", h.fields[1].name, "Subject");
-		CHECK_STR("value unfolded and trimmed", h.fields[1].value, "one\ttwo");
-		CHECK_STR("empty value", h.fields[3].value, "");
+	*out = '\0';
+	if (dkmod_session_new(ctx, 0, &s) != DKMOD_OK || dkmod_session_write(s, block, len) != DKMOD_OK) {
+		dkmod_session_free(s);
+		return false;
 	}
-	char *domain;
-	char *a = pipeline_hdr_address(&h, "From", &domain);
-	CHECK_STR("From address", a, "a@Example.COM");
-	CHECK_STR("domain in lower case", domain, "example.com");
-	free(a);
-	free(domain);
-	a = pipeline_hdr_address(&h, "Sender", &domain);
-	CHECK("an empty Sender names nobody", a == NULL && domain == NULL);
-	pipeline_hdr_free(&h);
-	CHECK("a limit on fields", pipeline_hdr_parse(block, strlen(block), 1, &h) && h.count == 1);
-	pipeline_hdr_free(&h);
+	dkmod_session_fields_complete(s); /* DKMOD_ESTATE once a blank line ended the header */
+	bool ok = pipeline_hdr_fields(s, &h);
+	for (size_t i = 0; ok && i < h.count; i++) {
+		size_t n = strlen(out);
+		snprintf(out + n, cap - n, "%s=%s|", h.fields[i].name, h.fields[i].value);
+	}
+	if (ok)
+		pipeline_hdr_free(&h);
+	dkmod_session_free(s);
+	return ok;
 }
 
-/* unit_ref_parse - the header block parse as first written (byte by byte), to compare the
- * faster one with: each field's "name\0value" (trimmed) appended to out, one per line */
-static void unit_ref_parse(const char *buf, size_t len, size_t max, char *out)
+/* test_hdr_fields - the engine's fields with names and values unfolded and trimmed */
+static void test_hdr_fields(struct dkmod_ctx *ctx)
 {
-	size_t nfields = 0;
-	for (size_t i = 0; i < len; i++)
-		nfields += (i == 0 || buf[i - 1] == '\n') && buf[i] != ' ' && buf[i] != '\t';
-	if (nfields > max)
-		nfields = max;
+	const char *block = "From: Alice <a@Example.COM>\r\nSubject: one\r\n\ttwo  \r\nno colon here\r\n"
+			    "Sender:   \r\nX-Empty:\r\nName : x\r\n\r\nBody: not a field\r\n";
+	char got[512];
+	CHECK("fields", unit_fields(ctx, block, strlen(block), got, sizeof got));
+	CHECK_STR("fields with a colon, unfolded and trimmed, up to the blank line", got,
+		  "From=Alice <a@Example.COM>|Subject=one\ttwo|Sender=|X-Empty=|Name=x|");
+	CHECK("no fields", unit_fields(ctx, "\r\nA: b\r\n", 7, got, sizeof got) && !*got);
+}
+
+/* unit_ref_parse - the fields of a header block byte by byte, as the engine splits them (a line
+ * that does not start with a blank starts a field; a line "\n" or "\r\n" ends the block), to
+ * compare the pipeline's faster copy with: each field's "name=value|" (trimmed) into out */
+static void unit_ref_parse(const char *buf, size_t len, char *out)
+{
 	char *store = malloc(len + 1), *o = store, *starts[300];
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		bool line_start = i == 0 || buf[i - 1] == '\n';
 		if (line_start && buf[i] != ' ' && buf[i] != '\t') {
-			if (n == nfields || buf[i] == '\r' || buf[i] == '\n')
+			if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))
 				break;
 			if (n)
 				*o++ = '\0';
@@ -105,35 +111,26 @@ static void unit_ref_parse(const char *buf, size_t len, size_t max, char *out)
 	free(store);
 }
 
-/* test_hdr_parse_random - the parse agrees with the byte-by-byte one on random blocks of
- * field names, colons, blanks, CR, LF and NUL */
-static void test_hdr_parse_random(void)
+/* test_hdr_fields_random - the pipeline's fields agree with the byte-by-byte split on random
+ * blocks of field names, colons, blanks, CR, LF and NUL */
+static void test_hdr_fields_random(struct dkmod_ctx *ctx)
 {
 	static const char alphabet[] = "ab:: \t\r\n\n\0xyzabcdefgh";
 	unsigned seed = 7;
 	size_t bad = 0;
 	for (int round = 0; round < 20000; round++) {
-		char buf[260], want[4096], got[4096] = "";
+		char buf[260], want[4096], got[4096];
 		seed = seed * 1103515245u + 12345u;
 		size_t len = (seed >> 8) % sizeof buf;
 		for (size_t i = 0; i < len; i++) {
 			seed = seed * 1103515245u + 12345u;
 			buf[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
 		}
-		size_t max = round % 3 == 0 ? 2 : 1000;
-		unit_ref_parse(buf, len, max, want);
-		struct pipeline_hdrs h;
-		if (!pipeline_hdr_parse(buf, len, max, &h)) {
-			bad++;
-			continue;
-		}
-		for (size_t i = 0; i < h.count; i++)
-			sprintf(got + strlen(got), "%s=%s|", h.fields[i].name, h.fields[i].value);
-		pipeline_hdr_free(&h);
-		if (strcmp(got, want) != 0 && bad++ == 0)
+		unit_ref_parse(buf, len, want);
+		if (!unit_fields(ctx, buf, len, got, sizeof got) || (strcmp(got, want) != 0 && bad++ == 0))
 			printf("# round %d: got %s, want %s\n", round, got, want);
 	}
-	CHECK_INT("20000 random header blocks parse as byte by byte", bad, 0);
+	CHECK_INT("20000 random header blocks split as byte by byte", bad, 0);
 }
 
 /* test_fold - folding added fields and unfolding the A-R value */
@@ -142,7 +139,7 @@ static void test_fold(void)
 	char value[400] = "";
 	for (int i = 0; i < 30; i++)
 		strcat(value, i ? " word" : "word");
-	char *f = pipeline_hdr_fold("X-Long", value);
+	char *f = dkmod_header_fold("X-Long", value);
 	bool ok = f != NULL;
 	size_t longest = 0;
 	for (const char *p = f; ok && *p;) {
@@ -158,7 +155,7 @@ static void test_fold(void)
 	CHECK("unfolding gives the field back", back && strncmp(back, "X-Long: ", 8) == 0 && strcmp(back + 8, value) == 0);
 	free(back);
 	free(f);
-	f = pipeline_hdr_fold("X-Short", "a b");
+	f = dkmod_header_fold("X-Short", "a b");
 	CHECK_STR("a short field stays on one line", f, "X-Short: a b");
 	free(f);
 	back = pipeline_hdr_unfold("mx;\r\n\tdkim=pass;\r\n\tdomainkeys=none");
@@ -193,6 +190,16 @@ static struct pipeline_msg *unit_run(struct pipeline *p, const char *text, size_
 	return m;
 }
 
+/* unit_pipeline - a pipeline of script, verifying against t.zone, configured in conf_name */
+static struct pipeline *unit_pipeline(const char *conf_name, const char *script)
+{
+	char text[300];
+	snprintf(text, sizeof text, "policy \"%s\"\nlog { level = \"error\" }\nauthserv_id \"mx.test\"\n"
+				    "dkim_validate \"v\" { }\nresolver { zone = \"t.zone\", timeout = 2 }\n", script);
+	struct pipeline_options o = {.log_level = -1};
+	return pipeline_new(unit_write(conf_name, text), &o, unit_report, NULL);
+}
+
 /* test_pipeline - whole messages */
 static void test_pipeline(void)
 {
@@ -205,10 +212,7 @@ static void test_pipeline(void)
 	/* verification on, against a zone file (local data: no network) */
 	unit_write("t.zone", "$ORIGIN example.com.\n@ 300 IN SOA ns hostmaster 1 3600 600 86400 300\n@ 300 IN NS ns\n"
 			     "ns 300 IN A 127.0.0.1\n@ 300 IN MX 10 ns\n");
-	const char *conf = unit_write("p.conf", "policy \"p.lua\"\nlog { level = \"error\" }\nauthserv_id \"mx.test\"\n"
-						"dkim_validate \"v\" { }\nresolver { zone = \"t.zone\", timeout = 2 }\n");
-	struct pipeline_options o = {.log_level = -1};
-	struct pipeline *p = pipeline_new(conf, &o, unit_report, NULL);
+	struct pipeline *p = unit_pipeline("p.conf", "p.lua");
 	CHECK("pipeline_new", p != NULL);
 	if (!p)
 		return;
@@ -282,9 +286,69 @@ static void test_pipeline(void)
 	CHECK_INT("no header: reject (no sender)", m ? (int)pipeline_msg_action(m) : -1, PIPELINE_REJECT);
 	pipeline_msg_free(m);
 	pipeline_free(p);
-	conf = unit_write("bad.conf", "policy \"absent.lua\"\n");
+	struct pipeline_options o = {.log_level = -1};
+	const char *conf = unit_write("bad.conf", "policy \"absent.lua\"\n");
 	CHECK("a bad configuration: no pipeline", pipeline_new(conf, &o, unit_report, NULL) == NULL);
 	CHECK_INT("pipeline_check counts the error", pipeline_check(conf, unit_report, NULL), 1);
+}
+
+/* unit_added - the value of the added field name (after "name: "), or "(none)" */
+static const char *unit_added(struct pipeline_msg *m, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; m && i < pipeline_msg_added_count(m); i++) {
+		const char *f = pipeline_msg_added(m, i);
+		if (strncmp(f, name, n) == 0 && f[n] == ':')
+			return f + n + 2;
+	}
+	return "(none)";
+}
+
+/* test_author - the script's msg.author and msg.sender are the engine's, the author ADSP and
+ * the A-R name (the first address of the first From field): an empty first From names no
+ * author even when a later From holds an address */
+static void test_author(void)
+{
+	unit_write("a.lua", "function verify(msg)\n"
+			    "  msg:add_header('X-Author', (msg.author or '-') .. ' ' .. (msg.author_domain or '-'))\n"
+			    "  msg:add_header('X-Sender', msg.sender or '-')\n"
+			    "  local a = msg:adsp()\n"
+			    "  msg:add_header('X-ADSP-Author', a and a.author or '-')\n"
+			    "  msg:add_header('X-AR', msg.authentication_results or '-')\n"
+			    "  return 'accept'\n"
+			    "end\n");
+	struct pipeline *p = unit_pipeline("a.conf", "a.lua");
+	CHECK("author: pipeline_new", p != NULL);
+	static const struct {
+		const char *name, *head, *author, *sender, *adsp, *ar_from;
+	} cases[] = {
+		{"one From", "From: Alice <a@Example.COM>\r\n", "a@Example.COM example.com", "a@Example.COM",
+		 "a@Example.COM", "header.from=a@Example.COM"},
+		{"empty first From", "From:\r\nFrom: b@example.org\r\n", "- -", "-", "-", NULL},
+		{"group without address first", "From: undisclosed-recipients:;\r\nFrom: b@example.org\r\n", "- -", "-",
+		 "-", NULL},
+		{"Sender without address", "Sender: nobody\r\nFrom: c@example.com\r\n", "c@example.com example.com",
+		 "c@example.com", "c@example.com", "header.from=c@example.com"},
+		{"Sender with address", "Sender: d@example.net\r\nFrom: c@example.com\r\n", "c@example.com example.com",
+		 "d@example.net", "c@example.com", "header.from=c@example.com"},
+	};
+	for (size_t i = 0; p && i < sizeof cases / sizeof *cases; i++) {
+		char text[300], name[120];
+		snprintf(text, sizeof text, "%sSubject: s\r\n\r\nbody\r\n", cases[i].head);
+		struct pipeline_msg *m = unit_run(p, text, 0);
+		snprintf(name, sizeof name, "author, %s: msg.author", cases[i].name);
+		CHECK_STR(name, unit_added(m, "X-Author"), cases[i].author);
+		snprintf(name, sizeof name, "author, %s: msg.sender", cases[i].name);
+		CHECK_STR(name, unit_added(m, "X-Sender"), cases[i].sender);
+		snprintf(name, sizeof name, "author, %s: ADSP's author as the script's", cases[i].name);
+		CHECK_STR(name, unit_added(m, "X-ADSP-Author"), cases[i].adsp);
+		const char *ar = unit_added(m, "X-AR");
+		snprintf(name, sizeof name, "author, %s: the A-R's dkim-adsp header.from", cases[i].name);
+		CHECK(name, strstr(ar, "dkim-adsp=") &&
+				    (cases[i].ar_from ? strstr(ar, cases[i].ar_from) != NULL : !strstr(ar, "header.from=")));
+		pipeline_msg_free(m);
+	}
+	pipeline_free(p);
 }
 
 static char unit_logged[2048];
@@ -336,10 +400,19 @@ int main(void)
 		return 1;
 	}
 	test_hdr_end();
-	test_hdr_parse();
-	test_hdr_parse_random();
+	struct dkmod_options o;
+	struct dkmod_ctx *ctx = NULL;
+	dkmod_options_init(&o);
+	o.authserv_id = "mx.test";
+	CHECK("a context", dkmod_ctx_new(&o, &ctx) == DKMOD_OK);
+	if (ctx) {
+		test_hdr_fields(ctx);
+		test_hdr_fields_random(ctx);
+	}
+	dkmod_ctx_free(ctx);
 	test_fold();
 	test_pipeline();
+	test_author();
 	test_no_readers();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", unit_dir);
