@@ -382,15 +382,22 @@ static int spfrec_tail_cidr(char *s, size_t *len, const char *sep, unsigned max,
 	return 1;
 }
 
+static const char *const spfrec_mech_names[] = {
+	[SPFREC_ALL] = "all", [SPFREC_INCLUDE] = "include", [SPFREC_A] = "a",	    [SPFREC_MX] = "mx",
+	[SPFREC_PTR] = "ptr", [SPFREC_IP4] = "ip4",	    [SPFREC_IP6] = "ip6", [SPFREC_EXISTS] = "exists",
+};
+
+/* spfrec_mech_str - "all", "include", ...: the one name table of mechanisms */
+const char *spfrec_mech_str(enum spfrec_mech m)
+{
+	return (unsigned)m < sizeof spfrec_mech_names / sizeof spfrec_mech_names[0] ? spfrec_mech_names[m] : "?";
+}
+
 /* spfrec_mech_name - the mechanism of a name, or -1 */
 static int spfrec_mech_name(const char *s, size_t n)
 {
-	static const char *const names[] = { [SPFREC_ALL] = "all", [SPFREC_INCLUDE] = "include", [SPFREC_A] = "a",
-					     [SPFREC_MX] = "mx",   [SPFREC_PTR] = "ptr",	      [SPFREC_IP4] = "ip4",
-					     [SPFREC_IP6] = "ip6", [SPFREC_EXISTS] = "exists" };
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0)
+	for (size_t i = 0; i < sizeof spfrec_mech_names / sizeof spfrec_mech_names[0]; i++)
+		if (strlen(spfrec_mech_names[i]) == n && strncasecmp(s, spfrec_mech_names[i], n) == 0)
 			return (int)i;
 	return -1;
 }

@@ -33,6 +33,8 @@ const char *spf_result_name(enum spf_result r);
 int spf_result_parse(const char *name);
 
 enum spfrec_mech { SPFREC_ALL, SPFREC_INCLUDE, SPFREC_A, SPFREC_MX, SPFREC_PTR, SPFREC_IP4, SPFREC_IP6, SPFREC_EXISTS };
+/* spfrec_mech_str - "all", "include", ...: the one name table of mechanisms */
+const char *spfrec_mech_str(enum spfrec_mech m);
 
 /* One mechanism.  spec is the domain-spec, NUL-terminated inside the record, or NULL
  * when the mechanism has none (a, mx and ptr then mean the current domain). */
