@@ -64,14 +64,6 @@ spf "null sender: postmaster@HELO" 0 "spf=pass smtp.mailfrom=postmaster@helo.exa
 spf "HELO identity" 1 "spf=fail smtp.helo=helo.example.com" --ip 192.0.2.1 --helo helo.example.com
 spf "IPv4-mapped IPv6 counts as IPv4" 0 "spf=pass smtp.mailfrom=user@example.com" --ip ::ffff:192.0.2.5 "${H[@]}" --mail-from user@example.com
 
-# status NAME WANT CMD... - only the exit status
-status() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >/dev/null 2>&1 </dev/null
-	rc=$?
-	check_eq "$name" "$rc" "$want"
-}
 status "spf without --ip: usage" 64 "$DKMOD" spf --helo a.example.com
 status "spf with a bad address: usage" 64 "$DKMOD" spf "${Z[@]}" --ip 300.1.1.1 --helo a.example.com
 status "spf with a file argument: usage" 64 "$DKMOD" spf "${Z[@]}" --ip 192.0.2.1 --helo a.example.com extra
