@@ -684,26 +684,25 @@ static bool spf_fqdn(const char *domain)
 	return spfrec_domain(copy) && strchr(copy, '.') != NULL;
 }
 
-/* spf_set_sender - the sender, its local part and domain for the scope (RFC 7208 2.4, 4.3) */
-static void spf_set_sender(struct spf_check *c, const struct spf_request *req)
+/* spf_set_sender - the sender, its local part and domain for the scope (RFC 7208 2.4, 4.3);
+ * false if one of them is too long to keep whole */
+static bool spf_set_sender(struct spf_check *c, const struct spf_request *req)
 {
 	const char *mf = req->mail_from ? req->mail_from : "";
 	const char *at = strrchr(mf, '@');
+	const char *domain = at ? at + 1 : mf;
+	int l = 0, d, h;
 
-	if (req->scope == SPF_SCOPE_HELO || !mf[0]) {
+	if (req->scope == SPF_SCOPE_HELO || !mf[0])
+		domain = req->helo ? req->helo : "";
+	if (req->scope == SPF_SCOPE_HELO || !mf[0] || !at || at == mf)
 		snprintf(c->local, sizeof c->local, "postmaster");
-		snprintf(c->sender_domain, sizeof c->sender_domain, "%s", c->helo);
-	} else if (!at) {
-		snprintf(c->local, sizeof c->local, "postmaster");
-		snprintf(c->sender_domain, sizeof c->sender_domain, "%s", mf);
-	} else {
-		if (at == mf)
-			snprintf(c->local, sizeof c->local, "postmaster");
-		else
-			snprintf(c->local, sizeof c->local, "%.*s", (int)(at - mf), mf);
-		snprintf(c->sender_domain, sizeof c->sender_domain, "%s", at + 1);
-	}
+	else
+		l = snprintf(c->local, sizeof c->local, "%.*s", (int)(at - mf), mf);
+	d = snprintf(c->sender_domain, sizeof c->sender_domain, "%s", domain);
+	h = snprintf(c->helo, sizeof c->helo, "%s", req->helo ? req->helo : "");
 	snprintf(c->sender, sizeof c->sender, "%s@%s", c->local, c->sender_domain);
+	return (size_t)l < sizeof c->local && (size_t)d < sizeof c->sender_domain && (size_t)h < sizeof c->helo;
 }
 
 /* spf_start - start a check on resolver d */
@@ -712,6 +711,7 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	struct spf_check *c;
 	unsigned char a[16];
 	const char *ignored;
+	bool fits;
 
 	if (!why)
 		why = &ignored;
@@ -735,11 +735,12 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	c->d = d;
 	c->scope = req->scope;
 	c->now = req->now;
-	snprintf(c->helo, sizeof c->helo, "%s", req->helo ? req->helo : "");
 	snprintf(c->receiver, sizeof c->receiver, "%s", req->receiver ? req->receiver : "");
-	spf_set_sender(c, req);
+	fits = spf_set_sender(c, req);
 	snprintf(c->first_domain, sizeof c->first_domain, "%s", c->sender_domain);
-	if (!spf_fqdn(c->sender_domain))
+	if (!fits)
+		spf_finish(c, SPF_NONE, "the sender or HELO name is too long to be checked");
+	else if (!spf_fqdn(c->sender_domain))
 		spf_finish(c, SPF_NONE, "%s is not a domain SPF can check", c->sender_domain[0] ? c->sender_domain : "\"\"");
 	else if (spf_push(c, c->sender_domain, true))
 		spf_run(c);
