@@ -12,7 +12,6 @@
  *             [--timeout MS] [--type TXT|A|AAAA|MX] NAME...
  * (--type applies to the names after it.)
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
