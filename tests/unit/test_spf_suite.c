@@ -5,12 +5,11 @@
  * tests/interop/spf_suite.py turns the YAML into lines; each scenario's
  * zonedata is served by the test-only implementation of dns/dns.h below,
  * linked instead of dns_unbound.c (the archive member is not pulled in when
- * these symbols are already defined).  Why not libunbound with local data:
- * the suite needs a lookup that times out (TIMEOUT entries), names no zone
- * file can hold ("A...example.com", labels of 64 octets, '%' and spaces in
- * owner names) and CNAME loops, and reloads a different zone for each of its
- * 16 scenarios; dns_unbound.c's answer formatting is tested on its own in
- * test_dns.c and through `dkmod spf --zone` in tests/cli/t_spf.sh.
+ * these symbols are already defined).  tests/interop/t_spf_suite_unbound.sh
+ * runs the same suite through libunbound and `dkmod spf`; this run adds the
+ * sanitizers (san/test_spf_suite), needs no server process, and keeps the
+ * suite's TIMEOUT entries exact (a time-out per name and type, where the
+ * libunbound run can only send a whole name to a silent server).
  */
 #include <ctype.h>
 #include <stdio.h>
