@@ -74,6 +74,7 @@ struct spf_check {
 
 	enum spf_result result;
 	char first_domain[SPF_NAME_SIZE];
+	char identity[600];    /* the sender or HELO, control and non-ASCII bytes as '?' */
 	char reason[300];
 	char explanation[SPFREC_MAX_EXPANSION + 1];
 };
@@ -87,6 +88,14 @@ struct spf_query {
 
 static void spf_run(struct spf_check *c);
 
+/* spf_printable - control and non-ASCII bytes as '?': a text that stays one printable line */
+static void spf_printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
 static void spf_finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* spf_finish - the verdict, with its reason */
@@ -97,6 +106,7 @@ static void spf_finish(struct spf_check *c, enum spf_result r, const char *fmt, 
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof reason, fmt, ap);
+	spf_printable(reason); /* names from the envelope may hold any byte */
 	memcpy(c->reason, reason, sizeof reason);
 	va_end(ap);
 	c->result = r;
@@ -738,6 +748,8 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	snprintf(c->receiver, sizeof c->receiver, "%s", req->receiver ? req->receiver : "");
 	fits = spf_set_sender(c, req);
 	snprintf(c->first_domain, sizeof c->first_domain, "%s", c->sender_domain);
+	snprintf(c->identity, sizeof c->identity, "%s", c->scope == SPF_SCOPE_HELO ? c->helo : c->sender);
+	spf_printable(c->identity);
 	if (!fits)
 		spf_finish(c, SPF_NONE, "the sender or HELO name is too long to be checked");
 	else if (!spf_fqdn(c->sender_domain))
@@ -759,7 +771,7 @@ void spf_result(const struct spf_check *c, struct spf_outcome *out)
 	memset(out, 0, sizeof *out);
 	out->result = spf_done(c) ? c->result : SPF_TEMPERROR;
 	out->scope = c->scope;
-	out->identity = c->scope == SPF_SCOPE_HELO ? c->helo : c->sender;
+	out->identity = c->identity;
 	out->domain = c->first_domain;
 	out->explanation = out->result == SPF_FAIL ? c->explanation : "";
 	out->reason = spf_done(c) ? c->reason : "the lookups did not finish in time";

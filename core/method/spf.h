@@ -40,7 +40,8 @@ struct spf_request {
 struct spf_outcome {
 	enum spf_result result;
 	enum spf_scope scope;
-	const char *identity;      /* the checked sender: local@domain, or postmaster@helo */
+	const char *identity;      /* the checked sender: local@domain, postmaster@helo, or the
+				    * HELO; control and non-ASCII bytes shown as '?' */
 	const char *domain;        /* the domain whose record was checked first */
 	const char *explanation;   /* the exp= text for fail, "" if none */
 	const char *reason;        /* why: the mechanism matched, or the error */

@@ -303,6 +303,8 @@ bool spfrec_domain(char *name)
 	if (len == 0)
 		return false;
 	for (size_t i = 0; i <= len; i++) {
+		if (i < len && ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e))
+			return false; /* a control or non-ASCII byte from the envelope */
 		if (i == len || name[i] == '.') {
 			if (label == 0 || label > 63)
 				return false;

@@ -84,7 +84,7 @@ bool spfrec_uses_p(const char *s);
 int spfrec_expand(const char *s, bool explain, const struct spfrec_env *env, char *out, size_t outsz);
 /* spfrec_domain - cut an expanded domain to SPFREC_MAX_DOMAIN by dropping labels on the
  * left, and drop a final dot; false if the name is not usable in DNS (empty labels,
- * labels over 63 octets) */
+ * labels over 63 octets, control or non-ASCII bytes) */
 bool spfrec_domain(char *name);
 /* spfrec_ip_text - the c macro form of an address: dotted quad or RFC 5952 IPv6 */
 void spfrec_ip_text(const unsigned char *ip, bool ipv6, char *out, size_t outsz);

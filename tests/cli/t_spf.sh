@@ -62,6 +62,8 @@ spf "name outside the zone: temperror" 75 "spf=temperror smtp.mailfrom=u@outside
 spf "exp= explanation" 1 "explanation: 192.0.2.66 may not send for explain.example.com (u@explain.example.com)" --ip 192.0.2.66 "${H[@]}" --mail-from u@explain.example.com
 spf "null sender: postmaster@HELO" 0 "spf=pass smtp.mailfrom=postmaster@helo.example.com" --ip 198.51.100.7 --helo helo.example.com --mail-from ''
 spf "HELO identity" 1 "spf=fail smtp.helo=helo.example.com" --ip 192.0.2.1 --helo helo.example.com
+spf "a control byte from the envelope: printable identity" 4 "spf=none smtp.mailfrom=u@a?b.example.com" --ip 192.0.2.1 "${H[@]}" --mail-from "u@a"$'\n'"b.example.com"
+spf "a control byte from the envelope: one printable reason line" 4 "reason: a?b.example.com is not a domain SPF can check" --ip 192.0.2.1 "${H[@]}" --mail-from "u@a"$'\n'"b.example.com"
 l60=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 spf "a domain too long to keep whole: none, never a cut name" 4 "reason: the sender or HELO name is too long to be checked" --ip 192.0.2.1 "${H[@]}" --mail-from "u@$l60.$l60.$l60.$l60.$l60.example.com"
 spf "IPv4-mapped IPv6 counts as IPv4" 0 "spf=pass smtp.mailfrom=user@example.com" --ip ::ffff:192.0.2.5 "${H[@]}" --mail-from user@example.com

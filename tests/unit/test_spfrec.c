@@ -137,6 +137,12 @@ static void test_domains(void)
 	snprintf(name, sizeof name, "%s.example.com",
 		 "a234567890123456789012345678901234567890123456789012345678901234");
 	CHECK("domain: label of 64 refused", !spfrec_domain(name));
+	snprintf(name, sizeof name, "a\r\nb.example.com");
+	CHECK("domain: control bytes (from the envelope) refused", !spfrec_domain(name));
+	snprintf(name, sizeof name, "caf\xc3\xa9.example.com");
+	CHECK("domain: non-ASCII refused", !spfrec_domain(name));
+	snprintf(name, sizeof name, "macro%%percent  space.example.com");
+	CHECK("domain: spaces (from %_) kept", spfrec_domain(name));
 }
 
 /* test_parse_ok - records that parse, and what they hold */
