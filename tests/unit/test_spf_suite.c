@@ -344,6 +344,55 @@ static void test_lifecycle(void)
 	dns_free(d);
 }
 
+/* suite_add - one record of a hand-made zone */
+static void suite_add(const char *name, const char *type, const char *data)
+{
+	struct suite_rr *rr = &suite_zone[suite_nrr++];
+
+	rr->name = strdup(name);
+	snprintf(rr->type, sizeof rr->type, "%s", type);
+	rr->data = strdup(data);
+	rr->len = strlen(data);
+}
+
+/* test_other_cb - an unrelated lookup of the same message */
+static void test_other_cb(void *arg, const struct dns_result *r)
+{
+	*(int *)arg = r->rcode == DNS_ANSWER ? 1 : -1;
+}
+
+/* test_parallel - two checks and another lookup share one resolver and one dns_wait */
+static void test_parallel(void)
+{
+	struct spf_request a = { .ip = "192.0.2.10", .helo = "h.example.org", .mail_from = "u@example.com" };
+	struct spf_request b = { .ip = "2001:db8::10", .helo = "h.example.org", .mail_from = "u@other.example" };
+	struct dns *d = dns_new(NULL, NULL);
+	struct spf_outcome oa, ob;
+	struct spf_check *ca, *cb;
+	int other = 0;
+
+	suite_add("example.com", "TXT", "v=spf1 mx -all");
+	suite_add("example.com", "MX", "10 mx.example.com");
+	suite_add("mx.example.com", "A", "192.0.2.10");
+	suite_add("mx.example.com", "AAAA", "2001:db8::10");
+	suite_add("other.example", "TXT", "v=spf1 include:example.com -all");
+	suite_add("sel._domainkey.example.com", "TXT", "v=DKIM1; p=");
+	ca = spf_start(d, &a, NULL);
+	cb = spf_start(d, &b, NULL);
+	dns_query(d, "sel._domainkey.example.com", DNS_TYPE_TXT, test_other_cb, &other);
+	CHECK_INT("spf parallel: all first lookups out at once", dns_pending(d), 3);
+	dns_wait(d, 0);
+	spf_result(ca, &oa);
+	spf_result(cb, &ob);
+	CHECK("spf parallel: mx over A", oa.result == SPF_PASS && oa.dns_terms == 1);
+	CHECK("spf parallel: include, mx over AAAA", ob.result == SPF_PASS && ob.dns_terms == 2);
+	CHECK("spf parallel: the other lookup answered", other == 1);
+	spf_free(ca);
+	spf_free(cb);
+	dns_free(d);
+	suite_reset();
+}
+
 int main(void)
 {
 	const char *top = getenv("DKMOD_TOP"), *ci = getenv("CI");
@@ -352,6 +401,7 @@ int main(void)
 	int rc;
 
 	test_lifecycle();
+	test_parallel();
 	snprintf(yml, sizeof yml, "%s/../shared/interop/spf/rfc7208-tests.yml", top ? top : ".");
 	if (access(yml, R_OK) != 0) {
 		printf("SKIP: spf suite: %s not found (the openspf suite lives beside the project in "
