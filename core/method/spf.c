@@ -315,11 +315,18 @@ static bool spf_count_void(struct spf_check *c)
 	return false;
 }
 
+/* spf_within - whether name is domain or below it (case-insensitive) */
+static bool spf_within(const char *name, const char *domain)
+{
+	size_t nl = strlen(name), dl = strlen(domain);
+
+	return nl >= dl && strcasecmp(name + nl - dl, domain) == 0 && (nl == dl || name[nl - dl - 1] == '.');
+}
+
 /* spf_env - the macro values for the top frame */
 static void spf_env(struct spf_check *c, struct spfrec_env *env)
 {
 	const char *domain = c->depth ? spf_top(c)->domain : c->sender_domain;
-	size_t dl = strlen(domain);
 
 	memset(env, 0, sizeof *env);
 	env->sender = c->sender;
@@ -333,9 +340,7 @@ static void spf_env(struct spf_check *c, struct spfrec_env *env)
 	env->now = c->now;
 	/* p: a validated name in the domain if there is one, else any (RFC 7208 7.3) */
 	for (size_t i = 0; i < c->nvnames; i++) {
-		size_t nl = strlen(c->vnames[i]);
-		bool inside = nl >= dl && strcasecmp(c->vnames[i] + nl - dl, domain) == 0 &&
-			      (nl == dl || c->vnames[i][nl - dl - 1] == '.');
+		bool inside = spf_within(c->vnames[i], domain);
 
 		if (!c->vname_ok[i])
 			continue;
@@ -453,15 +458,9 @@ static int spf_target(struct spf_check *c, const char *spec)
 /* spf_ptr_match - whether a validated name is the target or below it (RFC 7208 5.5) */
 static bool spf_ptr_match(const struct spf_check *c)
 {
-	size_t tl = strlen(c->target);
-
-	for (size_t i = 0; i < c->nvnames; i++) {
-		size_t nl = strlen(c->vnames[i]);
-
-		if (c->vname_ok[i] && nl >= tl && strcasecmp(c->vnames[i] + nl - tl, c->target) == 0 &&
-		    (nl == tl || c->vnames[i][nl - tl - 1] == '.'))
+	for (size_t i = 0; i < c->nvnames; i++)
+		if (c->vname_ok[i] && spf_within(c->vnames[i], c->target))
 			return true;
-	}
 	return false;
 }
 
