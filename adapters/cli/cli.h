@@ -55,6 +55,8 @@ void cli_print_json(FILE *f, struct dkmod_session *s);
 int cli_sign(int argc, char **argv);
 /* cli_verify - `dkmod verify` */
 int cli_verify(int argc, char **argv);
+/* cli_spf - `dkmod spf` */
+int cli_spf(int argc, char **argv);
 
 /* Key management: cli_keygen.c, cli_zone.c, cli_testkey.c, cli_rotate.c, shared cli_keys.c. */
 

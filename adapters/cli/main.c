@@ -14,6 +14,7 @@ static void main_usage(FILE *f)
 	      "  verify   verify DKIM and DomainKeys signatures; print the message with\n"
 	      "           Authentication-Results and DomainKey-Status\n"
 	      "  sign     add DKIM and DomainKeys signatures; print the signed message\n"
+	      "  spf      check a client IP, HELO and MAIL FROM against SPF (RFC 7208)\n"
 	      "  keygen   make a key and its DNS record (DIR/DOMAIN/SELECTOR.key and .txt)\n"
 	      "  zone     print the DNS records of every key in a key directory\n"
 	      "  testkey  check the published record of a selector against its private key\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "sign") == 0)
 		return cli_sign(argc - 1, argv + 1);
+	if (strcmp(cmd, "spf") == 0)
+		return cli_spf(argc - 1, argv + 1);
 	if (strcmp(cmd, "console") == 0)
 		return cli_console(argc - 1, argv + 1);
 	if (strcmp(cmd, "keygen") == 0)

@@ -1,5 +1,5 @@
 /*
- * dns.h - asynchronous TXT and existence lookups, independent of the resolver
+ * dns.h - asynchronous TXT, address, MX and PTR lookups, independent of the resolver
  * library (dns_unbound.c is the one backend and the only file that includes
  * unbound.h).  A message starts all its lookups at once and then waits for all
  * of them with one deadline.
@@ -28,11 +28,14 @@ const char *dns_rcode_name(enum dns_rcode rcode);
 /* dns_rcode_temporary - true for SERVFAIL, TIMEOUT and ERROR */
 bool dns_rcode_temporary(enum dns_rcode rcode);
 
-enum dns_type { DNS_TYPE_TXT = 16, DNS_TYPE_A = 1, DNS_TYPE_MX = 15, DNS_TYPE_AAAA = 28 };
+enum dns_type { DNS_TYPE_TXT = 16, DNS_TYPE_A = 1, DNS_TYPE_MX = 15, DNS_TYPE_AAAA = 28, DNS_TYPE_PTR = 12 };
 
 /* One answer.  For TXT, each record's strings are joined with nothing between
  * them; records are sorted bytewise so that several records at one name come
- * back in a deterministic order.  Owned by the dns layer, valid during the callback. */
+ * back in a deterministic order.  Other types come in presentation form:
+ * A "192.0.2.1", AAAA "2001:db8::1", MX "10 mx.example.com", PTR
+ * "host.example.com" (names without the final dot, unusual bytes as \DDD).
+ * Owned by the dns layer, valid during the callback. */
 struct dns_result {
 	enum dns_rcode rcode;
 	enum dkmod_dnssec dnssec;

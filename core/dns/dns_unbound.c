@@ -11,6 +11,7 @@
  */
 #include "dns/dns.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -30,6 +31,8 @@
 #define DNS_MAX_CNAME_HOPS 8
 
 #define DNS_RCODE_NXDOMAIN 3
+/* a name of 255 octets in \DDD form, with an MX preference before it */
+#define DNS_TEXT_MAX 1100
 
 struct dns_query {
 	struct dns *d;
@@ -346,7 +349,70 @@ static int dns_rec_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* dns_records - copy the answer's rdata: TXT strings joined and sorted, others raw */
+/* dns_wire_name - an uncompressed wire-format name at p[0..len) as text (no final dot,
+ * unusual bytes as \DDD); false if malformed */
+static bool dns_wire_name(const unsigned char *p, size_t len, char *out, size_t outsz)
+{
+	size_t off = 0, o = 0;
+
+	while (off < len && p[off] != 0) {
+		size_t n = p[off++];
+
+		if (n > 63 || off + n > len)
+			return false;
+		if (o && o + 1 < outsz)
+			out[o++] = '.';
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = p[off + i];
+
+			if (o + 5 >= outsz)
+				return false;
+			if (c > 0x20 && c < 0x7f && c != '.' && c != '\\')
+				out[o++] = (char)c;
+			else
+				o += (size_t)snprintf(out + o, outsz - o, "\\%03u", c);
+		}
+		off += n;
+	}
+	if (off + 1 != len)
+		return false; /* no root label, or bytes after it */
+	if (o == 0 && o + 1 < outsz)
+		out[o++] = '.';
+	out[o] = '\0';
+	return true;
+}
+
+/* dns_rdata_text - an A, AAAA, MX or PTR rdata in presentation form; false if malformed */
+static bool dns_rdata_text(enum dns_type type, const unsigned char *p, size_t len, char *out, size_t *outlen)
+{
+	int pref;
+
+	switch (type) {
+	case DNS_TYPE_A:
+	case DNS_TYPE_AAAA:
+		if (len != (type == DNS_TYPE_A ? 4u : 16u) ||
+		    !inet_ntop(type == DNS_TYPE_A ? AF_INET : AF_INET6, p, out, DNS_TEXT_MAX))
+			return false;
+		break;
+	case DNS_TYPE_MX:
+		if (len < 3)
+			return false;
+		pref = snprintf(out, DNS_TEXT_MAX, "%u ", (unsigned)p[0] << 8 | p[1]);
+		if (!dns_wire_name(p + 2, len - 2, out + pref, DNS_TEXT_MAX - (size_t)pref))
+			return false;
+		break;
+	case DNS_TYPE_PTR:
+		if (!dns_wire_name(p, len, out, DNS_TEXT_MAX))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	*outlen = strlen(out);
+	return true;
+}
+
+/* dns_records - copy the answer's rdata: TXT strings joined and sorted, others as text */
 static struct dns_rec *dns_records(const struct ub_result *res, enum dns_type type, size_t *count)
 {
 	struct dns_rec *recs;
@@ -364,13 +430,17 @@ static struct dns_rec *dns_records(const struct ub_result *res, enum dns_type ty
 		char *r;
 
 		if (type != DNS_TYPE_TXT) {
-			r = malloc(len + 1);
+			char text[DNS_TEXT_MAX];
+			size_t tlen;
+
+			if (!dns_rdata_text(type, p, len, text, &tlen))
+				continue; /* malformed rdata */
+			r = malloc(tlen + 1);
 			if (!r)
 				goto nomem;
-			memcpy(r, p, len);
-			r[len] = '\0';
+			memcpy(r, text, tlen + 1);
 			recs[(*count)].p = r;
-			recs[(*count)++].len = len;
+			recs[(*count)++].len = tlen;
 			continue;
 		}
 		while (off < len && off + 1 + p[off] <= len)

@@ -9,14 +9,6 @@ install -m 600 "$CONF/demo.key" "$CONF/demo-ed25519.key" "$TMP/"
 V=("$DKMOD" verify --zone "$CONF/demo.zone" --authserv-id mx.example.net)
 S=("$DKMOD" sign --domain example.com --selector demo --key "$TMP/demo.key")
 
-# status NAME WANT CMD... - check a command's exit status
-status() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >/dev/null 2>&1 </dev/null
-	rc=$?
-	check_eq "$name" "$rc" "$want"
-}
 status "no command: usage" 64 "$DKMOD"
 status "unknown command: usage" 64 "$DKMOD" frobnicate
 status "unknown option: usage" 64 "$DKMOD" verify --frob

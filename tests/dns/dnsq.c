@@ -12,7 +12,6 @@
  *             [--timeout MS] [--type TXT|A|AAAA|MX] NAME...
  * (--type applies to the names after it.)
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,18 +48,10 @@ static const char *dnsq_dnssec(enum dkmod_dnssec s)
 /* dnsq_print_record - append one record to a memory stream */
 static void dnsq_print_record(FILE *out, enum dns_type type, const char *rec, size_t len)
 {
-	char addr[64];
 	size_t i;
 
-	if ((type == DNS_TYPE_A && len == 4 && inet_ntop(AF_INET, rec, addr, sizeof addr)) ||
-	    (type == DNS_TYPE_AAAA && len == 16 && inet_ntop(AF_INET6, rec, addr, sizeof addr))) {
-		fprintf(out, " %s", addr);
-		return;
-	}
 	if (type != DNS_TYPE_TXT) {
-		fputc(' ', out);
-		for (i = 0; i < len; i++)
-			fprintf(out, "%02x", (unsigned char)rec[i]);
+		fprintf(out, " %.*s", (int)len, rec); /* presentation form from the dns layer */
 		return;
 	}
 	fputs(" \"", out);

@@ -65,6 +65,14 @@ check() {
 check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
+# status NAME WANT CMD... - check a command's exit status (its output is dropped)
+status() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >/dev/null 2>&1 </dev/null
+	rc=$?
+	check_eq "$name" "$rc" "$want"
+}
 # free_port - a TCP+UDP port on 127.0.0.1 that nothing listens on now
 free_port() {
 	"$PYTHON" - <<'PY'

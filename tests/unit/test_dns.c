@@ -50,6 +50,8 @@ static const char test_zone[] =
 	"loop2 CNAME loop1\n"
 	"dangling CNAME nothere\n"
 	"www A 192.0.2.1\n"
+	"v6 AAAA 2001:DB8:0:0::1\n"
+	"1.2.0.192.in-addr.arpa. PTR Host.Example.COM.\n"
 	"@ MX 10 mail\n"
 	"bin TXT \"a\\000b\"\n"
 	"semi TXT \"k=rsa;\" \"p=x\\\"y\"\n";
@@ -181,11 +183,18 @@ static void test_zone_answers(const char *zone_path)
 	test_one(d, "www.example.com", DNS_TYPE_A, &g);
 	CHECK_STR("dns: A: answer", dns_rcode_name(g.rcode), "answer");
 	CHECK_INT("dns: A: count", g.count, 1);
-	CHECK_MEM("dns: A: raw rdata", g.records, g.records_len, "\xc0\x00\x02\x01", 4);
+	CHECK_STR("dns: A: presentation form", g.records, "192.0.2.1");
 
 	test_one(d, "example.com", DNS_TYPE_MX, &g);
 	CHECK_STR("dns: MX: answer", dns_rcode_name(g.rcode), "answer");
 	CHECK_INT("dns: MX: count", g.count, 1);
+	CHECK_STR("dns: MX: presentation form", g.records, "10 mail.example.com");
+
+	test_one(d, "v6.example.com", DNS_TYPE_AAAA, &g);
+	CHECK_STR("dns: AAAA: presentation form", g.records, "2001:db8::1");
+
+	test_one(d, "1.2.0.192.in-addr.arpa", DNS_TYPE_PTR, &g);
+	CHECK_STR("dns: PTR: presentation form", g.records, "Host.Example.COM");
 
 	test_one(d, "www.example.com", DNS_TYPE_AAAA, &g);
 	CHECK_STR("dns: AAAA missing: nodata", dns_rcode_name(g.rcode), "nodata");
