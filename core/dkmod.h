@@ -469,6 +469,58 @@ enum dkmod_status dkmod_keycheck(const struct dkmod_resolver_options *ro, enum d
 				 const char *selector, const char *key_file, struct dkmod_keycheck_report *out);
 
 /*
+ * SPF (RFC 7208): the result of check_host() for one SMTP client, and a check of one client
+ * on a resolver of its own (`dkmod spf`).
+ */
+enum dkmod_spf_result {
+	DKMOD_SPF_NONE = 0,
+	DKMOD_SPF_NEUTRAL,
+	DKMOD_SPF_PASS,
+	DKMOD_SPF_FAIL,
+	DKMOD_SPF_SOFTFAIL,
+	DKMOD_SPF_TEMPERROR,
+	DKMOD_SPF_PERMERROR
+};
+
+/* dkmod_spf_result_name - "none", "neutral", "pass", ...: the one name table */
+const char *dkmod_spf_result_name(enum dkmod_spf_result r);
+/* dkmod_spf_result_parse - the result of a name (case-insensitive); -1 if none */
+int dkmod_spf_result_parse(const char *name);
+
+/* What to check: the client, its HELO name and MAIL FROM (NULL: check the HELO identity;
+ * "": the null sender, checked as postmaster@HELO). */
+struct dkmod_spf_query {
+	const char *ip;            /* IPv4 or IPv6 text */
+	const char *helo;
+	const char *mail_from;
+	const char *receiver;      /* this host's name for the r macro; NULL: "unknown" */
+	long long now;             /* the t macro: seconds since the epoch */
+};
+
+/* What came out; the strings live as long as the check. */
+struct dkmod_spf_answer {
+	enum dkmod_spf_result result;
+	bool helo_scope;           /* the HELO identity was checked, not MAIL FROM */
+	const char *identity;      /* local@domain, postmaster@helo or the HELO name */
+	const char *domain;        /* the domain whose record was checked first */
+	const char *explanation;   /* exp= text for fail, "" if none */
+	const char *reason;        /* the mechanism that matched, or the error */
+	unsigned dns_terms;        /* DNS-querying terms evaluated */
+	unsigned void_lookups;
+};
+
+struct dkmod_spf;
+
+/* dkmod_spf_check - run the check on a resolver set up from ro (its timeout, default 5000 ms,
+ * bounds the wait) and keep the result in *out.  DKMOD_EDNS when the resolver cannot be set
+ * up, DKMOD_EINVAL for a bad query, DKMOD_ENOMEM; *why then says why. */
+enum dkmod_status dkmod_spf_check(const struct dkmod_resolver_options *ro, const struct dkmod_spf_query *q,
+				  struct dkmod_spf **out, const char **why);
+/* dkmod_spf_answer - the result of a check */
+void dkmod_spf_answer(const struct dkmod_spf *s, struct dkmod_spf_answer *a);
+void dkmod_spf_free(struct dkmod_spf *s);
+
+/*
  * Key tools (dkmod keygen, zone, rotate): private keys made or loaded, the text of their key
  * records, BIND TXT presentation, month-named selectors and the rotation state file.  Text
  * results are malloc'd and NUL-terminated; the caller frees them with free().

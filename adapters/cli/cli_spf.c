@@ -1,16 +1,13 @@
 /*
  * cli_spf.c - `dkmod spf`: check one client against the SPF record of its
  * MAIL FROM (or HELO) domain and print the result, the identity and why.
- * It drives method/spf.c directly on a resolver of its own, until the session
- * computes SPF (then this command becomes a thin client of the public API).
+ * A client of the public API (dkmod_spf_check).
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
-#include "dns/dns.h"
-#include "method/spf.h"
 
 static const char cli_spf_help[] =
 	"usage: dkmod spf --ip IP --helo NAME [--mail-from ADDR] [OPTIONS]\n"
@@ -26,22 +23,22 @@ static const char cli_spf_help[] =
 	"75 temperror, 64 usage error, 78 resolver set-up error.\n";
 
 /* cli_spf_status - the exit status of a result */
-static int cli_spf_status(enum spf_result r)
+static int cli_spf_status(enum dkmod_spf_result r)
 {
 	switch (r) {
-	case SPF_PASS: return 0;
-	case SPF_FAIL: return 1;
-	case SPF_SOFTFAIL: return 2;
-	case SPF_NEUTRAL: return 3;
-	case SPF_NONE: return 4;
-	case SPF_PERMERROR: return 5;
-	case SPF_TEMPERROR: return CLI_EX_TEMPFAIL;
+	case DKMOD_SPF_PASS: return 0;
+	case DKMOD_SPF_FAIL: return 1;
+	case DKMOD_SPF_SOFTFAIL: return 2;
+	case DKMOD_SPF_NEUTRAL: return 3;
+	case DKMOD_SPF_NONE: return 4;
+	case DKMOD_SPF_PERMERROR: return 5;
+	case DKMOD_SPF_TEMPERROR: return CLI_EX_TEMPFAIL;
 	}
 	return CLI_EX_SOFTWARE;
 }
 
 /* cli_spf_options - the command's own options; 1 taken, 0 not ours, -1 usage error */
-static int cli_spf_options(struct spf_request *req, int argc, char **argv, int *i)
+static int cli_spf_options(struct dkmod_spf_query *req, int argc, char **argv, int *i)
 {
 	bool missing = false;
 	const char *v;
@@ -62,12 +59,12 @@ static int cli_spf_options(struct spf_request *req, int argc, char **argv, int *
 /* cli_spf - `dkmod spf` */
 int cli_spf(int argc, char **argv)
 {
-	struct spf_request req = { 0 };
-	struct spf_outcome out;
+	struct dkmod_spf_query req = {0};
+	struct dkmod_spf_answer out;
 	struct cli_common c;
-	struct spf_check *check;
-	struct dns *d;
+	struct dkmod_spf *check;
 	const char *why = "";
+	enum dkmod_status st;
 	int rc;
 
 	cli_common_init(&c);
@@ -86,28 +83,22 @@ int cli_spf(int argc, char **argv)
 	}
 	if (!req.ip || !req.helo)
 		return cli_usage_error("spf needs --ip and --helo");
-	req.scope = req.mail_from ? SPF_SCOPE_MAILFROM : SPF_SCOPE_HELO;
 	req.now = c.opt.fixed_now ? (long long)c.opt.fixed_now : (long long)time(NULL);
-	d = dns_new(&c.opt.resolver, &why);
-	if (!d) {
+	st = dkmod_spf_check(&c.opt.resolver, &req, &check, &why);
+	if (st == DKMOD_EDNS) {
 		fprintf(stderr, "dkmod: resolver: %s\n", why);
 		return CLI_EX_CONFIG;
 	}
-	check = spf_start(d, &req, &why);
-	if (!check) {
-		dns_free(d);
+	if (st != DKMOD_OK)
 		return cli_usage_error("spf: %s", why);
-	}
-	dns_wait(d, dns_now_ms() + (c.opt.resolver.timeout_ms ? c.opt.resolver.timeout_ms : 5000));
-	spf_result(check, &out);
-	printf("spf=%s smtp.%s=%s\n", spf_result_name(out.result), out.scope == SPF_SCOPE_HELO ? "helo" : "mailfrom",
+	dkmod_spf_answer(check, &out);
+	printf("spf=%s smtp.%s=%s\n", dkmod_spf_result_name(out.result), out.helo_scope ? "helo" : "mailfrom",
 	       out.identity);
 	printf("reason: %s\n", out.reason);
 	if (out.explanation[0])
 		printf("explanation: %s\n", out.explanation);
 	printf("lookups: %u DNS-querying terms, %u void\n", out.dns_terms, out.void_lookups);
 	rc = cli_spf_status(out.result);
-	spf_free(check);
-	dns_free(d);
+	dkmod_spf_free(check);
 	return rc;
 }

@@ -72,7 +72,7 @@ struct spf_check {
 	char exp_text[SPFREC_MAX_LEN + 1];
 	bool have_exp_text;
 
-	enum spf_result result;
+	enum dkmod_spf_result result;
 	char first_domain[SPF_NAME_SIZE];
 	char identity[600];    /* the sender or HELO, control and non-ASCII bytes as '?' */
 	char reason[300];
@@ -96,10 +96,10 @@ static void spf_printable(char *s)
 			*s = '?';
 }
 
-static void spf_finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
+static void spf_finish(struct spf_check *c, enum dkmod_spf_result r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* spf_finish - the verdict, with its reason */
-static void spf_finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
+static void spf_finish(struct spf_check *c, enum dkmod_spf_result r, const char *fmt, ...)
 {
 	char reason[sizeof c->reason];
 	va_list ap;
@@ -125,7 +125,7 @@ static bool spf_push(struct spf_check *c, const char *domain, bool optional)
 	struct spf_frame *f;
 
 	if (c->depth == SPF_MAX_DEPTH || !(f = malloc(sizeof *f))) {
-		spf_finish(c, SPF_PERMERROR, "records nested too deep");
+		spf_finish(c, DKMOD_SPF_PERMERROR, "records nested too deep");
 		return false;
 	}
 	snprintf(f->domain, sizeof f->domain, "%s", domain);
@@ -311,7 +311,7 @@ static bool spf_count_void(struct spf_check *c)
 {
 	if (++c->voids <= SPF_MAX_VOID)
 		return true;
-	spf_finish(c, SPF_PERMERROR, "more than %d void lookups", SPF_MAX_VOID);
+	spf_finish(c, DKMOD_SPF_PERMERROR, "more than %d void lookups", SPF_MAX_VOID);
 	return false;
 }
 
@@ -384,7 +384,7 @@ static int spf_expand(struct spf_check *c, const char *spec, bool explain, char 
 }
 
 /* spf_frame_result - the record of the top frame gave r (pass, fail, softfail or neutral) */
-static void spf_frame_result(struct spf_check *c, enum spf_result r)
+static void spf_frame_result(struct spf_check *c, enum dkmod_spf_result r)
 {
 	struct spf_frame *f = spf_top(c);
 
@@ -395,7 +395,7 @@ static void spf_frame_result(struct spf_check *c, enum spf_result r)
 		f = spf_top(c);
 		c->step = SPF_STEP_TERM;
 		c->term_counted = false;
-		if (r == SPF_PASS) {
+		if (r == DKMOD_SPF_PASS) {
 			snprintf(c->reason, sizeof c->reason, "mechanism %s matched in %s",
 				 spfrec_mech_str(f->rec.terms[f->term].mech), f->domain);
 			spf_frame_result(c, f->rec.terms[f->term].qualifier);
@@ -405,7 +405,7 @@ static void spf_frame_result(struct spf_check *c, enum spf_result r)
 		return;
 	}
 	c->result = r;
-	if (r == SPF_FAIL && f->rec.exp) {
+	if (r == DKMOD_SPF_FAIL && f->rec.exp) {
 		c->step = SPF_STEP_EXP;
 		return;
 	}
@@ -436,7 +436,7 @@ static bool spf_count_term(struct spf_check *c)
 	c->term_counted = true;
 	if (++c->dns_terms <= SPF_MAX_DNS_TERMS)
 		return true;
-	spf_finish(c, SPF_PERMERROR, "more than %d DNS-querying terms", SPF_MAX_DNS_TERMS);
+	spf_finish(c, DKMOD_SPF_PERMERROR, "more than %d DNS-querying terms", SPF_MAX_DNS_TERMS);
 	return false;
 }
 
@@ -472,7 +472,7 @@ static void spf_redirect(struct spf_check *c)
 
 	if (!f->rec.redirect) {
 		snprintf(c->reason, sizeof c->reason, "no mechanism matched in %s", f->domain);
-		spf_frame_result(c, SPF_NEUTRAL);
+		spf_frame_result(c, DKMOD_SPF_NEUTRAL);
 		return;
 	}
 	if (!spf_count_term(c))
@@ -481,7 +481,7 @@ static void spf_redirect(struct spf_check *c)
 	if (e == 0)
 		return;
 	if (e < 0) {
-		spf_finish(c, SPF_PERMERROR, "redirect= of %s: bad domain", f->domain);
+		spf_finish(c, DKMOD_SPF_PERMERROR, "redirect= of %s: bad domain", f->domain);
 		return;
 	}
 	/* the frame is replaced: the target's record and exp= count, not this one's */
@@ -520,7 +520,7 @@ static void spf_term(struct spf_check *c)
 		return;
 	if (e < 0) {
 		if (t->mech == SPFREC_INCLUDE)
-			spf_finish(c, SPF_PERMERROR, "include:%s in %s: bad domain", t->spec, f->domain);
+			spf_finish(c, DKMOD_SPF_PERMERROR, "include:%s in %s: bad domain", t->spec, f->domain);
 		else
 			spf_match(c, false); /* a name that cannot exist matches nothing */
 		return;
@@ -590,28 +590,28 @@ static void spf_batch_done(struct spf_check *c, enum spf_wait w)
 	switch (w) {
 	case SPF_W_RECORD:
 		if (c->b_perm)
-			spf_finish(c, SPF_PERMERROR, "%s", c->reason);
+			spf_finish(c, DKMOD_SPF_PERMERROR, "%s", c->reason);
 		else if (c->b_temp)
-			spf_finish(c, SPF_TEMPERROR, "DNS error looking up the SPF record of %s", f->domain);
+			spf_finish(c, DKMOD_SPF_TEMPERROR, "DNS error looking up the SPF record of %s", f->domain);
 		else if (!c->b_match && f->optional)
-			spf_finish(c, SPF_NONE, "no SPF record at %s", f->domain);
+			spf_finish(c, DKMOD_SPF_NONE, "no SPF record at %s", f->domain);
 		else if (!c->b_match)
-			spf_finish(c, SPF_PERMERROR, "no SPF record at %s (include or redirect target)", f->domain);
+			spf_finish(c, DKMOD_SPF_PERMERROR, "no SPF record at %s (include or redirect target)", f->domain);
 		else
 			c->step = SPF_STEP_TERM;
 		return;
 	case SPF_W_ADDR:
 	case SPF_W_EXISTS:
 		if (c->b_temp)
-			spf_finish(c, SPF_TEMPERROR, "DNS error looking up %s", c->target);
+			spf_finish(c, DKMOD_SPF_TEMPERROR, "DNS error looking up %s", c->target);
 		else if (!c->b_void || spf_count_void(c))
 			spf_match(c, c->b_match);
 		return;
 	case SPF_W_MX:
 		if (c->b_perm) {
-			spf_finish(c, SPF_PERMERROR, "%s has more than %d MX names", c->target, SPF_MAX_NAMES);
+			spf_finish(c, DKMOD_SPF_PERMERROR, "%s has more than %d MX names", c->target, SPF_MAX_NAMES);
 		} else if (c->b_temp) {
-			spf_finish(c, SPF_TEMPERROR, "DNS error looking up the MX of %s", c->target);
+			spf_finish(c, DKMOD_SPF_TEMPERROR, "DNS error looking up the MX of %s", c->target);
 		} else if (c->b_void) {
 			c->nnames = 0;
 			if (spf_count_void(c))
@@ -626,7 +626,7 @@ static void spf_batch_done(struct spf_check *c, enum spf_wait w)
 		if (c->b_match)
 			spf_match(c, true);
 		else if (c->b_temp)
-			spf_finish(c, SPF_TEMPERROR, "DNS error looking up the MX hosts of %s", c->target);
+			spf_finish(c, DKMOD_SPF_TEMPERROR, "DNS error looking up the MX hosts of %s", c->target);
 		else
 			spf_match(c, false);
 		return;
@@ -750,9 +750,9 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	snprintf(c->identity, sizeof c->identity, "%s", c->scope == SPF_SCOPE_HELO ? c->helo : c->sender);
 	spf_printable(c->identity);
 	if (!fits)
-		spf_finish(c, SPF_NONE, "the sender or HELO name is too long to be checked");
+		spf_finish(c, DKMOD_SPF_NONE, "the sender or HELO name is too long to be checked");
 	else if (!spf_fqdn(c->sender_domain))
-		spf_finish(c, SPF_NONE, "%s is not a domain SPF can check", c->sender_domain[0] ? c->sender_domain : "\"\"");
+		spf_finish(c, DKMOD_SPF_NONE, "%s is not a domain SPF can check", c->sender_domain[0] ? c->sender_domain : "\"\"");
 	else if (spf_push(c, c->sender_domain, true))
 		spf_run(c);
 	return c;
@@ -768,11 +768,11 @@ bool spf_done(const struct spf_check *c)
 void spf_result(const struct spf_check *c, struct spf_outcome *out)
 {
 	memset(out, 0, sizeof *out);
-	out->result = spf_done(c) ? c->result : SPF_TEMPERROR;
+	out->result = spf_done(c) ? c->result : DKMOD_SPF_TEMPERROR;
 	out->scope = c->scope;
 	out->identity = c->identity;
 	out->domain = c->first_domain;
-	out->explanation = out->result == SPF_FAIL ? c->explanation : "";
+	out->explanation = out->result == DKMOD_SPF_FAIL ? c->explanation : "";
 	out->reason = spf_done(c) ? c->reason : "the lookups did not finish in time";
 	out->dns_terms = c->dns_terms;
 	out->void_lookups = c->voids;

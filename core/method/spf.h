@@ -38,7 +38,7 @@ struct spf_request {
 
 /* The verdict. */
 struct spf_outcome {
-	enum spf_result result;
+	enum dkmod_spf_result result;
 	enum spf_scope scope;
 	const char *identity;      /* the checked sender: local@domain, postmaster@helo, or the
 				    * HELO; control and non-ASCII bytes shown as '?' */

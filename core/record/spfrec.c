@@ -10,21 +10,21 @@
 #include <strings.h>
 
 static const char *const spf_result_names[] = {
-	[SPF_NONE] = "none",         [SPF_NEUTRAL] = "neutral",     [SPF_PASS] = "pass",
-	[SPF_FAIL] = "fail",         [SPF_SOFTFAIL] = "softfail",   [SPF_TEMPERROR] = "temperror",
-	[SPF_PERMERROR] = "permerror",
+	[DKMOD_SPF_NONE] = "none",         [DKMOD_SPF_NEUTRAL] = "neutral",     [DKMOD_SPF_PASS] = "pass",
+	[DKMOD_SPF_FAIL] = "fail",         [DKMOD_SPF_SOFTFAIL] = "softfail",   [DKMOD_SPF_TEMPERROR] = "temperror",
+	[DKMOD_SPF_PERMERROR] = "permerror",
 };
 
-/* spf_result_name - "none", "neutral", "pass", ...; the one name table */
-const char *spf_result_name(enum spf_result r)
+/* dkmod_spf_result_name - "none", "neutral", "pass", ...; the one name table */
+const char *dkmod_spf_result_name(enum dkmod_spf_result r)
 {
 	if ((unsigned)r < sizeof spf_result_names / sizeof spf_result_names[0])
 		return spf_result_names[r];
 	return "unknown";
 }
 
-/* spf_result_parse - the result of a name (case-insensitive); -1 if none */
-int spf_result_parse(const char *name)
+/* dkmod_spf_result_parse - the result of a name (case-insensitive); -1 if none */
+int dkmod_spf_result_parse(const char *name)
 {
 	for (size_t i = 0; i < sizeof spf_result_names / sizeof spf_result_names[0]; i++)
 		if (strcasecmp(name, spf_result_names[i]) == 0)
@@ -481,17 +481,17 @@ static bool spfrec_modifier(char *term, size_t namelen, struct spfrec *rec, cons
 /* spfrec_term - parse one term (NUL-terminated, no spaces) into rec */
 static bool spfrec_term(char *term, struct spfrec *rec, const char **why)
 {
-	enum spf_result q = SPF_PASS;
+	enum dkmod_spf_result q = DKMOD_SPF_PASS;
 	const char *start = term;
 	struct spfrec_term *t;
 	size_t n = 0, len;
 	int mech;
 
 	switch (term[0]) {
-	case '+': q = SPF_PASS, term++; break;
-	case '-': q = SPF_FAIL, term++; break;
-	case '~': q = SPF_SOFTFAIL, term++; break;
-	case '?': q = SPF_NEUTRAL, term++; break;
+	case '+': q = DKMOD_SPF_PASS, term++; break;
+	case '-': q = DKMOD_SPF_FAIL, term++; break;
+	case '~': q = DKMOD_SPF_SOFTFAIL, term++; break;
+	case '?': q = DKMOD_SPF_NEUTRAL, term++; break;
 	}
 	len = strlen(term);
 	if (len && spfrec_alpha(term[0]))

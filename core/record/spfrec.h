@@ -11,26 +11,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dkmod.h"
+
 #define SPFREC_MAX_LEN 4096        /* longer records are a permerror */
 #define SPFREC_MAX_TERMS 128       /* more terms are a permerror */
 #define SPFREC_MAX_EXPANSION 1024  /* a longer macro expansion is an error */
 #define SPFREC_MAX_DOMAIN 253      /* expanded domains are cut to this (RFC 7208 4.8) */
 
 /* The results of check_host() (RFC 7208 2.6), also the values of the qualifiers. */
-enum spf_result {
-	SPF_NONE = 0,
-	SPF_NEUTRAL,
-	SPF_PASS,
-	SPF_FAIL,
-	SPF_SOFTFAIL,
-	SPF_TEMPERROR,
-	SPF_PERMERROR
-};
+/* enum dkmod_spf_result: the results are public (dkmod.h) */
 
-/* spf_result_name - "none", "neutral", "pass", ...; the one name table */
-const char *spf_result_name(enum spf_result r);
-/* spf_result_parse - the result of a name (case-insensitive); -1 if none */
-int spf_result_parse(const char *name);
+/* dkmod_spf_result_name and dkmod_spf_result_parse (dkmod.h): the one name table is in spfrec.c */
 
 enum spfrec_mech { SPFREC_ALL, SPFREC_INCLUDE, SPFREC_A, SPFREC_MX, SPFREC_PTR, SPFREC_IP4, SPFREC_IP6, SPFREC_EXISTS };
 /* spfrec_mech_str - "all", "include", ...: the one name table of mechanisms */
@@ -40,7 +31,7 @@ const char *spfrec_mech_str(enum spfrec_mech m);
  * when the mechanism has none (a, mx and ptr then mean the current domain). */
 struct spfrec_term {
 	enum spfrec_mech mech;
-	enum spf_result qualifier;  /* PASS, FAIL, SOFTFAIL or NEUTRAL */
+	enum dkmod_spf_result qualifier;  /* PASS, FAIL, SOFTFAIL or NEUTRAL */
 	const char *spec;
 	unsigned cidr4, cidr6;      /* prefix lengths; 32 and 128 when not given */
 	unsigned char addr[16];     /* ip4 (first 4 bytes) and ip6 */

@@ -71,8 +71,8 @@ static void fuzz_spfrec_record(const char *text, size_t len, const struct spfrec
 
 		if (t->cidr4 > 32 || t->cidr6 > 128 || (unsigned)t->mech > SPFREC_EXISTS)
 			abort();
-		if (t->qualifier != SPF_PASS && t->qualifier != SPF_FAIL && t->qualifier != SPF_SOFTFAIL &&
-		    t->qualifier != SPF_NEUTRAL)
+		if (t->qualifier != DKMOD_SPF_PASS && t->qualifier != DKMOD_SPF_FAIL && t->qualifier != DKMOD_SPF_SOFTFAIL &&
+		    t->qualifier != DKMOD_SPF_NEUTRAL)
 			abort();
 		if (!t->spec)
 			continue;

@@ -244,13 +244,13 @@ static void suite_reset(void)
 }
 
 /* suite_allowed - whether the result is one of the comma-separated expected ones */
-static bool suite_allowed(const char *list, enum spf_result r)
+static bool suite_allowed(const char *list, enum dkmod_spf_result r)
 {
 	char copy[200], *save, *w;
 
 	snprintf(copy, sizeof copy, "%s", list);
 	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
-		if (spf_result_parse(w) == (int)r)
+		if (dkmod_spf_result_parse(w) == (int)r)
 			return true;
 	return false;
 }
@@ -286,9 +286,9 @@ static void suite_test(const char *scenario, char **f)
 	/* "DEFAULT": the implementation's own explanation, i.e. none from exp=.  Case is
 	 * ignored: v-macro-ip6 writes the nibbles of %{ir} upper case, RFC 7208 7.4's
 	 * example lower case (test_spfrec.c checks that one); they name the same DNS labels. */
-	if (ok && exp && out.result == SPF_FAIL)
+	if (ok && exp && out.result == DKMOD_SPF_FAIL)
 		ok = strcmp(exp, "DEFAULT") == 0 ? out.explanation[0] == '\0' : strcasecmp(exp, out.explanation) == 0;
-	snprintf(detail, sizeof detail, "got %s (%s) explanation \"%s\", want %s%s%s", spf_result_name(out.result),
+	snprintf(detail, sizeof detail, "got %s (%s) explanation \"%s\", want %s%s%s", dkmod_spf_result_name(out.result),
 		 out.reason, out.explanation, f[5], exp ? " explanation " : "", exp ? exp : "");
 	unit_check(ok, __FILE__, __LINE__, name, detail);
 	suite_run++;
@@ -332,13 +332,13 @@ static void test_lifecycle(void)
 
 	spf_result(c, &out);
 	CHECK("spf: not done before dns_wait", !spf_done(c) && dns_pending(d) == 1);
-	CHECK("spf: unfinished reads as temperror", out.result == SPF_TEMPERROR);
+	CHECK("spf: unfinished reads as temperror", out.result == DKMOD_SPF_TEMPERROR);
 	gone = spf_start(d, &req, NULL);
 	spf_free(gone); /* freed by its last callback (ASan checks) */
 	dns_wait(d, 0);
 	spf_result(c, &out);
 	CHECK("spf: done after dns_wait", spf_done(c) && dns_pending(d) == 0);
-	CHECK("spf: no record: none", out.result == SPF_NONE && strcmp(out.identity, "a@example.com") == 0);
+	CHECK("spf: no record: none", out.result == DKMOD_SPF_NONE && strcmp(out.identity, "a@example.com") == 0);
 	CHECK("spf: a bad client address is refused", !spf_start(d, &(struct spf_request){ .ip = "1.2.3" }, NULL));
 	spf_free(c);
 	dns_free(d);
@@ -384,8 +384,8 @@ static void test_parallel(void)
 	dns_wait(d, 0);
 	spf_result(ca, &oa);
 	spf_result(cb, &ob);
-	CHECK("spf parallel: mx over A", oa.result == SPF_PASS && oa.dns_terms == 1);
-	CHECK("spf parallel: include, mx over AAAA", ob.result == SPF_PASS && ob.dns_terms == 2);
+	CHECK("spf parallel: mx over A", oa.result == DKMOD_SPF_PASS && oa.dns_terms == 1);
+	CHECK("spf parallel: include, mx over AAAA", ob.result == DKMOD_SPF_PASS && ob.dns_terms == 2);
 	CHECK("spf parallel: the other lookup answered", other == 1);
 	spf_free(ca);
 	spf_free(cb);

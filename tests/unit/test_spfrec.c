@@ -159,9 +159,9 @@ static void test_parse_ok(void)
 		     "ptr:example.org ip4:192.0.2.0/24 ip6:2001:db8::/32 exists:%{ir}.%{l1r+-}._spf.%{d} ip4:192.0.2.1 "
 		     "redirect=_spf.example.net exp=explain._spf.%{d} x-unknown=%{l}.anything   "));
 	CHECK_INT("parse: term count", rec.nterms, 13);
-	CHECK("parse: qualifiers", rec.terms[0].qualifier == SPF_PASS && rec.terms[1].qualifier == SPF_FAIL &&
-					   rec.terms[2].qualifier == SPF_SOFTFAIL && rec.terms[3].qualifier == SPF_NEUTRAL &&
-					   rec.terms[4].qualifier == SPF_PASS);
+	CHECK("parse: qualifiers", rec.terms[0].qualifier == DKMOD_SPF_PASS && rec.terms[1].qualifier == DKMOD_SPF_FAIL &&
+					   rec.terms[2].qualifier == DKMOD_SPF_SOFTFAIL && rec.terms[3].qualifier == DKMOD_SPF_NEUTRAL &&
+					   rec.terms[4].qualifier == DKMOD_SPF_PASS);
 	CHECK("parse: include spec", rec.terms[1].mech == SPFREC_INCLUDE && strcmp(rec.terms[1].spec, "_spf.example.com") == 0);
 	CHECK("parse: a without spec", rec.terms[2].mech == SPFREC_A && !rec.terms[2].spec && rec.terms[2].cidr4 == 32 &&
 					       rec.terms[2].cidr6 == 128);
@@ -186,8 +186,8 @@ static void test_parse_ok(void)
 	CHECK("parse: domain-spec with a final dot", parses("v=spf1 a:foo.example.com."));
 	CHECK("parse: unknown modifier with empty value", parses("v=spf1 foo= -all"));
 	CHECK("parse: mechanism names are in the one table", strcmp(spfrec_mech_str(SPFREC_EXISTS), "exists") == 0);
-	CHECK("result names", strcmp(spf_result_name(SPF_SOFTFAIL), "softfail") == 0 &&
-				      spf_result_parse("PermError") == SPF_PERMERROR && spf_result_parse("bogus") == -1);
+	CHECK("result names", strcmp(dkmod_spf_result_name(DKMOD_SPF_SOFTFAIL), "softfail") == 0 &&
+				      dkmod_spf_result_parse("PermError") == DKMOD_SPF_PERMERROR && dkmod_spf_result_parse("bogus") == -1);
 }
 
 /* test_parse_errors - every syntax error is a permerror */
