@@ -1,0 +1,86 @@
+/*
+ * dmarc_walk.h - the inside of a DMARC evaluation, shared by dmarc.c (the
+ * lookups) and dmarc_verdict.c (what they mean).  Not for other files: they
+ * use method/dmarc.h.
+ */
+#ifndef DKMOD_DMARC_WALK_H
+#define DKMOD_DMARC_WALK_H
+
+#include "method/dmarc.h"
+#include "util/str.h"
+
+#define DMARC_EXISTS_TYPES 3  /* A, AAAA, MX */
+
+enum dmarc_state { DMARC_UNASKED = 0, DMARC_ASKED, DMARC_ANSWERED };
+
+/* What one _dmarc name held. */
+enum dmarc_found {
+	DMARC_FOUND_NOTHING = 0, /* NXDOMAIN, NODATA, no DMARC record, or several (all discarded) */
+	DMARC_FOUND_RECORD,      /* exactly one DMARC record, usable */
+	DMARC_FOUND_BAD,         /* exactly one DMARC record, unusable (status says why) */
+	DMARC_FOUND_TEMP         /* SERVFAIL, time-out or local failure */
+};
+
+/* One TXT lookup at _dmarc.<domain>. */
+struct dmarc_name {
+	struct dmarc *m;
+	char domain[DMARC_MAX_DOMAIN];
+	enum dmarc_state state;
+	enum dmarc_found found;
+	enum dmarcrec_status status;
+	struct dmarcrec *rec;    /* when DMARC_FOUND_RECORD */
+	unsigned round;
+};
+
+/* One existence lookup of the Author Domain. */
+struct dmarc_exists {
+	struct dmarc *m;
+	enum dmarc_state state;
+	enum dns_rcode rcode;
+	unsigned round;
+};
+
+/* An identifier whose alignment is asked about (a d= or the SPF domain), in lower case. */
+struct dmarc_id {
+	char domain[DMARC_MAX_DOMAIN];
+	bool expected;           /* dmarc_expect */
+	bool dkim, dkim_pass, dkim_temp;
+	unsigned dkim_order;     /* 1 for the first passing d= given, ...; 0 if none passed */
+	bool spf, spf_pass, spf_temp;
+};
+
+struct dmarc {
+	struct arena *arena;
+	struct dns *dns;
+	enum dmarc_author author;
+	char author_domain[DMARC_MAX_DOMAIN];
+	struct dmarc_name names[DMARC_MAX_NAMES];
+	size_t nnames;
+	struct dmarc_exists exists[DMARC_EXISTS_TYPES];
+	struct dmarc_id ids[DMARC_MAX_IDENTIFIERS];
+	size_t nids;
+	unsigned dkim_passes;
+	bool have_outcomes;
+	bool overflow;           /* a limit stopped a lookup or an identifier */
+	size_t pending;
+	unsigned queries, rounds;
+};
+
+/* What a walk's answers tell so far. */
+enum dmarc_walk { DMARC_WALK_KNOWN = 0, DMARC_WALK_PENDING, DMARC_WALK_TEMP };
+
+/* dmarc_lower - copy a domain in lower case; false when it is not a DNS name or too long */
+bool dmarc_lower(char out[DMARC_MAX_DOMAIN], const char *s);
+/* dmarc_suffix - the last k labels of a domain (a pointer into it) */
+const char *dmarc_suffix(const char *d, size_t k);
+/* dmarc_levels - the names a walk from d asks, in order (pointers into d); how many */
+size_t dmarc_levels(const char *d, const char *levels[DMARC_MAX_WALK]);
+/* dmarc_name_find - the lookup of _dmarc.<domain>, or NULL */
+const struct dmarc_name *dmarc_name_find(const struct dmarc *m, const char *domain);
+/* dmarc_policy_record - the first level of the Author Domain's walk holding a DMARC record
+ * (*pol NULL when no level does); KNOWN, or PENDING/TEMP when a level before it is */
+enum dmarc_walk dmarc_policy_record(const struct dmarc *m, size_t *level, const struct dmarc_name **pol);
+/* dmarc_org - the organizational domain of domain from its walk's answers (RFC 9989 4.10.2) */
+enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DMARC_MAX_DOMAIN]);
+
+#endif
