@@ -25,11 +25,11 @@
 
 static void dmarc_plan(struct dmarc *m, unsigned round);
 
-/* dmarc_lower - copy a domain in lower case; false when it is not a DNS name or too long */
+/* dmarc_lower - copy a domain in lower case; false when it is not a DNS name (or longer than one) */
 bool dmarc_lower(char out[DMARC_MAX_DOMAIN], const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	if (n >= DMARC_MAX_DOMAIN || !dkimsig_valid_domain(s, n))
+	if (n > DMARC_MAX_QNAME || !dkimsig_valid_domain(s, n))
 		return false;
 	for (size_t i = 0; i <= n; i++)
 		out[i] = (char)tolower((unsigned char)s[i]);
@@ -114,7 +114,10 @@ static bool dmarc_ask(struct dmarc *m, const char *domain, unsigned round)
 	nm->m = m;
 	nm->round = round;
 	memcpy(nm->domain, domain, strlen(domain) + 1);
-	str_join(qname, sizeof qname, parts, 2);
+	if (str_join(qname, sizeof qname, parts, 2) > DMARC_MAX_QNAME) {
+		nm->state = DMARC_ANSWERED; /* a name DNS cannot hold has no record */
+		return true;
+	}
 	m->queries++;
 	if (round > m->rounds)
 		m->rounds = round;

@@ -10,6 +10,7 @@
 #include "util/str.h"
 
 #define DMARC_EXISTS_TYPES 3  /* A, AAAA, MX */
+#define DMARC_MAX_QNAME 253   /* the longest name DNS holds, in text without the final dot */
 
 enum dmarc_state { DMARC_UNASKED = 0, DMARC_ASKED, DMARC_ANSWERED };
 

@@ -202,6 +202,21 @@ static void test_walk(void)
 	test_eval(&in, &v);
 	CHECK_STR("walk: the same record, asked as the name itself", v.record_domain, "b.c.d.e.f.g.h.deep.test");
 
+	char from[300], label[61];
+	memset(label, 'l', 60);
+	label[60] = '\0';
+	/* a 248-byte Author Domain: its _dmarc name (255 bytes) cannot exist */
+	snprintf(from, sizeof from, "ann@%s.%s.%s.%.52s.example.test", label, label, label, label);
+	in = (struct test_in){.from = {from}};
+	test_eval(&in, &v);
+	CHECK_INT("walk: 255-byte _dmarc name: not asked, the walk goes on", v.queries, 5 + 3);
+	CHECK_STR("walk: 255-byte _dmarc name: parent's record", v.record_domain, "example.test");
+	CHECK_STR("walk: 255-byte _dmarc name: fail", test_result(&v), "fail");
+	snprintf(from, sizeof from, "ann@%s.%s.%s.%s.long.example.test", label, label, label, label);
+	in = (struct test_in){.from = {from}};
+	test_eval(&in, &v);
+	CHECK_INT("walk: Author Domain longer than DNS allows", v.author, DMARC_AUTHOR_BAD_ADDRESS);
+
 	in = (struct test_in){.from = {"ann@multi.example.test"}};
 	test_eval(&in, &v);
 	CHECK_STR("walk: two DMARC records: both discarded", v.record_domain, "example.test");
