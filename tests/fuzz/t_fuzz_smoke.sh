@@ -8,7 +8,7 @@
 cd "$DKMOD_TOP" || exit 1
 SECS=${FUZZ_SMOKE_SECONDS:-20}
 FUZZ_DIR="$BUILD/fuzz"
-TARGETS="header tagvalue records canon verify zonefile config hashpair stdio_proto removal dmarcrec"
+TARGETS="header tagvalue records canon verify zonefile config hashpair stdio_proto removal dmarcrec dmarc"
 
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return d && n == 1; }\n' >"$TMP/probe.c"
 need_cmd "fuzz targets" clang || exit 0
