@@ -7,13 +7,15 @@
  *
  * The walk's levels are fixed by the name alone (the name itself, then, from
  * at most 7 labels, one label less at a time down to the top-level domain),
- * so all levels of the Author Domain are asked at once in round 1: policy
- * discovery needs them up to the first record and the organizational domain
- * up to the first psd=y/n record, or all of them.  Round 2 holds what depends
- * on those answers: A, AAAA and MX of the Author Domain when the policy record
- * is a parent's with np= (RFC 9989: a domain is non-existent when all three are
- * NXDOMAIN or NODATA), and the walks of identifiers strictly between the
- * Author Domain and its organizational domain (relaxed alignment).
+ * so all levels of the Author Domain are asked at once in round 1: the
+ * organizational domain needs them up to the first psd=y/n record, or all of
+ * them, and without a record of its own the Author Domain's policy is that of
+ * its organizational domain or PSD (4.10.1).  Round 2 holds what depends on
+ * those answers: the existence of the Author Domain when the policy record is
+ * a parent's with np= (non-existent means NXDOMAIN, as RFC 8020 says), the
+ * walks of identifiers strictly below the organizational domain (relaxed
+ * alignment), and the organizational domain itself when a psd=y made it a
+ * name the walk skipped.
  */
 #include "method/dmarc_walk.h"
 
@@ -37,7 +39,7 @@ bool dmarc_lower(char out[DMARC_MAX_DOMAIN], const char *s)
 }
 
 /* dmarc_labels - the number of labels of a domain */
-static size_t dmarc_labels(const char *d)
+size_t dmarc_labels(const char *d)
 {
 	size_t n = 1;
 	for (; *d; d++)
@@ -141,7 +143,7 @@ static void dmarc_ask_walk(struct dmarc *m, const char *domain, unsigned round)
 			m->overflow = true;
 }
 
-/* dmarc_exists_answer - an A, AAAA or MX answer of the Author Domain */
+/* dmarc_exists_answer - the existence answer of the Author Domain */
 static void dmarc_exists_answer(void *arg, const struct dns_result *r)
 {
 	struct dmarc_exists *e = arg;
@@ -151,27 +153,24 @@ static void dmarc_exists_answer(void *arg, const struct dns_result *r)
 	dmarc_plan(e->m, e->round + 1);
 }
 
-/* dmarc_ask_exists - start the existence check of the Author Domain (A, AAAA, MX) once */
+/* dmarc_ask_exists - start the existence check of the Author Domain once */
 static void dmarc_ask_exists(struct dmarc *m, unsigned round)
 {
-	static const enum dns_type types[DMARC_EXISTS_TYPES] = {DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_MX};
-	for (size_t i = 0; i < DMARC_EXISTS_TYPES; i++) {
-		struct dmarc_exists *e = &m->exists[i];
-		if (e->state != DMARC_UNASKED)
-			continue;
-		e->m = m;
-		e->round = round;
-		m->queries++;
-		if (round > m->rounds)
-			m->rounds = round;
-		if (dns_query(m->dns, m->author_domain, types[i], dmarc_exists_answer, e) != 0) {
-			e->state = DMARC_ANSWERED;
-			e->rcode = DNS_ERROR;
-			continue;
-		}
-		e->state = DMARC_ASKED;
-		m->pending++;
+	struct dmarc_exists *e = &m->exists;
+	if (e->state != DMARC_UNASKED)
+		return;
+	e->m = m;
+	e->round = round;
+	m->queries++;
+	if (round > m->rounds)
+		m->rounds = round;
+	if (dns_query(m->dns, m->author_domain, DNS_TYPE_MX, dmarc_exists_answer, e) != 0) {
+		e->state = DMARC_ANSWERED;
+		e->rcode = DNS_ERROR;
+		return;
 	}
+	e->state = DMARC_ASKED;
+	m->pending++;
 }
 
 /* dmarc_plan - start what the answers so far call for */
@@ -180,16 +179,18 @@ static void dmarc_plan(struct dmarc *m, unsigned round)
 	if (m->author != DMARC_AUTHOR_OK)
 		return;
 	dmarc_ask_walk(m, m->author_domain, round);
-	size_t level;
-	const struct dmarc_name *pol = NULL;
-	if (dmarc_policy_record(m, &level, &pol) != DMARC_WALK_KNOWN || !pol)
-		return;
-	if (level > 0 && pol->found == DMARC_FOUND_RECORD && pol->rec->has_np)
-		dmarc_ask_exists(m, round);
 	char org[DMARC_MAX_DOMAIN];
-	if (pol->found != DMARC_FOUND_RECORD || dmarc_org(m, m->author_domain, org) != DMARC_WALK_KNOWN)
+	if (dmarc_org(m, m->author_domain, org, NULL) != DMARC_WALK_KNOWN)
+		return;
+	/* a psd=y level can make the organizational domain a name the walk skipped */
+	if (!dmarc_ask(m, org, round))
+		m->overflow = true;
+	const struct dmarc_name *pol = NULL;
+	if (dmarc_policy_record(m, &pol) != DMARC_WALK_KNOWN || !pol || pol->found != DMARC_FOUND_RECORD)
 		return;
 	const struct dmarcrec *rec = pol->rec;
+	if (strcmp(pol->domain, m->author_domain) && rec->has_np)
+		dmarc_ask_exists(m, round);
 	for (size_t i = 0; i < m->nids; i++) {
 		const struct dmarc_id *id = &m->ids[i];
 		bool relaxed = (id->dkim && rec->adkim == DMARCREC_ALIGN_RELAXED) ||
@@ -201,21 +202,29 @@ static void dmarc_plan(struct dmarc *m, unsigned round)
 	}
 }
 
-/* dmarc_author_domain - the Author Domain from the From fields (RFC 9989 4.4: one From field
- * with one mailbox; anything else gets no pass) */
-static enum dmarc_author dmarc_author_domain(const struct dmarc_field *from, size_t nfrom, char *domain)
+/* dmarc_author_domain - the Author Domain from the From fields (RFC 9989, "Extract Author Domain": one From field
+ * whose mailboxes all have one domain; anything else gets no pass); *mailboxes counts them */
+static enum dmarc_author dmarc_author_domain(const struct dmarc_field *from, size_t nfrom, char *domain,
+					     size_t *mailboxes)
 {
-	struct address a, more;
+	struct address a;
+	char d[DMARC_MAX_DOMAIN];
 	size_t pos = 0;
+	*mailboxes = 0;
 	if (nfrom == 0)
 		return DMARC_AUTHOR_NO_FROM;
 	if (nfrom > 1)
 		return DMARC_AUTHOR_SEVERAL_FROM;
-	if (!address_next(from[0].value, from[0].len, &pos, &a))
-		return DMARC_AUTHOR_BAD_ADDRESS;
-	if (address_next(from[0].value, from[0].len, &pos, &more))
-		return DMARC_AUTHOR_SEVERAL_ADDRESSES;
-	return dmarc_lower(domain, a.domain) ? DMARC_AUTHOR_OK : DMARC_AUTHOR_BAD_ADDRESS;
+	enum dmarc_author st = DMARC_AUTHOR_OK;
+	while (address_next(from[0].value, from[0].len, &pos, &a)) {
+		if (!dmarc_lower(d, a.domain))
+			st = DMARC_AUTHOR_BAD_ADDRESS;
+		else if (!(*mailboxes)++)
+			memcpy(domain, d, sizeof d);
+		else if (strcmp(domain, d) && st == DMARC_AUTHOR_OK)
+			st = DMARC_AUTHOR_SEVERAL_DOMAINS;
+	}
+	return *mailboxes == 0 ? DMARC_AUTHOR_BAD_ADDRESS : st;
 }
 
 /* dmarc_begin - read the From fields and start round 1 */
@@ -226,7 +235,7 @@ struct dmarc *dmarc_begin(struct arena *arena, struct dns *dns, const struct dma
 		return NULL;
 	m->arena = arena;
 	m->dns = dns;
-	m->author = dmarc_author_domain(from, nfrom, m->author_domain);
+	m->author = dmarc_author_domain(from, nfrom, m->author_domain, &m->mailboxes);
 	if (m->author != DMARC_AUTHOR_OK)
 		m->author_domain[0] = '\0';
 	dmarc_plan(m, 1);
@@ -258,9 +267,8 @@ static unsigned dmarc_next_round(const struct dmarc *m)
 	for (size_t i = 0; i < m->nnames; i++)
 		if (m->names[i].state == DMARC_ANSWERED && m->names[i].round > r)
 			r = m->names[i].round;
-	for (size_t i = 0; i < DMARC_EXISTS_TYPES; i++)
-		if (m->exists[i].state == DMARC_ANSWERED && m->exists[i].round > r)
-			r = m->exists[i].round;
+	if (m->exists.state == DMARC_ANSWERED && m->exists.round > r)
+		r = m->exists.round;
 	return r + 1;
 }
 

@@ -4,6 +4,8 @@
  * domains, identifier alignment of the DKIM and SPF outcomes, the policy to
  * apply (p, sp, np; t=y) and the result.
  *
+ * The rules are RFC 9989's, read in its last draft (draft-ietf-dmarc-dmarcbis-41).
+ *
  * It runs on the asynchronous resolver (dns/dns.h) beside the DKIM key
  * lookups, as a state machine driven by its own DNS callbacks:
  *   dmarc_begin()     at the end of the headers: the From fields in, round 1 out
@@ -41,7 +43,7 @@ enum dmarc_author {
 	DMARC_AUTHOR_OK = 0,
 	DMARC_AUTHOR_NO_FROM,          /* no From field */
 	DMARC_AUTHOR_SEVERAL_FROM,     /* more than one From field */
-	DMARC_AUTHOR_SEVERAL_ADDRESSES,/* one From field, more than one mailbox */
+	DMARC_AUTHOR_SEVERAL_DOMAINS,  /* one From field, mailboxes of more than one domain */
 	DMARC_AUTHOR_BAD_ADDRESS       /* no mailbox, or its domain is not a DNS name */
 };
 
@@ -78,6 +80,7 @@ struct dmarc_verdict {
 	enum dmarc_result result;
 	const char *reason;                 /* static text, "" on pass */
 	enum dmarc_author author;
+	size_t mailboxes;                   /* in the From field (several of one domain are one Author Domain) */
 	char author_domain[DMARC_MAX_DOMAIN];
 	char record_domain[DMARC_MAX_DOMAIN];  /* where the policy record was found, "" if none */
 	char org_domain[DMARC_MAX_DOMAIN];     /* the Author Domain's organizational domain, "" if unknown */

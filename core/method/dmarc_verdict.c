@@ -16,7 +16,7 @@
 
 static const char *const dmarc_results[] = {"none", "pass", "fail", "temperror", "permerror"};
 static const char *const dmarc_authors[] = {"ok", "no From field", "several From fields",
-					    "several addresses in From", "no valid author address"};
+					    "several author domains in From", "no valid author address"};
 static const char *const dmarc_spf_results[] = {"none", "neutral", "pass", "fail", "softfail", "temperror",
 						"permerror"};
 static const char *const dmarc_policy_tags[] = {"", "p", "sp", "np"};
@@ -24,61 +24,68 @@ static const char *const dmarc_policy_tags[] = {"", "p", "sp", "np"};
 /* Whether an identifier aligns. */
 enum dmarc_align { DMARC_ALIGN_NO = 0, DMARC_ALIGN_YES, DMARC_ALIGN_TEMP };
 
-/* dmarc_policy_record - the first level of the Author Domain's walk holding a DMARC record */
-enum dmarc_walk dmarc_policy_record(const struct dmarc *m, size_t *level, const struct dmarc_name **pol)
+/* dmarc_answer - the lookup of _dmarc.<domain> if it was answered; else NULL and *w says why */
+static const struct dmarc_name *dmarc_answer(const struct dmarc *m, const char *domain, enum dmarc_walk *w)
 {
-	const char *levels[DMARC_MAX_WALK];
-	size_t n = dmarc_levels(m->author_domain, levels);
-	*pol = NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct dmarc_name *nm = dmarc_name_find(m, levels[i]);
-		if (!nm)
-			return DMARC_WALK_TEMP; /* no room was left to ask it */
-		if (nm->state != DMARC_ANSWERED)
-			return DMARC_WALK_PENDING;
-		if (nm->found == DMARC_FOUND_TEMP)
-			return DMARC_WALK_TEMP;
-		if (nm->found != DMARC_FOUND_NOTHING) {
-			*level = i;
-			*pol = nm;
-			return DMARC_WALK_KNOWN;
-		}
-	}
-	return DMARC_WALK_KNOWN;
+	const struct dmarc_name *nm = dmarc_name_find(m, domain);
+	*w = !nm ? DMARC_WALK_TEMP /* no room was left to ask it */
+		 : nm->state != DMARC_ANSWERED ? DMARC_WALK_PENDING : nm->found == DMARC_FOUND_TEMP ? DMARC_WALK_TEMP
+									       : DMARC_WALK_KNOWN;
+	return *w == DMARC_WALK_KNOWN ? nm : NULL;
 }
 
-/* dmarc_org - the organizational domain of domain: the level with psd=n; the one below the
- * level with psd=y (the domain itself when that level is the domain); else the record with
- * the fewest labels; else the domain itself */
-enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DMARC_MAX_DOMAIN])
+/* dmarc_org - the organizational domain of domain, from its walk's valid records, longest name
+ * first: the one with psd=n; the one below the one with psd=y (unless that is the domain itself);
+ * else the one with the fewest labels; else the domain itself.  The walk stops at psd=y/n. */
+enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DMARC_MAX_DOMAIN],
+			  const struct dmarc_name **psd)
 {
 	const char *levels[DMARC_MAX_WALK], *found = domain;
 	size_t n = dmarc_levels(domain, levels);
+	enum dmarc_walk w;
+	if (psd)
+		*psd = NULL;
 	for (size_t i = 0; i < n; i++) {
-		const struct dmarc_name *nm = dmarc_name_find(m, levels[i]);
+		const struct dmarc_name *nm = dmarc_answer(m, levels[i], &w);
 		if (!nm)
-			return DMARC_WALK_TEMP;
-		if (nm->state != DMARC_ANSWERED)
-			return DMARC_WALK_PENDING;
-		if (nm->found == DMARC_FOUND_TEMP)
-			return DMARC_WALK_TEMP;
-		if (nm->found == DMARC_FOUND_NOTHING)
+			return w;
+		if (nm->found != DMARC_FOUND_RECORD)
 			continue;
-		enum dmarcrec_psd psd = nm->found == DMARC_FOUND_RECORD ? nm->rec->psd : DMARCREC_PSD_U;
-		if (psd == DMARCREC_PSD_N) {
-			found = levels[i];
-			break;
-		}
-		if (psd == DMARCREC_PSD_Y) {
-			size_t k = 1;
-			for (const char *p = levels[i]; *p; p++)
-				k += *p == '.';
-			found = i == 0 ? domain : dmarc_suffix(domain, k + 1);
-			break;
-		}
 		found = levels[i];
+		if (nm->rec->psd == DMARCREC_PSD_N)
+			break;
+		if (nm->rec->psd == DMARCREC_PSD_Y) {
+			if (i > 0) {
+				found = dmarc_suffix(domain, dmarc_labels(levels[i]) + 1);
+				if (psd)
+					*psd = nm;
+			}
+			break;
+		}
 	}
 	memcpy(org, found, strlen(found) + 1);
+	return DMARC_WALK_KNOWN;
+}
+
+/* dmarc_policy_record - the policy record: the Author Domain's, else its organizational
+ * domain's, else its PSD's (a record there that is unusable is the policy record all the same) */
+enum dmarc_walk dmarc_policy_record(const struct dmarc *m, const struct dmarc_name **pol)
+{
+	char org[DMARC_MAX_DOMAIN];
+	const struct dmarc_name *psd, *nm;
+	enum dmarc_walk w;
+	*pol = NULL;
+	if (!(nm = dmarc_answer(m, m->author_domain, &w)))
+		return w;
+	if (nm->found != DMARC_FOUND_NOTHING) {
+		*pol = nm;
+		return DMARC_WALK_KNOWN;
+	}
+	if ((w = dmarc_org(m, m->author_domain, org, &psd)) != DMARC_WALK_KNOWN)
+		return w;
+	if (!(nm = dmarc_answer(m, org, &w)))
+		return w;
+	*pol = nm->found != DMARC_FOUND_NOTHING ? nm : psd;
 	return DMARC_WALK_KNOWN;
 }
 
@@ -99,40 +106,37 @@ static enum dmarc_align dmarc_aligned(const struct dmarc *m, const char *id, enu
 		return DMARC_ALIGN_YES;
 	if (mode == DMARCREC_ALIGN_STRICT)
 		return DMARC_ALIGN_NO;
-	if (dmarc_org(m, m->author_domain, org) != DMARC_WALK_KNOWN)
+	if (dmarc_org(m, m->author_domain, org, NULL) != DMARC_WALK_KNOWN)
 		return dmarc_share_label(id, m->author_domain) ? DMARC_ALIGN_TEMP : DMARC_ALIGN_NO;
 	if (!strcmp(id, org))
 		return DMARC_ALIGN_YES; /* the organizational domain is its own */
 	if (!dkimsig_domain_within(id, org))
 		return DMARC_ALIGN_NO;
-	if (dmarc_org(m, id, id_org) != DMARC_WALK_KNOWN)
+	if (dmarc_org(m, id, id_org, NULL) != DMARC_WALK_KNOWN)
 		return DMARC_ALIGN_TEMP;
 	return strcmp(id_org, org) ? DMARC_ALIGN_NO : DMARC_ALIGN_YES;
 }
 
-/* dmarc_existence - whether the Author Domain exists: 1 yes, 0 no (A, AAAA and MX all NXDOMAIN
- * or NODATA), -1 unknown (a failure or no answer) */
+/* dmarc_existence - whether the Author Domain exists: 1 yes, 0 no (NXDOMAIN), -1 unknown (a
+ * failure, or not asked) */
 static int dmarc_existence(const struct dmarc *m)
 {
-	int absent = 0;
-	for (size_t i = 0; i < DMARC_EXISTS_TYPES; i++) {
-		const struct dmarc_exists *e = &m->exists[i];
-		if (e->state == DMARC_ANSWERED && e->rcode == DNS_ANSWER)
-			return 1;
-		absent += e->state == DMARC_ANSWERED && (e->rcode == DNS_NXDOMAIN || e->rcode == DNS_NODATA);
-	}
-	return absent == DMARC_EXISTS_TYPES ? 0 : -1;
+	const struct dmarc_exists *e = &m->exists;
+	if (e->state != DMARC_ANSWERED || dns_rcode_temporary(e->rcode))
+		return -1;
+	return e->rcode != DNS_NXDOMAIN;
 }
 
-/* dmarc_policy - the policy for the Author Domain: p at its own record; at a parent's, np for a
- * non-existent domain when np= is given, else sp when given, else p; false when np= is given
- * and the existence check failed */
-static bool dmarc_policy(const struct dmarc *m, size_t level, const struct dmarcrec *rec, struct dmarc_verdict *out)
+/* dmarc_policy - the policy for the Author Domain: p at its own record; at its organizational
+ * domain's or PSD's, np for a non-existent domain when np= is given, else sp when given, else p;
+ * false when np= is given and the existence check failed */
+static bool dmarc_policy(const struct dmarc *m, const struct dmarc_name *pol, struct dmarc_verdict *out)
 {
+	const struct dmarcrec *rec = pol->rec;
 	bool ok = true;
 	out->policy = rec->p;
 	out->policy_tag = DMARC_TAG_P;
-	if (level == 0)
+	if (!strcmp(pol->domain, m->author_domain))
 		return true;
 	if (rec->has_np) {
 		int exists = dmarc_existence(m);
@@ -207,15 +211,15 @@ void dmarc_verdict(const struct dmarc *m, struct dmarc_verdict *out)
 	out->queries = m->queries;
 	out->rounds = m->rounds;
 	out->author = m->author;
+	out->mailboxes = m->mailboxes;
 	dmarc_copy(out->author_domain, m->author_domain);
 	if (m->author != DMARC_AUTHOR_OK) {
 		out->result = DMARC_PERMERROR;
 		out->reason = dmarc_author_name(m->author);
 		return;
 	}
-	size_t level = 0;
 	const struct dmarc_name *pol = NULL;
-	enum dmarc_walk w = dmarc_policy_record(m, &level, &pol);
+	enum dmarc_walk w = dmarc_policy_record(m, &pol);
 	if (w != DMARC_WALK_KNOWN) {
 		out->result = DMARC_TEMPERROR;
 		out->reason = "DMARC record lookup failed";
@@ -237,9 +241,9 @@ void dmarc_verdict(const struct dmarc *m, struct dmarc_verdict *out)
 	out->record = *rec;
 	out->testing = rec->testing;
 	char org[DMARC_MAX_DOMAIN];
-	if (dmarc_org(m, m->author_domain, org) == DMARC_WALK_KNOWN)
+	if (dmarc_org(m, m->author_domain, org, NULL) == DMARC_WALK_KNOWN)
 		dmarc_copy(out->org_domain, org);
-	bool policy_known = dmarc_policy(m, level, rec, out);
+	bool policy_known = dmarc_policy(m, pol, out);
 	bool temp = dmarc_align_all(m, rec, out);
 	if (out->dkim_aligned || out->spf_aligned) {
 		out->result = DMARC_PASS;

@@ -9,7 +9,6 @@
 #include "method/dmarc.h"
 #include "util/str.h"
 
-#define DMARC_EXISTS_TYPES 3  /* A, AAAA, MX */
 #define DMARC_MAX_QNAME 253   /* the longest name DNS holds, in text without the final dot */
 
 enum dmarc_state { DMARC_UNASKED = 0, DMARC_ASKED, DMARC_ANSWERED };
@@ -33,7 +32,8 @@ struct dmarc_name {
 	unsigned round;
 };
 
-/* One existence lookup of the Author Domain. */
+/* The existence lookup of the Author Domain (RFC 9989: non-existent means NXDOMAIN, as RFC 8020
+ * says; any type will do, MX is asked). */
 struct dmarc_exists {
 	struct dmarc *m;
 	enum dmarc_state state;
@@ -54,10 +54,11 @@ struct dmarc {
 	struct arena *arena;
 	struct dns *dns;
 	enum dmarc_author author;
+	size_t mailboxes;
 	char author_domain[DMARC_MAX_DOMAIN];
 	struct dmarc_name names[DMARC_MAX_NAMES];
 	size_t nnames;
-	struct dmarc_exists exists[DMARC_EXISTS_TYPES];
+	struct dmarc_exists exists;
 	struct dmarc_id ids[DMARC_MAX_IDENTIFIERS];
 	size_t nids;
 	unsigned dkim_passes;
@@ -72,16 +73,21 @@ enum dmarc_walk { DMARC_WALK_KNOWN = 0, DMARC_WALK_PENDING, DMARC_WALK_TEMP };
 
 /* dmarc_lower - copy a domain in lower case; false when it is not a DNS name or too long */
 bool dmarc_lower(char out[DMARC_MAX_DOMAIN], const char *s);
+/* dmarc_labels - the number of labels of a domain */
+size_t dmarc_labels(const char *d);
 /* dmarc_suffix - the last k labels of a domain (a pointer into it) */
 const char *dmarc_suffix(const char *d, size_t k);
 /* dmarc_levels - the names a walk from d asks, in order (pointers into d); how many */
 size_t dmarc_levels(const char *d, const char *levels[DMARC_MAX_WALK]);
 /* dmarc_name_find - the lookup of _dmarc.<domain>, or NULL */
 const struct dmarc_name *dmarc_name_find(const struct dmarc *m, const char *domain);
-/* dmarc_policy_record - the first level of the Author Domain's walk holding a DMARC record
- * (*pol NULL when no level does); KNOWN, or PENDING/TEMP when a level before it is */
-enum dmarc_walk dmarc_policy_record(const struct dmarc *m, size_t *level, const struct dmarc_name **pol);
-/* dmarc_org - the organizational domain of domain from its walk's answers (RFC 9989 4.10.2) */
-enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DMARC_MAX_DOMAIN]);
+/* dmarc_policy_record - the policy record (RFC 9989 4.10.1): the Author Domain's, else its
+ * organizational domain's, else its PSD's (*pol NULL when none); KNOWN, or PENDING/TEMP when an
+ * answer it depends on is missing or failed */
+enum dmarc_walk dmarc_policy_record(const struct dmarc *m, const struct dmarc_name **pol);
+/* dmarc_org - the organizational domain of domain from its walk's answers (RFC 9989 4.10.2),
+ * and in *psd (if not NULL) the psd=y record that made it, or NULL */
+enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DMARC_MAX_DOMAIN],
+			  const struct dmarc_name **psd);
 
 #endif

@@ -1,25 +1,24 @@
 /*
- * dmarcrec.c - parsing DMARC policy records (RFC 9989 4.7).  The record is a
- * tag list (record/tagvalue.c) whose first tag is v=DMARC1, compared exactly;
- * tag names and the other values are compared without regard to case, as the
- * RFC's ABNF strings are.  Unknown tags are ignored; an invalid value of an
- * optional tag gives its default (RFC 9989: syntax errors in the rest of the
- * record are discarded in favour of defaults); an invalid p, sp or np makes
- * the record act as p=none when it names a valid rua URI, else it is unusable.
+ * dmarcrec.c - parsing DMARC policy records (RFC 9989 4.7, 4.8).  The record
+ * is a tag list whose first tag is v=DMARC1, compared exactly; tag names and
+ * the other values are compared without regard to case, as the RFC's ABNF
+ * strings are.  Unknown tags are ignored; so are elements that are not
+ * "name=value" and later repeats of a tag (RFC 9989 4.8: syntax errors in the
+ * rest of the record are discarded in favour of defaults); an invalid value of
+ * an optional tag gives its default; an invalid p, sp or np makes the record
+ * act as p=none when it names a valid rua URI, else it is unusable.
  */
 #include "record/dmarcrec.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "record/tagvalue.h"
 
 static const char *const dmarcrec_policies[] = {"none", "quarantine", "reject"};
 static const char *const dmarcrec_aligns[] = {"r", "s"};
 static const char *const dmarcrec_psds[] = {"u", "y", "n"};
 static const char *const dmarcrec_fos[] = {"0", "1", "d", "s"};
-static const char *const dmarcrec_statuses[] = {"ok", "not a DMARC record", "not a tag list",
-						"invalid policy and no valid rua"};
+static const char *const dmarcrec_statuses[] = {"ok", "not a DMARC record", "invalid policy and no valid rua"};
 
 #define DMARCREC_COUNT(a) (sizeof a / sizeof *a)
 
@@ -59,33 +58,91 @@ bool dmarcrec_is_dmarc(const char *txt, size_t len)
 	return i == len || txt[i] == ';';
 }
 
-/* dmarcrec_tag - the tag named name (case-insensitive), or NULL */
-static const struct tagvalue *dmarcrec_tag(const struct tagvalue_list *tags, const char *name)
+/* The tags RFC 9989 defines, in one table; an element of the record fills one entry. */
+static const char *const dmarcrec_names[] = {"v", "p", "sp", "np", "adkim", "aspf", "t", "psd", "rua", "ruf", "fo"};
+#define DMARCREC_NTAGS (sizeof dmarcrec_names / sizeof *dmarcrec_names)
+
+/* One tag's value as written (blanks trimmed), when present. */
+struct dmarcrec_value {
+	const char *value;
+	size_t value_len;
+};
+
+/* The record's elements: the known tags' first values, and how many elements were ignored. */
+struct dmarcrec_tags {
+	struct dmarcrec_value tag[DMARCREC_NTAGS];
+	bool set[DMARCREC_NTAGS];
+	size_t ignored;
+};
+
+/* dmarcrec_trim - s[*a..*b) without blanks at both ends */
+static void dmarcrec_trim(const char *s, size_t *a, size_t *b)
 {
-	size_t n = strlen(name);
-	for (size_t i = 0; i < tags->count; i++)
-		if (tags->tags[i].name_len == n && strncasecmp(tags->tags[i].name, name, n) == 0)
-			return &tags->tags[i];
-	return NULL;
+	while (*a < *b && dmarcrec_is_wsp(s[*a]))
+		(*a)++;
+	while (*b > *a && dmarcrec_is_wsp(s[*b - 1]))
+		(*b)--;
 }
 
-/* dmarcrec_duplicates - true when two tags have the same name but for case */
-static bool dmarcrec_duplicates(const struct tagvalue_list *tags)
+/* dmarcrec_element - one "name=value" element s[a..b) into tags; false when it is malformed
+ * (no '=', a name that is not ALPHA *(ALPHA / DIGIT / "_"), a control byte in the value) */
+static bool dmarcrec_element(const char *s, size_t a, size_t b, struct dmarcrec_tags *tags)
 {
-	for (size_t i = 0; i < tags->count; i++)
-		for (size_t k = i + 1; k < tags->count; k++)
-			if (tags->tags[i].name_len == tags->tags[k].name_len &&
-			    strncasecmp(tags->tags[i].name, tags->tags[k].name, tags->tags[i].name_len) == 0)
-				return true;
-	return false;
+	const char *eq = memchr(s + a, '=', b - a);
+	if (!eq)
+		return false;
+	size_t na = a, nb = (size_t)(eq - s), va = nb + 1, vb = b;
+	dmarcrec_trim(s, &na, &nb);
+	dmarcrec_trim(s, &va, &vb);
+	for (size_t i = na; i < nb; i++) {
+		char c = s[i];
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (!(alpha || (i > na && ((c >= '0' && c <= '9') || c == '_'))))
+			return false;
+	}
+	for (size_t i = va; i < vb; i++)
+		if (((unsigned char)s[i] < 0x20 && !dmarcrec_is_wsp(s[i])) || s[i] == 0x7f)
+			return false;
+	if (na == nb)
+		return false;
+	int k = dmarcrec_lookup(dmarcrec_names, DMARCREC_NTAGS, s + na, nb - na);
+	if (k >= 0 && tags->set[k])
+		return false; /* a repeat: the first one counts */
+	if (k >= 0) {
+		tags->set[k] = true;
+		tags->tag[k].value = s + va;
+		tags->tag[k].value_len = vb - va;
+	}
+	return true;
+}
+
+/* dmarcrec_split - the elements of the record into tags */
+static void dmarcrec_split(const char *s, size_t len, struct dmarcrec_tags *tags)
+{
+	memset(tags, 0, sizeof *tags);
+	for (size_t a = 0; a <= len;) {
+		const char *semi = memchr(s + a, ';', len - a);
+		size_t b = semi ? (size_t)(semi - s) : len, ta = a, tb = b;
+		dmarcrec_trim(s, &ta, &tb);
+		if (ta < tb && !dmarcrec_element(s, ta, tb, tags))
+			tags->ignored++;
+		a = b + 1;
+	}
+}
+
+/* dmarcrec_tag - the value of the tag named name, or NULL */
+static const struct dmarcrec_value *dmarcrec_tag(const struct dmarcrec_tags *tags, const char *name)
+{
+	int k = dmarcrec_lookup(dmarcrec_names, DMARCREC_NTAGS, name, strlen(name));
+	return k >= 0 && tags->set[k] ? &tags->tag[k] : NULL;
 }
 
 /* dmarcrec_enum - the value of tag name from names (its index); def when absent, def and
  * the bit in *defaulted when invalid */
-static int dmarcrec_enum(const struct tagvalue_list *tags, const char *name, const char *const *names, size_t count,
+static int dmarcrec_enum(const struct dmarcrec_tags *tags, const char *name, const char *const *names, size_t count,
 			 int def, unsigned bit, unsigned *defaulted)
 {
-	const struct tagvalue *t = dmarcrec_tag(tags, name);
+	const struct dmarcrec_value *t = dmarcrec_tag(tags, name);
 	if (!t)
 		return def;
 	int v = dmarcrec_lookup(names, count, t->value, t->value_len);
@@ -97,9 +154,9 @@ static int dmarcrec_enum(const struct tagvalue_list *tags, const char *name, con
 }
 
 /* dmarcrec_policy - p=, sp= or np=: 1 when present and valid, 0 when absent, -1 when invalid */
-static int dmarcrec_policy(const struct tagvalue_list *tags, const char *name, enum dmarcrec_policy *out)
+static int dmarcrec_policy(const struct dmarcrec_tags *tags, const char *name, enum dmarcrec_policy *out)
 {
-	const struct tagvalue *t = dmarcrec_tag(tags, name);
+	const struct dmarcrec_value *t = dmarcrec_tag(tags, name);
 	if (!t)
 		return 0;
 	int v = dmarcrec_lookup(dmarcrec_policies, DMARCREC_COUNT(dmarcrec_policies), t->value, t->value_len);
@@ -146,7 +203,7 @@ static size_t dmarcrec_strip_size(const char *s, size_t n)
 }
 
 /* dmarcrec_uris - the comma-separated URIs of rua= or ruf= into list; how many are valid */
-static size_t dmarcrec_uris(const struct tagvalue *t, char list[][DMARCREC_MAX_URI], size_t *kept, size_t *dropped)
+static size_t dmarcrec_uris(const struct dmarcrec_value *t, char list[][DMARCREC_MAX_URI], size_t *kept, size_t *dropped)
 {
 	size_t valid = 0;
 	for (size_t pos = 0; t && pos <= t->value_len;) {
@@ -173,37 +230,42 @@ static size_t dmarcrec_uris(const struct tagvalue *t, char list[][DMARCREC_MAX_U
 	return valid;
 }
 
-/* dmarcrec_fo - the fo= options: a colon list of 0, 1, d, s; the default when any is invalid */
-static unsigned dmarcrec_fo(const struct tagvalue_list *tags, unsigned *defaulted)
+/* dmarcrec_fo - the fo= options: a colon list of 0, 1, d, s (0 and 1 exclusive); the default
+ * when any is invalid */
+static unsigned dmarcrec_fo(const struct dmarcrec_tags *tags, unsigned *defaulted)
 {
-	const struct tagvalue *t = dmarcrec_tag(tags, "fo");
+	const struct dmarcrec_value *t = dmarcrec_tag(tags, "fo");
 	if (!t)
 		return DMARCREC_FO_0;
 	unsigned fo = 0;
-	size_t pos = 0, n;
-	const char *item;
-	while (tagvalue_list_next(t->value, t->value_len, &pos, &item, &n)) {
-		int v = dmarcrec_lookup(dmarcrec_fos, DMARCREC_COUNT(dmarcrec_fos), item, n);
+	for (size_t a = 0; a <= t->value_len;) {
+		const char *colon = memchr(t->value + a, ':', t->value_len - a);
+		size_t b = colon ? (size_t)(colon - t->value) : t->value_len, ia = a, ib = b;
+		dmarcrec_trim(t->value, &ia, &ib);
+		int v = dmarcrec_lookup(dmarcrec_fos, DMARCREC_COUNT(dmarcrec_fos), t->value + ia, ib - ia);
 		if (v < 0) {
-			*defaulted |= DMARCREC_TAG_FO;
-			return DMARCREC_FO_0;
+			fo = 0;
+			break;
 		}
 		fo |= 1u << v;
+		a = b + 1;
 	}
-	if (!fo)
+	if (!fo || (fo & (DMARCREC_FO_0 | DMARCREC_FO_1)) == (DMARCREC_FO_0 | DMARCREC_FO_1)) {
 		*defaulted |= DMARCREC_TAG_FO;
-	return fo ? fo : DMARCREC_FO_0;
+		return DMARCREC_FO_0;
+	}
+	return fo;
 }
 
 /* dmarcrec_parse - one TXT record */
 enum dmarcrec_status dmarcrec_parse(const char *txt, size_t len, struct dmarcrec *out)
 {
-	struct tagvalue_list tags;
+	struct dmarcrec_tags tags;
 	memset(out, 0, sizeof *out);
 	if (!dmarcrec_is_dmarc(txt, len))
 		return DMARCREC_NOT_DMARC;
-	if (tagvalue_parse(txt, len, &tags, NULL) != TAGVALUE_OK || dmarcrec_duplicates(&tags))
-		return DMARCREC_SYNTAX;
+	dmarcrec_split(txt, len, &tags);
+	out->ignored = tags.ignored;
 	unsigned *d = &out->defaulted;
 	out->adkim = (enum dmarcrec_align)dmarcrec_enum(&tags, "adkim", dmarcrec_aligns, 2, 0, DMARCREC_TAG_ADKIM, d);
 	out->aspf = (enum dmarcrec_align)dmarcrec_enum(&tags, "aspf", dmarcrec_aligns, 2, 0, DMARCREC_TAG_ASPF, d);

@@ -26,7 +26,6 @@ enum dmarcrec_fo { DMARCREC_FO_0 = 1, DMARCREC_FO_1 = 2, DMARCREC_FO_D = 4, DMAR
 enum dmarcrec_status {
 	DMARCREC_OK = 0,
 	DMARCREC_NOT_DMARC,   /* does not start with v=DMARC1: not a DMARC record, discarded */
-	DMARCREC_SYNTAX,      /* starts with v=DMARC1 but is not a tag list (or a tag twice) */
 	DMARCREC_BAD_POLICY   /* p=, sp= or np= invalid and no valid rua= URI to fall back on p=none */
 };
 
@@ -44,6 +43,7 @@ struct dmarcrec {
 	size_t nrua, nruf;             /* kept */
 	size_t rua_dropped, ruf_dropped; /* invalid, too long or past the limit */
 	unsigned defaulted;            /* tags (DMARCREC_TAG_* bits) whose invalid value gave the default */
+	size_t ignored;                /* elements ignored: not name=value, or a tag repeated */
 };
 
 /* The tags of a record, for struct dmarcrec.defaulted. */

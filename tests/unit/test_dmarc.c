@@ -33,6 +33,9 @@ static const char test_zone[] =
 	"_dmarc.mixed.example TXT \"v=spf1 -all\"\n"
 	"_dmarc.mixed.example TXT \"v=DMARC1; p=quarantine; adkim=s\"\n"
 	"_dmarc.bad.example TXT \"v=DMARC1; p=reject; oops\"\n"
+	"_dmarc.badp.example TXT \"v=DMARC1; p=block; rua=nowhere\"\n"
+	"_dmarc.d.e.f.g.h.skip TXT \"v=DMARC1; p=reject; psd=y\"\n"
+	"_dmarc.c.d.e.f.g.h.skip TXT \"v=DMARC1; p=quarantine\"\n"
 	"_dmarc.err1.example CNAME x.refused.org.\n"
 	"exerr.example CNAME x.refused.org.\n"
 	"_dmarc.brokenid.example CNAME x.refused.org.\n"
@@ -53,6 +56,7 @@ static const char test_zone[] =
 	"$ORIGIN tld.\n"
 	"@ SOA ns hostmaster 1 3600 600 86400 60\n"
 	"_dmarc TXT \"v=DMARC1; p=reject; psd=y\"\n"
+	"_dmarc.org2 TXT \"v=DMARC1; p=quarantine\"\n"
 	"$ORIGIN nopsd.\n"
 	"@ SOA ns hostmaster 1 3600 600 86400 60\n"
 	"_dmarc TXT \"v=DMARC1; p=reject\"\n";
@@ -130,14 +134,24 @@ static void test_author(void)
 	CHECK_STR("author: two From fields: permerror", test_result(&v), "permerror");
 	CHECK_INT("author: two From fields: reason", v.author, DMARC_AUTHOR_SEVERAL_FROM);
 
-	in = (struct test_in){.from = {"a@example.test, b@example.test"}, .dkim = {"example.test"}};
+	in = (struct test_in){.from = {"a@example.test, b@Example.Test"}, .dkim = {"example.test"}};
 	test_eval(&in, &v);
-	CHECK_STR("author: two mailboxes, one domain: permerror", test_result(&v), "permerror");
-	CHECK_INT("author: two mailboxes: reason", v.author, DMARC_AUTHOR_SEVERAL_ADDRESSES);
+	CHECK_STR("author: two mailboxes, one domain: one Author Domain", test_result(&v), "pass");
+	CHECK_INT("author: two mailboxes: counted", v.mailboxes, 2);
+
+	in = (struct test_in){.from = {"a@example.test, b@evil.test"}, .dkim = {"example.test", "evil.test"}};
+	test_eval(&in, &v);
+	CHECK_STR("author: two domains: permerror", test_result(&v), "permerror");
+	CHECK_INT("author: two domains: reason", v.author, DMARC_AUTHOR_SEVERAL_DOMAINS);
+	CHECK_INT("author: two domains: no lookup", v.queries, 0);
 
 	in = (struct test_in){.from = {"\"x, y\" <a@example.test>, Eve <eve@evil.test>"}, .dkim = {"example.test"}};
 	test_eval(&in, &v);
-	CHECK_INT("author: angle addresses in a list", v.author, DMARC_AUTHOR_SEVERAL_ADDRESSES);
+	CHECK_INT("author: angle addresses in a list", v.author, DMARC_AUTHOR_SEVERAL_DOMAINS);
+
+	in = (struct test_in){.from = {"a@example.test, b@[192.0.2.1]"}, .dkim = {"example.test"}};
+	test_eval(&in, &v);
+	CHECK_INT("author: a domain literal beside a domain", v.author, DMARC_AUTHOR_BAD_ADDRESS);
 
 	in = (struct test_in){.from = {"\"a@evil.test, b\" (c@evil.test) <ann@example.test>"}, .dkim = {"example.test"}};
 	test_eval(&in, &v);
@@ -209,7 +223,7 @@ static void test_walk(void)
 	snprintf(from, sizeof from, "ann@%s.%s.%s.%.52s.example.test", label, label, label, label);
 	in = (struct test_in){.from = {from}};
 	test_eval(&in, &v);
-	CHECK_INT("walk: 255-byte _dmarc name: not asked, the walk goes on", v.queries, 5 + 3);
+	CHECK_INT("walk: 255-byte _dmarc name: not asked, the walk goes on", v.queries, 5 + 1);
 	CHECK_STR("walk: 255-byte _dmarc name: parent's record", v.record_domain, "example.test");
 	CHECK_STR("walk: 255-byte _dmarc name: fail", test_result(&v), "fail");
 	snprintf(from, sizeof from, "ann@%s.%s.%s.%s.long.example.test", label, label, label, label);
@@ -228,10 +242,14 @@ static void test_walk(void)
 	CHECK("walk: SPF record beside: its adkim=s", v.have_record && v.record.adkim == DMARCREC_ALIGN_STRICT);
 	CHECK_STR("walk: SPF record beside: strict fails the parent's d=", test_result(&v), "fail");
 
-	in = (struct test_in){.from = {"ann@bad.example.test"}, .dkim = {"bad.example.test"}};
+	in = (struct test_in){.from = {"ann@bad.example.test"}};
 	test_eval(&in, &v);
-	CHECK_STR("walk: malformed record: permerror", test_result(&v), "permerror");
-	CHECK_STR("walk: malformed record: reason", v.reason, "not a tag list");
+	CHECK_STR("walk: syntax error in a record: discarded, the record applies", v.record_domain, "bad.example.test");
+	CHECK_STR("walk: syntax error in a record: its p=reject", dmarcrec_policy_name(v.policy), "reject");
+	in = (struct test_in){.from = {"ann@badp.example.test"}, .dkim = {"badp.example.test"}};
+	test_eval(&in, &v);
+	CHECK_STR("walk: invalid p and no valid rua: permerror", test_result(&v), "permerror");
+	CHECK_STR("walk: invalid p: reason", v.reason, "invalid policy and no valid rua");
 }
 
 /* test_org - RFC 9989 4.10.2: psd=y, psd=n, the record with the fewest labels */
@@ -247,6 +265,19 @@ static void test_org(void)
 	test_eval(&in, &v);
 	CHECK_STR("psd=y: another organization under the PSD does not align", test_result(&v), "fail");
 	CHECK_INT("psd=y: PSD's p (no sp)", v.policy, DMARCREC_POLICY_REJECT);
+	in = (struct test_in){.from = {"ann@mail.org2.tld"}};
+	test_eval(&in, &v);
+	CHECK_STR("psd=y: an organizational domain's own record beats the PSD's", v.record_domain, "org2.tld");
+	CHECK_STR("psd=y: its policy", dmarcrec_policy_name(v.policy), "quarantine");
+	in = (struct test_in){.from = {"ann@tld"}, .dkim = {"org1.tld"}};
+	test_eval(&in, &v);
+	CHECK_STR("psd=y at the Author Domain: its own organizational domain", v.org_domain, "tld");
+	CHECK_STR("psd=y at the Author Domain: an organization below does not align", test_result(&v), "fail");
+	in = (struct test_in){.from = {"ann@a.b.c.d.e.f.g.h.skip.test"}};
+	test_eval(&in, &v);
+	CHECK_STR("psd=y: organizational domain skipped by the walk", v.org_domain, "c.d.e.f.g.h.skip.test");
+	CHECK_STR("psd=y: its record asked after", v.record_domain, "c.d.e.f.g.h.skip.test");
+	CHECK_INT("psd=y: in round 2", v.rounds, 2);
 	in = (struct test_in){.from = {"ann@mail.other.nopsd"}, .dkim = {"another.nopsd"}};
 	test_eval(&in, &v);
 	CHECK_STR("no psd: the top record is the organizational domain", v.org_domain, "nopsd");
@@ -265,7 +296,9 @@ static void test_org(void)
 	CHECK_STR("psd=n: a d= below it aligns", test_result(&v), "pass");
 	in = (struct test_in){.from = {"ann@x.dept2.org3.test"}, .dkim = {"other.org3.test"}};
 	test_eval(&in, &v);
-	CHECK_STR("fewest labels: policy from the nearest record", v.record_domain, "dept2.org3.test");
+	CHECK_STR("fewest labels: policy from the organizational domain, not the nearer record", v.record_domain,
+		  "org3.test");
+	CHECK_STR("fewest labels: its p=none", dmarcrec_policy_name(v.policy), "none");
 	CHECK_STR("fewest labels: organizational domain from the top one", v.org_domain, "org3.test");
 	CHECK_STR("fewest labels: so a sibling aligns", test_result(&v), "pass");
 	in = (struct test_in){.from = {"ann@own.example.test"}, .dkim = {"example.test"}};

@@ -39,14 +39,19 @@ static void test_version(void)
 	CHECK("is_dmarc: not for v=DMARC1x", !dmarcrec_is_dmarc("v=DMARC1x", 9));
 }
 
-/* test_syntax - a DMARC record that is not a tag list, or names a tag twice, is unusable */
+/* test_syntax - RFC 9989 4.8: syntax errors in the rest of the record are discarded, not fatal */
 static void test_syntax(void)
 {
 	struct dmarcrec r;
-	CHECK_INT("syntax: element without '='", parse("v=DMARC1; p=reject; oops", &r), DMARCREC_SYNTAX);
-	CHECK_INT("syntax: tag twice", parse("v=DMARC1; p=none; p=reject", &r), DMARCREC_SYNTAX);
-	CHECK_INT("syntax: tag twice but for case", parse("v=DMARC1; p=none; P=reject", &r), DMARCREC_SYNTAX);
-	CHECK_INT("syntax: NUL byte", dmarcrec_parse("v=DMARC1; p=re\0ject", 19, &r), DMARCREC_SYNTAX);
+	CHECK_INT("syntax: element without '='", parse("v=DMARC1; p=reject; oops", &r), DMARCREC_OK);
+	CHECK("syntax: element without '=': ignored, p kept", r.ignored == 1 && r.p == DMARCREC_POLICY_REJECT);
+	CHECK_INT("syntax: tag twice", parse("v=DMARC1; p=reject; p=none", &r), DMARCREC_OK);
+	CHECK("syntax: tag twice: the first counts", r.p == DMARCREC_POLICY_REJECT && r.ignored == 1);
+	CHECK_INT("syntax: tag twice but for case", (parse("v=DMARC1; p=reject; P=none", &r), r.p), DMARCREC_POLICY_REJECT);
+	CHECK_INT("syntax: bad tag name", parse("v=DMARC1; 1p=none; p=quarantine; =x;;", &r), DMARCREC_OK);
+	CHECK("syntax: bad tag name ignored", r.ignored == 2 && r.p == DMARCREC_POLICY_QUARANTINE);
+	CHECK_INT("syntax: NUL byte in a value", dmarcrec_parse("v=DMARC1; p=re\0ject; sp=none", 28, &r), DMARCREC_OK);
+	CHECK("syntax: NUL byte: element ignored, no p", !r.has_p && r.has_sp && r.ignored == 1);
 	CHECK_INT("syntax: cut at length", dmarcrec_parse("v=DMARC1; p=reject", 8, &r), DMARCREC_OK);
 	CHECK("syntax: cut at length: no p", !r.has_p);
 }
@@ -79,7 +84,7 @@ static void test_optional(void)
 	CHECK("defaults: relaxed, not testing, psd=u, fo=0",
 	      r.adkim == DMARCREC_ALIGN_RELAXED && r.aspf == DMARCREC_ALIGN_RELAXED && !r.testing &&
 		      r.psd == DMARCREC_PSD_U && r.fo == DMARCREC_FO_0 && r.defaulted == 0);
-	CHECK_INT("values: parse", parse("v=DMARC1; p=none; adkim=s; aspf=S; t=y; psd=y; fo=1:d:s", &r), DMARCREC_OK);
+	CHECK_INT("values: parse", parse("v=DMARC1; p=none; adkim=s; aspf=S; t=y; psd=y; fo=1 : d:s", &r), DMARCREC_OK);
 	CHECK("values: strict both", r.adkim == DMARCREC_ALIGN_STRICT && r.aspf == DMARCREC_ALIGN_STRICT);
 	CHECK("values: testing", r.testing);
 	CHECK_INT("values: psd=y", r.psd, DMARCREC_PSD_Y);
@@ -94,6 +99,7 @@ static void test_optional(void)
 	CHECK_INT("invalid: flagged", r.defaulted,
 		  DMARCREC_TAG_ADKIM | DMARCREC_TAG_ASPF | DMARCREC_TAG_T | DMARCREC_TAG_PSD | DMARCREC_TAG_FO);
 	CHECK_INT("invalid: p unaffected", r.p, DMARCREC_POLICY_REJECT);
+	CHECK_INT("invalid: fo=0:1 exclusive", (parse("v=DMARC1; fo=0:1", &r), r.defaulted), DMARCREC_TAG_FO);
 }
 
 /* test_unknown - unknown tags, and those RFC 9989 removed (pct, rf, ri), are ignored */
