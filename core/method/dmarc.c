@@ -202,7 +202,7 @@ static void dmarc_plan(struct dmarc *m, unsigned round)
 	}
 }
 
-/* dmarc_author_domain - the Author Domain from the From fields (RFC 9989, "Extract Author Domain": one From field
+/* dmarc_author_domain - the Author Domain from the From fields (RFC 9989 5.3.1: one From field
  * whose mailboxes all have one domain; anything else gets no pass); *mailboxes counts them */
 static enum dmarc_author dmarc_author_domain(const struct dmarc_field *from, size_t nfrom, char *domain,
 					     size_t *mailboxes)

@@ -97,8 +97,8 @@ static bool dmarc_share_label(const char *a, const char *b)
 	return !strcmp(da ? da + 1 : a, db ? db + 1 : b);
 }
 
-/* dmarc_aligned - whether id aligns with the Author Domain in mode (RFC 9989 4.4.x: strict is
- * the same name, relaxed the same organizational domain) */
+/* dmarc_aligned - whether id aligns with the Author Domain in mode (RFC 9989 3.2.10: strict is the
+ * same name, relaxed the same organizational domain) */
 static enum dmarc_align dmarc_aligned(const struct dmarc *m, const char *id, enum dmarcrec_align mode)
 {
 	char org[DMARC_MAX_DOMAIN], id_org[DMARC_MAX_DOMAIN];

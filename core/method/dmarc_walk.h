@@ -32,8 +32,8 @@ struct dmarc_name {
 	unsigned round;
 };
 
-/* The existence lookup of the Author Domain (RFC 9989: non-existent means NXDOMAIN, as RFC 8020
- * says; any type will do, MX is asked). */
+/* The existence lookup of the Author Domain (RFC 9989 3.2.13: non-existent means NXDOMAIN, as
+ * RFC 8020 says; any type will do, MX is asked). */
 struct dmarc_exists {
 	struct dmarc *m;
 	enum dmarc_state state;

@@ -4,11 +4,12 @@
  * file as local data (names outside it are refused at once, so a CNAME to
  * one is a SERVFAIL at exactly that step) and a stub zone to a silent UDP
  * socket for a time-out.  Nothing leaves 127.0.0.1.
- *   Author Domain (4.4): From fields and mailboxes
+ *   Author Domain (5.3.1): From fields, mailboxes and their domains
  *   DNS tree walk (4.10): levels, the 8-query limit, discarded records
- *   Organizational domain (4.10.2): psd=y, psd=n, fewest labels
- *   Alignment (4.4.1, 4.4.2): strict and relaxed, DKIM and SPF
- *   Policy (4.7, 5.x): p, sp, np with the existence check, t=y
+ *   Policy discovery (4.10.1): own record, organizational domain's, PSD's
+ *   Organizational domain (4.10.2): psd=y, psd=n, the record with the fewest labels
+ *   Alignment (3.2.10, 4.10.2): strict and relaxed, DKIM and SPF
+ *   Policy (4.7): p, sp, np with the existence check (3.2.13), t=y
  *   DNS errors at each step: temperror
  */
 #include <stdio.h>
@@ -114,7 +115,7 @@ static const char *test_result(const struct dmarc_verdict *v)
 	return dmarc_result_name(v->result);
 }
 
-/* test_author - RFC 9989 4.4: one From field, one mailbox; anything else never passes */
+/* test_author - RFC 9989 5.3.1: one From field, one Author Domain; anything else never passes */
 static void test_author(void)
 {
 	struct dmarc_verdict v;
@@ -306,7 +307,7 @@ static void test_org(void)
 	CHECK_STR("psd=n at the Author Domain: parent's d= does not align", test_result(&v), "fail");
 }
 
-/* test_alignment - RFC 9989 4.4.1, 4.4.2: strict and relaxed, DKIM and SPF */
+/* test_alignment - RFC 9989 3.2.10, 4.10.2: strict and relaxed, DKIM and SPF */
 static void test_alignment(void)
 {
 	struct dmarc_verdict v;
@@ -346,7 +347,7 @@ static void test_alignment(void)
 	CHECK_STR("SPF result name", dmarc_spf_result_name(DMARC_SPF_TEMPERROR), "temperror");
 }
 
-/* test_policy - p, sp, np (existence: A, AAAA, MX), t=y */
+/* test_policy - RFC 9989 4.7, 4.10.1: p, sp, np (existence: NXDOMAIN, 3.2.13), t=y */
 static void test_policy(void)
 {
 	struct dmarc_verdict v;
