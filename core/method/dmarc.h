@@ -95,7 +95,7 @@ struct dmarc_verdict {
 	char dkim_domain[DMARC_MAX_DOMAIN]; /* the first aligned passing d=, "" if none */
 	char spf_domain[DMARC_MAX_DOMAIN];  /* the SPF domain when aligned and passing, else "" */
 	unsigned queries;                   /* DNS queries asked */
-	unsigned rounds;                    /* rounds of queries, one after another */
+	unsigned rounds;                    /* rounds of queries one after another, as they were started */
 };
 
 struct dmarc;

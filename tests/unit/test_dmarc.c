@@ -36,7 +36,7 @@ static const char test_zone[] =
 	"_dmarc.bad.example TXT \"v=DMARC1; p=reject; oops\"\n"
 	"_dmarc.badp.example TXT \"v=DMARC1; p=block; rua=nowhere\"\n"
 	"_dmarc.d.e.f.g.h.skip TXT \"v=DMARC1; p=reject; psd=y\"\n"
-	"_dmarc.c.d.e.f.g.h.skip TXT \"v=DMARC1; p=quarantine\"\n"
+	"_dmarc.c.d.e.f.g.h.skip TXT \"v=DMARC1; p=quarantine; np=reject\"\n"
 	"_dmarc.err1.example CNAME x.refused.org.\n"
 	"exerr.example CNAME x.refused.org.\n"
 	"_dmarc.brokenid.example CNAME x.refused.org.\n"
@@ -278,7 +278,8 @@ static void test_org(void)
 	test_eval(&in, &v);
 	CHECK_STR("psd=y: organizational domain skipped by the walk", v.org_domain, "c.d.e.f.g.h.skip.test");
 	CHECK_STR("psd=y: its record asked after", v.record_domain, "c.d.e.f.g.h.skip.test");
-	CHECK_INT("psd=y: in round 2", v.rounds, 2);
+	CHECK_INT("psd=y: its np= for the non-existent Author Domain", v.policy_tag, DMARC_TAG_NP);
+	CHECK_INT("psd=y: record in round 2, existence in round 3", v.rounds, 3);
 	in = (struct test_in){.from = {"ann@mail.other.nopsd"}, .dkim = {"another.nopsd"}};
 	test_eval(&in, &v);
 	CHECK_STR("no psd: the top record is the organizational domain", v.org_domain, "nopsd");
