@@ -26,6 +26,7 @@
 #include "record/dkimsig.h"
 
 static void dmarc_plan(struct dmarc *m, unsigned round);
+static struct dmarc_id *dmarc_id(struct dmarc *m, const char *domain);
 
 /* dmarc_lower - copy a domain in lower case; false when it is not a DNS name (or longer than one) */
 bool dmarc_lower(char out[DMARC_MAX_DOMAIN], const char *s)
@@ -238,6 +239,8 @@ struct dmarc *dmarc_begin(struct arena *arena, struct dns *dns, const struct dma
 	m->author = dmarc_author_domain(from, nfrom, m->author_domain, &m->mailboxes);
 	if (m->author != DMARC_AUTHOR_OK)
 		m->author_domain[0] = '\0';
+	else
+		dmarc_id(m, m->author_domain); /* the first entry: no flood of other d= crowds it out */
 	dmarc_plan(m, 1);
 	return m;
 }

@@ -432,6 +432,45 @@ static void test_dns_errors(void)
 	CHECK_STR("errors: verdict before the answers: temperror", test_result(&v), "temperror");
 }
 
+/* test_limit_run - one evaluation of ann@example.test with n DKIM outcomes */
+static void test_limit_run(const struct dmarc_dkim *dkim, size_t n, struct dmarc_verdict *v)
+{
+	struct arena a;
+	struct dmarc_field from = {"ann@example.test", 16};
+	arena_init(&a);
+	struct dmarc *m = dmarc_begin(&a, test_dns, &from, 1);
+	dmarc_outcomes(m, dkim, n, NULL);
+	dns_wait(test_dns, dns_now_ms() + 3000);
+	dmarc_verdict(m, v);
+	arena_free(&a);
+}
+
+/* test_limits - more identifiers and names than are looked up: bounded, and an aligned d= given
+ * last still counts */
+static void test_limits(void)
+{
+	struct dmarc_verdict v;
+	struct dmarc_dkim dkim[DMARC_MAX_IDENTIFIERS + 4];
+	char names[DMARC_MAX_IDENTIFIERS + 4][40];
+	size_t n = sizeof dkim / sizeof *dkim;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof names[i], "s%zu.flood.tld", i);
+		dkim[i] = (struct dmarc_dkim){names[i], true, false};
+	}
+	dkim[n - 1].domain = "example.test";
+	test_limit_run(dkim, n, &v);
+	CHECK_STR("limits: the Author Domain's own d= after a flood of others: pass", test_result(&v), "pass");
+	CHECK_STR("limits: the Author Domain's own d= named", v.dkim_domain, "example.test");
+	dkim[n - 1].domain = "evil.test";
+	test_limit_run(dkim, n, &v);
+	CHECK_STR("limits: a flood of unaligned d=: fail", test_result(&v), "fail");
+	for (size_t i = 0; i < n; i++)
+		snprintf(names[i], sizeof names[i], "a.b.c.s%zu.example.test", i);
+	test_limit_run(dkim, n, &v);
+	CHECK_STR("limits: a flood of deep aligned d=: pass", test_result(&v), "pass");
+	CHECK("limits: a flood of deep aligned d=: queries bounded", v.queries <= DMARC_MAX_NAMES + 1);
+}
+
 /* test_timeout - lookups that time out at the deadline give temperror */
 static void test_timeout(const char *zone_path)
 {
@@ -481,6 +520,7 @@ int main(void)
 		test_alignment();
 		test_policy();
 		test_dns_errors();
+		test_limits();
 		dns_free(test_dns);
 	}
 	test_timeout(zone);
