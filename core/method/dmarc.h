@@ -19,6 +19,10 @@
  *   dmarc_verdict()   after dns_wait(): the result.
  * Every query is answered by dns_wait (or the deadline, as DNS_TIMEOUT), so the
  * caller keeps the struct dmarc alive until dns_wait has returned with none pending.
+ * The caller passes every From field (a header cut at the limits still has as
+ * many as fieldscan counted); the lookups go to dns.h directly, not through
+ * the shared cache (keycache.c), and a DNSSEC-bogus answer is what dns.h makes
+ * of it.  A U-label Author Domain is not converted to A-labels (no pass).
  */
 #ifndef DKMOD_DMARC_H
 #define DKMOD_DMARC_H

@@ -1,10 +1,10 @@
 /*
  * dmarc_verdict.c - what a DMARC evaluation's answers mean (RFC 9989): the
- * policy record (the first record of the Author Domain's walk), the
- * organizational domains, identifier alignment, the policy that applies
- * (p, sp, np; t=y) and the result.  A lookup that failed temporarily, where
- * its answer could change the result, makes the result temperror; an
- * unanswered one counts as failed.
+ * policy record (the Author Domain's, else its organizational domain's, else
+ * its PSD's), the organizational domains, identifier alignment, the policy
+ * that applies (p, sp, np; t=y) and the result.  A lookup that failed
+ * temporarily, where its answer could change the result, makes the result
+ * temperror; an unanswered one counts as failed.
  */
 #include <string.h>
 #include <strings.h>
@@ -28,9 +28,12 @@ enum dmarc_align { DMARC_ALIGN_NO = 0, DMARC_ALIGN_YES, DMARC_ALIGN_TEMP };
 static const struct dmarc_name *dmarc_answer(const struct dmarc *m, const char *domain, enum dmarc_walk *w)
 {
 	const struct dmarc_name *nm = dmarc_name_find(m, domain);
-	*w = !nm ? DMARC_WALK_TEMP /* no room was left to ask it */
-		 : nm->state != DMARC_ANSWERED ? DMARC_WALK_PENDING : nm->found == DMARC_FOUND_TEMP ? DMARC_WALK_TEMP
-									       : DMARC_WALK_KNOWN;
+	if (!nm || (nm->state == DMARC_ANSWERED && nm->found == DMARC_FOUND_TEMP))
+		*w = DMARC_WALK_TEMP; /* failed, or no room was left to ask it */
+	else if (nm->state != DMARC_ANSWERED)
+		*w = DMARC_WALK_PENDING;
+	else
+		*w = DMARC_WALK_KNOWN;
 	return *w == DMARC_WALK_KNOWN ? nm : NULL;
 }
 
