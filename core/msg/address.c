@@ -143,3 +143,35 @@ bool address_first(const char *v, size_t len, struct address *out)
 	}
 	return address_spec(v, start, len, out);
 }
+
+/* address_next - the next mailbox of v[*pos..len): like address_first, but an angle address or a
+ * list element that does not parse is skipped; *pos moves past what was read */
+bool address_next(const char *v, size_t len, size_t *pos, struct address *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t start = *pos, i = *pos;
+	bool angle = false, found = false;
+	while (i < len && !found) {
+		char c = v[i];
+		if (c == '"' || c == '(') {
+			i = address_skip(v, len, i);
+		} else if (c == '<' && !angle) {
+			size_t gt = address_close(v, len, i);
+			found = gt < len && address_spec(v, i + 1, gt, out);
+			angle = true; /* the rest of the element up to ',' or ';' belongs to it */
+			i = gt < len ? gt + 1 : len;
+		} else if (c == ':' && !angle) {
+			start = ++i;
+		} else if (c == ',' || c == ';') {
+			found = !angle && address_spec(v, start, i, out);
+			start = ++i;
+			angle = false;
+		} else {
+			i++;
+		}
+	}
+	if (!found && !angle && start < len && i >= len)
+		found = address_spec(v, start, len, out);
+	*pos = found ? i : len;
+	return found;
+}

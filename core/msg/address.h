@@ -19,5 +19,8 @@ struct address {
 
 /* address_first - parse the first mailbox of a header value; false if there is none */
 bool address_first(const char *value, size_t len, struct address *out);
+/* address_next - the next mailbox at or after *pos (start at 0), *pos moved past it; false when
+ * there is none left (elements that do not parse are skipped) */
+bool address_next(const char *value, size_t len, size_t *pos, struct address *out);
 
 #endif

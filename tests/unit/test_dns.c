@@ -98,26 +98,6 @@ static bool test_write(const char *dir, const char *name, const char *text, char
 	return fclose(f) == 0;
 }
 
-/* test_silent_socket - a UDP socket on 127.0.0.1 that is never answered; its port in *port */
-static int test_silent_socket(int *port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
 /* test_one - look up one name alone and wait up to two seconds */
 static void test_one(struct dns *d, const char *name, enum dns_type type, struct test_got *g)
 {
@@ -254,7 +234,7 @@ static void test_deadline(const char *zone_path)
 	long long t0, took;
 	int fd, port = 0;
 
-	fd = test_silent_socket(&port);
+	fd = unit_silent_udp(&port);
 	CHECK("dns: silent socket", fd >= 0);
 	if (fd < 0)
 		return;

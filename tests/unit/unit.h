@@ -6,8 +6,12 @@
 #ifndef DKMOD_UNIT_H
 #define DKMOD_UNIT_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static int unit_failures;
 static int unit_checks;
@@ -68,6 +72,26 @@ static inline const char *unit_write_in(const char *dir, const char *name, const
 		fclose(f);
 	}
 	return path;
+}
+
+/* unit_silent_udp - a UDP socket on 127.0.0.1 that is never answered (a DNS server that times
+ * out); its port in *port; -1 on failure */
+static inline int unit_silent_udp(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
 }
 
 /* unit_done - the exit status for main */

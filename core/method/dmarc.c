@@ -1,0 +1,319 @@
+/*
+ * dmarc.c - the lookups of a DMARC evaluation (RFC 9989 4.10): the DNS tree
+ * walk of the Author Domain, the walks of identifiers below its
+ * organizational domain, and the existence check np= needs; each answer's
+ * callback plans and starts the next round.  What the answers mean is
+ * dmarc_verdict.c's.
+ *
+ * The walk's levels are fixed by the name alone (the name itself, then, from
+ * at most 7 labels, one label less at a time down to the top-level domain),
+ * so all levels of the Author Domain are asked at once in round 1: the
+ * organizational domain needs them up to the first psd=y/n record, or all of
+ * them, and without a record of its own the Author Domain's policy is that of
+ * its organizational domain or PSD (4.10.1).  Round 2 holds what depends on
+ * those answers: the existence of the Author Domain when the policy record is
+ * a parent's with np= (non-existent means NXDOMAIN, as RFC 8020 says), the
+ * walks of identifiers strictly below the organizational domain (relaxed
+ * alignment), and the organizational domain itself when a psd=y made it a
+ * name the walk skipped.
+ */
+#include "method/dmarc_walk.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "msg/address.h"
+#include "record/dkimsig.h"
+
+static void dmarc_plan(struct dmarc *m, unsigned round);
+static struct dmarc_id *dmarc_id(struct dmarc *m, const char *domain);
+
+/* dmarc_lower - copy a domain in lower case; false when it is not a DNS name (or longer than one) */
+bool dmarc_lower(char out[DMARC_MAX_DOMAIN], const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n > DMARC_MAX_QNAME || !dkimsig_valid_domain(s, n))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	return true;
+}
+
+/* dmarc_labels - the number of labels of a domain */
+size_t dmarc_labels(const char *d)
+{
+	size_t n = 1;
+	for (; *d; d++)
+		n += *d == '.';
+	return n;
+}
+
+/* dmarc_suffix - the last k labels of a domain (a pointer into it) */
+const char *dmarc_suffix(const char *d, size_t k)
+{
+	size_t skip = dmarc_labels(d) - k;
+	for (; skip > 0 && *d; d++)
+		if (*d == '.')
+			skip--;
+	return d;
+}
+
+/* dmarc_levels - the names a walk from d asks, in order (pointers into d); how many */
+size_t dmarc_levels(const char *d, const char *levels[DMARC_MAX_WALK])
+{
+	size_t x = dmarc_labels(d), n = 0;
+	levels[n++] = d;
+	for (size_t k = x >= DMARC_MAX_WALK ? DMARC_MAX_WALK - 1 : x - 1; k >= 1; k--)
+		levels[n++] = dmarc_suffix(d, k);
+	return n;
+}
+
+/* dmarc_name_find - the lookup of _dmarc.<domain>, or NULL */
+const struct dmarc_name *dmarc_name_find(const struct dmarc *m, const char *domain)
+{
+	for (size_t i = 0; i < m->nnames; i++)
+		if (!strcmp(m->names[i].domain, domain))
+			return &m->names[i];
+	return NULL;
+}
+
+/* dmarc_txt_answer - a _dmarc TXT answer: the one DMARC record, nothing, or a failure */
+static void dmarc_txt_answer(void *arg, const struct dns_result *r)
+{
+	struct dmarc_name *nm = arg;
+	struct dmarc *m = nm->m;
+	size_t count = 0, which = 0;
+	nm->state = DMARC_ANSWERED;
+	m->pending--;
+	nm->found = DMARC_FOUND_NOTHING;
+	if (dns_rcode_temporary(r->rcode)) {
+		nm->found = DMARC_FOUND_TEMP;
+	} else if (r->rcode == DNS_ANSWER) {
+		for (size_t i = 0; i < r->count; i++)
+			if (dmarcrec_is_dmarc(r->records[i], r->lengths[i]))
+				count++, which = i;
+	}
+	/* RFC 9989: records that are not DMARC are discarded, and so are all when several remain */
+	if (count == 1) {
+		nm->rec = arena_alloc(m->arena, sizeof *nm->rec);
+		nm->status = nm->rec ? dmarcrec_parse(r->records[which], r->lengths[which], nm->rec) : DMARCREC_OK;
+		nm->found = !nm->rec ? DMARC_FOUND_TEMP : nm->status == DMARCREC_OK ? DMARC_FOUND_RECORD : DMARC_FOUND_BAD;
+	}
+	dmarc_plan(m, nm->round + 1);
+}
+
+/* dmarc_ask - start the lookup of _dmarc.<domain> unless it was started; false when no room is left
+ * for another name (the caller counts that as a failed lookup) */
+static bool dmarc_ask(struct dmarc *m, const char *domain, unsigned round)
+{
+	if (dmarc_name_find(m, domain))
+		return true;
+	if (m->nnames >= DMARC_MAX_NAMES)
+		return false;
+	struct dmarc_name *nm = &m->names[m->nnames++];
+	char qname[DMARC_MAX_DOMAIN + 8];
+	const char *parts[2] = {"_dmarc.", domain};
+	memset(nm, 0, sizeof *nm);
+	nm->m = m;
+	nm->round = round;
+	memcpy(nm->domain, domain, strlen(domain) + 1);
+	if (str_join(qname, sizeof qname, parts, 2) > DMARC_MAX_QNAME) {
+		nm->state = DMARC_ANSWERED; /* a name DNS cannot hold has no record */
+		return true;
+	}
+	m->queries++;
+	if (round > m->rounds)
+		m->rounds = round;
+	if (dns_query(m->dns, qname, DNS_TYPE_TXT, dmarc_txt_answer, nm) != 0) {
+		nm->state = DMARC_ANSWERED;
+		nm->found = DMARC_FOUND_TEMP;
+		return true;
+	}
+	nm->state = DMARC_ASKED;
+	m->pending++;
+	return true;
+}
+
+/* dmarc_ask_walk - start every level of the walk from domain not yet asked */
+static void dmarc_ask_walk(struct dmarc *m, const char *domain, unsigned round)
+{
+	const char *levels[DMARC_MAX_WALK];
+	size_t n = dmarc_levels(domain, levels);
+	for (size_t i = 0; i < n; i++)
+		if (!dmarc_ask(m, levels[i], round))
+			m->overflow = true;
+}
+
+/* dmarc_exists_answer - the existence answer of the Author Domain */
+static void dmarc_exists_answer(void *arg, const struct dns_result *r)
+{
+	struct dmarc_exists *e = arg;
+	e->state = DMARC_ANSWERED;
+	e->rcode = r->rcode;
+	e->m->pending--;
+	dmarc_plan(e->m, e->round + 1);
+}
+
+/* dmarc_ask_exists - start the existence check of the Author Domain once */
+static void dmarc_ask_exists(struct dmarc *m, unsigned round)
+{
+	struct dmarc_exists *e = &m->exists;
+	if (e->state != DMARC_UNASKED)
+		return;
+	e->m = m;
+	e->round = round;
+	m->queries++;
+	if (round > m->rounds)
+		m->rounds = round;
+	if (dns_query(m->dns, m->author_domain, DNS_TYPE_MX, dmarc_exists_answer, e) != 0) {
+		e->state = DMARC_ANSWERED;
+		e->rcode = DNS_ERROR;
+		return;
+	}
+	e->state = DMARC_ASKED;
+	m->pending++;
+}
+
+/* dmarc_plan - start what the answers so far call for */
+static void dmarc_plan(struct dmarc *m, unsigned round)
+{
+	if (m->author != DMARC_AUTHOR_OK)
+		return;
+	dmarc_ask_walk(m, m->author_domain, round);
+	char org[DMARC_MAX_DOMAIN];
+	if (dmarc_org(m, m->author_domain, org, NULL) != DMARC_WALK_KNOWN)
+		return;
+	/* a psd=y level can make the organizational domain a name the walk skipped */
+	if (!dmarc_ask(m, org, round))
+		m->overflow = true;
+	const struct dmarc_name *pol = NULL;
+	if (dmarc_policy_record(m, &pol) != DMARC_WALK_KNOWN || !pol || pol->found != DMARC_FOUND_RECORD)
+		return;
+	const struct dmarcrec *rec = pol->rec;
+	if (strcmp(pol->domain, m->author_domain) && rec->has_np)
+		dmarc_ask_exists(m, round);
+	for (size_t i = 0; i < m->nids; i++) {
+		const struct dmarc_id *id = &m->ids[i];
+		bool relaxed = (id->dkim && rec->adkim == DMARCREC_ALIGN_RELAXED) ||
+			       (id->spf && rec->aspf == DMARCREC_ALIGN_RELAXED) ||
+			       (id->expected && (rec->adkim == DMARCREC_ALIGN_RELAXED || rec->aspf == DMARCREC_ALIGN_RELAXED));
+		if (relaxed && strcmp(id->domain, m->author_domain) && strcmp(id->domain, org) &&
+		    dkimsig_domain_within(id->domain, org))
+			dmarc_ask_walk(m, id->domain, round);
+	}
+}
+
+/* dmarc_author_domain - the Author Domain from the From fields (RFC 9989 5.3.1: one From field
+ * whose mailboxes all have one domain; anything else gets no pass); *mailboxes counts them */
+static enum dmarc_author dmarc_author_domain(const struct dmarc_field *from, size_t nfrom, char *domain,
+					     size_t *mailboxes)
+{
+	struct address a;
+	char d[DMARC_MAX_DOMAIN];
+	size_t pos = 0;
+	*mailboxes = 0;
+	if (nfrom == 0)
+		return DMARC_AUTHOR_NO_FROM;
+	if (nfrom > 1)
+		return DMARC_AUTHOR_SEVERAL_FROM;
+	enum dmarc_author st = DMARC_AUTHOR_OK;
+	while (address_next(from[0].value, from[0].len, &pos, &a)) {
+		if (!dmarc_lower(d, a.domain))
+			st = DMARC_AUTHOR_BAD_ADDRESS;
+		else if (!(*mailboxes)++)
+			memcpy(domain, d, sizeof d);
+		else if (strcmp(domain, d) && st == DMARC_AUTHOR_OK)
+			st = DMARC_AUTHOR_SEVERAL_DOMAINS;
+	}
+	return *mailboxes == 0 ? DMARC_AUTHOR_BAD_ADDRESS : st;
+}
+
+/* dmarc_begin - read the From fields and start round 1 */
+struct dmarc *dmarc_begin(struct arena *arena, struct dns *dns, const struct dmarc_field *from, size_t nfrom)
+{
+	struct dmarc *m = arena_alloc(arena, sizeof *m);
+	if (!m)
+		return NULL;
+	m->arena = arena;
+	m->dns = dns;
+	m->author = dmarc_author_domain(from, nfrom, m->author_domain, &m->mailboxes);
+	if (m->author != DMARC_AUTHOR_OK)
+		m->author_domain[0] = '\0';
+	else
+		dmarc_id(m, m->author_domain); /* the first entry: no flood of other d= crowds it out */
+	dmarc_plan(m, 1);
+	return m;
+}
+
+/* dmarc_id - the identifier entry of a domain, added if new; NULL if invalid or no room */
+static struct dmarc_id *dmarc_id(struct dmarc *m, const char *domain)
+{
+	char d[DMARC_MAX_DOMAIN];
+	if (!dmarc_lower(d, domain))
+		return NULL;
+	for (size_t i = 0; i < m->nids; i++)
+		if (!strcmp(m->ids[i].domain, d))
+			return &m->ids[i];
+	if (m->nids >= DMARC_MAX_IDENTIFIERS) {
+		m->overflow = true;
+		return NULL;
+	}
+	struct dmarc_id *id = &m->ids[m->nids++];
+	memcpy(id->domain, d, sizeof d);
+	return id;
+}
+
+/* dmarc_next_round - the round of lookups started now, after the answers so far */
+static unsigned dmarc_next_round(const struct dmarc *m)
+{
+	unsigned r = 0;
+	for (size_t i = 0; i < m->nnames; i++)
+		if (m->names[i].state == DMARC_ANSWERED && m->names[i].round > r)
+			r = m->names[i].round;
+	if (m->exists.state == DMARC_ANSWERED && m->exists.round > r)
+		r = m->exists.round;
+	return r + 1;
+}
+
+/* dmarc_expect - an identifier that may pass */
+void dmarc_expect(struct dmarc *m, const char *domain)
+{
+	struct dmarc_id *id = m ? dmarc_id(m, domain) : NULL;
+	if (!id)
+		return;
+	id->expected = true;
+	dmarc_plan(m, dmarc_next_round(m));
+}
+
+/* dmarc_outcomes - the DKIM and SPF outcomes; starts the lookups they still need */
+void dmarc_outcomes(struct dmarc *m, const struct dmarc_dkim *dkim, size_t ndkim, const struct dmarc_spf *spf)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < ndkim; i++) {
+		struct dmarc_id *id = dkim[i].pass || dkim[i].temperror ? dmarc_id(m, dkim[i].domain) : NULL;
+		if (!id)
+			continue;
+		id->dkim = true;
+		id->dkim_pass = id->dkim_pass || dkim[i].pass;
+		id->dkim_temp = id->dkim_temp || dkim[i].temperror;
+		if (dkim[i].pass && !id->dkim_order)
+			id->dkim_order = ++m->dkim_passes;
+	}
+	if (spf && (spf->result == DMARC_SPF_PASS || spf->result == DMARC_SPF_TEMPERROR)) {
+		struct dmarc_id *id = dmarc_id(m, spf->domain);
+		if (id) {
+			id->spf = true;
+			id->spf_pass = spf->result == DMARC_SPF_PASS;
+			id->spf_temp = spf->result == DMARC_SPF_TEMPERROR;
+		}
+	}
+	m->have_outcomes = true;
+	dmarc_plan(m, dmarc_next_round(m));
+}
+
+/* dmarc_pending - queries asked and not yet answered */
+size_t dmarc_pending(const struct dmarc *m)
+{
+	return m ? m->pending : 0;
+}
