@@ -240,6 +240,18 @@ static void dns_bad_record(const struct zonefile *z, const char *path, const cha
 	ub_ctx_delete(c);
 }
 
+/* dns_forward_hole - keep a zone of the file from being forwarded; 0 or a libunbound error */
+static int dns_forward_hole(struct ub_ctx *ctx, const struct dkmod_resolver_options *opt, const char *apex)
+{
+	/* libunbound forwards before it looks at auth-zones, but a stub zone
+	 * is a hole in the forwarding, and below a stub the iterator prefers
+	 * the auth-zone.  The stub's address is never asked (the auth-zone
+	 * answers, with no fallback); port 1 on loopback refuses at once. */
+	if (!(opt->forwarders && opt->forwarders[0]) && !opt->use_resolv_conf)
+		return 0;
+	return ub_ctx_set_stub(ctx, apex, "127.0.0.1@1", 0);
+}
+
 /* dns_load_zone - serve a master file through libunbound's auth-zones */
 static int dns_load_zone(struct ub_ctx *ctx, const struct dkmod_resolver_options *opt, const char **why)
 {
@@ -275,7 +287,8 @@ static int dns_load_zone(struct ub_ctx *ctx, const struct dkmod_resolver_options
 		 * zones; domain-insecure: data of the file is never DNSSEC secure,
 		 * not even under a trust anchor for a parent */
 		if ((e = dns_local_zone(ctx, z->apexes[i], "transparent")) != 0 ||
-		    (e = ub_ctx_set_option(ctx, "domain-insecure:", z->apexes[i])) != 0) {
+		    (e = ub_ctx_set_option(ctx, "domain-insecure:", z->apexes[i])) != 0 ||
+		    (e = dns_forward_hole(ctx, opt, z->apexes[i])) != 0) {
 			dns_fail(why, "zone %s: %s", z->apexes[i], ub_strerror(e));
 			goto out;
 		}
