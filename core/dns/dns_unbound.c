@@ -8,6 +8,9 @@
  * may start new lookups.  libunbound runs its resolver in a thread rather than
  * in a forked process, so that no extra process outlives or escapes the
  * caller's process management.
+ *
+ * A zone file is read by zonefile.c and served by libunbound itself: each of
+ * its zones becomes an auth-zone (dns_load_zone; doc/ARCHITECTURE.md says why).
  */
 #include "dns/dns.h"
 

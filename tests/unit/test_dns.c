@@ -1,6 +1,6 @@
 /*
  * test_dns.c - unit tests of the libunbound backend (core/dns/dns_unbound.c):
- * answers from a zone file served as local data, CNAMEs, negative answers,
+ * answers from a zone file served by libunbound, CNAMEs, negative answers,
  * names outside the file, and the deadline against a server that never
  * answers (a UDP socket of this test).  No traffic leaves 127.0.0.1.
  */
