@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +61,9 @@ struct dns_rec {
 	char *p;
 	size_t len;
 };
+
+/* libunbound reads a configuration file with a parser of global state: one at a time. */
+static pthread_mutex_t dns_config_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Why dns_new failed; per thread because the caller gets a pointer to it. */
 static _Thread_local char dns_why[512];
@@ -215,7 +219,9 @@ static int dns_auth_zones(struct ub_ctx *ctx, const struct zonefile *z, int *fds
 		free(conf);
 		return -1;
 	}
+	pthread_mutex_lock(&dns_config_lock);
 	e = ub_ctx_config(ctx, path);
+	pthread_mutex_unlock(&dns_config_lock);
 	close(fd);
 	free(conf);
 	if (e != 0)
