@@ -8,9 +8,6 @@
  * may start new lookups.  libunbound runs its resolver in a thread rather than
  * in a forked process, so that no extra process outlives or escapes the
  * caller's process management.
- *
- * A zone file is read by zonefile.c and served by libunbound itself: each of
- * its zones becomes an auth-zone (dns_load_zone; doc/ARCHITECTURE.md says why).
  */
 #include "dns/dns.h"
 
@@ -18,20 +15,20 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <unbound.h>
 
 #include "dns/zonefile.h"
+
+/* libunbound does not chase CNAMEs found in local data; we do, this far. */
+#define DNS_MAX_CNAME_HOPS 8
 
 #define DNS_RCODE_NXDOMAIN 3
 /* a name of 255 octets in \DDD form, with an MX preference before it */
@@ -40,7 +37,7 @@
 struct dns_query {
 	struct dns *d;
 	struct dns_query *next;
-	char *name;
+	char *name;            /* the name asked now: the last CNAME target */
 	enum dns_type type;
 	dns_callback *cb;
 	void *arg;
@@ -49,6 +46,11 @@ struct dns_query {
 	bool done;             /* libunbound answered; not yet handed on */
 	int err;
 	struct ub_result *res;
+	unsigned hops;
+	bool insecure;         /* an earlier CNAME hop was not secure */
+	bool too_long;         /* the CNAME chain went on past DNS_MAX_CNAME_HOPS */
+	bool have_ttl;
+	unsigned ttl;          /* smallest TTL of the earlier hops */
 };
 
 struct dns {
@@ -64,9 +66,6 @@ struct dns_rec {
 	char *p;
 	size_t len;
 };
-
-/* libunbound reads a configuration file with a parser of global state: one at a time. */
-static pthread_mutex_t dns_config_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Why dns_new failed; per thread because the caller gets a pointer to it. */
 static _Thread_local char dns_why[512];
@@ -136,154 +135,30 @@ static int dns_stub_zones(struct ub_ctx *ctx, const struct dkmod_resolver_option
 	return 0;
 }
 
-/* dns_memfd - an unnamed file holding text, as a path libunbound can open; -1 on failure */
-static int dns_memfd(const char *text, size_t len, char *path, size_t pathlen)
+/* dns_missing_soa - whether the file has no SOA at the apex */
+static bool dns_missing_soa(const struct zonefile *z, const char *apex)
 {
-	int fd = memfd_create("dkmod-zone", MFD_CLOEXEC);
+	size_t k;
 
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
-		ssize_t w = write(fd, text, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			return -1;
-		}
-		text += w;
-		len -= (size_t)w;
-	}
-	snprintf(path, pathlen, "/proc/self/fd/%d", fd);
-	return fd;
-}
-
-/* dns_zone_text - the records of apex k, one per line, an SOA first if the file has none there */
-static char *dns_zone_text(const struct zonefile *z, size_t k, size_t *len)
-{
-	const char *apex = z->apexes[k];
-	char *text = NULL;
-	FILE *out = open_memstream(&text, len);
-	bool has_soa = false;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i < z->count; i++)
-		has_soa = has_soa || (z->rrs[i].apex == k && strcmp(z->rrs[i].type, "SOA") == 0 &&
-				      dns_same_name(z->rrs[i].owner, apex));
-	/* Negative answers take their TTL from the SOA; a short one when the file has none. */
-	if (!has_soa)
-		fprintf(out, "%s 60 IN SOA %s nobody.invalid. 1 3600 600 86400 60\n", apex, apex);
-	for (i = 0; i < z->count; i++)
-		if (z->rrs[i].apex == k)
-			fprintf(out, "%s\n", z->rrs[i].text);
-	if (fclose(out) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
-/* dns_auth_zone - append the auth-zone clause of apex k to conf, its records in a memfd (*fd) */
-static bool dns_auth_zone(FILE *conf, const struct zonefile *z, size_t k, int *fd)
-{
-	char path[64], *text;
-	size_t len;
-
-	if (strpbrk(z->apexes[k], "\"\n"))
-		return false; /* not to be written in libunbound's configuration */
-	text = dns_zone_text(z, k, &len);
-	*fd = text ? dns_memfd(text, len, path, sizeof path) : -1;
-	free(text);
-	if (*fd < 0)
-		return false;
-	/* for-upstream: libunbound's iterator answers from the zone, CNAMEs
-	 * included; no fallback: a zone that did not load answers SERVFAIL */
-	fprintf(conf, "auth-zone:\n\tname: \"%s\"\n\tzonefile: \"%s\"\n\tfor-upstream: yes\n"
-		      "\tfor-downstream: no\n\tfallback-enabled: no\n", z->apexes[k], path);
+	for (k = 0; k < z->count; k++)
+		if (strcmp(z->rrs[k].type, "SOA") == 0 && dns_same_name(z->rrs[k].owner, apex))
+			return false;
 	return true;
 }
 
-/* dns_auth_zones - every zone of the file an auth-zone of libunbound; fds gets the memfds */
-static int dns_auth_zones(struct ub_ctx *ctx, const struct zonefile *z, int *fds, const char **why)
-{
-	char path[64], *conf = NULL;
-	size_t k, conflen = 0;
-	FILE *out = open_memstream(&conf, &conflen);
-	bool ok = out != NULL;
-	int e, fd = -1;
-
-	for (k = 0; ok && k < z->napexes; k++)
-		ok = dns_auth_zone(out, z, k, &fds[k]);
-	if ((out && fclose(out) != 0) || !ok || (fd = dns_memfd(conf, conflen, path, sizeof path)) < 0) {
-		dns_fail(why, "zone %s: cannot hand it to libunbound", k ? z->apexes[k - 1] : "");
-		free(conf);
-		return -1;
-	}
-	pthread_mutex_lock(&dns_config_lock);
-	e = ub_ctx_config(ctx, path);
-	pthread_mutex_unlock(&dns_config_lock);
-	close(fd);
-	free(conf);
-	if (e != 0)
-		dns_fail(why, "zones: %s", ub_strerror(e));
-	return e != 0 ? -1 : 0;
-}
-
-/* dns_bad_record - after libunbound refused the zones, name the first record it cannot read */
-static void dns_bad_record(const struct zonefile *z, const char *path, const char **why)
-{
-	struct ub_ctx *c = ub_ctx_create();
-	size_t i;
-	int e;
-
-	/* Only on failure: each record alone, as local data of a scratch context. */
-	if (!c)
-		return;
-	ub_ctx_debugout(c, NULL);
-	for (i = 0; i < z->count; i++) {
-		if ((e = ub_ctx_data_add(c, z->rrs[i].text)) != 0) {
-			dns_fail(why, "%s:%u: bad %s record: %s", path, z->rrs[i].line, z->rrs[i].type, ub_strerror(e));
-			break;
-		}
-	}
-	ub_ctx_delete(c);
-}
-
-/* dns_forward_hole - keep a zone of the file from being forwarded; 0 or a libunbound error */
-static int dns_forward_hole(struct ub_ctx *ctx, const struct dkmod_resolver_options *opt, const char *apex)
-{
-	/* libunbound forwards before it looks at auth-zones, but a stub zone
-	 * is a hole in the forwarding, and below a stub the iterator prefers
-	 * the auth-zone.  The stub's address is never asked (the auth-zone
-	 * answers, with no fallback); port 1 on loopback refuses at once. */
-	if (!(opt->forwarders && opt->forwarders[0]) && !opt->use_resolv_conf)
-		return 0;
-	return ub_ctx_set_stub(ctx, apex, "127.0.0.1@1", 0);
-}
-
-/* dns_load_zone - serve a master file through libunbound's auth-zones */
+/* dns_load_zone - serve a master file as local data */
 static int dns_load_zone(struct ub_ctx *ctx, const struct dkmod_resolver_options *opt, const char **why)
 {
 	struct zonefile *z;
-	char err[512];
-	int e, rc = -1, *fds;
+	char err[512], soa[700];
 	size_t i;
+	int e, rc = -1;
 
 	z = zonefile_read(opt->zone_file, NULL, err, sizeof err);
 	if (!z) {
 		dns_fail(why, "%s", err);
 		return -1;
 	}
-	fds = malloc((z->napexes ? z->napexes : 1) * sizeof *fds);
-	if (!fds) {
-		dns_fail(why, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < z->napexes; i++)
-		fds[i] = -1;
 	/* Without anyone to forward to, names outside the file are refused
 	 * at once ("." refuse, which dns_deliver maps to DNS_SERVFAIL) instead
 	 * of being resolved from the root servers. */
@@ -292,32 +167,36 @@ static int dns_load_zone(struct ub_ctx *ctx, const struct dkmod_resolver_options
 		dns_fail(why, "local zone .: %s", ub_strerror(e));
 		goto out;
 	}
-	if (dns_stub_zones(ctx, opt, z, why) != 0 || dns_auth_zones(ctx, z, fds, why) != 0)
+	if (dns_stub_zones(ctx, opt, z, why) != 0)
 		goto out;
+	/* static: names of the zone not in the file are NXDOMAIN, other types NODATA */
 	for (i = 0; i < z->napexes; i++) {
-		/* transparent: past the "." refuse and libunbound's default local
-		 * zones; domain-insecure: data of the file is never DNSSEC secure,
-		 * not even under a trust anchor for a parent */
-		if ((e = dns_local_zone(ctx, z->apexes[i], "transparent")) != 0 ||
-		    (e = ub_ctx_set_option(ctx, "domain-insecure:", z->apexes[i])) != 0 ||
-		    (e = dns_forward_hole(ctx, opt, z->apexes[i])) != 0) {
+		if ((e = dns_local_zone(ctx, z->apexes[i], "static")) != 0) {
 			dns_fail(why, "zone %s: %s", z->apexes[i], ub_strerror(e));
 			goto out;
 		}
 	}
-	/* libunbound reads the zones when it starts: start it now (listing
-	 * its local zones, to no log), so the memfds can be closed */
-	if ((e = ub_ctx_print_local_zones(ctx)) != 0) {
-		dns_fail(why, "%s: libunbound cannot load it: %s", opt->zone_file, ub_strerror(e));
-		dns_bad_record(z, opt->zone_file, why);
-		goto out;
+	for (i = 0; i < z->count; i++) {
+		if ((e = ub_ctx_data_add(ctx, z->rrs[i].text)) != 0) {
+			dns_fail(why, "%s:%u: bad %s record: %s", opt->zone_file, z->rrs[i].line, z->rrs[i].type,
+				 ub_strerror(e));
+			goto out;
+		}
+	}
+	for (i = 0; i < z->napexes; i++) {
+		if (!dns_missing_soa(z, z->apexes[i]))
+			continue;
+		/* Negative answers take their TTL from the SOA; without one
+		 * libunbound reports an arbitrary 32768 s.  A short one instead. */
+		snprintf(soa, sizeof soa, "%s 60 IN SOA %s nobody.invalid. 1 3600 600 86400 60", z->apexes[i],
+			 z->apexes[i]);
+		if ((e = ub_ctx_data_add(ctx, soa)) != 0) {
+			dns_fail(why, "zone %s: %s", z->apexes[i], ub_strerror(e));
+			goto out;
+		}
 	}
 	rc = 0;
 out:
-	for (i = 0; fds && i < z->napexes; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
 	zonefile_free(z);
 	return rc;
 }
@@ -417,7 +296,7 @@ static void dns_ub_done(void *mydata, int err, struct ub_result *res)
 	q->res = res;
 }
 
-/* dns_start - hand the query's name to libunbound */
+/* dns_start - hand the query's current name to libunbound */
 static int dns_start(struct dns_query *q)
 {
 	int e;
@@ -605,6 +484,11 @@ static void dns_deliver(struct dns_query *q, bool timeout)
 	if (timeout) {
 		r.rcode = DNS_TIMEOUT;
 		r.why = "no answer before the deadline";
+	} else if (q->too_long) {
+		/* a resolver would say the same of a CNAME loop */
+		r.rcode = DNS_SERVFAIL;
+		r.dnssec = DKMOD_DNSSEC_INSECURE;
+		r.why = "CNAME chain too long";
 	} else if (q->err) {
 		r.rcode = DNS_ERROR;
 		r.why = ub_strerror(q->err);
@@ -616,8 +500,11 @@ static void dns_deliver(struct dns_query *q, bool timeout)
 		r.dnssec = DKMOD_DNSSEC_BOGUS;
 		r.why = res->why_bogus ? res->why_bogus : "DNSSEC bogus";
 	} else {
-		r.dnssec = res->bogus ? DKMOD_DNSSEC_BOGUS : res->secure ? DKMOD_DNSSEC_SECURE : DKMOD_DNSSEC_INSECURE;
+		r.dnssec = res->bogus ? DKMOD_DNSSEC_BOGUS
+				      : res->secure && !q->insecure ? DKMOD_DNSSEC_SECURE : DKMOD_DNSSEC_INSECURE;
 		r.ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
+		if (q->have_ttl && q->ttl < r.ttl)
+			r.ttl = q->ttl;
 		if (res->rcode == DNS_RCODE_NXDOMAIN || res->nxdomain) {
 			r.rcode = DNS_NXDOMAIN;
 		} else if (res->rcode != 0) {
@@ -674,18 +561,66 @@ static void dns_unlink(struct dns *d, struct dns_query *q)
 	}
 }
 
-/* dns_deliver_done - hand on every answered query */
-static void dns_deliver_done(struct dns *d)
+/* dns_chase - true if the answer is a CNAME whose target libunbound left unresolved */
+static bool dns_chase(const struct dns_query *q)
+{
+	const struct ub_result *res = q->res;
+
+	return !q->err && res && !res->bogus && res->rcode == 0 && !res->havedata && res->canonname &&
+	       !dns_same_name(res->canonname, q->name);
+}
+
+/* dns_follow - restart the query at its CNAME target; false if it must be delivered now */
+static bool dns_follow(struct dns_query *q)
+{
+	struct ub_result *res = q->res;
+	char *target;
+	int e;
+
+	if (q->hops >= DNS_MAX_CNAME_HOPS)
+		return false;
+	target = strdup(res->canonname);
+	if (!target)
+		return false;
+	q->insecure = q->insecure || !res->secure;
+	if (!q->have_ttl || (res->ttl >= 0 && (unsigned)res->ttl < q->ttl))
+		q->ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
+	q->have_ttl = true;
+	q->hops++;
+	free(q->name);
+	q->name = target;
+	ub_resolve_free(res);
+	e = dns_start(q);
+	if (e != 0) {
+		q->done = true;
+		q->err = e;
+	}
+	return e == 0;
+}
+
+/* dns_deliver_done - hand on every answered query, following CNAMEs unless late */
+static void dns_deliver_done(struct dns *d, bool late)
 {
 	struct dns_query *q;
 
 	for (;;) {
+		bool timeout = false;
+
 		for (q = d->head; q && !q->done; q = q->next)
 			;
 		if (!q)
 			return;
+		if (dns_chase(q)) {
+			if (late) {
+				timeout = true;
+			} else if (dns_follow(q)) {
+				continue;
+			} else if (!q->err) {
+				q->too_long = true;
+			}
+		}
 		dns_unlink(d, q);
-		dns_deliver(q, false);
+		dns_deliver(q, timeout);
 	}
 }
 
@@ -701,7 +636,7 @@ void dns_wait(struct dns *d, long long deadline_ms)
 		long long left;
 		int r;
 
-		dns_deliver_done(d);
+		dns_deliver_done(d, false);
 		if (!d->pending)
 			return;
 		left = deadline_ms - dns_now_ms();
@@ -721,7 +656,7 @@ void dns_wait(struct dns *d, long long deadline_ms)
 	/* Whatever arrived in time still counts; the rest is cancelled. */
 	if (ub_poll(d->ctx))
 		ub_process(d->ctx);
-	dns_deliver_done(d);
+	dns_deliver_done(d, true);
 	while ((q = d->head) != NULL) {
 		if (q->running)
 			ub_cancel(d->ctx, q->async_id);

@@ -559,21 +559,6 @@ static bool zonefile_add_apex(struct zonefile *z, const char *name)
 	return true;
 }
 
-/* zonefile_place - give a record the deepest apex it lies under (every record lies under one) */
-static void zonefile_place(const struct zonefile *z, struct zonefile_rr *rr)
-{
-	size_t k;
-	bool found = false;
-
-	for (k = 0; k < z->napexes; k++) {
-		if (!zonefile_under(rr->owner, z->apexes[k]))
-			continue;
-		if (!found || zonefile_under(z->apexes[k], z->apexes[rr->apex]))
-			rr->apex = k;
-		found = true;
-	}
-}
-
 /* zonefile_find_apexes - SOA owners; else the $ORIGIN of a record; else the top owner names */
 static bool zonefile_find_apexes(struct zonefile *z)
 {
@@ -620,8 +605,6 @@ static bool zonefile_find_apexes(struct zonefile *z)
 		ok = zonefile_add_apex(z, apex ? apex : ".");
 	}
 	free(covered);
-	for (i = 0; ok && i < z->count; i++)
-		zonefile_place(z, &z->rrs[i]);
 	return ok;
 }
 

@@ -2,7 +2,7 @@
  * zonefile.h - a small RFC 1035 master file reader.  It turns a zone file
  * into resource records in presentation format with absolute names, one
  * string per record ("owner ttl IN type rdata"), and works out the zone
- * apexes the records belong to.  Why not ldns: doc/ARCHITECTURE.md.  It knows nothing of any resolver library.
+ * apexes the records belong to.  It knows nothing of any resolver library.
  */
 #ifndef DKMOD_ZONEFILE_H
 #define DKMOD_ZONEFILE_H
@@ -16,7 +16,6 @@ struct zonefile_rr {
 	char *type;     /* record type, upper case */
 	char *origin;   /* $ORIGIN in effect for the record, or NULL */
 	unsigned line;  /* line where the record starts */
-	size_t apex;    /* index of the deepest apex above it, in apexes */
 };
 
 /* A parsed file. */

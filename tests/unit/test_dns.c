@@ -1,6 +1,6 @@
 /*
  * test_dns.c - unit tests of the libunbound backend (core/dns/dns_unbound.c):
- * answers from a zone file served by libunbound, CNAMEs, negative answers,
+ * answers from a zone file served as local data, CNAMEs, negative answers,
  * names outside the file, and the deadline against a server that never
  * answers (a UDP socket of this test).  No traffic leaves 127.0.0.1.
  */
@@ -345,52 +345,6 @@ static void test_no_soa(const char *dir)
 	unlink(path);
 }
 
-/* test_zones - a file of several zones (one nested, one without SOA), CNAMEs across them, a trust anchor above */
-static void test_zones(const char *dir)
-{
-	struct dkmod_resolver_options opt = { 0 };
-	const char *why = NULL;
-	struct test_got g;
-	char path[300], ta[300];
-	struct dns *d;
-
-	if (!test_write(dir, "zones.zone",
-			"$ORIGIN example.com.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 30\n"
-			"a._domainkey CNAME k._domainkey.sub\n"
-			"b._domainkey CNAME k._domainkey.example.org.\n"
-			"$ORIGIN sub.example.com.\n@ SOA ns hostmaster 1 3600 600 86400 40\n"
-			"k._domainkey TXT \"in sub\"\n"
-			"k._domainkey.example.org. 120 TXT \"in org\"\n",
-			path, sizeof path) ||
-	    !test_write(dir, "root.ds", ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
-			ta, sizeof ta)) {
-		CHECK("dns: write zones", 0);
-		return;
-	}
-	opt.zone_file = path;
-	opt.trust_anchor_file = ta;
-	d = dns_new(&opt, &why);
-	CHECK_STR("dns: zones: new", d ? "" : why, "");
-	if (!d)
-		return;
-	test_one(d, "a._domainkey.example.com", DNS_TYPE_TXT, &g);
-	CHECK_STR("dns: zones: CNAME into the nested zone", g.records, "in sub");
-	CHECK_INT("dns: zones: insecure under a trust anchor", g.dnssec, DKMOD_DNSSEC_INSECURE);
-	test_one(d, "b._domainkey.example.com", DNS_TYPE_TXT, &g);
-	CHECK_STR("dns: zones: CNAME into the zone without SOA", g.records, "in org");
-	test_one(d, "x.sub.example.com", DNS_TYPE_TXT, &g);
-	CHECK_STR("dns: zones: nested zone: nxdomain", dns_rcode_name(g.rcode), "nxdomain");
-	CHECK_INT("dns: zones: nested zone: its own SOA's TTL", g.ttl, 40);
-	test_one(d, "x.example.com", DNS_TYPE_TXT, &g);
-	CHECK_INT("dns: zones: outer zone: its own SOA's TTL", g.ttl, 30);
-	test_one(d, "x._domainkey.example.org", DNS_TYPE_TXT, &g);
-	CHECK_STR("dns: zones: without SOA: nxdomain", dns_rcode_name(g.rcode), "nxdomain");
-	CHECK_INT("dns: zones: without SOA: short negative TTL", g.ttl, 60);
-	dns_free(d);
-	unlink(path);
-	unlink(ta);
-}
-
 /* test_bad_options - dns_new refuses bad settings with a reason */
 static void test_bad_options(const char *dir)
 {
@@ -451,7 +405,6 @@ int main(void)
 	test_zone_answers(zone);
 	test_deadline(zone);
 	test_no_soa(dir);
-	test_zones(dir);
 	test_bad_options(dir);
 	/* forwarder answers need an authoritative server: tests/dns/t_nsd_forward.sh */
 	unlink(zone);

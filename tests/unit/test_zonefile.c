@@ -167,28 +167,6 @@ static void test_read_file(void)
 	rmdir(dir);
 }
 
-/* test_places - each record gets the deepest apex above it */
-static void test_places(void)
-{
-	const char *text = "example.com. SOA ns.example.com. h.example.com. 1 2 3 4 5\n"
-			   "k.sub.example.com. TXT a\nsub.example.com. SOA ns.example.com. h.example.com. 1 2 3 4 5\n"
-			   "k.example.com. TXT b\nk.other.org. TXT c\n";
-	const char *want[] = { "example.com.", "sub.example.com.", "sub.example.com.", "example.com.", "other.org." };
-	char err[512], name[100];
-	struct zonefile *z = zonefile_parse(text, strlen(text), "t.zone", NULL, err, sizeof err);
-	size_t i;
-
-	CHECK_STR("zonefile: places: parses", z ? "" : err, "");
-	if (!z)
-		return;
-	CHECK_INT("zonefile: places: count", z->count, 5);
-	for (i = 0; i < z->count && i < 5; i++) {
-		snprintf(name, sizeof name, "zonefile: places: record %zu", i + 1);
-		CHECK_STR(name, z->apexes[z->rrs[i].apex], want[i]);
-	}
-	zonefile_free(z);
-}
-
 /* main - run the zone file tests */
 int main(void)
 {
@@ -197,6 +175,5 @@ int main(void)
 	for (i = 0; i < sizeof test_cases / sizeof test_cases[0]; i++)
 		test_case_run(&test_cases[i]);
 	test_read_file();
-	test_places();
 	return unit_done();
 }
