@@ -6,19 +6,19 @@
  */
 #include <string.h>
 
-#include "engine/session.h"
+#include "msg/sender.h"
 
-/* sender_find - the responsible sender of the stored fields */
-void sender_find(const struct dkmod_session *s, struct sender *out)
+/* sender_find - the responsible sender of fields[0..nfields) */
+void sender_find(const struct header_field *fields, size_t nfields, struct sender *out)
 {
 	memset(out, 0, sizeof *out);
 	const char *names[2] = {"Sender", "From"};
 	for (int k = 0; k < 2 && !out->found; k++) {
-		for (size_t i = 0; i < s->nfields; i++) {
-			if (!header_is(&s->fields[i], names[k]))
+		for (size_t i = 0; i < nfields; i++) {
+			if (!header_is(&fields[i], names[k]))
 				continue;
 			size_t len;
-			const char *v = header_value(&s->fields[i], &len);
+			const char *v = header_value(&fields[i], &len);
 			/* a failed parse leaves the address all zero, as it was */
 			bool parsed = address_first(v, len, &out->addr);
 			if (k == 0 && !parsed)
@@ -30,14 +30,4 @@ void sender_find(const struct dkmod_session *s, struct sender *out)
 			break;
 		}
 	}
-}
-
-/* sender_get - the responsible sender of the session, found on the first call */
-const struct sender *sender_get(struct dkmod_session *s)
-{
-	if (!s->sender_known) {
-		sender_find(s, &s->sender);
-		s->sender_known = true;
-	}
-	return &s->sender;
 }

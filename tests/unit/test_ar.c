@@ -92,9 +92,9 @@ static size_t test_old_first_dk(const struct dkmod_session *s)
 /* test_old_adsp - the dkim-adsp resinfo */
 static int test_old_adsp(const struct dkmod_session *s, struct str *out)
 {
-	if (str_printf(out, "dkim-adsp=%s", s->adsp.result) < 0)
+	if (str_printf(out, "dkim-adsp=%s", s->policy.adsp.result) < 0)
 		return -1;
-	return test_old_property(out, "header.from", s->adsp.author);
+	return test_old_property(out, "header.from", s->policy.adsp.author);
 }
 
 /* test_old_one - one resinfo */
@@ -119,8 +119,8 @@ static int test_old_one(struct dkmod_session *s, size_t k, struct str *out)
 		return -1;
 	if (r->reason[0] && (str_printf(out, "%creason=", TEST_OLD_SEP) < 0 || test_old_value(out, r->reason) < 0))
 		return -1;
-	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policies && k == test_old_first_dk(s) &&
-	    test_old_property(out, "policy.dk", s->dk_policy.verdict) < 0)
+	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policy.started && k == test_old_first_dk(s) &&
+	    test_old_property(out, "policy.dk", s->policy.dk.verdict) < 0)
 		return -1;
 	if (test_old_property(out, "header.d", r->domain) < 0)
 		return -1;
@@ -157,7 +157,7 @@ static char *test_old_build(struct dkmod_session *s)
 		if (rc == 0)
 			rc = test_old_fold(&out, &words);
 	}
-	if (rc == 0 && s->policies) {
+	if (rc == 0 && s->policy.started) {
 		str_clear(&words);
 		rc = str_appends(&out, ";\r\n\t");
 		if (rc == 0)
@@ -249,10 +249,10 @@ int main(void)
 		for (size_t i = 0; i < s.nresults; i++)
 			test_result(&s.arena, &results[i], "ABCDEFGHIJKLMNOPQRST");
 		s.results = results;
-		s.policies = test_rand(2);
-		s.dk_policy.verdict = test_rand(3) ? "neutral" : test_text(&s.arena, 30);
-		s.adsp.result = test_rand(2) ? "none" : "temperror";
-		s.adsp.author = test_rand(3) ? "" : test_text(&s.arena, 100);
+		s.policy.started = test_rand(2);
+		s.policy.dk.verdict = test_rand(3) ? "neutral" : test_text(&s.arena, 30);
+		s.policy.adsp.result = test_rand(2) ? "none" : "temperror";
+		s.policy.adsp.author = test_rand(3) ? "" : test_text(&s.arena, 100);
 		char *want = test_old_build(&s);
 		char *got = ar_build(&s);
 		bool ok = want && got && strcmp(want, got) == 0;

@@ -338,7 +338,7 @@ static void test_output(struct dkmod_ctx *ctx)
 	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s);
 	dkmod_session_add_signer(s, &r[0]);
 	feed(s, signed_msg.data, 0);
-	CHECK_INT("one body hash for equal parameters", s->nbodies, 1);
+	CHECK_INT("one body hash for equal parameters", s->bodies.nbodies, 1);
 	dkmod_session_free(s);
 
 	/* more signatures than the limit: the rest are not verified */
@@ -406,7 +406,7 @@ static void test_reuse(struct dkmod_ctx *ctx)
 	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s);
 	struct header_field *fields = s->fields;
 	CHECK("reuse: the spare session is taken, with its field array", s && fields != NULL && s->nfields == 0 &&
-	      s->nresults == 0 && s->nadded == 0 && s->nchecks == 0 && s->field.len == 0);
+	      s->nresults == 0 && s->nadded == 0 && s->dkimverify.nchecks == 0 && s->field.len == 0);
 	CHECK("reuse: the context keeps arena blocks", ctx->arena_spare != NULL);
 	dkmod_session_free(s);
 	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &t);
