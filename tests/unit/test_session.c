@@ -428,6 +428,40 @@ static void test_reuse(struct dkmod_ctx *ctx)
 	str_free(&ar);
 }
 
+/* test_sign_status - a failed signature's status says why: EINVAL when the request does not
+ * fit the message (DomainKeys without a sender), ECRYPTO when the hash or the signing failed */
+static void test_sign_status(struct dkmod_ctx *ctx)
+{
+	struct dkmod_sign_request req;
+	struct dkmod_session *s;
+	request(&req, "rsa2048", DKMOD_ALG_RSA_SHA1);
+	req.method = DKMOD_METHOD_DOMAINKEYS;
+	req.header_canon = DKMOD_CANON_SIMPLE;
+	const char *nosender = "Subject: no author\r\n\r\nbody\r\n";
+	CHECK("sign status: DomainKeys request queued", dkmod_session_new(ctx, 0, &s) == DKMOD_OK &&
+							 dkmod_session_add_signer(s, &req) == DKMOD_OK);
+	dkmod_session_write(s, nosender, strlen(nosender));
+	CHECK_INT("sign status: DomainKeys without a sender is EINVAL", dkmod_session_finish(s), DKMOD_EINVAL);
+	dkmod_session_free(s);
+	dkmod_session_new(ctx, 0, &s);
+	dkmod_session_add_signer(s, &req);
+	dkmod_session_write(s, message, strlen(message));
+	CHECK("sign status: the DomainKeys stream is there", s->dksign.nsigners == 1 && s->dksign.signers[0].stream);
+	if (s->dksign.nsigners == 1 && s->dksign.signers[0].stream)
+		s->dksign.signers[0].stream->failed = true; /* as when the hash library fails */
+	CHECK_INT("sign status: a DomainKeys hash that failed is ECRYPTO", dkmod_session_finish(s), DKMOD_ECRYPTO);
+	CHECK_INT("sign status: no field added", (long long)dkmod_session_added_count(s), 0);
+	dkmod_session_free(s);
+	request(&req, "rsa2048", DKMOD_ALG_RSA_SHA256);
+	dkmod_session_new(ctx, 0, &s);
+	dkmod_session_add_signer(s, &req);
+	dkmod_session_write(s, message, strlen(message));
+	if (s->dkimsign.nsigners == 1 && s->dkimsign.signers[0].body)
+		s->dkimsign.signers[0].body->failed = true;
+	CHECK_INT("sign status: a DKIM body hash that failed is ECRYPTO", dkmod_session_finish(s), DKMOD_ECRYPTO);
+	dkmod_session_free(s);
+}
+
 /* split_shape - the header fields a session made of msg written in two pieces at cut
  * (cut 0: byte by byte), as one string: each raw field and a '|', then the header
  * bytes seen, whether intact, and the line end */
@@ -596,6 +630,7 @@ int main(void)
 		test_limits(ctx);
 		test_paired_bodies(ctx);
 		test_reuse(ctx);
+		test_sign_status(ctx);
 	}
 	dkmod_ctx_free(ctx);
 	fixture_end();
