@@ -85,8 +85,7 @@ static void dkverify_prepare(const struct method_msg *m, struct dkcheck *c, cons
 	free(signed_fields);
 	if (!c->failure) {
 		char name[2 * DKIMSIG_MAX_NAME + 16];
-		const char *parts[3] = {c->sig.selector, "._domainkey.", c->sig.domain};
-		str_join(name, sizeof name, parts, 3); /* a cut name is still over 253 bytes: refused */
+		method_key_name(name, sizeof name, c->sig.selector, c->sig.domain);
 		c->key = lookup_start(m, name, DNS_TYPE_TXT);
 	}
 }
