@@ -9,13 +9,12 @@
 #include <strings.h>
 #include <time.h>
 
-#include "record/base64.h"
-#include "msg/fold.h"
-#include "key/privkeys.h"
-
 #include "method/dkimsign.h"
-#include "record/dkimsig.h"
+#include "key/privkeys.h"
 #include "method/hdrhash.h"
+#include "msg/fold.h"
+#include "record/base64.h"
+#include "record/dkimsig.h"
 #include "record/tagvalue.h"
 
 /* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first, and

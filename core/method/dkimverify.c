@@ -163,7 +163,7 @@ static size_t dkimverify_h_count(void *arg, const char *name)
 static void dkimverify_one(const struct method_msg *m, const struct dkimcheck *c, struct dkmod_sig_result *r)
 {
 	const struct dkimsig *sig = &c->sig;
-	/* the check lives in the session arena as long as the result: no copies */
+	/* the check lives in the message's arena as long as the result: no copies */
 	r->domain = sig->domain;
 	r->selector = sig->selector;
 	r->identity = c->status == DKIMSIG_OK ? sig->identity : "";

@@ -10,12 +10,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "record/base64.h"
-#include "msg/fold.h"
-#include "key/privkeys.h"
-
 #include "method/dksign.h"
+#include "key/privkeys.h"
 #include "method/hdrhash.h"
+#include "msg/fold.h"
+#include "record/base64.h"
 #include "record/tagvalue.h"
 
 /* dksign_add - queue a DomainKeys signature */
