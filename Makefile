@@ -32,7 +32,10 @@ SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/san/unit/%)
 CLI_EXTRA_OBJ =
 CLI_EXTRA_LIBS =
 ALL_EXTRA =
-include $(sort $(wildcard lua/*.mk adapters/*/*.mk tests/*/*.mk))
+# In the order of their layers: the Lua binding, the pipeline on it, the adapters on the
+# pipeline, then the tests (a part names what an earlier one defines, e.g. LUA_OBJ, COMMON_OBJ).
+MK_PARTS := lua/lua.mk adapters/common/common.mk
+include $(MK_PARTS) $(filter-out $(MK_PARTS),$(sort $(wildcard adapters/*/*.mk))) $(sort $(wildcard tests/*/*.mk))
 
 # The Debian packages: tests/packages.list (one a line, with what each gives us and
 # why), read by tests/packages.sh.  The group build is what `make all` and the demo
@@ -74,6 +77,9 @@ $(BUILD)/libdkmod.a: $(CORE_OBJ)
 
 $(BUILD)/libdkmod.so: $(CORE_OBJ) core/libdkmod.map
 	$(CC) -shared -Wl,-soname,libdkmod.so.0 -Wl,--version-script=core/libdkmod.map -o $@ $(CORE_OBJ) $(PKG_LIBS)
+
+# the CLI includes the pipeline's headers and through them lua/policy.h
+$(CLI_OBJ): $(wildcard adapters/common/*.h) $(wildcard lua/*.h)
 
 $(BUILD)/dkmod: $(CLI_OBJ) $(CLI_EXTRA_OBJ) $(BUILD)/libdkmod.a
 	$(CC) -o $@ $(CLI_OBJ) $(CLI_EXTRA_OBJ) $(BUILD)/libdkmod.a $(CLI_EXTRA_LIBS) $(PKG_LIBS)

@@ -1,9 +1,6 @@
 # lua/lua.mk - the LuaJIT binding (configuration loader, policy sandbox) and
-# the unit tests of the binding.  The Makefile includes every */*.mk in name
-# order, so adapters/common/common.mk (read first) includes this file itself,
-# to give the adapters' rules LUA_OBJ and LUA_LIBS; the guard keeps it to once.
-ifndef DKMOD_LUA_MK
-DKMOD_LUA_MK := 1
+# the unit tests of the binding.  The Makefile reads it first: the adapters'
+# rules use its LUA_OBJ and LUA_LIBS.
 
 LUA_CFLAGS := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 LUA_LIBS := $(shell pkg-config --libs luajit 2>/dev/null || echo -lluajit-5.1)
@@ -33,5 +30,3 @@ $(BUILD)/unit/test_lua%: tests/unit/test_lua%.c tests/unit/unit.h $(LUA_OBJ) $(B
 $(BUILD)/san/unit/test_lua%: tests/unit/test_lua%.c tests/unit/unit.h $(SAN_LUA_OBJ) $(BUILD)/san/libdkmod.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LUA_CFLAGS) -Ilua -Itests/unit -o $@ $< $(SAN_LUA_OBJ) $(BUILD)/san/libdkmod.a $(LUA_LIBS) -lm $(PKG_LIBS)
-
-endif

@@ -37,13 +37,14 @@ struct policy_msg {
 	size_t signing;                       /* verify hook: signatures this message gets here */
 };
 
-/* The actions, in the order of enum pipeline_action (adapters/common/pipeline.h). */
+/* What happens to a message: the script's word, the pipeline's action, each MTA's reply
+ * (adapters/common/mta.c). */
 enum policy_action {
-	POLICY_ACCEPT = 0,
-	POLICY_REJECT,
-	POLICY_TEMPFAIL,
-	POLICY_DISCARD,
-	POLICY_QUARANTINE,
+	POLICY_ACCEPT = 0,   /* deliver it, with the added fields */
+	POLICY_REJECT,       /* refuse it permanently (5xx) */
+	POLICY_TEMPFAIL,     /* refuse it for now (4xx): the sender retries */
+	POLICY_DISCARD,      /* accept it and drop it silently */
+	POLICY_QUARANTINE,   /* accept it and hold it for a person to look at */
 	POLICY_ACTIONS
 };
 

@@ -215,14 +215,14 @@ static int cli_process_one(struct cli_process *c, struct pipeline *p, const char
 	if (rc < 0) {
 		static const int codes[] = {CLI_PROCESS_ACCEPT, CLI_PROCESS_REJECT, CLI_PROCESS_TEMPFAIL,
 					    CLI_PROCESS_DISCARD, CLI_PROCESS_QUARANTINE};
-		enum pipeline_action a = pipeline_msg_action(m);
+		enum policy_action a = pipeline_msg_action(m);
 		if (c->nfiles > 1)
 			fprintf(c->explain ? stdout : stderr, "%s: ", name);
-		fprintf(stderr, "action=%s reply=\"%s\"\n", pipeline_action_name(a), pipeline_msg_reply(m));
+		fprintf(stderr, "action=%s reply=\"%s\"\n", policy_action_name(a), pipeline_msg_reply(m));
 		rc = codes[a];
 		if (c->explain)
 			printf("signatures: %zu\n", pipeline_msg_signing(m));
-		else if ((a == PIPELINE_ACCEPT || a == PIPELINE_QUARANTINE) && !cli_process_print(m, in))
+		else if ((a == POLICY_ACCEPT || a == POLICY_QUARANTINE) && !cli_process_print(m, in))
 			rc = CLI_EX_IOERR;
 		if (fflush(stdout) != 0 || ferror(stdout))
 			rc = CLI_EX_IOERR;

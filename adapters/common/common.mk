@@ -1,8 +1,7 @@
 # adapters/common/common.mk - the pipeline every adapter runs (configuration,
 # engine, policy script): COMMON_OBJ for the adapters' link rules, and the
-# pipeline's unit test.  Read before the other adapters' .mk files (name
-# order); it includes lua/lua.mk so that LUA_OBJ is set for them too.
-include lua/lua.mk
+# pipeline's unit test.  The Makefile reads it after lua/lua.mk and before the
+# other adapters' .mk files, whose rules use COMMON_OBJ.
 
 COMMON_SRC := $(sort $(wildcard adapters/common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)

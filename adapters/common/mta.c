@@ -7,25 +7,25 @@
 #include "mta.h"
 
 static const struct mta_code mta_codes[] = {
-	{PIPELINE_ACCEPT, MTA_EX_OK, true, MTA_EXIM_ACCEPT, false, "OK", false, NULL, MTA_MILTER_CONTINUE, false},
-	{PIPELINE_REJECT, MTA_EX_UNAVAILABLE, false, MTA_EXIM_REJECT, false, "DENY", false, NULL, MTA_MILTER_REJECT, false},
-	{PIPELINE_TEMPFAIL, MTA_EX_TEMPFAIL, false, MTA_EXIM_TEMPREJECT, false, "DENYSOFT", false, NULL, MTA_MILTER_TEMPFAIL, false},
-	{PIPELINE_DISCARD, MTA_EX_OK, false, MTA_EXIM_ACCEPT, true, "OK", true, NULL, MTA_MILTER_DISCARD, false},
-	{PIPELINE_QUARANTINE, MTA_EX_OK, true, MTA_EXIM_ACCEPT_FREEZE, false, "OK", false, "X-Dkmod-Quarantine: yes",
+	{POLICY_ACCEPT, MTA_EX_OK, true, MTA_EXIM_ACCEPT, false, "OK", false, NULL, MTA_MILTER_CONTINUE, false},
+	{POLICY_REJECT, MTA_EX_UNAVAILABLE, false, MTA_EXIM_REJECT, false, "DENY", false, NULL, MTA_MILTER_REJECT, false},
+	{POLICY_TEMPFAIL, MTA_EX_TEMPFAIL, false, MTA_EXIM_TEMPREJECT, false, "DENYSOFT", false, NULL, MTA_MILTER_TEMPFAIL, false},
+	{POLICY_DISCARD, MTA_EX_OK, false, MTA_EXIM_ACCEPT, true, "OK", true, NULL, MTA_MILTER_DISCARD, false},
+	{POLICY_QUARANTINE, MTA_EX_OK, true, MTA_EXIM_ACCEPT_FREEZE, false, "OK", false, "X-Dkmod-Quarantine: yes",
 	 MTA_MILTER_CONTINUE, true},
 };
 
 /* mta_code - the codes of an action */
-const struct mta_code *mta_code(enum pipeline_action a)
+const struct mta_code *mta_code(enum policy_action a)
 {
 	for (size_t i = 0; i < sizeof mta_codes / sizeof *mta_codes; i++)
 		if (mta_codes[i].action == a)
 			return &mta_codes[i];
-	return &mta_codes[PIPELINE_TEMPFAIL];
+	return &mta_codes[POLICY_TEMPFAIL];
 }
 
 /* mta_internal_failure - what an adapter does when it cannot run the pipeline */
 const struct mta_code *mta_internal_failure(void)
 {
-	return &mta_codes[PIPELINE_TEMPFAIL];
+	return &mta_codes[POLICY_TEMPFAIL];
 }

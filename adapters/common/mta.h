@@ -24,7 +24,7 @@ enum mta_sysexit { MTA_EX_OK = 0, MTA_EX_UNAVAILABLE = 69, MTA_EX_SOFTWARE = 70,
 enum mta_milter { MTA_MILTER_CONTINUE = 0, MTA_MILTER_REJECT = 1, MTA_MILTER_DISCARD = 2, MTA_MILTER_TEMPFAIL = 4 };
 
 struct mta_code {
-	enum pipeline_action action;
+	enum policy_action action;
 	int postfix_exit;      /* pipe filter exit status */
 	bool postfix_reinject; /* the filter hands the message back to Postfix */
 	int exim;              /* local_scan return value */
@@ -37,7 +37,7 @@ struct mta_code {
 };
 
 /* mta_code - the codes of an action (an unknown action maps to tempfail) */
-const struct mta_code *mta_code(enum pipeline_action a);
+const struct mta_code *mta_code(enum policy_action a);
 /* mta_internal_failure - what an adapter does when it cannot run the pipeline: tempfail */
 const struct mta_code *mta_internal_failure(void);
 

@@ -18,12 +18,6 @@
 
 #include "pipeline_int.h"
 
-/* pipeline_action_name - the action's word */
-const char *pipeline_action_name(enum pipeline_action a)
-{
-	return policy_action_name((enum policy_action)a);
-}
-
 /* pipeline_file_line - one line appended to the log file, in one write (lines of processes
  * that share the file do not mix) */
 static void pipeline_file_line(const struct pipeline *p, enum dkmod_log_level level, const char *line)

@@ -13,18 +13,7 @@
 #include <stddef.h>
 
 #include "dkmod.h"
-
-/* What happens to a message (same order as the policy binding's actions). */
-enum pipeline_action {
-	PIPELINE_ACCEPT = 0,   /* deliver it, with the added fields */
-	PIPELINE_REJECT,       /* refuse it permanently (5xx) */
-	PIPELINE_TEMPFAIL,     /* refuse it for now (4xx): the sender retries */
-	PIPELINE_DISCARD,      /* accept it and drop it silently */
-	PIPELINE_QUARANTINE    /* accept it and hold it for a person to look at */
-};
-
-/* pipeline_action_name - "accept", "reject", "tempfail", "discard", "quarantine" */
-const char *pipeline_action_name(enum pipeline_action a);
+#include "../../lua/policy.h" /* enum policy_action: the actions */
 
 enum pipeline_status {
 	PIPELINE_OK = 0,
@@ -107,7 +96,7 @@ enum pipeline_status pipeline_msg_write(struct pipeline_msg *m, const void *data
 enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m);
 
 /* After finish: */
-enum pipeline_action pipeline_msg_action(const struct pipeline_msg *m);
+enum policy_action pipeline_msg_action(const struct pipeline_msg *m);
 /* pipeline_msg_reply - the SMTP reply text ("550 5.7.1 ...") of the action */
 const char *pipeline_msg_reply(const struct pipeline_msg *m);
 /* Fields to add above the message, first on top: whole fields, folded with CRLF, no final CRLF. */

@@ -39,7 +39,7 @@ struct pipeline_msg {
 	bool hook_failed;
 	size_t signing;
 	/* the outcome */
-	enum pipeline_action action;
+	enum policy_action action;
 	char *reply;
 	char **added;
 	size_t nadded;
@@ -324,17 +324,17 @@ enum pipeline_status pipeline_msg_write(struct pipeline_msg *m, const void *data
 }
 
 /* pipeline_default_reply - the reply of an action when the script gave none (or only text) */
-static const char *pipeline_default_reply(enum pipeline_action a, bool fallback)
+static const char *pipeline_default_reply(enum policy_action a, bool fallback)
 {
 	switch (a) {
-	case PIPELINE_REJECT:
+	case POLICY_REJECT:
 		return fallback ? "550 5.7.1 Message refused by local policy" : "550 5.7.1 Message rejected by policy";
-	case PIPELINE_TEMPFAIL:
+	case POLICY_TEMPFAIL:
 		return fallback ? "451 4.3.0 Local policy error, try again later"
 				: "451 4.7.1 Message deferred by policy, try again later";
-	case PIPELINE_DISCARD:
+	case POLICY_DISCARD:
 		return "250 2.0.0 Ok (discarded)";
-	case PIPELINE_QUARANTINE:
+	case POLICY_QUARANTINE:
 		return "250 2.0.0 Ok (quarantined)";
 	default:
 		return "250 2.0.0 Ok";
@@ -410,7 +410,7 @@ static bool pipeline_verify(struct pipeline_msg *m)
 		pipeline_hook_failed(m, "verify");
 	if (st != POLICY_OK)
 		return false;
-	m->action = (enum pipeline_action)m->out.action;
+	m->action = m->out.action;
 	return true;
 }
 
@@ -430,7 +430,7 @@ enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m)
 	}
 	bool decided = m->st == PIPELINE_OK && pipeline_verify(m);
 	if (m->st != PIPELINE_OK) {
-		m->action = PIPELINE_TEMPFAIL;
+		m->action = POLICY_TEMPFAIL;
 		m->reply = strdup("451 4.3.0 Internal error, try again later");
 		return m->st;
 	}
@@ -438,21 +438,21 @@ enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m)
 	if (m->hook_failed)
 		policy_action_parse(p->conf->fallback, &fb);
 	if (!decided)
-		m->action = m->hook_failed ? (enum pipeline_action)fb : PIPELINE_ACCEPT;
+		m->action = m->hook_failed ? fb : POLICY_ACCEPT;
 	if (!pipeline_set_reply(m, decided ? m->out.reply : NULL, m->hook_failed) || !pipeline_fields(m, decided)) {
-		m->action = PIPELINE_TEMPFAIL;
+		m->action = POLICY_TEMPFAIL;
 		return m->st = PIPELINE_ENOMEM;
 	}
 	size_t verified = 0; /* signatures checked: a "none" verdict stands for their absence */
 	for (size_t i = 0; i < dkmod_session_result_count(m->s); i++)
 		verified += dkmod_session_result(m->s, i)->result != DKMOD_RESULT_NONE;
 	pipeline_log(p, DKMOD_LOG_INFO, "action=%s sender=%s signed=%zu verified=%zu reply=\"%s\"",
-		     pipeline_action_name(m->action), m->sender ? m->sender : "<>", m->signing, verified, m->reply);
+		     policy_action_name(m->action), m->sender ? m->sender : "<>", m->signing, verified, m->reply);
 	return PIPELINE_OK;
 }
 
 /* pipeline_msg_action - the action */
-enum pipeline_action pipeline_msg_action(const struct pipeline_msg *m)
+enum policy_action pipeline_msg_action(const struct pipeline_msg *m)
 {
 	return m->action;
 }

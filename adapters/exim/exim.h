@@ -27,7 +27,7 @@ typedef void exim_log_fn(bool panic, const char *line);
 
 /* What to do with a message when the pipeline cannot decide. */
 struct exim_fallback {
-	enum pipeline_action action;
+	enum policy_action action;
 	const char *reply;
 };
 

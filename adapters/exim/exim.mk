@@ -34,7 +34,7 @@ exim-skip:
 	@echo "note: skipping $(EXIM_SO): no local_scan.h (exim4-dev) in /usr/include/exim4 or the tree make deps unpacks;" \
 		"set EXIM_INCLUDE=DIR to give one"
 
-$(BUILD)/adapters/exim/exim_scan.o: adapters/exim/exim_scan.c adapters/exim/exim.h $(wildcard adapters/common/*.h) $(CORE_HDR)
+$(BUILD)/adapters/exim/exim_scan.o: adapters/exim/exim_scan.c adapters/exim/exim.h $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(EXIM_RELAX) -I$(EXIM_INCLUDE) -c -o $@ $<
 

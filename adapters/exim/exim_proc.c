@@ -49,7 +49,7 @@ static void exim_proc_reset(void)
 {
 	memset(&exim_proc, 0, sizeof exim_proc);
 	exim_proc.pid = getpid();
-	exim_proc.fallback.action = PIPELINE_TEMPFAIL;
+	exim_proc.fallback.action = POLICY_TEMPFAIL;
 	exim_proc.fallback.reply = "451 4.3.0 Local policy error, try again later";
 }
 
@@ -163,10 +163,10 @@ static void exim_proc_read_conf(const char *path)
 		return;
 	exim_proc.conf_read = true;
 	if (c->fallback && strcmp(c->fallback, "accept") == 0) {
-		exim_proc.fallback.action = PIPELINE_ACCEPT;
+		exim_proc.fallback.action = POLICY_ACCEPT;
 		exim_proc.fallback.reply = "250 2.0.0 Ok";
 	} else if (c->fallback && strcmp(c->fallback, "reject") == 0) {
-		exim_proc.fallback.action = PIPELINE_REJECT;
+		exim_proc.fallback.action = POLICY_REJECT;
 		exim_proc.fallback.reply = "550 5.7.1 Message refused by local policy";
 	}
 	unsigned dns = c->opt.resolver.timeout_ms ? c->opt.resolver.timeout_ms : 5000;
@@ -190,7 +190,7 @@ struct pipeline *exim_proc_pipeline(exim_log_fn *log)
 	if (!exim_proc.p) {
 		char line[PATH_MAX + 200];
 		snprintf(line, sizeof line, "dkmod: %s is unusable; every message gets the fallback (%s)", path,
-			 pipeline_action_name(exim_proc.fallback.action));
+			 policy_action_name(exim_proc.fallback.action));
 		log(true, line);
 	}
 	return exim_proc.p;

@@ -166,7 +166,7 @@ static struct pipeline_envelope exim_scan_envelope(const char **rcpts)
 }
 
 /* exim_scan_message - run one message; the action and its reply, or false on a failure */
-static bool exim_scan_message(struct pipeline *p, int fd, enum pipeline_action *action, char **reply)
+static bool exim_scan_message(struct pipeline *p, int fd, enum policy_action *action, char **reply)
 {
 	size_t nh = 0;
 	for (header_line *h = header_list; h; h = h->next)
@@ -190,7 +190,7 @@ static bool exim_scan_message(struct pipeline *p, int fd, enum pipeline_action *
 		*reply = strdup(pipeline_msg_reply(m));
 		ok = *reply != NULL;
 	}
-	if (ok && (*action == PIPELINE_ACCEPT || *action == PIPELINE_QUARANTINE))
+	if (ok && (*action == POLICY_ACCEPT || *action == POLICY_QUARANTINE))
 		exim_scan_fields(m, hl, nh);
 	exim_proc_msg_end();
 	free(hl);
@@ -201,7 +201,7 @@ static bool exim_scan_message(struct pipeline *p, int fd, enum pipeline_action *
 /* local_scan - Exim's hook: verify or sign the message, say what to do with it */
 int local_scan(int fd, uschar **return_text)
 {
-	enum pipeline_action action;
+	enum policy_action action;
 	char *reply = NULL;
 	struct pipeline *p = exim_proc_start(exim_scan_log) ? exim_proc_pipeline(exim_scan_log) : NULL;
 	if (p)

@@ -13,7 +13,7 @@ else
 $(info dkmod-milter: not built (no libmilter/mfapi.h; Debian package libmilter-dev))
 endif
 
-$(BUILD)/adapters/milter/%.o: adapters/milter/%.c $(wildcard adapters/milter/*.h) $(wildcard adapters/common/*.h) $(CORE_HDR)
+$(BUILD)/adapters/milter/%.o: adapters/milter/%.c $(wildcard adapters/milter/*.h) $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -357,7 +357,7 @@ static sfsistat milter_cb_eom(SMFICTX *ctx)
 	if (!milter_cb_start(c) || c->failed)
 		return milter_cb_tempfail(ctx, c, "the engine could not take the message");
 	enum pipeline_status st = pipeline_msg_finish(c->msg);
-	enum pipeline_action action = pipeline_msg_action(c->msg);
+	enum policy_action action = pipeline_msg_action(c->msg);
 	const struct mta_code *code = mta_code(action);
 	if (st != PIPELINE_OK && st != PIPELINE_EENGINE)
 		return milter_cb_tempfail(ctx, c, "the pipeline failed");

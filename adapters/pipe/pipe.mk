@@ -30,7 +30,7 @@ endif
 
 ALL_EXTRA += $(BUILD)/dkmod-pipe $(if $(PIPE_LINK),$(BUILD)/dkmod-pipe-dynamic)
 
-$(BUILD)/adapters/pipe/%.o: adapters/pipe/%.c $(wildcard adapters/pipe/*.h) $(wildcard adapters/common/*.h) $(CORE_HDR)
+$(BUILD)/adapters/pipe/%.o: adapters/pipe/%.c $(wildcard adapters/pipe/*.h) $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

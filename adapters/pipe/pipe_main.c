@@ -95,17 +95,17 @@ static int pipe_main_message(const struct pipe_opts *o, struct pipeline *p)
 	if (!pipe_spool_feed(&spool, m) || pipeline_msg_finish(m) != PIPELINE_OK) {
 		rc = pipe_main_fail("cannot process the message");
 	} else {
-		enum pipeline_action a = pipeline_msg_action(m);
+		enum policy_action a = pipeline_msg_action(m);
 		const struct mta_code *c = mta_code(a);
 		rc = c->postfix_exit;
 		if (c->postfix_reinject && !pipe_inject(o, m, &spool, c->header))
 			rc = pipe_main_fail("reinjection failed");
-		else if (a == PIPELINE_REJECT)
+		else if (a == POLICY_REJECT)
 			pipe_main_status(pipeline_msg_reply(m), "5.7.1");
-		else if (a == PIPELINE_TEMPFAIL)
+		else if (a == POLICY_TEMPFAIL)
 			pipe_main_status(pipeline_msg_reply(m), "4.7.1");
 		pipe_logf(DKMOD_LOG_INFO, "from=<%s> nrcpt=%zu action=%s exit=%d", o->sender, o->nrcpts,
-			  pipeline_action_name(a), rc);
+			  policy_action_name(a), rc);
 	}
 	pipeline_msg_free(m);
 	pipe_spool_close(&spool);

@@ -7,7 +7,7 @@ STDIO_OBJ := $(STDIO_SRC:%.c=$(BUILD)/%.o)
 
 ALL_EXTRA += $(BUILD)/dkmod-stdio
 
-$(BUILD)/adapters/stdio/%.o: adapters/stdio/%.c $(wildcard adapters/stdio/*.h) $(wildcard adapters/common/*.h) $(CORE_HDR)
+$(BUILD)/adapters/stdio/%.o: adapters/stdio/%.c $(wildcard adapters/stdio/*.h) $(wildcard adapters/common/*.h) $(wildcard lua/*.h) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -16,7 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "stdio.h"
+#include "stdio_filter.h"
 
 /* Input is read in blocks of this size; on a pipe, the filter asks for this much pipe
  * capacity too, so that a client can write many requests ahead without blocking. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stdio.h"
+#include "stdio_filter.h"
 
 /* stdio_out_write - write all of buf to the output; false on an error (kept) */
 static bool stdio_out_write(struct stdio_out *o, const char *buf, size_t len)

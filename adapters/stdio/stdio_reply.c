@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../common/mta.h"
-#include "stdio.h"
+#include "stdio_filter.h"
 
 /* Input bytes base64-encoded per piece (a multiple of 3). */
 #define STDIO_REPLY_B64_PIECE 3072
@@ -79,12 +79,12 @@ static void stdio_reply_line(struct stdio_out *out, const char *keyword, const c
 }
 
 /* stdio_reply_head - the id line (echoed) and the action's lines */
-static void stdio_reply_head(struct stdio_out *out, const char *id, enum pipeline_action a, const char *reply)
+static void stdio_reply_head(struct stdio_out *out, const char *id, enum policy_action a, const char *reply)
 {
 	const struct mta_code *c = mta_code(a);
 	if (id)
 		stdio_reply_text(out, "id", id);
-	stdio_reply_line(out, "action", pipeline_action_name(a));
+	stdio_reply_line(out, "action", policy_action_name(a));
 	stdio_reply_text(out, "reply", reply);
 	stdio_reply_line(out, "qpsmtpd", c->qpsmtpd);
 	stdio_reply_line(out, "deliver", c->postfix_reinject ? "yes" : "no");
@@ -93,7 +93,7 @@ static void stdio_reply_head(struct stdio_out *out, const char *id, enum pipelin
 /* stdio_reply_msg - the reply to a processed message */
 void stdio_reply_msg(struct stdio_out *out, const char *id, struct pipeline_msg *m)
 {
-	enum pipeline_action a = pipeline_msg_action(m);
+	enum policy_action a = pipeline_msg_action(m);
 	const struct mta_code *c = mta_code(a);
 	stdio_reply_head(out, id, a, pipeline_msg_reply(m));
 	if (c->header)

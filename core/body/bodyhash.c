@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "engine/session.h"
+#include "body/bodyhash.h"
 
 /* raw body bytes canonicalized by every body hash in turn while hashes run in pairs: with the
  * canonicalizer's own buffer, what a hash holds for its partner stays under HASHPAIR_HOLD */
@@ -24,7 +24,7 @@ static void bodyhash_sink(void *arg, const void *data, size_t len)
 }
 
 /* bodyhash_get - the body hash with these parameters, created on first use */
-struct bodyhash *bodyhash_get(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
+struct bodyhash *bodyhash_get(struct bodyhash_set *s, enum crypto_hash hash, enum dkmod_canon canon,
 			      bool domainkeys, long long limit)
 {
 	/* a DomainKeys hash also covers the headers, so it is never shared */
@@ -33,7 +33,7 @@ struct bodyhash *bodyhash_get(struct dkmod_session *s, enum crypto_hash hash, en
 		if (!b->domainkeys && b->hash == hash && b->canon == canon && b->limit == limit)
 			return b;
 	}
-	if (s->nbodies == SESSION_MAX_BODYHASHES)
+	if (s->nbodies == BODYHASH_MAX)
 		return NULL;
 	struct bodyhash *b = calloc(1, sizeof *b);
 	if (!b)
@@ -76,7 +76,7 @@ static void bodyhash_update_one(struct bodyhash *b, const char *p, size_t k)
 /* bodyhash_update_all - feed a raw body chunk to every body hash.  With paired hashes: in slices
  * small enough that what a hash holds for its partner stays within the bound, simple bodies
  * first (they pass the raw bytes on, which their partner hashes with its own before they move) */
-void bodyhash_update_all(struct dkmod_session *s, const void *data, size_t len)
+void bodyhash_update_all(struct bodyhash_set *s, const void *data, size_t len)
 {
 	const char *p = data;
 	if (!s->npairs) {
@@ -106,7 +106,7 @@ void bodyhash_update_all(struct dkmod_session *s, const void *data, size_t len)
 }
 
 /* bodyhash_final_all - finish every body hash */
-void bodyhash_final_all(struct dkmod_session *s)
+void bodyhash_final_all(struct bodyhash_set *s)
 {
 	for (size_t i = 0; i < s->nbodies; i++) { /* every body's last bytes first: they may pair */
 		canon_body_final(s->bodies[i]->canon_state);
@@ -122,7 +122,7 @@ void bodyhash_final_all(struct dkmod_session *s)
 }
 
 /* bodyhash_free_all - release every body hash */
-void bodyhash_free_all(struct dkmod_session *s)
+void bodyhash_free_all(struct bodyhash_set *s)
 {
 	for (size_t i = 0; i < s->nbodies; i++) {
 		crypto_hasher_free(s->bodies[i]->hasher);

@@ -2,7 +2,7 @@
  * sha256.c - SHA-256 (FIPS 180-4) with the x86 SHA extensions: the block
  * routine for one stream and the same routine interleaving two streams, and
  * the buffering and padding around them.  Elsewhere nothing is available and
- * callers hash through core/key/crypto.c.
+ * callers hash through core/key/crypto_hash.c.
  *
  * The state is kept in the register layout the round instruction wants
  * (ABEF and CDGH) only inside the block routines; struct sha256 holds A..H.

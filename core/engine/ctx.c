@@ -11,6 +11,8 @@
 #include "key/privkeys.h"
 #include "engine/session.h"
 #include "engine/stats.h"
+#include "method/method.h"
+#include "util/log.h"
 
 /* dkmod_strerror - a short English text for a status */
 const char *dkmod_strerror(enum dkmod_status status)
@@ -207,22 +209,14 @@ void dkmod_count(struct dkmod_ctx *ctx, const char *name, long long delta)
 /* session_log - log through the context's callback */
 void session_log(const struct dkmod_ctx *ctx, enum dkmod_log_level level, const char *fmt, ...)
 {
-	if (!ctx->opt.log)
-		return;
-	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	log_vprintf(&ctx->opt, level, fmt, ap);
 	va_end(ap);
-	/* a log line is one line whatever the input held */
-	for (char *p = line; *p; p++)
-		if (*p == '\r' || *p == '\n' || (unsigned char)*p < 0x20)
-			*p = ' ';
-	ctx->opt.log(ctx->opt.log_arg, level, line);
 }
 
 /* session_now - the clock */
 time_t session_now(const struct dkmod_ctx *ctx)
 {
-	return ctx->opt.fixed_now ? ctx->opt.fixed_now : time(NULL);
+	return method_clock(&ctx->opt);
 }

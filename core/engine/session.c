@@ -9,6 +9,93 @@
 
 #include "engine/session.h"
 
+/* session_add_result - a new, zeroed result with empty strings; NULL on ENOMEM */
+static struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method)
+{
+	if (s->nresults == s->results_cap) {
+		size_t cap = s->results_cap ? s->results_cap * 2 : 8;
+		struct dkmod_sig_result *r = realloc(s->results, cap * sizeof *r);
+		if (!r)
+			return NULL;
+		s->results = r;
+		s->results_cap = cap;
+	}
+	struct dkmod_sig_result *r = &s->results[s->nresults++];
+	memset(r, 0, sizeof *r);
+	r->method = method;
+	r->reason = r->domain = r->selector = r->identity = r->algorithm = r->b = r->dk_status = r->sender = "";
+	r->body_length = -1;
+	return r;
+}
+
+/* session_add_field - queue a header field to prepend (text owned by the arena) */
+static enum dkmod_status session_add_field(struct dkmod_session *s, const char *text)
+{
+	if (s->nadded == s->added_cap) {
+		size_t cap = s->added_cap ? s->added_cap * 2 : 8;
+		const char **a = realloc(s->added, cap * sizeof *a);
+		if (!a)
+			return DKMOD_ENOMEM;
+		s->added = a;
+		s->added_cap = cap;
+	}
+	s->added[s->nadded++] = text;
+	return DKMOD_OK;
+}
+
+/* session_host_result - add_result for the methods */
+static struct dkmod_sig_result *session_host_result(void *arg, enum dkmod_method method)
+{
+	return session_add_result(arg, method);
+}
+
+/* session_host_field - add_field for the methods */
+static enum dkmod_status session_host_field(void *arg, const char *text)
+{
+	return session_add_field(arg, text);
+}
+
+/* session_host_verdict - header_verdict for the methods */
+static enum dkmod_result session_host_verdict(void *arg, size_t (*count)(void *count_arg, const char *name),
+					      void *count_arg, const char **reason)
+{
+	return fieldscan_verdict(arg, count, count_arg, reason);
+}
+
+/* session_resolver - the context's resolver, made on first use (lookup.c) */
+static struct dns *session_resolver(void *arg)
+{
+	return ctx_dns(arg);
+}
+
+static const struct method_host session_host = {session_host_result, session_host_field, session_host_verdict};
+
+/* session_msg_init - what the methods see of a new session */
+static void session_msg_init(struct dkmod_session *s)
+{
+	struct dkmod_ctx *ctx = s->ctx;
+	s->lookups.resolver = session_resolver;
+	s->lookups.resolver_arg = ctx;
+	s->msg = (struct method_msg){.opt = &ctx->opt, .arena = &s->arena, .index = &s->index,
+				     .sender = &s->sender, .author = &s->author, .pubkeys = &ctx->pubkeys, .privkeys = ctx->privkeys,
+				     .cache = ctx->cache, .header_canon = &ctx->header_canon, .bodies = &s->bodies,
+				     .lookups = &s->lookups, .host = &session_host, .host_arg = s};
+}
+
+/* session_msg_fields - at the end of the headers: the fields the methods see, and the
+ * responsible sender and the author when a method needs them */
+static void session_msg_fields(struct dkmod_session *s)
+{
+	s->msg.fields = s->fields;
+	s->msg.nfields = s->nfields;
+	s->msg.header_bytes = s->header_bytes;
+	s->msg.overflow = s->overflow;
+	if ((s->flags & DKMOD_SESSION_VERIFY) || s->dksign.nsigners) {
+		session_sender(s);
+		session_author(s);
+	}
+}
+
 /* A freed session whose arrays are at most this long is kept by its context for the next one. */
 #define SESSION_SPARE_FIELDS 256
 #define SESSION_SPARE_ITEMS 64
@@ -74,6 +161,7 @@ enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struc
 	s->ar_ours = s->ar_small;
 	s->ar_ours_cap = sizeof s->ar_small;
 	arena_init_spare(&s->arena, &ctx->arena_spare);
+	session_msg_init(s);
 	*out = s;
 	return DKMOD_OK;
 }
@@ -86,9 +174,9 @@ void dkmod_session_free(struct dkmod_session *s)
 	/* lookups still in flight must not call back into freed memory */
 	if (s->ctx->dns && dns_pending(s->ctx->dns))
 		dns_wait(s->ctx->dns, 0);
-	bodyhash_free_all(s);
-	dkimsign_free(s);
-	dksign_free(s);
+	bodyhash_free_all(&s->bodies);
+	dkimsign_free(&s->msg, &s->dkimsign);
+	dksign_free(&s->msg, &s->dksign);
 	if (s->ar_ours != s->ar_small)
 		free(s->ar_ours);
 	arena_free(&s->arena);
@@ -127,7 +215,8 @@ enum dkmod_status dkmod_session_add_signer(struct dkmod_session *s, const struct
 {
 	if (s->phase != SESSION_HEADERS)
 		return DKMOD_ESTATE;
-	enum dkmod_status st = req->method == DKMOD_METHOD_DOMAINKEYS ? dksign_add(s, req) : dkimsign_add(s, req);
+	enum dkmod_status st = req->method == DKMOD_METHOD_DOMAINKEYS ? dksign_add(&s->msg, &s->dksign, req)
+								 : dkimsign_add(&s->msg, &s->dkimsign, req);
 	if (st != DKMOD_OK)
 		session_count_signer(s, req, false); /* a refused key or request is a failed signature */
 	return st;
@@ -178,20 +267,21 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 	enum dkmod_status st = DKMOD_OK;
 	if (s->flags & (DKMOD_SESSION_VERIFY | SESSION_STRIP_ONLY))
 		fieldscan_stored(s); /* forged results go from signed submissions too */
+	session_msg_fields(s);
 	if (s->flags & DKMOD_SESSION_VERIFY) {
 		/* the message's cache lookups read one snapshot */
 		keycache_hold(s->ctx->cache);
-		st = dkimverify_start(s);
+		st = dkimverify_start(&s->msg, &s->dkimverify);
 		if (st == DKMOD_OK)
-			st = dkverify_start(s);
+			st = dkverify_start(&s->msg, &s->dkverify);
 		if (st == DKMOD_OK && s->ctx->opt.check_policies)
-			st = policy_start(s);
+			st = policy_start(&s->msg, &s->policy);
 		keycache_release(s->ctx->cache);
 	}
 	if (st == DKMOD_OK)
-		st = dkimsign_start(s);
+		st = dkimsign_start(&s->msg, &s->dkimsign);
 	if (st == DKMOD_OK)
-		st = dksign_start(s);
+		st = dksign_start(&s->msg, &s->dksign);
 	return st;
 }
 
@@ -200,7 +290,7 @@ enum dkmod_status dkmod_session_body(struct dkmod_session *s, const void *data, 
 {
 	if (s->phase != SESSION_BODY)
 		return DKMOD_ESTATE;
-	bodyhash_update_all(s, data, len);
+	bodyhash_update_all(&s->bodies, data, len);
 	return DKMOD_OK;
 }
 
@@ -395,25 +485,25 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 	if (s->phase == SESSION_HEADERS && (st = session_flush_headers(s)) != DKMOD_OK)
 		return st;
 	s->phase = SESSION_DONE;
-	bodyhash_final_all(s);
-	if (s->nlookups && s->ctx->dns)
+	bodyhash_final_all(&s->bodies);
+	if (s->lookups.n && s->ctx->dns)
 		dns_wait(s->ctx->dns, s->deadline_ms);
 	if (s->flags & DKMOD_SESSION_VERIFY) {
-		st = dkimverify_finish(s);
+		st = dkimverify_finish(&s->msg, &s->dkimverify);
 		if (st == DKMOD_OK)
-			st = dkverify_finish(s);
-		if (st == DKMOD_OK && s->policies)
-			st = policy_finish(s);
+			st = dkverify_finish(&s->msg, &s->dkverify);
+		if (st == DKMOD_OK && s->policy.started)
+			st = policy_finish(&s->msg, &s->policy, s->results, s->nresults);
 		if (st == DKMOD_OK && !(s->ar = ar_build(s)))
 			st = DKMOD_ENOMEM;
 	}
 	/* the added fields stack up: each one goes above those added before it, and a
 	 * DomainKey-Signature must stay directly above the fields it hashed */
-	enum dkmod_status sign_st = dksign_finish(s);
-	const char *dk_status = s->flags & DKMOD_SESSION_VERIFY ? dkverify_status_field(s) : NULL;
+	enum dkmod_status sign_st = dksign_finish(&s->msg, &s->dksign);
+	const char *dk_status = s->flags & DKMOD_SESSION_VERIFY ? dkverify_status_field(&s->msg, &s->dkverify) : NULL;
 	if (st == DKMOD_OK && dk_status)
 		st = session_add_field(s, dk_status);
-	enum dkmod_status st2 = dkimsign_finish(s);
+	enum dkmod_status st2 = dkimsign_finish(&s->msg, &s->dkimsign);
 	if (sign_st == DKMOD_OK)
 		sign_st = st2;
 	if (st == DKMOD_OK && s->ar)
@@ -422,177 +512,6 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 	if (st == DKMOD_OK && s->removal_failed)
 		st = DKMOD_ENOMEM; /* a forged field could not be noted: the message must not go on */
 	return st != DKMOD_OK ? st : sign_st;
-}
-
-/* session_signature_fields - how many fields named name will be verified (at most
- * max_signatures; the rest are logged), and room for that many checks of size each (not zeroed:
- * a check is mostly its parsed signature, which the parser fills) */
-size_t session_signature_fields(struct dkmod_session *s, const char *name, size_t size, void **checks)
-{
-	size_t max = s->ctx->opt.max_signatures, n = 0;
-	*checks = NULL;
-	for (size_t i = 0; i < s->nfields; i++)
-		if (header_is(&s->fields[i], name))
-			n++;
-	if (n > max) {
-		session_log(s->ctx, DKMOD_LOG_WARNING, "%zu %s fields: only the first %zu are verified", n, name, max);
-		n = max;
-	}
-	if (n && !(*checks = arena_alloc_raw(&s->arena, n * size)))
-		return SIZE_MAX;
-	return n;
-}
-
-/* session_add_result - a new, zeroed result with empty strings */
-struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method)
-{
-	if (s->nresults == s->results_cap) {
-		size_t cap = s->results_cap ? s->results_cap * 2 : 8;
-		struct dkmod_sig_result *r = realloc(s->results, cap * sizeof *r);
-		if (!r)
-			return NULL;
-		s->results = r;
-		s->results_cap = cap;
-	}
-	struct dkmod_sig_result *r = &s->results[s->nresults++];
-	memset(r, 0, sizeof *r);
-	r->method = method;
-	r->reason = r->domain = r->selector = r->identity = r->algorithm = r->b = r->dk_status = r->sender = "";
-	r->body_length = -1;
-	return r;
-}
-
-/* session_add_field - queue a header field to prepend */
-enum dkmod_status session_add_field(struct dkmod_session *s, const char *text)
-{
-	if (s->nadded == s->added_cap) {
-		size_t cap = s->added_cap ? s->added_cap * 2 : 8;
-		const char **a = realloc(s->added, cap * sizeof *a);
-		if (!a)
-			return DKMOD_ENOMEM;
-		s->added = a;
-		s->added_cap = cap;
-	}
-	s->added[s->nadded++] = text;
-	return DKMOD_OK;
-}
-
-/* session_txt_done - an answer: keep a copy for everything in the message that asked */
-static void session_txt_done(void *arg, const struct dns_result *r)
-{
-	struct keylookup *k = arg;
-	struct arena *a = &k->session->arena;
-	k->done = true;
-	k->rcode = r->rcode;
-	k->dnssec = r->dnssec;
-	k->why = arena_strdup(a, r->why ? r->why : "");
-	k->records = arena_alloc(a, (r->count + 1) * sizeof *k->records);
-	k->lengths = arena_alloc(a, (r->count + 1) * sizeof *k->lengths);
-	if (!k->records || !k->lengths || !k->why) {
-		k->rcode = DNS_ERROR;
-		k->count = 0;
-		return;
-	}
-	for (size_t i = 0; i < r->count; i++) {
-		if (!(k->records[i] = arena_strndup(a, r->records[i], r->lengths[i]))) {
-			k->rcode = DNS_ERROR;
-			k->count = 0;
-			return;
-		}
-		k->lengths[i] = r->lengths[i];
-	}
-	k->count = r->count;
-	struct dkmod_session *s = k->session;
-	if (s->ctx->cache)
-		keycache_put(s->ctx->cache, k->name, k->type, r, session_now(s->ctx));
-}
-
-/* session_lookup - start (or share) a lookup of name and type */
-struct keylookup *session_lookup(struct dkmod_session *s, const char *name, enum dns_type type)
-{
-	if (strlen(name) > 253)
-		return NULL; /* no such name can exist in the DNS: never asked */
-	for (size_t i = 0; i < s->nlookups; i++)
-		if (s->lookups[i]->type == type && strcasecmp(s->lookups[i]->name, name) == 0)
-			return s->lookups[i];
-	if (s->nlookups == SESSION_MAX_LOOKUPS)
-		return NULL;
-	struct keylookup *k = arena_alloc(&s->arena, sizeof *k);
-	if (!k || !(k->name = arena_strdup(&s->arena, name)))
-		return NULL;
-	k->session = s;
-	k->type = type;
-	k->rcode = DNS_ERROR;
-	k->why = "";
-	struct dns_result cached;
-	if (s->ctx->cache && keycache_get(s->ctx->cache, name, type, session_now(s->ctx), &s->arena, &cached)) {
-		s->cache_hits++;
-		k->done = k->cached = true;
-		k->rcode = cached.rcode;
-		k->dnssec = cached.dnssec;
-		k->records = (char **)cached.records;
-		k->lengths = (size_t *)cached.lengths;
-		k->count = cached.count;
-		s->lookups[s->nlookups++] = k;
-		return k;
-	}
-	s->cache_misses += s->ctx->cache != NULL;
-	s->dns_queries++;
-	if (!ctx_dns(s->ctx) || dns_query(s->ctx->dns, name, type, session_txt_done, k) != 0) {
-		k->done = true;
-		k->why = "resolver failure";
-	}
-	s->lookups[s->nlookups++] = k;
-	return k;
-}
-
-/* session_lookup_txt - start (or share) a TXT lookup of name */
-struct keylookup *session_lookup_txt(struct dkmod_session *s, const char *name)
-{
-	return session_lookup(s, name, DNS_TYPE_TXT);
-}
-
-/* session_lookup_verdict - the verdict when a key lookup failed, or PASS to go on */
-enum dkmod_result session_lookup_verdict(const struct dkmod_ctx *ctx, const struct keylookup *k, const char **reason)
-{
-	if (!k) {
-		*reason = "key lookup not possible";
-		return DKMOD_RESULT_TEMPERROR;
-	}
-	if (k->dnssec == DKMOD_DNSSEC_BOGUS) {
-		switch (ctx->opt.resolver.bogus) {
-		case DKMOD_BOGUS_PERMERROR:
-			*reason = "key record failed DNSSEC validation";
-			return DKMOD_RESULT_PERMERROR;
-		case DKMOD_BOGUS_INSECURE:
-			if (k->rcode == DNS_ANSWER)
-				return DKMOD_RESULT_PASS;
-			break;
-		default:
-			break;
-		}
-		*reason = "key lookup failed DNSSEC validation";
-		return DKMOD_RESULT_TEMPERROR;
-	}
-	switch (k->rcode) {
-	case DNS_ANSWER:
-		return DKMOD_RESULT_PASS;
-	case DNS_NXDOMAIN:
-		*reason = "no key for signature";
-		return DKMOD_RESULT_PERMERROR;
-	case DNS_NODATA:
-		*reason = "no key record for signature";
-		return DKMOD_RESULT_PERMERROR;
-	case DNS_TIMEOUT:
-		*reason = "key lookup timed out";
-		return DKMOD_RESULT_TEMPERROR;
-	case DNS_SERVFAIL:
-		*reason = "key lookup failed (SERVFAIL)";
-		return DKMOD_RESULT_TEMPERROR;
-	default:
-		*reason = "key lookup failed";
-		return DKMOD_RESULT_TEMPERROR;
-	}
 }
 
 /* dkmod_session_result_count - verdicts after finish */
@@ -610,13 +529,13 @@ const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *
 /* dkmod_session_dk_policy - the DomainKeys policy verdict, or NULL */
 const struct dkmod_dk_policy *dkmod_session_dk_policy(const struct dkmod_session *s)
 {
-	return s->phase == SESSION_DONE && s->policies ? &s->dk_policy : NULL;
+	return s->phase == SESSION_DONE && s->policy.started ? &s->policy.dk : NULL;
 }
 
 /* dkmod_session_adsp - the ADSP result, or NULL */
 const struct dkmod_adsp *dkmod_session_adsp(const struct dkmod_session *s)
 {
-	return s->phase == SESSION_DONE && s->policies ? &s->adsp : NULL;
+	return s->phase == SESSION_DONE && s->policy.started ? &s->policy.adsp : NULL;
 }
 
 /* dkmod_session_ar_value - the Authentication-Results value */

@@ -56,20 +56,21 @@ void session_count(struct dkmod_session *s)
 				session_count_add(&c, 1, "dk_validate.", dkvk, ".status.", r->dk_status);
 			}
 		}
-		if (s->policies) {
-			session_count_add(&c, 1, "dk_validate.", dkvk, ".policy.", s->dk_policy.verdict);
-			session_count_add(&c, 1, "dkim_validate.", dkv, ".adsp.", s->adsp.result);
+		if (s->policy.started) {
+			session_count_add(&c, 1, "dk_validate.", dkvk, ".policy.", s->policy.dk.verdict);
+			session_count_add(&c, 1, "dkim_validate.", dkv, ".adsp.", s->policy.adsp.result);
 		}
 	}
-	for (size_t i = 0; i < s->nsigners; i++)
-		session_count_signer(s, &s->signers[i].req, !s->signers[i].failure);
-	for (size_t i = 0; i < s->ndksigners; i++)
-		session_count_signer(s, &s->dksigners[i].req, !s->dksigners[i].failure);
-	session_count_add(&c, s->dns_queries, "dns.queries", "", "", "");
-	for (size_t i = 0; i < s->nlookups; i++)
-		if (s->lookups[i]->done && !s->lookups[i]->cached)
-			session_count_add(&c, 1, "dns.answers.", dns_rcode_name(s->lookups[i]->rcode), "", "");
-	session_count_add(&c, s->cache_hits, "cache.hits", "", "", "");
-	session_count_add(&c, s->cache_misses, "cache.misses", "", "", "");
+	for (size_t i = 0; i < s->dkimsign.nsigners; i++)
+		session_count_signer(s, &s->dkimsign.signers[i].req, !s->dkimsign.signers[i].failure);
+	for (size_t i = 0; i < s->dksign.nsigners; i++)
+		session_count_signer(s, &s->dksign.signers[i].req, !s->dksign.signers[i].failure);
+	const struct lookups *l = &s->lookups;
+	session_count_add(&c, l->dns_queries, "dns.queries", "", "", "");
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i]->done && !l->items[i]->cached)
+			session_count_add(&c, 1, "dns.answers.", dns_rcode_name(l->items[i]->rcode), "", "");
+	session_count_add(&c, l->cache_hits, "cache.hits", "", "", "");
+	session_count_add(&c, l->cache_misses, "cache.misses", "", "", "");
 	counters_due(&s->ctx->counters, s->ctx->store);
 }

@@ -1,6 +1,6 @@
 /*
  * crypto.h - hashing, public-key verification and signing: the only door to
- * OpenSSL (crypto.c is the only file that includes an OpenSSL header).
+ * OpenSSL (the crypto files, crypto_openssl.h, are the only ones that include an OpenSSL header).
  */
 #ifndef DKMOD_CRYPTO_H
 #define DKMOD_CRYPTO_H

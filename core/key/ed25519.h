@@ -1,7 +1,7 @@
 /*
  * ed25519.h - Ed25519 (RFC 8032 PureEdDSA) signing and verification: the
  * only door to libsodium (ed25519.c is the only file that includes a libsodium
- * header).  crypto.c reads key files with OpenSSL and hands the raw keys here.
+ * header).  crypto_privkey.c reads key files with OpenSSL and hands the raw keys here.
  */
 #ifndef DKMOD_ED25519_H
 #define DKMOD_ED25519_H

@@ -141,20 +141,20 @@ static enum dkmod_status keycheck_lookup(const struct dkmod_resolver_options *ro
 	return DKMOD_OK;
 }
 
+/* keycheck_parse - parse a record into the caller's buffer arg (keyrec_first) */
+static enum keyrec_status keycheck_parse(void *arg, bool dk, const char *txt, size_t len, const struct keyrec **rec)
+{
+	*rec = arg;
+	return dk ? keyrec_parse_domainkeys(txt, len, arg) : keyrec_parse_dkim(txt, len, arg);
+}
+
 /* keycheck_pick - the first record that parses as a key of method m; its index, or -1 with *first set */
 static long keycheck_pick(const struct keycheck_answer *a, enum dkmod_method m, struct keyrec *rec,
 			  enum keyrec_status *first)
 {
-	*first = KEYREC_NO_KEY;
-	for (size_t i = 0; i < a->count; i++) {
-		enum keyrec_status st = m == DKMOD_METHOD_DKIM ? keyrec_parse_dkim(a->records[i], a->lengths[i], rec)
-							       : keyrec_parse_domainkeys(a->records[i], a->lengths[i], rec);
-		if (st == KEYREC_OK)
-			return (long)i;
-		if (i == 0)
-			*first = st;
-	}
-	return -1;
+	const struct keyrec *parsed;
+	return keyrec_first(a->records, a->lengths, a->count, m != DKMOD_METHOD_DKIM, keycheck_parse, rec, &parsed,
+			    first);
 }
 
 /* keycheck_advise - notes on a record that is usable */

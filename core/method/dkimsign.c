@@ -9,10 +9,12 @@
 #include <strings.h>
 #include <time.h>
 
-#include "record/base64.h"
-#include "msg/fold.h"
+#include "method/dkimsign.h"
 #include "key/privkeys.h"
-#include "engine/session.h"
+#include "method/hdrhash.h"
+#include "msg/fold.h"
+#include "record/base64.h"
+#include "record/dkimsig.h"
 #include "record/tagvalue.h"
 
 /* The fields signed when the request names none (RFC 6376 5.4.1's advice), "from" first, and
@@ -49,70 +51,70 @@ static const char *dkimsign_alg_name(enum dkmod_algorithm a)
 }
 
 /* dkimsign_dup - copy an optional request string into the arena */
-static bool dkimsign_dup(struct dkmod_session *s, const char **p)
+static bool dkimsign_dup(const struct method_msg *m, const char **p)
 {
-	if (*p && !(*p = arena_strdup(&s->arena, *p)))
+	if (*p && !(*p = arena_strdup(m->arena, *p)))
 		return false;
 	return true;
 }
 
 /* dkimsign_add - load the key and queue a signature */
-enum dkmod_status dkimsign_add(struct dkmod_session *s, const struct dkmod_sign_request *req)
+enum dkmod_status dkimsign_add(const struct method_msg *m, struct dkimsign *set, const struct dkmod_sign_request *req)
 {
-	if (s->nsigners == SESSION_MAX_SIGNERS)
+	if (set->nsigners == METHOD_MAX_SIGNERS)
 		return DKMOD_ELIMIT;
 	if (!req->domain || !req->selector || !req->key_file ||
 	    !dkimsig_valid_domain(req->domain, strlen(req->domain)) ||
 	    !dkimsig_valid_domain(req->selector, strlen(req->selector)) ||
 	    req->header_canon > DKMOD_CANON_RELAXED || req->body_canon > DKMOD_CANON_RELAXED) {
-		session_log(s->ctx, DKMOD_LOG_ERROR, "signing request needs a valid domain, selector, key and canonicalization");
+		method_log(m, DKMOD_LOG_ERROR, "signing request needs a valid domain, selector, key and canonicalization");
 		return DKMOD_EINVAL;
 	}
 	if (req->identity) {
 		const char *at = strrchr(req->identity, '@');
 		if (!at || !dkimsig_domain_within(at + 1, req->domain)) {
-			session_log(s->ctx, DKMOD_LOG_ERROR, "identity %s is not within %s", req->identity, req->domain);
+			method_log(m, DKMOD_LOG_ERROR, "identity %s is not within %s", req->identity, req->domain);
 			return DKMOD_EINVAL;
 		}
 	}
-	if (!s->signers && !(s->signers = arena_alloc(&s->arena, SESSION_MAX_SIGNERS * sizeof *s->signers)))
+	if (!set->signers && !(set->signers = arena_alloc(m->arena, METHOD_MAX_SIGNERS * sizeof *set->signers)))
 		return DKMOD_ENOMEM;
-	struct dkimsigner *g = &s->signers[s->nsigners];
+	struct dkimsigner *g = &set->signers[set->nsigners];
 	memset(g, 0, sizeof *g);
 	g->req = *req;
-	if (!dkimsign_dup(s, &g->req.domain) || !dkimsign_dup(s, &g->req.selector) ||
-	    !dkimsign_dup(s, &g->req.key_file) || !dkimsign_dup(s, &g->req.headers) ||
-	    !dkimsign_dup(s, &g->req.identity) || !dkimsign_dup(s, &g->req.instance) ||
-	    !dkimsign_dup(s, &g->req.oversign_headers))
+	if (!dkimsign_dup(m, &g->req.domain) || !dkimsign_dup(m, &g->req.selector) ||
+	    !dkimsign_dup(m, &g->req.key_file) || !dkimsign_dup(m, &g->req.headers) ||
+	    !dkimsign_dup(m, &g->req.identity) || !dkimsign_dup(m, &g->req.instance) ||
+	    !dkimsign_dup(m, &g->req.oversign_headers))
 		return DKMOD_ENOMEM;
 	const char *why = "";
-	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),
+	g->key = privkeys_get(m->privkeys, req->key_file, keycache_generation(m->cache),
 			     (long long)time(NULL), &why);
 	if (!g->key) {
-		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s: %s", req->key_file, why);
+		method_log(m, DKMOD_LOG_ERROR, "signing key %s: %s", req->key_file, why);
 		return DKMOD_EKEY;
 	}
 	bool ed = crypto_privkey_type(g->key) == CRYPTO_KEY_ED25519;
 	if (req->algorithm_from_key && ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256))
 		g->req.algorithm = ed ? DKMOD_ALG_ED25519_SHA256 : DKMOD_ALG_RSA_SHA256;
 	if (ed != (g->req.algorithm == DKMOD_ALG_ED25519_SHA256)) {
-		session_log(s->ctx, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
+		method_log(m, DKMOD_LOG_ERROR, "signing key %s does not fit algorithm %s", req->key_file,
 			    dkimsign_alg_name(g->req.algorithm));
-		privkeys_put(s->ctx->privkeys, g->req.key_file, g->key);
+		privkeys_put(m->privkeys, g->req.key_file, g->key);
 		g->key = NULL;
 		return DKMOD_EKEY;
 	}
-	s->nsigners++;
+	set->nsigners++;
 	return DKMOD_OK;
 }
 
 /* dkimsign_start - set up the body hashes */
-enum dkmod_status dkimsign_start(struct dkmod_session *s)
+enum dkmod_status dkimsign_start(const struct method_msg *m, struct dkimsign *set)
 {
-	for (size_t i = 0; i < s->nsigners; i++) {
-		struct dkimsigner *g = &s->signers[i];
+	for (size_t i = 0; i < set->nsigners; i++) {
+		struct dkimsigner *g = &set->signers[i];
 		enum crypto_hash hash = g->req.algorithm == DKMOD_ALG_RSA_SHA1 ? CRYPTO_SHA1 : CRYPTO_SHA256;
-		g->body = bodyhash_get(s, hash, g->req.body_canon, false, g->req.body_length);
+		g->body = bodyhash_get(m->bodies, hash, g->req.body_canon, false, g->req.body_length);
 		if (!g->body)
 			return DKMOD_ENOMEM;
 	}
@@ -120,12 +122,12 @@ enum dkmod_status dkimsign_start(struct dkmod_session *s)
 }
 
 /* dkimsign_count - how many received fields have this name */
-static size_t dkimsign_count(const struct dkmod_session *s, const char *name, size_t n)
+static size_t dkimsign_count(const struct method_msg *m, const char *name, size_t n)
 {
 	size_t count = 0;
-	for (size_t i = 0; i < s->nfields; i++)
-		if (s->fields[i].name_len && !s->fields[i].removed &&
-		    header_name_eq(s->fields[i].raw, s->fields[i].name_len, name, n))
+	for (size_t i = 0; i < m->nfields; i++)
+		if (m->fields[i].name_len && !m->fields[i].removed &&
+		    header_name_eq(m->fields[i].raw, m->fields[i].name_len, name, n))
 			count++;
 	return count;
 }
@@ -182,20 +184,20 @@ static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_
 }
 
 /* dkimsign_add_name - list a name once per instance in the message (once more if oversigned), unless listed */
-static int dkimsign_add_name(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h,
+static int dkimsign_add_name(const struct method_msg *m, const struct dkimsigner *g, struct str *h,
 			     const char *name, size_t n)
 {
 	if (n == 0 || dkimsign_listed(h, name, n))
 		return 0;
-	size_t count = dkimsign_count(s, name, n);
+	size_t count = dkimsign_count(m, name, n);
 	return dkimsign_append_name(h, name, n, count + dkimsign_extra(g, name, n, count));
 }
 
 /* dkimsign_default_counts - how many received fields have each default name (one pass) */
-static void dkimsign_default_counts(const struct dkmod_session *s, size_t *counts)
+static void dkimsign_default_counts(const struct method_msg *m, size_t *counts)
 {
-	for (size_t i = 0; i < s->nfields; i++) {
-		const struct header_field *f = &s->fields[i];
+	for (size_t i = 0; i < m->nfields; i++) {
+		const struct header_field *f = &m->fields[i];
 		if (f->removed)
 			continue;
 		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
@@ -207,21 +209,21 @@ static void dkimsign_default_counts(const struct dkmod_session *s, size_t *count
 }
 
 /* dkimsign_oversigned_rest - the oversigned names the list so far leaves out */
-static int dkimsign_oversigned_rest(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+static int dkimsign_oversigned_rest(const struct method_msg *m, const struct dkimsigner *g, struct str *h)
 {
 	if (!g->req.oversign)
 		return 0;
 	if (!g->req.oversign_headers) {
 		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
 			if (dkimsign_default_headers[d].over &&
-			    dkimsign_add_name(s, g, h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
+			    dkimsign_add_name(m, g, h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
 				return -1;
 		return 0;
 	}
 	size_t pos = 0, n;
 	const char *item;
 	while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &n))
-		if (dkimsign_add_name(s, g, h, item, n) < 0)
+		if (dkimsign_add_name(m, g, h, item, n) < 0)
 			return -1;
 	return 0;
 }
@@ -229,20 +231,20 @@ static int dkimsign_oversigned_rest(const struct dkmod_session *s, const struct 
 /* dkimsign_header_list - the h= value for a request: From first, then each configured or default
  * name once per instance in the message, oversigned names once more, then oversigned names
  * the list left out */
-static int dkimsign_header_list(const struct dkmod_session *s, const struct dkimsigner *g, struct str *h)
+static int dkimsign_header_list(const struct method_msg *m, const struct dkimsigner *g, struct str *h)
 {
 	if (g->req.headers) {
 		size_t pos = 0, n;
 		const char *item;
-		if (dkimsign_add_name(s, g, h, "from", 4) < 0)
+		if (dkimsign_add_name(m, g, h, "from", 4) < 0)
 			return -1;
 		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
-			if (dkimsign_add_name(s, g, h, item, n) < 0)
+			if (dkimsign_add_name(m, g, h, item, n) < 0)
 				return -1;
-		return dkimsign_oversigned_rest(s, g, h);
+		return dkimsign_oversigned_rest(m, g, h);
 	}
 	size_t counts[DKIMSIGN_NDEFAULT] = {0};
-	dkimsign_default_counts(s, counts);
+	dkimsign_default_counts(m, counts);
 	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++) {
 		const struct dkimsign_name *dn = &dkimsign_default_headers[d];
 		size_t extra = g->req.oversign_headers ? dkimsign_extra(g, dn->name, dn->len, counts[d])
@@ -251,7 +253,7 @@ static int dkimsign_header_list(const struct dkmod_session *s, const struct dkim
 			return -1;
 	}
 	/* the recommended oversigned fields are all in the default list */
-	return g->req.oversign_headers ? dkimsign_oversigned_rest(s, g, h) : 0;
+	return g->req.oversign_headers ? dkimsign_oversigned_rest(m, g, h) : 0;
 }
 
 /* dkimsign_qp - i= in dkim-quoted-printable */
@@ -275,12 +277,12 @@ static const char *dkimsign_canon_pair(const struct dkmod_sign_request *r)
 }
 
 /* dkimsign_build - the field up to and including "b=" */
-static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, const char *h, struct str *out)
+static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g, const char *h, struct str *out)
 {
 	struct fold f;
 	char b64[64];
 	const struct dkmod_sign_request *r = &g->req;
-	long long now = (long long)session_now(s->ctx);
+	long long now = (long long)method_now(m);
 	if (str_reserve(out, 512) < 0 || fold_start(&f, out, "DKIM-Signature") < 0 || fold_tag_str(&f, "v", "1") < 0 ||
 	    fold_tag_str(&f, "a", dkimsign_alg_name(r->algorithm)) < 0 || fold_tag_str(&f, "c", dkimsign_canon_pair(r)) < 0 ||
 	    fold_tag_str(&f, "d", r->domain) < 0 || fold_tag_str(&f, "s", r->selector) < 0)
@@ -311,8 +313,8 @@ static int dkimsign_build(struct dkmod_session *s, const struct dkimsigner *g, c
 	return fold_word(&f, "b=", 2, true);
 }
 
-/* dkimsign_one - build and sign one field; returns a reason on failure */
-static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
+/* dkimsign_one - build and sign one field; returns a reason on failure (its status in *st) */
+static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g, enum dkmod_status *st)
 {
 	struct str h = STR_INIT, field = STR_INIT;
 	const char *why = NULL;
@@ -322,9 +324,9 @@ static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
 	enum crypto_hash hash = g->body->hash;
 	if (g->body->failed)
 		why = "body hash failed";
-	else if (dkimsign_header_list(s, g, &h) < 0 || dkimsign_build(s, g, str_cstr(&h), &field) < 0)
-		why = "out of memory";
-	else if (dkimverify_header_hash(s, hash, g->req.header_canon, h.data, h.len, field.data, field.len, true, digest) != 0)
+	else if (dkimsign_header_list(m, g, &h) < 0 || dkimsign_build(m, g, str_cstr(&h), &field) < 0)
+		why = method_out_of_memory;
+	else if (hdrhash_dkim(m, hash, g->req.header_canon, h.data, h.len, field.data, field.len, true, digest) != 0)
 		why = "header hash failed";
 	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
 		why = "signing failed";
@@ -333,40 +335,42 @@ static const char *dkimsign_one(struct dkmod_session *s, struct dkimsigner *g)
 		fold_resume(&f, &field);
 		base64_encode(sig, sig_len, b64);
 		if (fold_base64(&f, b64, strlen(b64)) == 0)
-			g->field = arena_strndup(&s->arena, field.data, field.len);
+			g->field = arena_strndup(m->arena, field.data, field.len);
 		if (!g->field)
-			why = "out of memory";
+			why = method_out_of_memory;
 	}
 	str_free(&h);
 	str_free(&field);
+	*st = why == method_out_of_memory ? DKMOD_ENOMEM : DKMOD_ECRYPTO;
 	return why;
 }
 
 /* dkimsign_finish - build and sign each DKIM-Signature field */
-enum dkmod_status dkimsign_finish(struct dkmod_session *s)
+enum dkmod_status dkimsign_finish(const struct method_msg *m, struct dkimsign *set)
 {
-	enum dkmod_status st = DKMOD_OK;
-	for (size_t i = 0; i < s->nsigners; i++) {
-		struct dkimsigner *g = &s->signers[i];
-		g->failure = dkimsign_one(s, g);
+	enum dkmod_status st = DKMOD_OK, failed;
+	for (size_t i = 0; i < set->nsigners; i++) {
+		struct dkimsigner *g = &set->signers[i];
+		g->failure = dkimsign_one(m, g, &failed);
 		if (g->failure) {
-			session_log(s->ctx, DKMOD_LOG_ERROR, "DKIM signing d=%s s=%s failed: %s", g->req.domain,
+			method_log(m, DKMOD_LOG_ERROR, "DKIM signing d=%s s=%s failed: %s", g->req.domain,
 				    g->req.selector, g->failure);
-			st = DKMOD_ECRYPTO;
+			if (st == DKMOD_OK)
+				st = failed;
 			continue;
 		}
-		session_log(s->ctx, DKMOD_LOG_INFO, "DKIM signed d=%s s=%s a=%s", g->req.domain, g->req.selector,
+		method_log(m, DKMOD_LOG_INFO, "DKIM signed d=%s s=%s a=%s", g->req.domain, g->req.selector,
 			    dkimsign_alg_name(g->req.algorithm));
-		if (session_add_field(s, g->field) != DKMOD_OK)
+		if (method_add_field(m, g->field) != DKMOD_OK)
 			return DKMOD_ENOMEM;
 	}
 	return st;
 }
 
 /* dkimsign_free - forget the signers (their keys belong to the context) */
-void dkimsign_free(struct dkmod_session *s)
+void dkimsign_free(const struct method_msg *m, struct dkimsign *set)
 {
-	for (size_t i = 0; i < s->nsigners; i++)
-		privkeys_put(s->ctx->privkeys, s->signers[i].req.key_file, s->signers[i].key);
-	s->nsigners = 0;
+	for (size_t i = 0; i < set->nsigners; i++)
+		privkeys_put(m->privkeys, set->signers[i].req.key_file, set->signers[i].key);
+	set->nsigners = 0;
 }

@@ -9,91 +9,40 @@
 #include <string.h>
 #include <strings.h>
 
+#include "method/dkimverify.h"
+#include "method/hdrhash.h"
 #include "record/keyrec.h"
-#include "engine/session.h"
 #include "record/tagvalue.h"
 
 /* dkimverify_start - parse every DKIM-Signature, start key lookups */
-enum dkmod_status dkimverify_start(struct dkmod_session *s)
+enum dkmod_status dkimverify_start(const struct method_msg *m, struct dkimverify *v)
 {
 	void *room;
-	size_t n = session_signature_fields(s, "DKIM-Signature", sizeof *s->checks, &room);
+	size_t n = method_signature_fields(m, "DKIM-Signature", sizeof *v->checks, &room);
 	if (n == SIZE_MAX)
 		return DKMOD_ENOMEM;
-	s->checks = room;
-	for (size_t i = 0; i < s->nfields && s->nchecks < n; i++) {
-		const struct header_field *f = &s->fields[i];
+	v->checks = room;
+	for (size_t i = 0; i < m->nfields && v->nchecks < n; i++) {
+		const struct header_field *f = &m->fields[i];
 		if (!header_is(f, "DKIM-Signature"))
 			continue;
-		struct dkimcheck *c = &s->checks[s->nchecks++];
+		struct dkimcheck *c = &v->checks[v->nchecks++];
 		c->field = i;
 		c->body = NULL;
 		c->key = NULL;
 		c->status = dkimsig_parse(f->raw, f->text_len, f->value_off, &c->sig);
 		if (c->status != DKIMSIG_OK)
 			continue;
-		c->body = bodyhash_get(s, c->sig.hash, c->sig.body_canon, false, c->sig.body_length);
+		c->body = bodyhash_get(m->bodies, c->sig.hash, c->sig.body_canon, false, c->sig.body_length);
 		char name[2 * DKIMSIG_MAX_NAME + 16];
-		const char *parts[3] = {c->sig.selector, "._domainkey.", c->sig.domain};
-		str_join(name, sizeof name, parts, 3); /* a cut name is still over 253 bytes: refused */
-		c->key = session_lookup_txt(s, name);
+		method_key_name(name, sizeof name, c->sig.selector, c->sig.domain);
+		c->key = lookup_start(m, name, DNS_TYPE_TXT);
 	}
 	return DKMOD_OK;
 }
 
-#define DKIMVERIFY_KEEP_BUFFER 65536 /* the context keeps a header buffer up to this size */
-
-/* dkimverify_header_hash - hash the fields named in h= and the signature field itself:
- * their canonical forms are gathered in one buffer (the context's, reused) and hashed in one pass */
-int dkimverify_header_hash(struct dkmod_session *s, enum crypto_hash hash, enum dkmod_canon canon,
-			   const char *h, size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed,
-			   unsigned char *digest)
-{
-	struct fieldindex *x = fieldindex_get(&s->index, &s->arena, s->fields, s->nfields);
-	struct str *buf = &s->ctx->header_canon;
-	int rc = -1;
-	str_clear(buf);
-	/* a canonical field is at most its text and a CRLF */
-	if (!x || str_reserve(buf, s->header_bytes + 2 * s->nfields + sig_len + 2) < 0)
-		goto out;
-	fieldindex_begin(x);
-	size_t pos = 0, n, i, slot;
-	const char *item;
-	while (tagvalue_list_next(h, h_len, &pos, &item, &n)) {
-		/* the n-th mention of a name takes the n-th instance from the bottom */
-		if ((slot = fieldindex_find(x, item, n)) == FIELDINDEX_NONE ||
-		    (i = fieldindex_take(x, slot, 0, skip_removed)) == FIELDINDEX_NONE)
-			continue;
-		if (canon_header(canon, s->fields[i].raw, s->fields[i].text_len, true, buf) < 0)
-			goto out;
-	}
-	if (canon_header(canon, sig_text, sig_len, false, buf) < 0)
-		goto out;
-	rc = crypto_hash(hash, buf->data, buf->len, digest);
-out:
-	if (buf->cap > DKIMVERIFY_KEEP_BUFFER) /* a huge header block's buffer is not kept */
-		str_free(buf);
-	return rc;
-}
-
-/* dkimverify_pick_key - the first TXT record that parses as a DKIM key (parsed once per
- * process and record text, in the key cache); KEYREC_OK with *rec NULL when out of memory */
-static enum keyrec_status dkimverify_pick_key(struct dkmod_session *s, const struct keylookup *k,
-					      const struct keyrec **rec)
-{
-	enum keyrec_status first = KEYREC_NO_KEY;
-	for (size_t i = 0; i < k->count; i++) {
-		enum keyrec_status st = pubkeys_record(&s->ctx->pubkeys, false, k->records[i], k->lengths[i], rec);
-		if (st == KEYREC_OK || !*rec)
-			return KEYREC_OK;
-		if (i == 0)
-			first = st;
-	}
-	return first;
-}
-
 /* dkimverify_key_verdict - check the key record against the signature; PASS to go on */
-static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const struct dkimcheck *c,
+static enum dkmod_result dkimverify_key_verdict(const struct method_msg *m, const struct dkimcheck *c,
 						const struct keyrec *rec, struct dkmod_sig_result *r,
 						const struct crypto_pubkey **pub)
 {
@@ -119,18 +68,18 @@ static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const s
 			return DKMOD_RESULT_PERMERROR;
 		}
 	}
-	*pub = pubkeys_get(&s->ctx->pubkeys, rec->type == KEYREC_ED25519, rec->key, rec->key_len);
+	*pub = pubkeys_get(m->pubkeys, rec->type == KEYREC_ED25519, rec->key, rec->key_len);
 	if (!*pub) {
-		r->reason = arena_printf(&s->arena, "public key unusable: %s", crypto_last_error());
+		r->reason = arena_printf(m->arena, "public key unusable: %s", crypto_last_error());
 		return DKMOD_RESULT_PERMERROR;
 	}
 	r->key_bits = crypto_pubkey_bits(*pub);
-	if (rec->type == KEYREC_RSA && r->key_bits < s->ctx->opt.min_key_bits) {
-		r->reason = arena_printf(&s->arena, "key too small (%u bits, minimum %u)", r->key_bits,
-					 s->ctx->opt.min_key_bits);
+	if (rec->type == KEYREC_RSA && r->key_bits < m->opt->min_key_bits) {
+		r->reason = arena_printf(m->arena, "key too small (%u bits, minimum %u)", r->key_bits,
+					 m->opt->min_key_bits);
 		return DKMOD_RESULT_POLICY;
 	}
-	if (sig->alg == DKMOD_ALG_RSA_SHA1 && !s->ctx->opt.allow_sha1) {
+	if (sig->alg == DKMOD_ALG_RSA_SHA1 && !m->opt->allow_sha1) {
 		r->reason = "rsa-sha1 is not accepted (RFC 8301; allow_sha1 accepts it)";
 		return DKMOD_RESULT_POLICY;
 	}
@@ -138,10 +87,10 @@ static enum dkmod_result dkimverify_key_verdict(struct dkmod_session *s, const s
 }
 
 /* dkimverify_time_verdict - t= and x= against the clock, with the allowed skew */
-static enum dkmod_result dkimverify_time_verdict(struct dkmod_session *s, const struct dkimsig *sig,
+static enum dkmod_result dkimverify_time_verdict(const struct method_msg *m, const struct dkimsig *sig,
 						 const char **reason)
 {
-	long long now = (long long)session_now(s->ctx), skew = s->ctx->opt.clock_skew;
+	long long now = (long long)method_now(m), skew = m->opt->clock_skew;
 	if (sig->expire >= 0 && sig->expire + skew < now) {
 		*reason = "signature expired";
 		return DKMOD_RESULT_PERMERROR;
@@ -154,12 +103,12 @@ static enum dkmod_result dkimverify_time_verdict(struct dkmod_session *s, const 
 }
 
 /* dkimverify_crypto_verdict - body hash, then the signature over the header hash */
-static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, const struct dkimcheck *c,
+static enum dkmod_result dkimverify_crypto_verdict(const struct method_msg *m, const struct dkimcheck *c,
 						   const struct crypto_pubkey *pub, const char **reason, bool *partial_out)
 {
 	bool partial = false;
 	const struct dkimsig *sig = &c->sig;
-	const struct header_field *f = &s->fields[c->field];
+	const struct header_field *f = &m->fields[c->field];
 	if (!c->body || c->body->failed) {
 		*reason = "body hash could not be computed";
 		return DKMOD_RESULT_TEMPERROR;
@@ -176,13 +125,13 @@ static enum dkmod_result dkimverify_crypto_verdict(struct dkmod_session *s, cons
 	}
 	/* the signature field with b= empty, in the message's arena */
 	size_t text_len = sig->b_start + (f->text_len - sig->b_end);
-	char *text = arena_alloc_raw(&s->arena, text_len);
+	char *text = arena_alloc_raw(m->arena, text_len);
 	unsigned char digest[CRYPTO_MAX_DIGEST];
 	int hashed = -1;
 	if (text) {
 		memcpy(text, f->raw, sig->b_start);
 		memcpy(text + sig->b_start, f->raw + sig->b_end, f->text_len - sig->b_end);
-		hashed = dkimverify_header_hash(s, sig->hash, sig->header_canon, sig->h, sig->h_len, text, text_len,
+		hashed = hdrhash_dkim(m, sig->hash, sig->header_canon, sig->h, sig->h_len, text, text_len,
 						false, digest);
 	}
 	if (hashed != 0) {
@@ -211,10 +160,10 @@ static size_t dkimverify_h_count(void *arg, const char *name)
 }
 
 /* dkimverify_one - the verdict on one signature */
-static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, struct dkmod_sig_result *r)
+static void dkimverify_one(const struct method_msg *m, const struct dkimcheck *c, struct dkmod_sig_result *r)
 {
 	const struct dkimsig *sig = &c->sig;
-	/* the check lives in the session arena as long as the result: no copies */
+	/* the check lives in the message's arena as long as the result: no copies */
 	r->domain = sig->domain;
 	r->selector = sig->selector;
 	r->identity = c->status == DKIMSIG_OK ? sig->identity : "";
@@ -226,16 +175,16 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 		r->reason = dkimsig_strerror(c->status);
 		return;
 	}
-	if ((r->result = dkimverify_time_verdict(s, sig, &r->reason)) != DKMOD_RESULT_PASS)
+	if ((r->result = dkimverify_time_verdict(m, sig, &r->reason)) != DKMOD_RESULT_PASS)
 		return;
-	if ((r->result = session_lookup_verdict(s->ctx, c->key, &r->reason)) != DKMOD_RESULT_PASS) {
+	if ((r->result = lookup_key_verdict(m->opt, c->key, &r->reason)) != DKMOD_RESULT_PASS) {
 		if (c->key)
 			r->dnssec = c->key->dnssec;
 		return;
 	}
 	r->dnssec = c->key->dnssec;
 	const struct keyrec *rec = NULL;
-	enum keyrec_status ks = dkimverify_pick_key(s, c->key, &rec);
+	enum keyrec_status ks = lookup_first_key(m, false, c->key, &rec);
 	const struct crypto_pubkey *pub = NULL;
 	if (ks == KEYREC_OK && !rec) {
 		r->result = DKMOD_RESULT_TEMPERROR;
@@ -243,38 +192,38 @@ static void dkimverify_one(struct dkmod_session *s, const struct dkimcheck *c, s
 	} else if (ks != KEYREC_OK) {
 		r->result = DKMOD_RESULT_PERMERROR;
 		r->reason = keyrec_strerror(ks);
-	} else if ((r->result = dkimverify_key_verdict(s, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
-		r->result = dkimverify_crypto_verdict(s, c, pub, &r->reason, &r->partial_body);
+	} else if ((r->result = dkimverify_key_verdict(m, c, rec, r, &pub)) == DKMOD_RESULT_PASS) {
+		r->result = dkimverify_crypto_verdict(m, c, pub, &r->reason, &r->partial_body);
 		if (r->partial_body)
 			r->body_bytes = c->body->length;
 		const char *why = NULL;
 		if (r->result == DKMOD_RESULT_PASS &&
-		    (r->result = fieldscan_verdict(s, dkimverify_h_count, (void *)sig, &why)) != DKMOD_RESULT_PASS)
+		    (r->result = method_header_verdict(m, dkimverify_h_count, (void *)sig, &why)) != DKMOD_RESULT_PASS)
 			r->reason = why;
 	}
 }
 
 /* dkimverify_finish - a verdict per signature */
-enum dkmod_status dkimverify_finish(struct dkmod_session *s)
+enum dkmod_status dkimverify_finish(const struct method_msg *m, struct dkimverify *v)
 {
-	for (size_t i = 0; i < s->nchecks; i++) {
-		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
+	for (size_t i = 0; i < v->nchecks; i++) {
+		struct dkmod_sig_result *r = method_add_result(m, DKMOD_METHOD_DKIM);
 		if (!r)
 			return DKMOD_ENOMEM;
-		dkimverify_one(s, &s->checks[i], r);
+		dkimverify_one(m, &v->checks[i], r);
 		if (!r->reason)
 			r->reason = "";
-		session_log(s->ctx, DKMOD_LOG_INFO, "dkim=%s d=%s s=%s%s%s", dkmod_result_name(r->result), r->domain,
+		method_log(m, DKMOD_LOG_INFO, "dkim=%s d=%s s=%s%s%s", dkmod_result_name(r->result), r->domain,
 			    r->selector, r->reason[0] ? " reason=" : "", r->reason);
 	}
-	if (s->overflow) {
-		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
+	if (m->overflow) {
+		struct dkmod_sig_result *r = method_add_result(m, DKMOD_METHOD_DKIM);
 		if (!r)
 			return DKMOD_ENOMEM;
 		r->result = DKMOD_RESULT_PERMERROR;
 		r->reason = "header not fully inspected (limits exceeded)";
-	} else if (s->nchecks == 0) {
-		struct dkmod_sig_result *r = session_add_result(s, DKMOD_METHOD_DKIM);
+	} else if (v->nchecks == 0) {
+		struct dkmod_sig_result *r = method_add_result(m, DKMOD_METHOD_DKIM);
 		if (!r)
 			return DKMOD_ENOMEM;
 		r->result = DKMOD_RESULT_NONE;

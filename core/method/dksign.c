@@ -10,56 +10,57 @@
 #include <strings.h>
 #include <time.h>
 
-#include "record/base64.h"
-#include "msg/fold.h"
+#include "method/dksign.h"
 #include "key/privkeys.h"
-#include "engine/session.h"
+#include "method/hdrhash.h"
+#include "msg/fold.h"
+#include "record/base64.h"
 #include "record/tagvalue.h"
 
 /* dksign_add - queue a DomainKeys signature */
-enum dkmod_status dksign_add(struct dkmod_session *s, const struct dkmod_sign_request *req)
+enum dkmod_status dksign_add(const struct method_msg *m, struct dksign *set, const struct dkmod_sign_request *req)
 {
-	if (s->ndksigners == SESSION_MAX_SIGNERS)
+	if (set->nsigners == METHOD_MAX_SIGNERS)
 		return DKMOD_ELIMIT;
 	if (!req->selector || !req->key_file || !dkimsig_valid_domain(req->selector, strlen(req->selector)) ||
 	    (req->domain && !dkimsig_valid_domain(req->domain, strlen(req->domain))) ||
 	    (req->header_canon != DKMOD_CANON_SIMPLE && req->header_canon != DKMOD_CANON_NOFWS) ||
 	    req->algorithm == DKMOD_ALG_ED25519_SHA256) {
-		session_log(s->ctx, DKMOD_LOG_ERROR,
+		method_log(m, DKMOD_LOG_ERROR,
 			    "DomainKeys signing needs a selector, an RSA key, rsa-sha1 and simple or nofws");
 		return DKMOD_EINVAL;
 	}
-	if (!s->dksigners && !(s->dksigners = arena_alloc(&s->arena, SESSION_MAX_SIGNERS * sizeof *s->dksigners)))
+	if (!set->signers && !(set->signers = arena_alloc(m->arena, METHOD_MAX_SIGNERS * sizeof *set->signers)))
 		return DKMOD_ENOMEM;
-	struct dksigner *g = &s->dksigners[s->ndksigners];
+	struct dksigner *g = &set->signers[set->nsigners];
 	memset(g, 0, sizeof *g);
 	g->req = *req;
 	const char **strs[] = {&g->req.domain, &g->req.selector, &g->req.key_file, &g->req.headers, &g->req.instance};
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
-		if (*strs[i] && !(*strs[i] = arena_strdup(&s->arena, *strs[i])))
+		if (*strs[i] && !(*strs[i] = arena_strdup(m->arena, *strs[i])))
 			return DKMOD_ENOMEM;
 	const char *why = "";
-	g->key = privkeys_get(s->ctx->privkeys, req->key_file, keycache_generation(s->ctx->cache),
+	g->key = privkeys_get(m->privkeys, req->key_file, keycache_generation(m->cache),
 			     (long long)time(NULL), &why);
 	if (!g->key || crypto_privkey_type(g->key) != CRYPTO_KEY_RSA) {
-		session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing key %s: %s", req->key_file,
+		method_log(m, DKMOD_LOG_ERROR, "DomainKeys signing key %s: %s", req->key_file,
 			    g->key ? "not an RSA key" : why);
 		if (g->key)
-			privkeys_put(s->ctx->privkeys, g->req.key_file, g->key);
+			privkeys_put(m->privkeys, g->req.key_file, g->key);
 		g->key = NULL;
 		return DKMOD_EKEY;
 	}
-	s->ndksigners++;
+	set->nsigners++;
 	return DKMOD_OK;
 }
 
 /* dksign_header_list - h= for a configured list: the present fields of those names, in message
  * order, at most HEADER_MAX_SIGNED of them (verifiers refuse longer lists) */
-static int dksign_header_list(const struct dkmod_session *s, const char *names, struct str *h)
+static int dksign_header_list(const struct method_msg *m, const char *names, struct str *h)
 {
 	size_t listed = 0;
-	for (size_t i = 0; i < s->nfields && listed < HEADER_MAX_SIGNED; i++) {
-		const struct header_field *f = &s->fields[i];
+	for (size_t i = 0; i < m->nfields && listed < HEADER_MAX_SIGNED; i++) {
+		const struct header_field *f = &m->fields[i];
 		if (!f->name_len || f->removed)
 			continue;
 		size_t pos = 0, n;
@@ -77,7 +78,7 @@ static int dksign_header_list(const struct dkmod_session *s, const char *names, 
 }
 
 /* dksign_prepare - choose d=, hash the covered fields; a reason on failure */
-static const char *dksign_prepare(struct dkmod_session *s, struct dksigner *g, const struct sender *snd)
+static const char *dksign_prepare(const struct method_msg *m, struct dksigner *g, const struct sender *snd)
 {
 	if (!snd->parsed)
 		return "no responsible sender address (Sender: or From:)";
@@ -85,15 +86,15 @@ static const char *dksign_prepare(struct dkmod_session *s, struct dksigner *g, c
 	if (!dkimsig_valid_domain(d, strlen(d)) || !dkimsig_domain_within(snd->addr.domain, d))
 		return "the sender's domain is not within the signing domain";
 	memcpy(g->domain, d, strlen(d) + 1); /* a valid domain is shorter than DKIMSIG_MAX_NAME */
-	if (g->req.headers && dksign_header_list(s, g->req.headers, &g->h) < 0)
-		return "out of memory";
-	g->stream = bodyhash_get(s, CRYPTO_SHA1, g->req.header_canon, true, -1);
-	bool *signed_fields = calloc(s->nfields + 1, sizeof *signed_fields);
+	if (g->req.headers && dksign_header_list(m, g->req.headers, &g->h) < 0)
+		return method_out_of_memory;
+	g->stream = bodyhash_get(m->bodies, CRYPTO_SHA1, g->req.header_canon, true, -1);
+	bool *signed_fields = calloc(m->nfields + 1, sizeof *signed_fields);
 	const char *why = NULL;
 	if (!g->stream || !signed_fields ||
-	    dkverify_hash_headers(s, g->stream, g->req.header_canon, 0, g->req.headers ? str_cstr(&g->h) : NULL,
+	    hdrhash_dk(m, g->stream, g->req.header_canon, 0, g->req.headers ? str_cstr(&g->h) : NULL,
 				  g->h.len, true, signed_fields) < 0)
-		why = "out of memory";
+		why = method_out_of_memory;
 	else if (!signed_fields[snd->field])
 		why = "the responsible sender's field is not in the signed list";
 	free(signed_fields);
@@ -101,23 +102,24 @@ static const char *dksign_prepare(struct dkmod_session *s, struct dksigner *g, c
 }
 
 /* dksign_start - at end of headers: choose d=, hash the headers */
-enum dkmod_status dksign_start(struct dkmod_session *s)
+enum dkmod_status dksign_start(const struct method_msg *m, struct dksign *set)
 {
-	if (s->ndksigners == 0)
+	if (set->nsigners == 0)
 		return DKMOD_OK;
-	struct sender snd;
-	sender_find(s, &snd);
-	for (size_t i = 0; i < s->ndksigners; i++) {
-		struct dksigner *g = &s->dksigners[i];
-		g->failure = dksign_prepare(s, g, &snd);
+	const struct sender *snd = m->sender;
+	for (size_t i = 0; i < set->nsigners; i++) {
+		struct dksigner *g = &set->signers[i];
+		g->failure = dksign_prepare(m, g, snd);
+		/* a message the request does not fit: the caller's request was wrong for it */
+		g->failure_status = g->failure == method_out_of_memory ? DKMOD_ENOMEM : DKMOD_EINVAL;
 		if (g->failure)
-			session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing s=%s: %s", g->req.selector, g->failure);
+			method_log(m, DKMOD_LOG_ERROR, "DomainKeys signing s=%s: %s", g->req.selector, g->failure);
 	}
 	return DKMOD_OK;
 }
 
 /* dksign_build - the whole field */
-static const char *dksign_build(struct dkmod_session *s, struct dksigner *g)
+static const char *dksign_build(const struct method_msg *m, struct dksigner *g)
 {
 	unsigned char sig[CRYPTO_MAX_SIG];
 	size_t sig_len = 0;
@@ -136,38 +138,39 @@ static const char *dksign_build(struct dkmod_session *s, struct dksigner *g)
 		rc = fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0;
 	}
 	if (!rc)
-		g->field = arena_strndup(&s->arena, field.data, field.len);
+		g->field = arena_strndup(m->arena, field.data, field.len);
 	str_free(&field);
-	return g->field ? NULL : "out of memory";
+	return g->field ? NULL : method_out_of_memory;
 }
 
 /* dksign_finish - sign and build each DomainKey-Signature field */
-enum dkmod_status dksign_finish(struct dkmod_session *s)
+enum dkmod_status dksign_finish(const struct method_msg *m, struct dksign *set)
 {
 	enum dkmod_status st = DKMOD_OK;
-	for (size_t i = 0; i < s->ndksigners; i++) {
-		struct dksigner *g = &s->dksigners[i];
-		if (!g->failure)
-			g->failure = dksign_build(s, g);
+	for (size_t i = 0; i < set->nsigners; i++) {
+		struct dksigner *g = &set->signers[i];
+		if (!g->failure && (g->failure = dksign_build(m, g)))
+			g->failure_status = g->failure == method_out_of_memory ? DKMOD_ENOMEM : DKMOD_ECRYPTO;
 		if (g->failure) {
-			session_log(s->ctx, DKMOD_LOG_ERROR, "DomainKeys signing s=%s failed: %s", g->req.selector,
+			method_log(m, DKMOD_LOG_ERROR, "DomainKeys signing s=%s failed: %s", g->req.selector,
 				    g->failure);
-			st = DKMOD_EINVAL;
+			if (st == DKMOD_OK)
+				st = g->failure_status;
 			continue;
 		}
-		session_log(s->ctx, DKMOD_LOG_INFO, "DomainKeys signed d=%s s=%s", g->domain, g->req.selector);
-		if (session_add_field(s, g->field) != DKMOD_OK)
+		method_log(m, DKMOD_LOG_INFO, "DomainKeys signed d=%s s=%s", g->domain, g->req.selector);
+		if (method_add_field(m, g->field) != DKMOD_OK)
 			return DKMOD_ENOMEM;
 	}
 	return st;
 }
 
 /* dksign_free - release buffers */
-void dksign_free(struct dkmod_session *s)
+void dksign_free(const struct method_msg *m, struct dksign *set)
 {
-	for (size_t i = 0; i < s->ndksigners; i++) {
-		str_free(&s->dksigners[i].h);
-		privkeys_put(s->ctx->privkeys, s->dksigners[i].req.key_file, s->dksigners[i].key);
+	for (size_t i = 0; i < set->nsigners; i++) {
+		str_free(&set->signers[i].h);
+		privkeys_put(m->privkeys, set->signers[i].req.key_file, set->signers[i].key);
 	}
-	s->ndksigners = 0;
+	set->nsigners = 0;
 }

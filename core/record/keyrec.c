@@ -155,3 +155,20 @@ enum keyrec_status keyrec_parse_domainkeys(const char *txt, size_t len, struct k
 
 	return keyrec_parse_key(tagvalue_get(&list, "p"), out);
 }
+
+/* keyrec_first - the first record that parses as a key */
+long keyrec_first(char *const *records, const size_t *lengths, size_t count, bool dk, keyrec_parse_fn *parse,
+		  void *arg, const struct keyrec **rec, enum keyrec_status *status)
+{
+	*status = KEYREC_NO_KEY;
+	for (size_t i = 0; i < count; i++) {
+		*rec = NULL;
+		enum keyrec_status st = parse(arg, dk, records[i], lengths[i], rec);
+		if (st == KEYREC_OK || !*rec)
+			return (long)i;
+		if (i == 0)
+			*status = st;
+	}
+	*rec = NULL;
+	return -1;
+}

@@ -50,4 +50,15 @@ enum keyrec_status keyrec_parse_dkim(const char *txt, size_t len, struct keyrec 
  * no v=, h= or s=). */
 enum keyrec_status keyrec_parse_domainkeys(const char *txt, size_t len, struct keyrec *out);
 
+/* keyrec_parse_fn - parse one record text as DomainKeys (dk) or DKIM into *rec (left NULL
+ * when out of memory) */
+typedef enum keyrec_status keyrec_parse_fn(void *arg, bool dk, const char *txt, size_t len,
+					   const struct keyrec **rec);
+
+/* keyrec_first - the first of count records that parses as a key (through parse): its index,
+ * also when out of memory (*rec NULL); else -1 with *status the first record's status
+ * (KEYREC_NO_KEY without records) */
+long keyrec_first(char *const *records, const size_t *lengths, size_t count, bool dk, keyrec_parse_fn *parse,
+		  void *arg, const struct keyrec **rec, enum keyrec_status *status);
+
 #endif

@@ -9,14 +9,10 @@ if [ ! -f "$OBJ" ]; then
 	skip "Exim adapter configuration path" "no $OBJ (the Exim object is not built: no local_scan.h)"
 	exit 0
 fi
-libs=$(pkg-config --libs luajit openssl libsodium libunbound lmdb 2>/dev/null)
-if ! cc -Iadapters/exim -Iadapters/common -Ilua -Icore -o "$TMP/probe" tests/adapters/exim_config_probe.c "$OBJ" \
-	"$BUILD"/adapters/common/*.o "$BUILD"/lua/*.o "$BUILD/libdkmod.a" $libs -lm 2>"$TMP/cc.txt"; then
-	fail "the probe links with exim_proc.o" "$(head -n 3 "$TMP/cc.txt" | tr '\n' ' ')"
-	exit 0
-fi
-check_eq "no DKMOD_CONFIG: the built-in path" "$(env -u DKMOD_CONFIG "$TMP/probe")" "/etc/dkmod/dkmod.conf"
-check_eq "DKMOD_CONFIG set by the caller: ignored" "$(DKMOD_CONFIG="$TMP/evil.conf" "$TMP/probe")" "/etc/dkmod/dkmod.conf"
+PROBE=$BUILD/tests/exim_config_probe
+[ -x "$PROBE" ] || { fail "the probe is built with exim_proc.o" "no $PROBE (make unit builds it)"; exit 0; }
+check_eq "no DKMOD_CONFIG: the built-in path" "$(env -u DKMOD_CONFIG "$PROBE")" "/etc/dkmod/dkmod.conf"
+check_eq "DKMOD_CONFIG set by the caller: ignored" "$(DKMOD_CONFIG="$TMP/evil.conf" "$PROBE")" "/etc/dkmod/dkmod.conf"
 if grep -rq 'DKMOD_CONFIG' adapters/exim conf/mta doc/adapter-exim.md; then
 	fail "no Exim file or snippet mentions DKMOD_CONFIG" "$(grep -rl 'DKMOD_CONFIG' adapters/exim conf/mta doc/adapter-exim.md | tr '\n' ' ')"
 else

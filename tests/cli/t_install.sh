@@ -23,6 +23,7 @@ int main(void)
 	return 0;
 }
 C
+need_cmd "a program builds with pkg-config" cc pkg-config || exit 0
 if PKG_CONFIG_PATH="$stage/opt/dkmod/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" \
 	cc -o "$TMP/use" "$TMP/use.c" $(PKG_CONFIG_PATH="$stage/opt/dkmod/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --cflags --libs --static dkmod) 2>"$TMP/cc.log"; then
 	check_eq "a program builds with pkg-config and runs" "$(LD_LIBRARY_PATH="$stage/opt/dkmod/lib" "$TMP/use")" "pass 1024"

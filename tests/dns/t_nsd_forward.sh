@@ -1,21 +1,15 @@
 #!/usr/bin/env bash
 # t_nsd_forward.sh - the libunbound backend against a real authoritative
 # server: a private nsd on 127.0.0.1 reached as forwarder and as stub, and a
-# silent server for time-outs.  Builds tests/dns/dnsq.c into $TMP (extra
-# compiler flags, e.g. sanitizers, in $DNSQ_CFLAGS).
+# silent server for time-outs, asked through dnsq (tests/dns/dnsq.c, built by
+# make unit: tests/dns/dns.mk).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 . "$DKMOD_TOP/tests/lib/nsd.sh"
 
 cd "$DKMOD_TOP" || exit 1
-need_cmd "nsd forward" cc dig pkg-config "$NSD_BIN" || exit 0
-CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -O2 -g ${DNSQ_CFLAGS:-}"
-# shellcheck disable=SC2086,SC2046
-if ! out=$(cc $CFLAGS -Icore $(pkg-config --cflags libunbound 2>/dev/null) -o "$TMP/dnsq" tests/dns/dnsq.c \
-	core/dns/dns.c core/dns/dns_unbound.c core/dns/zonefile.c $(pkg-config --libs libunbound 2>/dev/null || echo -lunbound) 2>&1); then
-	fail "build dnsq" "$out"
-	exit 1
-fi
-pass "build dnsq"
+need_cmd "nsd forward" dig "$NSD_BIN" || exit 0
+DNSQ=$DKMOD_TOP/$BUILD/tests/dnsq
+[ -x "$DNSQ" ] || { fail "dnsq built" "no $DNSQ (make unit builds it)"; exit 1; }
 
 # a string of N bytes
 rep() { head -c "$1" /dev/zero | tr '\0' "$2"; }
@@ -51,7 +45,7 @@ pass "nsd start"
 ms() { echo $(($(date +%s%N) / 1000000)); }
 # q ARGS... - run dnsq, output in $got (stdout) and $err (stderr)
 q() {
-	got=$("$TMP/dnsq" "$@" 2>"$TMP/err")
+	got=$("$DNSQ" "$@" 2>"$TMP/err")
 	err=$(cat "$TMP/err")
 }
 # qeq NAME GOT WANT - like check_eq, with dnsq's stderr on failure

@@ -58,10 +58,10 @@ static void test_one(const struct test_case *c)
 	ctx.opt.authserv_id = c->authserv_id ? c->authserv_id : "mx.example.net";
 	s.results = (struct dkmod_sig_result *)c->r;
 	s.nresults = c->n;
-	s.policies = c->policies;
-	s.dk_policy.verdict = c->dk_verdict;
-	s.adsp.result = c->adsp_result;
-	s.adsp.author = c->adsp_author;
+	s.policy.started = c->policies;
+	s.policy.dk.verdict = c->dk_verdict;
+	s.policy.adsp.result = c->adsp_result;
+	s.policy.adsp.author = c->adsp_author;
 	const char *got = ar_build(&s);
 	CHECK_STR(c->name, got ? got : "(null)", c->want);
 	char name[120];
@@ -295,10 +295,10 @@ static void test_random(void)
 			r->dnssec = (enum dkmod_dnssec)test_rand(4);
 		}
 		s.results = results;
-		s.policies = test_rand(2);
-		s.dk_policy.verdict = test_text(&s.arena, 30);
-		s.adsp.result = "none";
-		s.adsp.author = test_text(&s.arena, 100);
+		s.policy.started = test_rand(2);
+		s.policy.dk.verdict = test_text(&s.arena, 30);
+		s.policy.adsp.result = "none";
+		s.policy.adsp.author = test_text(&s.arena, 100);
 		const char *got = ar_build(&s);
 		ok = got && test_shape(got);
 		if (!ok)

@@ -1,9 +1,9 @@
 /*
- * test_crypto.c - unit tests of core/key/crypto.c: digest known answers, key
+ * test_crypto.c - unit tests of core/key/crypto*.c: digest known answers, key
  * loading, sign/verify round trips, the RFC 8463 Appendix A vector and
  * interop with the openssl command.  Keys are made at run time in a temp dir.
  */
-/* the oracle uses the same low-level RSA calls as core/key/crypto.c */
+/* the oracle uses the same low-level RSA calls as core/key/crypto_pubkey.c */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "key/crypto.h"
 #include "key/keyfile.h"
@@ -604,7 +604,7 @@ static int openssl_verifies(const unsigned char *der, size_t len, const unsigned
 	return ok;
 }
 
-/* test_spki_forms - the SPKI reader of crypto.c takes what OpenSSL's decoders take, no more, no
+/* test_spki_forms - the SPKI reader of crypto_pubkey.c takes what OpenSSL's decoders take, no more, no
  * less, and the key it gives checks signatures as OpenSSL's does: well-formed and odd forms, and
  * every single-byte change of the SPKI's structure */
 static void test_spki_forms(void)

@@ -1,5 +1,5 @@
 /*
- * test_ed25519.c - unit tests of core/key/ed25519.c (libsodium) and of crypto.c's
+ * test_ed25519.c - unit tests of core/key/ed25519.c (libsodium) and of the crypto files'
  * Ed25519 path: libsodium starts once from any thread; signatures equal
  * OpenSSL's for the same key and message (Ed25519 is deterministic) and each
  * library verifies the other's; and where the two disagree (small-order
@@ -73,7 +73,7 @@ static int ossl_verify(const unsigned char *pub, const unsigned char *msg, size_
 	return rc;
 }
 
-/* our_verify - crypto.c's answer for sig over the 32-byte digest under the raw public key */
+/* our_verify - crypto_verify's answer for sig over the 32-byte digest under the raw public key */
 static int our_verify(const unsigned char *pub, const unsigned char *digest, const unsigned char *sig)
 {
 	struct crypto_pubkey *k = crypto_pubkey_from_ed25519(pub, ED25519_PUBLIC);

@@ -227,7 +227,7 @@ static void test_pipeline(void)
 		if (!m)
 			continue;
 		snprintf(name, sizeof name, "fed in chunks of %zu: accept", steps[k]);
-		CHECK_INT(name, pipeline_msg_action(m), PIPELINE_ACCEPT);
+		CHECK_INT(name, pipeline_msg_action(m), POLICY_ACCEPT);
 		snprintf(name, sizeof name, "fed in chunks of %zu: script's field", steps[k]);
 		CHECK_STR(name, pipeline_msg_added(m, 0), "X-Seen: hello 192.0.2.7");
 		snprintf(name, sizeof name, "fed in chunks of %zu: three fields received", steps[k]);
@@ -240,12 +240,12 @@ static void test_pipeline(void)
 		pipeline_msg_free(m);
 	}
 	struct pipeline_msg *m = unit_run(p, "From: a@example.org\nSubject: x\n\nbody\n", 1);
-	CHECK_INT("other sender: reject", m ? (int)pipeline_msg_action(m) : -1, PIPELINE_REJECT);
+	CHECK_INT("other sender: reject", m ? (int)pipeline_msg_action(m) : -1, POLICY_REJECT);
 	CHECK_STR("reply gets the default codes", m ? pipeline_msg_reply(m) : NULL, "550 5.7.1 who?");
 	CHECK_STR("LF message", m ? pipeline_msg_eol(m) : NULL, "\n");
 	pipeline_msg_free(m);
 	m = unit_run(p, "From: a@example.com\r\nSubject: hold\r\n", 0);
-	CHECK_INT("headers only, no blank line: quarantine", m ? (int)pipeline_msg_action(m) : -1, PIPELINE_QUARANTINE);
+	CHECK_INT("headers only, no blank line: quarantine", m ? (int)pipeline_msg_action(m) : -1, POLICY_QUARANTINE);
 	pipeline_msg_free(m);
 	/* every two-piece split of the header block (its end in the first piece, the second, or
 	 * across them) gives what one piece gives */
@@ -283,7 +283,7 @@ static void test_pipeline(void)
 		pipeline_msg_free(one);
 	}
 	m = unit_run(p, "\r\nno header at all\r\n", 0);
-	CHECK_INT("no header: reject (no sender)", m ? (int)pipeline_msg_action(m) : -1, PIPELINE_REJECT);
+	CHECK_INT("no header: reject (no sender)", m ? (int)pipeline_msg_action(m) : -1, POLICY_REJECT);
 	pipeline_msg_free(m);
 	pipeline_free(p);
 	struct pipeline_options o = {.log_level = -1};
@@ -380,7 +380,7 @@ static void test_no_readers(void)
 		unit_logged[0] = '\0';
 		struct pipeline_msg *m = p ? unit_run(p, msg, 0) : NULL;
 		snprintf(name, sizeof name, "no script, level %s: accept", levels[i]);
-		CHECK_INT(name, m ? (int)pipeline_msg_action(m) : -1, PIPELINE_ACCEPT);
+		CHECK_INT(name, m ? (int)pipeline_msg_action(m) : -1, POLICY_ACCEPT);
 		if (m && pipeline_msg_added_count(m) > 0)
 			added[i] = strdup(pipeline_msg_added(m, 0));
 		pipeline_msg_free(m);

@@ -338,7 +338,7 @@ static void test_output(struct dkmod_ctx *ctx)
 	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s);
 	dkmod_session_add_signer(s, &r[0]);
 	feed(s, signed_msg.data, 0);
-	CHECK_INT("one body hash for equal parameters", s->nbodies, 1);
+	CHECK_INT("one body hash for equal parameters", s->bodies.nbodies, 1);
 	dkmod_session_free(s);
 
 	/* more signatures than the limit: the rest are not verified */
@@ -406,7 +406,7 @@ static void test_reuse(struct dkmod_ctx *ctx)
 	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s);
 	struct header_field *fields = s->fields;
 	CHECK("reuse: the spare session is taken, with its field array", s && fields != NULL && s->nfields == 0 &&
-	      s->nresults == 0 && s->nadded == 0 && s->nchecks == 0 && s->field.len == 0);
+	      s->nresults == 0 && s->nadded == 0 && s->dkimverify.nchecks == 0 && s->field.len == 0);
 	CHECK("reuse: the context keeps arena blocks", ctx->arena_spare != NULL);
 	dkmod_session_free(s);
 	dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &t);
@@ -426,6 +426,40 @@ static void test_reuse(struct dkmod_ctx *ctx)
 	str_free(&signed_msg);
 	str_free(&out);
 	str_free(&ar);
+}
+
+/* test_sign_status - a failed signature's status says why: EINVAL when the request does not
+ * fit the message (DomainKeys without a sender), ECRYPTO when the hash or the signing failed */
+static void test_sign_status(struct dkmod_ctx *ctx)
+{
+	struct dkmod_sign_request req;
+	struct dkmod_session *s;
+	request(&req, "rsa2048", DKMOD_ALG_RSA_SHA1);
+	req.method = DKMOD_METHOD_DOMAINKEYS;
+	req.header_canon = DKMOD_CANON_SIMPLE;
+	const char *nosender = "Subject: no author\r\n\r\nbody\r\n";
+	CHECK("sign status: DomainKeys request queued", dkmod_session_new(ctx, 0, &s) == DKMOD_OK &&
+							 dkmod_session_add_signer(s, &req) == DKMOD_OK);
+	dkmod_session_write(s, nosender, strlen(nosender));
+	CHECK_INT("sign status: DomainKeys without a sender is EINVAL", dkmod_session_finish(s), DKMOD_EINVAL);
+	dkmod_session_free(s);
+	dkmod_session_new(ctx, 0, &s);
+	dkmod_session_add_signer(s, &req);
+	dkmod_session_write(s, message, strlen(message));
+	CHECK("sign status: the DomainKeys stream is there", s->dksign.nsigners == 1 && s->dksign.signers[0].stream);
+	if (s->dksign.nsigners == 1 && s->dksign.signers[0].stream)
+		s->dksign.signers[0].stream->failed = true; /* as when the hash library fails */
+	CHECK_INT("sign status: a DomainKeys hash that failed is ECRYPTO", dkmod_session_finish(s), DKMOD_ECRYPTO);
+	CHECK_INT("sign status: no field added", (long long)dkmod_session_added_count(s), 0);
+	dkmod_session_free(s);
+	request(&req, "rsa2048", DKMOD_ALG_RSA_SHA256);
+	dkmod_session_new(ctx, 0, &s);
+	dkmod_session_add_signer(s, &req);
+	dkmod_session_write(s, message, strlen(message));
+	if (s->dkimsign.nsigners == 1 && s->dkimsign.signers[0].body)
+		s->dkimsign.signers[0].body->failed = true;
+	CHECK_INT("sign status: a DKIM body hash that failed is ECRYPTO", dkmod_session_finish(s), DKMOD_ECRYPTO);
+	dkmod_session_free(s);
 }
 
 /* split_shape - the header fields a session made of msg written in two pieces at cut
@@ -596,6 +630,7 @@ int main(void)
 		test_limits(ctx);
 		test_paired_bodies(ctx);
 		test_reuse(ctx);
+		test_sign_status(ctx);
 	}
 	dkmod_ctx_free(ctx);
 	fixture_end();

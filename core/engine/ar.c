@@ -159,8 +159,8 @@ static int ar_one(struct dkmod_session *s, size_t k, struct fold *o)
 		    ar_value(o->out, r->reason, plain, v) < 0)
 			return -1;
 	}
-	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policies && k == ar_first_dk(s) &&
-	    ar_property(o, "policy.dk", s->dk_policy.verdict) < 0)
+	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policy.started && k == ar_first_dk(s) &&
+	    ar_property(o, "policy.dk", s->policy.dk.verdict) < 0)
 		return -1;
 	if (ar_property(o, "header.d", r->domain) < 0)
 		return -1;
@@ -198,9 +198,9 @@ char *ar_build(struct dkmod_session *s)
 			 ar_value(&out, s->ctx->opt.authserv_id, plain, n) < 0 ? -1 : 0;
 	for (size_t k = 0; rc == 0 && k < s->nresults; k++)
 		rc = ar_resinfo(&o) < 0 || ar_one(s, k, &o) < 0 ? -1 : 0;
-	if (rc == 0 && s->policies)
-		rc = ar_resinfo(&o) < 0 || ar_pair(&o, "dkim-adsp", s->adsp.result) < 0 ||
-			     ar_property(&o, "header.from", s->adsp.author) < 0 ? -1 : 0;
+	if (rc == 0 && s->policy.started)
+		rc = ar_resinfo(&o) < 0 || ar_pair(&o, "dkim-adsp", s->policy.adsp.result) < 0 ||
+			     ar_property(&o, "header.from", s->policy.adsp.author) < 0 ? -1 : 0;
 	s->ar_field = rc == 0 ? arena_strndup(&s->arena, str_cstr(&out), out.len) : NULL;
 	str_free(&out);
 	return s->ar_field ? s->ar_field + sizeof prefix - 1 : NULL;

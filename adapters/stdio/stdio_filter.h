@@ -1,9 +1,9 @@
 /*
- * stdio.h - dkmod-stdio, the long-lived filter behind the qpsmtpd plugin:
+ * stdio_filter.h - dkmod-stdio, the long-lived filter behind the qpsmtpd plugin:
  * what its files share (the reply stream and the reply writer).
  */
-#ifndef DKMOD_STDIO_H
-#define DKMOD_STDIO_H
+#ifndef DKMOD_STDIO_FILTER_H
+#define DKMOD_STDIO_FILTER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,116 @@
+/*
+ * hdrhash.c - hashing the header fields a signature covers (hdrhash.h),
+ * one code for signing and verifying: DKIM picks fields bottom-up by h=,
+ * DomainKeys hashes the fields below its signature (or those h= selects)
+ * into the stream the body continues.
+ */
+#include <stdlib.h>
+
+#include "method/hdrhash.h"
+#include "record/tagvalue.h"
+
+#define HDRHASH_KEEP_BUFFER 65536 /* the context keeps a header buffer up to this size */
+
+/* hdrhash_dkim - hash the fields named in h= and the signature field itself:
+ * their canonical forms are gathered in one buffer (the context's, reused) and hashed in one pass */
+int hdrhash_dkim(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon, const char *h,
+		 size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed, unsigned char *digest)
+{
+	struct fieldindex *x = fieldindex_get(m->index, m->arena, m->fields, m->nfields);
+	struct str *buf = m->header_canon;
+	int rc = -1;
+	str_clear(buf);
+	/* a canonical field is at most its text and a CRLF */
+	if (!x || str_reserve(buf, m->header_bytes + 2 * m->nfields + sig_len + 2) < 0)
+		goto out;
+	fieldindex_begin(x);
+	size_t pos = 0, n, i, slot;
+	const char *item;
+	while (tagvalue_list_next(h, h_len, &pos, &item, &n)) {
+		/* the n-th mention of a name takes the n-th instance from the bottom */
+		if ((slot = fieldindex_find(x, item, n)) == FIELDINDEX_NONE ||
+		    (i = fieldindex_take(x, slot, 0, skip_removed)) == FIELDINDEX_NONE)
+			continue;
+		if (canon_header(canon, m->fields[i].raw, m->fields[i].text_len, true, buf) < 0)
+			goto out;
+	}
+	if (canon_header(canon, sig_text, sig_len, false, buf) < 0)
+		goto out;
+	rc = crypto_hash(hash, buf->data, buf->len, digest);
+out:
+	if (buf->cap > HDRHASH_KEEP_BUFFER) /* a huge header block's buffer is not kept */
+		str_free(buf);
+	return rc;
+}
+
+/* hdrhash_dk_field - one field, canonicalized, added to buf (hashed by the caller) */
+static int hdrhash_dk_field(enum dkmod_canon canon, const struct header_field *f, struct str *buf)
+{
+	return canon_header(canon, f->raw, f->text_len, true, buf);
+}
+
+/* hdrhash_dk_select - the fields h= selects, in the peer's order: walking h= from
+ * its end, a name mentioned again earlier takes its last unused field, its
+ * first mention takes every unused field left (in message order); at most
+ * HEADER_MAX_SIGNED names (dksig_parse refuses longer lists) */
+static size_t hdrhash_dk_select(const struct method_msg *m, struct fieldindex *x, size_t first, const char *h,
+			      size_t h_len, bool skip_removed, size_t *chosen, bool *used)
+{
+	size_t slot[HEADER_MAX_SIGNED], n = 0, pos = 0, len, count = 0, i;
+	const char *it;
+	fieldindex_begin(x);
+	/* each name's mark is the place of its first mention */
+	while (n < HEADER_MAX_SIGNED && tagvalue_list_next(h, h_len, &pos, &it, &len)) {
+		slot[n] = fieldindex_find(x, it, len);
+		if (slot[n] != FIELDINDEX_NONE)
+			fieldindex_mark(x, slot[n], n);
+		n++;
+	}
+	/* chosen[] is filled from its end, fields bottom-up, so each block stays in message order */
+	size_t top = m->nfields;
+	for (size_t j = n; j-- > 0;) {
+		if (slot[j] == FIELDINDEX_NONE)
+			continue;
+		bool again = fieldindex_mark(x, slot[j], j) < j;
+		while ((i = fieldindex_take(x, slot[j], first, skip_removed)) != FIELDINDEX_NONE) {
+			used[i] = true;
+			chosen[--top] = i;
+			if (again)
+				break;
+		}
+	}
+	for (size_t k = top; k < m->nfields; k++)
+		chosen[count++] = chosen[k];
+	return count;
+}
+
+/* hdrhash_dk - feed the fields a DomainKeys signature covers into its stream */
+int hdrhash_dk(const struct method_msg *m, struct bodyhash *stream, enum dkmod_canon canon, size_t first,
+	       const char *h, size_t h_len, bool skip_removed, bool *signed_fields)
+{
+	/* the canonical fields are gathered in one buffer and hashed at once; a canonical
+	 * field is at most its text and a CRLF */
+	struct str buf = STR_INIT;
+	int rc = str_reserve(&buf, m->header_bytes + 2 * m->nfields);
+	if (rc == 0 && !h) {
+		for (size_t i = first; rc == 0 && i < m->nfields; i++) {
+			if (skip_removed && m->fields[i].removed)
+				continue;
+			signed_fields[i] = true;
+			rc = hdrhash_dk_field(canon, &m->fields[i], &buf);
+		}
+	} else if (rc == 0) {
+		struct fieldindex *x = fieldindex_get(m->index, m->arena, m->fields, m->nfields);
+		size_t *chosen = x ? malloc((m->nfields + 1) * sizeof *chosen) : NULL;
+		size_t n = chosen ? hdrhash_dk_select(m, x, first, h, h_len, skip_removed, chosen, signed_fields) : 0;
+		rc = chosen ? 0 : -1;
+		for (size_t k = 0; rc == 0 && k < n; k++)
+			rc = hdrhash_dk_field(canon, &m->fields[chosen[k]], &buf);
+		free(chosen);
+	}
+	if (rc == 0 && buf.len)
+		rc = crypto_hasher_update(stream->hasher, buf.data, buf.len);
+	str_free(&buf);
+	return rc;
+}
+

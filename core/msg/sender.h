@@ -1,0 +1,28 @@
+/*
+ * sender.h - the responsible sender of a message (RFC 4870 3.2).
+ */
+#ifndef DKMOD_SENDER_H
+#define DKMOD_SENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "msg/address.h"
+#include "msg/header.h"
+
+/* The responsible sender (DomainKeys): the first Sender: field, else the first From:. */
+struct sender {
+	bool found;              /* a field was there */
+	bool parsed;             /* and held an address */
+	bool from_sender;        /* it was Sender: */
+	size_t field;            /* its index */
+	struct address addr;
+};
+
+/* sender_find - the responsible sender of fields[0..nfields) */
+void sender_find(const struct header_field *fields, size_t nfields, struct sender *out);
+/* author_find - the author (RFC 5322 3.6.2): the first From field and its first address; the
+ * author of ADSP, DMARC, the A-R and the policy script's msg.author */
+void author_find(const struct header_field *fields, size_t nfields, struct sender *out);
+
+#endif
