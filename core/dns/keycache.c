@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/stats.h"
+#include "store/stats.h"
 
 #define KEYCACHE_DB "cache"
 #define KEYCACHE_LRU "cache.lru"

@@ -10,7 +10,7 @@
 
 #include "key/privkeys.h"
 #include "engine/session.h"
-#include "engine/stats.h"
+#include "store/stats.h"
 #include "method/method.h"
 #include "util/log.h"
 

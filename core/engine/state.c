@@ -8,7 +8,7 @@
 
 #include "dkmod.h"
 #include "dns/keycache.h"
-#include "engine/stats.h"
+#include "store/stats.h"
 #include "store/store.h"
 
 /* state_open - the store and cache in dir; a state no process has made yet is not

@@ -15,8 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "dns/keycache.h"
-#include "engine/session.h"
+#include "key/signtable.h"
 #include "store/store.h"
 #include "util/str.h"
 
@@ -284,9 +283,15 @@ enum dkmod_status dkmod_signtable_open(const char *path, struct dkmod_signtable 
 	return DKMOD_OK;
 }
 
-/* dkmod_signtable_refresh - reopen the table if its file changed or the flush generation moved */
-enum dkmod_status dkmod_signtable_refresh(struct dkmod_signtable *t, struct dkmod_ctx *ctx, bool force,
-					  bool *reloaded, char *why, size_t why_size)
+/* signtable_generation - the flush generation the table was loaded at */
+unsigned long long signtable_generation(const struct dkmod_signtable *t)
+{
+	return t->generation;
+}
+
+/* signtable_refresh - reopen the table if its file changed or the flush generation gen moved */
+enum dkmod_status signtable_refresh(struct dkmod_signtable *t, unsigned long long gen, bool force, bool *reloaded,
+				    char *why, size_t why_size)
 {
 	long long now = (long long)time(NULL);
 	struct stat st;
@@ -295,7 +300,6 @@ enum dkmod_status dkmod_signtable_refresh(struct dkmod_signtable *t, struct dkmo
 	if (!force && now == t->checked)
 		return DKMOD_OK;
 	t->checked = now;
-	unsigned long long gen = ctx ? keycache_generation(ctx->cache) : t->generation;
 	if (stat(t->path, &st) == 0 && gen == t->generation && st.st_dev == t->st.st_dev &&
 	    st.st_ino == t->st.st_ino && st.st_size == t->st.st_size && st.st_mtim.tv_sec == t->st.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == t->st.st_mtim.tv_nsec)

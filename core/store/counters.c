@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "dns/dns.h"
-#include "engine/stats.h"
+#include "store/stats.h"
 
 /* counters_hash - a hash of the n bytes of a name, eight at a time */
 static size_t counters_hash(const char *s, size_t n)

@@ -23,5 +23,7 @@ check "a cycle between modules fails (key/pubkeys.h including method/method.h)" 
 check "the failing run exits 1" grep -qx 'rc=1' <<<"$out"
 out=$(mutate method/policy.c '#include "engine/session.h"')
 check "a method including the engine fails" grep -q 'method/policy.c includes engine/session.h' <<<"$out"
+out=$(mutate key/signtable.c '#include "engine/session.h"')
+check "a lower step including the engine fails" grep -q 'key/signtable.c includes engine/session.h: only the engine' <<<"$out"
 out=$(mutate method/dksign.c '#include "method/dkverify.h"')
 check "a signer including a verifier fails" grep -q 'method/dksign.c includes method/dkverify.h: a signer' <<<"$out"

@@ -1,6 +1,6 @@
 /*
  * test_keycache.c - unit tests of the shared state: the store (core/store/store_lmdb.c),
- * the DNS answer cache (core/dns/keycache.c) and the counters (core/engine/stats.c).
+ * the DNS answer cache (core/dns/keycache.c) and the counters (core/store/stats.c).
  * Time is passed in as `now`, never slept; every store lives in a temporary
  * directory removed at the end.
  */
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "dns/keycache.h"
-#include "engine/stats.h"
+#include "store/stats.h"
 #include "store/store.h"
 #include "unit.h"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "dns/keycache.h"
-#include "engine/stats.h"
+#include "store/stats.h"
 #include "store/store.h"
 #include "unit.h"
 

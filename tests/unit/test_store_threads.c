@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/stats.h"
+#include "store/stats.h"
 #include "store/store.h"
 #include "unit.h"
 

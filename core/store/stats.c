@@ -2,7 +2,7 @@
  * stats.c - shared statistics counters (see stats.h), a thin layer over the
  * store's counters so that callers need not know the database name.
  */
-#include "engine/stats.h"
+#include "store/stats.h"
 
 #include <string.h>
 
