@@ -30,6 +30,7 @@ static void main_usage(FILE *f)
 	      f);
 }
 
+/* main - the dkmod command: the first argument names the command, the rest are its options */
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

@@ -243,6 +243,7 @@ static void milter_report(void *arg, const char *line)
 	fprintf(stderr, "dkmod-milter: %s\n", line);
 }
 
+/* main - dkmod-milter: options, configuration, the engine pool, then libmilter's loop */
 int main(int argc, char **argv)
 {
 	struct milter_opts o;

@@ -47,6 +47,7 @@ static unsigned cpu_probe(void)
 }
 #endif
 #else
+/* cpu_probe - no probe on this processor: no feature */
 static unsigned cpu_probe(void)
 {
 	return 0;
