@@ -189,16 +189,16 @@ static int ar_one(struct dkmod_session *s, size_t k, struct fold *o)
 	return 0;
 }
 
-/* ar_spf - the spf resinfo (RFC 8601 2.7.2) when SPF was checked: smtp.mailfrom, or smtp.helo
- * when the HELO identity (or the null sender's postmaster@HELO) was checked */
+/* ar_spf - the spf resinfo (RFC 8601 2.7.2) when SPF was checked: smtp.mailfrom with the sender
+ * checked (postmaster@HELO for the null sender, RFC 7208 2.4), or smtp.helo for the HELO identity;
+ * as `dkmod spf` prints it */
 static int ar_spf(const struct dkmod_session *s, struct fold *o)
 {
-	const struct session_auth *a = &s->auth;
-	if (!a->spf_checked)
+	const struct dkmod_spf_answer *a = &s->auth.spf_answer;
+	if (!s->auth.spf_checked)
 		return 0;
-	bool helo = a->spf_answer.helo_scope || !a->mail_from || !a->mail_from[0];
-	return ar_resinfo(o) < 0 || ar_pair(o, "spf", dkmod_spf_result_name(a->spf_answer.result)) < 0 ||
-			       ar_property(o, helo ? "smtp.helo" : "smtp.mailfrom", helo ? a->helo : a->mail_from) < 0
+	return ar_resinfo(o) < 0 || ar_pair(o, "spf", dkmod_spf_result_name(a->result)) < 0 ||
+			       ar_property(o, a->helo_scope ? "smtp.helo" : "smtp.mailfrom", a->identity) < 0
 		       ? -1 : 0;
 }
 

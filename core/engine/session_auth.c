@@ -17,7 +17,7 @@
  * client address, or neither a sender nor a HELO name to check */
 static bool session_auth_spf_request(const struct session_auth *a, const char *ip, struct spf_request *req)
 {
-	if (!ip || !a->helo)
+	if (!ip || (!a->helo && !(a->mail_from && a->mail_from[0])))
 		return false; /* the null sender and the HELO identity are checked with the HELO name */
 	req->ip = ip;
 	req->helo = a->helo;

@@ -338,14 +338,15 @@ static void test_auth_one(const char *name, const char *helo, const char *mail_f
 	arena_free(&s.arena);
 }
 
-/* test_auth - the spf resinfo (smtp.mailfrom, smtp.helo for the null sender or the HELO identity)
+/* test_auth - the spf resinfo (smtp.mailfrom with the sender checked, smtp.helo for the HELO identity)
  * and the dmarc one (policies and disposition in a comment, reason, header.from) */
 static void test_auth(void)
 {
 	static const char dkim[] = "mx.example.net;\r\n\tdkim=pass header.d=example.com header.s=s1 header.a=rsa-sha256";
 	char want[600];
-	struct dkmod_spf_answer pass = {.result = DKMOD_SPF_PASS}, fail = {.result = DKMOD_SPF_SOFTFAIL},
-			       helo = {.result = DKMOD_SPF_NONE, .helo_scope = true};
+	struct dkmod_spf_answer pass = {.result = DKMOD_SPF_PASS, .identity = "bounce@example.com"},
+			       fail = {.result = DKMOD_SPF_SOFTFAIL, .identity = "postmaster@mail.example.com"},
+			       helo = {.result = DKMOD_SPF_NONE, .helo_scope = true, .identity = "mail.example.com"};
 	struct dkmod_dmarc d = {.result = DKMOD_DMARC_PASS, .reason = "", .author_domain = "example.com", .have_record = true,
 				.p = "reject", .sp = "quarantine", .disposition = "none"};
 	snprintf(want, sizeof want, "%s;\r\n\tspf=pass smtp.mailfrom=bounce@example.com;\r\n"
@@ -354,9 +355,9 @@ static void test_auth(void)
 		      &pass, &d, want);
 	d = (struct dkmod_dmarc){.result = DKMOD_DMARC_FAIL, .reason = "not aligned", .author_domain = "example.org",
 				 .have_record = true, .p = "reject", .sp = "reject", .disposition = "quarantine"};
-	snprintf(want, sizeof want, "%s;\r\n\tspf=softfail smtp.helo=mail.example.com;\r\n"
+	snprintf(want, sizeof want, "%s;\r\n\tspf=softfail smtp.mailfrom=postmaster@mail.example.com;\r\n"
 		 "\tdmarc=fail (p=reject sp=reject dis=quarantine) reason=\"not aligned\"\r\n\theader.from=example.org", dkim);
-	test_auth_one("auth: the null sender gives smtp.helo; dmarc=fail with its reason", "mail.example.com", "", &fail, &d,
+	test_auth_one("auth: the null sender is postmaster@HELO; dmarc=fail with its reason", "mail.example.com", "", &fail, &d,
 		      want);
 	d = (struct dkmod_dmarc){.result = DKMOD_DMARC_NONE, .reason = "no policy record", .author_domain = "example.org",
 				 .p = "", .sp = "", .disposition = "none"};

@@ -82,6 +82,11 @@ static void test_pass(struct dkmod_ctx *ctx)
 	CHECK_STR("spf aligned: A-R", o.ar,
 		  "mx.test.example;\r\n\tdkim=none;\r\n\tdomainkeys=none header.from=ann@example.com;\r\n\tspf=pass smtp.mailfrom=bounce@bounce.example.com;\r\n"
 		  "\tdmarc=pass (p=reject sp=quarantine dis=none) header.from=example.com");
+	test_run(ctx, "192.0.2.1", NULL, "bounce@bounce.example.com", test_msg(ctx, "ann@example.com", false, &buf), &o);
+	CHECK("no HELO, a sender: SPF checked, dmarc pass", o.spf_checked && o.spf.result == DKMOD_SPF_PASS &&
+								    o.dmarc.result == DKMOD_DMARC_PASS);
+	test_run(ctx, "192.0.2.1", NULL, "", test_msg(ctx, "ann@example.com", false, &buf), &o);
+	CHECK("no HELO, the null sender: nothing to check", !o.spf_checked && !strstr(o.ar, "spf="));
 	str_free(&buf);
 }
 
@@ -107,7 +112,8 @@ static void test_fail(struct dkmod_ctx *ctx)
 	test_run(ctx, "192.0.2.1", "bounce.example.com", "", test_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("null sender: HELO checked, dmarc pass by its alignment",
 	      o.spf.result == DKMOD_SPF_PASS && o.dmarc.result == DKMOD_DMARC_PASS && o.dmarc.spf_aligned);
-	CHECK("null sender: smtp.helo in A-R", strstr(o.ar, "\tspf=pass smtp.helo=bounce.example.com;") != NULL);
+	CHECK("null sender: smtp.mailfrom=postmaster@HELO in A-R",
+	      strstr(o.ar, "\tspf=pass smtp.mailfrom=postmaster@bounce.example.com;") != NULL);
 	str_free(&buf);
 }
 
