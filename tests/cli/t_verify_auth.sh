@@ -77,3 +77,11 @@ if silent_udp_start; then
 else
 	fail "silent server" "did not start"
 fi
+
+# counters: SPF and DMARC results under the dkim_validate instance
+"${V[@]}" --state "$TMP/state" "${E[@]}" --mail-from b@bounce.example.com plain.eml >/dev/null 2>&1
+"${V[@]}" --state "$TMP/state" signed.eml >/dev/null 2>&1
+stats=$("$DKMOD" console --state "$TMP/state" 'dkim_validate:dkim_validate1 stats')
+check_eq "counters: one spf pass (the message without an envelope is not counted)" \
+	"$(awk '$1 == "dkim_validate.dkim_validate1.spf.pass" {print $2}' <<<"$stats")" 1
+check_eq "counters: two dmarc passes" "$(awk '$1 == "dkim_validate.dkim_validate1.dmarc.pass" {print $2}' <<<"$stats")" 2
