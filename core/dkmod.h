@@ -528,7 +528,8 @@ void dkmod_spf_free(struct dkmod_spf *s);
  * for the null sender); NULL for what is not known.  In a verifying session with check_spf
  * the SPF check starts at once on the session's resolver, beside the key lookups and within
  * the message's DNS time budget.  Strings are copied.  Without an envelope (or without a
- * client address and HELO name) SPF is not looked up and its result is none.  DKMOD_ESTATE
+ * client address, or with neither a HELO name nor a sender) SPF is not looked up and its
+ * result is none; DMARC then rests on DKIM alone.  DKMOD_ESTATE
  * after the end of the headers or a second time; DKMOD_EINVAL for an address that is not one */
 enum dkmod_status dkmod_session_envelope(struct dkmod_session *s, const char *client_ip, const char *helo,
 					 const char *mail_from);

@@ -490,7 +490,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 		return st;
 	s->phase = SESSION_DONE;
 	bodyhash_final_all(&s->bodies);
-	if (s->ctx->dns && (s->lookups.n || s->auth.spf || s->auth.dmarc))
+	bool auth = (s->flags & DKMOD_SESSION_VERIFY) && (s->auth.spf || s->auth.dmarc); /* session_auth.c */
+	if (s->ctx->dns && (s->lookups.n || auth))
 		dns_wait(s->ctx->dns, s->deadline_ms);
 	if (s->flags & DKMOD_SESSION_VERIFY) {
 		st = dkimverify_finish(&s->msg, &s->dkimverify);

@@ -80,7 +80,8 @@ static void test_pass(struct dkmod_ctx *ctx)
 	CHECK("spf aligned: dmarc pass by relaxed SPF alignment",
 	      o.dmarc.result == DKMOD_DMARC_PASS && o.dmarc.spf_aligned && !o.dmarc.dkim_aligned);
 	CHECK_STR("spf aligned: A-R", o.ar,
-		  "mx.test.example;\r\n\tdkim=none;\r\n\tdomainkeys=none header.from=ann@example.com;\r\n\tspf=pass smtp.mailfrom=bounce@bounce.example.com;\r\n"
+		  "mx.test.example;\r\n\tdkim=none;\r\n\tdomainkeys=none header.from=ann@example.com;\r\n"
+		  "\tspf=pass smtp.mailfrom=bounce@bounce.example.com;\r\n"
 		  "\tdmarc=pass (p=reject sp=quarantine dis=none) header.from=example.com");
 	test_run(ctx, "192.0.2.1", NULL, "bounce@bounce.example.com", test_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("no HELO, a sender: SPF checked, dmarc pass", o.spf_checked && o.spf.result == DKMOD_SPF_PASS &&
@@ -99,7 +100,8 @@ static void test_fail(struct dkmod_ctx *ctx)
 		 &o);
 	CHECK("reject: spf fail", o.spf.result == DKMOD_SPF_FAIL);
 	CHECK("reject: dmarc fail, the domain asks for reject",
-	      o.dmarc.result == DKMOD_DMARC_FAIL && !strcmp(o.dmarc.disposition, "reject") && !strcmp(o.dmarc.policy, "reject"));
+	      o.dmarc.result == DKMOD_DMARC_FAIL && !strcmp(o.dmarc.disposition, "reject") &&
+		      !strcmp(o.dmarc.policy, "reject"));
 	CHECK("reject: A-R", strstr(o.ar, "\tspf=fail smtp.mailfrom=bounce@example.com;\r\n\tdmarc=fail (p=reject "
 					  "sp=quarantine dis=reject)") != NULL);
 	test_run(ctx, "198.51.100.7", "evil.example.net", "x@testing.example.com",
@@ -131,17 +133,16 @@ static void test_state(struct dkmod_ctx *ctx)
 	dkmod_session_end_of_headers(s);
 	CHECK_INT("envelope: not after the headers", dkmod_session_envelope(s, "192.0.2.1", "h.example", NULL), DKMOD_ESTATE);
 	dkmod_session_free(s);
-	struct test_out o;
 	struct dkmod_session *sign;
 	if (dkmod_session_new(ctx, 0, &sign) != DKMOD_OK)
 		return;
-	CHECK_INT("envelope: a signing session takes it", dkmod_session_envelope(sign, "192.0.2.1", "h.example", ""), DKMOD_OK);
+	CHECK_INT("envelope: a signing session takes it", dkmod_session_envelope(sign, "192.0.2.1", "h.example", ""),
+		  DKMOD_OK);
 	CHECK_INT("envelope: a signing session", feed(sign, test_msg(ctx, "ann@example.com", false, NULL), 0), DKMOD_OK);
 	struct dkmod_spf_answer a;
 	CHECK("envelope: a signing session checks no SPF and no DMARC",
 	      !dkmod_session_spf(sign, &a) && !dkmod_session_dmarc(sign));
 	dkmod_session_free(sign);
-	(void)o;
 }
 
 /* test_options - check_spf and check_dmarc off */
@@ -161,7 +162,8 @@ static void test_options(void)
 	struct str buf = STR_INIT;
 	test_run(ctx, "192.0.2.1", "mail.example.com", "a@example.com", test_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("options: off: no SPF, no DMARC, neither in A-R",
-	      !o.spf_checked && !o.have_dmarc && !strcmp(o.ar, "mx.test.example;\r\n\tdkim=none;\r\n\tdomainkeys=none header.from=ann@example.com"));
+	      !o.spf_checked && !o.have_dmarc &&
+		      !strcmp(o.ar, "mx.test.example;\r\n\tdkim=none;\r\n\tdomainkeys=none header.from=ann@example.com"));
 	str_free(&buf);
 	dkmod_ctx_free(ctx);
 }
