@@ -117,6 +117,9 @@ struct dkmod_options {
 	bool allow_sha1;           /* accept rsa-sha1 DKIM signatures; default false (RFC 8301: policy) */
 	time_t fixed_now;          /* if non-zero, the clock (tests) */
 	bool check_policies;       /* verify: also look up DomainKeys and ADSP sender policies; default true */
+	bool check_spf;            /* verify: SPF (RFC 7208) of the envelope given by dkmod_session_envelope;
+				    * default true */
+	bool check_dmarc;          /* verify: DMARC (RFC 9989) of the From domain; default true */
 	size_t signing_keys;       /* parsed signing keys kept per process, least recently used
 				    * dropped first; default 1000 */
 	struct dkmod_resolver_options resolver;
@@ -519,6 +522,57 @@ enum dkmod_status dkmod_spf_check(const struct dkmod_resolver_options *ro, const
 /* dkmod_spf_answer - the result of a check */
 void dkmod_spf_answer(const struct dkmod_spf *s, struct dkmod_spf_answer *a);
 void dkmod_spf_free(struct dkmod_spf *s);
+
+/* dkmod_session_envelope - the SMTP envelope, before or during the header (not after the end
+ * of the headers): the client's address, its HELO/EHLO name and MAIL FROM without <> (""
+ * for the null sender); NULL for what is not known.  In a verifying session with check_spf
+ * the SPF check starts at once on the session's resolver, beside the key lookups and within
+ * the message's DNS time budget.  Strings are copied.  Without an envelope (or without a
+ * client address, or with neither a HELO name nor a sender) SPF is not looked up and its
+ * result is none; DMARC then rests on DKIM alone.  DKMOD_ESTATE
+ * after the end of the headers or a second time; DKMOD_EINVAL for an address that is not one */
+enum dkmod_status dkmod_session_envelope(struct dkmod_session *s, const char *client_ip, const char *helo,
+					 const char *mail_from);
+/* dkmod_session_spf - after finish: the SPF result into *a (strings owned by the session);
+ * false, with *a saying none, when SPF was not checked */
+bool dkmod_session_spf(const struct dkmod_session *s, struct dkmod_spf_answer *a);
+
+/*
+ * DMARC (RFC 9989) of the From domain of a verified message, from the DKIM verdicts and SPF.
+ */
+enum dkmod_dmarc_result {
+	DKMOD_DMARC_NONE = 0,
+	DKMOD_DMARC_PASS,
+	DKMOD_DMARC_FAIL,
+	DKMOD_DMARC_TEMPERROR,
+	DKMOD_DMARC_PERMERROR
+};
+
+/* dkmod_dmarc_result_name - "none", "pass", "fail", "temperror", "permerror" */
+const char *dkmod_dmarc_result_name(enum dkmod_dmarc_result r);
+
+/* The DMARC verdict of a message; strings owned by the session, "" when not known. */
+struct dkmod_dmarc {
+	enum dkmod_dmarc_result result;
+	const char *reason;          /* why, "" on pass */
+	const char *author_domain;   /* the From domain */
+	const char *org_domain;      /* its organizational domain */
+	const char *record_domain;   /* where the policy record was found, "" if none */
+	bool have_record;
+	const char *p, *sp;          /* the record's p= and sp= ("none", "quarantine", "reject") */
+	const char *policy;          /* the policy that applies to the author domain */
+	const char *policy_tag;      /* the tag it came from: "p", "sp", "np" ("" without a record) */
+	bool testing;                /* t=y */
+	const char *disposition;     /* what the domain asks for this message: "none" on pass, else
+				      * the policy, one step milder under t=y */
+	bool dkim_aligned, spf_aligned;
+	const char *dkim_domain;     /* the first aligned passing d=, "" if none */
+	const char *spf_domain;      /* the SPF domain when aligned and passing, "" if not */
+	unsigned queries, rounds;    /* DNS queries asked, rounds of them one after another */
+};
+
+/* dkmod_session_dmarc - after finish, in verify sessions with check_dmarc; else NULL */
+const struct dkmod_dmarc *dkmod_session_dmarc(const struct dkmod_session *s);
 
 /*
  * Key tools (dkmod keygen, zone, rotate): private keys made or loaded, the text of their key

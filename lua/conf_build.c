@@ -26,7 +26,7 @@ struct conf_seen {
 };
 
 static const char *const conf_once_kinds[] = {"keycache", "resolver", "policy", "log", "authserv_id",
-					       "dk_validate", "dkim_validate", "milter"};
+					       "dk_validate", "dkim_validate", "milter", "spf", "dmarc"};
 
 /* conf_validate_block - dk_validate / dkim_validate */
 static void conf_validate_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
@@ -258,6 +258,16 @@ static void conf_authserv_block(lua_State *L, struct conf_walk *w, const struct 
 	lua_pop(L, 1);
 }
 
+/* conf_auth_block - spf { enable } and dmarc { enable }: SPF and DMARC when verifying (default on) */
+static void conf_auth_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
+{
+	static const struct conf_spec specs[] = {{"enable", CONF_T_BOOL}};
+	struct conf_val v[1];
+	if (!conf_read(L, w, b, specs, 1, v) || !v[0].set)
+		return;
+	*(strcmp(b->kind, "spf") == 0 ? &w->conf->opt.check_spf : &w->conf->opt.check_dmarc) = v[0].b;
+}
+
 /* conf_milter_block - milter { socket, relay_nets, submission } (read by dkmod-milter) */
 static void conf_milter_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
@@ -357,6 +367,8 @@ static void conf_one(lua_State *L, struct conf_walk *w, struct conf_block *b, st
 		conf_authserv_block(L, w, b);
 	else if (strcmp(b->kind, "milter") == 0)
 		conf_milter_block(L, w, b);
+	else if (strcmp(b->kind, "spf") == 0 || strcmp(b->kind, "dmarc") == 0)
+		conf_auth_block(L, w, b);
 	conf_children(L, w, b, NULL, NULL, NULL);
 }
 

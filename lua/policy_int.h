@@ -35,6 +35,9 @@ void policy_msg_setup(struct lua_State *L);
 /* policy_msg_push - (in a protected call) a new msg object for the running call */
 void policy_msg_push(struct lua_State *L, struct policy *p);
 
+/* policy_msg_auth - (protected) msg.spf and msg.dmarc of session s (nil if not evaluated) into the table at the top */
+void policy_msg_auth(struct lua_State *L, const struct dkmod_session *s);
+
 /* policy_read_sign - (protected) the result of sign at the top of the stack into p->out */
 void policy_read_sign(struct lua_State *L, struct policy *p);
 /* policy_read_verify - (protected) the results of verify (2 values at the top) into p->out */

@@ -380,6 +380,7 @@ static void policy_msg_fields(lua_State *L, const struct policy *p)
 	}
 	lua_setfield(L, -2, "signatures");
 	policy_msg_header_facts(L, m->session);
+	policy_msg_auth(L, m->session);
 }
 
 /* policy_msg_push - (protected) a new msg object for the running call */

@@ -284,6 +284,42 @@ static void cli_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* cli_json_fields - ,"name":"value" for each pair */
+static void cli_json_fields(FILE *f, const char *const (*pairs)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, ",\"%s\":", pairs[i][0]);
+		cli_json_string(f, pairs[i][1]);
+	}
+}
+
+/* cli_json_auth - ,"spf":{...},"dmarc":{...} (dmarc null when not evaluated) */
+static void cli_json_auth(FILE *f, struct dkmod_session *s)
+{
+	struct dkmod_spf_answer a;
+	bool checked = dkmod_session_spf(s, &a);
+	fprintf(f, ",\"spf\":{\"result\":\"%s\",\"checked\":%s", dkmod_spf_result_name(a.result),
+		checked ? "true" : "false");
+	const char *const spf[][2] = {{"scope", a.helo_scope ? "helo" : "mailfrom"}, {"identity", a.identity},
+				      {"domain", a.domain}, {"reason", a.reason}, {"explanation", a.explanation}};
+	cli_json_fields(f, spf, checked ? sizeof spf / sizeof *spf : 0);
+	fputs("},\"dmarc\":", f);
+	const struct dkmod_dmarc *d = dkmod_session_dmarc(s);
+	if (!d) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"result\":\"%s\",\"testing\":%s,\"dkim_aligned\":%s,\"spf_aligned\":%s",
+		dkmod_dmarc_result_name(d->result), d->testing ? "true" : "false", d->dkim_aligned ? "true" : "false",
+		d->spf_aligned ? "true" : "false");
+	const char *const dm[][2] = {{"reason", d->reason}, {"author_domain", d->author_domain},
+				     {"org_domain", d->org_domain}, {"record_domain", d->record_domain},
+				     {"p", d->p}, {"sp", d->sp}, {"policy", d->policy}, {"disposition", d->disposition},
+				     {"dkim_domain", d->dkim_domain}, {"spf_domain", d->spf_domain}};
+	cli_json_fields(f, dm, sizeof dm / sizeof *dm);
+	fputc('}', f);
+}
+
 /* cli_print_json - the verdicts as one JSON object on f */
 void cli_print_json(FILE *f, struct dkmod_session *s)
 {
@@ -312,7 +348,9 @@ void cli_print_json(FILE *f, struct dkmod_session *s)
 		cli_json_string(f, dkmod_dnssec_name(r->dnssec));
 		fputc('}', f);
 	}
-	fputs("],\"authentication_results\":", f);
+	fputc(']', f);
+	cli_json_auth(f, s);
+	fputs(",\"authentication_results\":", f);
 	cli_json_string(f, dkmod_session_ar_value(s) ? dkmod_session_ar_value(s) : "");
 	fputs("}\n", f);
 }

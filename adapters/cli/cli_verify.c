@@ -1,6 +1,7 @@
 /*
  * cli_verify.c - `dkmod verify`: print the message with our
- * Authentication-Results field on top; exit 0 whatever the verdicts.
+ * Authentication-Results field on top (DKIM, DomainKeys, and SPF of the
+ * envelope given and DMARC); exit 0 whatever the verdicts.
  */
 #include <string.h>
 
@@ -24,19 +25,35 @@ static const char cli_verify_help[] =
 	"  --allow-sha1         accept rsa-sha1 DKIM signatures (RFC 8301 forbids it: by\n"
 	"                       default they give 'policy')\n"
 	"  --clock-skew S       allowance on t= and x= (default 300)\n"
-	"  --json               also print the verdicts as JSON on standard error\n"
+	"  --client-ip IP       the SMTP client's address: SPF is checked (with --helo)\n"
+	"  --helo NAME          the client's HELO/EHLO name\n"
+	"  --mail-from ADDR     MAIL FROM without <> ('' for the null sender); without\n"
+	"                       these options SPF is none and DMARC rests on DKIM alone\n"
+	"  --json               also print the verdicts (SPF, DMARC) as JSON on standard error\n"
 	"  -v, -q               more or fewer log lines on standard error\n";
 
 /* cli_verify - `dkmod verify` */
 int cli_verify(int argc, char **argv)
 {
 	struct cli_common c;
+	const char *env[3] = {NULL, NULL, NULL}; /* client IP, HELO, MAIL FROM */
+	static const char *const env_names[3] = {"--client-ip", "--helo", "--mail-from"};
 	cli_common_init(&c);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(cli_verify_help, stdout);
 			return CLI_EX_OK;
 		}
+		bool missing = false, taken = false;
+		for (int k = 0; k < 3 && !taken; k++) {
+			const char *v = cli_value(env_names[k], argc, argv, &i, &missing);
+			if (missing)
+				return cli_usage_error("verify: %s needs a value", env_names[k]);
+			if ((taken = v != NULL))
+				env[k] = v;
+		}
+		if (taken)
+			continue;
 		int rc = cli_common_option(&c, argc, argv, &i);
 		if (rc < 0)
 			return CLI_EX_USAGE;
@@ -51,6 +68,12 @@ int cli_verify(int argc, char **argv)
 	}
 	struct dkmod_session *s;
 	st = dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s);
+	if (st == DKMOD_OK && (env[0] || env[1] || env[2]) &&
+	    (st = dkmod_session_envelope(s, env[0], env[1], env[2])) == DKMOD_EINVAL) {
+		dkmod_session_free(s);
+		dkmod_ctx_free(ctx);
+		return cli_usage_error("verify: --client-ip %s is not an IPv4 or IPv6 address", env[0]);
+	}
 	int rc = st == DKMOD_OK ? cli_run_message(&c, ctx, s) : CLI_EX_SOFTWARE;
 	dkmod_session_free(s);
 	dkmod_ctx_free(ctx);

@@ -108,6 +108,16 @@ static int ar_property(struct fold *o, const char *name, const char *value)
 	return ar_value(o->out, value, plain, v);
 }
 
+/* ar_reason - a "reason=" word */
+static int ar_reason(struct fold *o, const char *reason)
+{
+	bool plain;
+	size_t v = ar_value_len(reason, &plain);
+	if (ar_word(o, 7 + v) < 0 || str_append(o->out, "reason=", 7) < 0)
+		return -1;
+	return ar_value(o->out, reason, plain, v);
+}
+
 /* ar_key - the "(2048-bit key; secure)" comment word */
 static int ar_key(struct fold *o, const struct dkmod_sig_result *r)
 {
@@ -152,13 +162,8 @@ static int ar_one(struct dkmod_session *s, size_t k, struct fold *o)
 		if (ar_word(o, (size_t)n) < 0 || str_append(o->out, part, (size_t)n) < 0)
 			return -1;
 	}
-	if (r->reason[0]) {
-		bool plain;
-		size_t v = ar_value_len(r->reason, &plain);
-		if (ar_word(o, 7 + v) < 0 || str_append(o->out, "reason=", 7) < 0 ||
-		    ar_value(o->out, r->reason, plain, v) < 0)
-			return -1;
-	}
+	if (r->reason[0] && ar_reason(o, r->reason) < 0)
+		return -1;
 	if (r->method == DKMOD_METHOD_DOMAINKEYS && s->policy.started && k == ar_first_dk(s) &&
 	    ar_property(o, "policy.dk", s->policy.dk.verdict) < 0)
 		return -1;
@@ -184,6 +189,39 @@ static int ar_one(struct dkmod_session *s, size_t k, struct fold *o)
 	return 0;
 }
 
+/* ar_spf - the spf resinfo (RFC 8601 2.7.2) when SPF was checked: smtp.mailfrom with the sender
+ * checked (postmaster@HELO for the null sender, RFC 7208 2.4), or smtp.helo for the HELO identity;
+ * as `dkmod spf` prints it */
+static int ar_spf(const struct dkmod_session *s, struct fold *o)
+{
+	const struct dkmod_spf_answer *a = &s->auth.spf_answer;
+	if (!s->auth.spf_checked)
+		return 0;
+	return ar_resinfo(o) < 0 || ar_pair(o, "spf", dkmod_spf_result_name(a->result)) < 0 ||
+			       ar_property(o, a->helo_scope ? "smtp.helo" : "smtp.mailfrom", a->identity) < 0
+		       ? -1 : 0;
+}
+
+/* ar_dmarc - the dmarc resinfo (RFC 9989): the result, the record's policies and the disposition
+ * in a comment, the reason, the author domain */
+static int ar_dmarc(const struct dkmod_session *s, struct fold *o)
+{
+	const struct dkmod_dmarc *d = dkmod_session_dmarc(s);
+	if (!d)
+		return 0;
+	if (ar_resinfo(o) < 0 || ar_pair(o, "dmarc", dkmod_dmarc_result_name(d->result)) < 0)
+		return -1;
+	if (d->have_record) {
+		char c[80];
+		int n = snprintf(c, sizeof c, "(p=%s sp=%s dis=%s)", d->p, d->sp, d->disposition);
+		if (ar_word(o, (size_t)n) < 0 || str_append(o->out, c, (size_t)n) < 0)
+			return -1;
+	}
+	if (d->reason[0] && d->result != DKMOD_DMARC_PASS && ar_reason(o, d->reason) < 0)
+		return -1;
+	return ar_property(o, "header.from", d->author_domain);
+}
+
 /* ar_build - the Authentication-Results value from the session's results; the whole
  * field ("Authentication-Results: " and the value) is left in s->ar_field */
 char *ar_build(struct dkmod_session *s)
@@ -201,6 +239,8 @@ char *ar_build(struct dkmod_session *s)
 	if (rc == 0 && s->policy.started)
 		rc = ar_resinfo(&o) < 0 || ar_pair(&o, "dkim-adsp", s->policy.adsp.result) < 0 ||
 			     ar_property(&o, "header.from", s->policy.adsp.author) < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = ar_spf(s, &o) < 0 || ar_dmarc(s, &o) < 0 ? -1 : 0;
 	s->ar_field = rc == 0 ? arena_strndup(&s->arena, str_cstr(&out), out.len) : NULL;
 	str_free(&out);
 	return s->ar_field ? s->ar_field + sizeof prefix - 1 : NULL;

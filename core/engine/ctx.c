@@ -57,6 +57,8 @@ void dkmod_options_init(struct dkmod_options *o)
 	o->allow_sha1 = false; /* RFC 8301 */
 	o->resolver.timeout_ms = 5000;
 	o->check_policies = true;
+	o->check_spf = true;
+	o->check_dmarc = true;
 	o->signing_keys = 1000;
 	o->cache.size = 2048;
 	o->cache.ttl = 300;

@@ -174,6 +174,7 @@ void dkmod_session_free(struct dkmod_session *s)
 	/* lookups still in flight must not call back into freed memory */
 	if (s->ctx->dns && dns_pending(s->ctx->dns))
 		dns_wait(s->ctx->dns, 0);
+	session_auth_free(s);
 	bodyhash_free_all(&s->bodies);
 	dkimsign_free(&s->msg, &s->dkimsign);
 	dksign_free(&s->msg, &s->dksign);
@@ -263,7 +264,8 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 	if (s->phase != SESSION_HEADERS)
 		return DKMOD_ESTATE;
 	s->phase = SESSION_BODY;
-	s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
+	if (!s->deadline_ms) /* else set when the envelope started SPF */
+		s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
 	enum dkmod_status st = DKMOD_OK;
 	if (s->flags & (DKMOD_SESSION_VERIFY | SESSION_STRIP_ONLY))
 		fieldscan_stored(s); /* forged results go from signed submissions too */
@@ -277,6 +279,8 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 		if (st == DKMOD_OK && s->ctx->opt.check_policies)
 			st = policy_start(&s->msg, &s->policy);
 		keycache_release(s->ctx->cache);
+		if (st == DKMOD_OK && !session_auth_headers(s))
+			st = DKMOD_ENOMEM;
 	}
 	if (st == DKMOD_OK)
 		st = dkimsign_start(&s->msg, &s->dkimsign);
@@ -486,7 +490,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 		return st;
 	s->phase = SESSION_DONE;
 	bodyhash_final_all(&s->bodies);
-	if (s->lookups.n && s->ctx->dns)
+	bool auth = (s->flags & DKMOD_SESSION_VERIFY) && (s->auth.spf || s->auth.dmarc); /* session_auth.c */
+	if (s->ctx->dns && (s->lookups.n || auth))
 		dns_wait(s->ctx->dns, s->deadline_ms);
 	if (s->flags & DKMOD_SESSION_VERIFY) {
 		st = dkimverify_finish(&s->msg, &s->dkimverify);
@@ -494,6 +499,8 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 			st = dkverify_finish(&s->msg, &s->dkverify);
 		if (st == DKMOD_OK && s->policy.started)
 			st = policy_finish(&s->msg, &s->policy, s->results, s->nresults);
+		if (st == DKMOD_OK && !session_auth_finish(s))
+			st = DKMOD_ENOMEM;
 		if (st == DKMOD_OK && !(s->ar = ar_build(s)))
 			st = DKMOD_ENOMEM;
 	}

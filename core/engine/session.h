@@ -11,6 +11,7 @@
 #include "dkmod.h"
 #include "engine/ar.h"
 #include "engine/fieldscan.h"
+#include "engine/session_auth.h"
 #include "dns/dns.h"
 #include "dns/keycache.h"
 #include "key/pubkeys.h"
@@ -92,6 +93,7 @@ struct dkmod_session {
 	struct sender author;           /* the first From field and its address (session_author) */
 	bool sender_known, author_known; /* found since the last field was stored */
 	struct policy policy;           /* sender policies (policy.c), when looked up */
+	struct session_auth auth;       /* SPF and DMARC (session_auth.c) */
 
 	/* counters kept for the session until finish (stats.c) */
 	struct dkmod_instances instances;

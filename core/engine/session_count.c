@@ -1,7 +1,7 @@
 /*
  * session_count.c - a session's counters, added at the end of the message to
  * the counts the context writes to the shared state in batches: verdicts by method, result and
- * DomainKeys status, signatures made and failed, policy verdicts, DNS
+ * DomainKeys status, signatures made and failed, policy, SPF and DMARC verdicts, DNS
  * queries and answers by kind, cache hits and misses.
  */
 #include "engine/session.h"
@@ -60,6 +60,12 @@ void session_count(struct dkmod_session *s)
 			session_count_add(&c, 1, "dk_validate.", dkvk, ".policy.", s->policy.dk.verdict);
 			session_count_add(&c, 1, "dkim_validate.", dkv, ".adsp.", s->policy.adsp.result);
 		}
+		struct dkmod_spf_answer spf;
+		if (dkmod_session_spf(s, &spf))
+			session_count_add(&c, 1, "dkim_validate.", dkv, ".spf.", dkmod_spf_result_name(spf.result));
+		const struct dkmod_dmarc *dmarc = dkmod_session_dmarc(s);
+		if (dmarc)
+			session_count_add(&c, 1, "dkim_validate.", dkv, ".dmarc.", dkmod_dmarc_result_name(dmarc->result));
 	}
 	for (size_t i = 0; i < s->dkimsign.nsigners; i++)
 		session_count_signer(s, &s->dkimsign.signers[i].req, !s->dkimsign.signers[i].failure);

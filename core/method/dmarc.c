@@ -300,12 +300,12 @@ void dmarc_outcomes(struct dmarc *m, const struct dmarc_dkim *dkim, size_t ndkim
 		if (dkim[i].pass && !id->dkim_order)
 			id->dkim_order = ++m->dkim_passes;
 	}
-	if (spf && (spf->result == DMARC_SPF_PASS || spf->result == DMARC_SPF_TEMPERROR)) {
+	if (spf && (spf->result == DKMOD_SPF_PASS || spf->result == DKMOD_SPF_TEMPERROR)) {
 		struct dmarc_id *id = dmarc_id(m, spf->domain);
 		if (id) {
 			id->spf = true;
-			id->spf_pass = spf->result == DMARC_SPF_PASS;
-			id->spf_temp = spf->result == DMARC_SPF_TEMPERROR;
+			id->spf_pass = spf->result == DKMOD_SPF_PASS;
+			id->spf_temp = spf->result == DKMOD_SPF_TEMPERROR;
 		}
 	}
 	m->have_outcomes = true;

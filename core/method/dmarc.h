@@ -39,9 +39,6 @@
 #define DMARC_MAX_IDENTIFIERS 16  /* distinct DKIM/SPF domains whose walks are made */
 #define DMARC_MAX_NAMES 48        /* distinct _dmarc names looked up per message */
 
-/* The DMARC result (RFC 8601 names). */
-enum dmarc_result { DMARC_NONE = 0, DMARC_PASS, DMARC_FAIL, DMARC_TEMPERROR, DMARC_PERMERROR };
-
 /* What the From fields gave. */
 enum dmarc_author {
 	DMARC_AUTHOR_OK = 0,
@@ -51,15 +48,9 @@ enum dmarc_author {
 	DMARC_AUTHOR_BAD_ADDRESS       /* no mailbox, or its domain is not a DNS name */
 };
 
-/* The SPF outcome as the SPF evaluator names it (RFC 7208 2.6). */
-enum dmarc_spf_result {
-	DMARC_SPF_NONE = 0, DMARC_SPF_NEUTRAL, DMARC_SPF_PASS, DMARC_SPF_FAIL, DMARC_SPF_SOFTFAIL,
-	DMARC_SPF_TEMPERROR, DMARC_SPF_PERMERROR
-};
-
 /* Input: the SPF result and the domain SPF checked (MAIL FROM's, or HELO's for a null sender). */
 struct dmarc_spf {
-	enum dmarc_spf_result result;
+	enum dkmod_spf_result result;  /* dkmod.h */
 	const char *domain;            /* NULL or "" when SPF was not evaluated */
 };
 
@@ -81,7 +72,7 @@ enum dmarc_policy_tag { DMARC_TAG_NONE = 0, DMARC_TAG_P, DMARC_TAG_SP, DMARC_TAG
 
 /* The outcome. */
 struct dmarc_verdict {
-	enum dmarc_result result;
+	enum dkmod_dmarc_result result;   /* dkmod.h */
 	const char *reason;                 /* static text, "" on pass */
 	enum dmarc_author author;
 	size_t mailboxes;                   /* in the From field (several of one domain are one Author Domain) */
@@ -117,14 +108,8 @@ size_t dmarc_pending(const struct dmarc *m);
 /* dmarc_verdict - the result from what is known; a lookup not answered counts as a timeout */
 void dmarc_verdict(const struct dmarc *m, struct dmarc_verdict *out);
 
-/* dmarc_result_name - "none", "pass", "fail", "temperror", "permerror" */
-const char *dmarc_result_name(enum dmarc_result r);
 /* dmarc_author_name - "ok", "no From field", ... */
 const char *dmarc_author_name(enum dmarc_author a);
-/* dmarc_spf_result_name - "none", "neutral", "pass", ... */
-const char *dmarc_spf_result_name(enum dmarc_spf_result r);
-/* dmarc_spf_result_parse - the result named name (case-insensitive); DMARC_SPF_NONE if unknown */
-enum dmarc_spf_result dmarc_spf_result_parse(const char *name);
 /* dmarc_policy_tag_name - "", "p", "sp", "np" */
 const char *dmarc_policy_tag_name(enum dmarc_policy_tag t);
 

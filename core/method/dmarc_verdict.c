@@ -17,8 +17,6 @@
 static const char *const dmarc_results[] = {"none", "pass", "fail", "temperror", "permerror"};
 static const char *const dmarc_authors[] = {"ok", "no From field", "several From fields",
 					    "several author domains in From", "no valid author address"};
-static const char *const dmarc_spf_results[] = {"none", "neutral", "pass", "fail", "softfail", "temperror",
-						"permerror"};
 static const char *const dmarc_policy_tags[] = {"", "p", "sp", "np"};
 
 /* Whether an identifier aligns. */
@@ -207,7 +205,7 @@ void dmarc_verdict(const struct dmarc *m, struct dmarc_verdict *out)
 	memset(out, 0, sizeof *out);
 	out->reason = "";
 	if (!m) {
-		out->result = DMARC_TEMPERROR;
+		out->result = DKMOD_DMARC_TEMPERROR;
 		out->reason = "out of memory";
 		return;
 	}
@@ -217,25 +215,25 @@ void dmarc_verdict(const struct dmarc *m, struct dmarc_verdict *out)
 	out->mailboxes = m->mailboxes;
 	dmarc_copy(out->author_domain, m->author_domain);
 	if (m->author != DMARC_AUTHOR_OK) {
-		out->result = DMARC_PERMERROR;
+		out->result = DKMOD_DMARC_PERMERROR;
 		out->reason = dmarc_author_name(m->author);
 		return;
 	}
 	const struct dmarc_name *pol = NULL;
 	enum dmarc_walk w = dmarc_policy_record(m, &pol);
 	if (w != DMARC_WALK_KNOWN) {
-		out->result = DMARC_TEMPERROR;
+		out->result = DKMOD_DMARC_TEMPERROR;
 		out->reason = "DMARC record lookup failed";
 		return;
 	}
 	if (!pol) {
-		out->result = DMARC_NONE;
+		out->result = DKMOD_DMARC_NONE;
 		out->reason = "no DMARC record";
 		return;
 	}
 	dmarc_copy(out->record_domain, pol->domain);
 	if (pol->found == DMARC_FOUND_BAD) {
-		out->result = DMARC_PERMERROR;
+		out->result = DKMOD_DMARC_PERMERROR;
 		out->reason = dmarcrec_status_name(pol->status);
 		return;
 	}
@@ -249,23 +247,23 @@ void dmarc_verdict(const struct dmarc *m, struct dmarc_verdict *out)
 	bool policy_known = dmarc_policy(m, pol, out);
 	bool temp = dmarc_align_all(m, rec, out);
 	if (out->dkim_aligned || out->spf_aligned) {
-		out->result = DMARC_PASS;
+		out->result = DKMOD_DMARC_PASS;
 		out->disposition = DMARCREC_POLICY_NONE;
 		return;
 	}
 	if (temp || !policy_known) {
-		out->result = DMARC_TEMPERROR;
+		out->result = DKMOD_DMARC_TEMPERROR;
 		out->reason = temp ? "an identifier's check or organizational domain failed temporarily"
 				   : "existence check of the Author Domain failed";
 		return;
 	}
-	out->result = DMARC_FAIL;
+	out->result = DKMOD_DMARC_FAIL;
 	out->reason = m->overflow ? "no aligned identifier (some not checked: too many)" : "no aligned identifier";
 	out->disposition = rec->testing ? dmarc_milder(out->policy) : out->policy;
 }
 
-/* dmarc_result_name - the result's RFC 8601 name */
-const char *dmarc_result_name(enum dmarc_result r)
+/* dkmod_dmarc_result_name - the result's RFC 8601 name (dkmod.h) */
+const char *dkmod_dmarc_result_name(enum dkmod_dmarc_result r)
 {
 	return (unsigned)r < DMARC_COUNT(dmarc_results) ? dmarc_results[r] : "";
 }
@@ -274,21 +272,6 @@ const char *dmarc_result_name(enum dmarc_result r)
 const char *dmarc_author_name(enum dmarc_author a)
 {
 	return (unsigned)a < DMARC_COUNT(dmarc_authors) ? dmarc_authors[a] : "";
-}
-
-/* dmarc_spf_result_name - the SPF result's RFC 7208 name */
-const char *dmarc_spf_result_name(enum dmarc_spf_result r)
-{
-	return (unsigned)r < DMARC_COUNT(dmarc_spf_results) ? dmarc_spf_results[r] : "";
-}
-
-/* dmarc_spf_result_parse - the SPF result named name */
-enum dmarc_spf_result dmarc_spf_result_parse(const char *name)
-{
-	for (size_t i = 0; name && i < DMARC_COUNT(dmarc_spf_results); i++)
-		if (!strcasecmp(name, dmarc_spf_results[i]))
-			return (enum dmarc_spf_result)i;
-	return DMARC_SPF_NONE;
 }
 
 /* dmarc_policy_tag_name - "", "p", "sp", "np" */

@@ -55,7 +55,7 @@ static void fuzz_dmarc_check_pass(const struct dmarc_verdict *v, const struct dm
 	}
 	if (v->spf_aligned) {
 		bool strict = v->record.aspf == DMARCREC_ALIGN_STRICT;
-		if (spf->result != DMARC_SPF_PASS || strcasecmp(spf->domain, v->spf_domain) ||
+		if (spf->result != DKMOD_SPF_PASS || strcasecmp(spf->domain, v->spf_domain) ||
 		    !(strict ? !strcmp(v->spf_domain, v->author_domain)
 			     : !strcmp(v->spf_domain, v->author_domain) || fuzz_dmarc_within(v->spf_domain, v->org_domain)))
 			abort();
@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dkim[ndkim].temperror = lines[i][0] == '?';
 		dkim[ndkim].domain = lines[i] + (dkim[ndkim].pass || dkim[ndkim].temperror);
 	}
-	struct dmarc_spf spf = {(enum dmarc_spf_result)((opt >> 3) % 7), lines[5] ? lines[5] : ""};
+	struct dmarc_spf spf = {(enum dkmod_spf_result)((opt >> 3) % 7), lines[5] ? lines[5] : ""};
 
 	struct dns *dns = dns_new(NULL, NULL);
 	struct arena a;
@@ -110,17 +110,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dmarc_pending(m) != 0)
 		abort();
 	dmarc_verdict(m, v);
-	if (!*dmarc_result_name(v->result) || !v->reason || !*dmarc_author_name(v->author))
+	if (!*dkmod_dmarc_result_name(v->result) || !v->reason || !*dmarc_author_name(v->author))
 		abort();
-	if (v->author != DMARC_AUTHOR_OK && (v->result != DMARC_PERMERROR || v->queries != 0))
+	if (v->author != DMARC_AUTHOR_OK && (v->result != DKMOD_DMARC_PERMERROR || v->queries != 0))
 		abort();
 	if (nfrom != 1 && v->author == DMARC_AUTHOR_OK)
 		abort();
-	if (v->result == DMARC_PASS)
+	if (v->result == DKMOD_DMARC_PASS)
 		fuzz_dmarc_check_pass(v, dkim, ndkim, &spf);
 	if (v->rounds > 4 || v->queries > DMARC_MAX_NAMES + 1)
 		abort();
-	if (v->result == DMARC_FAIL && v->disposition > v->policy)
+	if (v->result == DKMOD_DMARC_FAIL && v->disposition > v->policy)
 		abort();
 	arena_free(&a);
 	dns_free(dns);

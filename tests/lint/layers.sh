@@ -6,7 +6,7 @@
 # engine/ includes a header of engine/ (methods get a message through method/method.h); no signer
 # (method/*sign*) includes a verifier's header (method/*verify*).
 dir=${1:?usage: layers.sh DIR}
-session="engine/session engine/session_count engine/session_sender engine/signtable_refresh engine/ctx engine/fieldscan engine/hdrwalk engine/ar"
+session="engine/session engine/session_auth engine/session_count engine/session_sender engine/signtable_refresh engine/ctx engine/fieldscan engine/hdrwalk engine/ar"
 crypto="key/crypto key/crypto_openssl key/crypto_hash key/crypto_pubkey key/crypto_privkey key/crypto_keygen"
 dmarc="method/dmarc method/dmarc_walk method/dmarc_verdict"
 bad=0

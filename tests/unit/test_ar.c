@@ -308,8 +308,65 @@ static void test_random(void)
 	CHECK("random results: lines within 78 columns, folds only, no control byte", ok);
 }
 
+/* test_auth_one - a DKIM pass with SPF and DMARC as given; the field compared with want */
+static void test_auth_one(const char *name, const struct dkmod_spf_answer *spf, const struct dkmod_dmarc *dmarc,
+			  const char *want)
+{
+	struct dkmod_ctx ctx;
+	struct dkmod_session s;
+	struct dkmod_sig_result r = test_dkim(DKMOD_RESULT_PASS, "");
+	memset(&ctx, 0, sizeof ctx);
+	memset(&s, 0, sizeof s);
+	arena_init(&s.arena);
+	s.ctx = &ctx;
+	ctx.opt.authserv_id = "mx.example.net";
+	s.results = &r;
+	s.nresults = 1;
+	s.phase = SESSION_DONE;
+	s.auth.spf_checked = spf != NULL;
+	if (spf)
+		s.auth.spf_answer = *spf;
+	struct dmarc_verdict v;
+	if (dmarc) {
+		s.auth.verdict = &v;
+		s.auth.dmarc_answer = *dmarc;
+	}
+	const char *got = ar_build(&s);
+	CHECK_STR(name, got ? got : "(null)", want);
+	arena_free(&s.arena);
+}
+
+/* test_auth - the spf resinfo (smtp.mailfrom with the sender checked, smtp.helo for the HELO identity)
+ * and the dmarc one (policies and disposition in a comment, reason, header.from) */
+static void test_auth(void)
+{
+	static const char dkim[] = "mx.example.net;\r\n\tdkim=pass header.d=example.com header.s=s1 header.a=rsa-sha256";
+	char want[600];
+	struct dkmod_spf_answer pass = {.result = DKMOD_SPF_PASS, .identity = "bounce@example.com"},
+			       fail = {.result = DKMOD_SPF_SOFTFAIL, .identity = "postmaster@mail.example.com"},
+			       helo = {.result = DKMOD_SPF_NONE, .helo_scope = true, .identity = "mail.example.com"};
+	struct dkmod_dmarc d = {.result = DKMOD_DMARC_PASS, .reason = "", .author_domain = "example.com", .have_record = true,
+				.p = "reject", .sp = "quarantine", .disposition = "none"};
+	snprintf(want, sizeof want, "%s;\r\n\tspf=pass smtp.mailfrom=bounce@example.com;\r\n"
+		 "\tdmarc=pass (p=reject sp=quarantine dis=none) header.from=example.com", dkim);
+	test_auth_one("auth: spf=pass smtp.mailfrom, dmarc=pass with its policies", &pass, &d, want);
+	d = (struct dkmod_dmarc){.result = DKMOD_DMARC_FAIL, .reason = "not aligned", .author_domain = "example.org",
+				 .have_record = true, .p = "reject", .sp = "reject", .disposition = "quarantine"};
+	snprintf(want, sizeof want, "%s;\r\n\tspf=softfail smtp.mailfrom=postmaster@mail.example.com;\r\n"
+		 "\tdmarc=fail (p=reject sp=reject dis=quarantine) reason=\"not aligned\"\r\n\theader.from=example.org", dkim);
+	test_auth_one("auth: the null sender is postmaster@HELO; dmarc=fail with its reason", &fail, &d, want);
+	d = (struct dkmod_dmarc){.result = DKMOD_DMARC_NONE, .reason = "no policy record", .author_domain = "example.org",
+				 .p = "", .sp = "", .disposition = "none"};
+	snprintf(want, sizeof want, "%s;\r\n\tspf=none smtp.helo=mail.example.com;\r\n"
+		 "\tdmarc=none reason=\"no policy record\" header.from=example.org", dkim);
+	test_auth_one("auth: the HELO identity; dmarc=none without a record has no policy comment", &helo, &d, want);
+	test_auth_one("auth: no envelope, no DMARC: the field of DKIM alone", NULL, NULL,
+		      "mx.example.net;\r\n\tdkim=pass header.d=example.com header.s=s1 header.a=rsa-sha256");
+}
+
 int main(void)
 {
+	test_auth();
 	test_verdicts();
 	test_methods();
 	test_width();

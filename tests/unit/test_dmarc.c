@@ -68,7 +68,7 @@ static struct dns *test_dns;
 struct test_in {
 	const char *from[3];
 	const char *dkim[4];
-	enum dmarc_spf_result spf;
+	enum dkmod_spf_result spf;
 	const char *spf_domain;
 	bool expect;             /* name the identifiers early (dmarc_expect) */
 	bool verdict_early;      /* ask for the verdict without waiting for the answers */
@@ -112,7 +112,7 @@ static void test_eval(const struct test_in *in, struct dmarc_verdict *v)
 /* test_result - the result's name, "(pass)" style checks made short */
 static const char *test_result(const struct dmarc_verdict *v)
 {
-	return dmarc_result_name(v->result);
+	return dkmod_dmarc_result_name(v->result);
 }
 
 /* test_author - RFC 9989 5.3.1: one From field, one Author Domain; anything else never passes */
@@ -331,21 +331,21 @@ static void test_alignment(void)
 	CHECK_STR("strict DKIM: exact d= among others passes", test_result(&v), "pass");
 	CHECK_STR("strict DKIM: the aligned one named", v.dkim_domain, "strict.test");
 
-	in = (struct test_in){.from = {"ann@example.test"}, .spf = DMARC_SPF_PASS, .spf_domain = "bounce.example.test"};
+	in = (struct test_in){.from = {"ann@example.test"}, .spf = DKMOD_SPF_PASS, .spf_domain = "bounce.example.test"};
 	test_eval(&in, &v);
 	CHECK_STR("relaxed SPF: subdomain passes", test_result(&v), "pass");
 	CHECK("relaxed SPF: aligned", v.spf_aligned && !v.dkim_aligned && !strcmp(v.spf_domain, "bounce.example.test"));
-	in = (struct test_in){.from = {"ann@example.test"}, .spf = DMARC_SPF_SOFTFAIL, .spf_domain = "example.test"};
+	in = (struct test_in){.from = {"ann@example.test"}, .spf = DKMOD_SPF_SOFTFAIL, .spf_domain = "example.test"};
 	test_eval(&in, &v);
 	CHECK_STR("SPF softfail aligned: fail", test_result(&v), "fail");
-	in = (struct test_in){.from = {"ann@strict.test"}, .spf = DMARC_SPF_PASS, .spf_domain = "bounce.strict.test"};
+	in = (struct test_in){.from = {"ann@strict.test"}, .spf = DKMOD_SPF_PASS, .spf_domain = "bounce.strict.test"};
 	test_eval(&in, &v);
 	CHECK_STR("strict SPF: subdomain fails", test_result(&v), "fail");
-	in = (struct test_in){.from = {"ann@strict.test"}, .spf = DMARC_SPF_PASS, .spf_domain = "strict.test"};
+	in = (struct test_in){.from = {"ann@strict.test"}, .spf = DKMOD_SPF_PASS, .spf_domain = "strict.test"};
 	test_eval(&in, &v);
 	CHECK_STR("strict SPF: same domain passes", test_result(&v), "pass");
-	CHECK_INT("SPF result names", dmarc_spf_result_parse("SoftFail"), DMARC_SPF_SOFTFAIL);
-	CHECK_STR("SPF result name", dmarc_spf_result_name(DMARC_SPF_TEMPERROR), "temperror");
+	CHECK_INT("SPF result names", dkmod_spf_result_parse("SoftFail"), DKMOD_SPF_SOFTFAIL);
+	CHECK_STR("SPF result name", dkmod_spf_result_name(DKMOD_SPF_TEMPERROR), "temperror");
 }
 
 /* test_policy - RFC 9989 4.7, 4.10.1: p, sp, np (existence: NXDOMAIN, 3.2.13), t=y */
@@ -424,7 +424,7 @@ static void test_dns_errors(void)
 	in = (struct test_in){.from = {"ann@example.test"}, .dkim = {"?evil.test"}};
 	test_eval(&in, &v);
 	CHECK_STR("errors: unaligned DKIM temperror: fail", test_result(&v), "fail");
-	in = (struct test_in){.from = {"ann@example.test"}, .spf = DMARC_SPF_TEMPERROR, .spf_domain = "example.test"};
+	in = (struct test_in){.from = {"ann@example.test"}, .spf = DKMOD_SPF_TEMPERROR, .spf_domain = "example.test"};
 	test_eval(&in, &v);
 	CHECK_STR("errors: aligned SPF temperror: temperror", test_result(&v), "temperror");
 	in = (struct test_in){.from = {"ann@example.test"}, .dkim = {"example.test"}, .verdict_early = true};
@@ -475,11 +475,9 @@ static void test_limits(void)
 static void test_timeout(const char *zone_path)
 {
 	char stub[100];
-	int port = 0, fd = unit_silent_udp(&port);
-	CHECK("timeout: silent socket", fd >= 0);
+	int fd = unit_silent_stub("timeout", "slow.example", stub, sizeof stub);
 	if (fd < 0)
 		return;
-	snprintf(stub, sizeof stub, "slow.example=127.0.0.1@%d", port);
 	const char *stubs[2] = {stub, NULL}, *why = "";
 	struct dkmod_resolver_options opt = {.zone_file = zone_path, .stubs = stubs};
 	struct dns *d = dns_new(&opt, &why);

@@ -111,7 +111,8 @@ static void test_conf(void)
 		"dk_validate \"v\" { check_policies = false }\n"
 		"resolver { forward = \"127.0.0.1@5300\", timeout = 1.5, stub = { [\"z.example\"] = \"127.0.0.1\" } }\n"
 		"keycache { size = 10, ttl = 60, signing_keys = 50 }\n"
-		"authserv_id \"mx.example\"\n");
+		"authserv_id \"mx.example\"\n"
+		"dmarc { enable = false }\n");
 	struct conf_errors errs = {0};
 	struct conf *c = conf_load(path, true, &errs);
 	/* config-check decides on key files as the signer does: k.key is no key, j.key is missing */
@@ -136,6 +137,7 @@ static void test_conf(void)
 		CHECK_INT("expire", c->signers[0].domains[1].req.expire, 60);
 		CHECK("verify on", c->verify);
 		CHECK("check_policies off", !c->opt.check_policies);
+		CHECK("dmarc { enable = false }: DMARC off, SPF on by default", !c->opt.check_dmarc && c->opt.check_spf);
 		CHECK_INT("timeout in ms", c->opt.resolver.timeout_ms, 1500);
 		CHECK_STR("forwarder", c->opt.resolver.forwarders[0], "127.0.0.1@5300");
 		CHECK_STR("stub", c->opt.resolver.stubs[0], "z.example=127.0.0.1");
@@ -158,6 +160,16 @@ static void test_conf(void)
 		CHECK("missing key named", strstr(said.text, "j.key") != NULL);
 	}
 	conf_free(c);
+	conf_errors_free(&errs);
+	path = unit_write("spf.conf", "spf { enable = false }\n");
+	c = conf_load(path, false, &errs);
+	CHECK("spf { enable = false }: SPF off, DMARC on by default", c && !c->opt.check_spf && c->opt.check_dmarc);
+	conf_free(c);
+	conf_errors_free(&errs);
+	path = unit_write("spf2.conf", "spf { enable = false }\nspf { enable = true }\ndmarc { enable = 1 }\n");
+	c = conf_load(path, false, &errs);
+	CHECK("spf twice and a dmarc enable that is no boolean: errors at lines 2 and 3", !c && errs.count == 2 &&
+		  strstr(errs.lines[0], "spf2.conf:2: ") && strstr(errs.lines[1], "spf2.conf:3: "));
 	conf_errors_free(&errs);
 	path = unit_write("bad.conf", "dkim_sign \"a\" {\n  key = \"%{x}\",\n\n  frob = 1,\n}\nkeycache { size = \"x\" }\n");
 	c = conf_load(path, true, &errs);

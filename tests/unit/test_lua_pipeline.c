@@ -351,6 +351,46 @@ static void test_author(void)
 	pipeline_free(p);
 }
 
+/* test_dmarc_msg - msg.dmarc and msg.spf in the script: DMARC from DKIM alone (no envelope
+ * through the pipeline yet: msg.spf is nil), the domain's p=reject and t=y, nil with dmarc off */
+static void test_dmarc_msg(void)
+{
+	unit_write("d.lua", "function verify(msg)\n"
+			    "  local d = msg.dmarc\n"
+			    "  msg:add_header('X-DMARC', d and (d.result .. ' ' .. (d.policy or '-') .. ' ' .. d.disposition .. ' ' ..\n"
+			    "    tostring(d.testing) .. ' ' .. d.author_domain .. ' ' .. (d.org_domain or '-') .. ' ' ..\n"
+			    "    tostring(d.dkim_aligned) .. ' ' .. tostring(d.spf_aligned)) or 'nil')\n"
+			    "  msg:add_header('X-SPF', msg.spf and msg.spf.result or 'nil')\n"
+			    "  return 'accept'\n"
+			    "end\n");
+	unit_write("d.zone", "$ORIGIN example.com.\n@ 300 IN SOA ns hostmaster 1 3600 600 86400 300\n@ 300 IN NS ns\n"
+			     "_dmarc 300 IN TXT \"v=DMARC1; p=reject\"\n_dmarc.test 300 IN TXT \"v=DMARC1; p=reject; t=y\"\n"
+			     "$ORIGIN com.\n@ 300 IN SOA ns hostmaster 1 3600 600 86400 300\n");
+	static const char *const confs[] = {"", "dmarc { enable = false }\n"};
+	static const struct {
+		const char *from, *want;
+	} cases[] = {{"a@example.com", "fail reject reject false example.com example.com false false"},
+		     {"a@test.example.com", "fail reject quarantine true test.example.com example.com false false"}};
+	for (size_t c = 0; c < 2; c++) {
+		char text[400], name[120];
+		snprintf(text, sizeof text, "policy \"d.lua\"\nlog { level = \"error\" }\nauthserv_id \"mx.test\"\n"
+					    "dkim_validate \"v\" { }\nresolver { zone = \"d.zone\", timeout = 2 }\n%s", confs[c]);
+		struct pipeline_options o = {.log_level = -1};
+		struct pipeline *p = pipeline_new(unit_write("d.conf", text), &o, unit_report, NULL);
+		CHECK("dmarc: pipeline_new", p != NULL);
+		for (size_t i = 0; p && i < sizeof cases / sizeof *cases; i++) {
+			snprintf(text, sizeof text, "From: %s\r\nSubject: s\r\n\r\nbody\r\n", cases[i].from);
+			struct pipeline_msg *m = unit_run(p, text, 0);
+			snprintf(name, sizeof name, "dmarc %s, From %s: msg.dmarc", c ? "off" : "on", cases[i].from);
+			CHECK_STR(name, unit_added(m, "X-DMARC"), c ? "nil" : cases[i].want);
+			snprintf(name, sizeof name, "dmarc %s, From %s: no envelope, msg.spf nil", c ? "off" : "on", cases[i].from);
+			CHECK_STR(name, unit_added(m, "X-SPF"), "nil");
+			pipeline_msg_free(m);
+		}
+		pipeline_free(p);
+	}
+}
+
 static char unit_logged[2048];
 
 /* unit_log - keep the log lines of a pipeline */
@@ -413,6 +453,7 @@ int main(void)
 	test_fold();
 	test_pipeline();
 	test_author();
+	test_dmarc_msg();
 	test_no_readers();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", unit_dir);

@@ -94,6 +94,19 @@ static inline int unit_silent_udp(int *port)
 	return fd;
 }
 
+/* unit_silent_stub - a silent socket (unit_silent_udp) and the stub zone "zone=127.0.0.1@PORT"
+ * that sends zone to it, in buf; its descriptor (checked as name ": silent socket"), or -1 */
+static inline int unit_silent_stub(const char *name, const char *zone, char *buf, size_t size)
+{
+	char check[120];
+	int port = 0, fd = unit_silent_udp(&port);
+	snprintf(check, sizeof check, "%s: silent socket", name);
+	CHECK(check, fd >= 0);
+	if (fd >= 0)
+		snprintf(buf, size, "%s=127.0.0.1@%d", zone, port);
+	return fd;
+}
+
 /* unit_done - the exit status for main */
 static inline int unit_done(void)
 {

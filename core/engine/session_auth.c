@@ -1,0 +1,192 @@
+/*
+ * session_auth.c - SPF (RFC 7208) and DMARC (RFC 9989) in a verifying session.
+ *
+ * The envelope starts the SPF check at once on the session's resolver; the end
+ * of the headers starts DMARC with every From field and tells it the domains
+ * that may pass (each signature's d=, the SPF domain), so that their
+ * organizational domains are looked up beside the keys.  Finish waits once for
+ * all of it (session.c), then hands DMARC the DKIM verdicts and SPF's; a
+ * second wait only comes when DMARC still has to ask something (a domain it
+ * was not told of early).  A header cut at the limits never gives a DMARC pass.
+ */
+#include <string.h>
+
+#include "engine/session.h"
+
+/* session_auth_spf_request - the check the envelope asks for; false when there is none: no
+ * client address, or neither a sender nor a HELO name to check */
+static bool session_auth_spf_request(const struct session_auth *a, const char *ip, struct spf_request *req)
+{
+	if (!ip || (!a->helo && !(a->mail_from && a->mail_from[0])))
+		return false; /* the null sender and the HELO identity are checked with the HELO name */
+	req->ip = ip;
+	req->helo = a->helo;
+	req->mail_from = a->mail_from;
+	req->scope = a->mail_from ? SPF_SCOPE_MAILFROM : SPF_SCOPE_HELO;
+	return true;
+}
+
+/* dkmod_session_envelope - the SMTP envelope; starts the SPF check of a verifying session */
+enum dkmod_status dkmod_session_envelope(struct dkmod_session *s, const char *client_ip, const char *helo,
+					 const char *mail_from)
+{
+	struct session_auth *a = &s->auth;
+	if (s->phase != SESSION_HEADERS || a->envelope)
+		return DKMOD_ESTATE;
+	a->envelope = true;
+	if ((helo && !(a->helo = arena_strdup(&s->arena, helo))) ||
+	    (mail_from && !(a->mail_from = arena_strdup(&s->arena, mail_from))))
+		return DKMOD_ENOMEM;
+	struct spf_request req = {.receiver = s->ctx->opt.authserv_id, .now = (long long)session_now(s->ctx)};
+	if (!(s->flags & DKMOD_SESSION_VERIFY) || !s->ctx->opt.check_spf || !session_auth_spf_request(a, client_ip, &req))
+		return DKMOD_OK;
+	a->spf_checked = true;
+	struct dns *d = ctx_dns(s->ctx);
+	if (!d)
+		return DKMOD_OK; /* logged by ctx_dns: SPF gives temperror */
+	if (!s->deadline_ms)
+		s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms; /* the message's one budget */
+	const char *why = "";
+	a->spf = spf_start(d, &req, &why);
+	if (!a->spf) {
+		a->spf_checked = false;
+		session_log(s->ctx, DKMOD_LOG_WARNING, "spf: not checked: %s", why);
+		return strcmp(why, "out of memory") == 0 ? DKMOD_ENOMEM : DKMOD_EINVAL;
+	}
+	return DKMOD_OK;
+}
+
+/* session_auth_from - every From field the header had: the stored ones, and an empty one for
+ * each that fieldscan counted past the limits (so that DMARC sees them all); *n gets the count */
+static struct dmarc_field *session_auth_from(struct dkmod_session *s, size_t *n)
+{
+	size_t stored = 0;
+	for (size_t i = 0; i < s->nfields; i++)
+		stored += header_is(&s->fields[i], "From");
+	*n = s->single[0] > stored ? s->single[0] : stored; /* single[0]: the From fields counted */
+	struct dmarc_field *from = arena_alloc(&s->arena, (*n ? *n : 1) * sizeof *from);
+	if (!from)
+		return NULL;
+	for (size_t i = 0; i < *n; i++)
+		from[i].value = "";
+	for (size_t i = 0, k = 0; i < s->nfields && k < *n; i++)
+		if (header_is(&s->fields[i], "From"))
+			from[k].value = header_value(&s->fields[i], &from[k].len), k++;
+	return from;
+}
+
+/* session_auth_headers - DMARC's first round, and the domains that may pass */
+bool session_auth_headers(struct dkmod_session *s)
+{
+	struct session_auth *a = &s->auth;
+	if (!s->ctx->opt.check_dmarc)
+		return true;
+	struct dns *d = ctx_dns(s->ctx);
+	if (!d)
+		return true; /* logged by ctx_dns */
+	size_t n;
+	struct dmarc_field *from = session_auth_from(s, &n);
+	if (!from || !(a->dmarc = dmarc_begin(&s->arena, d, from, n)))
+		return false;
+	for (size_t i = 0; i < s->dkimverify.nchecks; i++)
+		if (s->dkimverify.checks[i].sig.domain[0])
+			dmarc_expect(a->dmarc, s->dkimverify.checks[i].sig.domain);
+	if (a->spf && a->mail_from) {
+		struct spf_outcome o;
+		spf_result(a->spf, &o);
+		dmarc_expect(a->dmarc, o.domain);
+	}
+	return true;
+}
+
+/* session_auth_spf_answer - SPF's verdict in the public form (temperror without a resolver) */
+static void session_auth_spf_answer(struct session_auth *a)
+{
+	struct dkmod_spf_answer *p = &a->spf_answer;
+	*p = (struct dkmod_spf_answer){.result = a->spf_checked ? DKMOD_SPF_TEMPERROR : DKMOD_SPF_NONE,
+				       .identity = "", .domain = "", .explanation = "",
+				       .reason = a->spf_checked ? "no resolver" : "not checked"};
+	if (!a->spf)
+		return;
+	struct spf_outcome o;
+	spf_result(a->spf, &o);
+	*p = (struct dkmod_spf_answer){.result = o.result, .helo_scope = o.scope == SPF_SCOPE_HELO,
+				       .identity = o.identity, .domain = o.domain, .explanation = o.explanation,
+				       .reason = o.reason, .dns_terms = o.dns_terms, .void_lookups = o.void_lookups};
+}
+
+/* session_auth_dmarc_answer - DMARC's verdict in the public form */
+static void session_auth_dmarc_answer(struct session_auth *a)
+{
+	const struct dmarc_verdict *v = a->verdict;
+	const struct dmarcrec *r = &v->record;
+	a->dmarc_answer = (struct dkmod_dmarc){
+		.result = v->result, .reason = v->reason, .author_domain = v->author_domain,
+		.org_domain = v->org_domain, .record_domain = v->record_domain, .have_record = v->have_record,
+		.p = v->have_record ? dmarcrec_policy_name(r->p) : "",
+		.sp = v->have_record ? dmarcrec_policy_name(r->has_sp ? r->sp : r->p) : "",
+		.policy = v->have_record ? dmarcrec_policy_name(v->policy) : "",
+		.policy_tag = dmarc_policy_tag_name(v->policy_tag), .testing = v->testing,
+		.disposition = dmarcrec_policy_name(v->disposition), .dkim_aligned = v->dkim_aligned,
+		.spf_aligned = v->spf_aligned, .dkim_domain = v->dkim_domain, .spf_domain = v->spf_domain,
+		.queries = v->queries, .rounds = v->rounds};
+}
+
+/* session_auth_finish - DMARC's outcomes and verdict, SPF's answer */
+bool session_auth_finish(struct dkmod_session *s)
+{
+	struct session_auth *a = &s->auth;
+	session_auth_spf_answer(a);
+	if (!a->dmarc)
+		return true;
+	struct dmarc_dkim *dkim = arena_alloc(&s->arena, (s->nresults ? s->nresults : 1) * sizeof *dkim);
+	if (!dkim || !(a->verdict = arena_alloc(&s->arena, sizeof *a->verdict)))
+		return false;
+	size_t n = 0;
+	for (size_t i = 0; i < s->nresults; i++) {
+		const struct dkmod_sig_result *r = &s->results[i];
+		if (r->method == DKMOD_METHOD_DKIM && r->domain[0])
+			dkim[n++] = (struct dmarc_dkim){r->domain, r->result == DKMOD_RESULT_PASS,
+							r->result == DKMOD_RESULT_TEMPERROR};
+	}
+	/* RFC 9989: SPF counts for MAIL FROM's domain, or HELO's for the null sender; an unknown
+	 * sender gives SPF nothing to align */
+	struct dmarc_spf spf = {DKMOD_SPF_NONE, ""};
+	if (a->spf_checked && a->mail_from)
+		spf = (struct dmarc_spf){a->spf_answer.result, a->spf_answer.domain};
+	dmarc_outcomes(a->dmarc, dkim, n, &spf);
+	if (dmarc_pending(a->dmarc))
+		dns_wait(s->ctx->dns, s->deadline_ms);
+	dmarc_verdict(a->dmarc, a->verdict);
+	if (s->overflow && a->verdict->result == DKMOD_DMARC_PASS) {
+		/* a From field may have lost a line (or a field its place) at the limits */
+		a->verdict->result = DKMOD_DMARC_PERMERROR;
+		a->verdict->reason = "header not fully inspected";
+	}
+	session_auth_dmarc_answer(a);
+	return true;
+}
+
+/* session_auth_free - free the SPF check */
+void session_auth_free(struct dkmod_session *s)
+{
+	spf_free(s->auth.spf);
+	s->auth.spf = NULL;
+}
+
+/* dkmod_session_spf - the SPF answer after finish */
+bool dkmod_session_spf(const struct dkmod_session *s, struct dkmod_spf_answer *a)
+{
+	if (s->phase != SESSION_DONE || !(s->flags & DKMOD_SESSION_VERIFY)) {
+		*a = (struct dkmod_spf_answer){.identity = "", .domain = "", .explanation = "", .reason = "not checked"};
+		return false;
+	}
+	*a = s->auth.spf_answer;
+	return s->auth.spf_checked;
+}
+
+/* dkmod_session_dmarc - the DMARC verdict after finish, or NULL */
+const struct dkmod_dmarc *dkmod_session_dmarc(const struct dkmod_session *s)
+{
+	return s->phase == SESSION_DONE && s->auth.verdict ? &s->auth.dmarc_answer : NULL;
+}
