@@ -9,9 +9,12 @@
 -- * A signature whose l= leaves part of the body unsigned (partial_body) is not taken as
 --   authenticating the message: what follows l= could be anything.  A DMARC pass that
 --   rests only on such signatures counts as a fail.
--- * A DNS failure that the DMARC verdict rests on (temperror) gives a temporary failure
---   (451 4.7.5): the sender will try again (dmarc_temperror = "accept" takes the mail
---   instead, as many receivers do); a domain known to ask for nothing (p=none) is accepted.
+-- * DMARC temperror: when the record was found and asks for reject or quarantine, a DNS
+--   failure in checking the identifiers is what the decision rests on, so the message is
+--   deferred (451 4.7.5) and the sender will try again (this also keeps a forger whose own
+--   domain's lookups time out from getting past p=reject).  When the record itself could
+--   not be looked up nothing is known: the mail is accepted, as most receivers do
+--   (dmarc_temperror = "tempfail" defers it too).  A record asking for none: accepted.
 -- * A header past the header limits (max_header_fields, max_header_bytes) was not fully
 --   inspected: no signature passes and a sender policy may rest on fields the engine did not
 --   see, so the message is rejected (552 5.3.4): retrying cannot change it, and the sender
@@ -26,7 +29,7 @@
 local dmarc_reject = "reject"          -- DMARC asks reject: "reject", or "quarantine" behind an
                                        -- after-queue filter (Postfix pipe), where a rejection
                                        -- bounces to a possibly forged sender
-local dmarc_temperror = "tempfail"     -- DMARC temperror: "tempfail" (451 4.7.5) or "accept"
+local dmarc_temperror = "accept"       -- DMARC record lookup failed: "accept" or "tempfail" (451)
 local dmarc_tag_only = {               -- author domains (and their subdomains) whose DMARC
   -- "lists.example.org",              -- failures are only tagged, never refused
 }
@@ -80,7 +83,8 @@ local function dmarc(msg)
     msg:count("default.dmarc_partial_body")
     disposition = d.testing and milder(d.policy) or d.policy
   elseif d.result == "temperror" then
-    if dmarc_temperror ~= "tempfail" or (d.have_record and d.policy == "none") then return nil end
+    local asks = d.have_record and (d.testing and milder(d.policy) or d.policy)
+    if asks == "none" or (not asks and dmarc_temperror ~= "tempfail") then return nil end
     msg:count("default.dmarc_temperror")
     return "tempfail", "451 4.7.5 DMARC check of " .. domain .. " failed temporarily (" ..
       d.reason .. "), try again later"
