@@ -21,7 +21,7 @@
 --   learns at once.  Set truncated_header to "tempfail" or "quarantine" to choose otherwise.
 -- * A message with two From (or two Sender) fields (RFC 5322 3.6: one each) is rejected
 --   (550 5.7.1): which author a reader sees is not the one a signature vouches for
---   (RFC 6376 8.15, RFC 9989).
+--   (RFC 6376 8.15, RFC 7489 6.6.1).
 -- * DomainKeys o=- and ADSP discardable are historic and stale records of them remain in
 --   DNS: this script does not act on them; lua/examples/historic.lua does.
 
