@@ -36,29 +36,8 @@ P=$(newkey k.pem) || { fail "key"; exit 1; }
 zone_head com >com.zone # the DMARC tree walk asks _dmarc.com: NXDOMAIN, not REFUSED
 nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" "$TMP/com.zone:com" || { fail "nsd starts"; exit 1; }
 silent_udp_start "$TMP/silent" || { fail "silent server starts"; exit 1; }
-S="127.0.0.1@$SILENT_PORT"
-write_conf() { # write_conf FILE POLICY
-	cat >"$1" <<CONF
-dk_validate "dk_validate1" { }
-dkim_validate "dkim_validate1" { min_key_bits = 1024 }
-resolver {
-  forward = { "127.0.0.1@$NSD_PORT" },
-  stub = { ["slow.example.com"] = "$S", ["k._domainkey.dmslow.example.com"] = "$S",
-           ["k._domainkey.noneslow.example.com"] = "$S" },
-  timeout = 1.5,
-}
-policy "$2"
-authserv_id "mx.example.net"
-log { level = "warning" }
-CONF
-}
-# setting NAME SED - a copy of default.lua with one setting changed, and its configuration NAME.conf
-setting() {
-	sed "$2" "$LUA_TOP/default.lua" >"$1.lua"
-	cmp -s "$1.lua" "$LUA_TOP/default.lua" && fail "default.lua: the setting for $1 found" "sed did not match"
-	write_conf "$1.conf" "$1.lua"
-}
-write_conf dkmod.conf "$LUA_TOP/default.lua"
+SLOW=(slow.example.com k._domainkey.dmslow.example.com k._domainkey.noneslow.example.com)
+write_conf dkmod.conf "$LUA_TOP/default.lua" "${SLOW[@]}"
 check "config-check of the test configuration" "$DKMOD" config-check dkmod.conf
 reply() { sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt; }
 dmarc_field() { tr -d '\r' <out.eml | sed -n '/^$/q; s/^X-Dkmod-Dmarc: //p'; }
@@ -81,7 +60,7 @@ process "DMARC p=reject, third-party signature only: reject" reject 1 --config d
 mail a@sub.reject.example.com >sub.eml
 process "DMARC p=reject for a subdomain without a record: reject" reject 1 --config dkmod.conf sub.eml
 if reply | grep -q 'DMARC policy of sub.reject.example.com (p=reject)'; then pass "subdomain: the reply names the subdomain and the policy applied"; else fail "subdomain: the reply names the subdomain and the policy applied" "$(reply)"; fi
-setting dmq 's/^local dmarc_reject = "reject"/local dmarc_reject = "quarantine"/'
+setting dmq "$LUA_TOP/default.lua" 's/^local dmarc_reject = "reject"/local dmarc_reject = "quarantine"/' "${SLOW[@]}"
 process "DMARC p=reject, dmarc_reject = quarantine (after-queue filters)" quarantine 4 --config dmq.conf rej.eml
 check_eq "quarantined: tagged" "$(dmarc_field)" "fail (p=reject)"
 process "DMARC p=reject from a relaying client: accept" accept 0 --config dkmod.conf --relay rej.eml
@@ -109,7 +88,7 @@ process "DMARC p=quarantine t=y, unsigned: accept (one step milder)" accept 0 --
 # the local list of domains that are only tagged
 mail a@lists.example.com >lists.eml
 process "DMARC p=reject, not on dmarc_tag_only: reject" reject 1 --config dkmod.conf lists.eml
-setting tag 's/^  -- "lists.example.org",/  "lists.example.com",/'
+setting tag "$LUA_TOP/default.lua" 's/^  -- "lists.example.org",/  "lists.example.com",/' "${SLOW[@]}"
 process "DMARC p=reject, on dmarc_tag_only: accept" accept 0 --config tag.conf lists.eml
 check_eq "dmarc_tag_only: tagged" "$(dmarc_field)" "fail (p=reject, only tagged here)"
 process "dmarc_tag_only: other domains still rejected" reject 1 --config tag.conf rej.eml
@@ -118,7 +97,7 @@ process "dmarc_tag_only: other domains still rejected" reject 1 --config tag.con
 mail a@slow.example.com >slow.eml
 process "DMARC record lookup times out: accept (nothing known)" accept 0 --config dkmod.conf slow.eml
 if ar_text out.eml | grep -q 'dmarc=temperror'; then pass "temperror accepted: A-R says dmarc=temperror"; else fail "temperror accepted: A-R says dmarc=temperror" "$(ar_text out.eml)"; fi
-setting tfail 's/^local dmarc_temperror = "accept"/local dmarc_temperror = "tempfail"/'
+setting tfail "$LUA_TOP/default.lua" 's/^local dmarc_temperror = "accept"/local dmarc_temperror = "tempfail"/' "${SLOW[@]}"
 process "DMARC record lookup times out, dmarc_temperror = tempfail: tempfail" tempfail 2 --config tfail.conf slow.eml
 check_eq "record time-out: 451 4.7.5" "$(reply)" \
 	"451 4.7.5 DMARC check of slow.example.com failed temporarily (DMARC record lookup failed), try again later"
@@ -140,7 +119,7 @@ mail a@discardable.example.com >disc.eml
 process "ADSP discardable, unsigned, no DMARC record: accept" accept 0 --config dkmod.conf disc.eml
 
 # Header limits and duplicate authors (default.lua's header check comes first, for everyone)
-setting hquar 's/^local truncated_header = "reject"/local truncated_header = "quarantine"/'
+setting hquar "$LUA_TOP/default.lua" 's/^local truncated_header = "reject"/local truncated_header = "quarantine"/' "${SLOW[@]}"
 # filler FILE N - FILE with N filler fields and a forged Authentication-Results of ours below them
 filler() {
 	awk -v n="$2" 'done || !/^\r?$/ { print; next }

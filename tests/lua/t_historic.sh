@@ -28,26 +28,10 @@ P=$(newkey k.pem) || { fail "key"; exit 1; }
 } >example.com.zone
 nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
 silent_udp_start "$TMP/silent" || { fail "silent server starts"; exit 1; }
-S="127.0.0.1@$SILENT_PORT"
-write_conf() { # write_conf FILE POLICY
-	cat >"$1" <<CONF
-dk_validate "dk_validate1" { }
-dkim_validate "dkim_validate1" { min_key_bits = 1024 }
-resolver {
-  forward = { "127.0.0.1@$NSD_PORT" },
-  stub = { ["slow.example.com"] = "$S", ["k._domainkey.dkslowkey.example.com"] = "$S",
-           ["k._domainkey.discslow.example.com"] = "$S" },
-  timeout = 1.5,
-}
-policy "$2"
-authserv_id "mx.example.net"
-log { level = "warning" }
-CONF
-}
-write_conf dkmod.conf "$LUA_TOP/examples/historic.lua"
-sed 's/^local adsp_discardable = "discard"/local adsp_discardable = "reject"/' "$LUA_TOP/examples/historic.lua" >reject.lua
-grep -q '^local adsp_discardable = "reject"' reject.lua || fail "historic.lua: adsp_discardable setting found" "sed did not match"
-write_conf reject.conf reject.lua
+SLOW=(slow.example.com k._domainkey.dkslowkey.example.com k._domainkey.discslow.example.com)
+HIST=$LUA_TOP/examples/historic.lua
+write_conf dkmod.conf "$HIST" "${SLOW[@]}"
+setting reject "$HIST" 's/^local adsp_discardable = "discard"/local adsp_discardable = "reject"/' "${SLOW[@]}"
 check "config-check of the test configuration" "$DKMOD" config-check dkmod.conf
 
 # dk FILE / dkim DOMAIN FILE - sign with the test key
@@ -60,9 +44,7 @@ process "o=- unsigned: reject" reject 1 --config dkmod.conf m.eml
 check_eq "o=- unsigned: reply" "$(sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt)" \
 	"550 5.7.1 strict.example.com signs all its mail (DomainKeys o=-) and this message has no valid signature"
 check_eq "reject: nothing printed" "$(wc -c <out.eml)" 0
-sed 's/^local dk_signs_all = "reject"/local dk_signs_all = "quarantine"/' "$LUA_TOP/examples/historic.lua" >quar.lua
-grep -q '^local dk_signs_all = "quarantine"' quar.lua || fail "historic.lua: dk_signs_all setting found" "sed did not match"
-write_conf quar.conf quar.lua
+setting quar "$HIST" 's/^local dk_signs_all = "reject"/local dk_signs_all = "quarantine"/' "${SLOW[@]}"
 process "o=- unsigned, dk_signs_all = quarantine (after-queue filters)" quarantine 4 --config quar.conf m.eml
 dk m.eml >dk.eml
 process "o=- with a good DomainKeys signature: accept" accept 0 --config dkmod.conf dk.eml
