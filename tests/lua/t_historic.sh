@@ -115,9 +115,3 @@ fi
 mail a@discslow.example.com | "$DKMOD" sign --domain discslow.example.com --selector k --key k.pem >discslow.eml
 process "ADSP discardable, author key lookup times out: tempfail" tempfail 2 --config dkmod.conf discslow.eml
 
-# several messages in one process: each gets its own verdict
-"$DKMOD" process --config dkmod.conf m.eml dk.eml disc.eml all.eml >multi.out 2>multi.err
-check_eq "four messages in one process: exit status of the last" "$?" 0
-check_eq "four messages in one process: actions" \
-	"$(sed -n 's/^\([^ ]*\): action=\([a-z]*\).*/\1=\2/p' multi.err | tr '\n' ' ')" \
-	"m.eml=reject dk.eml=accept disc.eml=discard all.eml=accept "
