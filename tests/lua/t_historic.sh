@@ -114,4 +114,3 @@ else
 fi
 mail a@discslow.example.com | "$DKMOD" sign --domain discslow.example.com --selector k --key k.pem >discslow.eml
 process "ADSP discardable, author key lookup times out: tempfail" tempfail 2 --config dkmod.conf discslow.eml
-
