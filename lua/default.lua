@@ -87,7 +87,7 @@ local function dmarc(msg)
     if asks == "none" or (not asks and dmarc_temperror ~= "tempfail") then return nil end
     msg:count("default.dmarc_temperror")
     return "tempfail", "451 4.7.5 DMARC check of " .. domain .. " failed temporarily (" ..
-      d.reason .. "), try again later"
+      (d.reason or "DNS failure") .. "), try again later"
   elseif d.result ~= "fail" then
     return nil
   end
