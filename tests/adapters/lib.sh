@@ -3,8 +3,10 @@
 # zone (example.com) and dkmod configurations for the MTA adapters.
 #
 #   adapters_setup DIR [OWNER]   keys under DIR/keys (owned by OWNER, mode 600), the zone
-#                                DIR/example.com.zone, policies DIR/{loop,syntax,quarantine}.lua;
-#                                sets AD_DIR
+#                                DIR/example.com.zone, policies DIR/{loop,syntax,quarantine}.lua,
+#                                DIR/tempfail.lua (default.lua deferring when a DMARC record
+#                                lookup fails: DNS down), DIR/historic.lua (the opt-in DomainKeys
+#                                o=- and ADSP example); sets AD_DIR
 #   adapters_conf FILE RESOLVER [POLICY]
 #                                a configuration: verify DomainKeys and DKIM, sign DomainKeys
 #                                and DKIM for corp.example.com when the client may relay;
@@ -22,7 +24,8 @@
 #
 # Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
 # disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
-# corp.example.com our own signing key "s1".
+# corp.example.com our own signing key "s1", reject.example.com DMARC p=reject (and no key:
+# its mail never passes).
 # shellcheck shell=bash disable=SC2034 # the variables below are for the tests that source this file
 AD_DIR=""
 PEER_MDKIM="$DKMOD_TOP/tests/interop/peer_mdkim.pl"
@@ -53,6 +56,8 @@ _domainkey.strict IN TXT "o=-"
 _adsp._domainkey.disc IN TXT "dkim=discardable"
 p._domainkey.peer IN TXT "v=DKIM1; k=rsa; p=$pp"
 s1._domainkey.corp IN TXT "k=rsa; p=$pc"
+reject IN MX 10 ns
+_dmarc.reject IN TXT "v=DMARC1; p=reject"
 EOF
 	cat >"$d/loop.lua" <<'EOF'
 -- a runaway verify hook: the time budget stops it, the fallback applies
@@ -69,6 +74,10 @@ function verify(msg)
   return "quarantine"
 end
 EOF
+	sed 's/^local dmarc_temperror = "accept"/local dmarc_temperror = "tempfail"/' \
+		"$DKMOD_TOP/lua/default.lua" >"$d/tempfail.lua" || return 1
+	grep -q '^local dmarc_temperror = "tempfail"' "$d/tempfail.lua" || return 1
+	cp "$DKMOD_TOP/lua/examples/historic.lua" "$d/historic.lua" || return 1
 	if [ -n "$owner" ]; then
 		chown -R "$owner" "$d/keys"
 		chmod 755 "$d" "$d/keys" "$d/keys"/*

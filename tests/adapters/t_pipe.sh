@@ -15,7 +15,8 @@ cd "$TMP" || exit 1
 adapters_setup "$TMP/ad" || { fail "keys and zone"; exit 1; }
 ZONE="zone = \"$AD_DIR/example.com.zone\""
 adapters_conf z.conf "$ZONE"
-adapters_conf dead.conf "forward = { \"127.0.0.1@$(free_port)\" }, timeout = 1"
+adapters_conf dead.conf "forward = { \"127.0.0.1@$(free_port)\" }, timeout = 1" "$AD_DIR/tempfail.lua"
+adapters_conf hist.conf "$ZONE" "$AD_DIR/historic.lua"
 adapters_conf loop.conf "$ZONE" "$AD_DIR/loop.lua"
 adapters_conf syntax.conf "$ZONE" "$AD_DIR/syntax.lua"
 adapters_conf quar.conf "$ZONE" "$AD_DIR/quarantine.lua"
@@ -65,20 +66,24 @@ sed 's/^Hello\./Hello!/' signed.eml >tampered.eml
 run "tampered" 0 z.conf -f a@example.com -- b@example.net <tampered.eml
 check_eq "tampered: dkim=fail, delivered (no policy of that domain)" "$(ar_results out/msg)" "dkim=fail domainkeys=none"
 
-mail_from a@strict.example.com >strict.eml
-run "reject (DomainKeys o=-, unsigned)" 69 z.conf -f a@strict.example.com -- b@example.net <strict.eml
-check "reject: 5.7.1 text on stdout" grep -q '^5\.7\.1 strict.example.com signs all its mail' out.txt
+mail_from a@reject.example.com >reject.eml
+run "reject (DMARC p=reject, unsigned)" 69 z.conf -f a@reject.example.com -- b@example.net <reject.eml
+check "reject: 5.7.1 text on stdout" grep -q '^5\.7\.1 Message rejected by the DMARC policy of reject.example.com' out.txt
 check_eq "reject: nothing reinjected" "$(injected && echo yes || echo no)" no
+mail_from a@strict.example.com >strict.eml
+run "DomainKeys o=-, unsigned: the default accepts" 0 z.conf -f a@strict.example.com -- b@example.net <strict.eml
+run "DomainKeys o=-, unsigned, historic.lua: reject" 69 hist.conf -f a@strict.example.com -- b@example.net <strict.eml
+check "historic.lua: 5.7.1 text on stdout" grep -q '^5\.7\.1 strict.example.com signs all its mail' out.txt
 peer_sign_dk strict.eml >strict-dk.eml
 run "o=- with a Mail::DKIM DomainKeys signature" 0 z.conf -f a@strict.example.com -- b@example.net <strict-dk.eml
 check_eq "o=- signed: domainkeys=pass" "$(ar_results out/msg)" "dkim=none domainkeys=pass"
 
 run "tempfail (DNS down)" 75 dead.conf -f a@strict.example.com -- b@example.net <strict.eml
-check "tempfail: 4.7.5 text on stdout" grep -q '^4\.7\.5 DNS lookup' out.txt
+check "tempfail: 4.7.5 text on stdout" grep -q '^4\.7\.5 DMARC check of strict.example.com failed temporarily' out.txt
 check_eq "tempfail: nothing reinjected" "$(injected && echo yes || echo no)" no
 
 mail_from a@disc.example.com >disc.eml
-run "discard (ADSP discardable, unsigned)" 0 z.conf -f a@disc.example.com -- b@example.net <disc.eml
+run "discard (ADSP discardable, unsigned, historic.lua)" 0 hist.conf -f a@disc.example.com -- b@example.net <disc.eml
 check_eq "discard: nothing reinjected" "$(injected && echo yes || echo no)" no
 
 run "quarantine" 0 quar.conf -f a@example.com -- b@example.net <plain.eml

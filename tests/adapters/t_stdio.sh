@@ -19,11 +19,13 @@ cd "$TMP" || exit 1
 adapters_setup "$TMP/ad" || { fail "keys and zone"; exit 1; }
 ZONE="zone = \"$AD_DIR/example.com.zone\""
 adapters_conf z.conf "$ZONE"
-adapters_conf dead.conf "forward = { \"127.0.0.1@$(free_port)\" }, timeout = 1"
+adapters_conf dead.conf "forward = { \"127.0.0.1@$(free_port)\" }, timeout = 1" "$AD_DIR/tempfail.lua"
+adapters_conf hist.conf "$ZONE" "$AD_DIR/historic.lua"
 adapters_conf loop.conf "$ZONE" "$AD_DIR/loop.lua"
 adapters_conf quar.conf "$ZONE" "$AD_DIR/quarantine.lua"
 mail_from a@example.com >plain.eml
 mail_from a@strict.example.com >strict.eml
+mail_from a@reject.example.com >reject.eml
 mail_from a@disc.example.com >disc.eml
 mail_from a@corp.example.com >corp.eml
 printf 'From: a@example.com\nTo: b@example.net\nSubject: forged\nAuthentication-Results: mx.example.net; dkim=pass\n\nbody\n' >forged.eml
@@ -45,11 +47,15 @@ req --id a1 plain.eml | serve "accept" 0 --config z.conf
 check_eq "accept: reply" "$(cat sum.txt)" \
 	"id=a1 action=accept qpsmtpd=OK deliver=yes add=Authentication-Results,DomainKey-Status remove= reply=250 2.0.0 Ok"
 check "accept: Authentication-Results decodes" grep -q '^Authentication-Results: mx.example.net; dkim=none' fields/1.fields
-req strict.eml | serve "reject" 0 --config z.conf
-check "reject: DENY with the policy's 550 5.7.1" grep -q '^id=- action=reject qpsmtpd=DENY deliver=no .* reply=550 5.7.1 strict.example.com signs all' sum.txt
+req reject.eml | serve "reject" 0 --config z.conf
+check "reject: DENY with the policy's 550 5.7.1" grep -q '^id=- action=reject qpsmtpd=DENY deliver=no .* reply=550 5.7.1 Message rejected by the DMARC policy of reject.example.com' sum.txt
+req strict.eml | serve "DomainKeys o=-, unsigned" 0 --config z.conf
+check "DomainKeys o=-, unsigned: the default accepts" grep -q '^id=- action=accept ' sum.txt
+req strict.eml | serve "DomainKeys o=-, unsigned, historic.lua" 0 --config hist.conf
+check "historic.lua: DENY with 550 5.7.1" grep -q '^id=- action=reject qpsmtpd=DENY deliver=no .* reply=550 5.7.1 strict.example.com signs all' sum.txt
 req strict.eml | serve "tempfail" 0 --config dead.conf
 check "tempfail: DENYSOFT with 451 4.7.5" grep -q 'action=tempfail qpsmtpd=DENYSOFT deliver=no .* reply=451 4.7.5 ' sum.txt
-req disc.eml | serve "discard" 0 --config z.conf
+req disc.eml | serve "discard" 0 --config hist.conf
 check "discard: OK, not delivered" grep -q 'action=discard qpsmtpd=OK deliver=no ' sum.txt
 req plain.eml | serve "quarantine" 0 --config quar.conf
 check "quarantine: OK, delivered, marker field first" grep -q 'action=quarantine qpsmtpd=OK deliver=yes add=X-Dkmod-Quarantine,Authentication-Results,DomainKey-Status ' sum.txt
@@ -80,7 +86,7 @@ for i in $(seq 40); do
 	case $((i % 4)) in
 	0) req --id "p$i" tricky.eml ;;
 	1) req --id "p$i" plain.eml ;;
-	2) req --id "p$i" strict.eml ;;
+	2) req --id "p$i" reject.eml ;;
 	3) req --id "p$i" empty.eml ;;
 	esac
 done >pipelined.req
@@ -88,7 +94,7 @@ serve "40 pipelined requests" 0 --config z.conf <pipelined.req
 check_eq "pipelined: 40 replies" "$(wc -l <sum.txt)" 40
 check_eq "pipelined: in order" "$(sed 's/ .*//' sum.txt | tr '\n' ' ')" "$(for i in $(seq 40); do printf 'id=p%s ' "$i"; done)"
 check_eq "pipelined: tricky bodies accepted" "$(for i in $(seq 4 4 40); do grep "^id=p$i action=accept" sum.txt; done | wc -l)" 10
-check_eq "pipelined: strict rejected" "$(grep -c 'action=reject' sum.txt)" 10
+check_eq "pipelined: reject.example.com rejected" "$(grep -c 'action=reject' sum.txt)" 10
 
 # ---- hostile input: an error reply and exit 65, never a crash or a hang
 hostile() { # NAME WANT_ERROR - input on stdin
@@ -154,7 +160,8 @@ rm -f big.eml
 need_perl "qpsmtpd plugin" Qpsmtpd::Plugin || exit 0
 H() { "${HARNESS[@]}" "$TMP/hout" stdio "$STDIO" config "$TMP/$1" timeout "${2:-5}" -- "${@:3}" 2>harness.err; }
 mkdir hout
-H z.conf 5 "$TMP/forged.eml:relay" "$TMP/strict.eml" "$TMP/disc.eml" "$TMP/corp.eml:auth=joe" end pid >h.txt
+# under historic.lua: strict.eml (o=-) is rejected and disc.eml (ADSP discardable) discarded
+H hist.conf 5 "$TMP/forged.eml:relay" "$TMP/strict.eml" "$TMP/disc.eml" "$TMP/corp.eml:auth=joe" end pid >h.txt
 check_eq "plugin: accept continues (DECLINED)" "$(sed -n 1p h.txt)" "1 DECLINED - -"
 check_eq "plugin: fields on top, qpsmtpd's fields below, forged A-R gone" \
 	"$(grep -o '^[A-Za-z-]*:' hout/1.hdr | tr '\n' ' ')" \

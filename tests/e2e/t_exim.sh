@@ -6,9 +6,11 @@
 # signed mail gets dkim=pass; a tampered copy dkim=fail and the default
 # policy's action (accept, tagged), a forged Authentication-Results removed;
 # forged results past the header limits removed, such a message refused by the default policy;
-# DomainKeys o=- unsigned mail 550 at SMTP time with the policy's text; an
+# unsigned mail from a DMARC p=reject domain 550 at SMTP time with the DMARC
+# text, DomainKeys o=- unsigned mail likewise under the opt-in historic.lua; an
 # authenticated submission delivered signed (DomainKeys + DKIM) and verified
-# by Mail::DKIM and dkimpy; DNS down: 451, delivered once it is back; a
+# by Mail::DKIM and dkimpy; DNS down: 451 (default.lua with dmarc_temperror =
+# tempfail), delivered once it is back; a
 # policy with a syntax error or a runaway loop: the fallback (451), Exim keeps
 # running, the next message (same session) is handled; a 20 MB message
 # arrives byte-identical apart from the fields Exim and dkmod add; quarantine
@@ -59,6 +61,8 @@ pub() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | base64 -w0 | fo
 		echo "k1._domainkey.$d IN TXT ( \"k=rsa; p=\" $(pub in.pem) )"
 	done
 	echo '_domainkey.strict IN TXT "o=-; r=postmaster@example.org"'
+	echo 'reject IN MX 10 mx.example.net.'
+	echo '_dmarc.reject IN TXT "v=DMARC1; p=reject"'
 } >example.org.zone
 {
 	zone_head example.com
@@ -87,6 +91,8 @@ nsd_restart() {
 install -m 755 "$SO" "$DK/dkmod_local_scan.so"
 cp "$DKMOD_TOP/lua/default.lua" "$DK/default.lua"
 cp "$DK/default.lua" "$DK/policy.lua"
+cp "$DKMOD_TOP/lua/examples/historic.lua" "$DK/historic.lua"
+sed 's/^local dmarc_temperror = "accept"/local dmarc_temperror = "tempfail"/' "$DK/default.lua" >"$DK/tempfail.lua"
 cat >"$DK/dkmod.conf" <<CONF
 -- written by tests/e2e/t_exim.sh
 dk_validate "dk_validate1" { }
@@ -113,7 +119,7 @@ chown -R Debian-exim:Debian-exim "$DK/keys" "$DK/state"
 chmod 700 "$DK/keys" "$DK/keys/example.com" "$DK/state"
 chmod 600 "$DK"/keys/example.com/*.key
 chmod 755 "$DK"
-chmod 644 "$DK/dkmod.conf" "$DK/policy.lua" "$DK/default.lua"
+chmod 644 "$DK/dkmod.conf" "$DK/policy.lua" "$DK/default.lua" "$DK/historic.lua" "$DK/tempfail.lua"
 check "the test configuration passes config-check" "$DKMOD" config-check "$DK/dkmod.conf"
 
 # ---- messages
@@ -195,13 +201,22 @@ else
 	fail "tampered mail is delivered" "nothing for tampered@example.net"
 fi
 
-# ---- 3. DomainKeys o=- (no t=y), unsigned: 550 at SMTP time with the policy's text
+# ---- 3. DMARC p=reject, unsigned: 550 at SMTP time with the policy's text; DomainKeys o=-
+# (no t=y), unsigned: the same under the opt-in historic.lua
+mail alice@reject.example.org "unsigned from a DMARC p=reject domain" >m3r.eml
+send_mail "$EXIM_PORT" alice@reject.example.org strict@example.net m3r.eml
+rc=$?
+check_eq "DMARC p=reject unsigned: refused after DATA (swaks status 26)" "$rc" 26
+check_eq "DMARC p=reject unsigned: the reply is 550 with the policy's text" "$(reply_of)" \
+	"550 5.7.1 Message rejected by the DMARC policy of reject.example.org (p=reject): it is not authenticated as mail from reject.example.org"
+cp "$DK/historic.lua" "$DK/policy.lua"
 mail alice@strict.example.org "unsigned from a strict domain" >m3.eml
 send_mail "$EXIM_PORT" alice@strict.example.org strict@example.net m3.eml
 rc=$?
-check_eq "o=- unsigned: refused after DATA (swaks status 26)" "$rc" 26
-check_eq "o=- unsigned: the reply is 550 with the policy's text" "$(reply_of)" \
+check_eq "o=- unsigned, historic.lua: refused after DATA (swaks status 26)" "$rc" 26
+check_eq "o=- unsigned, historic.lua: the reply is 550 with the policy's text" "$(reply_of)" \
 	"550 5.7.1 strict.example.org signs all its mail (DomainKeys o=-) and this message has no valid signature"
+cp "$DK/default.lua" "$DK/policy.lua"
 
 # ---- 4. authenticated submission: delivered signed (DomainKeys and DKIM), and the delivered
 # copy verifies with Mail::DKIM and dkimpy
@@ -233,6 +248,7 @@ fi
 
 # ---- 5. DNS down: 451 at SMTP time; once it is back, the resent message is delivered
 mail alice@down.example.org "while DNS is down" >m5.eml && mdkim_sign m5.eml m5s.eml down.example.org
+cp "$DK/tempfail.lua" "$DK/policy.lua"
 nsd_stop
 t0=$(now_ms)
 send_mail "$EXIM_PORT" alice@down.example.org erin@example.net m5s.eml
@@ -244,6 +260,7 @@ if [ "$rc" = 26 ] && [ "${r#451 }" != "$r" ]; then
 else
 	fail "DNS down: deferred with 451 at SMTP time" "swaks status $rc, reply '$r'"
 fi
+cp "$DK/default.lua" "$DK/policy.lua"
 if nsd_restart; then
 	send_mail "$EXIM_PORT" alice@down.example.org erin@example.net m5s.eml
 	check_eq "DNS back: the resent message is accepted (swaks status)" "$?" 0

@@ -3,11 +3,14 @@
 # the dkmod service and main.cf lines loaded from conf/mta/postfix-*.cf), a
 # real nsd with the test zone, swaks as the client, keys made here.
 # Proves: Mail::DKIM-signed mail arrives with dkim=pass; tampered mail gets
-# dkim=fail and the default policy's action (delivered, or bounced for a
-# DomainKeys o=- domain); forged results past the header limits are removed
-# (and the default policy bounces such mail, 5.3.4); unsigned o=- mail bounces with 5.7.1; an
+# dkim=fail and the default policy's action (delivered); forged results past the
+# header limits are removed (and the default policy bounces such mail, 5.3.4);
+# unsigned mail from a DMARC p=reject domain bounces with 5.7.1 and the DMARC
+# text; under the opt-in historic.lua a tampered DomainKeys message of an o=-
+# domain bounces with 5.7.1; an
 # authenticated submission is signed (DomainKeys and DKIM) and verifies with
-# Mail::DKIM and dkimpy; with nsd stopped mail is deferred (4.7.5) and
+# Mail::DKIM and dkimpy; with nsd stopped mail is deferred (4.7.5, default.lua
+# with dmarc_temperror = tempfail) and
 # delivered after nsd is back and the queue is flushed; a broken policy
 # (syntax error, runaway loop) defers, Postfix keeps running and the next
 # message goes through; a 20 MB message arrives byte-identical below the
@@ -81,7 +84,7 @@ else
 	mta_logs
 fi
 
-# ---- 2. tampered: dkim=fail, delivered (no policy); tampered DomainKeys of an o=- domain: bounced
+# ---- 2. tampered: dkim=fail, delivered (no policy)
 sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml
 send "tampered DKIM" alice@peer.example.com carol@example.net tampered.eml
 if wait_for carol@example.net 1; then
@@ -89,9 +92,6 @@ if wait_for carol@example.net 1; then
 else
 	fail "tampered DKIM: delivered" "nothing for carol@example.net"
 fi
-mail_from sam@strict.example.com "DomainKeys, then tampered" >strict.eml
-peer_sign_dk strict.eml | sed 's/^Hello\./Hello, tampered./' >strict-tampered.eml
-send "tampered DomainKeys (o=-)" sam@strict.example.com dave@example.net strict-tampered.eml
 
 # ---- 2b. forged results past the header limits (1500 filler fields): the default policy
 # bounces the message (5.3.4); a policy that accepts it gets it without any forged field
@@ -114,22 +114,32 @@ else
 fi
 cp "$TMP/default.lua.saved" "$AD_DIR/default.lua"
 
-# ---- 3. unsigned from an o=- domain: bounced by the filter with 5.7.1
-mail_from tom@strict.example.com "unsigned from strict" >unsigned.eml
-send "unsigned o=-" tom@strict.example.com erin@example.net unsigned.eml
-for who in sam tom; do
-	if wait_for "$who@strict.example.com" 1; then
-		f=$(latest "$who@strict.example.com")
-		if grep -q '^Status: 5\.7\.1' "$f" && grep -q 'signs all its mail (DomainKeys o=-)' "$f"; then
-			pass "$who@strict.example.com gets a bounce: Status 5.7.1 and the policy's text"
+# ---- 3. unsigned from a DMARC p=reject domain: bounced by the filter with 5.7.1; under the
+# opt-in historic.lua, tampered DomainKeys of an o=- domain: bounced with 5.7.1 too
+policy_to() { adapters_conf "$CONF" "$RESOLVER" "$1"; }
+bounced() { # WHO TEXT - WHO gets a bounce with Status 5.7.1 and TEXT
+	if wait_for "$1" 1; then
+		f=$(latest "$1")
+		if grep -q '^Status: 5\.7\.1' "$f" && grep -q "$2" "$f"; then
+			pass "$1 gets a bounce: Status 5.7.1 and the policy's text"
 		else
-			fail "$who@strict.example.com gets a bounce with 5.7.1" "$(grep -m 3 -E '^(Status|Diagnostic)' "$f" | tr '\n' ' ')"
+			fail "$1 gets a bounce with 5.7.1" "$(grep -m 3 -E '^(Status|Diagnostic)' "$f" | tr '\n' ' ')"
 		fi
 	else
-		fail "$who@strict.example.com gets a bounce" "none delivered"
+		fail "$1 gets a bounce" "none delivered"
 	fi
-done
-check "the log shows dsn=5.7.1, status=bounced (policy text)" wait_log 'dsn=5\.7\.1, status=bounced \(strict\.example\.com signs all its mail' 2
+}
+mail_from tom@reject.example.com "unsigned from reject" >unsigned.eml
+send "unsigned, DMARC p=reject" tom@reject.example.com erin@example.net unsigned.eml
+bounced tom@reject.example.com 'rejected by the DMARC policy of reject.example.com'
+check "the log shows dsn=5.7.1, status=bounced (DMARC text)" wait_log 'dsn=5\.7\.1, status=bounced \(Message rejected by the DMARC policy of reject\.example\.com' 1
+mail_from sam@strict.example.com "DomainKeys, then tampered" >strict.eml
+peer_sign_dk strict.eml | sed 's/^Hello\./Hello, tampered./' >strict-tampered.eml
+policy_to "$AD_DIR/historic.lua"
+send "tampered DomainKeys (o=-), historic.lua" sam@strict.example.com dave@example.net strict-tampered.eml
+bounced sam@strict.example.com 'signs all its mail (DomainKeys o=-)'
+check "the log shows dsn=5.7.1, status=bounced (o=- text)" wait_log 'dsn=5\.7\.1, status=bounced \(strict\.example\.com signs all its mail' 1
+policy_to "$AD_DIR/default.lua"
 check_eq "nothing delivered to the bounced recipients" "$(delivered_files "$BOX" dave@example.net; delivered_files "$BOX" erin@example.net)" ""
 
 # ---- 4. an authenticated submission is signed (DomainKeys and DKIM) and verifies
@@ -157,9 +167,10 @@ fi
 
 # ---- 5. DNS down: deferred with 4.7.5; nsd back on the same port, flush: delivered
 nsd_stop
+policy_to "$AD_DIR/tempfail.lua"
 peer_sign_dk strict.eml >strict-dk.eml
 send "DNS down" sam@strict.example.com henry@example.net strict-dk.eml
-if wait_log 'to=<henry@example.net>.*dsn=4\.7\.5, status=deferred \(DNS lookup'; then
+if wait_log 'to=<henry@example.net>.*dsn=4\.7\.5, status=deferred \(DMARC check of strict\.example\.com'; then
 	pass "DNS down: deferred with 4.7.5 (pipe exit 75)"
 else
 	fail "DNS down: deferred with 4.7.5" "$(grep henry "$MAILLOG" | tail -n 2 | tr '\n' ' ')"
@@ -168,6 +179,7 @@ check_eq "DNS down: nothing delivered yet" "$(delivered_files "$BOX" henry@examp
 "$NSD_BIN" -c "$NSD_DIR/nsd.conf" >>"$NSD_DIR/nsd.out" 2>&1
 for _ in $(seq 50); do _nsd_ready "$NSD_PORT" example.com && break; sleep 0.1; done
 NSD_PID=$(tr -dc 0-9 <"$NSD_DIR/nsd.pid")
+policy_to "$AD_DIR/default.lua"
 check "nsd is back on port $NSD_PORT" _nsd_ready "$NSD_PORT" example.com
 start=$(date +%s)
 postqueue -c "$POSTFIX_CONF" -f
@@ -179,7 +191,6 @@ else
 fi
 
 # ---- 6. a broken policy defers; Postfix keeps running; the next message goes through
-policy_to() { adapters_conf "$CONF" "$RESOLVER" "$1"; }
 policy_to "$AD_DIR/syntax.lua"
 mail_from alice@peer.example.com "policy with a syntax error" >m1.eml
 send "policy syntax error" alice@peer.example.com ivan@example.net m1.eml

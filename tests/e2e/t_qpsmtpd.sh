@@ -6,12 +6,14 @@
 # here, so only authenticated sessions are signed and trusted.
 # Proves: Mail::DKIM-signed mail arrives with dkim=pass, our
 # Authentication-Results above qpsmtpd's; tampered mail gets dkim=fail and
-# the default policy's action (delivered, or 550 for a DomainKeys o=-
-# domain); forged results past the header limits are removed (the default
-# policy refuses such mail, 552 5.3.4), also when the header begins with a
-# folded line; unsigned o=- mail gets 550 5.7.1 at the end of DATA; an
+# the default policy's action (delivered; 550 for a DomainKeys o=- domain
+# under the opt-in historic.lua); forged results past the header limits are
+# removed (the default policy refuses such mail, 552 5.3.4), also when the
+# header begins with a folded line; unsigned mail from a DMARC p=reject domain
+# gets 550 5.7.1 with the DMARC text at the end of DATA; an
 # authenticated submission is signed (DomainKeys and DKIM) and verifies
-# with Mail::DKIM and dkimpy; with nsd stopped the client gets 451 and a
+# with Mail::DKIM and dkimpy; with nsd stopped the client gets 451 (default.lua
+# with dmarc_temperror = tempfail) and a
 # later resend is delivered; a broken policy (syntax error, runaway loop)
 # gives 451, qpsmtpd keeps running and the next message goes through; a
 # 20 MB message arrives byte-identical below the added fields; no process
@@ -90,7 +92,10 @@ else
 fi
 mail_from sam@strict.example.com "DomainKeys, then tampered" >strict.eml
 peer_sign_dk strict.eml | sed 's/^Hello\./Hello, tampered./' >strict-tampered.eml
-send "tampered DomainKeys (o=-): rejected" "550 5.7.1 strict.example.com signs all its mail" sam@strict.example.com dave@example.net strict-tampered.eml
+cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
+cp "$AD_DIR/historic.lua" "$AD_DIR/default.lua"
+send "tampered DomainKeys (o=-), historic.lua: rejected" "550 5.7.1 strict.example.com signs all its mail" sam@strict.example.com dave@example.net strict-tampered.eml
+cp "$TMP/default.lua.saved" "$AD_DIR/default.lua"
 
 # ---- 2b. forged results past the header limits (1500 filler fields): the default policy
 # refuses (552 5.3.4); a policy that accepts gets the message without any forged field; a
@@ -119,9 +124,9 @@ else
 fi
 cp "$TMP/default.lua.saved" "$AD_DIR/default.lua"
 
-# ---- 3. unsigned from an o=- domain: 550 5.7.1 at the end of DATA
-mail_from tom@strict.example.com "unsigned from strict" >unsigned.eml
-send "unsigned o=-: rejected" "550 5.7.1 strict.example.com signs all its mail (DomainKeys o=-)" tom@strict.example.com erin@example.net unsigned.eml
+# ---- 3. unsigned from a DMARC p=reject domain: 550 5.7.1 at the end of DATA
+mail_from tom@reject.example.com "unsigned from reject" >unsigned.eml
+send "unsigned, DMARC p=reject: rejected" "550 5.7.1 Message rejected by the DMARC policy of reject.example.com" tom@reject.example.com erin@example.net unsigned.eml
 peer_sign_dk strict.eml >strict-dk.eml
 send "o=- with a good Mail::DKIM DomainKeys signature" 250 sam@strict.example.com erin@example.net strict-dk.eml
 if wait_for erin@example.net 1; then
@@ -152,7 +157,9 @@ fi
 
 # ---- 5. DNS down: 451; a resend once nsd is back on the same port is delivered
 nsd_stop
-send "DNS down: deferred" "451 4.7.5 DNS lookup of the DomainKeys policy" sam@strict.example.com henry@example.net strict-dk.eml
+cp "$AD_DIR/tempfail.lua" "$AD_DIR/default.lua"
+send "DNS down: deferred" "451 4.7.5 DMARC check of strict.example.com failed temporarily" sam@strict.example.com henry@example.net strict-dk.eml
+cp "$TMP/default.lua.saved" "$AD_DIR/default.lua"
 check_eq "DNS down: nothing delivered" "$(delivered_files "$BOX" henry@example.net)" ""
 "$NSD_BIN" -c "$NSD_DIR/nsd.conf" >>"$NSD_DIR/nsd.out" 2>&1
 for _ in $(seq 50); do _nsd_ready "$NSD_PORT" example.com && break; sleep 0.1; done

@@ -75,8 +75,10 @@ load_corpus() {
 		"$DKMOD" sign --type domainkeys --domain strict.example.com --selector k \
 			--key "$AD_DIR/keys/strict/k.key" "$d/su$i.eml" >"$d/dk$i.eml" || return 1
 		echo "$d/dk$i.eml dk accept 0 a@strict.example.com" >>"$man"
-		# unsigned from the strict domain: rejected
-		echo "$d/su$i.eml reject reject 0 a@strict.example.com" >>"$man"
+		# unsigned from the DMARC p=reject domain: rejected
+		mail_from a@reject.example.com "load reject $i" | sed '/^$/,$d' >"$d/r.hdr"
+		cp "$d/r.hdr" "$d/ru$i.eml" && _load_body "$d/ru$i.eml" "$size"
+		echo "$d/ru$i.eml reject reject 0 a@reject.example.com" >>"$man"
 		# from a relay client of corp.example.com: signed with DKIM and DomainKeys
 		mail_from a@corp.example.com "load corp $i" | sed '/^$/,$d' >"$d/c$i.eml"
 		_load_body "$d/c$i.eml" "$size"

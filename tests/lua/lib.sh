@@ -8,6 +8,11 @@
 #                                     pass if the action and the exit status are as wanted
 #   action_of FILE                    the action word of an err.txt
 #   has_field FILE NAME [VALUE]       the message has a field NAME (with VALUE) above the body
+#   write_conf FILE POLICY [SLOW...]  a verifying configuration (DomainKeys, DKIM) with the nsd
+#                                     of NSD_PORT; the names SLOW go to the silent server
+#                                     (SILENT_PORT) and time out
+#   setting NAME SCRIPT SED [SLOW...] NAME.lua: SCRIPT with one setting changed by SED (a
+#                                     failure if SED changed nothing); NAME.conf runs it
 
 LUA_TOP="$DKMOD_TOP/lua"
 
@@ -50,4 +55,26 @@ has_field() {
 			if (v == "" || x == v) { found = 1; exit }
 		}
 		END { exit !found }' "$1"
+}
+
+write_conf() {
+	local file=$1 policy=$2 stubs="" n
+	shift 2
+	for n in "$@"; do stubs="$stubs [\"$n\"] = \"127.0.0.1@$SILENT_PORT\","; done
+	cat >"$file" <<CONF
+dk_validate "dk_validate1" { }
+dkim_validate "dkim_validate1" { min_key_bits = 1024 }
+resolver { forward = { "127.0.0.1@$NSD_PORT" }, stub = {$stubs }, timeout = 1.5 }
+policy "$policy"
+authserv_id "mx.example.net"
+log { level = "warning" }
+CONF
+}
+
+setting() {
+	local name=$1 script=$2 expr=$3
+	shift 3
+	sed "$expr" "$script" >"$name.lua"
+	cmp -s "$name.lua" "$script" && fail "$(basename "$script"): the setting for $name found" "sed did not match"
+	write_conf "$name.conf" "$name.lua" "$@"
 }

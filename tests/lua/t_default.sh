@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # t_default.sh - lua/default.lua through `dkmod process` against a real nsd on
-# 127.0.0.1: DomainKeys o=- with and without t=y, o=~, good, bad and missing
-# signatures (DomainKeys, DKIM, both), ADSP all / discardable / unknown /
-# nxdomain / pass, discardable turned into reject, and DNS time-outs (a stub
-# zone to a server that never answers) for the policy, ADSP and a key lookup
-# the verdict rests on: tempfail 451 4.7.5 rather than reject; a header past
-# the limits (reject 552 5.3.4, or quarantine with the forged field removed)
-# and two From fields (reject).
+# 127.0.0.1: DMARC p=reject (550 5.7.1 naming the domain, or quarantine behind
+# an after-queue filter), p=quarantine, p=none, t=y (one step milder), the policy for a
+# subdomain without a record, a pass by an author signature, a pass resting on an l= signature over
+# part of the body (a fail), the local dmarc_tag_only list, temperror (the
+# record lookup times out: accept, or 451 4.7.5 with dmarc_temperror =
+# "tempfail"; p=reject and the author key lookup times out: 451 4.7.5; p=none:
+# accept); DomainKeys o=- and ADSP
+# discardable no longer refuse mail (lua/examples/historic.lua does: t_historic);
+# a header past the limits (reject 552 5.3.4, or quarantine with the forged field
+# removed) and two From fields (reject).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/lib.sh"
@@ -14,131 +17,109 @@ cd "$TMP" || exit 1
 P=$(newkey k.pem) || { fail "key"; exit 1; }
 {
 	zone_head example.com
-	for d in strict testing relaxed dkslowkey all discardable unknown signed discslow; do
+	for d in reject quar none treject tquar lists strict discardable relaxed dmslow noneslow; do
 		echo "$d IN MX 10 mx.example.com."
 		echo "k._domainkey.$d IN TXT \"k=rsa; p=$P\""
 	done
-	echo '_domainkey.strict IN TXT "o=-; r=postmaster@example.com"'
-	echo '_domainkey.dkslowkey IN TXT "o=-"'
-	echo '_domainkey.testing IN TXT "t=y; o=-"'
-	echo '_domainkey.relaxed IN TXT "o=~"'
-	echo '_adsp._domainkey.all IN TXT "dkim=all"'
+	echo '_dmarc.reject IN TXT "v=DMARC1; p=reject"'
+	echo 'sub.reject IN MX 10 mx.example.com.'
+	echo '_dmarc.quar IN TXT "v=DMARC1; p=quarantine"'
+	echo '_dmarc.none IN TXT "v=DMARC1; p=none"'
+	echo '_dmarc.treject IN TXT "v=DMARC1; p=reject; t=y"'
+	echo '_dmarc.tquar IN TXT "v=DMARC1; p=quarantine; t=y"'
+	echo '_dmarc.lists IN TXT "v=DMARC1; p=reject"'
+	echo '_dmarc.dmslow IN TXT "v=DMARC1; p=reject"'
+	echo '_dmarc.noneslow IN TXT "v=DMARC1; p=none"'
+	echo '_domainkey.strict IN TXT "o=-"'
 	echo '_adsp._domainkey.discardable IN TXT "dkim=discardable"'
-	echo '_adsp._domainkey.discslow IN TXT "dkim=discardable"'
-	echo '_adsp._domainkey.unknown IN TXT "dkim=unknown"'
-	echo '_adsp._domainkey.signed IN TXT "dkim=all"'
 } >example.com.zone
-nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
+zone_head com >com.zone # the DMARC tree walk asks _dmarc.com: NXDOMAIN, not REFUSED
+nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" "$TMP/com.zone:com" || { fail "nsd starts"; exit 1; }
 silent_udp_start "$TMP/silent" || { fail "silent server starts"; exit 1; }
-S="127.0.0.1@$SILENT_PORT"
-write_conf() { # write_conf FILE POLICY
-	cat >"$1" <<CONF
-dk_validate "dk_validate1" { }
-dkim_validate "dkim_validate1" { min_key_bits = 1024 }
-resolver {
-  forward = { "127.0.0.1@$NSD_PORT" },
-  stub = { ["slow.example.com"] = "$S", ["k._domainkey.dkslowkey.example.com"] = "$S",
-           ["k._domainkey.discslow.example.com"] = "$S" },
-  timeout = 1.5,
-}
-policy "$2"
-authserv_id "mx.example.net"
-log { level = "warning" }
-CONF
-}
-write_conf dkmod.conf "$LUA_TOP/default.lua"
-sed 's/^local adsp_discardable = "discard"/local adsp_discardable = "reject"/' "$LUA_TOP/default.lua" >reject.lua
-grep -q '^local adsp_discardable = "reject"' reject.lua || fail "default.lua: adsp_discardable setting found" "sed did not match"
-write_conf reject.conf reject.lua
+SLOW=(slow.example.com k._domainkey.dmslow.example.com k._domainkey.noneslow.example.com)
+write_conf dkmod.conf "$LUA_TOP/default.lua" "${SLOW[@]}"
 check "config-check of the test configuration" "$DKMOD" config-check dkmod.conf
+reply() { sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt; }
+dmarc_field() { tr -d '\r' <out.eml | sed -n '/^$/q; s/^X-Dkmod-Dmarc: //p'; }
 
-# dk FILE / dkim DOMAIN FILE - sign with the test key
-dk() { "$DKMOD" sign --type domainkeys --selector k --key k.pem "$1"; }
+# dkim DOMAIN FILE - sign with the test key
 dkim() { "$DKMOD" sign --domain "$1" --selector k --key k.pem "$2"; }
 
-# DomainKeys sender policy
-mail a@strict.example.com >m.eml
-process "o=- unsigned: reject" reject 1 --config dkmod.conf m.eml
-check_eq "o=- unsigned: reply" "$(sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt)" \
-	"550 5.7.1 strict.example.com signs all its mail (DomainKeys o=-) and this message has no valid signature"
+# DMARC p=reject
+mail a@reject.example.com >rej.eml
+process "DMARC p=reject, unsigned: reject" reject 1 --config dkmod.conf rej.eml
+check_eq "DMARC p=reject: the reply names the domain and DMARC" "$(reply)" \
+	"550 5.7.1 Message rejected by the DMARC policy of reject.example.com (p=reject): it is not authenticated as mail from reject.example.com"
 check_eq "reject: nothing printed" "$(wc -c <out.eml)" 0
-sed 's/^local dk_signs_all = "reject"/local dk_signs_all = "quarantine"/' "$LUA_TOP/default.lua" >quar.lua
-grep -q '^local dk_signs_all = "quarantine"' quar.lua || fail "default.lua: dk_signs_all setting found" "sed did not match"
-write_conf quar.conf quar.lua
-process "o=- unsigned, dk_signs_all = quarantine (after-queue filters)" quarantine 4 --config quar.conf m.eml
-dk m.eml >dk.eml
-process "o=- with a good DomainKeys signature: accept" accept 0 --config dkmod.conf dk.eml
-if ar_text out.eml | grep -q 'domainkeys=pass'; then pass "accepted: Authentication-Results added"; else fail "accepted: Authentication-Results added" "$(ar_text out.eml)"; fi
-check_eq "accepted: the message follows unchanged" "$(sed '1,/^DomainKey-Status:/d' out.eml | md5sum)" "$(md5sum <dk.eml)"
-sed 's/this is a test/this is a forgery/' dk.eml >dkbad.eml
-process "o=- with a broken DomainKeys signature: reject" reject 1 --config dkmod.conf dkbad.eml
-dkim strict.example.com m.eml >dkimonly.eml
-process "o=- with only a DKIM signature: reject" reject 1 --config dkmod.conf dkimonly.eml
-dkim strict.example.com dk.eml >mixed.eml
-process "o=- with DomainKeys and DKIM signatures: accept" accept 0 --config dkmod.conf mixed.eml
-check_eq "mixed: both verified" "$(ar_results out.eml)" "dkim=pass domainkeys=pass"
-mail a@relaxed.example.com | "$DKMOD" sign --type domainkeys --selector k --key k.pem >other.eml
-sed 's/^From: a@relaxed.example.com/From: a@strict.example.com/' other.eml >wrongdomain.eml
-process "o=- with another domain's signature: reject" reject 1 --config dkmod.conf wrongdomain.eml
-mail a@testing.example.com >t.eml
-process "o=- with t=y, unsigned: accept" accept 0 --config dkmod.conf t.eml
-mail a@relaxed.example.com >r.eml
-process "o=~ unsigned: accept" accept 0 --config dkmod.conf r.eml
-mail a@all.example.com b@strict.example.com >snd.eml
-process "Sender: of an o=- domain decides: reject" reject 1 --config dkmod.conf snd.eml
-process "o=- from a relaying client: only tagged" accept 0 --config dkmod.conf --relay m.eml
-process "o=- from an authenticated client: only tagged" accept 0 --config dkmod.conf --auth-user alice m.eml
+dkim reject.example.com rej.eml >rejs.eml
+process "DMARC p=reject, author signature: accept" accept 0 --config dkmod.conf rejs.eml
+if ar_text out.eml | grep -q 'dmarc=pass'; then pass "accepted: A-R says dmarc=pass"; else fail "accepted: A-R says dmarc=pass" "$(ar_text out.eml)"; fi
+check_eq "DMARC pass: no X-Dkmod-Dmarc field" "$(dmarc_field)" ""
+dkim relaxed.example.com rej.eml >rej3.eml
+process "DMARC p=reject, third-party signature only: reject" reject 1 --config dkmod.conf rej3.eml
+mail a@sub.reject.example.com >sub.eml
+process "DMARC p=reject for a subdomain without a record: reject" reject 1 --config dkmod.conf sub.eml
+if reply | grep -q 'DMARC policy of sub.reject.example.com (p=reject)'; then pass "subdomain: the reply names the subdomain and the policy applied"; else fail "subdomain: the reply names the subdomain and the policy applied" "$(reply)"; fi
+setting dmq "$LUA_TOP/default.lua" 's/^local dmarc_reject = "reject"/local dmarc_reject = "quarantine"/' "${SLOW[@]}"
+process "DMARC p=reject, dmarc_reject = quarantine (after-queue filters)" quarantine 4 --config dmq.conf rej.eml
+check_eq "quarantined: tagged" "$(dmarc_field)" "fail (p=reject)"
+process "DMARC p=reject from a relaying client: accept" accept 0 --config dkmod.conf --relay rej.eml
+process "DMARC p=reject from an authenticated client: accept" accept 0 --config dkmod.conf --auth-user alice rej.eml
+# l=: a pass resting on a signature over part of the body is no pass
+"$DKMOD" sign --domain reject.example.com --selector k --key k.pem --body-length rej.eml >rejl.eml
+process "DMARC p=reject, l= signature over the whole body: accept" accept 0 --config dkmod.conf rejl.eml
+printf 'Appended after signing: click here.\r\n' >>rejl.eml
+process "DMARC p=reject, l= signature over part of the body: reject" reject 1 --config dkmod.conf rejl.eml
 
-# DNS failures the decision rests on
+# p=quarantine, p=none, t=y
+mail a@quar.example.com >quar.eml
+process "DMARC p=quarantine, unsigned: quarantine" quarantine 4 --config dkmod.conf quar.eml
+check_eq "quarantine: X-Dkmod-Dmarc" "$(dmarc_field)" "fail (p=quarantine)"
+mail a@none.example.com >none.eml
+process "DMARC p=none, unsigned: accept" accept 0 --config dkmod.conf none.eml
+check_eq "p=none: not tagged" "$(dmarc_field)" ""
+if ar_text out.eml | grep -q 'dmarc=fail'; then pass "p=none: A-R says dmarc=fail"; else fail "p=none: A-R says dmarc=fail" "$(ar_text out.eml)"; fi
+mail a@treject.example.com >trej.eml
+process "DMARC p=reject t=y, unsigned: quarantine (one step milder)" quarantine 4 --config dkmod.conf trej.eml
+check_eq "t=y: X-Dkmod-Dmarc" "$(dmarc_field)" "fail (p=reject t=y)"
+mail a@tquar.example.com >tquar.eml
+process "DMARC p=quarantine t=y, unsigned: accept (one step milder)" accept 0 --config dkmod.conf tquar.eml
+
+# the local list of domains that are only tagged
+mail a@lists.example.com >lists.eml
+process "DMARC p=reject, not on dmarc_tag_only: reject" reject 1 --config dkmod.conf lists.eml
+setting tag "$LUA_TOP/default.lua" 's/^  -- "lists.example.org",/  "lists.example.com",/' "${SLOW[@]}"
+process "DMARC p=reject, on dmarc_tag_only: accept" accept 0 --config tag.conf lists.eml
+check_eq "dmarc_tag_only: tagged" "$(dmarc_field)" "fail (p=reject, only tagged here)"
+process "dmarc_tag_only: other domains still rejected" reject 1 --config tag.conf rej.eml
+
+# temperror
 mail a@slow.example.com >slow.eml
-process "policy lookup times out: tempfail" tempfail 2 --config dkmod.conf slow.eml
-if grep -q 'reply="451 4.7.5 ' err.txt; then pass "time-out: 451 4.7.5"; else fail "time-out: 451 4.7.5" "$(cat err.txt)"; fi
-mail a@dkslowkey.example.com | "$DKMOD" sign --type domainkeys --selector k --key k.pem >dkslow.eml
-process "o=- and the key lookup of its signature times out: tempfail" tempfail 2 --config dkmod.conf dkslow.eml
-if grep -q 'reply="451 4.7.5 DNS lookup of the DomainKeys key' err.txt; then pass "key time-out: reply names the key"; else fail "key time-out: reply names the key" "$(cat err.txt)"; fi
+process "DMARC record lookup times out: accept (nothing known)" accept 0 --config dkmod.conf slow.eml
+if ar_text out.eml | grep -q 'dmarc=temperror'; then pass "temperror accepted: A-R says dmarc=temperror"; else fail "temperror accepted: A-R says dmarc=temperror" "$(ar_text out.eml)"; fi
+setting tfail "$LUA_TOP/default.lua" 's/^local dmarc_temperror = "accept"/local dmarc_temperror = "tempfail"/' "${SLOW[@]}"
+process "DMARC record lookup times out, dmarc_temperror = tempfail: tempfail" tempfail 2 --config tfail.conf slow.eml
+check_eq "record time-out: 451 4.7.5" "$(reply)" \
+	"451 4.7.5 DMARC check of slow.example.com failed temporarily (DMARC record lookup failed), try again later"
+mail a@dmslow.example.com >dmslow0.eml
+dkim dmslow.example.com dmslow0.eml >dmslow.eml
+process "DMARC p=reject, the author key lookup times out: tempfail" tempfail 2 --config dkmod.conf dmslow.eml
+check_eq "p=reject, key time-out: 451 4.7.5" "$(reply)" \
+	"451 4.7.5 DMARC check of dmslow.example.com failed temporarily (an identifier's check or organizational domain failed temporarily), try again later"
+mail a@noneslow.example.com >noneslow0.eml
+dkim noneslow.example.com noneslow0.eml >noneslow.eml
+process "DMARC p=none, the author key lookup times out: accept" accept 0 --config dkmod.conf noneslow.eml
+process "DMARC p=none, key time-out, dmarc_temperror = tempfail: accept" accept 0 --config tfail.conf noneslow.eml
 
-# ADSP
-mail a@all.example.com >all.eml
-process "ADSP all, unsigned: accept" accept 0 --config dkmod.conf all.eml
-if has_field out.eml X-Dkmod-Adsp fail; then pass "ADSP all: tagged X-Dkmod-Adsp: fail"; else fail "ADSP all: tagged" "$(head -5 out.eml)"; fi
+# the historic policies are not the default's any more (lua/examples/historic.lua: t_historic.sh)
+mail a@strict.example.com >strict.eml
+process "DomainKeys o=-, unsigned, no DMARC record: accept" accept 0 --config dkmod.conf strict.eml
+if ar_text out.eml | grep -q 'domainkeys=none'; then pass "o=-: A-R still reports DomainKeys"; else fail "o=-: A-R still reports DomainKeys" "$(ar_text out.eml)"; fi
 mail a@discardable.example.com >disc.eml
-process "ADSP discardable, unsigned: discard" discard 3 --config dkmod.conf disc.eml
-check_eq "discard: nothing printed" "$(wc -c <out.eml)" 0
-process "ADSP discardable with adsp_discardable = reject: reject" reject 1 --config reject.conf disc.eml
-dkim all.example.com disc.eml >disc3.eml
-process "ADSP discardable, third-party signature only: discard" discard 3 --config dkmod.conf disc3.eml
-dkim discardable.example.com disc.eml >disc2.eml
-process "ADSP discardable with an author signature: accept" accept 0 --config dkmod.conf disc2.eml
-mail a@unknown.example.com >unk.eml
-process "ADSP unknown: accept" accept 0 --config dkmod.conf unk.eml
-if has_field out.eml X-Dkmod-Adsp; then fail "ADSP unknown: not tagged" "$(head -5 out.eml)"; else pass "ADSP unknown: not tagged"; fi
-mail a@nonexistent.example.com >nx.eml
-process "ADSP nxdomain: accept" accept 0 --config dkmod.conf nx.eml
-if has_field out.eml X-Dkmod-Adsp nxdomain; then pass "ADSP nxdomain: tagged"; else fail "ADSP nxdomain: tagged" "$(head -5 out.eml)"; fi
-mail a@signed.example.com | "$DKMOD" sign --domain signed.example.com --selector k --key k.pem >signed.eml
-process "ADSP all with an author signature: accept" accept 0 --config dkmod.conf signed.eml
-if has_field out.eml X-Dkmod-Adsp; then fail "ADSP pass: not tagged" "$(head -5 out.eml)"; else pass "ADSP pass: not tagged"; fi
-# l=: a signature that leaves part of the body unsigned is no author signature for the policy
-"$DKMOD" sign --domain discardable.example.com --selector k --key k.pem --body-length disc.eml >discl.eml
-process "ADSP discardable, l= signature over the whole body: accept" accept 0 --config dkmod.conf discl.eml
-printf 'Appended after signing: click here.\r\n' >>discl.eml
-process "ADSP discardable, l= signature over part of the body: discard" discard 3 --config dkmod.conf discl.eml
-mail a@signed.example.com | "$DKMOD" sign --domain signed.example.com --selector k --key k.pem --body-length >signedl.eml
-printf 'Appended after signing.\r\n' >>signedl.eml
-process "ADSP all, l= signature over part of the body: accept" accept 0 --config dkmod.conf signedl.eml
-if has_field out.eml X-Dkmod-Adsp fail; then pass "ADSP all, partial body: tagged X-Dkmod-Adsp: fail"; else fail "ADSP all, partial body: tagged" "$(head -5 out.eml)"; fi
-if grep -q 'dkim=pass (.*) (l=25 of 50 body bytes signed)' <(tr -d '\r' <out.eml | sed -n '/^Authentication-Results:/,/^[^ \t]/p' | tr '\n\t' '  ' | tr -s ' '); then
-	pass "partial body: the A-R comment says how much was signed"
-else
-	fail "partial body: the A-R comment says how much was signed" "$(sed -n '/^Authentication-Results:/,/^[A-Z]/p' out.eml | head -6 | tr '\r\n' '  ')"
-fi
-mail a@discslow.example.com | "$DKMOD" sign --domain discslow.example.com --selector k --key k.pem >discslow.eml
-process "ADSP discardable, author key lookup times out: tempfail" tempfail 2 --config dkmod.conf discslow.eml
+process "ADSP discardable, unsigned, no DMARC record: accept" accept 0 --config dkmod.conf disc.eml
 
 # Header limits and duplicate authors (default.lua's header check comes first, for everyone)
-sed 's/^local truncated_header = "reject"/local truncated_header = "quarantine"/' "$LUA_TOP/default.lua" >quar.lua
-grep -q '^local truncated_header = "quarantine"' quar.lua || fail "default.lua: truncated_header setting found" "sed did not match"
-write_conf quar.conf quar.lua
+setting hquar "$LUA_TOP/default.lua" 's/^local truncated_header = "reject"/local truncated_header = "quarantine"/' "${SLOW[@]}"
 # filler FILE N - FILE with N filler fields and a forged Authentication-Results of ours below them
 filler() {
 	awk -v n="$2" 'done || !/^\r?$/ { print; next }
@@ -146,13 +127,14 @@ filler() {
 		  printf "Authentication-Results: \"mx.example\\.net\"; dkim=pass header.d=relaxed.example.com\r\n"
 		  print; done = 1 }' "$1"
 }
+mail a@relaxed.example.com >r.eml
 dkim relaxed.example.com r.eml >rs.eml
 filler rs.eml 1500 >big.eml
 process "signed, 1500 filler fields: reject (header not fully inspected)" reject 1 --config dkmod.conf big.eml
 check_eq "past the limits: 552 5.3.4" "$(sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt)" \
 	"552 5.3.4 Message header too large to be checked"
 process "past the limits, from a relaying client: still reject" reject 1 --config dkmod.conf --relay big.eml
-process "past the limits, truncated_header = quarantine: quarantine" quarantine 4 --config quar.conf big.eml
+process "past the limits, truncated_header = quarantine: quarantine" quarantine 4 --config hquar.conf big.eml
 if ar_text out.eml | grep -q 'dkim=permerror.*not fully inspected'; then pass "past the limits: dkim=permerror, not pass"; else fail "past the limits: dkim=permerror" "$(ar_text out.eml)"; fi
 if grep -q 'mx.example.*dkim=pass header.d=relaxed.example.com' out.eml; then fail "past the limits: the forged A-R (quoted authserv-id) is removed" "still there"; else pass "past the limits: the forged A-R (quoted authserv-id) is removed"; fi
 first=$(head -n 1 big.eml)
@@ -166,11 +148,11 @@ process "two From fields, the top one unsigned: reject" reject 1 --config dkmod.
 check_eq "two From fields: 550 5.7.1" "$(sed -n 's/^action=.* reply="\(.*\)"$/\1/p' err.txt)" \
 	"550 5.7.1 Message has more than one From or Sender field (RFC 5322 3.6)"
 process "two From fields, from an authenticated client: still reject" reject 1 --config dkmod.conf --auth-user joe twofrom.eml
-process "two From fields, quarantine config (duplicate_author stays reject)" reject 1 --config quar.conf twofrom.eml
+process "two From fields, quarantine config (duplicate_author stays reject)" reject 1 --config hquar.conf twofrom.eml
 
 # several messages in one process: each gets its own verdict
-"$DKMOD" process --config dkmod.conf m.eml dk.eml disc.eml all.eml >multi.out 2>multi.err
+"$DKMOD" process --config dkmod.conf rej.eml rejs.eml quar.eml none.eml >multi.out 2>multi.err
 check_eq "four messages in one process: exit status of the last" "$?" 0
 check_eq "four messages in one process: actions" \
 	"$(sed -n 's/^\([^ ]*\): action=\([a-z]*\).*/\1=\2/p' multi.err | tr '\n' ' ')" \
-	"m.eml=reject dk.eml=accept disc.eml=discard all.eml=accept "
+	"rej.eml=reject rejs.eml=accept quar.eml=quarantine none.eml=accept "

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # t_examples.sh - lua/examples/strict.lua and lua/examples/testing.lua through
 # `dkmod process` against a real nsd on 127.0.0.1 (and a silent server for
-# time-outs): every branch of each, with DKIM, DomainKeys and mixed messages.
-# (esp.lua is in t_sign.sh, default.lua in t_default.sh.)
+# time-outs): every branch of each, with DKIM, DomainKeys and mixed messages;
+# testing.lua's DMARC notes (reject, quarantine, tempfail, p=none: nothing).
+# (esp.lua is in t_sign.sh, default.lua in t_default.sh, historic.lua in t_historic.sh.)
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/lib.sh"
@@ -10,21 +11,26 @@ cd "$TMP" || exit 1
 P=$(newkey k.pem) || { fail "key"; exit 1; }
 {
 	zone_head example.com
-	for d in good strict discardable all; do
+	for d in good strict discardable all reject quar none dmslow; do
 		echo "$d IN MX 10 mx.example.com."
 		echo "k._domainkey.$d IN TXT \"k=rsa; p=$P\""
 	done
 	echo '_domainkey.strict IN TXT "o=-"'
 	echo '_adsp._domainkey.discardable IN TXT "dkim=discardable"'
 	echo '_adsp._domainkey.all IN TXT "dkim=all"'
+	echo '_dmarc.reject IN TXT "v=DMARC1; p=reject"'
+	echo '_dmarc.quar IN TXT "v=DMARC1; p=quarantine"'
+	echo '_dmarc.none IN TXT "v=DMARC1; p=none"'
+	echo '_dmarc.dmslow IN TXT "v=DMARC1; p=reject"'
 } >example.com.zone
-nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
+zone_head com >com.zone # the DMARC tree walk asks _dmarc.com: NXDOMAIN, not REFUSED
+nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" "$TMP/com.zone:com" || { fail "nsd starts"; exit 1; }
 silent_udp_start "$TMP/silent" || { fail "silent server starts"; exit 1; }
 for p in strict testing; do
 	cat >"$p.conf" <<CONF
 dk_validate "dk" { }
 dkim_validate "dkim" { }
-resolver { forward = "127.0.0.1@$NSD_PORT", stub = { ["slow.example.com"] = "127.0.0.1@$SILENT_PORT" }, timeout = 1.5 }
+resolver { forward = "127.0.0.1@$NSD_PORT", stub = { ["slow.example.com"] = "127.0.0.1@$SILENT_PORT", ["k._domainkey.dmslow.example.com"] = "127.0.0.1@$SILENT_PORT" }, timeout = 1.5 }
 policy "$LUA_TOP/examples/$p.lua"
 authserv_id "mx.example.net"
 log { level = "warning" }
@@ -73,3 +79,12 @@ would "ADSP discardable, l= over part of the body" discl.eml "discard: discardab
 would "l= over part of the body: a note" discl.eml "note: dkim signature of discardable.example.com leaves part"
 process "testing: good DKIM: accept" accept 0 --config testing.conf dkim.eml
 if sed '/^\r$/q' out.eml | grep -q '^X-Dkmod-Would:'; then fail "testing: good DKIM: nothing to say" "$(head -5 out.eml)"; else pass "testing: good DKIM: nothing to say"; fi
+mail a@reject.example.com >reject.eml
+would "DMARC p=reject, unsigned" reject.eml "reject: DMARC policy of reject.example.com (p=reject)"
+mail a@quar.example.com >quar.eml
+would "DMARC p=quarantine, unsigned" quar.eml "quarantine: DMARC policy of quar.example.com (p=quarantine)"
+mail a@dmslow.example.com | "$DKMOD" sign --domain dmslow.example.com --selector k --key k.pem >dmslow.eml
+would "DMARC p=reject, the author key lookup times out" dmslow.eml "tempfail: DMARC check of dmslow.example.com failed"
+mail a@none.example.com >none.eml
+process "testing: DMARC p=none: accept" accept 0 --config testing.conf none.eml
+if sed '/^\r$/q' out.eml | grep -q '^X-Dkmod-Would:'; then fail "testing: DMARC p=none: nothing to say" "$(head -5 out.eml)"; else pass "testing: DMARC p=none: nothing to say"; fi
