@@ -277,7 +277,7 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 		if (st == DKMOD_OK)
 			st = dkverify_start(&s->msg, &s->dkverify);
 		if (st == DKMOD_OK && s->ctx->opt.check_policies)
-			st = policy_start(&s->msg, &s->policy);
+			st = sendpolicy_start(&s->msg, &s->policy);
 		keycache_release(s->ctx->cache);
 		if (st == DKMOD_OK && !session_auth_headers(s))
 			st = DKMOD_ENOMEM;
@@ -498,7 +498,7 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 		if (st == DKMOD_OK)
 			st = dkverify_finish(&s->msg, &s->dkverify);
 		if (st == DKMOD_OK && s->policy.started)
-			st = policy_finish(&s->msg, &s->policy, s->results, s->nresults);
+			st = sendpolicy_finish(&s->msg, &s->policy, s->results, s->nresults);
 		if (st == DKMOD_OK && !session_auth_finish(s))
 			st = DKMOD_ENOMEM;
 		if (st == DKMOD_OK && !(s->ar = ar_build(s)))

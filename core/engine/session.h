@@ -21,7 +21,7 @@
 #include "method/dkverify.h"
 #include "method/lookup.h"
 #include "method/method.h"
-#include "method/policy.h"
+#include "method/sendpolicy.h"
 #include "msg/header.h"
 #include "msg/sender.h"
 #include "store/counters.h"
@@ -92,7 +92,7 @@ struct dkmod_session {
 	struct sender sender;           /* the responsible sender (session_sender) */
 	struct sender author;           /* the first From field and its address (session_author) */
 	bool sender_known, author_known; /* found since the last field was stored */
-	struct policy policy;           /* sender policies (policy.c), when looked up */
+	struct sendpolicy policy;       /* the historic sender policies (sendpolicy.c), when looked up */
 	struct session_auth auth;       /* SPF and DMARC (session_auth.c) */
 
 	/* counters kept for the session until finish (stats.c) */

@@ -13,7 +13,7 @@
 #include "record/dksig.h"
 #include "fuzz.h"
 #include "record/keyrec.h"
-#include "record/policyrec.h"
+#include "record/sendpolicyrec.h"
 
 /* fuzz_records_str - abort unless buf holds a NUL within cap bytes; returns its length */
 static size_t fuzz_records_str(const char *buf, size_t cap)
@@ -123,13 +123,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_records_key(keyrec_parse_domainkeys(text, size, k), k);
 	free(k);
 
-	struct policyrec_dk p;
-	if (policyrec_parse_dk(text, size, &p)) {
+	struct sendpolicyrec_dk p;
+	if (sendpolicyrec_parse_dk(text, size, &p)) {
 		fuzz_records_str(p.report_to, sizeof p.report_to);
 		fuzz_records_str(p.notes, sizeof p.notes);
 	}
-	enum policyrec_adsp a = policyrec_parse_adsp(text, size);
-	if (a > POLICYREC_ADSP_DISCARDABLE || !policyrec_adsp_name(a))
+	enum sendpolicyrec_adsp a = sendpolicyrec_parse_adsp(text, size);
+	if (a > SENDPOLICYREC_ADSP_DISCARDABLE || !sendpolicyrec_adsp_name(a))
 		abort();
 
 	const char *colon = memchr(text, ':', size);

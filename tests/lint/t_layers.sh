@@ -21,8 +21,8 @@ out=$(mutate key/pubkeys.h '#include "method/method.h"')
 check "a cycle between modules fails (key/pubkeys.h including method/method.h)" \
 	grep -q 'include cycle between modules: .*key/pubkeys' <<<"$out"
 check "the failing run exits 1" grep -qx 'rc=1' <<<"$out"
-out=$(mutate method/policy.c '#include "engine/session.h"')
-check "a method including the engine fails" grep -q 'method/policy.c includes engine/session.h' <<<"$out"
+out=$(mutate method/sendpolicy.c '#include "engine/session.h"')
+check "a method including the engine fails" grep -q 'method/sendpolicy.c includes engine/session.h' <<<"$out"
 out=$(mutate key/signtable.c '#include "engine/session.h"')
 check "a lower step including the engine fails" grep -q 'key/signtable.c includes engine/session.h: only the engine' <<<"$out"
 out=$(mutate method/dksign.c '#include "method/dkverify.h"')

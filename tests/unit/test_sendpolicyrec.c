@@ -1,7 +1,7 @@
 /*
- * test_policyrec.c - DomainKeys policy records and ADSP records.
+ * test_sendpolicyrec.c - DomainKeys policy records and ADSP records.
  */
-#include "record/policyrec.h"
+#include "record/sendpolicyrec.h"
 #include "unit.h"
 
 struct dk_case {
@@ -27,20 +27,20 @@ static const struct dk_case dk_cases[] = {
 struct adsp_case {
 	const char *name;
 	const char *txt;
-	enum policyrec_adsp want;
+	enum sendpolicyrec_adsp want;
 };
 
 static const struct adsp_case adsp_cases[] = {
-	{"adsp all", "dkim=all", POLICYREC_ADSP_ALL},
-	{"adsp discardable", "dkim=discardable", POLICYREC_ADSP_DISCARDABLE},
-	{"adsp unknown", "dkim=unknown", POLICYREC_ADSP_UNKNOWN},
-	{"adsp extra tags", " dkim = all ; foo=bar", POLICYREC_ADSP_ALL},
-	{"adsp other value is unknown (RFC 5617 4.2.1)", "dkim=maybe", POLICYREC_ADSP_UNKNOWN},
-	{"adsp extension word is unknown", "dkim=x-future-practice; t=y", POLICYREC_ADSP_UNKNOWN},
-	{"adsp empty dkim= is no record", "dkim=", POLICYREC_ADSP_NONE},
-	{"adsp no dkim= is no record", "foo=bar", POLICYREC_ADSP_NONE},
-	{"adsp garbage is no record", "v=spf1 -all", POLICYREC_ADSP_NONE},
-	{"adsp case matters: ALL is another value, so unknown", "dkim=ALL", POLICYREC_ADSP_UNKNOWN},
+	{"adsp all", "dkim=all", SENDPOLICYREC_ADSP_ALL},
+	{"adsp discardable", "dkim=discardable", SENDPOLICYREC_ADSP_DISCARDABLE},
+	{"adsp unknown", "dkim=unknown", SENDPOLICYREC_ADSP_UNKNOWN},
+	{"adsp extra tags", " dkim = all ; foo=bar", SENDPOLICYREC_ADSP_ALL},
+	{"adsp other value is unknown (RFC 5617 4.2.1)", "dkim=maybe", SENDPOLICYREC_ADSP_UNKNOWN},
+	{"adsp extension word is unknown", "dkim=x-future-practice; t=y", SENDPOLICYREC_ADSP_UNKNOWN},
+	{"adsp empty dkim= is no record", "dkim=", SENDPOLICYREC_ADSP_NONE},
+	{"adsp no dkim= is no record", "foo=bar", SENDPOLICYREC_ADSP_NONE},
+	{"adsp garbage is no record", "v=spf1 -all", SENDPOLICYREC_ADSP_NONE},
+	{"adsp case matters: ALL is another value, so unknown", "dkim=ALL", SENDPOLICYREC_ADSP_UNKNOWN},
 };
 
 int main(void)
@@ -48,8 +48,8 @@ int main(void)
 	char name[160];
 	for (size_t i = 0; i < sizeof dk_cases / sizeof *dk_cases; i++) {
 		const struct dk_case *c = &dk_cases[i];
-		struct policyrec_dk rec;
-		bool ok = policyrec_parse_dk(c->txt, strlen(c->txt), &rec);
+		struct sendpolicyrec_dk rec;
+		bool ok = sendpolicyrec_parse_dk(c->txt, strlen(c->txt), &rec);
 		CHECK_INT(c->name, ok, c->ok);
 		if (!ok || !c->ok)
 			continue;
@@ -63,8 +63,8 @@ int main(void)
 		CHECK_STR(name, rec.notes, c->n);
 	}
 	for (size_t i = 0; i < sizeof adsp_cases / sizeof *adsp_cases; i++)
-		CHECK_INT(adsp_cases[i].name, policyrec_parse_adsp(adsp_cases[i].txt, strlen(adsp_cases[i].txt)),
+		CHECK_INT(adsp_cases[i].name, sendpolicyrec_parse_adsp(adsp_cases[i].txt, strlen(adsp_cases[i].txt)),
 			  adsp_cases[i].want);
-	CHECK_STR("adsp names", policyrec_adsp_name(POLICYREC_ADSP_DISCARDABLE), "discardable");
+	CHECK_STR("adsp names", sendpolicyrec_adsp_name(SENDPOLICYREC_ADSP_DISCARDABLE), "discardable");
 	return unit_done();
 }

@@ -1,22 +1,22 @@
 /*
- * policyrec.c - parsing DomainKeys and ADSP sender policy records.
+ * sendpolicyrec.c - parsing DomainKeys and ADSP sender policy records.
  */
-#include "record/policyrec.h"
+#include "record/sendpolicyrec.h"
 
 #include <string.h>
 
 #include "record/tagvalue.h"
 
-/* policyrec_copy - a tag's value into a fixed buffer, cut if too long */
-static void policyrec_copy(char *dst, const struct tagvalue *t)
+/* sendpolicyrec_copy - a tag's value into a fixed buffer, cut if too long */
+static void sendpolicyrec_copy(char *dst, const struct tagvalue *t)
 {
-	size_t n = t->value_len < POLICYREC_MAX_TEXT ? t->value_len : POLICYREC_MAX_TEXT - 1;
+	size_t n = t->value_len < SENDPOLICYREC_MAX_TEXT ? t->value_len : SENDPOLICYREC_MAX_TEXT - 1;
 	memcpy(dst, t->value, n);
 	dst[n] = '\0';
 }
 
-/* policyrec_parse_dk - a DomainKeys policy record */
-bool policyrec_parse_dk(const char *txt, size_t len, struct policyrec_dk *out)
+/* sendpolicyrec_parse_dk - a DomainKeys policy record */
+bool sendpolicyrec_parse_dk(const char *txt, size_t len, struct sendpolicyrec_dk *out)
 {
 	struct tagvalue_list tags;
 	memset(out, 0, sizeof *out);
@@ -29,33 +29,33 @@ bool policyrec_parse_dk(const char *txt, size_t len, struct policyrec_dk *out)
 	out->signs_all = o && tagvalue_value_eq(o, "-");
 	out->testing = t && tagvalue_value_eq(t, "y");
 	if (r)
-		policyrec_copy(out->report_to, r);
+		sendpolicyrec_copy(out->report_to, r);
 	if (n)
-		policyrec_copy(out->notes, n);
+		sendpolicyrec_copy(out->notes, n);
 	return true;
 }
 
-/* policyrec_parse_adsp - the dkim= practice of an ADSP record */
-enum policyrec_adsp policyrec_parse_adsp(const char *txt, size_t len)
+/* sendpolicyrec_parse_adsp - the dkim= practice of an ADSP record */
+enum sendpolicyrec_adsp sendpolicyrec_parse_adsp(const char *txt, size_t len)
 {
 	struct tagvalue_list tags;
 	if (tagvalue_parse(txt, len, &tags, NULL) != TAGVALUE_OK)
-		return POLICYREC_ADSP_NONE;
+		return SENDPOLICYREC_ADSP_NONE;
 	const struct tagvalue *d = tagvalue_get(&tags, "dkim");
 	if (!d)
-		return POLICYREC_ADSP_NONE;
+		return SENDPOLICYREC_ADSP_NONE;
 	if (tagvalue_value_eq(d, "unknown"))
-		return POLICYREC_ADSP_UNKNOWN;
+		return SENDPOLICYREC_ADSP_UNKNOWN;
 	if (tagvalue_value_eq(d, "all"))
-		return POLICYREC_ADSP_ALL;
+		return SENDPOLICYREC_ADSP_ALL;
 	if (tagvalue_value_eq(d, "discardable"))
-		return POLICYREC_ADSP_DISCARDABLE;
+		return SENDPOLICYREC_ADSP_DISCARDABLE;
 	/* RFC 5617 4.2.1: any other value (a future extension word) is treated as "unknown" */
-	return d->value_len ? POLICYREC_ADSP_UNKNOWN : POLICYREC_ADSP_NONE;
+	return d->value_len ? SENDPOLICYREC_ADSP_UNKNOWN : SENDPOLICYREC_ADSP_NONE;
 }
 
-/* policyrec_adsp_name - the practice's name */
-const char *policyrec_adsp_name(enum policyrec_adsp p)
+/* sendpolicyrec_adsp_name - the practice's name */
+const char *sendpolicyrec_adsp_name(enum sendpolicyrec_adsp p)
 {
 	static const char *const names[] = {"", "unknown", "all", "discardable"};
 	return (unsigned)p < sizeof names / sizeof *names ? names[p] : "";
