@@ -22,7 +22,8 @@
 #
 # Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
 # disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
-# corp.example.com our own signing key "s1".
+# corp.example.com our own signing key "s1", spf.example.com SPF for 127.0.0.1, 192.0.2.0/25
+# and 3fff:5f::/48 (-all) and DMARC p=none.
 # shellcheck shell=bash disable=SC2034 # the variables below are for the tests that source this file
 AD_DIR=""
 PEER_MDKIM="$DKMOD_TOP/tests/interop/peer_mdkim.pl"
@@ -53,6 +54,8 @@ _domainkey.strict IN TXT "o=-"
 _adsp._domainkey.disc IN TXT "dkim=discardable"
 p._domainkey.peer IN TXT "v=DKIM1; k=rsa; p=$pp"
 s1._domainkey.corp IN TXT "k=rsa; p=$pc"
+spf IN TXT "v=spf1 ip4:127.0.0.1 ip4:192.0.2.0/25 ip6:3fff:5f::/48 -all"
+_dmarc.spf IN TXT "v=DMARC1; p=none"
 EOF
 	cat >"$d/loop.lua" <<'EOF'
 -- a runaway verify hook: the time budget stops it, the fallback applies
