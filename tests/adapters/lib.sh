@@ -22,8 +22,8 @@
 #
 # Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
 # disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
-# corp.example.com our own signing key "s1", spf.example.com SPF for 127.0.0.1, 192.0.2.0/25
-# and 3fff:5f::/48 (-all) and DMARC p=none.
+# corp.example.com our own signing key "s1", spf.example.com SPF for 127.0.0.1, 127.0.0.2
+# (the e2e tests' swaks), 192.0.2.0/25 and 3fff:5f::/48 (-all) and DMARC p=none.
 # shellcheck shell=bash disable=SC2034 # the variables below are for the tests that source this file
 AD_DIR=""
 PEER_MDKIM="$DKMOD_TOP/tests/interop/peer_mdkim.pl"
@@ -54,7 +54,7 @@ _domainkey.strict IN TXT "o=-"
 _adsp._domainkey.disc IN TXT "dkim=discardable"
 p._domainkey.peer IN TXT "v=DKIM1; k=rsa; p=$pp"
 s1._domainkey.corp IN TXT "k=rsa; p=$pc"
-spf IN TXT "v=spf1 ip4:127.0.0.1 ip4:192.0.2.0/25 ip6:3fff:5f::/48 -all"
+spf IN TXT "v=spf1 ip4:127.0.0.1 ip4:127.0.0.2 ip4:192.0.2.0/25 ip6:3fff:5f::/48 -all"
 _dmarc.spf IN TXT "v=DMARC1; p=none"
 EOF
 	cat >"$d/loop.lua" <<'EOF'
@@ -196,4 +196,11 @@ with open(sys.argv[1], "wb") as f:
     for i in range(int(sys.argv[2]) * 1024 * 1024 // len(line)):
         f.write(line)
 PY
+}
+
+# ar_has FILE WANT - FILE (a message or a list of fields) has an Authentication-Results field of
+# mx.example.net holding WANT once unfolded (line ends dropped, blanks squeezed to one space)
+ar_has() {
+	awk '/^Authentication-Results: mx\.example\.net;/ { on = 1; printf "\n"; printf "%s", $0; next }
+		on && /^[ \t]/ { printf "%s", $0; next } { on = 0 }' "$1" | tr -d '\r' | tr -s ' \t' '  ' | grep -qF -- "$2"
 }

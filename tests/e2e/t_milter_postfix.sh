@@ -5,7 +5,8 @@
 # as the client (from 127.0.0.2, outside relay_nets).
 # Proves: Mail::DKIM-signed mail arrives with dkim=pass (relaxed, and simple
 # with odd blanks and folding); tampered mail with
-# dkim=fail; unsigned mail from a DomainKeys o=- domain is refused with 550
+# dkim=fail; mail from an SPF-authorized client with spf=pass and dmarc=pass;
+# unsigned mail from a DomainKeys o=- domain is refused with 550
 # 5.7.1 during the SMTP dialogue (the swaks transcript; no bounce, nothing
 # queued); an authenticated submission and a message given to Postfix's
 # sendmail command arrive signed and verify with Mail::DKIM and dkimpy; an
@@ -99,6 +100,16 @@ if wait_for carol@example.net 1; then
 	check_eq "tampered: delivered with dkim=fail" "$(ar_results "$(latest carol@example.net)")" "dkim=fail domainkeys=none"
 else
 	fail "tampered: delivered" "nothing for carol@example.net"
+fi
+
+# SPF and DMARC: the client's address (127.0.0.2), its EHLO and MAIL FROM reach the engine
+mail_from ann@spf.example.com "SPF-authorized client" >spf.eml
+send "SPF-authorized client" ann@spf.example.com spf@example.net spf.eml
+if wait_for spf@example.net 1; then
+	check "SPF-authorized client: spf=pass smtp.mailfrom=ann@spf.example.com and dmarc=pass in the delivered A-R" \
+		ar_has "$(latest spf@example.net)" 'spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass'
+else
+	fail "SPF-authorized client: delivered" "nothing for spf@example.net"
 fi
 
 # simple/simple: the header fields reach the engine byte for byte (blanks, folding)

@@ -2,7 +2,8 @@
 # t_postfix.sh - dkmod-pipe in a real Postfix (private instance on 127.0.0.1,
 # the dkmod service and main.cf lines loaded from conf/mta/postfix-*.cf), a
 # real nsd with the test zone, swaks as the client, keys made here.
-# Proves: Mail::DKIM-signed mail arrives with dkim=pass; tampered mail gets
+# Proves: Mail::DKIM-signed mail arrives with dkim=pass; mail from an
+# SPF-authorized client with spf=pass and dmarc=pass (master.cf macros); tampered mail gets
 # dkim=fail and the default policy's action (delivered, or bounced for a
 # DomainKeys o=- domain); forged results past the header limits are removed
 # (and the default policy bounces such mail, 5.3.4); unsigned o=- mail bounces with 5.7.1; an
@@ -79,6 +80,16 @@ if wait_for bob@example.net 1; then
 else
 	fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
 	mta_logs
+fi
+
+# ---- 1b. SPF and DMARC: pipe(8)'s ${client_address}, ${client_helo} and ${sender} reach dkmod-pipe
+mail_from ann@spf.example.com "SPF-authorized client" >spf.eml
+send "SPF-authorized client" ann@spf.example.com spf@example.net spf.eml
+if wait_for spf@example.net 1; then
+	check "SPF-authorized client (127.0.0.1): spf=pass smtp.mailfrom=ann@spf.example.com and dmarc=pass" \
+		ar_has "$(latest spf@example.net)" 'spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass'
+else
+	fail "SPF-authorized client: delivered" "nothing for spf@example.net"
 fi
 
 # ---- 2. tampered: dkim=fail, delivered (no policy); tampered DomainKeys of an o=- domain: bounced
