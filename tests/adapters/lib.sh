@@ -19,6 +19,9 @@
 #   accept_policy FILE           a policy script that accepts all (adds X-Header-Truncated)
 #   forged_checks NAME FILE      checks: the delivered FILE has none of the forged fields,
 #                                the other server's field and all 1500 filler fields
+#   ar_has FILE WANT             FILE has our Authentication-Results holding WANT (unfolded)
+#   spf_delivered CLIENT [WANT]  e2e: mail from ann@spf.example.com delivered with spf=pass and
+#                                dmarc=pass (uses the caller's send, wait_for, latest)
 #
 # Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
 # disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
@@ -203,4 +206,19 @@ PY
 ar_has() {
 	awk '/^Authentication-Results: mx\.example\.net;/ { on = 1; printf "\n"; printf "%s", $0; next }
 		on && /^[ \t]/ { printf "%s", $0; next } { on = 0 }' "$1" | tr -d '\r' | tr -s ' \t' '  ' | grep -qF -- "$2"
+}
+
+# spf_delivered CLIENT [WANT] - an e2e case: mail from ann@spf.example.com sent to spf@example.net
+# with the caller's send (WANT: its expected answer, for a send that takes one), waited for with
+# its wait_for and read with its latest; the delivered copy must say spf=pass and dmarc=pass
+# (CLIENT, the sending address, names the case)
+spf_delivered() {
+	mail_from ann@spf.example.com "SPF-authorized client" >spf.eml
+	send "SPF-authorized client" "${@:2}" ann@spf.example.com spf@example.net spf.eml
+	if wait_for spf@example.net 1; then
+		check "SPF-authorized client ($1): spf=pass smtp.mailfrom=ann@spf.example.com and dmarc=pass" \
+			ar_has "$(latest spf@example.net)" 'spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass'
+	else
+		fail "SPF-authorized client: delivered" "nothing for spf@example.net"
+	fi
 }
