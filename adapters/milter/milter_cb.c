@@ -158,17 +158,14 @@ static sfsistat milter_cb_helo(SMFICTX *ctx, char *helo)
 	return SMFIS_CONTINUE;
 }
 
-/* milter_cb_envfrom - a new message: the sender (no <>, "" for the null sender), the SASL login,
- * and the HELO name from the {s} macro when the helo callback did not come */
+/* milter_cb_envfrom - a new message: the sender (no <>, "" for the null sender) and the SASL login */
 static sfsistat milter_cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct milter_conn *c = milter_cb_conn(ctx);
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	milter_cb_reset(c);
-	const char *user = milter_cb_symbol(ctx, "{auth_authen}"), *s = milter_cb_symbol(ctx, "s");
-	if (!c->helo && s && !(c->helo = strdup(s))) /* HELO not sent to us: Sendmail's {s} macro */
-		return SMFIS_TEMPFAIL;
+	const char *user = milter_cb_symbol(ctx, "{auth_authen}");
 	c->mail_from = milter_cb_address(argv[0] ? argv[0] : "");
 	c->auth_user = user ? strdup(user) : NULL;
 	return c->mail_from && (!user || c->auth_user) ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;

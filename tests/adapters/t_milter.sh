@@ -106,6 +106,8 @@ spf_case "SPF-authorized IPv6 client" "spf=pass smtp.mailfrom=ann@spf.example.co
 spf_case "IPv6 client outside the SPF record" "spf=fail smtp.mailfrom=ann@spf.example.com" ip=3fff:60::25 from=ann@spf.example.com
 spf_case "null sender: the HELO name is checked" "spf=pass smtp.mailfrom=postmaster@spf.example.com" \
 	ip=192.0.2.9 from= helo=spf.example.com
+spf_case "IPv4-mapped IPv6 client" "spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass" \
+	ip=::ffff:192.0.2.9 from=ann@spf.example.com
 
 # signing: who may relay
 mail_from alice@corp.example.com "submission" >corp.eml
