@@ -57,7 +57,8 @@ static char *pipeline_env_copy(char **at, const char *s)
 	return c;
 }
 
-/* pipeline_msg_new - a message; it and its copy of the envelope are one allocation */
+/* pipeline_msg_new - a message; it and its copy of the envelope are one allocation; the
+ * envelope goes to the session at once, which starts SPF before the header arrives */
 struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_envelope *env)
 {
 	const char *one[] = {env->mail_from, env->client_ip, env->helo, env->auth_user};
@@ -84,8 +85,9 @@ struct pipeline_msg *pipeline_msg_new(struct pipeline *p, const struct pipeline_
 	struct dkmod_instances names = {.dk_validate = p->conf->dk_validate_name,
 					.dkim_validate = p->conf->dkim_validate_name};
 	if (dkmod_session_new(p->ctx, p->conf->verify ? DKMOD_SESSION_VERIFY : 0, &m->s) != DKMOD_OK ||
-	    dkmod_session_set_instances(m->s, &names) != DKMOD_OK) {
-		pipeline_msg_free(m);
+	    dkmod_session_set_instances(m->s, &names) != DKMOD_OK ||
+	    dkmod_session_envelope(m->s, m->client_ip, m->helo, m->mail_from) == DKMOD_ENOMEM) {
+		pipeline_msg_free(m); /* another envelope failure was logged by the engine: SPF is not checked */
 		return NULL;
 	}
 	return m;

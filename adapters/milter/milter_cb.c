@@ -122,16 +122,23 @@ static sfsistat milter_cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned lon
 	return SMFIS_CONTINUE;
 }
 
-/* milter_cb_connect - the client's address and the receiving service */
+/* milter_cb_connect - the client's address (IPv4, IPv6; none for a local connection) and the
+ * receiving service */
 static sfsistat milter_cb_connect(SMFICTX *ctx, char *host, struct sockaddr *addr)
 {
 	struct milter_conn *c = milter_cb_conn(ctx);
 	if (!c)
 		return SMFIS_TEMPFAIL;
+	c->client_ip[0] = '\0'; /* a local (unix socket) connection has no address */
 	if (addr && addr->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)addr)->sin_addr, c->client_ip, sizeof c->client_ip);
-	else if (addr && addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)addr)->sin6_addr, c->client_ip, sizeof c->client_ip);
+	else if (addr && addr->sa_family == AF_INET6) {
+		const struct in6_addr *a6 = &((struct sockaddr_in6 *)addr)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a6)) /* ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1 */
+			inet_ntop(AF_INET, &a6->s6_addr[12], c->client_ip, sizeof c->client_ip);
+		else
+			inet_ntop(AF_INET6, a6, c->client_ip, sizeof c->client_ip);
+	}
 	const char *d = milter_cb_symbol(ctx, "{daemon_name}");
 	free(c->daemon);
 	c->daemon = d ? strdup(d) : NULL;
@@ -151,7 +158,7 @@ static sfsistat milter_cb_helo(SMFICTX *ctx, char *helo)
 	return SMFIS_CONTINUE;
 }
 
-/* milter_cb_envfrom - a new message: the sender and the SASL login */
+/* milter_cb_envfrom - a new message: the sender (no <>, "" for the null sender) and the SASL login */
 static sfsistat milter_cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct milter_conn *c = milter_cb_conn(ctx);

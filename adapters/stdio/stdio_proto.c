@@ -8,6 +8,7 @@
  * string store that the next request reuses, so a steady stream of
  * requests allocates nothing.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,31 @@ static enum stdio_proto_event stdio_proto_set(struct stdio_proto *p, char **fiel
 	return STDIO_PROTO_MORE;
 }
 
+/* stdio_proto_client_ip - "client-ip A": an IPv4 or IPv6 address in text, or empty (unknown) */
+static enum stdio_proto_event stdio_proto_client_ip(struct stdio_proto *p, const char *v, size_t len)
+{
+	unsigned char bin[16];
+	char text[INET6_ADDRSTRLEN];
+	if (len >= sizeof text)
+		return stdio_proto_fail(p, "bad client-ip");
+	memcpy(text, v, len);
+	text[len] = '\0';
+	if (len && inet_pton(AF_INET, text, bin) != 1 && inet_pton(AF_INET6, text, bin) != 1)
+		return stdio_proto_fail(p, "bad client-ip");
+	return stdio_proto_set(p, &p->req.client_ip, v, len, "duplicate client-ip");
+}
+
+/* stdio_proto_helo - "helo H": up to 255 printable ASCII bytes without blanks, or empty (unknown) */
+static enum stdio_proto_event stdio_proto_helo(struct stdio_proto *p, const char *v, size_t len)
+{
+	if (len > STDIO_PROTO_HELO_MAX)
+		return stdio_proto_fail(p, "bad helo");
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+			return stdio_proto_fail(p, "bad helo");
+	return stdio_proto_set(p, &p->req.helo, v, len, "duplicate helo");
+}
+
 /* stdio_proto_rcpt - one more recipient */
 static enum stdio_proto_event stdio_proto_rcpt(struct stdio_proto *p, const char *v, size_t len)
 {
@@ -162,9 +188,9 @@ static enum stdio_proto_event stdio_proto_line(struct stdio_proto *p, const char
 	if (stdio_proto_is(line, klen, "mail-from"))
 		return stdio_proto_set(p, &r->mail_from, v, vlen, "duplicate mail-from");
 	if (stdio_proto_is(line, klen, "client-ip"))
-		return stdio_proto_set(p, &r->client_ip, v, vlen, "duplicate client-ip");
+		return stdio_proto_client_ip(p, v, vlen);
 	if (stdio_proto_is(line, klen, "helo"))
-		return stdio_proto_set(p, &r->helo, v, vlen, "duplicate helo");
+		return stdio_proto_helo(p, v, vlen);
 	if (stdio_proto_is(line, klen, "auth-user"))
 		return stdio_proto_set(p, &r->auth_user, v, vlen, "duplicate auth-user");
 	if (stdio_proto_is(line, klen, "queue-id"))

@@ -14,6 +14,7 @@
 #define STDIO_PROTO_LINE_MAX 4096         /* one envelope line, its "\n" included */
 #define STDIO_PROTO_RCPTS_MAX 10000       /* rcpt lines per request */
 #define STDIO_PROTO_ENVELOPE_MAX 1048576  /* bytes of envelope lines per request */
+#define STDIO_PROTO_HELO_MAX 255          /* bytes of a HELO name (RFC 5321: a domain's length) */
 #define STDIO_PROTO_MESSAGE_MAX ((uint64_t)1 << 40) /* the highest --max-message */
 
 enum stdio_proto_event {

@@ -21,11 +21,15 @@
 #   accept_policy FILE           a policy script that accepts all (adds X-Header-Truncated)
 #   forged_checks NAME FILE      checks: the delivered FILE has none of the forged fields,
 #                                the other server's field and all 1500 filler fields
+#   ar_has FILE WANT             FILE has our Authentication-Results holding WANT (unfolded)
+#   spf_delivered CLIENT [WANT]  e2e: mail from ann@spf.example.com delivered with spf=pass and
+#                                dmarc=pass (uses the caller's send, wait_for, latest)
 #
 # Domains of the zone: strict.example.com publishes DomainKeys o=- (key "k"),
 # disc.example.com ADSP discardable, peer.example.com a key "p" for the peers,
 # corp.example.com our own signing key "s1", reject.example.com DMARC p=reject (and no key:
-# its mail never passes).
+# its mail never passes), spf.example.com SPF for 127.0.0.1, 127.0.0.2 (the e2e tests'
+# swaks), 192.0.2.0/25 and 3fff:5f::/48 (-all) and DMARC p=none.
 # shellcheck shell=bash disable=SC2034 # the variables below are for the tests that source this file
 AD_DIR=""
 PEER_MDKIM="$DKMOD_TOP/tests/interop/peer_mdkim.pl"
@@ -58,6 +62,8 @@ p._domainkey.peer IN TXT "v=DKIM1; k=rsa; p=$pp"
 s1._domainkey.corp IN TXT "k=rsa; p=$pc"
 reject IN MX 10 ns
 _dmarc.reject IN TXT "v=DMARC1; p=reject"
+spf IN TXT "v=spf1 ip4:127.0.0.1 ip4:127.0.0.2 ip4:192.0.2.0/25 ip6:3fff:5f::/48 -all"
+_dmarc.spf IN TXT "v=DMARC1; p=none"
 EOF
 	cat >"$d/loop.lua" <<'EOF'
 -- a runaway verify hook: the time budget stops it, the fallback applies
@@ -202,4 +208,26 @@ with open(sys.argv[1], "wb") as f:
     for i in range(int(sys.argv[2]) * 1024 * 1024 // len(line)):
         f.write(line)
 PY
+}
+
+# ar_has FILE WANT - FILE (a message or a list of fields) has an Authentication-Results field of
+# mx.example.net holding WANT once unfolded (line ends dropped, blanks squeezed to one space)
+ar_has() {
+	awk '/^Authentication-Results: mx\.example\.net;/ { on = 1; printf "\n"; printf "%s", $0; next }
+		on && /^[ \t]/ { printf "%s", $0; next } { on = 0 }' "$1" | tr -d '\r' | tr -s ' \t' '  ' | grep -qF -- "$2"
+}
+
+# spf_delivered CLIENT [WANT] - an e2e case: mail from ann@spf.example.com sent to spf@example.net
+# with the caller's send (WANT: its expected answer, for a send that takes one), waited for with
+# its wait_for and read with its latest; the delivered copy must say spf=pass and dmarc=pass
+# (CLIENT, the sending address, names the case)
+spf_delivered() {
+	mail_from ann@spf.example.com "SPF-authorized client" >spf.eml
+	send "SPF-authorized client" "${@:2}" ann@spf.example.com spf@example.net spf.eml
+	if wait_for spf@example.net 1; then
+		check "SPF-authorized client ($1): spf=pass smtp.mailfrom=ann@spf.example.com and dmarc=pass" \
+			ar_has "$(latest spf@example.net)" 'spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass'
+	else
+		fail "SPF-authorized client: delivered" "nothing for spf@example.net"
+	fi
 }

@@ -5,7 +5,7 @@
 # transaction and SMTP objects; its filter is a real dkmod-stdio.
 #
 # usage: plugin_harness.pl PLUGIN OUTDIR PLUGIN_ARGS... -- STEP...
-# steps: msg:FILE[:relay][:auth=USER][:from=ADDR]  run data_post on FILE (a message);
+# steps: msg:FILE[:relay][:auth=USER][:from=ADDR][:ip=IPV4][:helo=NAME]  run data_post on FILE;
 #                                     prints "N RESULT CODE TEXT" (RESULT: DECLINED or DONE;
 #                                     CODE/TEXT of respond, if any), the header after the hook
 #                                     goes to OUTDIR/N.hdr
@@ -97,6 +97,8 @@ for my $step (@steps) {
     $h->add('Authentication-Results', 'mx.example.net; auth=none', 0);
     $h->add('Received', "from client (127.0.0.1)\n\tby mx.example.net (qpsmtpd) with ESMTP", 0);
     $qp->{conn}{relay} = $o{relay} ? 1 : 0;
+    $qp->{conn}{ip} = $o{ip} // '127.0.0.1';
+    $qp->{conn}{helo} = $o{helo} // 'client.example.org';
     $qp->{auth} = $o{auth} // '';
     my $txn = H::Txn->new(sender => H::Addr->new($o{from} // 'alice@example.org'),
         rcpts => [H::Addr->new('bob@example.net')], header => $h, file => $file);

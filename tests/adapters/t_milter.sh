@@ -5,7 +5,8 @@
 # client in relay_nets and a submission {daemon_name} are signed (the
 # signature verifies with Mail::DKIM), an outside client is not; tampered
 # mail gets dkim=fail; unsigned mail from a DomainKeys o=- domain is
-# rejected with 550 5.7.1; a forged Authentication-Results is deleted; a
+# rejected with 550 5.7.1; the client address, HELO and MAIL FROM give SPF
+# (IPv4, IPv6, the null sender by its HELO name) and DMARC in the A-R; a forged Authentication-Results is deleted; a
 # quarantine policy asks the MTA to quarantine; DNS down answers tempfail
 # (451); malformed protocol input (bad lengths, unknown commands,
 # truncation, random bytes) closes that connection and the daemon keeps
@@ -89,6 +90,28 @@ if mt "forged A-R" forged.eml; then
 	check "forged A-R: deleted" has "delete Authentication-Results"
 	check "forged A-R: a true one inserted" grep -qE '^insert Authentication-Results: mx\.example\.net;.*dkim=none' out.txt
 fi
+
+# SPF and DMARC from the connection: the client address, HELO and MAIL FROM reach the engine
+mail_from ann@spf.example.com "spf" >spf.eml
+# spf_case NAME WANT VAR=VALUE... - spf.eml from the client and sender given; WANT in the inserted
+# A-R (its folds squeezed to one blank)
+spf_case() {
+	local name=$1 want=$2
+	shift 2
+	if mt "$name" spf.eml "$@"; then
+		check "$name: $want" grep -qF -- "$want" <(tr -s ' ' <out.txt) # folds squeezed
+	fi
+}
+spf_case "SPF-authorized IPv4 client" "spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass" \
+	ip=192.0.2.9 from=ann@spf.example.com
+spf_case "IPv4 client outside the SPF record" "spf=fail smtp.mailfrom=ann@spf.example.com; dmarc=fail" \
+	ip=192.0.2.200 from=ann@spf.example.com
+spf_case "SPF-authorized IPv6 client" "spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass" ip=3fff:5f::25 from=ann@spf.example.com
+spf_case "IPv6 client outside the SPF record" "spf=fail smtp.mailfrom=ann@spf.example.com" ip=3fff:60::25 from=ann@spf.example.com
+spf_case "null sender: the HELO name is checked" "spf=pass smtp.mailfrom=postmaster@spf.example.com" \
+	ip=192.0.2.9 from= helo=spf.example.com
+spf_case "IPv4-mapped IPv6 client" "spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass" \
+	ip=::ffff:192.0.2.9 from=ann@spf.example.com
 
 # signing: who may relay
 mail_from alice@corp.example.com "submission" >corp.eml

@@ -4,7 +4,8 @@
 # 69 with "5.7.1 ...", tempfail 75, discard, quarantine), the reinjected
 # message (added fields on top in the message's line ends, the rest
 # byte-identical), signing for relay clients (--auth-user, --relay,
-# --relay-net), the null sender, every internal failure deferring (75), the
+# --relay-net), the null sender, SPF and DMARC from --client-ip, --helo
+# and -f (and none without them), every internal failure deferring (75), the
 # spool's switch from memory to a file at 4 MiB, and a 50 MB message spooled
 # with bounded memory.
 . "$(dirname "$0")/../lib/common.sh"
@@ -102,6 +103,21 @@ fi
 
 # ---- signing for relay clients
 mail_from a@corp.example.com >corp.eml
+# SPF and DMARC from pipe(8)'s ${client_address}, ${client_helo} and ${sender}
+mail_from ann@spf.example.com spf >spf.eml
+run "SPF-authorized client" 0 z.conf --client-ip 192.0.2.9 --helo mx.spf.example.com -f ann@spf.example.com -- b@example.net <spf.eml
+check "SPF-authorized client: spf=pass, dmarc=pass" ar_has out/msg "spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass"
+run "IPv6 client outside SPF" 0 z.conf --client-ip 3fff:60::1 --helo mx.spf.example.com -f ann@spf.example.com -- b@example.net <spf.eml
+check "IPv6 client outside SPF: spf=fail, dmarc=fail" ar_has out/msg "spf=fail smtp.mailfrom=ann@spf.example.com; dmarc=fail"
+run "null sender" 0 z.conf --client-ip 192.0.2.9 --helo spf.example.com -f '' -- b@example.net <spf.eml
+check "null sender: the HELO name checked" ar_has out/msg "spf=pass smtp.mailfrom=postmaster@spf.example.com"
+run "no --client-ip (an old master.cf line)" 0 z.conf -f ann@spf.example.com -- b@example.net <spf.eml
+check "no --client-ip: delivered, SPF not checked, DMARC from DKIM alone" \
+	bash -c "grep -q '^Authentication-Results:' out/msg && ! grep -q 'spf=' out/msg && grep -q 'dmarc=fail' out/msg"
+run "--client-ip not an address" 0 z.conf --client-ip bogus --helo mx.spf.example.com -f ann@spf.example.com -- b@example.net <spf.eml
+check "--client-ip not an address: delivered, SPF not checked, logged" \
+	bash -c "! grep -q 'spf=' out/msg && grep -q 'spf: not checked' pipe.log"
+
 signed_as() { # the signature methods of the reinjected message, verified by dkmod verify
 	strip_added out/msg Authentication-Results DomainKey-Status >resigned.eml
 	"$DKMOD" verify --zone "$AD_DIR/example.com.zone" --authserv-id t resigned.eml >verified.eml

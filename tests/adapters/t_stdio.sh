@@ -4,8 +4,9 @@
 # to add and remove, signatures that verify once applied, pipelined
 # requests answered in order, message bytes that look like protocol lines,
 # hostile input (unknown lines, huge and bad lengths, truncation, NUL, long
-# lines, too many recipients, random bytes) answered with "error" and a
-# clean exit, --once, a broken configuration deferring until it is fixed,
+# lines, too many recipients, bad client-ip and helo values, random bytes)
+# answered with "error" and a clean exit, SPF and DMARC from client-ip,
+# helo and mail-from (and from the plugin's remote_ip and hello_host), --once, a broken configuration deferring until it is fixed,
 # SIGHUP reloading, a runaway policy, a 50 MB message in bounded memory,
 # the parser under libFuzzer, and the plugin (in taint mode, through
 # qpsmtpd's own plugin compiler) including its filter restart paths.
@@ -96,6 +97,18 @@ check_eq "pipelined: in order" "$(sed 's/ .*//' sum.txt | tr '\n' ' ')" "$(for i
 check_eq "pipelined: tricky bodies accepted" "$(for i in $(seq 4 4 40); do grep "^id=p$i action=accept" sum.txt; done | wc -l)" 10
 check_eq "pipelined: reject.example.com rejected" "$(grep -c 'action=reject' sum.txt)" 10
 
+# ---- SPF and DMARC from the envelope lines (client-ip, helo, mail-from)
+mail_from ann@spf.example.com spf >spf.eml
+req --client-ip 192.0.2.9 --helo mx.spf.example.com --mail-from ann@spf.example.com spf.eml | serve "SPF-authorized client" 0 --config z.conf
+check "SPF-authorized client: spf=pass, dmarc=pass" \
+	ar_has fields/1.fields 'spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass'
+req --client-ip 3fff:60::1 --helo mx.spf.example.com --mail-from ann@spf.example.com spf.eml | serve "IPv6 client outside SPF" 0 --config z.conf
+check "IPv6 client outside SPF: spf=fail, dmarc=fail" \
+	ar_has fields/1.fields 'spf=fail smtp.mailfrom=ann@spf.example.com; dmarc=fail'
+req --client-ip '' --helo '' --mail-from ann@spf.example.com spf.eml | serve "empty client-ip and helo" 0 --config z.conf
+check "empty client-ip and helo: unknown, SPF not checked, DMARC still" \
+	bash -c "grep -q 'dmarc=fail' fields/1.fields && ! grep -q 'spf=' fields/1.fields"
+
 # ---- hostile input: an error reply and exit 65, never a crash or a hang
 hostile() { # NAME WANT_ERROR - input on stdin
 	serve "$1" 65 --config z.conf
@@ -113,6 +126,12 @@ head -c 5000 /dev/zero | tr '\0' a | hostile "line too long" "id=- error=envelop
 printf 'mail-from a\0b\n' | hostile "NUL in a line" "id=- error=NUL byte in an envelope line"
 printf 'mail-from a\nmail-from b\n' | hostile "duplicate mail-from" "id=- error=duplicate mail-from"
 printf 'relay maybe\n' | hostile "bad relay" "id=- error=relay must be 0 or 1"
+printf 'client-ip 192.0.2.300\n' | hostile "bad client-ip" "id=- error=bad client-ip"
+printf 'client-ip 192.0.2.1 x\n' | hostile "client-ip with more after it" "id=- error=bad client-ip"
+printf 'client-ip 192.0.2.1\nclient-ip 192.0.2.2\n' | hostile "duplicate client-ip" "id=- error=duplicate client-ip"
+printf 'helo two words\n' | hostile "helo with a blank" "id=- error=bad helo"
+printf 'helo a\001b\n' | hostile "helo with a control byte" "id=- error=bad helo"
+{ printf 'helo '; head -c 256 /dev/zero | tr '\0' a; echo; } | hostile "helo over 255 bytes" "id=- error=bad helo"
 for i in $(seq 10001); do echo "rcpt r$i@example.net"; done | hostile "10001 recipients" "id=- error=too many rcpt lines"
 { req --id ok plain.eml; printf 'garbage\n'; } | serve "good request, then garbage" 65 --config z.conf
 check_eq "good request, then garbage: both replies" "$(sed 's/ .*//' sum.txt | tr '\n' ' ')" "id=ok id=- "
@@ -190,6 +209,15 @@ else
 	check_eq "plugin, A-R with a blank before its colon: deferred when the views differ" "$(cat h.txt)" \
 		"1 DONE 451 4.3.0 Temporary filter failure, try again later"
 fi
+H z.conf 5 "$TMP/spf.eml:from=ann@spf.example.com" "$TMP/spf.eml:from=ann@spf.example.com:ip=192.0.2.200" \
+	"$TMP/spf.eml:from=:helo=bad helo" >h.txt
+check_eq "plugin: SPF cases delivered" "$(cut -d' ' -f2 h.txt | tr '\n' ' ')" "DECLINED DECLINED DECLINED "
+check "plugin: remote_ip, hello_host and the sender give spf=pass and dmarc=pass" \
+	ar_has hout/1.hdr 'spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass'
+check "plugin: a client outside the SPF record gets spf=fail" \
+	ar_has hout/2.hdr 'spf=fail smtp.mailfrom=ann@spf.example.com'
+check "plugin: a HELO name with a blank is left out (null sender: SPF not checked)" \
+	bash -c "grep -q 'dmarc=fail' hout/3.hdr && ! grep -q 'spf=' hout/3.hdr"
 H dead.conf 5 "$TMP/strict.eml" >h.txt
 check_eq "plugin: tempfail answers 451 4.7.5" "$(cut -c1-17 h.txt)" "1 DONE 451 4.7.5 "
 H z.conf 5 "$TMP/plain.eml" pid kill "$TMP/plain.eml" pid >h.txt

@@ -3,8 +3,10 @@
 # 127.0.0.1 (tests/e2e/lib.sh) loads $BUILD/dkmod_local_scan.so, its dkmod.conf
 # beside it, keys made now, a real nsd serving the test zones, swaks (and
 # smtplib for two messages in one session) as the client.  Proves: Mail::DKIM
-# signed mail gets dkim=pass; a tampered copy dkim=fail and the default
-# policy's action (accept, tagged), a forged Authentication-Results removed;
+# signed mail gets dkim=pass; mail from 127.0.0.1 gets spf=pass (and
+# dmarc=pass) from a domain authorizing it, spf=fail from one that does not;
+# a tampered copy dkim=fail and the default policy's action (accept,
+# tagged), a forged Authentication-Results removed;
 # forged results past the header limits removed, such a message refused by the default policy;
 # unsigned mail from a DMARC p=reject domain 550 at SMTP time with the DMARC
 # text, DomainKeys o=- unsigned mail likewise under the opt-in historic.lua; an
@@ -63,6 +65,10 @@ pub() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | base64 -w0 | fo
 	echo '_domainkey.strict IN TXT "o=-; r=postmaster@example.org"'
 	echo 'reject IN MX 10 mx.example.net.'
 	echo '_dmarc.reject IN TXT "v=DMARC1; p=reject"'
+	echo 'spf IN TXT "v=spf1 ip4:127.0.0.1 -all"'
+	echo '_dmarc.spf IN TXT "v=DMARC1; p=none"'
+	echo 'spfother IN TXT "v=spf1 ip4:192.0.2.1 -all"'
+	echo '_dmarc.spfother IN TXT "v=DMARC1; p=none"' # (the tree walk would ask nsd for org, which it refuses)
 } >example.org.zone
 {
 	zone_head example.com
@@ -178,6 +184,22 @@ else
 	fail "Mail::DKIM-signed mail is delivered" "nothing for bob@example.net"
 	mta_logs
 fi
+
+# ---- 1b. SPF and DMARC from sender_host_address, sender_helo_name and sender_address
+for who in "spf:spf=pass smtp.mailfrom=ann@spf.example.org; dmarc=pass" "spfother:spf=fail smtp.mailfrom=ann@spfother.example.org; dmarc=fail"; do
+	d=${who%%:*} want=${who#*:}
+	mail "ann@$d.example.org" "SPF of $d" >"$d.eml"
+	send_mail "$EXIM_PORT" "ann@$d.example.org" "$d@example.net" "$d.eml"
+	if wait_for "$d@example.net" 1; then
+		ar=$(field "$(newest "$d@example.net")" Authentication-Results | tr -s ' \t' '  ')
+		case $ar in
+		*"$want"*) pass "client 127.0.0.1, MAIL FROM ann@$d.example.org: $want" ;;
+		*) fail "client 127.0.0.1, MAIL FROM ann@$d.example.org: $want" "$ar" ;;
+		esac
+	else
+		fail "MAIL FROM ann@$d.example.org: delivered" "nothing for $d@example.net"
+	fi
+done
 
 # ---- 2. tampered mail: dkim=fail, the default policy's action (accept, tagged); a forged
 # Authentication-Results claiming our authserv-id is removed

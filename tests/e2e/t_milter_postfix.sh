@@ -5,7 +5,8 @@
 # as the client (from 127.0.0.2, outside relay_nets).
 # Proves: Mail::DKIM-signed mail arrives with dkim=pass (relaxed, and simple
 # with odd blanks and folding); tampered mail with
-# dkim=fail; unsigned mail from a DMARC p=reject domain is refused with 550
+# dkim=fail; mail from an SPF-authorized client with spf=pass and dmarc=pass;
+# unsigned mail from a DMARC p=reject domain is refused with 550
 # 5.7.1 and the DMARC text during the SMTP dialogue (the swaks transcript; no bounce, nothing
 # queued); an authenticated submission and a message given to Postfix's
 # sendmail command arrive signed and verify with Mail::DKIM and dkimpy; an
@@ -100,6 +101,9 @@ if wait_for carol@example.net 1; then
 else
 	fail "tampered: delivered" "nothing for carol@example.net"
 fi
+
+# SPF and DMARC: the client's address (127.0.0.2), its EHLO and MAIL FROM reach the engine
+spf_delivered 127.0.0.2
 
 # simple/simple: the header fields reach the engine byte for byte (blanks, folding)
 printf 'From: alice@peer.example.com\nTo:   bob2@example.net,\n\tother@example.net\nSubject:  two  spaces\t and a tab\nDate: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <simple.1@example.com>\n\nbody  with  spaces \n\n' >simple.eml

@@ -2,7 +2,8 @@
 # t_postfix.sh - dkmod-pipe in a real Postfix (private instance on 127.0.0.1,
 # the dkmod service and main.cf lines loaded from conf/mta/postfix-*.cf), a
 # real nsd with the test zone, swaks as the client, keys made here.
-# Proves: Mail::DKIM-signed mail arrives with dkim=pass; tampered mail gets
+# Proves: Mail::DKIM-signed mail arrives with dkim=pass; mail from an
+# SPF-authorized client with spf=pass and dmarc=pass (master.cf macros); tampered mail gets
 # dkim=fail and the default policy's action (delivered); forged results past the
 # header limits are removed (and the default policy bounces such mail, 5.3.4);
 # unsigned mail from a DMARC p=reject domain bounces with 5.7.1 and the DMARC
@@ -83,6 +84,9 @@ else
 	fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
 	mta_logs
 fi
+
+# ---- 1b. SPF and DMARC: pipe(8)'s ${client_address}, ${client_helo} and ${sender} reach dkmod-pipe
+spf_delivered 127.0.0.1
 
 # ---- 2. tampered: dkim=fail, delivered (no policy)
 sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml

@@ -5,7 +5,8 @@
 # swaks as the client, keys made here.  127.0.0.1 is not a relay client
 # here, so only authenticated sessions are signed and trusted.
 # Proves: Mail::DKIM-signed mail arrives with dkim=pass, our
-# Authentication-Results above qpsmtpd's; tampered mail gets dkim=fail and
+# Authentication-Results above qpsmtpd's; mail from an SPF-authorized client
+# with spf=pass and dmarc=pass; tampered mail gets dkim=fail and
 # the default policy's action (delivered; 550 for a DomainKeys o=- domain
 # under the opt-in historic.lua); forged results past the header limits are
 # removed (the default policy refuses such mail, 552 5.3.4), also when the
@@ -81,6 +82,9 @@ else
 	fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
 	mta_logs
 fi
+
+# ---- 1b. SPF and DMARC: the plugin sends remote_ip, hello_host and the sender
+spf_delivered 127.0.0.1 250
 
 # ---- 2. tampered: dkim=fail and delivered; tampered DomainKeys of an o=- domain: 550
 sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml

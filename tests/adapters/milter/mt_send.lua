@@ -2,7 +2,7 @@
 -- sends it, and what the filter answered, one line each, for t_milter.sh to compare.
 -- Globals (miltertest -D): sock (libmilter socket), msg (a message file, LF or CRLF),
 -- ip (client address), daemon ({daemon_name}), user ({auth_authen}, optional),
--- from (envelope sender), pause (seconds to wait after the header block, optional).
+-- helo (HELO name, default client.example), from (envelope sender; "" is the null sender), pause (seconds to wait after the header block, optional).
 -- Output lines: "reply C" (the end-of-message reply: c continue, r reject, t tempfail,
 -- d discard, y a reject or tempfail with its own SMTP reply text),
 -- "insert NAME: VALUE" for each field of the names below added, "delete NAME",
@@ -14,7 +14,7 @@ mt.macro(conn, SMFIC_CONNECT, "j", "mx.example.net", "{daemon_name}", daemon or 
 if mt.conninfo(conn, "client.example", ip or "192.0.2.1") ~= nil then error("conninfo") end
 if mt.getreply(conn) ~= SMFIR_CONTINUE then error("connect: unexpected reply") end
 -- a milter may negotiate HELO out (OpenDKIM does: SMFIP_NOHELO); miltertest then refuses the call
-local helo_ok, helo_err = pcall(mt.helo, conn, "client.example")
+local helo_ok, helo_err = pcall(mt.helo, conn, helo or "client.example")
 if not helo_ok and not tostring(helo_err):find("negotiated", 1, true) then error("helo: " .. tostring(helo_err)) end
 if helo_ok and helo_err ~= nil then error("helo") end
 if user then
