@@ -56,6 +56,18 @@ void dns_free(struct dns *d);
 /* dns_query - start a lookup; cb runs exactly once, from dns_wait or dns_cancel_all
  * (never from inside dns_query).  Returns 0 or -1. */
 int dns_query(struct dns *d, const char *name, enum dns_type type, dns_callback *cb, void *arg);
+/* A cache shared beyond this resolver (the engine's, keycache.c) that dns_query_shared asks
+ * first and tells of each final answer; get fills *out with data valid until its next call. */
+struct dns_cache_hooks {
+	bool (*get)(void *arg, const char *name, enum dns_type type, struct dns_result *out);
+	void (*put)(void *arg, const char *name, enum dns_type type, const struct dns_result *r);
+	void *arg;
+};
+/* dns_set_cache - the hooks (copied) dns_query_shared uses from now on; NULL: none */
+void dns_set_cache(struct dns *d, const struct dns_cache_hooks *hooks);
+/* dns_query_shared - dns_query answered from the shared cache when it can, and telling it the
+ * answer (for callers that do not consult the cache themselves: SPF, DMARC) */
+int dns_query_shared(struct dns *d, const char *name, enum dns_type type, dns_callback *cb, void *arg);
 /* dns_wait - process answers until none is outstanding or deadline_ms (CLOCK_MONOTONIC
  * milliseconds, from dns_now_ms) passes; then every outstanding query gets DNS_TIMEOUT. */
 void dns_wait(struct dns *d, long long deadline_ms);

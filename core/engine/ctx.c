@@ -105,6 +105,22 @@ static const char *ctx_copy(struct arena *a, const char *s, bool *ok)
 	return c;
 }
 
+/* ctx_cache_get - the resolver asks the shared cache (dns_query_shared); valid until the next call */
+static bool ctx_cache_get(void *arg, const char *name, enum dns_type type, struct dns_result *out)
+{
+	struct dkmod_ctx *ctx = arg;
+	arena_free(&ctx->cache_scratch);
+	arena_init(&ctx->cache_scratch);
+	return keycache_get(ctx->cache, name, type, session_now(ctx), &ctx->cache_scratch, out);
+}
+
+/* ctx_cache_put - the resolver tells the shared cache an answer */
+static void ctx_cache_put(void *arg, const char *name, enum dns_type type, const struct dns_result *r)
+{
+	struct dkmod_ctx *ctx = arg;
+	keycache_put(ctx->cache, name, type, r, session_now(ctx));
+}
+
 /* ctx_dns - the resolver, made now if it is not there yet; NULL (logged) on failure */
 struct dns *ctx_dns(struct dkmod_ctx *ctx)
 {
@@ -115,6 +131,9 @@ struct dns *ctx_dns(struct dkmod_ctx *ctx)
 	if (!ctx->dns) {
 		ctx->dns_failed = true; /* logged once; lookups then give temperror */
 		session_log(ctx, DKMOD_LOG_ERROR, "resolver setup failed: %s", why);
+	} else if (ctx->cache) {
+		const struct dns_cache_hooks hooks = {ctx_cache_get, ctx_cache_put, ctx};
+		dns_set_cache(ctx->dns, &hooks);
 	}
 	return ctx->dns;
 }
@@ -128,6 +147,7 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 		return DKMOD_ENOMEM;
 	ctx->opt = *options;
 	arena_init(&ctx->strings);
+	arena_init(&ctx->cache_scratch);
 	bool ok = true;
 	char host[256] = "localhost";
 	if (!options->authserv_id || !options->authserv_id[0]) {
@@ -188,6 +208,7 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 		return;
 	counters_flush(&ctx->counters, ctx->store);
 	dns_free(ctx->dns);
+	arena_free(&ctx->cache_scratch);
 	pubkeys_free(&ctx->pubkeys);
 	privkeys_free(ctx->privkeys);
 	keycache_close(ctx->cache);

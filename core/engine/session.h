@@ -36,6 +36,7 @@ struct dkmod_ctx {
 	struct pubkeys pubkeys;     /* decoded once per process */
 	struct store *store;        /* shared state, NULL without one */
 	struct keycache *cache;     /* shared answer cache, NULL without one */
+	struct arena cache_scratch; /* the records of the last shared-cache answer the resolver asked for */
 	struct privkeys *privkeys;  /* signing keys loaded once per process */
 	struct counters counters;   /* counts not yet written to the store */
 	struct arena_block *arena_spare; /* blocks the sessions' arenas reuse (arena_init_spare) */

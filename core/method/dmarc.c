@@ -124,7 +124,7 @@ static bool dmarc_ask(struct dmarc *m, const char *domain, unsigned round)
 	m->queries++;
 	if (round > m->rounds)
 		m->rounds = round;
-	if (dns_query(m->dns, qname, DNS_TYPE_TXT, dmarc_txt_answer, nm) != 0) {
+	if (dns_query_shared(m->dns, qname, DNS_TYPE_TXT, dmarc_txt_answer, nm) != 0) {
 		nm->state = DMARC_ANSWERED;
 		nm->found = DMARC_FOUND_TEMP;
 		return true;
@@ -165,7 +165,7 @@ static void dmarc_ask_exists(struct dmarc *m, unsigned round)
 	m->queries++;
 	if (round > m->rounds)
 		m->rounds = round;
-	if (dns_query(m->dns, m->author_domain, DNS_TYPE_MX, dmarc_exists_answer, e) != 0) {
+	if (dns_query_shared(m->dns, m->author_domain, DNS_TYPE_MX, dmarc_exists_answer, e) != 0) {
 		e->state = DMARC_ANSWERED;
 		e->rcode = DNS_ERROR;
 		return;

@@ -144,7 +144,7 @@ static void spf_ask(struct spf_check *c, const char *name, enum dns_type type, s
 {
 	struct spf_query *q = malloc(sizeof *q);
 
-	if (!q || dns_query(c->d, name, type, spf_cb, q) != 0) {
+	if (!q || dns_query_shared(c->d, name, type, spf_cb, q) != 0) {
 		free(q);
 		c->b_temp = true;
 		return;

@@ -197,7 +197,8 @@ int bench_engine_setup(struct bench_env *env)
 		   "@ IN SOA ns.example.com. hostmaster.example.com. 1 3600 600 86400 300\n"
 		   "@ IN NS ns.example.com.\n@ IN MX 10 mx.example.com.\n@ IN A 192.0.2.1\n"
 		   "mx IN A 192.0.2.25\nns IN A 192.0.2.53\n"
-		   "_domainkey IN TXT \"o=~\"\n_adsp._domainkey IN TXT \"dkim=unknown\"\n");
+		   "_domainkey IN TXT \"o=~\"\n_adsp._domainkey IN TXT \"dkim=unknown\"\n"
+		   "_dmarc IN TXT \"v=DMARC1; p=none\"\n");
 	bench_engine_txt(f, "rsa._domainkey", "v=DKIM1; k=rsa; p=", p_rsa);
 	bench_engine_txt(f, "ed._domainkey", "v=DKIM1; k=ed25519; p=", p_ed);
 	bench_engine_txt(f, "dk._domainkey", "k=rsa; p=", p_rsa);
@@ -205,6 +206,9 @@ int bench_engine_setup(struct bench_env *env)
 		   "@ IN SOA ns.example.net. hostmaster.example.net. 1 3600 600 86400 300\n"
 		   "@ IN NS ns.example.net.\n");
 	bench_engine_txt(f, "esp._domainkey", "v=DKIM1; k=rsa; p=", p_rsa2);
+	/* the top-level zones, as on the Internet: DMARC's tree walk asks _dmarc.com and gets NXDOMAIN */
+	fprintf(f, "$ORIGIN com.\n@ IN SOA a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900\n"
+		   "$ORIGIN net.\n@ IN SOA a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900\n");
 	if (fclose(f) != 0)
 		return -1;
 	dkmod_options_init(&env->opt);

@@ -14,7 +14,9 @@ P=$(openssl pkey -in k.pem -pubout -outform DER 2>/dev/null | base64 -w0)
 	echo '@ IN MX 10 mx'
 	echo "k._domainkey IN TXT \"v=DKIM1; k=rsa; p=$P\""
 } >example.com.zone
-nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" || { fail "nsd starts"; exit 1; }
+# com as on the Internet, so that DMARC's walk (_dmarc.com) gets an NXDOMAIN the cache keeps
+zone_head com 3600 >com.zone
+nsd_start "$TMP/nsd" "$TMP/example.com.zone:example.com" "$TMP/com.zone:com" || { fail "nsd starts"; exit 1; }
 printf 'From: a@example.com\r\nTo: b@example.net\r\nSubject: cache\r\n\r\nbody\r\n' >m.eml
 "$DKMOD" sign --domain example.com --selector k --key k.pem m.eml >s.eml
 NOW=1800000000

@@ -226,10 +226,13 @@ pass "failing servers start ($MODE: SERVFAIL at $ADDR2:$PORT2, silent at $SILENT
 	echo "timeout NS ns.timeout"
 	echo "ns.timeout A $SILENT_ADDR"
 } >example.net.zone
+# the top-level zones, as on the Internet: DMARC's tree walk (_dmarc.org, _dmarc.example.com)
+# gets NXDOMAIN, not a refusal
+for tld in com org net example; do zone_head "$tld" >"$tld.zone"; done
 
 if ! nsd_start "$TMP/nsd" "$signed_zone:signed.example.com" "$expired_zone:expired.example.com" \
 	"example.org.zone:example.org" "customer.zone:customer.example" "esp.zone:esp.example" \
-	"example.net.zone:example.net"; then
+	"example.net.zone:example.net" com.zone:com org.zone:org net.zone:net example.zone:example; then
 	fail "nsd starts" "see stderr"
 	exit 1
 fi
