@@ -11,7 +11,8 @@ cd "$TMP" || exit 1
 CONF="$DKMOD_TOP/conf"
 install -m 600 "$CONF/demo.key" "$TMP/"
 {
-	cat "$CONF/demo.zone"
+	# the demo zone's keys, without its own DMARC record and top-level zone (given below)
+	sed "/^; example.com's DMARC record/,\$d" "$CONF/demo.zone"
 	cat <<'ZONE'
 $ORIGIN example.com.
 @          TXT "v=spf1 ip4:192.0.2.1 -all"
