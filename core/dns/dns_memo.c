@@ -6,6 +6,7 @@
  * taken over while a query still holds its old answer frees nothing early.
  */
 #include "dns/dns_memo.h"
+#include "util/str.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +51,10 @@ void dns_memo_free(struct dns_memo *m)
 	free(m);
 }
 
-/* dns_memo_slot - the slot of name and type (FNV-1a over the name, case-folded, and the type) */
+/* dns_memo_slot - the slot of name and type */
 static size_t dns_memo_slot(const char *name, enum dns_type type)
 {
-	unsigned h = 2166136261u ^ (unsigned)type;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ (unsigned)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p)) * 16777619u;
-	return h % DNS_MEMO_SLOTS;
+	return str_hash_lower((uint32_t)type, name, strlen(name)) % DNS_MEMO_SLOTS;
 }
 
 /* dns_memo_get - the live entry for name and type, one reference more, or NULL */
@@ -105,16 +103,24 @@ struct dns_memo_entry *dns_memo_entry_new(const char *name, enum dns_type type, 
 	return e;
 }
 
+/* dns_memo_keep - keep e (one reference more) in the slot of its name */
+void dns_memo_keep(struct dns_memo *m, struct dns_memo_entry *e)
+{
+	if (!m || !e)
+		return;
+	size_t slot = dns_memo_slot(e->name, e->type);
+	e->refs++;
+	dns_memo_drop(m->slots[slot]);
+	m->slots[slot] = e;
+}
+
 /* dns_memo_put - keep a final answer with a TTL in the slot of its name */
 void dns_memo_put(struct dns_memo *m, const char *name, enum dns_type type, const struct dns_result *r,
 		  long long now_ms)
 {
 	struct dns_memo_entry *e = m ? dns_memo_entry_new(name, type, r, now_ms) : NULL;
-	if (!e)
-		return; /* not kept: asked again next time */
-	size_t slot = dns_memo_slot(name, type);
-	dns_memo_drop(m->slots[slot]);
-	m->slots[slot] = e;
+	dns_memo_keep(m, e);
+	dns_memo_drop(e); /* the memo's reference is the one left */
 }
 
 /* dns_memo_result - the entry as a result; the TTL is what remains of it */

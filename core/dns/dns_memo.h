@@ -34,6 +34,8 @@ void dns_memo_put(struct dns_memo *m, const char *name, enum dns_type type, cons
  * r is not kept (a failure, bogus, no TTL, too big) or out of memory */
 struct dns_memo_entry *dns_memo_entry_new(const char *name, enum dns_type type, const struct dns_result *r,
 					  long long now_ms);
+/* dns_memo_keep - keep the held entry e in the memo too (its slot's old entry goes) */
+void dns_memo_keep(struct dns_memo *m, struct dns_memo_entry *e);
 /* dns_memo_result - the held entry as a result, its TTL what is left of it at now_ms */
 void dns_memo_result(const struct dns_memo_entry *e, long long now_ms, struct dns_result *r);
 /* dns_memo_drop - release a held entry */

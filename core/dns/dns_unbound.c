@@ -336,8 +336,9 @@ static struct dns_memo_entry *dns_answered(struct dns *d, const char *name, enum
 	struct dns_result r;
 	if (e || !shared || !d->cache.get || !d->cache.get(d->cache.arg, name, type, &r))
 		return e;
-	dns_memo_put(d->memo, name, type, &r, now);
-	return dns_memo_entry_new(name, type, &r, now);
+	e = dns_memo_entry_new(name, type, &r, now); /* one copy: held by the query and the memo */
+	dns_memo_keep(d->memo, e);
+	return e;
 }
 
 /* dns_enqueue - start a lookup, from what is at hand or through libunbound */

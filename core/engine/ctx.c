@@ -109,8 +109,7 @@ static const char *ctx_copy(struct arena *a, const char *s, bool *ok)
 static bool ctx_cache_get(void *arg, const char *name, enum dns_type type, struct dns_result *out)
 {
 	struct dkmod_ctx *ctx = arg;
-	arena_free(&ctx->cache_scratch);
-	arena_init(&ctx->cache_scratch);
+	arena_free(&ctx->cache_scratch); /* its block goes back to the spare list, for the next get */
 	return keycache_get(ctx->cache, name, type, session_now(ctx), &ctx->cache_scratch, out);
 }
 
@@ -147,7 +146,7 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 		return DKMOD_ENOMEM;
 	ctx->opt = *options;
 	arena_init(&ctx->strings);
-	arena_init(&ctx->cache_scratch);
+	arena_init_spare(&ctx->cache_scratch, &ctx->arena_spare);
 	bool ok = true;
 	char host[256] = "localhost";
 	if (!options->authserv_id || !options->authserv_id[0]) {

@@ -106,13 +106,8 @@ static void session_auth_spf_answer(struct session_auth *a)
 	*p = (struct dkmod_spf_answer){.result = a->spf_checked ? DKMOD_SPF_TEMPERROR : DKMOD_SPF_NONE,
 				       .identity = "", .domain = "", .explanation = "",
 				       .reason = a->spf_checked ? "no resolver" : "not checked"};
-	if (!a->spf)
-		return;
-	struct spf_outcome o;
-	spf_result(a->spf, &o);
-	*p = (struct dkmod_spf_answer){.result = o.result, .helo_scope = o.scope == SPF_SCOPE_HELO,
-				       .identity = o.identity, .domain = o.domain, .explanation = o.explanation,
-				       .reason = o.reason, .dns_terms = o.dns_terms, .void_lookups = o.void_lookups};
+	if (a->spf)
+		spf_answer(a->spf, p);
 }
 
 /* session_auth_dmarc_answer - DMARC's verdict in the public form */

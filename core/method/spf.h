@@ -58,6 +58,8 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 bool spf_done(const struct spf_check *c);
 /* spf_result - the verdict (temperror if the check is not done); strings live as long as c */
 void spf_result(const struct spf_check *c, struct spf_outcome *out);
+/* spf_answer - the outcome of c in the public form (spfcheck.c) */
+void spf_answer(const struct spf_check *c, struct dkmod_spf_answer *a);
 /* spf_free - free a check; with queries still outstanding it is freed when the last one ends */
 void spf_free(struct spf_check *c);
 

@@ -61,13 +61,19 @@ enum dkmod_status dkmod_spf_check(const struct dkmod_resolver_options *ro, const
 	return DKMOD_OK;
 }
 
-/* dkmod_spf_answer - the outcome in the public form */
-void dkmod_spf_answer(const struct dkmod_spf *s, struct dkmod_spf_answer *a)
+/* spf_answer - the outcome of c in the public form */
+void spf_answer(const struct spf_check *c, struct dkmod_spf_answer *a)
 {
 	struct spf_outcome o;
 
-	spf_result(s->check, &o);
+	spf_result(c, &o);
 	*a = (struct dkmod_spf_answer){.result = o.result, .helo_scope = o.scope == SPF_SCOPE_HELO,
 				       .identity = o.identity, .domain = o.domain, .explanation = o.explanation,
 				       .reason = o.reason, .dns_terms = o.dns_terms, .void_lookups = o.void_lookups};
+}
+
+/* dkmod_spf_answer - the outcome of a check in the public form */
+void dkmod_spf_answer(const struct dkmod_spf *s, struct dkmod_spf_answer *a)
+{
+	spf_answer(s->check, a);
 }

@@ -5,6 +5,7 @@
  * number of h= entries; built lazily, in the message's arena.
  */
 #include "msg/fieldindex.h"
+#include "util/str.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -27,17 +28,6 @@ struct fieldindex {
 	uint32_t stamp;
 	size_t steps;
 };
-
-/* fieldindex_hash - FNV-1a of the lower-cased name, seeded */
-static uint32_t fieldindex_hash(uint32_t seed, const char *name, size_t len)
-{
-	uint32_t h = 2166136261u ^ seed;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
-	}
-	return h;
-}
 
 /* fieldindex_probe - the slot holding name, or the empty slot where it would go */
 static size_t fieldindex_probe(const struct fieldindex *x, const char *name, size_t len, uint32_t h, size_t *steps)
@@ -78,7 +68,7 @@ static struct fieldindex *fieldindex_build(struct arena *a, const struct header_
 		x->above[i] = 0;
 		if (!f->name_len)
 			continue;
-		uint32_t h = fieldindex_hash(x->seed, f->raw, f->name_len);
+		uint32_t h = str_hash_lower(x->seed, f->raw, f->name_len);
 		struct fieldindex_slot *s = &x->slots[fieldindex_probe(x, f->raw, f->name_len, h, &x->steps)];
 		x->above[i] = s->last;
 		s->last = (uint32_t)(i + 1);
@@ -123,7 +113,7 @@ size_t fieldindex_find(struct fieldindex *x, const char *name, size_t len)
 {
 	if (!len)
 		return FIELDINDEX_NONE;
-	size_t i = fieldindex_probe(x, name, len, fieldindex_hash(x->seed, name, len), &x->steps);
+	size_t i = fieldindex_probe(x, name, len, str_hash_lower(x->seed, name, len), &x->steps);
 	return x->slots[i].last ? i : FIELDINDEX_NONE;
 }
 

@@ -36,6 +36,18 @@ static inline uint32_t str_hash(const char *p, size_t n)
 	return h;
 }
 
+/* str_hash_lower - FNV-1a of n bytes at p with ASCII letters lower-cased, from seed (names that
+ * compare without case: header field names, DNS names) */
+static inline uint32_t str_hash_lower(uint32_t seed, const char *p, size_t n)
+{
+	uint32_t h = 2166136261u ^ seed;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+	}
+	return h;
+}
+
 /* str_plain_prefix8 - the eight bytes at p into *w; how many of them, from the first, are above
  * 0x20 (8 when all are): the first space or control byte found in one step.  (A borrow may mark
  * bytes after the first low one too, never one before it.) */

@@ -1,21 +1,19 @@
 #!/usr/bin/env bash
 # layers.sh DIR - the include graph of a core/ tree DIR: prints each broken rule and exits 1.
-# A module is a .c file and its .h (folder/name); a module in several files is named below:
-# the engine's files that share engine/session.h, the OpenSSL files that share
-# key/crypto_openssl.h, DMARC's files that share method/dmarc_walk.h.  Rules: no cycle between modules (tsort); no file outside
+# A module is a .c file and its .h (folder/name); a module in several files says so by its
+# file names (layers_module below).  Rules: no cycle between modules (tsort); no file outside
 # engine/ includes a header of engine/ (methods get a message through method/method.h); no signer
 # (method/*sign*) includes a verifier's header (method/*verify*).
-dir=${1:?usage: layers.sh DIR}
-session="engine/session engine/session_auth engine/session_count engine/session_sender engine/signtable_refresh engine/ctx engine/fieldscan engine/hdrwalk engine/ar"
-crypto="key/crypto key/crypto_openssl key/crypto_hash key/crypto_pubkey key/crypto_privkey key/crypto_keygen"
-dmarc="method/dmarc method/dmarc_walk method/dmarc_verdict"
+dir=$(cd "${1:?usage: layers.sh DIR}" && pwd) || exit 2
 bad=0
-# layers_module - the module a file or header name (folder/name) belongs to
+# layers_module - the module a file or header name (folder/name) belongs to: the engine's files
+# share engine/session.h and are one module; elsewhere folder/X_Y is part of folder/X when X.h
+# or X.c is there (crypto_hash.c of crypto, dmarc_walk.h of dmarc, store_lmdb.c of store)
 layers_module() {
-	case " $session " in *" $1 "*) echo engine/session; return ;; esac
-	case " $crypto " in *" $1 "*) echo key/crypto; return ;; esac
-	case " $dmarc " in *" $1 "*) echo method/dmarc; return ;; esac
-	echo "$1"
+	local folder=${1%%/*} name=${1#*/}
+	case $folder in engine) echo engine/session; return ;; esac
+	case $name in *_*) [ -e "$dir/$folder/${name%%_*}.h" ] || [ -e "$dir/$folder/${name%%_*}.c" ] && name=${name%%_*} ;; esac
+	echo "$folder/$name"
 }
 edges=$(cd "$dir" && for f in */*.[ch] *.h; do
 	[ -f "$f" ] || continue
