@@ -6,7 +6,9 @@
 # key template with the instance's selector, an address entry of a compiled
 # table, and an inline dkim_domain block.  Every signature passes in both
 # peers; a field added after signing (one the recommended list oversigns)
-# makes every signature fail in both.
+# makes every signature fail in both.  Oversigning chosen per rule (a table's
+# rule, a Lua sign hook, `dkmod sign --oversign/--no-oversign`): a field of the
+# chosen list added after signing fails in both peers, one left out of it passes.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 HERE="$DKMOD_TOP/tests/interop"
@@ -125,3 +127,50 @@ mail a@nowhere.example.net >n.eml
 "$DKMOD" explain-sign --config ../text.conf n.eml >why.txt 2>&1
 if grep -q 'esp: not signing for nowhere.example.net: no dkim_domain block, sign_table entry or key file' why.txt &&
 	grep -q '^signatures: 0$' why.txt; then pass "explain-sign: no entry, block or key: not signed"; else fail "explain-sign: unsigned domain" "$(cat why.txt)"; fi
+
+# Oversigning per rule.  over FILE FIELD VALUE - FILE with one more FIELD before To:
+over() { sed "0,/^To: /s//$2: $3\r\nTo: /" "$1"; }
+# over_peers NAME SIGNED - X-Campaign added fails, Cc added passes (X-Campaign alone is oversigned)
+over_peers() {
+	peers "$2" pass "$1"
+	over "$2" X-Campaign evil >"$2.x"
+	peers "$2.x" fail "$1, X-Campaign added after signing"
+	over "$2" Cc mallory@example.net >"$2.c"
+	peers "$2.c" pass "$1, Cc added (not in its list)"
+}
+{ mail a@customer.example.com | sed '/^Subject: /a X-Campaign: spring\r'; } >camp.eml
+"$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key camp.eml >cli-d.eml
+peers cli-d.eml pass "dkmod sign"
+over cli-d.eml Cc mallory@example.net >cli-d.c
+peers cli-d.c fail "dkmod sign (the recommended list), Cc added after signing"
+"$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key --no-oversign \
+	camp.eml >cli-n.eml
+peers cli-n.eml pass "dkmod sign --no-oversign"
+over cli-n.eml Cc mallory@example.net >cli-n.c
+peers cli-n.c pass "dkmod sign --no-oversign, Cc added after signing"
+"$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key \
+	--oversign x-campaign camp.eml >cli-o.eml
+over_peers "dkmod sign --oversign x-campaign" cli-o.eml
+if "$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key \
+	--oversign 'x-campaign:bad field' camp.eml >/dev/null 2>cli-bad.txt; then fail "--oversign refuses a bad field name"
+else check "--oversign refuses a bad field name" grep -q "oversign takes field names" cli-bad.txt; fi
+# a table's rule: oversign_headers of the dkim_sign block that names the table
+cat >../over-table.conf <<'C'
+dkim_sign "esp" { sign_table = "table.lmdb", key = "keys/%{d}/%{s}.key", oversign_headers = { "x-campaign" } }
+log { level = "warning" }
+C
+"$DKMOD" process --config ../over-table.conf camp.eml >tab-o.eml 2>tab-o.txt
+over_peers "sign_table rule with oversign_headers" tab-o.eml
+# a Lua sign hook: its request's oversign_headers
+cat >../over.lua <<'L'
+function sign(msg)
+  return { { domain = "customer.example.com", selector = "c1", key = "keys/%{d}/%{s}.key",
+             oversign_headers = { "x-campaign" } } }
+end
+L
+cat >../over-lua.conf <<'C'
+policy "over.lua"
+log { level = "warning" }
+C
+"$DKMOD" process --config ../over-lua.conf camp.eml >lua-o.eml 2>lua-o.txt
+over_peers "Lua sign hook with oversign_headers" lua-o.eml
