@@ -5,7 +5,8 @@
 # domain in RSA and Ed25519 and the ESP's own domain), a .parent entry, the
 # key template with the instance's selector, an address entry of a compiled
 # table, and an inline dkim_domain block.  Every signature passes in both
-# peers; a field added after signing (one the recommended list oversigns)
+# peers (dkmod-pipe, the Postfix adapter, logs the same reasoning as explain-sign
+# at level debug); a field added after signing (one the recommended list oversigns)
 # makes every signature fail in both.  Oversigning chosen per rule (a table's
 # rule, a Lua sign hook, `dkmod sign --oversign/--no-oversign`): a field of the
 # chosen list added after signing fails in both peers, one left out of it passes.
@@ -174,3 +175,18 @@ log { level = "warning" }
 C
 "$DKMOD" process --config ../over-lua.conf camp.eml >lua-o.eml 2>lua-o.txt
 over_peers "Lua sign hook with oversign_headers" lua-o.eml
+
+# an adapter logs the reasoning at level debug: dkmod-pipe with a stand-in sendmail
+printf '#!/bin/sh\ncat >"%s/reinjected.eml"\n' "$TMP" >../sendmail && chmod 755 ../sendmail
+sed 's/level = "warning"/level = "debug"/' ../lmdb.conf >../debug.conf
+for who in a@customer.example.com a@nowhere.example.net; do
+	mail "$who" | "$DKMOD_TOP/$BUILD/dkmod-pipe" --config ../debug.conf --sendmail ../sendmail --log-file ../pipe.log \
+		--relay -f "$who" -- bob@example.net >/dev/null 2>&1 || fail "dkmod-pipe signs for $who" "exit $?"
+done
+check "dkmod-pipe at level debug: the author's domain" grep -q 'esp: signs for the author (From:): customer.example.com' ../pipe.log
+check "dkmod-pipe at level debug: which entry, key and selector" \
+	grep -q 'esp: signing as d=esp.example.net s=esp1 with key .*keys/esp.example.net/esp1.key (sign_table .*table.lmdb entry customer.example.com)' ../pipe.log
+check "dkmod-pipe at level debug: why a domain gets no signature" \
+	grep -q 'esp: sign_table .*table.lmdb has no entry for a@nowhere.example.net, nowhere.example.net, its parents or \*' ../pipe.log
+check "dkmod-pipe: no signature for it, and says why" \
+	grep -q 'esp: not signing for nowhere.example.net: no dkim_domain block, sign_table entry or key file' ../pipe.log
