@@ -38,7 +38,6 @@ struct signtable_compiled {
 	uint32_t buckets;
 	const unsigned char *values; /* the "~values" record (valid for the map's life) */
 	size_t values_len;
-	uint32_t nvalues;
 };
 
 /* signtable_compiled_close - NULL is fine */
@@ -94,10 +93,9 @@ struct signtable_compiled *signtable_compiled_open(const char *path, char *why, 
 	if (store_map_get(c->map, SIGNTABLE_COMPILED_VALUES, strlen(SIGNTABLE_COMPILED_VALUES), &v, &vl) == 1 && vl >= 4) {
 		c->values = v;
 		c->values_len = vl;
-		c->nvalues = signtable_compiled_u32(c->values);
 	}
 	if (!buckets || buckets > SIGNTABLE_COMPILED_MAX_BUCKETS || !c->values ||
-	    (vl - 4) / 4 < c->nvalues) {
+	    (c->values_len - 4) / 4 < signtable_compiled_u32(c->values)) {
 		snprintf(why, why_size, "a damaged compiled signing table (its header): compile it again");
 		signtable_compiled_close(c);
 		return NULL;
@@ -118,32 +116,31 @@ static bool signtable_compiled_varint(const unsigned char **p, const unsigned ch
 	return false;
 }
 
-/* signtable_compiled_shared - shared value id into val (size bytes); false if it is not there or too long */
-static bool signtable_compiled_shared(const struct signtable_compiled *c, size_t id, char *val, size_t size)
+/* signtable_compiled_shared - shared value id of the "~values" record into val (size bytes); false if it
+ * is not there or too long */
+static bool signtable_compiled_shared(const unsigned char *values, size_t values_len, size_t id, char *val,
+				      size_t size)
 {
-	size_t base = 4 + (size_t)c->nvalues * 4;
-	if (id >= c->nvalues)
+	if (values_len < 4)
 		return false;
-	size_t off = base + signtable_compiled_u32(c->values + 4 + id * 4);
-	const unsigned char *nul = off < c->values_len ? memchr(c->values + off, '\0', c->values_len - off) : NULL;
-	if (!nul || (size_t)(nul - (c->values + off)) >= size)
+	size_t nvalues = signtable_compiled_u32(values);
+	if (id >= nvalues || (values_len - 4) / 4 < nvalues)
 		return false;
-	memcpy(val, c->values + off, (size_t)(nul - (c->values + off)) + 1);
+	size_t off = 4 + nvalues * 4 + signtable_compiled_u32(values + 4 + id * 4);
+	const unsigned char *nul = off < values_len ? memchr(values + off, '\0', values_len - off) : NULL;
+	if (!nul || (size_t)(nul - (values + off)) >= size)
+		return false;
+	memcpy(val, values + off, (size_t)(nul - (values + off)) + 1);
 	return true;
 }
 
-/* signtable_compiled_get - the value of key into val (size bytes): 1 found, 0 not, -1 damaged or too long */
-int signtable_compiled_get(const struct signtable_compiled *c, const char *key, char *val, size_t size)
+/* signtable_compiled_find - the value of key in a bucket record (its shared values in the "~values" record)
+ * into val (size bytes): 1 found, 0 not, -1 damaged or too long */
+int signtable_compiled_find(const void *bucket, size_t len, const void *values, size_t values_len, const char *key,
+			    char *val, size_t size)
 {
-	size_t n = strlen(key);
-	uint32_t b = str_hash(key, n) % c->buckets;
-	unsigned char bk[4] = {(unsigned char)(b >> 24), (unsigned char)(b >> 16), (unsigned char)(b >> 8), (unsigned char)b};
-	const void *v;
-	size_t vl, kl, x;
-	int rc = store_map_get(c->map, bk, sizeof bk, &v, &vl);
-	if (rc != 1)
-		return rc;
-	for (const unsigned char *p = v, *end = p + vl; p < end;) {
+	size_t n = strlen(key), kl, x;
+	for (const unsigned char *p = bucket, *end = p + len; p < end;) {
 		if (!signtable_compiled_varint(&p, end, &kl) || kl > (size_t)(end - p))
 			return -1;
 		const unsigned char *k = p;
@@ -155,7 +152,7 @@ int signtable_compiled_get(const struct signtable_compiled *c, const char *key, 
 		if (kl != n || memcmp(k, key, n) != 0)
 			continue;
 		if (!(x & 1))
-			return signtable_compiled_shared(c, x / 2, val, size) ? 1 : -1;
+			return signtable_compiled_shared(values, values_len, x / 2, val, size) ? 1 : -1;
 		if (x / 2 >= size || memchr(inl, '\0', x / 2))
 			return -1;
 		memcpy(val, inl, x / 2);
@@ -163,6 +160,17 @@ int signtable_compiled_get(const struct signtable_compiled *c, const char *key, 
 		return 1;
 	}
 	return 0;
+}
+
+/* signtable_compiled_get - the value of key into val (size bytes): 1 found, 0 not, -1 damaged or too long */
+int signtable_compiled_get(const struct signtable_compiled *c, const char *key, char *val, size_t size)
+{
+	uint32_t b = str_hash(key, strlen(key)) % c->buckets;
+	unsigned char bk[4] = {(unsigned char)(b >> 24), (unsigned char)(b >> 16), (unsigned char)(b >> 8), (unsigned char)b};
+	const void *v;
+	size_t vl;
+	int rc = store_map_get(c->map, bk, sizeof bk, &v, &vl);
+	return rc == 1 ? signtable_compiled_find(v, vl, c->values, c->values_len, key, val, size) : rc;
 }
 
 /* A growable byte buffer for the writer that remembers a failure. */

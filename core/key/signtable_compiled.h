@@ -16,6 +16,10 @@ struct signtable_compiled;
 struct signtable_compiled *signtable_compiled_open(const char *path, char *why, size_t why_size);
 /* signtable_compiled_get - the value of key into val (size bytes): 1 found, 0 not, -1 damaged or too long */
 int signtable_compiled_get(const struct signtable_compiled *c, const char *key, char *val, size_t size);
+/* signtable_compiled_find - the value of key in a bucket record (its shared values in the "~values" record)
+ * into val (size bytes): 1 found, 0 not, -1 damaged or too long (signtable_compiled_get's work, for tests) */
+int signtable_compiled_find(const void *bucket, size_t len, const void *values, size_t values_len, const char *key,
+			    char *val, size_t size);
 /* signtable_compiled_close - NULL is fine */
 void signtable_compiled_close(struct signtable_compiled *c);
 /* signtable_compiled_write - the count items ("key\0value\0" each, keys lower case) as a compiled table at

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dkmod.h"
+#include "key/signtable_compiled.h"
 #include "store/store.h"
 #include "unit.h"
 
@@ -140,6 +141,51 @@ static void test_shared(void)
 	CHECK("its value is stored once: under 26 bytes an entry (82 with the value written in each)",
 	      stat(lmdb, &st) == 0 && n == 20000 && (size_t)st.st_size < n * 26);
 	printf("# shared: %lld bytes, %.1f an entry\n", (long long)st.st_size, (double)st.st_size / (double)(n ? n : 1));
+}
+
+/* test_damaged_buckets - bucket and value records changed at random (read from their own allocations,
+ * so that ASan sees a read past their end): every lookup answers 1, 0 or -1, never more */
+static void test_damaged_buckets(void)
+{
+	static const char bucket[] = "\x09" "a.example" "\x17" "a.example:s" "\x09" "b.example" "\x00"
+				     "\x09" "c.example" "\x02";
+	static const char values[] = "\x02\0\0\0" "\0\0\0\0" "\x07\0\0\0" "%{d}:s\0" "c.example:t";
+	static const char *const keys[] = {"a.example", "b.example", "c.example", "d.example"};
+	static const char *const want[] = {"a.example:s", "%{d}:s", "c.example:t", NULL};
+	char val[64];
+	bool right = true;
+	for (size_t k = 0; k < 4; k++) {
+		int rc = signtable_compiled_find(bucket, sizeof bucket - 1, values, sizeof values, keys[k], val, sizeof val);
+		right = right && rc == (want[k] ? 1 : 0) && (!want[k] || strcmp(val, want[k]) == 0);
+	}
+	CHECK("a packed bucket: inline and shared values found", right);
+	CHECK("a value longer than the room is an error, not cut",
+	      signtable_compiled_find(bucket, sizeof bucket - 1, values, sizeof values, "a.example", val, 11) == -1);
+	unsigned seed = 19;
+	size_t bad_answers = 0, tries = 0;
+	for (int i = 0; i < 20000; i++, tries++) {
+		size_t bl = sizeof bucket - 1, vl = sizeof values;
+		unsigned char *b = malloc(bl), *v = malloc(vl);
+		memcpy(b, bucket, bl);
+		memcpy(v, values, vl);
+		for (int f = rand_r(&seed) % 4; f >= 0; f--) { /* a few bytes changed, perhaps cut short */
+			if (rand_r(&seed) % 2)
+				b[(size_t)rand_r(&seed) % bl] = (unsigned char)rand_r(&seed);
+			else
+				v[(size_t)rand_r(&seed) % vl] = (unsigned char)rand_r(&seed);
+		}
+		bl -= (size_t)(rand_r(&seed) % 3 == 0 ? rand_r(&seed) % (int)bl : 0);
+		vl -= (size_t)(rand_r(&seed) % 3 == 0 ? rand_r(&seed) % (int)vl : 0);
+		for (size_t k = 0; k < 4; k++) {
+			memset(val, 'x', sizeof val);
+			int rc = signtable_compiled_find(b, bl, v, vl, keys[k], val, sizeof val);
+			if (rc < -1 || rc > 1 || (rc == 1 && !memchr(val, '\0', sizeof val)))
+				bad_answers++;
+		}
+		free(b);
+		free(v);
+	}
+	CHECK("20,000 damaged buckets: every lookup answers 1, 0 or -1 with a whole value", bad_answers == 0 && tries);
 }
 
 /* test_bad - tables refused with the file and line */
@@ -340,6 +386,7 @@ int main(void)
 	}
 	test_big();
 	test_shared();
+	test_damaged_buckets();
 	test_bad();
 	test_hostile_compiled();
 	test_reload();
