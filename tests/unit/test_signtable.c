@@ -164,18 +164,18 @@ static void test_damaged_buckets(void)
 	unsigned seed = 19;
 	size_t bad_answers = 0, tries = 0;
 	for (int i = 0; i < 20000; i++, tries++) {
-		size_t bl = sizeof bucket - 1, vl = sizeof values;
+		size_t bl = sizeof bucket - 1, vl = sizeof values; /* perhaps cut short, then a few bytes changed */
+		bl -= (size_t)(rand_r(&seed) % 3 == 0 ? rand_r(&seed) % (int)bl : 0);
+		vl -= (size_t)(rand_r(&seed) % 3 == 0 ? rand_r(&seed) % (int)vl : 0);
 		unsigned char *b = malloc(bl), *v = malloc(vl);
 		memcpy(b, bucket, bl);
 		memcpy(v, values, vl);
-		for (int f = rand_r(&seed) % 4; f >= 0; f--) { /* a few bytes changed, perhaps cut short */
+		for (int f = rand_r(&seed) % 4; f > 0; f--) {
 			if (rand_r(&seed) % 2)
 				b[(size_t)rand_r(&seed) % bl] = (unsigned char)rand_r(&seed);
 			else
 				v[(size_t)rand_r(&seed) % vl] = (unsigned char)rand_r(&seed);
 		}
-		bl -= (size_t)(rand_r(&seed) % 3 == 0 ? rand_r(&seed) % (int)bl : 0);
-		vl -= (size_t)(rand_r(&seed) % 3 == 0 ? rand_r(&seed) % (int)vl : 0);
 		for (size_t k = 0; k < 4; k++) {
 			memset(val, 'x', sizeof val);
 			int rc = signtable_compiled_find(b, bl, v, vl, keys[k], val, sizeof val);
