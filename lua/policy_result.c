@@ -3,9 +3,11 @@
  * a list of signing requests, verify(msg) an action and perhaps a reply
  * text.  Anything else is an error, and the caller applies the fallback.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -132,6 +134,7 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 		r->req.algorithm = DKMOD_ALG_RSA_SHA1;
 	if (alg && !dkmod_parse_algorithm(m, alg, &r->req.algorithm))
 		luaL_error(L, "request %d: bad algorithm '%s'", n, alg);
+	r->req.algorithm_from_key = !alg && m == DKMOD_METHOD_DKIM; /* Ed25519 or RSA as the key is */
 	const char *id = policy_field_string(L, idx, "identity", n);
 	if (id && (m == DKMOD_METHOD_DOMAINKEYS || !strrchr(id, '@') || !conf_domain_within(strrchr(id, '@') + 1, domain)))
 		luaL_error(L, "request %d: identity '%s' is not an address within %s", n, id, domain);
@@ -242,6 +245,29 @@ void policy_read_verify(lua_State *L, struct policy *p)
 	p->out->has_action = true;
 }
 
+/* policy_push_key - (protected) a request's key path as a template that names the same file when a hook
+ * hands it back: absolute (a configured key is relative to the working directory, a hook's to the
+ * configuration's), with % written %% */
+static void policy_push_key(lua_State *L, const char *key)
+{
+	char cwd[PATH_MAX];
+	const char *parts[2] = {NULL, key};
+	luaL_Buffer b;
+	if (key[0] != '/' && getcwd(cwd, sizeof cwd))
+		parts[0] = cwd;
+	luaL_buffinit(L, &b);
+	for (int i = 0; i < 2; i++) {
+		for (const char *c = parts[i]; c && *c; c++) {
+			if (*c == '%')
+				luaL_addchar(&b, '%');
+			luaL_addchar(&b, *c);
+		}
+		if (i == 0 && parts[0])
+			luaL_addchar(&b, '/');
+	}
+	luaL_pushresult(&b);
+}
+
 /* policy_push_request - (protected) a request as a table */
 void policy_push_request(lua_State *L, const struct conf_request *r)
 {
@@ -255,15 +281,17 @@ void policy_push_request(lua_State *L, const struct conf_request *r)
 	lua_setfield(L, -2, "domain");
 	lua_pushstring(L, r->req.selector);
 	lua_setfield(L, -2, "selector");
-	lua_pushstring(L, r->key);
+	policy_push_key(L, r->key);
 	lua_setfield(L, -2, "key");
 	if (dk)
 		lua_pushstring(L, canons[r->req.body_canon]);
 	else
 		lua_pushfstring(L, "%s/%s", canons[r->req.header_canon], canons[r->req.body_canon]);
 	lua_setfield(L, -2, "canon");
-	lua_pushstring(L, algs[r->req.algorithm]);
-	lua_setfield(L, -2, "algorithm");
+	if (!r->req.algorithm_from_key) { /* a table's or template's request: the key says, as when handed back */
+		lua_pushstring(L, algs[r->req.algorithm]);
+		lua_setfield(L, -2, "algorithm");
+	}
 	if (r->req.headers) {
 		lua_pushstring(L, r->req.headers);
 		lua_setfield(L, -2, "headers");

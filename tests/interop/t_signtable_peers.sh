@@ -161,6 +161,8 @@ dkim_sign "esp" { sign_table = "table.lmdb", key = "keys/%{d}/%{s}.key", oversig
 log { level = "warning" }
 C
 "$DKMOD" process --config ../over-table.conf camp.eml >tab-o.eml 2>tab-o.txt
+three="customer.example.com:c1:rsa-sha256 customer.example.com:e1:ed25519-sha256 esp.example.net:esp1:rsa-sha256"
+check_eq "sign_table rule with oversign_headers: the entry's three signatures" "$(sigs tab-o.eml)" "$three"
 over_peers "sign_table rule with oversign_headers" tab-o.eml
 # a Lua sign hook: its request's oversign_headers
 cat >../over.lua <<'L'
@@ -175,6 +177,14 @@ log { level = "warning" }
 C
 "$DKMOD" process --config ../over-lua.conf camp.eml >lua-o.eml 2>lua-o.txt
 over_peers "Lua sign hook with oversign_headers" lua-o.eml
+# a hook that passes on the configuration's requests (msg:configured_signatures(), the table opened
+# for it) keeps their oversign_headers, key files and algorithm from the key
+echo 'function sign(msg) return msg:configured_signatures() end' >../pass.lua
+{ echo 'policy "pass.lua"'; cat ../over-table.conf; } >../over-pass.conf
+"$DKMOD" process --config ../over-pass.conf camp.eml >lua-p.eml 2>lua-p.txt
+check_eq "a hook passing on a table's requests: all three signatures (the key says Ed25519 or RSA)" \
+	"$(sigs lua-p.eml)" "$three"
+over_peers "Lua hook passing on a rule's oversign_headers" lua-p.eml
 
 # an adapter logs the reasoning at level debug: dkmod-pipe with a stand-in sendmail
 printf '#!/bin/sh\ncat >"%s/reinjected.eml"\n' "$TMP" >../sendmail && chmod 755 ../sendmail
