@@ -401,8 +401,9 @@ int signtable_compiled_write(const char *path, const char *const *items, size_t 
 		char meta[80];
 		int n = snprintf(meta, sizeof meta, "dkmod-signtable %d buckets=%u", SIGNTABLE_COMPILED_FORMAT, o.buckets);
 		signtable_compiled_put(&o.meta, meta, (size_t)n);
-		/* the map is a bound (the file grows as written): the data, page headers and room */
-		size_t bytes = (o.enc.s.len + o.values.s.len) * 2 + (size_t)o.buckets * 32 + ((size_t)1 << 20);
+		/* the map is a bound (the file grows as written): the data (a bucket past LMDB's node size takes
+		 * whole overflow pages, up to about twice its size), page headers and room */
+		size_t bytes = (o.enc.s.len + o.values.s.len) * 3 + (size_t)o.buckets * 32 + ((size_t)1 << 20);
 		if (!o.meta.failed)
 			rc = store_map_write(path, bytes, signtable_compiled_next, &o, why, why_size);
 	}
