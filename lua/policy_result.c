@@ -3,9 +3,11 @@
  * a list of signing requests, verify(msg) an action and perhaps a reply
  * text.  Anything else is an error, and the caller applies the fallback.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -32,10 +34,11 @@ static const char *policy_field_string(lua_State *L, int idx, const char *name, 
 	return s;
 }
 
-/* policy_headers_list - request field headers (a list or a colon string) as a colon list in buf */
-static const char *policy_headers_list(lua_State *L, int idx, int n, char *buf, size_t size)
+/* policy_headers_list - request field name (headers, oversign_headers: a list or a colon string) as a colon
+ * list in buf */
+static const char *policy_headers_list(lua_State *L, int idx, int n, const char *name, char *buf, size_t size)
 {
-	lua_getfield(L, idx, "headers");
+	lua_getfield(L, idx, name);
 	int t = lua_gettop(L);
 	size_t used = 0;
 	buf[0] = '\0';
@@ -45,7 +48,7 @@ static const char *policy_headers_list(lua_State *L, int idx, int n, char *buf, 
 	}
 	int count = lua_type(L, t) == LUA_TSTRING ? 1 : lua_type(L, t) == LUA_TTABLE ? (int)lua_objlen(L, t) : -1;
 	if (count < 1)
-		luaL_error(L, "request %d: headers must be a list of field names", n);
+		luaL_error(L, "request %d: %s must be a list of field names", n, name);
 	for (int i = 1; i <= count; i++) {
 		if (lua_type(L, t) == LUA_TTABLE)
 			lua_rawgeti(L, t, i);
@@ -56,12 +59,12 @@ static const char *policy_headers_list(lua_State *L, int idx, int n, char *buf, 
 		for (const char *p = s; p && *p;) {
 			size_t k = strcspn(p, ":");
 			if (!conf_valid_field_name(p, k) || used + k + 2 > size)
-				luaL_error(L, "request %d: headers: '%s' is not a field name", n, s);
+				luaL_error(L, "request %d: %s: '%s' is not a field name", n, name, s);
 			used += (size_t)snprintf(buf + used, size - used, "%s%.*s", used ? ":" : "", (int)k, p);
 			p += k + (p[k] == ':');
 		}
 		if (!s || strlen(s) != len)
-			luaL_error(L, "request %d: headers must be a list of field names", n);
+			luaL_error(L, "request %d: %s must be a list of field names", n, name);
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
@@ -73,7 +76,7 @@ static void policy_check_keys(lua_State *L, int idx, int n)
 {
 	static const char *const known[] = {"type",  "domain",   "selector", "key",    "canon",       "algorithm",
 					    "headers", "identity", "expire",  "oversign", "body_length", "instance",
-					    NULL};
+					    "oversign_headers", NULL};
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
 		lua_pop(L, 1);
@@ -131,6 +134,7 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 		r->req.algorithm = DKMOD_ALG_RSA_SHA1;
 	if (alg && !dkmod_parse_algorithm(m, alg, &r->req.algorithm))
 		luaL_error(L, "request %d: bad algorithm '%s'", n, alg);
+	r->req.algorithm_from_key = !alg && m == DKMOD_METHOD_DKIM; /* Ed25519 or RSA as the key is */
 	const char *id = policy_field_string(L, idx, "identity", n);
 	if (id && (m == DKMOD_METHOD_DOMAINKEYS || !strrchr(id, '@') || !conf_domain_within(strrchr(id, '@') + 1, domain)))
 		luaL_error(L, "request %d: identity '%s' is not an address within %s", n, id, domain);
@@ -146,13 +150,14 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 		r->req.body_length = 1LL << 62;
 	lua_pop(L, 3);
 	/* the strings live in the Lua state only during the call: keep copies in the request */
-	char hbuf[1024];
-	const char *headers = policy_headers_list(L, idx, n, hbuf, sizeof hbuf);
+	char hbuf[1024], obuf[1024];
+	const char *headers = policy_headers_list(L, idx, n, "headers", hbuf, sizeof hbuf);
+	const char *over = policy_headers_list(L, idx, n, "oversign_headers", obuf, sizeof obuf);
 	const char *inst = policy_field_string(L, idx, "instance", n);
 	if (inst && (!*inst || strlen(inst) > 100 || strspn(inst, POLICY_INSTANCE_CHARS) != strlen(inst)))
 		luaL_error(L, "request %d: instance is 1 to 100 letters, digits, '_', '-' or '.'", n);
-	size_t need = strlen(domain) + strlen(sel) + 4 + (headers ? strlen(headers) : 0) + (id ? strlen(id) : 0) +
-		      (inst ? strlen(inst) : 0);
+	size_t need = strlen(domain) + strlen(sel) + 5 + (headers ? strlen(headers) : 0) + (id ? strlen(id) : 0) +
+		      (inst ? strlen(inst) : 0) + (over ? strlen(over) : 0);
 	char *store = malloc(need + 1);
 	if (!store)
 		luaL_error(L, "out of memory");
@@ -163,6 +168,8 @@ void policy_sign_request(lua_State *L, struct policy *p, int idx, struct conf_re
 	store += strlen(sel) + 1;
 	r->req.headers = headers ? strcpy(store, headers) : NULL;
 	store += headers ? strlen(headers) + 1 : 1;
+	r->req.oversign_headers = over ? strcpy(store, over) : NULL;
+	store += over ? strlen(over) + 1 : 1;
 	r->req.identity = id ? strcpy(store, id) : NULL;
 	store += id ? strlen(id) + 1 : 1;
 	r->req.instance = inst ? strcpy(store, inst) : NULL;
@@ -238,6 +245,29 @@ void policy_read_verify(lua_State *L, struct policy *p)
 	p->out->has_action = true;
 }
 
+/* policy_push_key - (protected) a request's key path as a template that names the same file when a hook
+ * hands it back: absolute (a configured key is relative to the working directory, a hook's to the
+ * configuration's), with % written %% */
+static void policy_push_key(lua_State *L, const char *key)
+{
+	char cwd[PATH_MAX];
+	const char *parts[2] = {NULL, key};
+	luaL_Buffer b;
+	if (key[0] != '/' && getcwd(cwd, sizeof cwd))
+		parts[0] = cwd;
+	luaL_buffinit(L, &b);
+	for (int i = 0; i < 2; i++) {
+		for (const char *c = parts[i]; c && *c; c++) {
+			if (*c == '%')
+				luaL_addchar(&b, '%');
+			luaL_addchar(&b, *c);
+		}
+		if (i == 0 && parts[0])
+			luaL_addchar(&b, '/');
+	}
+	luaL_pushresult(&b);
+}
+
 /* policy_push_request - (protected) a request as a table */
 void policy_push_request(lua_State *L, const struct conf_request *r)
 {
@@ -251,15 +281,17 @@ void policy_push_request(lua_State *L, const struct conf_request *r)
 	lua_setfield(L, -2, "domain");
 	lua_pushstring(L, r->req.selector);
 	lua_setfield(L, -2, "selector");
-	lua_pushstring(L, r->key);
+	policy_push_key(L, r->key);
 	lua_setfield(L, -2, "key");
 	if (dk)
 		lua_pushstring(L, canons[r->req.body_canon]);
 	else
 		lua_pushfstring(L, "%s/%s", canons[r->req.header_canon], canons[r->req.body_canon]);
 	lua_setfield(L, -2, "canon");
-	lua_pushstring(L, algs[r->req.algorithm]);
-	lua_setfield(L, -2, "algorithm");
+	if (!r->req.algorithm_from_key) { /* a table's or template's request: the key says, as when handed back */
+		lua_pushstring(L, algs[r->req.algorithm]);
+		lua_setfield(L, -2, "algorithm");
+	}
 	if (r->req.headers) {
 		lua_pushstring(L, r->req.headers);
 		lua_setfield(L, -2, "headers");
@@ -273,6 +305,10 @@ void policy_push_request(lua_State *L, const struct conf_request *r)
 		lua_setfield(L, -2, "expire");
 		lua_pushboolean(L, r->req.oversign);
 		lua_setfield(L, -2, "oversign");
+		if (r->req.oversign_headers) {
+			lua_pushstring(L, r->req.oversign_headers);
+			lua_setfield(L, -2, "oversign_headers");
+		}
 		lua_pushboolean(L, r->req.body_length >= 0);
 		lua_setfield(L, -2, "body_length");
 	}

@@ -19,13 +19,32 @@ static const char cli_sign_help[] =
 	"  --canon C            DKIM: simple or relaxed as H/B (default relaxed/relaxed);\n"
 	"                       DomainKeys: nofws (default) or simple\n"
 	"  --headers a:b:c      header fields to sign (default: a standard list; From always)\n"
-	"  --no-oversign        do not sign one From more than present\n"
+	"  --oversign a:b:c     oversign these fields (each listed once more than present, so none\n"
+	"                       can be added after signing) instead of the recommended list (From,\n"
+	"                       To, Cc, Subject, Date, Message-ID, ..., List-* where present)\n"
+	"  --no-oversign        oversign nothing\n"
 	"  --identity I         i=, an address within the signing domain\n"
 	"  --expire SECONDS     x= that many seconds after t=\n"
 	"  --body-length        add l= (covers only the body as signed; off by default)\n"
 	"  --next               start another signature (inherits the options so far)\n"
 	"  --now T              sign as if the time were T (seconds since the epoch)\n"
 	"  -v, -q               more or fewer log lines on standard error\n";
+
+/* cli_sign_field_list - whether v is "name:name:...", field names (RFC 5322 ftext) */
+static bool cli_sign_field_list(const char *v)
+{
+	for (const char *p = v;; p++) {
+		size_t n = strcspn(p, ":");
+		for (size_t k = 0; k < n; k++)
+			if ((unsigned char)p[k] <= 32 || (unsigned char)p[k] >= 127)
+				return false;
+		if (n == 0)
+			return false;
+		p += n;
+		if (!*p)
+			return true;
+	}
+}
 
 /* cli_sign_option - a signing option at argv[*i]; 1 handled, 0 not ours, -1 error */
 static int cli_sign_option(struct dkmod_sign_request *r, const char **canon, int argc, char **argv, int *i)
@@ -60,7 +79,14 @@ static int cli_sign_option(struct dkmod_sign_request *r, const char **canon, int
 	} else if ((v = cli_value("--canon", argc, argv, i, &missing))) {
 		*canon = v;
 	} else if ((v = cli_value("--headers", argc, argv, i, &missing))) {
+		if (!cli_sign_field_list(v))
+			return cli_usage_error("--headers takes field names separated by ':'"), -1;
 		r->headers = v;
+	} else if ((v = cli_value("--oversign", argc, argv, i, &missing))) {
+		if (!cli_sign_field_list(v))
+			return cli_usage_error("--oversign takes field names separated by ':'"), -1;
+		r->oversign = true;
+		r->oversign_headers = v;
 	} else if ((v = cli_value("--identity", argc, argv, i, &missing))) {
 		r->identity = v;
 	} else if ((v = cli_value("--expire", argc, argv, i, &missing))) {

@@ -144,6 +144,7 @@ static void pipeline_explain(void *arg, enum dkmod_log_level level, const char *
 static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **reqs)
 {
 	struct pipeline *p = m->p;
+	conf_tables_refresh(p->conf, p->ctx, pipeline_explain, p); /* the hook's msg:configured_signatures() too */
 	if (policy_has_hook(p->policy, "sign")) {
 		pipeline_log(p, DKMOD_LOG_DEBUG, "sign: the policy script's sign hook decides");
 		struct policy_msg pm = pipeline_policy_msg(m);
@@ -165,7 +166,6 @@ static size_t pipeline_requests(struct pipeline_msg *m, struct conf_request **re
 	struct conf_who who = {.dkim_address = m->author, .dkim_domain = m->author_domain, .dk_address = m->sender,
 			       .dk_domain = m->sender_domain, .can_relay = m->can_relay,
 			       .auth_user = m->auth_user && *m->auth_user};
-	conf_tables_refresh(p->conf, p->ctx, pipeline_explain, p);
 	return conf_requests(p->conf, &who, m->out.reqs, POLICY_MAX_REQUESTS, pipeline_explain, p, p->level);
 }
 

@@ -2,8 +2,8 @@
  * signtable.c - signing tables (dkmod.h): which domains, selectors and key
  * files sign the mail of an address.  A text table is read whole into one
  * buffer of "key\0value\0" items with an open-addressing index; a compiled
- * table is an LMDB file (store.h's store_map) that is mapped, not read, so a
- * table of 100,000 domains costs the pages its lookups touch.  A new version
+ * table (signtable_compiled.c) is a small LMDB file that is mapped, not read, so
+ * a table of 100,000 domains costs the pages its lookups touch.  A new version
  * is loaded beside the one in use and swapped in only when it loaded whole.
  */
 #include <ctype.h>
@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "key/signtable.h"
-#include "store/store.h"
+#include "key/signtable_compiled.h"
 #include "util/str.h"
 
 #define SIGNTABLE_SNIFF 4096        /* a NUL in the first bytes: a compiled table */
@@ -24,7 +24,7 @@
 
 /* One loaded version of a table. */
 struct signtable_data {
-	struct store_map *map;      /* compiled; else the text items below */
+	struct signtable_compiled *compiled; /* else the text items below */
 	char *buf;                  /* "key\0value\0" items */
 	uint32_t *slots;            /* offset + 1 of an item's key, 0 when empty */
 	size_t mask, count;
@@ -44,7 +44,7 @@ static void signtable_data_free(struct signtable_data *d)
 {
 	if (!d)
 		return;
-	store_map_close(d->map);
+	signtable_compiled_close(d->compiled);
 	free(d->buf);
 	free(d->slots);
 	free(d);
@@ -54,18 +54,8 @@ static void signtable_data_free(struct signtable_data *d)
 static int signtable_get(const struct signtable_data *d, const char *key, char *val, size_t size)
 {
 	size_t n = strlen(key);
-	if (d->map) {
-		const void *v;
-		size_t vl;
-		int rc = store_map_get(d->map, key, n, &v, &vl);
-		if (rc == 1 && vl >= size)
-			return -1;
-		if (rc == 1) {
-			memcpy(val, v, vl);
-			val[vl] = '\0';
-		}
-		return rc;
-	}
+	if (d->compiled)
+		return signtable_compiled_get(d->compiled, key, val, size);
 	for (size_t i = str_hash(key, n) & d->mask; d->slots[i]; i = (i + 1) & d->mask) {
 		const char *k = d->buf + d->slots[i] - 1;
 		if (strcmp(k, key) == 0) {
@@ -232,15 +222,15 @@ static struct signtable_data *signtable_load(const char *path, struct stat *st, 
 		return NULL;
 	}
 	size_t len = (size_t)st->st_size;
-	char head[SIGNTABLE_SNIFF], err[160];
+	char head[SIGNTABLE_SNIFF], err[400];
 	size_t got = fread(head, 1, sizeof head, f);
 	struct signtable_data *d = NULL;
 	if (memchr(head, '\0', got)) { /* compiled: mapped, never read whole */
 		fclose(f);
 		if (!(d = calloc(1, sizeof *d)))
 			snprintf(why, why_size, "out of memory");
-		else if (!(d->map = store_map_open(path, err, sizeof err))) {
-			snprintf(why, why_size, "%s: not a compiled signing table (%s)", path, err);
+		else if (!(d->compiled = signtable_compiled_open(path, err, sizeof err))) {
+			snprintf(why, why_size, "%s: %s", path, err);
 			free(d);
 			d = NULL;
 		}
@@ -380,30 +370,11 @@ void dkmod_signtable_free(struct dkmod_signtable *t)
 	free(t);
 }
 
-/* The walk of a text table's items in key order, for store_map_write. */
-struct signtable_items {
-	const char **keys;
-	size_t count, next;
-};
-
-/* signtable_cmp - bytewise order of two keys (qsort) */
-static int signtable_cmp(const void *a, const void *b)
+/* signtable_cmp_offset - the order of two items in their buffer (qsort) */
+static int signtable_cmp_offset(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* signtable_next_item - the next item of a text table (a store_map_write callback) */
-static int signtable_next_item(void *arg, const void **key, size_t *klen, const void **val, size_t *vlen)
-{
-	struct signtable_items *w = arg;
-	if (w->next == w->count)
-		return 0;
-	const char *k = w->keys[w->next++];
-	*key = k;
-	*klen = strlen(k);
-	*val = k + *klen + 1;
-	*vlen = strlen(*val);
-	return 1;
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	return (x > y) - (x < y);
 }
 
 /* dkmod_signtable_compile - the text table src as a compiled table at dst */
@@ -415,25 +386,23 @@ enum dkmod_status dkmod_signtable_compile(const char *src, const char *dst, size
 	*entries = 0;
 	if (!d)
 		return DKMOD_EIO;
-	if (d->map) {
+	if (d->compiled) {
 		snprintf(why, why_size, "%s: already compiled", src);
 		signtable_data_free(d);
 		return DKMOD_EINVAL;
 	}
-	struct signtable_items w = {.keys = malloc((d->count + 1) * sizeof *w.keys), .count = d->count};
-	if (!w.keys) {
+	const char **items = malloc((d->count + 1) * sizeof *items);
+	if (!items) {
 		signtable_data_free(d);
 		snprintf(why, why_size, "out of memory");
 		return DKMOD_ENOMEM;
 	}
-	for (size_t i = 0, j = 0; i <= d->mask; i++)
+	for (size_t i = 0, j = 0; i <= d->mask; i++) /* in table order: the offsets of the items */
 		if (d->slots[i])
-			w.keys[j++] = d->buf + d->slots[i] - 1;
-	qsort(w.keys, w.count, sizeof *w.keys, signtable_cmp); /* in order, LMDB fills its pages whole */
-	/* the map is a bound (the file grows as written): the data, page headers, and room */
-	size_t bytes = ((size_t)st.st_size + d->count * 64) * 2 + ((size_t)1 << 20);
-	int rc = store_map_write(dst, bytes, signtable_next_item, &w, why, why_size);
-	free(w.keys);
+			items[j++] = d->buf + d->slots[i] - 1;
+	qsort(items, d->count, sizeof *items, signtable_cmp_offset);
+	int rc = signtable_compiled_write(dst, items, d->count, why, why_size);
+	free(items);
 	*entries = d->count;
 	signtable_data_free(d);
 	return rc == 0 ? DKMOD_OK : DKMOD_EIO;

@@ -5,8 +5,11 @@
 # domain in RSA and Ed25519 and the ESP's own domain), a .parent entry, the
 # key template with the instance's selector, an address entry of a compiled
 # table, and an inline dkim_domain block.  Every signature passes in both
-# peers; a field added after signing (one the recommended list oversigns)
-# makes every signature fail in both.
+# peers (dkmod-pipe, the Postfix adapter, logs the same reasoning as explain-sign
+# at level debug); a field added after signing (one the recommended list oversigns)
+# makes every signature fail in both.  Oversigning chosen per rule (a table's
+# rule, a Lua sign hook, `dkmod sign --oversign/--no-oversign`): a field of the
+# chosen list added after signing fails in both peers, one left out of it passes.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 HERE="$DKMOD_TOP/tests/interop"
@@ -125,3 +128,75 @@ mail a@nowhere.example.net >n.eml
 "$DKMOD" explain-sign --config ../text.conf n.eml >why.txt 2>&1
 if grep -q 'esp: not signing for nowhere.example.net: no dkim_domain block, sign_table entry or key file' why.txt &&
 	grep -q '^signatures: 0$' why.txt; then pass "explain-sign: no entry, block or key: not signed"; else fail "explain-sign: unsigned domain" "$(cat why.txt)"; fi
+
+# Oversigning per rule.  over FILE FIELD VALUE - FILE with one more FIELD before To:
+over() { sed "0,/^To: /s//$2: $3\r\nTo: /" "$1"; }
+# over_peers NAME SIGNED - X-Campaign added fails, Cc added passes (X-Campaign alone is oversigned)
+over_peers() {
+	peers "$2" pass "$1"
+	over "$2" X-Campaign evil >"$2.x"
+	peers "$2.x" fail "$1, X-Campaign added after signing"
+	over "$2" Cc mallory@example.net >"$2.c"
+	peers "$2.c" pass "$1, Cc added (not in its list)"
+}
+{ mail a@customer.example.com | sed '/^Subject: /a X-Campaign: spring\r'; } >camp.eml
+"$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key camp.eml >cli-d.eml
+peers cli-d.eml pass "dkmod sign"
+over cli-d.eml Cc mallory@example.net >cli-d.c
+peers cli-d.c fail "dkmod sign (the recommended list), Cc added after signing"
+"$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key --no-oversign \
+	camp.eml >cli-n.eml
+peers cli-n.eml pass "dkmod sign --no-oversign"
+over cli-n.eml Cc mallory@example.net >cli-n.c
+peers cli-n.c pass "dkmod sign --no-oversign, Cc added after signing"
+"$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key \
+	--oversign x-campaign camp.eml >cli-o.eml
+over_peers "dkmod sign --oversign x-campaign" cli-o.eml
+if "$DKMOD" sign --domain customer.example.com --selector c1 --key ../keys/customer.example.com/c1.key \
+	--oversign 'x-campaign:bad field' camp.eml >/dev/null 2>cli-bad.txt; then fail "--oversign refuses a bad field name"
+else check "--oversign refuses a bad field name" grep -q "oversign takes field names" cli-bad.txt; fi
+# a table's rule: oversign_headers of the dkim_sign block that names the table
+cat >../over-table.conf <<'C'
+dkim_sign "esp" { sign_table = "table.lmdb", key = "keys/%{d}/%{s}.key", oversign_headers = { "x-campaign" } }
+log { level = "warning" }
+C
+"$DKMOD" process --config ../over-table.conf camp.eml >tab-o.eml 2>tab-o.txt
+three="customer.example.com:c1:rsa-sha256 customer.example.com:e1:ed25519-sha256 esp.example.net:esp1:rsa-sha256"
+check_eq "sign_table rule with oversign_headers: the entry's three signatures" "$(sigs tab-o.eml)" "$three"
+over_peers "sign_table rule with oversign_headers" tab-o.eml
+# a Lua sign hook: its request's oversign_headers
+cat >../over.lua <<'L'
+function sign(msg)
+  return { { domain = "customer.example.com", selector = "c1", key = "keys/%{d}/%{s}.key",
+             oversign_headers = { "x-campaign" } } }
+end
+L
+cat >../over-lua.conf <<'C'
+policy "over.lua"
+log { level = "warning" }
+C
+"$DKMOD" process --config ../over-lua.conf camp.eml >lua-o.eml 2>lua-o.txt
+over_peers "Lua sign hook with oversign_headers" lua-o.eml
+# a hook that passes on the configuration's requests (msg:configured_signatures(), the table opened
+# for it) keeps their oversign_headers, key files and algorithm from the key
+echo 'function sign(msg) return msg:configured_signatures() end' >../pass.lua
+{ echo 'policy "pass.lua"'; cat ../over-table.conf; } >../over-pass.conf
+"$DKMOD" process --config ../over-pass.conf camp.eml >lua-p.eml 2>lua-p.txt
+check_eq "a hook passing on a table's requests: all three signatures (the key says Ed25519 or RSA)" \
+	"$(sigs lua-p.eml)" "$three"
+over_peers "Lua hook passing on a rule's oversign_headers" lua-p.eml
+
+# an adapter logs the reasoning at level debug: dkmod-pipe with a stand-in sendmail
+printf '#!/bin/sh\ncat >"%s/reinjected.eml"\n' "$TMP" >../sendmail && chmod 755 ../sendmail
+sed 's/level = "warning"/level = "debug"/' ../lmdb.conf >../debug.conf
+for who in a@customer.example.com a@nowhere.example.net; do
+	mail "$who" | "$DKMOD_TOP/$BUILD/dkmod-pipe" --config ../debug.conf --sendmail ../sendmail --log-file ../pipe.log \
+		--relay -f "$who" -- bob@example.net >/dev/null 2>&1 || fail "dkmod-pipe signs for $who" "exit $?"
+done
+check "dkmod-pipe at level debug: the author's domain" grep -q 'esp: signs for the author (From:): customer.example.com' ../pipe.log
+check "dkmod-pipe at level debug: which entry, key and selector" \
+	grep -q 'esp: signing as d=esp.example.net s=esp1 with key .*keys/esp.example.net/esp1.key (sign_table .*table.lmdb entry customer.example.com)' ../pipe.log
+check "dkmod-pipe at level debug: why a domain gets no signature" \
+	grep -q 'esp: sign_table .*table.lmdb has no entry for a@nowhere.example.net, nowhere.example.net, its parents or \*' ../pipe.log
+check "dkmod-pipe: no signature for it, and says why" \
+	grep -q 'esp: not signing for nowhere.example.net: no dkim_domain block, sign_table entry or key file' ../pipe.log

@@ -245,7 +245,8 @@ static void test_policy(void)
 		"function sign(msg)\n"
 		"  if kept then return kept.sender end\n"
 		"  kept = msg\n"
-		"  return { { domain = 'example.com', selector = 's', key = '/k/%{d}/%{s}.key', headers = { 'from', 'to' } },\n"
+		"  return { { domain = 'example.com', selector = 's', key = '/k/%{d}/%{s}.key', headers = { 'from', 'to' },\n"
+		"             oversign_headers = { 'subject', 'x-campaign' } },\n"
 		"           { type = 'domainkeys', selector = 'dk', key = 'k', canon = 'simple' } }\n"
 		"end\n",
 		&log, 100, 32u << 20);
@@ -268,12 +269,22 @@ static void test_policy(void)
 	if (out.nreqs == 2) {
 		CHECK_STR("request 1 key expanded", out.reqs[0].req.key_file, "/k/example.com/s.key");
 		CHECK_STR("request 1 headers", out.reqs[0].req.headers, "from:to");
+		CHECK_STR("request 1 oversign_headers", out.reqs[0].req.oversign_headers, "subject:x-campaign");
+		CHECK("request 2: the recommended list", out.reqs[1].req.oversign && !out.reqs[1].req.oversign_headers);
 		CHECK_INT("request 2 DomainKeys", out.reqs[1].req.method, DKMOD_METHOD_DOMAINKEYS);
 		CHECK_STR("request 2 defaults to the sender's domain", out.reqs[1].req.domain, "example.com");
 		CHECK_INT("request 2 rsa-sha1", out.reqs[1].req.algorithm, DKMOD_ALG_RSA_SHA1);
 	}
 	CHECK_INT("a kept msg is dead", policy_sign(p, &m, &out), POLICY_FAILED);
 	CHECK("a kept msg: why", strstr(out.why, "hook call that has returned") != NULL);
+	policy_out_free(&out);
+	policy_free(p);
+
+	p = unit_policy("function sign(msg)\n return { { domain = 'example.com', selector = 's', key = 'k',\n"
+			"   oversign_headers = 'subject:x bad' } }\nend\n", &log, 100, 32u << 20);
+	memset(&out, 0, sizeof out);
+	CHECK_INT("a bad oversign_headers: the hook fails", p ? (int)policy_sign(p, &m, &out) : -1, POLICY_FAILED);
+	CHECK("a bad oversign_headers: why", strstr(out.why, "oversign_headers: 'subject:x bad' is not a field name"));
 	policy_out_free(&out);
 	policy_free(p);
 
