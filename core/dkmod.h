@@ -120,6 +120,12 @@ struct dkmod_options {
 	bool check_spf;            /* verify: SPF (RFC 7208) of the envelope given by dkmod_session_envelope;
 				    * default true */
 	bool check_dmarc;          /* verify: DMARC (RFC 9989) of the From domain; default true */
+	const char *const *trusted_authserv_ids; /* verify: take SPF (and DKIM passes, for DMARC)
+				    * from the Authentication-Results of these authserv-ids at the top
+				    * of the header instead of checking (doc/dkmod.conf.5 "Trusted
+				    * upstream results"); NULL-terminated, NULL: none (the default) */
+	bool received_spf;         /* verify: add a Received-SPF field (RFC 7208 9.1) for the SPF
+				    * check made here; default false */
 	size_t signing_keys;       /* parsed signing keys kept per process, least recently used
 				    * dropped first; default 1000 */
 	struct dkmod_resolver_options resolver;
@@ -510,6 +516,8 @@ struct dkmod_spf_answer {
 	const char *reason;        /* the mechanism that matched, or the error */
 	unsigned dns_terms;        /* DNS-querying terms evaluated */
 	unsigned void_lookups;
+	const char *trusted;       /* the trusted authserv-id whose A-R field gave the result (no
+				    * check made here: reason says which field), "" or NULL if checked */
 };
 
 struct dkmod_spf;
