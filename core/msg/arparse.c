@@ -107,6 +107,8 @@ static bool arparse_quoted(struct arparse_cur *c, char *buf, size_t *n)
 			continue;
 		if (ch == '\\' && ++c->i == c->len)
 			break;
+		if (c->v[c->i] == '\0')
+			return arparse_fail(c, "NUL in a quoted string");
 		if (buf)
 			buf[*n] = c->v[c->i];
 		(*n)++;

@@ -94,6 +94,8 @@ static void test_bad(struct arena *a)
 			CHECK(name, why == NULL && !strcmp(ar.authserv_id, "mx1.example.net1"));
 	}
 	struct arparse ar;
+	CHECK_STR("a NUL inside a quoted value", arparse(a, " mx1.example.net; spf=pass smtp.mailfrom=\"x\0y\"@b.example",
+							 48, &ar), "NUL in a quoted string");
 	CHECK("the authserv-id is known though the rest does not parse",
 	      test_parse(a, " mx1.example.net; spf pass", &ar) && ar.authserv_id &&
 		      !strcmp(ar.authserv_id, "mx1.example.net"));
