@@ -136,6 +136,8 @@ static void test_ignored(struct dkmod_ctx *ctx)
 		{"below a Received field that names no host", "Received: from x; now\r\n" FORGED_PASS},
 		{"lower than the id's topmost field",
 		 "Authentication-Results: mx1.example.net; spf=fail smtp.mailfrom=bounce@example.com\r\n" RCVD FORGED_PASS},
+		{"lower than the id's topmost field, which has no spf result",
+		 "Authentication-Results: mx1.example.net; dkim=none\r\n" RCVD FORGED_PASS},
 		{"malformed topmost field", "Authentication-Results: mx1.example.net; spf=pass smtp.mailfrom\r\n" FORGED_PASS},
 		{"another sender than the envelope's",
 		 "Authentication-Results: mx1.example.net; spf=pass smtp.mailfrom=x@bounce.example.com\r\n"},
@@ -242,8 +244,12 @@ static void test_received_spf(void)
 									   !strstr(o.rendered, "\nX-Two"));
 	CHECK("injection: quotes escaped in envelope-from",
 	      f && strstr(f, "envelope-from=\"a\\\"b\\\\\\\"; helo=evilX-Two: y@example.com\""));
-	CHECK("injection: the comment cannot be closed by the HELO", f && strstr(f, "helo=\"x)X-Injected: yes; receiver=evil (\"") &&
-									     !strstr(f, "(x)"));
+	CHECK("injection: the HELO, quoted, in helo=", f && strstr(f, "helo=\"x)X-Injected: yes; receiver=evil (\""));
+	test_run(ctx, "198.51.100.7", "h.example", "a)(b\\)@example.com", "", MSG, &o);
+	f = strstr(o.unfolded, "Received-SPF: fail (");
+	const char *close = f ? strchr(f, ')') : NULL, *end = f ? strstr(f, "as permitted sender)") : NULL;
+	CHECK("injection: MAIL FROM cannot close the comment or escape from it",
+	      close && end && close == end + 19 && strstr(f, "domain of a??b??@example.com does not"));
 	dkmod_ctx_free(ctx);
 }
 
