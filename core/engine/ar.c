@@ -44,17 +44,7 @@ static int ar_value(struct str *out, const char *v, bool plain, size_t len)
 {
 	if (plain)
 		return str_append(out, v, len);
-	if (str_reserve(out, len) < 0 || str_appendc(out, '"') < 0)
-		return -1;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			continue; /* never let a value break the field */
-		if ((*p == '"' || *p == '\\') && str_appendc(out, '\\') < 0)
-			return -1;
-		if (str_appendc(out, (char)*p) < 0)
-			return -1;
-	}
-	return str_appendc(out, '"');
+	return str_reserve(out, len) < 0 ? -1 : str_append_quoted(out, v);
 }
 
 /* ar_b_prefix - how many characters of b= tell this result apart from the others (at least 8) */

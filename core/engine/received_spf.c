@@ -42,19 +42,7 @@ static int received_spf_pair(struct str *out, const char *key, const char *v)
 {
 	if ((out->len && str_appends(out, "; ") < 0) || str_appends(out, key) < 0 || str_appendc(out, '=') < 0)
 		return -1;
-	if (received_spf_dot_atom(v))
-		return str_appends(out, v);
-	if (str_appendc(out, '"') < 0)
-		return -1;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			continue; /* no line end, no control byte inside the field */
-		if ((*p == '"' || *p == '\\') && str_appendc(out, '\\') < 0)
-			return -1;
-		if (str_appendc(out, (char)*p) < 0)
-			return -1;
-	}
-	return str_appendc(out, '"');
+	return received_spf_dot_atom(v) ? str_appends(out, v) : str_append_quoted(out, v);
 }
 
 /* received_spf_comment_text - text for the comment: bytes that could close it, escape from it

@@ -9,10 +9,7 @@
 # FROM with CR/LF and quotes add no field; config errors name file:line.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
-PIPE="$DKMOD_TOP/$BUILD/dkmod-pipe"
-cd "$TMP" || exit 1
-[ -x "$PIPE" ] || { fail "dkmod-pipe is built" "no $PIPE"; exit 1; }
-adapters_setup "$TMP/ad" || { fail "keys and zone"; exit 1; }
+pipe_setup
 adapters_conf t.conf "zone = \"$AD_DIR/example.com.zone\""
 printf 'spf { trusted_authserv_ids = { "mx1.example.net", "filter.example.net" }, received_spf = true }\n' >>t.conf
 mkdir out
