@@ -6,7 +6,8 @@
 # Received-SPF of ours, DMARC passes by it, our A-R names the trusted id);
 # the same field below a Received field from outside the site is not, SPF is
 # checked here and Received-SPF added below our A-R; a HELO name and MAIL
-# FROM with CR/LF and quotes add no field; config errors name file:line.
+# FROM with CR/LF and quotes add no field; msg.spf.trusted in the policy
+# script; config errors name file:line.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 pipe_setup
@@ -57,6 +58,25 @@ check "injection: no field of the client's making" bash -c "! grep -qiE '^X-Inje
 check "injection: every line of the added fields is a field or a fold" \
 	bash -c "sed '/^Subject:/q' out/msg | grep -vE '^(Authentication-Results|Received-SPF|DomainKey-Status|From|To|Subject):|^[ 	]' | grep -q . && exit 1 || exit 0"
 check "injection: quotes escaped in helo=" grep -qF 'helo="evil.exampleX-Injected: helo (a) \"q\""' <(unfolded out/msg)
+
+# msg.spf.trusted in the policy script
+cat >trusted.lua <<'LUA'
+function verify(msg)
+  msg:add_header("X-SPF-Trusted", msg.spf and msg.spf.trusted or "not trusted")
+  msg:add_header("X-SPF-Reason", msg.spf and msg.spf.reason or "")
+  return "accept"
+end
+LUA
+adapters_conf l.conf "zone = \"$AD_DIR/example.com.zone\"" "$TMP/trusted.lua"
+printf 'spf { trusted_authserv_ids = { "mx1.example.net" } }\n' >>l.conf
+rm -f out/msg
+"$PIPE" --config l.conf --sendmail "$TMP/sendmail" --log-file "$TMP/pipe.log" --client-ip 198.51.100.9 \
+	--helo evil.example -f ann@spf.example.com -- b@example.net <trusted.eml >out.txt 2>err.txt
+check "lua: msg.spf.trusted names the id" grep -qx 'X-SPF-Trusted: mx1.example.net' out/msg
+check "lua: msg.spf.reason says where the result came from" grep -qx 'X-SPF-Reason: from trusted mx1.example.net' out/msg
+"$PIPE" --config l.conf --sendmail "$TMP/sendmail" --log-file "$TMP/pipe.log" --client-ip 198.51.100.9 \
+	--helo evil.example -f ann@spf.example.com -- b@example.net <below.eml >out.txt 2>err.txt
+check "lua: msg.spf.trusted is nil for a check made here" grep -qx 'X-SPF-Trusted: not trusted' out/msg
 
 printf 'spf { trusted_authserv_ids = { "mx1.example.net", "bad id" } }\n' >bad.conf
 "$DKMOD" config-check bad.conf >bad.txt 2>&1
