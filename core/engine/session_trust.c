@@ -91,6 +91,15 @@ static bool session_trust_received_inside(const struct dkmod_session *s, const c
 	return false;
 }
 
+/* session_trust_printable - v holds no control byte (it goes into our A-R and the log) */
+static bool session_trust_printable(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* session_trust_spf - the SPF result of one counted field into t (topmost first): false (with
  * *why) when the field's SPF results cannot be taken; true also when it has none */
 static bool session_trust_spf(struct dkmod_session *s, const struct arparse *ar, const char *id, const char **why)
@@ -114,6 +123,8 @@ static bool session_trust_spf(struct dkmod_session *s, const struct arparse *ar,
 	if (!mailfrom && !helo)
 		return *why = "an spf result without smtp.mailfrom or smtp.helo", false;
 	const char *at = mailfrom ? strrchr(mailfrom, '@') : NULL, *domain = mailfrom ? (at ? at + 1 : mailfrom) : "";
+	if (!session_trust_printable(mailfrom ? mailfrom : helo) || (mailfrom && !dkmod_valid_domain(domain)))
+		return *why = "an spf identity that is no address or name", false;
 	const char *env = s->auth.mail_from, *env_at = env ? strrchr(env, '@') : NULL;
 	if (mailfrom && env && env[0] && strcasecmp(env_at ? env_at + 1 : env, domain) != 0)
 		return *why = "smtp.mailfrom is not the envelope's domain", false;
@@ -177,7 +188,6 @@ static bool session_trust_field(struct dkmod_session *s, const struct header_fie
 bool session_trust_read(struct dkmod_session *s)
 {
 	bool seen[64] = {false}, spf_done = false, oom = false;
-	s->auth.trust.read = true;
 	for (size_t i = 0; i < s->nfields; i++) {
 		const struct header_field *f = &s->fields[i];
 		size_t len;

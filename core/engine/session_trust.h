@@ -21,7 +21,6 @@ struct session_trust_dkim {
 
 /* What the trusted fields said; zeroed with the session. */
 struct session_trust {
-	bool read;                 /* the header was looked at (a verifying session with trusted ids) */
 	const char *spf_id;        /* the trusted authserv-id the SPF result came from; NULL: none */
 	enum dkmod_spf_result spf;
 	bool spf_helo;             /* smtp.helo, not smtp.mailfrom */

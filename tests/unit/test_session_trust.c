@@ -115,6 +115,13 @@ static void test_taken(struct dkmod_ctx *ctx)
 	test_run(ctx, "198.51.100.7", "evil.example", "bounce@example.com",
 		 "Authentication-Results: filter.example.net; dkim=none\r\n" TRUSTED_PASS RCVD, MSG, &o);
 	CHECK("taken: below another trusted id's field", o.spf.result == DKMOD_SPF_PASS);
+	test_run(ctx, NULL, NULL, NULL, "Authentication-Results: mx1.example.net; spf=pass smtp.mailfrom=\"a@b\x01.example\"\r\n",
+		 MSG, &o);
+	CHECK("not taken: an smtp.mailfrom with a control byte (no envelope: no SPF)",
+	      !o.spf_known && o.spf.result == DKMOD_SPF_NONE && !strstr(o.ar, "spf="));
+	test_run(ctx, NULL, NULL, NULL, "Authentication-Results: mx1.example.net; spf=pass smtp.mailfrom=a@b..example\r\n",
+		 MSG, &o);
+	CHECK("not taken: an smtp.mailfrom whose domain is no name", !o.spf_known && !strstr(o.ar, "spf="));
 	test_run(ctx, "198.51.100.7", "evil.example", "bounce@example.com", RCVD, MSG, &o);
 	CHECK("no field: checked here, fail", o.spf.result == DKMOD_SPF_FAIL && !strcmp(o.trusted_id, "") &&
 						      o.dmarc == DKMOD_DMARC_FAIL && !strstr(o.ar, "trusted"));
