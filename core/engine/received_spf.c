@@ -2,6 +2,7 @@
  * received_spf.c - the Received-SPF field (RFC 7208 9.1):
  *   Received-SPF: RESULT (RECEIVER: EXPLANATION) receiver=..; client-ip=..;
  *     envelope-from=..; helo=..; identity=mailfrom|helo; mechanism=.. | problem=..
+ * (envelope-from and helo when known; the null sender is envelope-from="")
  * Only for a check this session made (a result taken from a trusted upstream
  * field has no field of ours: its MTA writes its own).  The HELO name and
  * MAIL FROM are the client's words: in the comment, bytes that could end it
@@ -113,7 +114,7 @@ static int received_spf_value(const struct dkmod_session *s, struct str *out)
 				? NULL : received_spf_mechanism(r->reason, mech, sizeof mech);
 	bool problem = r->result == DKMOD_SPF_TEMPERROR || r->result == DKMOD_SPF_PERMERROR;
 	int rc = received_spf_pair(&pairs, "receiver", receiver) < 0 || received_spf_pair(&pairs, "client-ip", ip) < 0 ||
-				 received_spf_pair(&pairs, "envelope-from", a->mail_from ? a->mail_from : "") < 0 ||
+				 (a->mail_from && received_spf_pair(&pairs, "envelope-from", a->mail_from) < 0) ||
 				 (a->helo && received_spf_pair(&pairs, "helo", a->helo) < 0) ||
 				 received_spf_pair(&pairs, "identity", r->helo_scope ? "helo" : "mailfrom") < 0 ||
 				 (m && received_spf_pair(&pairs, "mechanism", m) < 0) ||

@@ -234,6 +234,14 @@ static void test_received_spf(void)
 		      strstr(o.unfolded, "identity=mailfrom; mechanism=ip4\r\n"));
 	test_run(ctx, "192.0.2.1", "mail.example.com", "bounce@example.com", TRUSTED_PASS, MSG, &o);
 	CHECK("received-spf: none for a trusted result", !strstr(o.unfolded, "Received-SPF"));
+	test_run(ctx, "192.0.2.1", "bounce.example.com", NULL, "", MSG, &o);
+	CHECK("received-spf: the HELO identity, no envelope-from when MAIL FROM is not known",
+	      strstr(o.unfolded, "Received-SPF: pass (mx.test.example: domain of bounce.example.com designates") &&
+		      strstr(o.unfolded, "client-ip=192.0.2.1; helo=bounce.example.com; identity=helo;") &&
+		      !strstr(o.unfolded, "envelope-from"));
+	test_run(ctx, "192.0.2.1", "bounce.example.com", "", "", MSG, &o);
+	CHECK("received-spf: the null sender is envelope-from=\"\"",
+	      strstr(o.unfolded, "client-ip=192.0.2.1; envelope-from=\"\"; helo=bounce.example.com; identity=mailfrom;"));
 	test_run(ctx, "198.51.100.7", "x)\r\nX-Injected: yes; receiver=evil (", "a\"b\\\"; helo=evil\r\nX-Two: y@example.com",
 		 "", MSG, &o);
 	const char *f = strstr(o.unfolded, "Received-SPF: fail");
