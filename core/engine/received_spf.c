@@ -17,6 +17,10 @@
 #include "engine/session.h"
 #include "msg/fold.h"
 
+/* bytes of one value written (the rest is cut): with its escapes, no line of the field nears
+ * the 998 bytes RFC 5322 allows, whatever the client sent */
+#define RECEIVED_SPF_MAX_VALUE 400
+
 /* received_spf_atext - a character of an RFC 5322 atom */
 static bool received_spf_atext(unsigned char c)
 {
@@ -38,19 +42,27 @@ static bool received_spf_dot_atom(const char *v)
 	return !after_dot;
 }
 
-/* received_spf_pair - "; key=value" (the first without "; "), value as a dot-atom or quoted */
+/* received_spf_pair - "; key=value" (the first without "; "), value (cut at RECEIVED_SPF_MAX_VALUE
+ * bytes) as a dot-atom or quoted */
 static int received_spf_pair(struct str *out, const char *key, const char *v)
 {
+	char cut[RECEIVED_SPF_MAX_VALUE + 1];
+	if (strlen(v) > RECEIVED_SPF_MAX_VALUE) {
+		memcpy(cut, v, RECEIVED_SPF_MAX_VALUE);
+		cut[RECEIVED_SPF_MAX_VALUE] = '\0';
+		v = cut;
+	}
 	if ((out->len && str_appends(out, "; ") < 0) || str_appends(out, key) < 0 || str_appendc(out, '=') < 0)
 		return -1;
 	return received_spf_dot_atom(v) ? str_appends(out, v) : str_append_quoted(out, v);
 }
 
-/* received_spf_comment_text - text for the comment: bytes that could close it, escape from it
- * or break the field become '?' */
+/* received_spf_comment_text - text for the comment (cut at RECEIVED_SPF_MAX_VALUE bytes): bytes
+ * that could close it, escape from it or break the field become '?' */
 static int received_spf_comment_text(struct str *out, const char *v)
 {
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+	const unsigned char *p = (const unsigned char *)v;
+	for (; *p && p < (const unsigned char *)v + RECEIVED_SPF_MAX_VALUE; p++) {
 		bool bad = *p < 0x20 || *p >= 0x7f || *p == '(' || *p == ')' || *p == '\\';
 		if (str_appendc(out, bad ? '?' : (char)*p) < 0)
 			return -1;

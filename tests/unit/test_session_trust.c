@@ -260,6 +260,21 @@ static void test_received_spf(void)
 	CHECK("injection: quotes escaped in envelope-from",
 	      f && strstr(f, "envelope-from=\"a\\\"b\\\\\\\"; helo=evilX-Two: y@example.com\""));
 	CHECK("injection: the HELO, quoted, in helo=", f && strstr(f, "helo=\"x)X-Injected: yes; receiver=evil (\""));
+	char long_helo[3001];
+	memset(long_helo, 'a', sizeof long_helo - 1);
+	long_helo[sizeof long_helo - 1] = '\0';
+	test_run(ctx, "198.51.100.7", long_helo, "bounce@example.com", "", MSG, &o);
+	char cut[420] = "helo="; /* the first 400 bytes, then the next key */
+	memset(cut + 5, 'a', 400);
+	strcpy(cut + 405, "; identity=");
+	size_t longest = 0;
+	for (const char *p = o.rendered; *p;) {
+		size_t n = strcspn(p, "\r\n");
+		longest = n > longest ? n : longest;
+		p += n + strspn(p + n, "\r\n");
+	}
+	CHECK("a 3000-byte HELO: cut in Received-SPF, no line near 998 bytes",
+	      strstr(o.unfolded, cut) && longest < 500);
 	test_run(ctx, "198.51.100.7", "h.example", "a)(b\\)@example.com", "", MSG, &o);
 	f = strstr(o.unfolded, "Received-SPF: fail (");
 	const char *close = f ? strchr(f, ')') : NULL, *end = f ? strstr(f, "as permitted sender)") : NULL;
