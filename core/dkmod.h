@@ -535,7 +535,8 @@ void dkmod_spf_free(struct dkmod_spf *s);
  * of the headers): the client's address, its HELO/EHLO name and MAIL FROM without <> (""
  * for the null sender); NULL for what is not known.  In a verifying session with check_spf
  * the SPF check starts at once on the session's resolver, beside the key lookups and within
- * the message's DNS time budget.  Strings are copied.  Without an envelope (or without a
+ * the message's DNS time budget (with trusted_authserv_ids, at the end of the headers, and
+ * only when no trusted field gave the result).  Strings are copied.  Without an envelope (or without a
  * client address, or with neither a HELO name nor a sender) SPF is not looked up and its
  * result is none; DMARC then rests on DKIM alone.  DKMOD_ESTATE
  * after the end of the headers or a second time; DKMOD_EINVAL for an address that is not one */
