@@ -5,7 +5,8 @@
 # result of the topmost trusted Authentication-Results field is used (no
 # Received-SPF of ours, DMARC passes by it, our A-R names the trusted id);
 # the same field below a Received field from outside the site is not, SPF is
-# checked here and Received-SPF added below our A-R; a HELO name and MAIL
+# checked here and Received-SPF added below our A-R (through dkmod-milter
+# too, with miltertest as the MTA); a HELO name and MAIL
 # FROM with CR/LF and quotes add no field; msg.spf.trusted in the policy
 # script; config errors name file:line.
 . "$(dirname "$0")/../lib/common.sh"
@@ -58,6 +59,31 @@ check "injection: no field of the client's making" bash -c "! grep -qiE '^X-Inje
 check "injection: every line of the added fields is a field or a fold" \
 	bash -c "sed '/^Subject:/q' out/msg | grep -vE '^(Authentication-Results|Received-SPF|DomainKey-Status|From|To|Subject):|^[ 	]' | grep -q . && exit 1 || exit 0"
 check "injection: quotes escaped in helo=" grep -qF 'helo="evil.exampleX-Injected: helo (a) \"q\""' <(unfolded out/msg)
+
+# the same through dkmod-milter (miltertest as the MTA): Received-SPF and the trusted result
+MILTER="$DKMOD_TOP/$BUILD/dkmod-milter"
+if [ ! -x "$MILTER" ]; then
+	unmet "dkmod-milter" "not built (install libmilter-dev: make deps)"
+elif need_cmd "miltertest" miltertest; then
+	cp t.conf m.conf
+	printf 'milter { socket = "unix:%s/milter.sock" }\n' "$TMP" >>m.conf
+	"$MILTER" --config m.conf --foreground --pidfile "$TMP/milter.pid" >>milter.err 2>&1 &
+	MPID=$!
+	at_exit 'kill -TERM $MPID 2>/dev/null; wait $MPID 2>/dev/null'
+	for _ in $(seq 100); do [ -S "$TMP/milter.sock" ] && break; sleep 0.05; done
+	# mt MSG IP FROM - one message through miltertest; its lines (folds squeezed) in mt.txt
+	mt() {
+		timeout 60 miltertest -s "$DKMOD_TOP/tests/adapters/milter/mt_send.lua" -D "sock=unix:$TMP/milter.sock" \
+			-D "msg=$1" -D "ip=$2" -D "from=$3" -D helo=evil.example 2>mt.err | tr -s ' ' >mt.txt
+	}
+	mt below.eml 198.51.100.9 ann@spf.example.com
+	check "milter: Received-SPF inserted for a check made here" \
+		grep -qF "insert Received-SPF: fail (mx.example.net: domain of ann@spf.example.com does not designate 198.51.100.9" mt.txt
+	mt trusted.eml 198.51.100.9 ann@spf.example.com
+	check "milter: the trusted result in the inserted A-R" \
+		grep -qF "spf=pass (from trusted mx1.example.net) smtp.mailfrom=ann@spf.example.com; dmarc=pass" mt.txt
+	check "milter: no Received-SPF for the trusted result" bash -c "! grep -q '^insert Received-SPF' mt.txt"
+fi
 
 # msg.spf.trusted in the policy script
 cat >trusted.lua <<'LUA'
