@@ -200,7 +200,11 @@ static bool arparse_resinfo(struct arparse_cur *c, struct arparse_result *r)
 		return false;
 	if (arparse_peek(c) == '/') { /* method-version: only 1 is known */
 		c->i++;
-		if (!arparse_cfws(c) || !arparse_version(c) || !arparse_cfws(c))
+		if (!arparse_cfws(c))
+			return false;
+		if (!(arparse_peek(c) >= '0' && arparse_peek(c) <= '9'))
+			return arparse_fail(c, "method version expected");
+		if (!arparse_version(c) || !arparse_cfws(c))
 			return false;
 	}
 	if (arparse_peek(c) != '=')

@@ -65,6 +65,7 @@ static const struct bad bads[] = {
 	{" mx1.example.net 2; spf=pass", "unknown version"},
 	{" mx1.example.net1; spf=pass", NULL},
 	{" mx1.example.net; spf/2=pass", "unknown version"},
+	{" mx1.example.net; spf/=pass", "method version expected"},
 	{" mx1.example.net; spf pass", "'=' expected after the method"},
 	{" mx1.example.net; spf=", "result expected"},
 	{" mx1.example.net; =pass", "method expected"},
