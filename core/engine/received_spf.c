@@ -122,9 +122,8 @@ static int received_spf_value(const struct dkmod_session *s, struct str *out)
 	const char *receiver = s->ctx->opt.authserv_id, *ip = a->client_ip ? a->client_ip : "";
 	struct str pairs = STR_INIT;
 	char mech[300];
-	const char *m = r->result == DKMOD_SPF_TEMPERROR || r->result == DKMOD_SPF_PERMERROR
-				? NULL : received_spf_mechanism(r->reason, mech, sizeof mech);
 	bool problem = r->result == DKMOD_SPF_TEMPERROR || r->result == DKMOD_SPF_PERMERROR;
+	const char *m = problem ? NULL : received_spf_mechanism(r->reason, mech, sizeof mech);
 	int rc = received_spf_pair(&pairs, "receiver", receiver) < 0 || received_spf_pair(&pairs, "client-ip", ip) < 0 ||
 				 (a->mail_from && received_spf_pair(&pairs, "envelope-from", a->mail_from) < 0) ||
 				 (a->helo && received_spf_pair(&pairs, "helo", a->helo) < 0) ||

@@ -234,6 +234,10 @@ static void test_received_spf(void)
 		      strstr(o.unfolded, "identity=mailfrom; mechanism=ip4\r\n"));
 	test_run(ctx, "192.0.2.1", "mail.example.com", "bounce@example.com", TRUSTED_PASS, MSG, &o);
 	CHECK("received-spf: none for a trusted result", !strstr(o.unfolded, "Received-SPF"));
+	test_run(ctx, "192.0.2.1", "mail.example.com", "a@perm.example.com", "", MSG, &o);
+	CHECK("received-spf: a permerror with its problem, no mechanism",
+	      strstr(o.unfolded, "Received-SPF: permerror (mx.test.example: permanent error checking a@perm.example.com)") &&
+		      strstr(o.unfolded, "identity=mailfrom; problem=\"") && !strstr(o.unfolded, "mechanism="));
 	test_run(ctx, "192.0.2.1", "bounce.example.com", NULL, "", MSG, &o);
 	CHECK("received-spf: the HELO identity, no envelope-from when MAIL FROM is not known",
 	      strstr(o.unfolded, "Received-SPF: pass (mx.test.example: domain of bounce.example.com designates") &&
@@ -299,6 +303,7 @@ int main(void)
 	if (!fixture_auth_start(&keys))
 		return 1;
 	str_appends(&zone, "_dmarc IN TXT \"v=DMARC1; p=reject\"\n"
+			   "perm IN TXT \"v=spf1 nonsense:x -all\"\n"
 			   "$ORIGIN com.\n@ IN SOA ns hostmaster 1 3600 600 86400 60\n"
 			   "$ORIGIN example.\n@ IN SOA ns hostmaster 1 3600 600 86400 60\n"
 			   "other IN TXT \"v=spf1 -all\"\n");
