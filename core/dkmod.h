@@ -120,6 +120,12 @@ struct dkmod_options {
 	bool check_spf;            /* verify: SPF (RFC 7208) of the envelope given by dkmod_session_envelope;
 				    * default true */
 	bool check_dmarc;          /* verify: DMARC (RFC 9989) of the From domain; default true */
+	const char *const *trusted_authserv_ids; /* verify: take SPF (and DKIM passes, for DMARC)
+				    * from the Authentication-Results of these authserv-ids at the top
+				    * of the header instead of checking (doc/dkmod.conf.5 "Trusted
+				    * upstream results"); NULL-terminated, NULL: none (the default) */
+	bool received_spf;         /* verify: add a Received-SPF field (RFC 7208 9.1) for the SPF
+				    * check made here; default false */
 	size_t signing_keys;       /* parsed signing keys kept per process, least recently used
 				    * dropped first; default 1000 */
 	struct dkmod_resolver_options resolver;
@@ -510,6 +516,8 @@ struct dkmod_spf_answer {
 	const char *reason;        /* the mechanism that matched, or the error */
 	unsigned dns_terms;        /* DNS-querying terms evaluated */
 	unsigned void_lookups;
+	const char *trusted;       /* the trusted authserv-id whose A-R field gave the result (no
+				    * check made here: reason says which field), "" or NULL if checked */
 };
 
 struct dkmod_spf;
@@ -527,7 +535,8 @@ void dkmod_spf_free(struct dkmod_spf *s);
  * of the headers): the client's address, its HELO/EHLO name and MAIL FROM without <> (""
  * for the null sender); NULL for what is not known.  In a verifying session with check_spf
  * the SPF check starts at once on the session's resolver, beside the key lookups and within
- * the message's DNS time budget.  Strings are copied.  Without an envelope (or without a
+ * the message's DNS time budget (with trusted_authserv_ids, at the end of the headers, and
+ * only when no trusted field gave the result).  Strings are copied.  Without an envelope (or without a
  * client address, or with neither a HELO name nor a sender) SPF is not looked up and its
  * result is none; DMARC then rests on DKIM alone.  DKMOD_ESTATE
  * after the end of the headers or a second time; DKMOD_EINVAL for an address that is not one */

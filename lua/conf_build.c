@@ -246,26 +246,51 @@ static void conf_log_block(lua_State *L, struct conf_walk *w, const struct conf_
 		w->conf->log_facility = facilities[i].value;
 }
 
+/* conf_id_ok - an authserv-id: a token without anything that could end or split a field */
+static bool conf_id_ok(const char *id)
+{
+	for (const char *p = id; p && *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p == 0x7f || strchr(";()\"\\", *p))
+			return false;
+	return id && *id;
+}
+
 /* conf_authserv_block - authserv_id "name" */
 static void conf_authserv_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
 	lua_getfield(L, b->rec, "opts");
 	const char *id = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-	if (!id || !*id || strcspn(id, " \t\r\n;()\"\\") != strlen(id))
+	if (!conf_id_ok(id))
 		conf_error(w, b->line, "authserv_id takes a name without spaces: authserv_id \"mx.example.net\"");
 	else if (!(w->conf->opt.authserv_id = conf_pool_strdup(w->conf, id)))
 		w->oom = true;
 	lua_pop(L, 1);
 }
 
-/* conf_auth_block - spf { enable } and dmarc { enable }: SPF and DMARC when verifying (default on) */
+/* conf_auth_block - spf { enable, received_spf, trusted_authserv_ids } and dmarc { enable }:
+ * SPF and DMARC when verifying (default on) */
 static void conf_auth_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
 {
-	static const struct conf_spec specs[] = {{"enable", CONF_T_BOOL}};
-	struct conf_val v[1];
-	if (!conf_read(L, w, b, specs, 1, v) || !v[0].set)
+	static const struct conf_spec specs[] = {{"enable", CONF_T_BOOL}, {"received_spf", CONF_T_BOOL},
+						 {"trusted_authserv_ids", CONF_T_STRINGS}};
+	struct conf_val v[3];
+	bool spf = strcmp(b->kind, "spf") == 0;
+	if (!conf_read(L, w, b, specs, spf ? 3 : 1, v))
 		return;
-	*(strcmp(b->kind, "spf") == 0 ? &w->conf->opt.check_spf : &w->conf->opt.check_dmarc) = v[0].b;
+	if (v[0].set)
+		*(spf ? &w->conf->opt.check_spf : &w->conf->opt.check_dmarc) = v[0].b;
+	if (!spf)
+		return;
+	if (v[1].set)
+		w->conf->opt.received_spf = v[1].b;
+	bool ok = v[2].set && v[2].nlist <= 64;
+	for (size_t i = 0; ok && i < v[2].nlist; i++)
+		ok = conf_id_ok(v[2].list[i]);
+	if (v[2].set && !ok)
+		conf_error(w, v[2].line, "spf: trusted_authserv_ids takes at most 64 names without spaces: "
+					 "trusted_authserv_ids = { \"mx1.example.net\" }");
+	else if (v[2].set && v[2].nlist)
+		w->conf->opt.trusted_authserv_ids = v[2].list;
 }
 
 /* conf_milter_block - milter { socket, relay_nets, submission } (read by dkmod-milter) */

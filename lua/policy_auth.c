@@ -23,7 +23,7 @@ static void policy_auth_bool(lua_State *L, const char *name, bool b)
 	lua_setfield(L, -2, name);
 }
 
-/* policy_auth_spf - msg.spf: result, scope, identity, domain, reason, explanation */
+/* policy_auth_spf - msg.spf: result, scope, identity, domain, reason, explanation, trusted */
 static void policy_auth_spf(lua_State *L, const struct dkmod_session *s)
 {
 	struct dkmod_spf_answer a;
@@ -31,8 +31,10 @@ static void policy_auth_spf(lua_State *L, const struct dkmod_session *s)
 		lua_pushnil(L);
 		return;
 	}
-	lua_createtable(L, 0, 7);
+	lua_createtable(L, 0, 8);
 	policy_auth_string(L, "result", dkmod_spf_result_name(a.result));
+	if (a.trusted && a.trusted[0]) /* taken from this authserv-id's A-R field, not checked here */
+		policy_auth_string(L, "trusted", a.trusted);
 	policy_auth_string(L, "scope", a.helo_scope ? "helo" : "mailfrom");
 	policy_auth_string(L, "identity", a.identity);
 	policy_auth_string(L, "domain", a.domain);

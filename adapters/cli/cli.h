@@ -28,6 +28,8 @@ struct cli_common {
 	size_t nforwarders;
 	const char *stubs[9];
 	size_t nstubs;
+	const char *trusted[9]; /* --trusted-authserv-id */
+	size_t ntrusted;
 	const char *input;     /* file name, or NULL / "-" for stdin */
 	bool json;
 	int verbosity;

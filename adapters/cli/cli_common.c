@@ -97,6 +97,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 		c->opt.allow_sha1 = true;
 		return 1;
 	}
+	if (strcmp(a, "--received-spf") == 0) {
+		c->opt.received_spf = true;
+		return 1;
+	}
 	if (strcmp(a, "--resolv-conf") == 0) {
 		c->opt.resolver.use_resolv_conf = true;
 		return 1;
@@ -113,6 +117,11 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 			return cli_usage_error("--stub takes ZONE=IP[@PORT], at most 8 times"), -1;
 		c->stubs[c->nstubs++] = v;
 		c->opt.resolver.stubs = c->stubs;
+	} else if ((v = cli_value("--trusted-authserv-id", argc, argv, i, &missing))) {
+		if (c->ntrusted == 8)
+			return cli_usage_error("at most 8 --trusted-authserv-id options"), -1;
+		c->trusted[c->ntrusted++] = v;
+		c->opt.trusted_authserv_ids = c->trusted;
 	} else if ((v = cli_value("--state", argc, argv, i, &missing))) {
 		c->opt.cache.state_dir = v;
 	} else if ((v = cli_value("--trust-anchor", argc, argv, i, &missing))) {
@@ -301,8 +310,10 @@ static void cli_json_auth(FILE *f, struct dkmod_session *s)
 	fprintf(f, ",\"spf\":{\"result\":\"%s\",\"checked\":%s", dkmod_spf_result_name(a.result),
 		checked ? "true" : "false");
 	const char *const spf[][2] = {{"scope", a.helo_scope ? "helo" : "mailfrom"}, {"identity", a.identity},
-				      {"domain", a.domain}, {"reason", a.reason}, {"explanation", a.explanation}};
-	cli_json_fields(f, spf, checked ? sizeof spf / sizeof *spf : 0);
+				      {"domain", a.domain}, {"reason", a.reason}, {"explanation", a.explanation},
+				      {"trusted", a.trusted}};
+	size_t nspf = sizeof spf / sizeof *spf - !(a.trusted && a.trusted[0]); /* "trusted" when it was */
+	cli_json_fields(f, spf, checked ? nspf : 0);
 	fputs("},\"dmarc\":", f);
 	const struct dkmod_dmarc *d = dkmod_session_dmarc(s);
 	if (!d) {

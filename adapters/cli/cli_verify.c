@@ -29,6 +29,10 @@ static const char cli_verify_help[] =
 	"  --helo NAME          the client's HELO/EHLO name\n"
 	"  --mail-from ADDR     MAIL FROM without <> ('' for the null sender); without\n"
 	"                       these options SPF is none and DMARC rests on DKIM alone\n"
+	"  --trusted-authserv-id ID  take SPF (and DKIM passes, for DMARC) from the topmost\n"
+	"                       Authentication-Results of ID instead of checking (repeatable;\n"
+	"                       the rule: dkmod.conf(5) \"Trusted upstream results\")\n"
+	"  --received-spf       add a Received-SPF field for the SPF check made here\n"
 	"  --json               also print the verdicts (SPF, DMARC) as JSON on standard error\n"
 	"  -v, -q               more or fewer log lines on standard error\n";
 

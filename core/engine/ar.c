@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "engine/session.h"
+#include "msg/arparse.h"
 #include "msg/fold.h"
 
 /* ar_is_plain_char - characters a value may hold without quotes: an RFC 2045 token
@@ -43,17 +44,7 @@ static int ar_value(struct str *out, const char *v, bool plain, size_t len)
 {
 	if (plain)
 		return str_append(out, v, len);
-	if (str_reserve(out, len) < 0 || str_appendc(out, '"') < 0)
-		return -1;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			continue; /* never let a value break the field */
-		if ((*p == '"' || *p == '\\') && str_appendc(out, '\\') < 0)
-			return -1;
-		if (str_appendc(out, (char)*p) < 0)
-			return -1;
-	}
-	return str_appendc(out, '"');
+	return str_reserve(out, len) < 0 ? -1 : str_append_quoted(out, v);
 }
 
 /* ar_b_prefix - how many characters of b= tell this result apart from the others (at least 8) */
@@ -189,6 +180,18 @@ static int ar_one(struct dkmod_session *s, size_t k, struct fold *o)
 	return 0;
 }
 
+/* ar_trusted - the "(from trusted ID)" comment of a result taken from a trusted upstream field
+ * (the ids are tokens without parentheses: ctx.c); nothing for a result of ours */
+static int ar_trusted(struct fold *o, const char *id)
+{
+	if (!id || !id[0])
+		return 0;
+	size_t n = strlen(id);
+	if (ar_word(o, 15 + n) < 0 || str_append(o->out, "(from trusted ", 14) < 0 || str_append(o->out, id, n) < 0)
+		return -1;
+	return str_appendc(o->out, ')');
+}
+
 /* ar_spf - the spf resinfo (RFC 8601 2.7.2) when SPF was checked: smtp.mailfrom with the sender
  * checked (postmaster@HELO for the null sender, RFC 7208 2.4), or smtp.helo for the HELO identity;
  * as `dkmod spf` prints it */
@@ -198,8 +201,21 @@ static int ar_spf(const struct dkmod_session *s, struct fold *o)
 	if (!s->auth.spf_checked)
 		return 0;
 	return ar_resinfo(o) < 0 || ar_pair(o, "spf", dkmod_spf_result_name(a->result)) < 0 ||
+			       ar_trusted(o, a->trusted) < 0 ||
 			       ar_property(o, a->helo_scope ? "smtp.helo" : "smtp.mailfrom", a->identity) < 0
 		       ? -1 : 0;
+}
+
+/* ar_upstream_dkim - a dkim=pass resinfo for each upstream pass DMARC used (session_trust.c) */
+static int ar_upstream_dkim(const struct dkmod_session *s, struct fold *o)
+{
+	const struct session_trust *t = &s->auth.trust;
+	for (size_t i = 0; i < t->ndkim; i++)
+		if (t->dkim[i].used && (ar_resinfo(o) < 0 || ar_pair(o, "dkim", "pass") < 0 ||
+					ar_trusted(o, t->dkim[i].id) < 0 || ar_property(o, "header.d", t->dkim[i].domain) < 0 ||
+					ar_property(o, "header.i", t->dkim[i].identity) < 0))
+			return -1;
+	return 0;
 }
 
 /* ar_dmarc - the dmarc resinfo (RFC 9989): the result, the record's policies and the disposition
@@ -240,40 +256,10 @@ char *ar_build(struct dkmod_session *s)
 		rc = ar_resinfo(&o) < 0 || ar_pair(&o, "dkim-adsp", s->policy.adsp.result) < 0 ||
 			     ar_property(&o, "header.from", s->policy.adsp.author) < 0 ? -1 : 0;
 	if (rc == 0)
-		rc = ar_spf(s, &o) < 0 || ar_dmarc(s, &o) < 0 ? -1 : 0;
+		rc = ar_upstream_dkim(s, &o) < 0 || ar_spf(s, &o) < 0 || ar_dmarc(s, &o) < 0 ? -1 : 0;
 	s->ar_field = rc == 0 ? arena_strndup(&s->arena, str_cstr(&out), out.len) : NULL;
 	str_free(&out);
 	return s->ar_field ? s->ar_field + sizeof prefix - 1 : NULL;
-}
-
-/* ar_skip_cfws - skip whitespace, line ends and (nested) comments with their quoted-pairs;
- * *open is set when the input ends inside a comment */
-static size_t ar_skip_cfws(const char *v, size_t len, size_t i, bool *open)
-{
-	int depth = 0;
-	for (; i < len; i++) {
-		char c = v[i];
-		if (depth) {
-			if (c == '\\')
-				i++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')')
-				depth--;
-		} else if (c == '(') {
-			depth = 1;
-		} else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-			break;
-		}
-	}
-	*open = depth != 0;
-	return i < len ? i : len;
-}
-
-/* ar_token_char - a character of an RFC 2045 token (bytes above 127 too: UTF-8 names) */
-static bool ar_token_char(unsigned char c)
-{
-	return c > 32 && c != 127 && !strchr("()<>@,;:\\\"/[]?=", c);
 }
 
 /* ar_lower - an ASCII letter in lower case, any other byte as it is */
@@ -289,7 +275,7 @@ static char ar_lower(char c)
 enum ar_owner ar_authserv_id(const char *value, size_t len, const char *authserv_id)
 {
 	bool open;
-	size_t i = ar_skip_cfws(value, len, 0, &open), n = strlen(authserv_id), k = 0;
+	size_t i = arparse_skip_cfws(value, len, 0, &open), n = strlen(authserv_id), k = 0;
 	bool same = true;
 	if (open || i == len)
 		return AR_UNSURE;
@@ -310,14 +296,14 @@ enum ar_owner ar_authserv_id(const char *value, size_t len, const char *authserv
 		i++;
 	} else {
 		size_t start = i;
-		while (i < len && ar_token_char((unsigned char)value[i]))
+		while (i < len && arparse_token_char((unsigned char)value[i]))
 			i++;
 		if (i == start)
 			return AR_UNSURE;
 		k = i - start;
 		same = k == n && strncasecmp(value + start, authserv_id, n) == 0;
 	}
-	size_t after = ar_skip_cfws(value, len, i, &open);
+	size_t after = arparse_skip_cfws(value, len, i, &open);
 	if (open || (after < len && value[after] != ';' && !(value[after] >= '0' && value[after] <= '9')))
 		return AR_UNSURE;
 	if (after < len && value[after] != ';' && after == i)

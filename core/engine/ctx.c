@@ -94,6 +94,29 @@ static const char *const *ctx_copy_list(struct arena *a, const char *const *list
 	return copy;
 }
 
+/* ctx_id_ok - an authserv-id goes into header fields (and a trusted one into a comment of
+ * ours): a single token, nothing that could end or split a field, a value or a comment */
+static bool ctx_id_ok(const char *id)
+{
+	for (const char *p = id; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p == 0x7f || strchr(";()\"\\", *p))
+			return false;
+	return id[0] != '\0';
+}
+
+/* ctx_ids_ok - ours (NULL: the host name) and the trusted ones are tokens; logged if not */
+static bool ctx_ids_ok(const struct dkmod_ctx *ctx, const char *ours, const char *const *trusted)
+{
+	bool ok = !ours || ctx_id_ok(ours);
+	if (!ok)
+		session_log(ctx, DKMOD_LOG_ERROR, "authserv-id must be a single token without ';'");
+	for (size_t i = 0; ok && trusted && trusted[i]; i++)
+		if (!(ok = ctx_id_ok(trusted[i])))
+			session_log(ctx, DKMOD_LOG_ERROR, "trusted authserv-id '%.100s' is not a single token",
+				    trusted[i]);
+	return ok;
+}
+
 /* ctx_copy - copy a string option (NULL stays NULL) */
 static const char *ctx_copy(struct arena *a, const char *s, bool *ok)
 {
@@ -149,26 +172,26 @@ enum dkmod_status dkmod_ctx_new(const struct dkmod_options *options, struct dkmo
 	arena_init_spare(&ctx->cache_scratch, &ctx->arena_spare);
 	bool ok = true;
 	char host[256] = "localhost";
+	if (!ctx_ids_ok(ctx, options->authserv_id && options->authserv_id[0] ? options->authserv_id : NULL,
+			options->trusted_authserv_ids)) {
+		dkmod_ctx_free(ctx);
+		return DKMOD_EINVAL;
+	}
 	if (!options->authserv_id || !options->authserv_id[0]) {
 		if (gethostname(host, sizeof host - 1) != 0 || !host[0])
 			strcpy(host, "localhost");
 		host[sizeof host - 1] = '\0';
 		ctx->opt.authserv_id = ctx_copy(&ctx->strings, host, &ok);
 	} else {
-		/* it goes into a header field: no room for anything that could end or split it */
-		for (const char *p = options->authserv_id; *p; p++) {
-			if ((unsigned char)*p <= ' ' || *p == ';' || *p == '(' || *p == '"' || (unsigned char)*p == 0x7f) {
-				session_log(ctx, DKMOD_LOG_ERROR, "authserv-id must be a single token without ';'");
-				dkmod_ctx_free(ctx);
-				return DKMOD_EINVAL;
-			}
-		}
 		ctx->opt.authserv_id = ctx_copy(&ctx->strings, options->authserv_id, &ok);
 	}
 	struct dkmod_resolver_options *r = &ctx->opt.resolver;
 	r->zone_file = ctx_copy(&ctx->strings, r->zone_file, &ok);
 	ctx->opt.cache.state_dir = ctx_copy(&ctx->strings, ctx->opt.cache.state_dir, &ok);
 	r->trust_anchor_file = ctx_copy(&ctx->strings, r->trust_anchor_file, &ok);
+	if (ctx->opt.trusted_authserv_ids &&
+	    !(ctx->opt.trusted_authserv_ids = ctx_copy_list(&ctx->strings, ctx->opt.trusted_authserv_ids)))
+		ok = false;
 	if (r->forwarders && !(r->forwarders = ctx_copy_list(&ctx->strings, r->forwarders)))
 		ok = false;
 	if (r->stubs && !(r->stubs = ctx_copy_list(&ctx->strings, r->stubs)))

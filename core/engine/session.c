@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/received_spf.h"
 #include "engine/session.h"
 
 /* session_add_result - a new, zeroed result with empty strings; NULL on ENOMEM */
@@ -513,6 +514,11 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 	enum dkmod_status st2 = dkimsign_finish(&s->msg, &s->dkimsign);
 	if (sign_st == DKMOD_OK)
 		sign_st = st2;
+	const char *received_spf = NULL; /* below our A-R (received_spf.c) */
+	if (st == DKMOD_OK && !received_spf_build(s, &received_spf))
+		st = DKMOD_ENOMEM;
+	if (st == DKMOD_OK && received_spf)
+		st = session_add_field(s, received_spf);
 	if (st == DKMOD_OK && s->ar)
 		st = session_add_field(s, s->ar_field);
 	session_count(s);

@@ -9,6 +9,7 @@
  * second wait only comes when DMARC still has to ask something (a domain it
  * was not told of early).  A header cut at the limits never gives a DMARC pass.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "engine/session.h"
@@ -26,7 +27,35 @@ static bool session_auth_spf_request(const struct session_auth *a, const char *i
 	return true;
 }
 
-/* dkmod_session_envelope - the SMTP envelope; starts the SPF check of a verifying session */
+/* session_auth_spf_start - start the check of req on the context's resolver */
+static enum dkmod_status session_auth_spf_start(struct dkmod_session *s, const struct spf_request *req)
+{
+	struct session_auth *a = &s->auth;
+	struct dns *d = ctx_dns(s->ctx);
+	if (!d)
+		return DKMOD_OK; /* logged by ctx_dns: SPF gives temperror */
+	if (!s->deadline_ms)
+		s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms; /* the message's one budget */
+	const char *why = "";
+	a->spf = spf_start(d, req, &why);
+	if (!a->spf) {
+		a->spf_checked = false;
+		session_log(s->ctx, DKMOD_LOG_WARNING, "spf: not checked: %s", why);
+		return strcmp(why, "out of memory") == 0 ? DKMOD_ENOMEM : DKMOD_EINVAL;
+	}
+	return DKMOD_OK;
+}
+
+/* session_auth_request - the check of the session's envelope; false when there is none */
+static bool session_auth_request(const struct dkmod_session *s, struct spf_request *req)
+{
+	*req = (struct spf_request){.receiver = s->ctx->opt.authserv_id, .now = (long long)session_now(s->ctx)};
+	return (s->flags & DKMOD_SESSION_VERIFY) && s->ctx->opt.check_spf &&
+	       session_auth_spf_request(&s->auth, s->auth.client_ip, req);
+}
+
+/* dkmod_session_envelope - the SMTP envelope; starts the SPF check of a verifying session, or
+ * keeps it for the end of the headers when a trusted upstream field may give its result */
 enum dkmod_status dkmod_session_envelope(struct dkmod_session *s, const char *client_ip, const char *helo,
 					 const char *mail_from)
 {
@@ -35,25 +64,40 @@ enum dkmod_status dkmod_session_envelope(struct dkmod_session *s, const char *cl
 		return DKMOD_ESTATE;
 	a->envelope = true;
 	if ((helo && !(a->helo = arena_strdup(&s->arena, helo))) ||
-	    (mail_from && !(a->mail_from = arena_strdup(&s->arena, mail_from))))
+	    (mail_from && !(a->mail_from = arena_strdup(&s->arena, mail_from))) ||
+	    (client_ip && !(a->client_ip = arena_strdup(&s->arena, client_ip))))
 		return DKMOD_ENOMEM;
-	struct spf_request req = {.receiver = s->ctx->opt.authserv_id, .now = (long long)session_now(s->ctx)};
-	if (!(s->flags & DKMOD_SESSION_VERIFY) || !s->ctx->opt.check_spf || !session_auth_spf_request(a, client_ip, &req))
+	struct spf_request req;
+	if (!session_auth_request(s, &req))
 		return DKMOD_OK;
 	a->spf_checked = true;
-	struct dns *d = ctx_dns(s->ctx);
-	if (!d)
-		return DKMOD_OK; /* logged by ctx_dns: SPF gives temperror */
-	if (!s->deadline_ms)
-		s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms; /* the message's one budget */
-	const char *why = "";
-	a->spf = spf_start(d, &req, &why);
-	if (!a->spf) {
+	if (!session_trust_wanted(s))
+		return session_auth_spf_start(s, &req);
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, client_ip, addr) != 1 && inet_pton(AF_INET6, client_ip, addr) != 1) {
 		a->spf_checked = false;
-		session_log(s->ctx, DKMOD_LOG_WARNING, "spf: not checked: %s", why);
-		return strcmp(why, "out of memory") == 0 ? DKMOD_ENOMEM : DKMOD_EINVAL;
+		session_log(s->ctx, DKMOD_LOG_WARNING, "spf: not checked: the client address is not one");
+		return DKMOD_EINVAL;
 	}
+	a->spf_wait = true;
 	return DKMOD_OK;
+}
+
+/* session_auth_trust - at the end of the headers, with trusted ids: the trusted fields, and the
+ * SPF check that waited for them when they gave no SPF result */
+static bool session_auth_trust(struct dkmod_session *s)
+{
+	struct session_auth *a = &s->auth;
+	if (!session_trust_wanted(s) || !s->ctx->opt.check_spf)
+		return true;
+	if (!session_trust_read(s))
+		return false;
+	if (a->trust.spf_id)
+		a->spf_checked = true; /* known, though not checked here */
+	struct spf_request req;
+	if (!a->spf_wait || a->trust.spf_id || !session_auth_request(s, &req))
+		return true;
+	return session_auth_spf_start(s, &req) != DKMOD_ENOMEM;
 }
 
 /* session_auth_from - every From field the header had: the stored ones, and an empty one for
@@ -79,6 +123,8 @@ static struct dmarc_field *session_auth_from(struct dkmod_session *s, size_t *n)
 bool session_auth_headers(struct dkmod_session *s)
 {
 	struct session_auth *a = &s->auth;
+	if (!session_auth_trust(s))
+		return false;
 	if (!s->ctx->opt.check_dmarc)
 		return true;
 	struct dns *d = ctx_dns(s->ctx);
@@ -96,6 +142,10 @@ bool session_auth_headers(struct dkmod_session *s)
 		spf_result(a->spf, &o);
 		dmarc_expect(a->dmarc, o.domain);
 	}
+	if (a->trust.spf_id && a->trust.spf_domain[0])
+		dmarc_expect(a->dmarc, a->trust.spf_domain);
+	for (size_t i = 0; i < a->trust.ndkim; i++)
+		dmarc_expect(a->dmarc, a->trust.dkim[i].domain);
 	return true;
 }
 
@@ -108,6 +158,12 @@ static void session_auth_spf_answer(struct session_auth *a)
 				       .reason = a->spf_checked ? "no resolver" : "not checked"};
 	if (a->spf)
 		spf_answer(a->spf, p);
+	if (a->trust.spf_id)
+		*p = (struct dkmod_spf_answer){.result = a->trust.spf, .helo_scope = a->trust.spf_helo,
+					       .identity = a->trust.spf_identity, .domain = a->trust.spf_domain,
+					       .explanation = "", .reason = a->trust.spf_reason,
+					       .trusted = a->trust.spf_id};
+	p->trusted = p->trusted ? p->trusted : "";
 }
 
 /* session_auth_dmarc_answer - DMARC's verdict in the public form */
@@ -132,9 +188,10 @@ bool session_auth_finish(struct dkmod_session *s)
 {
 	struct session_auth *a = &s->auth;
 	session_auth_spf_answer(a);
+	size_t upstream = session_trust_dkim(s);
 	if (!a->dmarc)
 		return true;
-	struct dmarc_dkim *dkim = arena_alloc(&s->arena, (s->nresults ? s->nresults : 1) * sizeof *dkim);
+	struct dmarc_dkim *dkim = arena_alloc(&s->arena, (s->nresults + upstream + 1) * sizeof *dkim);
 	if (!dkim || !(a->verdict = arena_alloc(&s->arena, sizeof *a->verdict)))
 		return false;
 	size_t n = 0;
@@ -144,11 +201,16 @@ bool session_auth_finish(struct dkmod_session *s)
 			dkim[n++] = (struct dmarc_dkim){r->domain, r->result == DKMOD_RESULT_PASS,
 							r->result == DKMOD_RESULT_TEMPERROR};
 	}
+	for (size_t i = 0; i < a->trust.ndkim; i++) /* upstream passes for a d= without a verdict here */
+		if (a->trust.dkim[i].used)
+			dkim[n++] = (struct dmarc_dkim){a->trust.dkim[i].domain, true, false};
 	/* RFC 9989: SPF counts for MAIL FROM's domain, or HELO's for the null sender; an unknown
 	 * sender gives SPF nothing to align */
 	struct dmarc_spf spf = {DKMOD_SPF_NONE, ""};
 	if (a->spf_checked && a->mail_from)
 		spf = (struct dmarc_spf){a->spf_answer.result, a->spf_answer.domain};
+	if (a->trust.spf_id) /* smtp.mailfrom's domain; smtp.helo alone gives nothing to align */
+		spf = (struct dmarc_spf){a->trust.spf, a->trust.spf_domain};
 	dmarc_outcomes(a->dmarc, dkim, n, &spf);
 	if (dmarc_pending(a->dmarc))
 		dns_wait(s->ctx->dns, s->deadline_ms);

@@ -11,12 +11,17 @@
 #include "dkmod.h"
 #include "method/dmarc.h"
 #include "method/spf.h"
+#include "engine/session_trust.h"
 
 /* The SPF and DMARC state of one message (zeroed with the session). */
 struct session_auth {
 	bool envelope;                 /* dkmod_session_envelope was called */
 	bool spf_checked;              /* SPF was to be checked (a client and an identity given) */
 	const char *mail_from, *helo;  /* copies in the session's arena, NULL if unknown */
+	const char *client_ip;         /* likewise */
+	bool spf_wait;                 /* the check waits for the end of the headers: a trusted
+					* A-R field may give the result (session_trust.c) */
+	struct session_trust trust;    /* what trusted upstream fields said */
 	struct spf_check *spf;         /* NULL: SPF not checked */
 	struct dkmod_spf_answer spf_answer; /* at finish */
 	struct dmarc *dmarc;           /* NULL: DMARC not evaluated */

@@ -65,6 +65,23 @@ int str_append_uint(struct str *s, unsigned long long v)
 	return str_append(s, digits + i, sizeof digits - i);
 }
 
+/* str_append_quoted - add v as an RFC 5322 quoted string: '"' and '\\' escaped, control bytes
+ * left out (so that no value can end or break a header field) */
+int str_append_quoted(struct str *s, const char *v)
+{
+	if (str_appendc(s, '"') < 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			continue;
+		if ((*p == '"' || *p == '\\') && str_appendc(s, '\\') < 0)
+			return -1;
+		if (str_appendc(s, (char)*p) < 0)
+			return -1;
+	}
+	return str_appendc(s, '"');
+}
+
 /* str_join - concatenate parts into buf, cut to cap - 1 bytes; the whole length */
 size_t str_join(char *buf, size_t cap, const char *const *parts, size_t n)
 {

@@ -72,6 +72,9 @@ int str_reserve(struct str *s, size_t n);
 int str_append(struct str *s, const void *p, size_t n);
 /* str_appends - add a NUL-terminated string */
 int str_appends(struct str *s, const char *p);
+/* str_append_quoted - add v as an RFC 5322 quoted string: '"' and '\\' escaped, control bytes
+ * left out (so that no value can end or break a header field) */
+int str_append_quoted(struct str *s, const char *v);
 /* str_appendc - add one byte */
 int str_appendc(struct str *s, char c);
 /* str_append_uint - add v in decimal */

@@ -7,6 +7,7 @@
 #                                DIR/tempfail.lua (default.lua deferring when a DMARC record
 #                                lookup fails: DNS down), DIR/historic.lua (the opt-in DomainKeys
 #                                o=- and ADSP example); sets AD_DIR
+#   pipe_setup                   PIPE, cd to TMP, adapters_setup in $TMP/ad (the pipe tests)
 #   adapters_conf FILE RESOLVER [POLICY]
 #                                a configuration: verify DomainKeys and DKIM, sign DomainKeys
 #                                and DKIM for corp.example.com when the client may relay;
@@ -89,6 +90,15 @@ EOF
 		chmod 755 "$d" "$d/keys" "$d/keys"/*
 		chmod 644 "$d"/*.lua "$d/example.com.zone"
 	fi
+}
+
+# pipe_setup - for the dkmod-pipe tests: PIPE (the built program), the working directory TMP, the
+# keys and zone of adapters_setup in $TMP/ad; ends the test (failing) when one is missing
+pipe_setup() {
+	PIPE="$DKMOD_TOP/$BUILD/dkmod-pipe"
+	cd "$TMP" || exit 1
+	[ -x "$PIPE" ] || { fail "dkmod-pipe is built" "no $PIPE"; exit 1; }
+	adapters_setup "$TMP/ad" || { fail "keys and zone"; exit 1; }
 }
 
 # adapters_conf FILE RESOLVER [POLICY] - a configuration for the adapters

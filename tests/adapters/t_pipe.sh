@@ -10,10 +10,7 @@
 # with bounded memory.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
-PIPE="$DKMOD_TOP/$BUILD/dkmod-pipe"
-cd "$TMP" || exit 1
-[ -x "$PIPE" ] || { fail "dkmod-pipe is built" "no $PIPE"; exit 1; }
-adapters_setup "$TMP/ad" || { fail "keys and zone"; exit 1; }
+pipe_setup
 ZONE="zone = \"$AD_DIR/example.com.zone\""
 adapters_conf z.conf "$ZONE"
 adapters_conf dead.conf "forward = { \"127.0.0.1@$(free_port)\" }, timeout = 1" "$AD_DIR/tempfail.lua"

@@ -4,7 +4,8 @@
 # DMARC pass by DKIM alignment and by SPF alignment, fail under p=reject,
 # t=y, none without a record, temperror when the From domain's server is
 # silent (within one time budget), and without an envelope spf=none and
-# DMARC from DKIM alone; the A-R fields and the JSON.
+# DMARC from DKIM alone; the A-R fields and the JSON; a trusted upstream
+# SPF result (--trusted-authserv-id) and Received-SPF (--received-spf).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 cd "$TMP" || exit 1
@@ -63,6 +64,21 @@ auth "no record: none" "spf=pass smtp.mailfrom=a@norecord.org; dmarc=none reason
 auth "the null sender: postmaster@HELO" \
 	"spf=pass smtp.mailfrom=postmaster@bounce.example.com; dmarc=pass (p=reject sp=quarantine dis=none) header.from=example.com" \
 	plain.eml --client-ip 192.0.2.1 --helo bounce.example.com --mail-from ''
+# trusted upstream results (--trusted-authserv-id) and Received-SPF (--received-spf)
+{ printf 'Authentication-Results: mx1.example.net; spf=pass smtp.mailfrom=b@bounce.example.com\r\n'; cat plain.eml; } >trusted.eml
+auth "trusted upstream SPF: used, DMARC passes by it" \
+	"spf=pass (from trusted mx1.example.net) smtp.mailfrom=b@bounce.example.com; dmarc=pass (p=reject sp=quarantine dis=none) header.from=example.com" \
+	trusted.eml --client-ip 198.51.100.9 --helo evil.example.net --mail-from b@bounce.example.com \
+	--trusted-authserv-id mx1.example.net --received-spf
+check "trusted upstream SPF: no Received-SPF" bash -c "! grep -q '^Received-SPF:' out.eml"
+"${V[@]}" --json --trusted-authserv-id mx1.example.net trusted.eml 2>json.txt >/dev/null
+check "trusted upstream SPF: the JSON names the id" grep -qF '"reason":"from trusted mx1.example.net","explanation":"","trusted":"mx1.example.net"}' json.txt
+auth "not trusted: checked here" \
+	"spf=fail smtp.mailfrom=b@bounce.example.com; dmarc=fail (p=reject sp=quarantine dis=reject) reason=\"no aligned identifier\" header.from=example.com" \
+	trusted.eml --client-ip 198.51.100.9 --helo evil.example.net --mail-from b@bounce.example.com \
+	--trusted-authserv-id mx2.example.net --received-spf
+check "not trusted: Received-SPF fail, the field below our A-R" \
+	bash -c "tail -n +2 out.eml | grep -m1 -E '^[^[:space:]]' | grep -q '^Received-SPF: fail (mx.example.net: domain of b@bounce.example.com does'"
 status "a bad client address: usage" 64 "${V[@]}" --client-ip 300.1.1.1 --helo a.example.com plain.eml
 status "--mail-from without a value: usage" 64 "${V[@]}" --mail-from
 

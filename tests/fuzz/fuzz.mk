@@ -6,12 +6,12 @@
 #                               merge what found new coverage back into the kept,
 #                               minimized corpus tests/fuzz/corpus/<target>/
 # Targets are tests/fuzz/fuzz_<name>.c, linked against the core sources built
-# with the same sanitizers; fuzz_verify, fuzz_removal and fuzz_dmarc link
+# with the same sanitizers; fuzz_verify, fuzz_removal, fuzz_dmarc and fuzz_arparse (for ar.c) link
 # tests/fuzz/dns_fuzz.c instead of core/dns/dns_unbound.c.  Everything else goes to $(BUILD)/fuzz/ (scratch corpus/, crashes/).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
-FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto removal spfrec dmarcrec dmarc
+FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto removal spfrec dmarcrec dmarc arparse
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -47,6 +47,7 @@ $(FUZZ_DIR)/%.o: tests/fuzz/%.c tests/fuzz/dns_fuzz.h tests/fuzz/fuzz.h $(CORE_H
 $(FUZZ_DIR)/fuzz_verify: $(FUZZ_DIR)/dns_fuzz.o
 $(FUZZ_DIR)/fuzz_removal: $(FUZZ_DIR)/dns_fuzz.o
 $(FUZZ_DIR)/fuzz_dmarc: $(FUZZ_DIR)/dns_fuzz.o
+$(FUZZ_DIR)/fuzz_arparse: $(FUZZ_DIR)/dns_fuzz.o
 
 # the dkmod-stdio request parser (adapters/stdio/stdio_proto.c), built with the same sanitizers
 $(FUZZ_DIR)/stdio_proto.o: adapters/stdio/stdio_proto.c adapters/stdio/stdio_proto.h

@@ -170,6 +170,18 @@ static inline bool fixture_start(void)
 	return true;
 }
 
+/* fixture_auth_start - fixture_start, the rsa2048 key (*keys: made) and the SPF records of
+ * example.com and bounce.example.com (ip4:192.0.2.1 -all), for the SPF and DMARC tests */
+static inline bool fixture_auth_start(bool *keys)
+{
+	if (!fixture_start())
+		return false;
+	*keys = add_key("rsa2048", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048", false, "");
+	CHECK("test key generated", *keys);
+	str_appends(&zone, "@ IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\nbounce IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n");
+	return true;
+}
+
 /* fixture_zone - write the zone file */
 static inline void fixture_zone(void)
 {

@@ -57,7 +57,7 @@ end
 if mt.eom(conn) ~= nil then error("eom") end
 print("reply " .. string.char(mt.getreply(conn)))
 for _, h in ipairs({"Authentication-Results", "DomainKey-Status", "DKIM-Signature",
-                    "DomainKey-Signature", "X-Dkmod-Quarantine"}) do
+                    "DomainKey-Signature", "X-Dkmod-Quarantine", "Received-SPF"}) do
   local n = 0
   while true do
     local v = mt.getheader(conn, h, n)
