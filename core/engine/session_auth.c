@@ -35,7 +35,8 @@ enum dkmod_status dkmod_session_envelope(struct dkmod_session *s, const char *cl
 		return DKMOD_ESTATE;
 	a->envelope = true;
 	if ((helo && !(a->helo = arena_strdup(&s->arena, helo))) ||
-	    (mail_from && !(a->mail_from = arena_strdup(&s->arena, mail_from))))
+	    (mail_from && !(a->mail_from = arena_strdup(&s->arena, mail_from))) ||
+	    (client_ip && !(a->client_ip = arena_strdup(&s->arena, client_ip))))
 		return DKMOD_ENOMEM;
 	struct spf_request req = {.receiver = s->ctx->opt.authserv_id, .now = (long long)session_now(s->ctx)};
 	if (!(s->flags & DKMOD_SESSION_VERIFY) || !s->ctx->opt.check_spf || !session_auth_spf_request(a, client_ip, &req))

@@ -17,6 +17,7 @@ struct session_auth {
 	bool envelope;                 /* dkmod_session_envelope was called */
 	bool spf_checked;              /* SPF was to be checked (a client and an identity given) */
 	const char *mail_from, *helo;  /* copies in the session's arena, NULL if unknown */
+	const char *client_ip;         /* a copy, NULL if unknown (the aggregate report's source_ip) */
 	struct spf_check *spf;         /* NULL: SPF not checked */
 	struct dkmod_spf_answer spf_answer; /* at finish */
 	struct dmarc *dmarc;           /* NULL: DMARC not evaluated */
