@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -317,6 +318,7 @@ int cli_report(int argc, char **argv)
 	struct cli_report r = {0};
 	struct dkmod_reports *reps = NULL;
 	cli_common_init(&r.c);
+	signal(SIGPIPE, SIG_IGN); /* a sendmail that exits early is a failed hand-off, not our end */
 	int rc = cli_report_args(&r, argc, argv);
 	if (rc < 0)
 		rc = cli_report_setup(&r);
