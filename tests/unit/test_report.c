@@ -38,21 +38,6 @@ static struct dkmod_ctx *test_ctx(const char *state, bool record, size_t max_row
 	return dkmod_ctx_new(&o, &ctx) == DKMOD_OK ? ctx : NULL;
 }
 
-/* test_msg - a message from author, signed with the rsa2048 key of example.com if signed */
-static const char *test_msg(struct dkmod_ctx *ctx, const char *author, bool signed_, struct str *buf)
-{
-	static char text[600];
-	snprintf(text, sizeof text,
-		 "From: Ann <%s>\r\nTo: bob@example.net\r\nSubject: hi\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n"
-		 "Message-ID: <a1@example.com>\r\n\r\nHello.\r\n", author);
-	if (!signed_)
-		return text;
-	struct dkmod_sign_request r;
-	request(&r, "rsa2048", DKMOD_ALG_RSA_SHA256);
-	str_clear(buf);
-	return sign(ctx, &r, 1, text, buf) ? str_cstr(buf) : text;
-}
-
 /* test_record - verify one message with an envelope and record it as applied */
 static enum dkmod_status test_record(struct dkmod_ctx *ctx, const char *ip, const char *mail_from, const char *msg,
 				     enum dkmod_report_applied applied)
@@ -130,13 +115,13 @@ static void test_rows(struct dkmod_ctx *ctx)
 	struct test_reports t;
 	for (int i = 0; i < 2; i++)
 		CHECK_INT("recorded: signed pass", test_record(ctx, "192.0.2.1", "bounce@example.com",
-							       test_msg(ctx, "ann@example.com", true, &buf),
+							       auth_msg(ctx, "ann@example.com", true, &buf),
 							       DKMOD_APPLIED_DELIVER), DKMOD_OK);
-	test_record(ctx, "198.51.100.7", "x@evil.example", test_msg(ctx, "ann@example.com", false, &buf),
+	test_record(ctx, "198.51.100.7", "x@evil.example", auth_msg(ctx, "ann@example.com", false, &buf),
 		    DKMOD_APPLIED_REJECT);
-	test_record(ctx, "198.51.100.7", "x@evil.example", test_msg(ctx, "ann@example.com", false, &buf),
+	test_record(ctx, "198.51.100.7", "x@evil.example", auth_msg(ctx, "ann@example.com", false, &buf),
 		    DKMOD_APPLIED_DELIVER);
-	test_record(ctx, "192.0.2.1", "x@norua.example.com", test_msg(ctx, "ann@norua.example.com", false, &buf),
+	test_record(ctx, "192.0.2.1", "x@norua.example.com", auth_msg(ctx, "ann@norua.example.com", false, &buf),
 		    DKMOD_APPLIED_DELIVER);
 	test_collect(state_a, now, false, &t);
 	CHECK_INT("the period has not ended: no report", t.n, 0);
@@ -190,9 +175,9 @@ static void test_bound(void)
 	limit_logs = 0;
 	for (int i = 1; ctx && i <= 5; i++) {
 		snprintf(ip, sizeof ip, "203.0.113.%d", i);
-		test_record(ctx, ip, "x@evil.example", test_msg(ctx, "ann@example.com", false, &buf), DKMOD_APPLIED_REJECT);
+		test_record(ctx, ip, "x@evil.example", auth_msg(ctx, "ann@example.com", false, &buf), DKMOD_APPLIED_REJECT);
 	}
-	test_record(ctx, "203.0.113.1", "x@evil.example", test_msg(ctx, "ann@example.com", false, &buf),
+	test_record(ctx, "203.0.113.1", "x@evil.example", auth_msg(ctx, "ann@example.com", false, &buf),
 		    DKMOD_APPLIED_REJECT);
 	dkmod_ctx_free(ctx);
 	CHECK_INT("bound: logged once", limit_logs, 1);
@@ -202,14 +187,14 @@ static void test_bound(void)
 	      strstr(str_cstr(&t.xml[0]), "<error>3 messages not reported: row limit reached</error>") != NULL);
 	test_reports_free(&t);
 	ctx = test_ctx(state_b, false, 1000);
-	test_record(ctx, "192.0.2.1", "bounce@example.com", test_msg(ctx, "ann@example.com", true, &buf),
+	test_record(ctx, "192.0.2.1", "bounce@example.com", auth_msg(ctx, "ann@example.com", true, &buf),
 		    DKMOD_APPLIED_DELIVER);
 	dkmod_ctx_free(ctx);
 	test_collect(state_b, now + 86400, false, &t);
 	CHECK_INT("record off: nothing recorded", t.n, 0);
 	test_reports_free(&t);
 	ctx = test_ctx(state_b, true, 1000);
-	test_record(ctx, "198.51.100.7", "x@testing.example.com", test_msg(ctx, "ann@testing.example.com", false, &buf),
+	test_record(ctx, "198.51.100.7", "x@testing.example.com", auth_msg(ctx, "ann@testing.example.com", false, &buf),
 		    DKMOD_APPLIED_QUARANTINE);
 	dkmod_ctx_free(ctx);
 	test_collect(state_b, now + 86400, true, &t);
@@ -228,9 +213,9 @@ static void test_merge(void)
 	struct test_reports t;
 	struct dkmod_ctx *a = test_ctx(state_a, true, 1000), *b = test_ctx(state_b, true, 1000);
 	for (int i = 0; a && b && i < 3; i++)
-		test_record(i < 2 ? a : b, "192.0.2.1", "bounce@example.com", test_msg(a, "ann@example.com", true, &buf),
+		test_record(i < 2 ? a : b, "192.0.2.1", "bounce@example.com", auth_msg(a, "ann@example.com", true, &buf),
 			    DKMOD_APPLIED_DELIVER);
-	test_record(b, "198.51.100.9", "x@evil.example", test_msg(b, "ann@example.com", false, &buf),
+	test_record(b, "198.51.100.9", "x@evil.example", auth_msg(b, "ann@example.com", false, &buf),
 		    DKMOD_APPLIED_REJECT);
 	dkmod_ctx_free(a);
 	dkmod_ctx_free(b);
@@ -275,7 +260,7 @@ static void test_import_good(void)
 	struct test_reports t;
 	struct dkmod_ctx *a = test_ctx(state_a, true, 1000);
 	for (int i = 0; a && i < 2; i++)
-		test_record(a, "192.0.2.1", "bounce@example.com", test_msg(a, "ann@example.com", true, &buf),
+		test_record(a, "192.0.2.1", "bounce@example.com", auth_msg(a, "ann@example.com", true, &buf),
 			    DKMOD_APPLIED_DELIVER);
 	dkmod_ctx_free(a);
 	struct dkmod_report_options o = {.interval = 86400, .max_rows = 1000};
