@@ -203,6 +203,17 @@ static void test_bound(void)
 		      strstr(str_cstr(&t.xml[0]), "<type>policy_test_mode</type>") &&
 		      strstr(str_cstr(&t.xml[0]), "<testing>y</testing>"));
 	test_reports_free(&t);
+	ctx = test_ctx(state_b, true, 1000);
+	test_record(ctx, "198.51.100.7", "x@evil.example", auth_msg(ctx, "ann@example.com", false, &buf),
+		    DKMOD_APPLIED_REJECT);
+	test_record(ctx, "198.51.100.7", "x@evil.example", auth_msg(ctx, "ann@EXAMPLE.Com", false, &buf),
+		    DKMOD_APPLIED_REJECT);
+	dkmod_ctx_free(ctx);
+	test_collect(state_b, now + 86400, true, &t);
+	CHECK("domains without regard to case (DMARC lowercases them): one report, one row of 2",
+	      t.n == 1 && t.rows[0] == 1 && t.messages[0] == 2 &&
+		      strstr(str_cstr(&t.xml[0]), "<header_from>example.com</header_from>"));
+	test_reports_free(&t);
 	str_free(&buf);
 }
 
