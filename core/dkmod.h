@@ -644,8 +644,10 @@ int dkmod_reports_next(struct dkmod_reports *r, long long now, const struct dkmo
 void dkmod_report_free(struct dkmod_report *rep);
 /* dkmod_reports_remove - the report was sent or written: its rows are removed */
 enum dkmod_status dkmod_reports_remove(struct dkmod_reports *r, const struct dkmod_report *rep);
-/* dkmod_reports_export - write every period closed at now to f (a text form that
- * dkmod_reports_import reads on another host) and remove it; *periods gets the count */
+/* dkmod_reports_export - write every period closed at now to f (a file: it is synced; a text
+ * form that dkmod_reports_import reads on another host), then remove them from the store;
+ * *periods gets the count.  DKMOD_EIO: the file is incomplete, and nothing was removed
+ * (unless the removal itself failed part way: then what was removed is in the file) */
 enum dkmod_status dkmod_reports_export(struct dkmod_reports *r, long long now, FILE *f, size_t *periods);
 /* dkmod_reports_import - add the rows of an export to the store (counts of equal rows summed,
  * within the store's bounds); DKMOD_EINVAL with *why (a static text) and *line for a line that

@@ -306,8 +306,11 @@ static int cli_report_export(const struct cli_report *r, struct dkmod_reports *r
 	enum dkmod_status st = dkmod_reports_export(reps, now, f, &n);
 	if (fclose(f) != 0)
 		st = DKMOD_EIO;
-	if (st != DKMOD_OK)
-		return fprintf(stderr, "dkmod: report: export to %s failed\n", r->export_file), CLI_EX_IOERR;
+	if (st != DKMOD_OK) {
+		unlink(r->export_file); /* incomplete; the store kept its periods */
+		return fprintf(stderr, "dkmod: report: export to %s failed: nothing exported\n", r->export_file),
+		       CLI_EX_IOERR;
+	}
 	printf("exported %zu periods to %s\n", n, r->export_file);
 	return CLI_EX_OK;
 }

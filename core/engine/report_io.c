@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/report.h"
 #include "record/base64.h"
@@ -19,46 +20,49 @@
 
 #define REPORT_IO_MAGIC "dkmod-dmarc-export 1"
 
-/* An export in progress. */
-struct report_out {
-	FILE *f;
-	bool failed;
-};
-
-/* report_io_row - one R line */
+/* report_io_row - one R line of the group being exported */
 static bool report_io_row(void *arg, const char *row, size_t len, unsigned long long count)
 {
-	struct report_out *o = arg;
-	if (fprintf(o->f, "R\t%llu\t%.*s\n", count, (int)len, row) < 0)
-		o->failed = true;
-	return !o->failed;
+	struct str *out = arg;
+	return str_printf(out, "R\t%llu\t%.*s\n", count, (int)len, row) == 0;
 }
 
-/* dkmod_reports_export - every closed group to f, then out of the store */
+/* report_io_group - one group (G line and its R lines) appended to text; false when out of
+ * memory or on a store error */
+static bool report_io_group(struct dkmod_reports *r, const struct rptstore_group *g, struct str *text)
+{
+	return str_printf(text, "G\t%lld\t%lld\t%llu\t%s\t%s\n", g->begin, g->end, g->dropped, g->domain,
+			  str_cstr(&g->policy)) == 0 &&
+	       rptstore_rows(r->st, g, report_io_row, text) == 0;
+}
+
+/* dkmod_reports_export - every closed group to f; only once all of it is written are the groups
+ * removed from the store (a failed export removes nothing) */
 enum dkmod_status dkmod_reports_export(struct dkmod_reports *r, long long now, FILE *f, size_t *periods)
 {
 	char after[STORE_MAX_KEY + 1] = "";
-	struct rptstore_group g = {.policy = STR_INIT};
-	struct report_out o = {f, false};
-	enum dkmod_status st = DKMOD_OK;
-	int found;
+	struct rptstore_group g = {.policy = STR_INIT}, *done = NULL;
+	struct str text = STR_INIT;
+	size_t n = 0;
+	int found = 0;
+	bool ok = fprintf(f, "%s\n", REPORT_IO_MAGIC) > 0;
 	*periods = 0;
-	if (fprintf(f, "%s\n", REPORT_IO_MAGIC) < 0)
-		return DKMOD_EIO;
-	while ((found = rptstore_next(r->st, now, after, sizeof after, &g)) == 1) {
-		if (fprintf(f, "G\t%lld\t%lld\t%llu\t%s\t%s\n", g.begin, g.end, g.dropped, g.domain, str_cstr(&g.policy)) < 0 ||
-		    rptstore_rows(r->st, &g, report_io_row, &o) < 0 || fflush(f) != 0 || ferror(f)) {
-			st = DKMOD_EIO; /* not written: stays in the store */
-			break;
-		}
-		if (rptstore_remove(r->st, &g) < 0) {
-			st = DKMOD_EIO;
-			break;
-		}
-		++*periods;
+	while (ok && (found = rptstore_next(r->st, now, after, sizeof after, &g)) == 1) {
+		struct rptstore_group *more = realloc(done, (n + 1) * sizeof *done);
+		str_clear(&text);
+		ok = more && report_io_group(r, &g, &text) && fwrite(text.data, 1, text.len, f) == text.len;
+		done = more ? more : done;
+		if (ok)
+			done[n] = g, done[n++].policy = (struct str)STR_INIT;
 	}
+	ok = ok && found == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = rptstore_remove(r->st, &done[i]) == 0;
+	*periods = ok ? n : 0;
+	free(done);
+	str_free(&text);
 	str_free(&g.policy);
-	return found < 0 ? DKMOD_EIO : st;
+	return ok ? DKMOD_OK : DKMOD_EIO;
 }
 
 /* An import in progress. */

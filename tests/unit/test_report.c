@@ -240,7 +240,13 @@ static void test_merge(void)
 	CHECK_INT("export: nothing before the period ends", dkmod_reports_export(r, now, early, &periods), DKMOD_OK);
 	fclose(early);
 	CHECK_INT("export: no period", periods, 0);
-	CHECK_INT("export at the period's end", dkmod_reports_export(r, now + 86400, f, &periods), DKMOD_OK);
+	FILE *full = fopen("/dev/full", "w");
+	CHECK_INT("export to a full disk fails", full ? (int)dkmod_reports_export(r, now + 86400, full, &periods) : -1,
+		  DKMOD_EIO);
+	if (full)
+		fclose(full);
+	CHECK_INT("export at the period's end (the failed one removed nothing)",
+		  dkmod_reports_export(r, now + 86400, f, &periods), DKMOD_OK);
 	CHECK_INT("export: one period", periods, 1);
 	dkmod_reports_close(r);
 	fclose(f);
