@@ -145,7 +145,7 @@ static int cli_report_setup(struct cli_report *r)
 	return -1;
 }
 
-/* cli_report_filename - SUBMITTER!DOMAIN!BEGIN!END.xml.gz (RFC 9990 section 3.x) */
+/* cli_report_filename - SUBMITTER!DOMAIN!BEGIN!END.xml.gz (RFC 9990 "Email": the filename ABNF) */
 static void cli_report_filename(const struct cli_report *r, const struct dkmod_report *rep, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%s!%s!%lld!%lld.xml.gz", r->meta.submitter, rep->domain, rep->begin, rep->end);
@@ -172,7 +172,7 @@ static bool cli_report_write(const struct cli_report *r, const struct dkmod_repo
 	return ok;
 }
 
-/* cli_report_message - the report mail (RFC 9990 section 3.x): headers, a line of text, the
+/* cli_report_message - the report mail (RFC 9990 "Email"): headers, a line of text, the
  * gzip'd XML as an application/gzip attachment */
 static bool cli_report_message(FILE *f, const struct cli_report *r, const struct dkmod_report *rep, const char *to,
 			       const char *b64)

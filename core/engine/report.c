@@ -98,7 +98,7 @@ static void report_disposition(const struct dmarc_verdict *v, enum dkmod_report_
 	*disp = done[applied];
 	if (applied == DKMOD_APPLIED_DELIVER && v->result == DKMOD_DMARC_PASS && v->policy != DMARCREC_POLICY_NONE)
 		*disp = "pass"; /* no action: passed under an enforcing policy */
-	*reason = "";
+	*reason = ""; /* applied and the disposition asked compare as none/deliver < quarantine < reject */
 	if (v->testing && v->result == DKMOD_DMARC_FAIL && v->policy != DMARCREC_POLICY_NONE &&
 	    (int)applied == (int)v->disposition)
 		*reason = "policy_test_mode"; /* t=y made it milder than the policy */
@@ -106,8 +106,8 @@ static void report_disposition(const struct dmarc_verdict *v, enum dkmod_report_
 		*reason = "local_policy";
 }
 
-/* report_dkim_rank - the order of signatures in a row (RFC 9990 3.x): aligned passes by
- * strictness, other passes, the rest */
+/* report_dkim_rank - the order of signatures in a row (RFC 9990 "DKIM Signatures in Aggregate
+ * Reports"): aligned passes by strictness, other passes, the rest */
 static int report_dkim_rank(const struct dkmod_sig_result *r, const struct dmarc_verdict *v)
 {
 	if (r->result != DKMOD_RESULT_PASS)
