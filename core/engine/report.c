@@ -42,12 +42,13 @@ struct store *report_open_store(const char *dir, const struct dkmod_report_optio
 /* report_ctx_store - the context's report store, opened on first use (once) */
 static struct store *report_ctx_store(struct dkmod_ctx *ctx)
 {
-	if (!ctx->report_store && !ctx->report_failed && ctx->opt.cache.state_dir &&
-	    !(ctx->report_store = report_open_store(ctx->opt.cache.state_dir, &ctx->opt.report, ctx->opt.log,
-						    ctx->opt.log_arg))) {
+	if (ctx->report_store || ctx->report_failed)
+		return ctx->report_store;
+	const char *dir = ctx->opt.cache.state_dir;
+	if (!dir || !(ctx->report_store = report_open_store(dir, &ctx->opt.report, ctx->opt.log, ctx->opt.log_arg))) {
 		ctx->report_failed = true;
-		session_log(ctx, DKMOD_LOG_ERROR, "report: no report store in %s: DMARC verdicts are not recorded",
-			    ctx->opt.cache.state_dir);
+		session_log(ctx, DKMOD_LOG_ERROR, "report: no report store (%s): DMARC verdicts are not recorded",
+			    dir ? dir : "no state directory: keycache { state_dir }");
 	}
 	return ctx->report_store;
 }
