@@ -116,6 +116,19 @@ gunzip -c "out/$name" >dir.xml 2>/dev/null
 check "report --dir: valid against the schema" xmllint --noout --schema "$XSD" dir.xml
 check_eq "report --dir: one row of one message" "$(grep -o '<count>[0-9]*</count>' dir.xml)" "<count>1</count>"
 
+# the bound: rows = 1, a second source address is counted in <error>, logged once; still valid
+mkdir state-c out-c
+conf c.conf "$TMP/state-c"
+sed -i 's/^dmarc_reports { record = true,/dmarc_reports { record = true, rows = 1,/' c.conf
+for ip in 192.0.2.1 198.51.100.9 198.51.100.10; do
+	"$DKMOD" process --config c.conf "${P[@]}" --client-ip $ip --mail-from b@example.com plain.eml >/dev/null 2>>bound.err
+done
+check_eq "bound: logged once" "$(grep -c 'row limit reached' bound.err)" 1
+status "bound: report --dir" 0 "${R[@]}" --config c.conf --now "$later" --dir "$TMP/out-c"
+gunzip -c "out-c/$name" >bound.xml 2>/dev/null
+check "bound: 2 messages not reported, in <error>" grep -q "<error>2 messages not reported: row limit reached</error>" bound.xml
+check "bound: valid against the schema" xmllint --noout --schema "$XSD" bound.xml
+
 # a sendmail that refuses: the report stays for the next run
 "$DKMOD" process --config a.conf "${P[@]}" --client-ip 192.0.2.1 --mail-from b@example.com signed.eml >/dev/null 2>&1
 status "sendmail refusing: exit 74" 74 "${R[@]}" --config a.conf --now "$later" --sendmail /bin/false

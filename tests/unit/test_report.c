@@ -302,6 +302,54 @@ static void test_import_good(void)
 	str_free(&buf);
 }
 
+/* test_import_bad - exports that are not: each refused with its line and reason */
+static void test_import_bad(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"", "line 0: empty file"},
+		{"dkmod-dmarc-export 2\n", "line 1: not a dkmod export"},
+		{"dkmod-dmarc-export 1\nR\t1\tx\n", "line 2: an R line before any G line"},
+		{"dkmod-dmarc-export 1\nG\t1\t0\t0\texample.com\tp\n",
+		 "line 2: a G line's BEGIN, END or DROPPED is not a number (END after BEGIN)"},
+		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\tbad domain\tp\n", "line 2: a G line's DOMAIN is not a domain name"},
+		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\texample.com\tonly\ttwo\n",
+		 "line 2: a G line's policy does not have its fields"},
+		{"dkmod-dmarc-export 1\nX\n", "line 2: a line is neither G nor R"},
+		{"dkmod-dmarc-export 1", "line 1: line too long or not ended"},
+	};
+	struct dkmod_report_options o = {.interval = 86400, .max_rows = 1000};
+	struct dkmod_reports *r;
+	if (dkmod_reports_open(state_b, &o, NULL, NULL, &r) != DKMOD_OK)
+		return;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		FILE *f = tmpfile();
+		const char *why = "";
+		size_t line = 0;
+		char got[200];
+		fputs(cases[i].text, f);
+		rewind(f);
+		enum dkmod_status st = dkmod_reports_import(r, f, &why, &line);
+		snprintf(got, sizeof got, "line %zu: %s", line, why);
+		CHECK_INT(cases[i].want, st, DKMOD_EINVAL);
+		CHECK_STR(cases[i].want, got, cases[i].want);
+		fclose(f);
+	}
+	FILE *f = tmpfile();
+	fputs("dkmod-dmarc-export 1\n", f);
+	for (int i = 0; i < 3000; i++)
+		fputc('G', f);
+	fputc('\n', f);
+	rewind(f);
+	const char *why = "";
+	size_t line = 0;
+	CHECK_INT("import: a line over the longest row is refused", dkmod_reports_import(r, f, &why, &line), DKMOD_EINVAL);
+	CHECK_STR("import: the long line's reason", why, "line too long or not ended");
+	fclose(f);
+	dkmod_reports_close(r);
+}
+
 /* test_rua - the destination of a rua= URI: the domain's own, authorized, not, overridden */
 static void test_rua(void)
 {
@@ -364,6 +412,7 @@ int main(void)
 		test_merge();
 		test_import_good();
 	}
+	test_import_bad();
 	test_rua();
 	fixture_end();
 	return unit_done();
