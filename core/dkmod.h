@@ -619,7 +619,8 @@ struct dkmod_report_meta {
 struct dkmod_report {
 	const char *domain;          /* the policy domain */
 	const char *org_domain;      /* its organizational domain (for the rua authorization) */
-	long long begin, end;        /* the period, seconds since the epoch (end exclusive) */
+	long long begin, end;        /* the period as the report gives it: its first and its last
+				      * second since the epoch (UTC) */
 	const char *report_id;       /* "<begin>.<domain>@<submitter>" */
 	const char *const *rua;      /* the rua= URIs as published, nrua of them */
 	size_t nrua;
