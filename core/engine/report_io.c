@@ -108,7 +108,11 @@ static bool report_in_group(struct report_in *in, struct store_txn *t, const cha
 	if (!report_in_number(nums[0], &in->begin) || !report_in_number(nums[1], &in->end) ||
 	    !report_in_number(nums[2], &dropped) || in->end <= in->begin)
 		return (in->why = "a G line's BEGIN, END or DROPPED is not a number (END after BEGIN)"), false;
-	if (!dlen || dlen > RPTSTORE_MAX_DOMAIN || memchr(f[3], ' ', dlen))
+	static const char name_bytes[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
+	size_t good = 0;
+	while (good < dlen && f[3][good] && strchr(name_bytes, f[3][good]))
+		good++;
+	if (!dlen || dlen > RPTSTORE_MAX_DOMAIN || good != dlen)
 		return (in->why = "a G line's DOMAIN is not a domain name"), false;
 	memcpy(in->domain, f[3], dlen);
 	in->domain[dlen] = '\0';
