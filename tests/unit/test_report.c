@@ -314,7 +314,7 @@ static void test_import_bad(void)
 		{"dkmod-dmarc-export 1\nG\t1\t0\t0\texample.com\tp\n",
 		 "line 2: a G line's BEGIN, END or DROPPED is not a number (END after BEGIN)"},
 		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\tbad domain\tp\n", "line 2: a G line's DOMAIN is not a domain name"},
-		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\tex\rSubject: x\tp\n", "line 2: a G line's DOMAIN is not a domain name"},
+		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\tex\rbcc:x@y\tp\n", "line 2: a G line's DOMAIN is not a domain name"},
 		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\texample.com\tonly\ttwo\n",
 		 "line 2: a G line's policy does not have its fields"},
 		{"dkmod-dmarc-export 1\nX\n", "line 2: a line is neither G nor R"},
