@@ -116,8 +116,9 @@ static bool report_in_group(struct report_in *in, struct store_txn *t, const cha
 		return (in->why = "a G line's DOMAIN is not a domain name"), false;
 	memcpy(in->domain, f[3], dlen);
 	in->domain[dlen] = '\0';
-	if (!rptxml_split(p, len - (size_t)(p - text), RPTXML_POL_FIXED, &in->fields))
-		return (in->why = "a G line's policy does not have its fields"), false;
+	if (!rptxml_split(p, len - (size_t)(p - text), RPTXML_POL_FIXED, &in->fields) ||
+	    !rptxml_policy_valid(&in->fields))
+		return (in->why = "a G line's policy is not one of an aggregate report"), false;
 	str_clear(&in->policy);
 	if (str_append(&in->policy, p, len - (size_t)(p - text)) < 0)
 		return (in->why = "out of memory"), false;

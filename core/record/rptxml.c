@@ -73,6 +73,19 @@ bool rptxml_row_valid(const struct rptxml_fields *row)
 	return true;
 }
 
+/* rptxml_policy_valid - the words of a split policy are the schema's */
+bool rptxml_policy_valid(const struct rptxml_fields *pol)
+{
+	static const char *const disp[] = {"none", "quarantine", "reject", NULL};
+	static const char *const opt_disp[] = {"", "none", "quarantine", "reject", NULL};
+	static const char *const align[] = {"r", "s", NULL};
+	static const char *const yn[] = {"y", "n", NULL};
+	return pol->n >= RPTXML_POL_FIXED && pol->v[RPTXML_POL_DOMAIN][0] && rptxml_one_of(pol->v[RPTXML_POL_P], disp) &&
+	       rptxml_one_of(pol->v[RPTXML_POL_SP], opt_disp) && rptxml_one_of(pol->v[RPTXML_POL_NP], opt_disp) &&
+	       rptxml_one_of(pol->v[RPTXML_POL_ADKIM], align) && rptxml_one_of(pol->v[RPTXML_POL_ASPF], align) &&
+	       rptxml_one_of(pol->v[RPTXML_POL_TESTING], yn);
+}
+
 /* rptxml_text - s with &, <, > and " escaped */
 static bool rptxml_text(struct str *out, const char *s)
 {

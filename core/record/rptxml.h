@@ -64,6 +64,9 @@ bool rptxml_split(const char *text, size_t len, size_t min, struct rptxml_fields
 /* rptxml_row_valid - a split row whose words are those of the schema (an import is checked) */
 bool rptxml_row_valid(const struct rptxml_fields *row);
 
+/* rptxml_policy_valid - a split policy whose words are those of the schema */
+bool rptxml_policy_valid(const struct rptxml_fields *pol);
+
 /* What a report is about. */
 struct rptxml_head {
 	const char *org_name, *email, *extra_contact, *report_id;

@@ -316,7 +316,9 @@ static void test_import_bad(void)
 		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\tbad domain\tp\n", "line 2: a G line's DOMAIN is not a domain name"},
 		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\tex\rbcc:x@y\tp\n", "line 2: a G line's DOMAIN is not a domain name"},
 		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\texample.com\tonly\ttwo\n",
-		 "line 2: a G line's policy does not have its fields"},
+		 "line 2: a G line's policy is not one of an aggregate report"},
+		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\texample.com\texample.com\texample.com\tdiscard\t\t\tr\tr\tn\t0\n",
+		 "line 2: a G line's policy is not one of an aggregate report"},
 		{"dkmod-dmarc-export 1\nX\n", "line 2: a line is neither G nor R"},
 		{"dkmod-dmarc-export 1", "line 1: line too long or not ended"},
 	};
