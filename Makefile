@@ -30,7 +30,7 @@ SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/san/unit/%)
 # Parts of the build that live beside their sources (lua/, adapters, fuzz, bench)
 # add to these: objects linked into the dkmod command, libraries, targets of `all`.
 CLI_EXTRA_OBJ =
-CLI_EXTRA_LIBS =
+CLI_EXTRA_LIBS = -lz
 ALL_EXTRA =
 # In the order of their layers: the Lua binding, the pipeline on it, the adapters on the
 # pipeline, then the tests (a part names what an earlier one defines, e.g. LUA_OBJ, COMMON_OBJ).

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -106,6 +107,18 @@ struct dkmod_cache_options {
 	unsigned negative_ttl;   /* seconds for NXDOMAIN/NODATA; default 3600 (never above the DNS TTL) */
 };
 
+/* DMARC aggregate reports (RFC 9990): verdicts recorded in the shared state, in a store of their
+ * own under cache.state_dir ("reports"), which the keycache filling up never clears. */
+struct dkmod_report_options {
+	bool record;             /* record the DMARC verdicts of domains that name a rua= address;
+				  * default false */
+	unsigned interval;       /* seconds of a reporting period, a divisor of a day from 3600 up
+				  * (periods start at 0000 UTC); default 86400 */
+	size_t max_rows;         /* rows per policy domain and period; default 1000 */
+	size_t map_size;         /* bytes of the report store; rows in all: map_size / 4096;
+				  * default 64 MiB */
+};
+
 /* Process-wide settings. */
 struct dkmod_options {
 	const char *authserv_id;   /* A-R authserv-id; default: the host name */
@@ -130,6 +143,7 @@ struct dkmod_options {
 				    * dropped first; default 1000 */
 	struct dkmod_resolver_options resolver;
 	struct dkmod_cache_options cache;
+	struct dkmod_report_options report;
 	dkmod_log_fn *log;         /* may be NULL */
 	void *log_arg;
 };
@@ -582,6 +596,91 @@ struct dkmod_dmarc {
 
 /* dkmod_session_dmarc - after finish, in verify sessions with check_dmarc; else NULL */
 const struct dkmod_dmarc *dkmod_session_dmarc(const struct dkmod_session *s);
+
+/*
+ * DMARC aggregate reports (RFC 9990).  A verifying session's DMARC verdict is recorded, with
+ * what was done to the message, in the row of the report store that has the same source IP,
+ * identifiers and results (a count per row), under the policy domain and the reporting period.
+ */
+/* What the receiver did with a message, as the report tells it. */
+enum dkmod_report_applied {
+	DKMOD_APPLIED_DELIVER = 0,   /* delivered (into the inbox) */
+	DKMOD_APPLIED_QUARANTINE,    /* delivered to a quarantine or marked */
+	DKMOD_APPLIED_REJECT         /* refused or discarded */
+};
+/* dkmod_session_report - after finish: record the message's DMARC verdict for the aggregate
+ * report of its policy domain (envelope_to: the recipient's domain, or NULL).  Nothing is
+ * recorded without report.record, a policy record or a mailto: rua= address in it.  Cheap (one
+ * write transaction); a store failure or a full store is logged and is no error of the
+ * message: DKMOD_OK then too.  DKMOD_ESTATE before finish. */
+enum dkmod_status dkmod_session_report(struct dkmod_session *s, enum dkmod_report_applied applied,
+				       const char *envelope_to);
+
+/* Who sends the reports (report_metadata). */
+struct dkmod_report_meta {
+	const char *org_name;        /* the reporting organization */
+	const char *email;           /* its contact address */
+	const char *submitter;       /* its domain: Subject "Submitter:", the file name and report id */
+	const char *extra_contact;   /* or NULL */
+};
+
+/* One report: the rows of one policy domain in one closed period. */
+struct dkmod_report {
+	const char *domain;          /* the policy domain */
+	const char *org_domain;      /* its organizational domain (for the rua authorization) */
+	long long begin, end;        /* the period as the report gives it: its first and its last
+				      * second since the epoch (UTC) */
+	const char *report_id;       /* "<begin>.<domain>@<submitter>" */
+	const char *const *rua;      /* the rua= URIs as published, nrua of them */
+	size_t nrua;
+	const char *xml;             /* the RFC 9990 XML */
+	size_t xml_len;
+	unsigned long long messages; /* messages counted */
+	size_t rows;
+};
+
+struct dkmod_reports;
+/* dkmod_reports_open - the report store of the state directory dir (created if missing) */
+enum dkmod_status dkmod_reports_open(const char *dir, const struct dkmod_report_options *o, dkmod_log_fn *log,
+				     void *log_arg, struct dkmod_reports **out);
+/* dkmod_reports_close - NULL is fine */
+void dkmod_reports_close(struct dkmod_reports *r);
+/* dkmod_reports_next - the next report of a period closed at now (in domain and period order,
+ * after the one returned last); 1 with *out (freed by dkmod_report_free), 0 when there is none
+ * left, -1 on a store error or out of memory */
+int dkmod_reports_next(struct dkmod_reports *r, long long now, const struct dkmod_report_meta *m,
+		       struct dkmod_report **out);
+/* dkmod_report_free - NULL is fine */
+void dkmod_report_free(struct dkmod_report *rep);
+/* dkmod_reports_remove - the report was sent or written: its rows are removed */
+enum dkmod_status dkmod_reports_remove(struct dkmod_reports *r, const struct dkmod_report *rep);
+/* dkmod_reports_export - write every period closed at now to f (a file: it is synced; a text
+ * form that dkmod_reports_import reads on another host), then remove them from the store;
+ * *periods gets the count.  DKMOD_EIO: the file is incomplete, and nothing was removed
+ * (unless the removal itself failed part way: then what was removed is in the file) */
+enum dkmod_status dkmod_reports_export(struct dkmod_reports *r, long long now, FILE *f, size_t *periods);
+/* dkmod_reports_import - add the rows of an export to the store (counts of equal rows summed,
+ * within the store's bounds); DKMOD_EINVAL with *why (a static text) and *line for a line that
+ * is not of the form; nothing is added then */
+enum dkmod_status dkmod_reports_import(struct dkmod_reports *r, FILE *f, const char **why, size_t *line);
+
+/* dkmod_report_base64 - data in base64 (RFC 2045: lines of 76 characters, each ended by
+ * "\n"), malloc'd and NUL-terminated; NULL when out of memory */
+char *dkmod_report_base64(const void *data, size_t len);
+
+/* The rua authorization of an external destination (RFC 9990 section 4). */
+enum dkmod_rua_check {
+	DKMOD_RUA_OK = 0,            /* send to *dest */
+	DKMOD_RUA_UNAUTHORIZED,      /* no v=DMARC1 record at DOMAIN._report._dmarc.HOST (or a
+				      * name too long, or an override to another host) */
+	DKMOD_RUA_TEMPORARY,         /* the lookup failed: try again later */
+	DKMOD_RUA_UNSUPPORTED        /* not a mailto: URI */
+};
+/* dkmod_report_rua - check rua= URI uri of report rep: a destination under the policy's
+ * organizational domain is its own; another one needs the DNS authorization, asked through
+ * a resolver made of ro.  *dest (cap bytes) gets the address to send to, *why the reason. */
+enum dkmod_rua_check dkmod_report_rua(const struct dkmod_resolver_options *ro, const struct dkmod_report *rep,
+				      const char *uri, char *dest, size_t cap, const char **why);
 
 /*
  * Key tools (dkmod keygen, zone, rotate): private keys made or loaded, the text of their key

@@ -35,7 +35,7 @@ static const struct {
 	{"dkim_domain", CONF_NAMED}, {"dk_validate", CONF_NAMED}, {"dkim_validate", CONF_NAMED},
 	{"keycache", CONF_SINGLE},   {"resolver", CONF_SINGLE},   {"policy", CONF_SINGLE},
 	{"log", CONF_SINGLE},        {"authserv_id", CONF_SINGLE}, {"milter", CONF_SINGLE},
-	{"spf", CONF_SINGLE},        {"dmarc", CONF_SINGLE},
+	{"spf", CONF_SINGLE},        {"dmarc", CONF_SINGLE},      {"dmarc_reports", CONF_SINGLE},
 };
 
 /* conf_caller_line - the line of the Lua code that called the running C function */

@@ -73,6 +73,13 @@ struct conf {
 	struct conf_net *relay_nets; /* milter { relay_nets }: clients that may relay */
 	size_t nrelay_nets;
 	const char *const *submission; /* milter { submission }: {daemon_name}s whose clients may relay */
+	struct conf_reports {        /* dmarc_reports { ... } for `dkmod report`; NULL: the default */
+		const char *org_name;    /* default: the submitter */
+		const char *email;       /* default: postmaster@ the submitter */
+		const char *submitter;   /* default: the authserv-id */
+		const char *sendmail;    /* default: /usr/sbin/sendmail */
+		const char *directory;   /* write the reports here instead of mailing them */
+	} reports;
 	struct conf_pool *pool;      /* storage of the strings and arrays */
 };
 

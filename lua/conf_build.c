@@ -26,7 +26,7 @@ struct conf_seen {
 };
 
 static const char *const conf_once_kinds[] = {"keycache", "resolver", "policy", "log", "authserv_id",
-					       "dk_validate", "dkim_validate", "milter", "spf", "dmarc"};
+					       "dk_validate", "dkim_validate", "milter", "spf", "dmarc", "dmarc_reports"};
 
 /* conf_validate_block - dk_validate / dkim_validate */
 static void conf_validate_block(lua_State *L, struct conf_walk *w, const struct conf_block *b)
@@ -394,6 +394,8 @@ static void conf_one(lua_State *L, struct conf_walk *w, struct conf_block *b, st
 		conf_milter_block(L, w, b);
 	else if (strcmp(b->kind, "spf") == 0 || strcmp(b->kind, "dmarc") == 0)
 		conf_auth_block(L, w, b);
+	else if (strcmp(b->kind, "dmarc_reports") == 0)
+		conf_reports_block(L, w, b);
 	conf_children(L, w, b, NULL, NULL, NULL);
 }
 

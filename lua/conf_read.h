@@ -61,6 +61,8 @@ void conf_check_key(struct conf_walk *w, int line, const char *what, const char 
 /* conf_check_readable - report an error if path cannot be opened for reading */
 void conf_check_readable(struct conf_walk *w, int line, const char *what, const char *path);
 
+/* conf_reports_block - dmarc_reports { ... } (conf_reports.c) */
+void conf_reports_block(struct lua_State *L, struct conf_walk *w, const struct conf_block *b);
 /* conf_sign_block - a dk_sign or dkim_sign instance (record at b->rec) */
 void conf_sign_block(struct lua_State *L, struct conf_walk *w, const struct conf_block *b);
 

@@ -53,6 +53,12 @@ int cli_run_message(struct cli_common *c, struct dkmod_ctx *ctx, struct dkmod_se
 /* cli_print_json - the verdicts as one JSON object on f */
 void cli_print_json(FILE *f, struct dkmod_session *s);
 
+/* cli_gzip - in as one gzip member in a malloc'd *out (cli_gzip.c, the zlib file); false when
+ * out of memory */
+bool cli_gzip(const void *in, size_t len, unsigned char **out, size_t *outlen);
+/* cli_report - `dkmod report` */
+int cli_report(int argc, char **argv);
+
 /* cli_sign - `dkmod sign` */
 int cli_sign(int argc, char **argv);
 /* cli_verify - `dkmod verify` */

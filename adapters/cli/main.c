@@ -25,6 +25,8 @@ static void main_usage(FILE *f)
 	      "  doctor   what the service user cannot read or write, and the commands that fix it\n"
 	      "  explain-sign  why a message gets the signatures it gets (process's options)\n"
 	      "  signtable     compile a signing table, or look an address up in one\n"
+	      "  report   send or write the DMARC aggregate reports (RFC 9990) of closed periods;\n"
+	      "           export and merge the periods of several hosts\n"
 	      "  help     this text (dkmod COMMAND --help for a command's options)\n"
 	      "see dkmod(8)\n",
 	      f);
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
 		return cli_testkey(argc - 1, argv + 1);
 	if (strcmp(cmd, "rotate") == 0)
 		return cli_rotate(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "process") == 0)
 		return cli_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "explain-sign") == 0)

@@ -416,6 +416,18 @@ static bool pipeline_verify(struct pipeline_msg *m)
 	return true;
 }
 
+/* pipeline_report - the DMARC verdict and the action for the aggregate report (RFC 9990); a
+ * message the sender will retry (tempfail) is counted when it comes back */
+static void pipeline_report(struct pipeline_msg *m)
+{
+	static const int applied[POLICY_ACTIONS] = {
+		[POLICY_ACCEPT] = DKMOD_APPLIED_DELIVER, [POLICY_REJECT] = DKMOD_APPLIED_REJECT, [POLICY_TEMPFAIL] = -1,
+		[POLICY_DISCARD] = DKMOD_APPLIED_REJECT, [POLICY_QUARANTINE] = DKMOD_APPLIED_QUARANTINE};
+	const char *to = m->nrcpts ? strrchr(m->rcpts[0], '@') : NULL;
+	if (applied[m->action] >= 0 && dkmod_session_dmarc(m->s))
+		dkmod_session_report(m->s, (enum dkmod_report_applied)applied[m->action], to ? to + 1 : NULL);
+}
+
 /* pipeline_msg_finish - end of message */
 enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m)
 {
@@ -445,6 +457,7 @@ enum pipeline_status pipeline_msg_finish(struct pipeline_msg *m)
 		m->action = POLICY_TEMPFAIL;
 		return m->st = PIPELINE_ENOMEM;
 	}
+	pipeline_report(m);
 	size_t verified = 0; /* signatures checked: a "none" verdict stands for their absence */
 	for (size_t i = 0; i < dkmod_session_result_count(m->s); i++)
 		verified += dkmod_session_result(m->s, i)->result != DKMOD_RESULT_NONE;

@@ -63,6 +63,9 @@ void dkmod_options_init(struct dkmod_options *o)
 	o->cache.size = 2048;
 	o->cache.ttl = 300;
 	o->cache.negative_ttl = 3600;
+	o->report.interval = 86400;
+	o->report.max_rows = 1000;
+	o->report.map_size = (size_t)64 << 20;
 }
 
 /* dkmod_sign_request_init - DKIM rsa-sha256 relaxed/relaxed, From oversigned */
@@ -235,6 +238,7 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 	privkeys_free(ctx->privkeys);
 	keycache_close(ctx->cache);
 	store_close(ctx->store);
+	store_close(ctx->report_store);
 	arena_free(&ctx->strings);
 	arena_spare_free(&ctx->arena_spare);
 	str_free(&ctx->header_canon);

@@ -35,6 +35,8 @@ struct dkmod_ctx {
 	bool dns_failed;
 	struct pubkeys pubkeys;     /* decoded once per process */
 	struct store *store;        /* shared state, NULL without one */
+	struct store *report_store; /* the aggregate report rows (report.c), opened on first use */
+	bool report_failed;         /* it could not be opened: logged once, not tried again */
 	struct keycache *cache;     /* shared answer cache, NULL without one */
 	struct arena cache_scratch; /* the records of the last shared-cache answer the resolver asked for */
 	struct privkeys *privkeys;  /* signing keys loaded once per process */

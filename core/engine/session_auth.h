@@ -18,7 +18,7 @@ struct session_auth {
 	bool envelope;                 /* dkmod_session_envelope was called */
 	bool spf_checked;              /* SPF was to be checked (a client and an identity given) */
 	const char *mail_from, *helo;  /* copies in the session's arena, NULL if unknown */
-	const char *client_ip;         /* likewise */
+	const char *client_ip;         /* likewise (the aggregate report's source_ip) */
 	bool spf_wait;                 /* the check waits for the end of the headers: a trusted
 					* A-R field may give the result (session_trust.c) */
 	struct session_trust trust;    /* what trusted upstream fields said */

@@ -64,7 +64,7 @@ s1._domainkey.corp IN TXT "k=rsa; p=$pc"
 reject IN MX 10 ns
 _dmarc.reject IN TXT "v=DMARC1; p=reject"
 spf IN TXT "v=spf1 ip4:127.0.0.1 ip4:127.0.0.2 ip4:192.0.2.0/25 ip6:3fff:5f::/48 -all"
-_dmarc.spf IN TXT "v=DMARC1; p=none"
+_dmarc.spf IN TXT "v=DMARC1; p=none; rua=mailto:dmarc@spf.example.com"
 EOF
 	cat >"$d/loop.lua" <<'EOF'
 -- a runaway verify hook: the time budget stops it, the fallback applies

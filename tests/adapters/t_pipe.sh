@@ -115,6 +115,18 @@ run "--client-ip not an address" 0 z.conf --client-ip bogus --helo mx.spf.exampl
 check "--client-ip not an address: delivered, SPF not checked, logged" \
 	bash -c "! grep -q 'spf=' out/msg && grep -q 'spf: not checked' pipe.log"
 
+# DMARC aggregate reports: what the pipe did with each message is recorded (spf.example.com asks
+# for reports), and `dkmod report` makes one report of both
+cp z.conf rep.conf
+printf 'keycache { state_dir = "%s" }\ndmarc_reports { record = true }\n' "$TMP/rstate" >>rep.conf
+mkdir rstate rout
+run "report: an SPF pass recorded" 0 rep.conf --client-ip 192.0.2.9 --helo mx.spf.example.com -f ann@spf.example.com -- b@example.net <spf.eml
+run "report: an SPF fail recorded" 0 rep.conf --client-ip 3fff:60::1 --helo mx.spf.example.com -f ann@spf.example.com -- b@example.net <spf.eml
+"$DKMOD" report --config rep.conf --now $(($(date +%s) + 86400)) --dir "$TMP/rout" >report.out 2>&1
+check_eq "report: the pipe's two verdicts in one report" \
+	"$(gunzip -c rout/*.xml.gz | grep -oE '<(source_ip|count|disposition|envelope_to)>[^<]*' | tr '\n' ' ')" \
+	"<source_ip>192.0.2.9 <count>1 <disposition>none <envelope_to>example.net <source_ip>3fff:60::1 <count>1 <disposition>none <envelope_to>example.net "
+
 signed_as() { # the signature methods of the reinjected message, verified by dkmod verify
 	strip_added out/msg Authentication-Results DomainKey-Status >resigned.eml
 	"$DKMOD" verify --zone "$AD_DIR/example.com.zone" --authserv-id t resigned.eml >verified.eml

@@ -11,7 +11,7 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
-FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto removal spfrec dmarcrec dmarc arparse
+FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto removal spfrec dmarcrec dmarc arparse rptxml
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link

@@ -158,6 +158,21 @@ static inline void request(struct dkmod_sign_request *r, const char *sel, enum d
 }
 
 
+/* auth_msg - a message from author (signed with the rsa2048 key of example.com if signed; buf holds it) */
+static inline const char *auth_msg(struct dkmod_ctx *ctx, const char *author, bool signed_, struct str *buf)
+{
+	static char text[600];
+	snprintf(text, sizeof text,
+		 "From: Ann <%s>\r\nTo: bob@example.net\r\nSubject: hi\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n"
+		 "Message-ID: <a1@example.com>\r\n\r\nHello.\r\n", author);
+	if (!signed_)
+		return text;
+	struct dkmod_sign_request r;
+	request(&r, "rsa2048", DKMOD_ALG_RSA_SHA256);
+	str_clear(buf);
+	return sign(ctx, &r, 1, text, buf) ? str_cstr(buf) : text;
+}
+
 /* fixture_start - the key directory and zone with the keys named in test_session.c; false on failure */
 static inline bool fixture_start(void)
 {

@@ -47,26 +47,12 @@ static void test_run(struct dkmod_ctx *ctx, const char *ip, const char *helo, co
 	dkmod_session_free(s);
 }
 
-/* test_msg - a message from author (signed with the rsa2048 key of example.com if signed) */
-static const char *test_msg(struct dkmod_ctx *ctx, const char *author, bool signed_, struct str *buf)
-{
-	static char text[600];
-	snprintf(text, sizeof text,
-		 "From: Ann <%s>\r\nTo: bob@example.net\r\nSubject: hi\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n"
-		 "Message-ID: <a1@example.com>\r\n\r\nHello.\r\n", author);
-	if (!signed_)
-		return text;
-	struct dkmod_sign_request r;
-	request(&r, "rsa2048", DKMOD_ALG_RSA_SHA256);
-	return sign(ctx, &r, 1, text, buf) ? str_cstr(buf) : text;
-}
-
 /* test_pass - DMARC passes by DKIM alone (no envelope: spf none, no spf resinfo) and by SPF alone */
 static void test_pass(struct dkmod_ctx *ctx)
 {
 	struct str buf = STR_INIT;
 	struct test_out o;
-	test_run(ctx, NULL, NULL, NULL, test_msg(ctx, "ann@example.com", true, &buf), &o);
+	test_run(ctx, NULL, NULL, NULL, auth_msg(ctx, "ann@example.com", true, &buf), &o);
 	CHECK_INT("dkim aligned: session ok", o.st, DKMOD_OK);
 	CHECK("dkim aligned: no envelope, SPF not checked", !o.spf_checked && o.spf.result == DKMOD_SPF_NONE);
 	CHECK("dkim aligned: dmarc pass, dkim aligned", o.have_dmarc && o.dmarc.result == DKMOD_DMARC_PASS &&
@@ -75,7 +61,7 @@ static void test_pass(struct dkmod_ctx *ctx)
 	      strstr(o.ar, ";\r\n\tdmarc=pass (p=reject sp=quarantine dis=none) header.from=example.com") &&
 		      !strstr(o.ar, "spf="));
 	test_run(ctx, "192.0.2.1", "mail.example.com", "bounce@bounce.example.com",
-		 test_msg(ctx, "ann@example.com", false, &buf), &o);
+		 auth_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("spf aligned: spf pass", o.spf_checked && o.spf.result == DKMOD_SPF_PASS && !o.spf.helo_scope);
 	CHECK("spf aligned: dmarc pass by relaxed SPF alignment",
 	      o.dmarc.result == DKMOD_DMARC_PASS && o.dmarc.spf_aligned && !o.dmarc.dkim_aligned);
@@ -83,10 +69,10 @@ static void test_pass(struct dkmod_ctx *ctx)
 		  "mx.test.example;\r\n\tdkim=none;\r\n\tdomainkeys=none header.from=ann@example.com;\r\n"
 		  "\tspf=pass smtp.mailfrom=bounce@bounce.example.com;\r\n"
 		  "\tdmarc=pass (p=reject sp=quarantine dis=none) header.from=example.com");
-	test_run(ctx, "192.0.2.1", NULL, "bounce@bounce.example.com", test_msg(ctx, "ann@example.com", false, &buf), &o);
+	test_run(ctx, "192.0.2.1", NULL, "bounce@bounce.example.com", auth_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("no HELO, a sender: SPF checked, dmarc pass", o.spf_checked && o.spf.result == DKMOD_SPF_PASS &&
 								    o.dmarc.result == DKMOD_DMARC_PASS);
-	test_run(ctx, "192.0.2.1", NULL, "", test_msg(ctx, "ann@example.com", false, &buf), &o);
+	test_run(ctx, "192.0.2.1", NULL, "", auth_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("no HELO, the null sender: nothing to check", !o.spf_checked && !strstr(o.ar, "spf="));
 	str_free(&buf);
 }
@@ -96,7 +82,7 @@ static void test_fail(struct dkmod_ctx *ctx)
 {
 	struct str buf = STR_INIT;
 	struct test_out o;
-	test_run(ctx, "198.51.100.7", "evil.example.net", "bounce@example.com", test_msg(ctx, "ann@example.com", false, &buf),
+	test_run(ctx, "198.51.100.7", "evil.example.net", "bounce@example.com", auth_msg(ctx, "ann@example.com", false, &buf),
 		 &o);
 	CHECK("reject: spf fail", o.spf.result == DKMOD_SPF_FAIL);
 	CHECK("reject: dmarc fail, the domain asks for reject",
@@ -105,13 +91,13 @@ static void test_fail(struct dkmod_ctx *ctx)
 	CHECK("reject: A-R", strstr(o.ar, "\tspf=fail smtp.mailfrom=bounce@example.com;\r\n\tdmarc=fail (p=reject "
 					  "sp=quarantine dis=reject)") != NULL);
 	test_run(ctx, "198.51.100.7", "evil.example.net", "x@testing.example.com",
-		 test_msg(ctx, "ann@testing.example.com", false, &buf), &o);
+		 auth_msg(ctx, "ann@testing.example.com", false, &buf), &o);
 	CHECK("t=y: dmarc fail, testing, quarantine asked instead of reject",
 	      o.dmarc.result == DKMOD_DMARC_FAIL && o.dmarc.testing && !strcmp(o.dmarc.disposition, "quarantine"));
-	test_run(ctx, "192.0.2.1", "mail.example.com", "x@norecord.test", test_msg(ctx, "ann@norecord.test", false, &buf), &o);
+	test_run(ctx, "192.0.2.1", "mail.example.com", "x@norecord.test", auth_msg(ctx, "ann@norecord.test", false, &buf), &o);
 	CHECK("no record: dmarc none", o.have_dmarc && o.dmarc.result == DKMOD_DMARC_NONE && !o.dmarc.have_record);
 	CHECK("no record: A-R", strstr(o.ar, "\tdmarc=none") && strstr(o.ar, "header.from=norecord.test"));
-	test_run(ctx, "192.0.2.1", "bounce.example.com", "", test_msg(ctx, "ann@example.com", false, &buf), &o);
+	test_run(ctx, "192.0.2.1", "bounce.example.com", "", auth_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("null sender: HELO checked, dmarc pass by its alignment",
 	      o.spf.result == DKMOD_SPF_PASS && o.dmarc.result == DKMOD_DMARC_PASS && o.dmarc.spf_aligned);
 	CHECK("null sender: smtp.mailfrom=postmaster@HELO in A-R",
@@ -138,7 +124,7 @@ static void test_state(struct dkmod_ctx *ctx)
 		return;
 	CHECK_INT("envelope: a signing session takes it", dkmod_session_envelope(sign, "192.0.2.1", "h.example", ""),
 		  DKMOD_OK);
-	CHECK_INT("envelope: a signing session", feed(sign, test_msg(ctx, "ann@example.com", false, NULL), 0), DKMOD_OK);
+	CHECK_INT("envelope: a signing session", feed(sign, auth_msg(ctx, "ann@example.com", false, NULL), 0), DKMOD_OK);
 	struct dkmod_spf_answer a;
 	CHECK("envelope: a signing session checks no SPF and no DMARC",
 	      !dkmod_session_spf(sign, &a) && !dkmod_session_dmarc(sign));
@@ -160,7 +146,7 @@ static void test_options(void)
 		return;
 	struct test_out o;
 	struct str buf = STR_INIT;
-	test_run(ctx, "192.0.2.1", "mail.example.com", "a@example.com", test_msg(ctx, "ann@example.com", false, &buf), &o);
+	test_run(ctx, "192.0.2.1", "mail.example.com", "a@example.com", auth_msg(ctx, "ann@example.com", false, &buf), &o);
 	CHECK("options: off: no SPF, no DMARC, neither in A-R",
 	      !o.spf_checked && !o.have_dmarc &&
 		      !strcmp(o.ar, "mx.test.example;\r\n\tdkim=none;\r\n\tdomainkeys=none header.from=ann@example.com"));
@@ -183,7 +169,7 @@ static void test_cut(void)
 		return;
 	struct test_out o;
 	char big[3000];
-	const char *msg = test_msg(ctx, "ann@example.com", false, NULL);
+	const char *msg = auth_msg(ctx, "ann@example.com", false, NULL);
 	test_run(ctx, "192.0.2.1", "mail.example.com", "bounce@bounce.example.com", msg, &o);
 	CHECK("cut header: within the limits, a pass", o.dmarc.result == DKMOD_DMARC_PASS);
 	snprintf(big, sizeof big, "%.*sX-Pad: %0800d\r\n%s", (int)(strstr(msg, "\r\n\r\n") - msg + 2), msg, 0,
@@ -220,7 +206,7 @@ static void test_timeout(void)
 		struct test_out o;
 		long long t0 = dns_now_ms();
 		test_run(ctx, "192.0.2.1", "mail.slow.example", "a@slow.example",
-			 test_msg(ctx, "ann@slow.example", false, NULL), &o);
+			 auth_msg(ctx, "ann@slow.example", false, NULL), &o);
 		long long took = dns_now_ms() - t0;
 		CHECK("timeout: spf temperror, dmarc temperror",
 		      o.spf.result == DKMOD_SPF_TEMPERROR && o.dmarc.result == DKMOD_DMARC_TEMPERROR);
