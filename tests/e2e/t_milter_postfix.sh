@@ -19,29 +19,13 @@
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/lib.sh"
 . "$DKMOD_TOP/tests/adapters/lib.sh"
-MILTER="$DKMOD_TOP/$BUILD/dkmod-milter"
+. "$(dirname "$0")/milter.sh"
 U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
 
 e2e_need "postfix milter e2e" "$MILTER" postfix swaks
 
 e2e_stage root "$MILTER" || exit 1
-CONF=$AD_DIR/dkmod.conf
-RESOLVER="forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2"
-MPORT=$(free_port)
-adapters_conf "$CONF" "$RESOLVER" "$AD_DIR/default.lua"
-printf 'milter { socket = "inet:%s@127.0.0.1", relay_nets = { "127.0.0.1/32" } }\n' "$MPORT" >>"$CONF"
-MLOG=$TMP/milter.log
-MPID=""
-milter_start() {
-	"$TMP/e2e-bin/dkmod-milter" --config "$CONF" --foreground --log-level debug >>"$MLOG" 2>&1 &
-	MPID=$!
-	for _ in $(seq 100); do
-		grep -q "listening on inet:$MPORT@127.0.0.1" "$MLOG" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-at_exit 'kill -KILL $MPID 2>/dev/null'
+milter_conf
 if milter_start; then pass "dkmod-milter listens on inet:$MPORT@127.0.0.1"; else fail "dkmod-milter starts" "$(tail -n 3 "$MLOG")"; exit 1; fi
 
 # the main.cf lines of conf/mta/postfix-milter.cf, pointed at this daemon
@@ -59,24 +43,9 @@ pass "postfix $(postconf -h mail_version) starts with smtpd_milters and non_smtp
 MAILLOG=$POSTFIX_DIR/log/maillog
 BOX=$POSTFIX_MAILDIR
 
-# send NAME FROM TO FILE [ARGS] - swaks from 127.0.0.2; pass if accepted (250)
-send() {
-	local name=$1
-	shift
-	send_mail "$POSTFIX_PORT" "$@" -- --local-interface 127.0.0.2
-	check_eq "$name: accepted by smtpd" "$?" 0
-}
-# refused NAME CODE FROM TO FILE [ARGS] - swaks from 127.0.0.2; pass if DATA got CODE
-refused() {
-	local name=$1 code=$2
-	shift 2
-	send_mail "$POSTFIX_PORT" "$@" -- --local-interface 127.0.0.2
-	if grep -qE "^<\*\* +$code" "$SEND_LOG"; then
-		pass "$name: refused in the dialogue: $(grep -m1 -E "^<\*\* +$code" "$SEND_LOG" | cut -c1-110)"
-	else
-		fail "$name: refused with $code" "$(grep -E '^(<\*\*|<-  250|\*\*\*)' "$SEND_LOG" | tail -n 2 | tr '\n' ' ')"
-	fi
-}
+# send NAME FROM TO FILE [ARGS], refused NAME CODE FROM TO FILE [ARGS] - to this Postfix
+send() { milter_send "$1" "$POSTFIX_PORT" "${@:2}"; }
+refused() { milter_refused "$1" "$2" "$POSTFIX_PORT" "${@:3}"; }
 latest() { latest_delivered "$BOX" "$1"; }
 wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
 
@@ -170,14 +139,6 @@ fi
 # ---- 4b. forged results past the header limits (1500 filler fields): the default policy
 # refuses the message in the dialogue (552); with a policy that accepts it, it arrives without
 # any forged field (the milter deletes them by name and occurrence, wherever they are)
-# milter_reload - SIGHUP the daemon and wait until it says so
-milter_reload() {
-	local n
-	n=$(grep -c 'reloaded' "$MLOG")
-	kill -HUP "$MPID"
-	for _ in $(seq 100); do [ "$(grep -c 'reloaded' "$MLOG")" -gt "$n" ] && return 0; sleep 0.05; done
-	return 1
-}
 mail_from pat@peer.example.com "past the limits" >lim.eml && forged_past_limits lim.eml >limf.eml
 refused "past the limits, default policy" '552 ' pat@peer.example.com limits@example.net limf.eml
 cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
