@@ -7,6 +7,11 @@
 #   milter_reload           SIGHUP it and wait until it says it reloaded
 #   milter_send NAME PORT FROM TO FILE [ARGS]      swaks from 127.0.0.2; pass if accepted
 #   milter_refused NAME CODE PORT FROM TO FILE [ARGS]  pass if the dialogue got CODE (a regex)
+# The cases both MTAs run, with the caller's send, refused, wait_for, latest and $BOX:
+#   milter_case_verify       Mail::DKIM-signed mail dkim=pass (to bob@), tampered dkim=fail
+#   milter_case_forged       a forged Authentication-Results removed, another host's kept
+#   milter_case_killed WHAT  a killed daemon: 4xx (WHAT: the MTA setting that says so), nothing
+#                            delivered, the retry delivered after a restart
 # shellcheck shell=bash disable=SC2034 # the variables below are for the tests
 MILTER="$DKMOD_TOP/$BUILD/dkmod-milter"
 MPID="" MPORT="" MLOG="" CONF=""
@@ -60,4 +65,54 @@ milter_refused() {
 	else
 		fail "$name: refused with $code" "$(grep -E '^(<\*\*|<-  250|\*\*\*)' "$SEND_LOG" | tail -n 2 | tr '\n' ' ')"
 	fi
+}
+
+# milter_case_verify - signed.eml (Mail::DKIM) delivered with dkim=pass, a tampered copy with dkim=fail
+milter_case_verify() {
+	mail_from alice@peer.example.com "signed by Mail::DKIM" >plain.eml
+	peer_sign plain.eml >signed.eml
+	send "Mail::DKIM-signed" alice@peer.example.com bob@example.net signed.eml
+	if wait_for bob@example.net 1; then
+		check_eq "Mail::DKIM-signed: delivered with dkim=pass" "$(ar_results "$(latest bob@example.net)")" "dkim=pass domainkeys=none"
+	else
+		fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
+		mta_logs
+	fi
+	sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml
+	send "tampered" alice@peer.example.com carol@example.net tampered.eml
+	if wait_for carol@example.net 1; then
+		check_eq "tampered: delivered with dkim=fail" "$(ar_results "$(latest carol@example.net)")" "dkim=fail domainkeys=none"
+	else
+		fail "tampered: delivered" "nothing for carol@example.net"
+	fi
+}
+
+# milter_case_forged - our forged Authentication-Results removed, another host's kept
+milter_case_forged() {
+	local f
+	printf 'From: alice@peer.example.com\nTo: ivan@example.net\nSubject: forged\nAuthentication-Results: other.example; spf=pass smtp.mailfrom=peer.example.com\nAuthentication-Results: mx.example.net; dkim=pass header.d=peer.example.com\nMessage-ID: <forged.1@example.com>\n\nbody\n' >forged.eml
+	send "forged A-R" alice@peer.example.com ivan@example.net forged.eml
+	if wait_for ivan@example.net 1; then
+		f=$(latest ivan@example.net)
+		check_eq "forged A-R: one A-R of mx.example.net left (ours, dkim=none)" \
+			"$(grep -c '^Authentication-Results: mx.example.net;' "$f"):$(ar_results "$f")" "1:dkim=none domainkeys=none"
+		check "forged A-R: the forged one is gone" bash -c "! grep -q 'dkim=pass header.d=peer.example.com' '$f'"
+		check "forged A-R: the other host's A-R is kept" grep -q '^Authentication-Results: other.example; spf=pass' "$f"
+	else
+		fail "forged A-R: delivered" "nothing for ivan@example.net"
+	fi
+}
+
+# milter_case_killed WHAT - kill the daemon: a 4xx (WHAT names the MTA's setting), nothing
+# delivered; restart it: the sender's retry is delivered
+milter_case_killed() {
+	kill -KILL "$MPID"
+	wait "$MPID" 2>/dev/null
+	mail_from alice@peer.example.com "daemon killed" >killed.eml
+	refused "daemon killed ($1)" '4[0-9][0-9] ' alice@peer.example.com kate@example.net killed.eml
+	sleep 1
+	check_eq "daemon killed: nothing delivered" "$(delivered_files "$BOX" kate@example.net)" ""
+	if milter_start; then pass "dkmod-milter restarted"; else fail "dkmod-milter restarts" "$(tail -n 3 "$MLOG")"; fi
+	send "after the restart: the sender's retry" alice@peer.example.com kate@example.net killed.eml
+	check "after the restart: delivered" wait_for kate@example.net 1
 }

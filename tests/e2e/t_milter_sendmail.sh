@@ -44,22 +44,7 @@ wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
 cd "$TMP" || exit 1
 
 # ---- 1. Mail::DKIM-signed mail arrives with dkim=pass; tampered with dkim=fail
-mail_from alice@peer.example.com "signed by Mail::DKIM" >plain.eml
-peer_sign plain.eml >signed.eml
-send "Mail::DKIM-signed" alice@peer.example.com bob@example.net signed.eml
-if wait_for bob@example.net 1; then
-	check_eq "Mail::DKIM-signed: delivered with dkim=pass" "$(ar_results "$(latest bob@example.net)")" "dkim=pass domainkeys=none"
-else
-	fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
-	mta_logs
-fi
-sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml
-send "tampered" alice@peer.example.com carol@example.net tampered.eml
-if wait_for carol@example.net 1; then
-	check_eq "tampered: delivered with dkim=fail" "$(ar_results "$(latest carol@example.net)")" "dkim=fail domainkeys=none"
-else
-	fail "tampered: delivered" "nothing for carol@example.net"
-fi
+milter_case_verify
 
 # ---- 2. unsigned from a DMARC p=reject domain, and (historic.lua) from a DomainKeys o=- domain:
 # 550 during the dialogue, nothing delivered, no bounce
@@ -98,28 +83,10 @@ else
 fi
 
 # ---- 4. forged Authentication-Results removed, another host's kept
-printf 'From: alice@peer.example.com\nTo: ivan@example.net\nSubject: forged\nAuthentication-Results: other.example; spf=pass smtp.mailfrom=peer.example.com\nAuthentication-Results: mx.example.net; dkim=pass header.d=peer.example.com\nMessage-ID: <forged.1@example.com>\n\nbody\n' >forged.eml
-send "forged A-R" alice@peer.example.com ivan@example.net forged.eml
-if wait_for ivan@example.net 1; then
-	f=$(latest ivan@example.net)
-	check_eq "forged A-R: one A-R of mx.example.net left (ours, dkim=none)" \
-		"$(grep -c '^Authentication-Results: mx.example.net;' "$f"):$(ar_results "$f")" "1:dkim=none domainkeys=none"
-	check "forged A-R: the forged one is gone" bash -c "! grep -q 'dkim=pass header.d=peer.example.com' '$f'"
-	check "forged A-R: the other host's A-R is kept" grep -q '^Authentication-Results: other.example; spf=pass' "$f"
-else
-	fail "forged A-R: delivered" "nothing for ivan@example.net"
-fi
+milter_case_forged
 
 # ---- 5. a killed daemon: 4xx (F=T), nothing delivered; the retry is delivered after a restart
-kill -KILL "$MPID"
-wait "$MPID" 2>/dev/null
-mail_from alice@peer.example.com "daemon killed" >killed.eml
-refused "daemon killed (F=T)" '4[0-9][0-9] ' alice@peer.example.com kate@example.net killed.eml
-sleep 1
-check_eq "daemon killed: nothing delivered" "$(delivered_files "$BOX" kate@example.net)" ""
-if milter_start; then pass "dkmod-milter restarted"; else fail "dkmod-milter restarts" "$(tail -n 3 "$MLOG")"; fi
-send "after the restart: the sender's retry" alice@peer.example.com kate@example.net killed.eml
-check "after the restart: delivered" wait_for kate@example.net 1
+milter_case_killed F=T
 
 kill -TERM "$MPID"
 rc=0
