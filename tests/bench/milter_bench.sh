@@ -16,7 +16,8 @@
 # message at one session (the latency the milter adds is the difference).
 # Reports; never fails.  MILTER_BENCH_MESSAGES (default 3000),
 # MILTER_BENCH_SESSIONS (8) and MILTER_BENCH_SOCKET (inet, the default: both
-# milters on 127.0.0.1 ports; unix: on unix sockets in the test directory).
+# milters on 127.0.0.1 ports; unix: on unix sockets in the test directory);
+# MILTER_BENCH_STATS=1 prints dkmod's shared counters at the end (DNS, cache).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -165,4 +166,5 @@ awk -F'\t' 'NR > 1 { r[$1] = $2; c[$1] = $3; l[$1] = $4; x[$1] = $5 }
 		}
 	}' "$OUT"
 echo "dkmod-milter log: $(grep -c . dkmod-milter.log) lines"
+[ -n "${MILTER_BENCH_STATS:-}" ] && "$DKMOD_TOP/$BUILD/dkmod" console --state "$TMP/state" stats 2>&1 | head -60
 echo "(table in $OUT)"
