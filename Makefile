@@ -39,7 +39,7 @@ include $(MK_PARTS) $(filter-out $(MK_PARTS),$(sort $(wildcard adapters/*/*.mk))
 
 # The Debian packages: tests/packages.list (one a line, with what each gives us and
 # why), read by tests/packages.sh.  The group build is what `make all` and the demo
-# need; test and mta (and exim, unpacked by tests/e2e/deps.sh) are the tests'.
+# need; test and mta (and exim and sendmail, unpacked by tests/e2e/deps.sh) are the tests'.
 PACKAGES = sh tests/packages.sh
 # `make test T='unit/test_session e2e/*'`: only the tests matching these patterns
 T ?=

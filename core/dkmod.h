@@ -424,6 +424,13 @@ enum dkmod_status dkmod_signtable_refresh(struct dkmod_signtable *t, struct dkmo
  * parent as .parent (nearest first), then *.  1 found (in *m), 0 none, -1 a bad entry (*why) */
 int dkmod_signtable_lookup(const struct dkmod_signtable *t, const char *address, const char *domain,
 			   struct dkmod_signtable_match *m, char *why, size_t why_size);
+/* dkmod_signtable_each - fn for every entry (key order for a compiled table) with its signatures
+ * parsed: %{d} is the entry's domain for an address or domain entry, and "*" (any domain the entry
+ * covers) for .parent and * entries, in the domain and key file alike; an entry that does not
+ * parse is given with nsigs 0 and its reason in why.  Stops when fn returns non-zero; -1 if the
+ * table cannot be read, else 0 */
+typedef int dkmod_signtable_entry_fn(void *arg, const struct dkmod_signtable_match *m, const char *why);
+int dkmod_signtable_each(const struct dkmod_signtable *t, dkmod_signtable_entry_fn *fn, void *arg);
 /* dkmod_signtable_version - how many versions were loaded (1 after open) */
 unsigned long dkmod_signtable_version(const struct dkmod_signtable *t);
 /* dkmod_signtable_free - NULL is fine */

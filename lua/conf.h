@@ -143,6 +143,9 @@ bool conf_net_match(const struct conf_net *nets, size_t n, const char *ip);
 const char *conf_template_check(const char *tmpl);
 /* conf_expand - expand %{d}, %{s} and %% of a valid template; false if it does not fit */
 bool conf_expand(const char *tmpl, const char *d, const char *s, char *out, size_t size);
+/* conf_table_key - the key file of a signing table signature: its own (relative to the table's
+ * directory) or the instance's template expanded; false if there is none or it does not fit */
+bool conf_table_key(const struct conf_signer *g, const struct dkmod_signtable_sig *s, char *key, size_t size);
 /* conf_valid_field_name - printable ASCII without ':' and spaces, 1 to 64 characters */
 bool conf_valid_field_name(const char *name, size_t len);
 /* conf_domain_within - d is parent or equal to domain (case-insensitive) */

@@ -93,6 +93,19 @@ static bool conf_from_block(struct conf_ask *a, const struct conf_signer *g, con
 	return false;
 }
 
+/* conf_table_key - the key file of a signing table signature: its own (relative to the table's
+ * directory) or the instance's template expanded; false if there is none or it does not fit */
+bool conf_table_key(const struct conf_signer *g, const struct dkmod_signtable_sig *s, char *key, size_t size)
+{
+	const char *slash = strrchr(g->sign_table, '/');
+	if (s->key_file[0] == '/' || (s->key_file[0] && !slash))
+		return (size_t)snprintf(key, size, "%s", s->key_file) < size;
+	if (s->key_file[0]) /* relative to the table's directory */
+		return (size_t)snprintf(key, size, "%.*s/%s", (int)(slash - g->sign_table), g->sign_table, s->key_file) <
+		       size;
+	return g->key_template && conf_expand(g->key_template, s->domain, s->selector, key, size);
+}
+
 /* conf_from_table - the instance's signing table entry for address or domain; false if it has none */
 static bool conf_from_table(struct conf_ask *a, const struct conf_signer *g, const char *address, const char *domain)
 {
@@ -113,19 +126,13 @@ static bool conf_from_table(struct conf_ask *a, const struct conf_signer *g, con
 	snprintf(whence, sizeof whence, "sign_table %s entry %s", g->sign_table, m.key);
 	for (size_t i = 0; i < m.nsigs; i++) {
 		const struct dkmod_signtable_sig *s = &m.sigs[i];
-		const char *slash = strrchr(g->sign_table, '/');
-		if (s->key_file[0] == '/' || (s->key_file[0] && !slash))
-			snprintf(key, sizeof key, "%s", s->key_file);
-		else if (s->key_file[0]) /* relative to the table's directory */
-			snprintf(key, sizeof key, "%.*s/%s", (int)(slash - g->sign_table), g->sign_table, s->key_file);
-		else if (!g->key_template)
+		if (!s->key_file[0] && !g->key_template)
 			conf_say(a, DKMOD_LOG_WARNING, "%s: %s names no key file for d=%s s=%s and the instance has no key template",
 				 g->name, whence, s->domain, s->selector);
-		else if (!conf_expand(g->key_template, s->domain, s->selector, key, sizeof key))
+		else if (!conf_table_key(g, s, key, sizeof key))
 			conf_say(a, DKMOD_LOG_WARNING, "%s: the key path for d=%s is too long", g->name, s->domain);
-		if (s->key_file[0] || (g->key_template && key[0]))
+		else
 			conf_add(a, g, &g->req, s->domain, s->selector, key, whence);
-		key[0] = '\0';
 	}
 	return true;
 }

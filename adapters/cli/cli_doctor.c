@@ -1,8 +1,8 @@
 /*
  * cli_doctor.c - `dkmod doctor [--as USER] [--socket SPEC] FILE`: every file and
  * directory the configuration makes a service running as USER use (the
- * configuration itself, the policy script, the resolver's files, each key file,
- * the state directory and its files, the milter's socket directory), judged by
+ * configuration itself, the policy script, the resolver's files, each key file
+ * (those of the signing tables' entries and of key templates too), the state directory and its files, the milter's socket directory), judged by
  * USER's owner, group and other permission bits with every directory on the way
  * searchable.  Each problem is printed with the command that fixes it; exit 0
  * when there is none, 78 otherwise.
@@ -45,7 +45,8 @@ struct doctor {
 static const char cli_doctor_help[] =
 	"usage: dkmod doctor [--as USER] [--socket SPEC] FILE\n"
 	"  check that USER (default dkmod), the user the service runs as, can read the\n"
-	"  configuration FILE, its policy script, resolver files and every key file, and\n"
+	"  configuration FILE, its policy script, resolver files, signing tables and every\n"
+	"  key file (of domain blocks, table entries and key templates), and\n"
 	"  read and write the state directory and the directory of the milter socket SPEC\n"
 	"  (default " DOCTOR_SOCKET "; inet:... or none: no directory); print each\n"
 	"  problem with the command that fixes it; exit 0 if there is none, else 78\n";
@@ -137,7 +138,7 @@ static void doctor_grant(struct doctor *d, const char *what, const char *path, c
 	doctor_problem(d, what, path, why, fix);
 }
 
-/* doctor_seen - true if dir was judged before; else remember it */
+/* doctor_seen - true if a directory or file was judged before; else remember it */
 static bool doctor_seen(struct doctor *d, const char *dir)
 {
 	for (size_t i = 0; i < d->nseen; i++)
@@ -251,12 +252,16 @@ static const char *doctor_key_fix(const char *path, const char *domain, const ch
 	return out;
 }
 
-/* doctor_file - a file the user must read (a key: and no other user may read or write) */
-static void doctor_file(struct doctor *d, const char *what, const char *path, const char *domain, const char *selector)
+/* doctor_file - a file the user must read (a key: and no other user may read or write; domain and
+ * selector, when known, give the keygen command that makes a missing one) */
+static void doctor_file(struct doctor *d, const char *what, const char *path, bool key, const char *domain,
+			const char *selector)
 {
 	char abs[PATH_MAX], q[PATH_MAX * 4 + 8], fix[sizeof q + 300];
 	struct stat st;
 	size_t before = d->problems;
+	if (doctor_absolute(path, abs) && doctor_seen(d, abs))
+		return; /* named twice (a domain block and a table entry): judged once */
 	d->checked++;
 	if (!doctor_absolute(path, abs) || !doctor_ancestors(d, abs) || stat(abs, &st) != 0) {
 		if (doctor_unreachable(d, what, path))
@@ -273,7 +278,7 @@ static void doctor_file(struct doctor *d, const char *what, const char *path, co
 	}
 	if (!(doctor_bits(d, &st) & DOCTOR_R))
 		doctor_grant(d, what, path, &st, DOCTOR_R);
-	const char *refused = domain ? dkmod_key_file_rule(st.st_mode, st.st_uid, d->uid) : NULL;
+	const char *refused = key ? dkmod_key_file_rule(st.st_mode, st.st_uid, d->uid) : NULL;
 	if (refused) { /* the signer's own rule (doc/SECURITY.md, "Private key files") */
 		if (st.st_mode & (S_IWGRP | S_IRWXO))
 			snprintf(fix, sizeof fix, "chmod go-w,o-rwx %s", doctor_quote(path, q, sizeof q));
@@ -290,12 +295,12 @@ static void doctor_path(void *arg, enum pipeline_path_kind kind, const char *pat
 			const char *selector)
 {
 	static const char *const what[] = {"configuration", "policy script", "resolver file", "key file",
-					   "state directory"};
+					   "state directory", "signing table"};
 	struct doctor *d = arg;
 	if (kind == PIPELINE_PATH_STATE_DIR)
 		doctor_dir(d, what[kind], path);
 	else
-		doctor_file(d, what[kind], path, domain, selector);
+		doctor_file(d, what[kind], path, kind == PIPELINE_PATH_KEY, domain, selector);
 }
 
 /* doctor_socket - the directory of a unix socket SPEC must be the user's to write in */

@@ -164,6 +164,8 @@ size_t pipeline_paths(const char *config, pipeline_path_fn *fn, void *arg, pipel
 			if (conf_expand(d->key_template, d->req.domain, d->req.selector, key, sizeof key))
 				fn(arg, PIPELINE_PATH_KEY, key, d->req.domain, d->req.selector);
 		}
+	for (size_t i = 0; i < c->nsigners; i++)
+		pipeline_signer_keys(&c->signers[i], fn, arg);
 	if (c->opt.cache.state_dir)
 		fn(arg, PIPELINE_PATH_STATE_DIR, c->opt.cache.state_dir, NULL, NULL);
 	conf_free(c);

@@ -51,7 +51,8 @@ enum pipeline_path_kind {
 	PIPELINE_PATH_POLICY,     /* the policy script: read */
 	PIPELINE_PATH_RESOLVER,   /* the resolver's zone file or trust anchor: read */
 	PIPELINE_PATH_KEY,        /* a private key file: read, and by no other user */
-	PIPELINE_PATH_STATE_DIR   /* the shared state directory: read, write, search */
+	PIPELINE_PATH_STATE_DIR,  /* the shared state directory: read, write, search */
+	PIPELINE_PATH_SIGN_TABLE  /* a signing table: read (its key files come as PIPELINE_PATH_KEY) */
 };
 
 /* Called once per path; domain and selector are set for PIPELINE_PATH_KEY only. */

@@ -52,5 +52,9 @@ bool pipeline_hdr_fields(const struct dkmod_session *s, struct pipeline_hdrs *h)
 void pipeline_hdr_free(struct pipeline_hdrs *h);
 /* pipeline_hdr_unfold - a folded value on one line: line ends and the blanks after them become one space (malloc'd) */
 char *pipeline_hdr_unfold(const char *value);
+/* pipeline_signer_keys - a signer's signing table (PIPELINE_PATH_SIGN_TABLE) and the key files
+ * its entries and its key template with its selector name (PIPELINE_PATH_KEY; a path that stands
+ * for any domain gives each file it matches) */
+void pipeline_signer_keys(const struct conf_signer *g, pipeline_path_fn *fn, void *arg);
 
 #endif

@@ -46,8 +46,9 @@ void milter_log(enum dkmod_log_level level, const char *fmt, ...) __attribute__(
 /* milter_log_fn - the pipeline's log callback */
 void milter_log_fn(void *arg, enum dkmod_log_level level, const char *line);
 
-/* milter_cb_register - register the callbacks with libmilter; false on failure */
-bool milter_cb_register(void);
+/* milter_cb_register - register the callbacks with libmilter; local: the daemon listens on a unix
+ * socket, where it asks the MTA to expect no answers before the end of the message; false on failure */
+bool milter_cb_register(bool local);
 /* milter_cb_active - messages in progress (for a clean shutdown) */
 unsigned milter_cb_active(void);
 

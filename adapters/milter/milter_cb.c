@@ -32,6 +32,8 @@ struct milter_conn {
 	char client_ip[INET6_ADDRSTRLEN + 8];
 	char *helo, *daemon;
 	bool leadspc;                 /* the MTA sends header values with their leading blanks */
+	unsigned long noreply;        /* SMFIP_NR_* the MTA agreed to: those callbacks answer nothing */
+	bool conn_failed;             /* connect or HELO failed under SMFIP_NR_*: every message tempfails */
 	/* the message */
 	struct milter_engine *engine;
 	struct pipeline_msg *msg;
@@ -44,6 +46,7 @@ struct milter_conn {
 
 static pthread_mutex_t milter_cb_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned milter_cb_messages;
+static bool milter_cb_local; /* the daemon listens on a unix socket: MILTER_CB_LOCAL_ONLY is asked for */
 
 /* milter_cb_active - messages in progress */
 unsigned milter_cb_active(void)
@@ -88,7 +91,35 @@ static void milter_cb_reset(struct milter_conn *c)
 	c->mail_from = c->auth_user = NULL;
 	c->rcpts = NULL;
 	c->nrcpts = 0;
-	c->failed = c->body = false;
+	c->failed = c->conn_failed; /* a failure of the connection's steps stays with each message */
+	c->body = false;
+}
+
+/* The steps the daemon answers nothing to when the MTA agrees (milter protocol 6): all but the end
+ * of the message, whose answer is the policy's; each answer saved is a round trip the MTA skips. */
+#define MILTER_CB_NOREPLY \
+	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+/* Those, and DATA (not sent), are asked for on a unix socket only: on TCP the MTA's writes that no
+ * answer follows wait behind Nagle's algorithm for the daemon's delayed ACK (in the bench, 47 ms
+ * a message instead of 2.8 with either). */
+#define MILTER_CB_LOCAL_ONLY (MILTER_CB_NOREPLY | SMFIP_NODATA)
+
+/* milter_cb_next - the answer of a step that went well: none if the MTA agreed to go on without (flag) */
+static sfsistat milter_cb_next(const struct milter_conn *c, unsigned long flag)
+{
+	return c->noreply & flag ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* milter_cb_fail - the answer of a step that failed: tempfail now, or where the MTA takes no answer,
+ * at the end of the message (the connection's steps: of every message) */
+static sfsistat milter_cb_fail(struct milter_conn *c, unsigned long flag)
+{
+	if (!(c->noreply & flag))
+		return SMFIS_TEMPFAIL;
+	c->failed = true;
+	if (flag & (SMFIP_NR_CONN | SMFIP_NR_HELO))
+		c->conn_failed = true;
+	return SMFIS_NOREPLY;
 }
 
 /* milter_cb_symbol - a macro's value, NULL when absent or empty */
@@ -107,7 +138,8 @@ static char *milter_cb_address(const char *a)
 	return strdup(a);
 }
 
-/* milter_cb_negotiate - ask for header changes and quarantine, and header values as sent */
+/* milter_cb_negotiate - ask for header changes and quarantine, header values as sent, no steps
+ * the daemon does not use and no answers to the steps before the end of the message */
 static sfsistat milter_cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 				    unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
 				    unsigned long *pf3)
@@ -116,8 +148,9 @@ static sfsistat milter_cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned lon
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
-	*pf1 = f1 & SMFIP_HDR_LEADSPC;
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | (milter_cb_local ? MILTER_CB_LOCAL_ONLY : 0));
 	c->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	c->noreply = *pf1 & MILTER_CB_NOREPLY;
 	*pf2 = *pf3 = 0;
 	return SMFIS_CONTINUE;
 }
@@ -144,7 +177,7 @@ static sfsistat milter_cb_connect(SMFICTX *ctx, char *host, struct sockaddr *add
 	c->daemon = d ? strdup(d) : NULL;
 	milter_log(DKMOD_LOG_DEBUG, "connect from %s [%s] daemon_name=%s", host ? host : "?",
 		   c->client_ip[0] ? c->client_ip : "unknown", d ? d : "-");
-	return SMFIS_CONTINUE;
+	return d && !c->daemon ? milter_cb_fail(c, SMFIP_NR_CONN) : milter_cb_next(c, SMFIP_NR_CONN);
 }
 
 /* milter_cb_helo - the HELO name */
@@ -155,7 +188,7 @@ static sfsistat milter_cb_helo(SMFICTX *ctx, char *helo)
 		return SMFIS_TEMPFAIL;
 	free(c->helo);
 	c->helo = strdup(helo);
-	return SMFIS_CONTINUE;
+	return c->helo ? milter_cb_next(c, SMFIP_NR_HELO) : milter_cb_fail(c, SMFIP_NR_HELO);
 }
 
 /* milter_cb_envfrom - a new message: the sender (no <>, "" for the null sender) and the SASL login */
@@ -168,7 +201,7 @@ static sfsistat milter_cb_envfrom(SMFICTX *ctx, char **argv)
 	const char *user = milter_cb_symbol(ctx, "{auth_authen}");
 	c->mail_from = milter_cb_address(argv[0] ? argv[0] : "");
 	c->auth_user = user ? strdup(user) : NULL;
-	return c->mail_from && (!user || c->auth_user) ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	return c->mail_from && (!user || c->auth_user) ? milter_cb_next(c, SMFIP_NR_MAIL) : milter_cb_fail(c, SMFIP_NR_MAIL);
 }
 
 /* milter_cb_envrcpt - one recipient */
@@ -178,15 +211,15 @@ static sfsistat milter_cb_envrcpt(SMFICTX *ctx, char **argv)
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	if (c->nrcpts >= MILTER_RCPTS_MAX)
-		return SMFIS_CONTINUE;
+		return milter_cb_next(c, SMFIP_NR_RCPT);
 	char **r = realloc(c->rcpts, (c->nrcpts + 1) * sizeof *r);
 	if (!r)
-		return SMFIS_TEMPFAIL;
+		return milter_cb_fail(c, SMFIP_NR_RCPT);
 	c->rcpts = r;
 	if (!(r[c->nrcpts] = milter_cb_address(argv[0] ? argv[0] : "")))
-		return SMFIS_TEMPFAIL;
+		return milter_cb_fail(c, SMFIP_NR_RCPT);
 	c->nrcpts++;
-	return SMFIS_CONTINUE;
+	return milter_cb_next(c, SMFIP_NR_RCPT);
 }
 
 /* milter_cb_start - the message's engine and pipeline message, made at its first bytes; false if failed */
@@ -237,7 +270,7 @@ static sfsistat milter_cb_header(SMFICTX *ctx, char *name, char *value)
 		}
 	}
 	milter_cb_write(c, "\r\n", 2);
-	return SMFIS_CONTINUE;
+	return milter_cb_next(c, SMFIP_NR_HDR); /* a failed write is remembered for the end */
 }
 
 /* milter_cb_eoh - the blank line after the header block */
@@ -248,7 +281,7 @@ static sfsistat milter_cb_eoh(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	milter_cb_write(c, "\r\n", 2);
 	c->body = true;
-	return SMFIS_CONTINUE;
+	return milter_cb_next(c, SMFIP_NR_EOH);
 }
 
 /* milter_cb_body - a body chunk, streamed to the engine */
@@ -258,7 +291,7 @@ static sfsistat milter_cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	milter_cb_write(c, chunk, len);
-	return SMFIS_CONTINUE;
+	return milter_cb_next(c, SMFIP_NR_BODY);
 }
 
 /* milter_cb_value - the value of a whole field "Name: value" for the MTA: LF line ends,
@@ -416,9 +449,10 @@ static sfsistat milter_cb_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-/* milter_cb_register - the filter description */
-bool milter_cb_register(void)
+/* milter_cb_register - the filter description; local: the daemon listens on a unix socket */
+bool milter_cb_register(bool local)
 {
+	milter_cb_local = local;
 	static struct smfiDesc desc = {
 		.xxfi_name = "dkmod-milter",
 		.xxfi_version = SMFI_VERSION,

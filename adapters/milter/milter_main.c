@@ -189,11 +189,12 @@ static void milter_nodelay(void)
 /* milter_listen - register with libmilter and open the socket; false after logging why */
 static bool milter_listen(const char *spec)
 {
-	if (!milter_cb_register()) {
+	bool local = strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0;
+	if (!milter_cb_register(local)) {
 		milter_log(DKMOD_LOG_ERROR, "libmilter refused the filter description");
 		return false;
 	}
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
+	if (local)
 		umask(007); /* the MTA's group may connect */
 	if (smfi_setconn((char *)spec) != MI_SUCCESS || smfi_opensocket(true) != MI_SUCCESS) {
 		milter_log(DKMOD_LOG_ERROR, "cannot listen on %s", spec);

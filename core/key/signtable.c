@@ -354,6 +354,58 @@ int dkmod_signtable_lookup(const struct dkmod_signtable *t, const char *address,
 	return signtable_try(t, "*", dom, m, why, why_size);
 }
 
+#define SIGNTABLE_ANY "any.invalid" /* stands for %{d} of a .parent or * entry while it is parsed */
+
+/* signtable_star - every SIGNTABLE_ANY in s made "*" */
+static void signtable_star(char *s)
+{
+	for (char *p; (p = strstr(s, SIGNTABLE_ANY));) {
+		size_t n = strlen(SIGNTABLE_ANY);
+		*p = '*';
+		memmove(p + 1, p + n, strlen(p + n) + 1);
+	}
+}
+
+/* Where dkmod_signtable_each goes, for store_map_each. */
+struct signtable_walk {
+	dkmod_signtable_entry_fn *fn;
+	void *arg;
+};
+
+/* signtable_each_item - parse one key and value and hand them to the walk's fn */
+static int signtable_each_item(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct signtable_walk *w = arg;
+	struct dkmod_signtable_match m = {.nsigs = 0};
+	char v[SIGNTABLE_VALUE_MAX], why[200] = "";
+	snprintf(m.key, sizeof m.key, "%.*s", (int)klen, (const char *)key);
+	snprintf(v, sizeof v, "%.*s", (int)vlen, (const char *)val);
+	const char *at = strrchr(m.key, '@');
+	bool any = m.key[0] == '*' || m.key[0] == '.';
+	if (!signtable_parse_value(v, any ? SIGNTABLE_ANY : at ? at + 1 : m.key, &m, why, sizeof why))
+		m.nsigs = 0;
+	for (size_t i = 0; any && i < m.nsigs; i++) {
+		signtable_star(m.sigs[i].domain);
+		signtable_star(m.sigs[i].key_file);
+	}
+	return w->fn(w->arg, &m, m.nsigs ? NULL : why);
+}
+
+/* dkmod_signtable_each - every entry of the version in use, parsed, to fn */
+int dkmod_signtable_each(const struct dkmod_signtable *t, dkmod_signtable_entry_fn *fn, void *arg)
+{
+	struct signtable_walk w = {fn, arg};
+	const struct signtable_data *d = t->cur;
+	if (d->map)
+		return store_map_each(d->map, signtable_each_item, &w);
+	for (size_t i = 0; i <= d->mask; i++) {
+		const char *k = d->slots[i] ? d->buf + d->slots[i] - 1 : NULL;
+		if (k && signtable_each_item(&w, k, strlen(k), k + strlen(k) + 1, strlen(k + strlen(k) + 1)))
+			break;
+	}
+	return 0;
+}
+
 /* dkmod_signtable_version - how many versions were loaded */
 unsigned long dkmod_signtable_version(const struct dkmod_signtable *t)
 {

@@ -121,6 +121,9 @@ struct store_map;
 struct store_map *store_map_open(const char *path, char *why, size_t why_size);
 /* store_map_get - 1 and the value (valid until the map is closed) if key is present, 0 if not, -1 on error */
 int store_map_get(struct store_map *m, const void *key, size_t klen, const void **val, size_t *vlen);
+/* store_map_each - fn for every item in key order until it returns non-zero; -1 on error, else 0 */
+int store_map_each(struct store_map *m, int (*fn)(void *arg, const void *key, size_t klen, const void *val,
+						  size_t vlen), void *arg);
 /* store_map_close - NULL is fine */
 void store_map_close(struct store_map *m);
 /* store_map_write - a new map file at path (written beside, then renamed over it) of the items

@@ -57,6 +57,22 @@ int store_map_get(struct store_map *m, const void *key, size_t klen, const void 
 	return 1;
 }
 
+/* store_map_each - fn for every item in key order until it returns non-zero; -1 on error */
+int store_map_each(struct store_map *m, int (*fn)(void *arg, const void *key, size_t klen, const void *val,
+						  size_t vlen), void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	if (mdb_cursor_open(m->txn, m->dbi, &cur))
+		return -1;
+	int rc;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+		if (fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
+			break;
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
+}
+
 /* store_map_write - a new map file at path of the items next gives */
 int store_map_write(const char *path, size_t map_bytes,
 		    int (*next)(void *arg, const void **key, size_t *klen, const void **val, size_t *vlen), void *arg,

@@ -160,6 +160,25 @@ if mt "after malformed input" signed.eml; then
 	check "after malformed input: dkim=pass" grep -qE '^insert Authentication-Results:.*dkim=pass' out.txt
 fi
 
+# protocol negotiation: on a unix socket no answers before the end of the message (SMFIP_NR_CONN,
+# HELO, MAIL, RCPT, HDR, EOH, BODY) and no DATA or unknown steps; on TCP, where unanswered writes
+# wait for a delayed ACK, the answers and DATA stay (NOUNKNOWN only)
+# nr_flags WHERE - the flags of milter protocol 6 asked for, of those named above
+nr_flags() {
+	local f
+	f=$("$PYTHON" "$DKMOD_TOP/tests/adapters/milter/mt_raw.py" --negotiate "$1" 2>&1)
+	case $f in 0x*) printf '%#x\n' $((f & 0xCF380)) ;; *) echo "$f" ;; esac
+}
+check_eq "negotiation on a unix socket: no answers before the end, no DATA" "$(nr_flags "$TMP/milter.sock")" 0xcf380
+IPORT=$(free_port)
+"$MILTER" --config m.conf --socket "inet:$IPORT@127.0.0.1" --foreground >"$TMP/inet.err" 2>&1 &
+IPID=$!
+at_exit 'kill -KILL $IPID 2>/dev/null'
+for _ in $(seq 100); do grep -q "listening on inet:$IPORT" "$TMP/inet.err" && break; sleep 0.05; done
+check_eq "negotiation on TCP: every step answered, DATA sent" "$(nr_flags "$IPORT")" 0x100
+kill -TERM "$IPID"
+wait "$IPID" 2>/dev/null
+
 # many connections at once: every one gets its own engine and the right verdict
 # mt_parallel N PREFIX - N sessions of signed.eml at once; their lines in PREFIX1.txt ... PREFIXN.txt
 mt_parallel() {

@@ -125,3 +125,46 @@ install -m 0755 "$DKMOD" "$pub/dkmod"
 out=$(setpriv --reuid="$user" --regid="$group" --init-groups "$pub/dkmod" doctor --as "$user" --socket none "$pub/dkmod.conf" 2>&1)
 expect "run as the user: an unreadable directory cannot be examined" \
 	"problem: state directory $pub/private/state: cannot be examined: Permission denied (run dkmod doctor as root)" ""
+
+# ---- signing tables: the table file, and the key file of every entry (its own, relative to the
+# table; the instance's template; for a * entry and a template with a selector, each file the
+# path matches), text and compiled alike
+st=$TMP/st
+install -d -m 0755 "$st" "$st/keys" "$st/tkeys"
+for ds in example.com/t1 any.example/star other.example/auto; do
+	"$DKMOD" keygen --domain "${ds%/*}" --selector "${ds#*/}" --out "$st/keys" >/dev/null 2>&1
+done
+"$DKMOD" keygen --domain shop.example.com --selector t2 --out "$st/tkeys" >/dev/null 2>&1
+chmod 0755 "$st/keys"/* "$st/tkeys"/*
+printf 'example.com example.com:t1\nshop.example.com shop.example.com:t2:tkeys/shop.example.com/t2.key\n* %%{d}:star\n' >"$st/table.txt"
+chmod 0600 "$st/table.txt"
+"$DKMOD" signtable compile "$st/table.txt" "$st/table.lmdb" >/dev/null
+chmod 0600 "$st/table.lmdb"
+# table_conf TABLE - a configuration signing from TABLE with the template and a selector of its own
+table_conf() {
+	printf 'dkim_sign "out" {\n  sign_table = "%s",\n  key = "%s/keys/%%{d}/%%{s}.key",\n  selector = "auto",\n}\n' \
+		"$1" "$st" >"$st/dkmod.conf"
+}
+for table in table.txt table.lmdb; do
+	table_conf "$st/$table"
+	out=$("$DKMOD" doctor --as "$user" --socket none "$st/dkmod.conf" 2>&1)
+	check_eq "$table: problems: exit 78" "$?" 78
+	expect "$table: the table the user cannot read" "problem: signing table $st/$table: user $user lacks r" \
+		"chgrp $group $st/$table && chmod g+r $st/$table"
+	for k in keys/example.com/t1.key tkeys/shop.example.com/t2.key keys/any.example/star.key keys/other.example/auto.key; do
+		expect "$table: key $k (root's, mode 0600)" "problem: key file $st/$k: user $user lacks r" \
+			"chgrp $group $st/$k && chmod g+r $st/$k"
+	done
+done
+rc=78
+for round in 1 2; do
+	printf '%s\n' "$out" | sed -n 's/^  fix: //p' >"$TMP/fixes.sh"
+	[ -s "$TMP/fixes.sh" ] || break
+	sh -e "$TMP/fixes.sh" >/dev/null 2>&1 || fail "table fixes of round $round run" "$(cat "$TMP/fixes.sh")"
+	out=$("$DKMOD" doctor --as "$user" --socket none "$st/dkmod.conf" 2>&1)
+	rc=$?
+done
+check_eq "tables: after the fixes: exit 0" "$rc:$(printf '%s\n' "$out" | grep -c '^ok: key file')" "0:4"
+table_conf "$st/table.lmdb"
+check "tables: after the fixes, $user signs from the compiled table (the * entry's key)" \
+	sh -c "printf 'From: a@any.example\nSubject: t\n\nbody\n' | setpriv --reuid=$user --regid=$group --init-groups '$TMP/bin/dkmod' process --config '$st/dkmod.conf' --relay 2>&1 | grep -q '^DKIM-Signature:.*d=any.example'"

@@ -9,6 +9,8 @@
 #   the group exim             exim4-daemon-heavy and exim4-dev, unpacked (apt-get
 #                              download + dpkg -x) into $DKMOD_E2E_ROOT/exim4
 #                              (exim4 conflicts with postfix as a package)
+#   the group sendmail         sendmail-bin and sendmail-cf, likewise into
+#                              $DKMOD_E2E_ROOT/sendmail (it conflicts with postfix too)
 #   the Debian-exim user       the Debian exim binary requires it
 #   /etc/postfix/main.cf       lists $DKMOD_E2E_ROOT/postfix-conf/1..8 in
 #                              alternate_config_directories (set-gid postdrop
@@ -22,11 +24,11 @@
 set -eu
 E2E_ROOT=${DKMOD_E2E_ROOT:-/opt/dkmod-e2e}
 EXIM_ROOT=$E2E_ROOT/exim4
+SENDMAIL_ROOT=$E2E_ROOT/sendmail
 CHANGES=$E2E_ROOT/changes
 POSTFIX_SLOTS=8
 PACKAGES="sh $(dirname "$0")/../packages.sh"
 MODE=${1:-}
-EXIM_DEBS=$($PACKAGES list exim | tr '\n' ' ')
 export DEBIAN_FRONTEND=noninteractive
 did=""
 
@@ -66,40 +68,48 @@ exim_unpacked() {
 		[ -f "$EXIM_ROOT/.debs" ]
 }
 
-# exim_runtime_pkgs DEB - the packages DEB depends on, less exim4-base and debconf
-exim_runtime_pkgs() {
-	dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*//; s/:any//; s/ //g' |
-		grep -vE '^(exim4-base|debconf|debconf-2.0|)$'
+# sendmail_unpacked - true if the private sendmail tree is complete
+sendmail_unpacked() {
+	[ -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ] &&
+		[ -f "$SENDMAIL_ROOT/usr/share/sendmail/cf/m4/cf.m4" ] && [ -f "$SENDMAIL_ROOT/.debs" ]
 }
 
-# exim_unpack - download and unpack the exim group into $EXIM_ROOT; the packages the daemon
-# depends on must be installed already (group mta of tests/packages.list)
-exim_unpack() {
-	local dl p need=""
+# runtime_pkgs DEB - the packages DEB depends on, less those unpacked beside it or not needed
+# unpacked (exim4-base, sendmail-base, debconf)
+runtime_pkgs() {
+	dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*//; s/:any//; s/ //g' |
+		grep -vE '^(exim4-base|sendmail-base|sendmail-cf|debconf|debconf-2.0|)$'
+}
+
+# unpack GROUP ROOT MAIN - download the packages of GROUP and unpack them into ROOT; the packages
+# MAIN (one of them) depends on must be installed already (group mta of tests/packages.list)
+unpack() {
+	local group=$1 root=$2 main=$3 debs dl p need=""
+	debs=$($PACKAGES list "$group" | tr '\n' ' ')
 	dl=$(mktemp -d)
 	chmod 755 "$dl" # apt's _apt user downloads into it
-	say "apt-get download $EXIM_DEBS; dpkg -x into $EXIM_ROOT"
+	say "apt-get download $debs; dpkg -x into $root"
 	# shellcheck disable=SC2086 # a list of packages; the package lists may be missing or stale
-	if ! (cd "$dl" && apt-get download -qq $EXIM_DEBS 2>/dev/null); then
+	if ! (cd "$dl" && apt-get download -qq $debs 2>/dev/null); then
 		say "apt-get update"
 		apt-get update -qq
-		(cd "$dl" && apt-get download -qq $EXIM_DEBS)
+		(cd "$dl" && apt-get download -qq $debs)
 	fi
-	for p in $(exim_runtime_pkgs "$dl"/exim4-daemon-heavy_*.deb); do
+	for p in $(runtime_pkgs "$dl/${main}"_*.deb); do
 		pkg_ok "$p" || need="$need $p"
 	done
 	if [ -n "$need" ]; then
-		say "exim4-daemon-heavy needs$need: add them to the group mta of tests/packages.list"
+		say "$main needs$need: add them to the group mta of tests/packages.list"
 		rm -rf "$dl"
 		return 1
 	fi
-	rm -rf "$EXIM_ROOT.new"
-	mkdir -p "$EXIM_ROOT.new"
-	for p in "$dl"/*.deb; do dpkg -x "$p" "$EXIM_ROOT.new"; done
-	(cd "$dl" && printf '%s\n' *.deb) >"$EXIM_ROOT.new/.debs"
-	rm -rf "$EXIM_ROOT" "$dl"
-	mv "$EXIM_ROOT.new" "$EXIM_ROOT"
-	changed unpacked "$EXIM_ROOT"
+	rm -rf "$root.new"
+	mkdir -p "$root.new"
+	for p in "$dl"/*.deb; do dpkg -x "$p" "$root.new"; done
+	(cd "$dl" && printf '%s\n' *.deb) >"$root.new/.debs"
+	rm -rf "$root" "$dl"
+	mv "$root.new" "$root"
+	changed unpacked "$root"
 }
 
 # exim_user - create the Debian-exim system user the Debian exim binary requires
@@ -112,9 +122,10 @@ exim_user() {
 	changed user Debian-exim
 }
 
-# exim_libs_missing - the libraries the unpacked exim4 cannot find (empty if none)
-exim_libs_missing() {
-	ldd "$EXIM_ROOT/usr/sbin/exim4" 2>/dev/null | awk '/not found/ { print $1 }'
+# libs_missing - the libraries the unpacked exim4 and sendmail cannot find (empty if none)
+libs_missing() {
+	ldd "$EXIM_ROOT/usr/sbin/exim4" "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" 2>/dev/null |
+		awk '/not found/ { print $1 }' | sort -u
 }
 
 # postfix_slots - the fixed configuration directories the e2e Postfix instances use
@@ -198,6 +209,8 @@ undo() {
 missing=$($PACKAGES missing mta | tr '\n' ' ') || true
 ok_exim=1
 exim_unpacked || ok_exim=0
+ok_sendmail=1
+sendmail_unpacked || ok_sendmail=0
 ok_user=1
 getent passwd Debian-exim >/dev/null || ok_user=0
 
@@ -205,25 +218,27 @@ if [ "$MODE" = --check ]; then
 	rc=0
 	[ -n "$missing" ] && { say "missing packages: $missing"; rc=1; }
 	[ "$ok_exim" = 0 ] && { say "missing the unpacked exim4 in $EXIM_ROOT"; rc=1; }
+	[ "$ok_sendmail" = 0 ] && { say "missing the unpacked sendmail in $SENDMAIL_ROOT"; rc=1; }
 	[ "$ok_user" = 0 ] && { say "missing the Debian-exim user"; rc=1; }
 	postfix_slots_listed || { say "/etc/postfix/main.cf does not list the e2e instances"; rc=1; }
-	[ "$ok_exim" = 1 ] && [ -n "$(exim_libs_missing)" ] && { say "exim4 lacks: $(exim_libs_missing | tr '\n' ' ')"; rc=1; }
+	[ -n "$(libs_missing)" ] && { say "exim4 or sendmail lacks: $(libs_missing | tr '\n' ' ')"; rc=1; }
 	[ "$rc" = 0 ] && say "all present"
 	exit "$rc"
 fi
 
 [ -n "$missing" ] && $PACKAGES install mta
-[ "$ok_exim" = 1 ] || exim_unpack
+[ "$ok_exim" = 1 ] || unpack exim "$EXIM_ROOT" exim4-daemon-heavy
+[ "$ok_sendmail" = 1 ] || unpack sendmail "$SENDMAIL_ROOT" sendmail-bin
 exim_user
 postfix_allow_slots
-libs=$(exim_libs_missing)
+libs=$(libs_missing)
 if [ -n "$libs" ]; then
-	say "exim4 still lacks libraries: $(echo "$libs" | tr '\n' ' ')"
+	say "exim4 or sendmail still lacks libraries: $(echo "$libs" | tr '\n' ' ')"
 	exit 1
 fi
 disable_services
 if [ -z "$did" ]; then
-	say "everything already there (exim4: $(tr '\n' ' ' <"$EXIM_ROOT/.debs"))"
+	say "everything already there (exim4: $(tr '\n' ' ' <"$EXIM_ROOT/.debs"); sendmail: $(tr '\n' ' ' <"$SENDMAIL_ROOT/.debs"))"
 else
 	say "changed:$did"
 fi

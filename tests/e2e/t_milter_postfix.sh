@@ -19,29 +19,13 @@
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/lib.sh"
 . "$DKMOD_TOP/tests/adapters/lib.sh"
-MILTER="$DKMOD_TOP/$BUILD/dkmod-milter"
+. "$(dirname "$0")/milter.sh"
 U=$E2E_AUTH_USER P=$E2E_AUTH_PASS
 
 e2e_need "postfix milter e2e" "$MILTER" postfix swaks
 
 e2e_stage root "$MILTER" || exit 1
-CONF=$AD_DIR/dkmod.conf
-RESOLVER="forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2"
-MPORT=$(free_port)
-adapters_conf "$CONF" "$RESOLVER" "$AD_DIR/default.lua"
-printf 'milter { socket = "inet:%s@127.0.0.1", relay_nets = { "127.0.0.1/32" } }\n' "$MPORT" >>"$CONF"
-MLOG=$TMP/milter.log
-MPID=""
-milter_start() {
-	"$TMP/e2e-bin/dkmod-milter" --config "$CONF" --foreground --log-level debug >>"$MLOG" 2>&1 &
-	MPID=$!
-	for _ in $(seq 100); do
-		grep -q "listening on inet:$MPORT@127.0.0.1" "$MLOG" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-at_exit 'kill -KILL $MPID 2>/dev/null'
+milter_conf
 if milter_start; then pass "dkmod-milter listens on inet:$MPORT@127.0.0.1"; else fail "dkmod-milter starts" "$(tail -n 3 "$MLOG")"; exit 1; fi
 
 # the main.cf lines of conf/mta/postfix-milter.cf, pointed at this daemon
@@ -59,48 +43,18 @@ pass "postfix $(postconf -h mail_version) starts with smtpd_milters and non_smtp
 MAILLOG=$POSTFIX_DIR/log/maillog
 BOX=$POSTFIX_MAILDIR
 
-# send NAME FROM TO FILE [ARGS] - swaks from 127.0.0.2; pass if accepted (250)
-send() {
-	local name=$1
-	shift
-	send_mail "$POSTFIX_PORT" "$@" -- --local-interface 127.0.0.2
-	check_eq "$name: accepted by smtpd" "$?" 0
-}
-# refused NAME CODE FROM TO FILE [ARGS] - swaks from 127.0.0.2; pass if DATA got CODE
-refused() {
-	local name=$1 code=$2
-	shift 2
-	send_mail "$POSTFIX_PORT" "$@" -- --local-interface 127.0.0.2
-	if grep -qE "^<\*\* +$code" "$SEND_LOG"; then
-		pass "$name: refused in the dialogue: $(grep -m1 -E "^<\*\* +$code" "$SEND_LOG" | cut -c1-110)"
-	else
-		fail "$name: refused with $code" "$(grep -E '^(<\*\*|<-  250|\*\*\*)' "$SEND_LOG" | tail -n 2 | tr '\n' ' ')"
-	fi
-}
+# send NAME FROM TO FILE [ARGS], refused NAME CODE FROM TO FILE [ARGS] - to this Postfix
+send() { milter_send "$1" "$POSTFIX_PORT" "${@:2}"; }
+refused() { milter_refused "$1" "$2" "$POSTFIX_PORT" "${@:3}"; }
 latest() { latest_delivered "$BOX" "$1"; }
 wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
 
 cd "$TMP" || exit 1
 
 # ---- 1. Mail::DKIM-signed mail arrives with dkim=pass; tampered with dkim=fail
-mail_from alice@peer.example.com "signed by Mail::DKIM" >plain.eml
-peer_sign plain.eml >signed.eml
-send "Mail::DKIM-signed" alice@peer.example.com bob@example.net signed.eml
-if wait_for bob@example.net 1; then
-	check_eq "Mail::DKIM-signed: delivered with dkim=pass" "$(ar_results "$(latest bob@example.net)")" "dkim=pass domainkeys=none"
-	check "Mail::DKIM-signed: Authentication-Results on top (above Postfix's Received; Return-Path is the delivery's)" \
-		bash -c "grep -v '^Return-Path:' '$(latest bob@example.net)' | head -n 1 | grep -q '^Authentication-Results: mx.example.net;'"
-else
-	fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
-	mta_logs
-fi
-sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml
-send "tampered" alice@peer.example.com carol@example.net tampered.eml
-if wait_for carol@example.net 1; then
-	check_eq "tampered: delivered with dkim=fail" "$(ar_results "$(latest carol@example.net)")" "dkim=fail domainkeys=none"
-else
-	fail "tampered: delivered" "nothing for carol@example.net"
-fi
+milter_case_verify
+check "Mail::DKIM-signed: Authentication-Results on top (above Postfix's Received; Return-Path is the delivery's)" \
+	bash -c "grep -v '^Return-Path:' '$(latest bob@example.net)' | head -n 1 | grep -q '^Authentication-Results: mx.example.net;'"
 
 # SPF and DMARC: the client's address (127.0.0.2), its EHLO and MAIL FROM reach the engine
 spf_delivered 127.0.0.2
@@ -155,29 +109,11 @@ else
 fi
 
 # ---- 4. forged Authentication-Results removed, another kept
-printf 'From: alice@peer.example.com\nTo: ivan@example.net\nSubject: forged\nAuthentication-Results: other.example; spf=pass smtp.mailfrom=peer.example.com\nAuthentication-Results: mx.example.net; dkim=pass header.d=peer.example.com\nMessage-ID: <forged.1@example.com>\n\nbody\n' >forged.eml
-send "forged A-R" alice@peer.example.com ivan@example.net forged.eml
-if wait_for ivan@example.net 1; then
-	f=$(latest ivan@example.net)
-	check_eq "forged A-R: one A-R of mx.example.net left (ours, dkim=none)" \
-		"$(grep -c '^Authentication-Results: mx.example.net;' "$f"):$(ar_results "$f")" "1:dkim=none domainkeys=none"
-	check "forged A-R: the forged one is gone" bash -c "! grep -q 'dkim=pass header.d=peer.example.com' '$f'"
-	check "forged A-R: the other host's A-R is kept" grep -q '^Authentication-Results: other.example; spf=pass' "$f"
-else
-	fail "forged A-R: delivered" "nothing for ivan@example.net"
-fi
+milter_case_forged
 
 # ---- 4b. forged results past the header limits (1500 filler fields): the default policy
 # refuses the message in the dialogue (552); with a policy that accepts it, it arrives without
 # any forged field (the milter deletes them by name and occurrence, wherever they are)
-# milter_reload - SIGHUP the daemon and wait until it says so
-milter_reload() {
-	local n
-	n=$(grep -c 'reloaded' "$MLOG")
-	kill -HUP "$MPID"
-	for _ in $(seq 100); do [ "$(grep -c 'reloaded' "$MLOG")" -gt "$n" ] && return 0; sleep 0.05; done
-	return 1
-}
 mail_from pat@peer.example.com "past the limits" >lim.eml && forged_past_limits lim.eml >limf.eml
 refused "past the limits, default policy" '552 ' pat@peer.example.com limits@example.net limf.eml
 cp "$AD_DIR/default.lua" "$TMP/default.lua.saved"
@@ -215,14 +151,7 @@ else
 fi
 
 # ---- 6. a killed daemon: tempfail (milter_default_action), then mail flows after a restart
-kill -KILL "$MPID"
-wait "$MPID" 2>/dev/null
-mail_from alice@peer.example.com "daemon killed" >killed.eml
-refused "daemon killed" '4[0-9][0-9] ' alice@peer.example.com kate@example.net killed.eml
-check_eq "daemon killed: nothing delivered" "$(delivered_files "$BOX" kate@example.net)" ""
-if milter_start; then pass "dkmod-milter restarted"; else fail "dkmod-milter restarts" "$(tail -n 3 "$MLOG")"; fi
-send "after the restart: the sender's retry" alice@peer.example.com kate@example.net killed.eml
-check "after the restart: delivered" wait_for kate@example.net 1
+milter_case_killed milter_default_action
 
 # ---- 7. a 20 MB message arrives byte-identical below the added fields
 e2e_big_signed big-signed.eml

@@ -2,6 +2,9 @@
 """mt_raw.py - malformed milter protocol input for dkmod-milter (libmilter).
 
 usage: mt_raw.py SOCKET_PATH
+       mt_raw.py --negotiate SOCKET_PATH|PORT
+The second form offers every action and protocol flag of milter protocol 6
+and prints the protocol flags the daemon asked for, in hex.
 Each case opens a connection, sends bytes a well-behaved MTA never sends and
 waits (5 s at most) for the daemon to close the connection or answer.  Prints
 "CASE closed" or "CASE answered" per case; "CASE hung" if the daemon neither
@@ -59,7 +62,31 @@ def run(path, name, data):
     return "answered" if got else "closed"
 
 
+def negotiate(where):
+    """The protocol flags the daemon at where (a unix path or a 127.0.0.1 port) asks for."""
+    if where.isdigit():
+        s = socket.create_connection(("127.0.0.1", int(where)), timeout=5)
+    else:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(where)
+    s.sendall(NEGOTIATE)
+    got = b""
+    while len(got) < 17:
+        chunk = s.recv(17 - len(got))
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    if len(got) < 17 or got[4:5] != b"O":
+        return "no-negotiation"
+    return "%#x" % struct.unpack(">III", got[5:17])[2]
+
+
 def main():
+    if sys.argv[1] == "--negotiate":
+        print(negotiate(sys.argv[2]))
+        return 0
     path = sys.argv[1]
     for name, data in CASES.items():
         print(name, run(path, name, data), flush=True)
