@@ -20,7 +20,6 @@
 #include "util/str.h"
 
 #define SIGNTABLE_SNIFF 4096        /* a NUL in the first bytes: a compiled table */
-#define SIGNTABLE_VALUE_MAX 4096    /* the longest value of an entry */
 
 /* One loaded version of a table. */
 struct signtable_data {
@@ -366,7 +365,7 @@ static void signtable_star(char *s)
 	}
 }
 
-/* Where dkmod_signtable_each goes, for store_map_each. */
+/* Where dkmod_signtable_each goes, for each entry of a version. */
 struct signtable_walk {
 	dkmod_signtable_entry_fn *fn;
 	void *arg;
@@ -396,8 +395,8 @@ int dkmod_signtable_each(const struct dkmod_signtable *t, dkmod_signtable_entry_
 {
 	struct signtable_walk w = {fn, arg};
 	const struct signtable_data *d = t->cur;
-	if (d->map)
-		return store_map_each(d->map, signtable_each_item, &w);
+	if (d->compiled)
+		return signtable_compiled_each(d->compiled, signtable_each_item, &w);
 	for (size_t i = 0; i <= d->mask; i++) {
 		const char *k = d->slots[i] ? d->buf + d->slots[i] - 1 : NULL;
 		if (k && signtable_each_item(&w, k, strlen(k), k + strlen(k) + 1, strlen(k + strlen(k) + 1)))

@@ -134,32 +134,55 @@ static bool signtable_compiled_shared(const unsigned char *values, size_t values
 	return true;
 }
 
+/* One packed entry of a bucket, as read: its key, and x (odd: an inline value of x>>1 bytes at inl;
+ * even: the shared value number x>>1). */
+struct signtable_compiled_entry {
+	const unsigned char *key, *inl;
+	size_t klen, x;
+};
+
+/* signtable_compiled_entry_at - the entry at *p (before end) into e and *p past it: 1, 0 at the end, -1 damaged */
+static int signtable_compiled_entry_at(const unsigned char **p, const unsigned char *end, struct signtable_compiled_entry *e)
+{
+	if (*p >= end)
+		return 0;
+	if (!signtable_compiled_varint(p, end, &e->klen) || e->klen > (size_t)(end - *p))
+		return -1;
+	e->key = *p;
+	*p += e->klen;
+	if (!signtable_compiled_varint(p, end, &e->x) || ((e->x & 1) && e->x / 2 > (size_t)(end - *p)))
+		return -1;
+	e->inl = *p;
+	*p += e->x & 1 ? e->x / 2 : 0;
+	return 1;
+}
+
+/* signtable_compiled_value - e's value (its shared values in the "~values" record) into val (size bytes):
+ * 1, or -1 damaged or too long */
+static int signtable_compiled_value(const struct signtable_compiled_entry *e, const void *values, size_t values_len,
+				    char *val, size_t size)
+{
+	if (!(e->x & 1))
+		return signtable_compiled_shared(values, values_len, e->x / 2, val, size) ? 1 : -1;
+	if (e->x / 2 >= size || memchr(e->inl, '\0', e->x / 2))
+		return -1;
+	memcpy(val, e->inl, e->x / 2);
+	val[e->x / 2] = '\0';
+	return 1;
+}
+
 /* signtable_compiled_find - the value of key in a bucket record (its shared values in the "~values" record)
  * into val (size bytes): 1 found, 0 not, -1 damaged or too long */
 int signtable_compiled_find(const void *bucket, size_t len, const void *values, size_t values_len, const char *key,
 			    char *val, size_t size)
 {
-	size_t n = strlen(key), kl, x;
-	for (const unsigned char *p = bucket, *end = p + len; p < end;) {
-		if (!signtable_compiled_varint(&p, end, &kl) || kl > (size_t)(end - p))
-			return -1;
-		const unsigned char *k = p;
-		p += kl;
-		if (!signtable_compiled_varint(&p, end, &x) || ((x & 1) && x / 2 > (size_t)(end - p)))
-			return -1;
-		const unsigned char *inl = p;
-		p += x & 1 ? x / 2 : 0;
-		if (kl != n || memcmp(k, key, n) != 0)
-			continue;
-		if (!(x & 1))
-			return signtable_compiled_shared(values, values_len, x / 2, val, size) ? 1 : -1;
-		if (x / 2 >= size || memchr(inl, '\0', x / 2))
-			return -1;
-		memcpy(val, inl, x / 2);
-		val[x / 2] = '\0';
-		return 1;
-	}
-	return 0;
+	size_t n = strlen(key);
+	struct signtable_compiled_entry e;
+	int rc;
+	for (const unsigned char *p = bucket, *end = p + len; (rc = signtable_compiled_entry_at(&p, end, &e)) == 1;)
+		if (e.klen == n && memcmp(e.key, key, n) == 0)
+			return signtable_compiled_value(&e, values, values_len, val, size);
+	return rc;
 }
 
 /* signtable_compiled_get - the value of key into val (size bytes): 1 found, 0 not, -1 damaged or too long */
@@ -171,6 +194,43 @@ int signtable_compiled_get(const struct signtable_compiled *c, const char *key, 
 	size_t vl;
 	int rc = store_map_get(c->map, bk, sizeof bk, &v, &vl);
 	return rc == 1 ? signtable_compiled_find(v, vl, c->values, c->values_len, key, val, size) : rc;
+}
+
+/* Where signtable_compiled_each goes, for store_map_each. */
+struct signtable_compiled_walk {
+	const struct signtable_compiled *c;
+	signtable_compiled_entry_fn *fn;
+	void *arg;
+	int rc; /* -1 once a damaged bucket was met */
+};
+
+/* signtable_compiled_each_bucket - every entry of one bucket record to the walk's fn (the records
+ * "~signtable" and "~values" are not buckets); non-zero stops the walk */
+static int signtable_compiled_each_bucket(void *arg, const void *key, size_t klen, const void *bucket, size_t len)
+{
+	struct signtable_compiled_walk *w = arg;
+	struct signtable_compiled_entry e;
+	char val[SIGNTABLE_VALUE_MAX];
+	int rc;
+	if (klen != 4)
+		return 0;
+	for (const unsigned char *p = bucket, *end = p + len; (rc = signtable_compiled_entry_at(&p, end, &e)) == 1;) {
+		if (signtable_compiled_value(&e, w->c->values, w->c->values_len, val, sizeof val) != 1)
+			break;
+		if (w->fn(w->arg, e.key, e.klen, val, strlen(val)))
+			return 1;
+	}
+	if (rc != 0)
+		w->rc = -1;
+	return rc != 0;
+}
+
+/* signtable_compiled_each - fn for every entry (key, value with %{d} as stored) in bucket order until it
+ * returns non-zero; -1 if the file is damaged, else 0 */
+int signtable_compiled_each(const struct signtable_compiled *c, signtable_compiled_entry_fn *fn, void *arg)
+{
+	struct signtable_compiled_walk w = {c, fn, arg, 0};
+	return store_map_each(c->map, signtable_compiled_each_bucket, &w) ? -1 : w.rc;
 }
 
 /* A growable byte buffer for the writer that remembers a failure. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define SIGNTABLE_COMPILED_FORMAT 2 /* the format this dkmod writes and reads */
+#define SIGNTABLE_VALUE_MAX 4096     /* the longest value of an entry, text or compiled */
 
 struct signtable_compiled;
 
@@ -20,6 +21,11 @@ int signtable_compiled_get(const struct signtable_compiled *c, const char *key, 
  * into val (size bytes): 1 found, 0 not, -1 damaged or too long (signtable_compiled_get's work, for tests) */
 int signtable_compiled_find(const void *bucket, size_t len, const void *values, size_t values_len, const char *key,
 			    char *val, size_t size);
+/* What signtable_compiled_each hands each entry to: non-zero stops the walk. */
+typedef int signtable_compiled_entry_fn(void *arg, const void *key, size_t klen, const void *val, size_t vlen);
+/* signtable_compiled_each - fn for every entry (key, value with %{d} as stored) in bucket order until it
+ * returns non-zero; -1 if the file is damaged, else 0 */
+int signtable_compiled_each(const struct signtable_compiled *c, signtable_compiled_entry_fn *fn, void *arg);
 /* signtable_compiled_close - NULL is fine */
 void signtable_compiled_close(struct signtable_compiled *c);
 /* signtable_compiled_write - the count items ("key\0value\0" each, keys lower case) as a compiled table at
