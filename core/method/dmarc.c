@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "msg/address.h"
 #include "record/dkimsig.h"
@@ -258,11 +259,12 @@ struct dmarc *dmarc_begin(struct arena *arena, struct dns *dns, const struct dma
 static struct dmarc_id *dmarc_id(struct dmarc *m, const char *domain)
 {
 	char d[DMARC_MAX_DOMAIN];
+	/* an entry holds a valid name in lower case: one equal but for case is found unchecked */
+	for (size_t i = 0; domain && i < m->nids; i++)
+		if (!strcasecmp(m->ids[i].domain, domain))
+			return &m->ids[i];
 	if (!dmarc_lower(d, domain))
 		return NULL;
-	for (size_t i = 0; i < m->nids; i++)
-		if (!strcmp(m->ids[i].domain, d))
-			return &m->ids[i];
 	if (m->nids >= DMARC_MAX_IDENTIFIERS) {
 		m->overflow = true;
 		return NULL;
