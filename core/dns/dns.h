@@ -73,6 +73,17 @@ int dns_query_shared(struct dns *d, const char *name, enum dns_type type, dns_ca
 void dns_wait(struct dns *d, long long deadline_ms);
 /* dns_pending - number of outstanding queries */
 size_t dns_pending(const struct dns *d);
+/* The round trips to the resolver since dns_rounds_reset: a query asked from an answer's
+ * callback is in sequence after that answer, and one asked after a dns_wait after everything
+ * answered before it; an answer at hand (memo, shared cache) takes no round trip, a CNAME
+ * followed one more.  rounds: the longest such sequence; queries: those that went out. */
+struct dns_rounds {
+	unsigned rounds, queries;
+};
+/* dns_rounds_reset - start counting again (a session does, for each message) */
+void dns_rounds_reset(struct dns *d);
+/* dns_rounds - what was counted since the last reset (zero without a resolver) */
+struct dns_rounds dns_rounds(const struct dns *d);
 /* dns_now_ms - CLOCK_MONOTONIC in milliseconds */
 long long dns_now_ms(void);
 
