@@ -463,14 +463,19 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 	const char *p = colon + 1, *end = text + len;
 	bool wsp = false, started = false;
 	while (p < end) {
-		if (wsp && started && !canon_is_wsp((unsigned char)*p) && !canon_line_end(p, end))
+		/* here p is at neither WSP nor a line end (the loop below skipped them) */
+		if (wsp && started)
 			*o++ = ' ';
 		if (canon_plain_copy(&o, &p, end)) {
 			wsp = false;
 			started = true;
 		}
-		for (; p < end && (canon_is_wsp((unsigned char)*p) || canon_line_end(p, end)); p++)
-			wsp |= canon_is_wsp((unsigned char)*p);
+		for (; p < end; p++) {
+			if (canon_is_wsp((unsigned char)*p))
+				wsp = true;
+			else if (!canon_line_end(p, end))
+				break;
+		}
 	}
 	out->len = (size_t)(o - out->data);
 	out->data[out->len] = '\0';

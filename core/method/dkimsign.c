@@ -348,7 +348,8 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 	char b64[64];
 	const struct dkmod_sign_request *r = &g->req;
 	long long now = (long long)method_now(m);
-	if (str_reserve(out, 512) < 0 || fold_start(&f, out, "DKIM-Signature") < 0 || fold_tag_str(&f, "v", "1") < 0 ||
+	/* room for the whole field with b= at once (a 2048-bit RSA b= is 344 characters) */
+	if (str_reserve(out, 1024) < 0 || fold_start(&f, out, "DKIM-Signature") < 0 || fold_tag_str(&f, "v", "1") < 0 ||
 	    fold_tag_str(&f, "a", dkimsign_alg_name(r->algorithm)) < 0 || fold_tag_str(&f, "c", dkimsign_canon_pair(r)) < 0 ||
 	    fold_tag_str(&f, "d", r->domain) < 0 || fold_tag_str(&f, "s", r->selector) < 0)
 		return -1;
@@ -381,7 +382,9 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 /* dkimsign_one - build and sign one field; returns a reason on failure (its status in *st) */
 static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g, enum dkmod_status *st)
 {
-	struct dkimsign_list l = {.h = STR_INIT};
+	struct dkimsign_list l; /* its 2 KB of field indices are written as they are chosen */
+	l.h = (struct str)STR_INIT;
+	l.nfields = 0;
 	struct str field = STR_INIT;
 	const char *why = NULL;
 	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
@@ -390,7 +393,7 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 	enum crypto_hash hash = g->body->hash;
 	if (g->body->failed)
 		why = "body hash failed";
-	else if (dkimsign_header_list(m, g, &l) < 0 || dkimsign_build(m, g, str_cstr(&l.h), &field) < 0)
+	else if (str_reserve(&l.h, 256) < 0 || dkimsign_header_list(m, g, &l) < 0 || dkimsign_build(m, g, str_cstr(&l.h), &field) < 0)
 		why = method_out_of_memory;
 	else if (hdrhash_dkim_fields(m, hash, g->req.header_canon, l.fields, l.nfields, field.data, field.len, digest) != 0)
 		why = "header hash failed";
