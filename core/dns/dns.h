@@ -44,9 +44,19 @@ struct dns_result {
 	size_t count;
 	unsigned ttl;               /* seconds (smallest TTL of the answer) */
 	const char *why;            /* e.g. bogus reason or error text, "" if none */
+	struct dns_memo_entry *memo; /* the memo's copy it came from (dns_result_parsed), or NULL */
 };
 
 typedef void dns_callback(void *arg, const struct dns_result *result);
+
+/* What a caller parsed from an answer the memo keeps, so that the next message asking the same
+ * name takes the parsed form instead of parsing again. */
+enum dns_parsed_kind { DNS_PARSED_NONE = 0, DNS_PARSED_DMARC };
+/* dns_result_parsed - what dns_result_keep_parsed kept with this answer as kind, or NULL */
+const void *dns_result_parsed(const struct dns_result *r, enum dns_parsed_kind kind);
+/* dns_result_keep_parsed - keep a copy of the size bytes at p with the answer while the memo
+ * keeps it (only for an answer from the memo; else nothing) */
+void dns_result_keep_parsed(const struct dns_result *r, enum dns_parsed_kind kind, const void *p, size_t size);
 
 struct dns;
 /* dns_new - a resolver per the options; NULL and *why on failure */

@@ -86,6 +86,23 @@ const struct dmarc_name *dmarc_name_find(const struct dmarc *m, const char *doma
 	return NULL;
 }
 
+/* A parsed record kept with the memo's answer: which record of the answer, and what parsing it gave. */
+struct dmarc_parsed {
+	size_t which;
+	enum dmarcrec_status status;
+	struct dmarcrec rec;
+};
+
+/* dmarc_keep_parsed - keep the parse of record which of r with the memo's answer */
+static void dmarc_keep_parsed(const struct dns_result *r, size_t which, enum dmarcrec_status status,
+			      const struct dmarcrec *rec)
+{
+	if (!r->memo)
+		return;
+	struct dmarc_parsed p = {.which = which, .status = status, .rec = *rec};
+	dns_result_keep_parsed(r, DNS_PARSED_DMARC, &p, sizeof p);
+}
+
 /* dmarc_txt_answer - a _dmarc TXT answer: the one DMARC record, nothing, or a failure */
 static void dmarc_txt_answer(void *arg, const struct dns_result *r)
 {
@@ -103,10 +120,19 @@ static void dmarc_txt_answer(void *arg, const struct dns_result *r)
 				count++, which = i;
 	}
 	/* RFC 9989: records that are not DMARC are discarded, and so are all when several remain */
-	if (count == 1) {
-		nm->rec = arena_alloc_raw(m->arena, sizeof *nm->rec); /* dmarcrec_parse clears it */
-		nm->status = nm->rec ? dmarcrec_parse(r->records[which], r->lengths[which], nm->rec) : DMARCREC_OK;
-		nm->found = !nm->rec ? DMARC_FOUND_TEMP : nm->status == DMARCREC_OK ? DMARC_FOUND_RECORD : DMARC_FOUND_BAD;
+	if (count == 1 && (nm->rec = arena_alloc_raw(m->arena, sizeof *nm->rec))) {
+		/* parsed once while the resolver's memo keeps the answer */
+		const struct dmarc_parsed *kept = dns_result_parsed(r, DNS_PARSED_DMARC);
+		if (kept && kept->which == which) {
+			nm->status = kept->status;
+			*nm->rec = kept->rec;
+		} else {
+			nm->status = dmarcrec_parse(r->records[which], r->lengths[which], nm->rec);
+			dmarc_keep_parsed(r, which, nm->status, nm->rec);
+		}
+		nm->found = nm->status == DMARCREC_OK ? DMARC_FOUND_RECORD : DMARC_FOUND_BAD;
+	} else if (count == 1) {
+		nm->found = DMARC_FOUND_TEMP;
 	}
 	dmarc_plan(m, nm->round + 1);
 }

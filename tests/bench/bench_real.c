@@ -126,7 +126,8 @@ static bool bench_real_spf_dmarc_pass(const struct bench_verify_arg *v)
  * cost of SPF and DMARC is the ratio of their times (issue 18: at most 1.10) */
 static void bench_real_spf_dmarc_cells(struct bench_env *env, struct dkmod_ctx *ctx, const char *path, size_t size)
 {
-	bool plain = bench_wanted(BENCH_REAL_PLAIN), with = bench_wanted(BENCH_REAL_SPF_DMARC);
+	bool pair = bench_wanted(BENCH_REAL_COST); /* --only spf_dmarc_cost: the two cells and their ratio */
+	bool plain = pair || bench_wanted(BENCH_REAL_PLAIN), with = pair || bench_wanted(BENCH_REAL_SPF_DMARC);
 	struct dkmod_options o = env->opt;
 	struct dkmod_ctx *off = NULL;
 	size_t len = 0;
