@@ -69,16 +69,17 @@ struct spf_check {
 	bool have_exp_text;
 	enum dkmod_spf_result result;
 
-	/* the texts, from here on not cleared by spf_start (15 KB): each is written before it is read */
+	/* the texts, from here on not cleared by spf_start (15 KB): each is written before it is read;
+	 * those every check uses first, the lists and the explanation's record last */
 	char sender[600], local[300], sender_domain[SPF_NAME_SIZE], helo[SPF_NAME_SIZE], receiver[SPF_NAME_SIZE];
-	char target[SPFREC_MAX_EXPANSION + 1];
-	char names[SPF_MAX_NAMES][SPF_NAME_SIZE];
-	char vnames[SPF_MAX_NAMES][SPF_NAME_SIZE];
-	char exp_text[SPFREC_MAX_LEN + 1];
 	char first_domain[SPF_NAME_SIZE];
 	char identity[600];    /* the sender or HELO, control and non-ASCII bytes as '?' */
 	char reason[300];
+	char target[SPFREC_MAX_EXPANSION + 1];
 	char explanation[SPFREC_MAX_EXPANSION + 1];
+	char names[SPF_MAX_NAMES][SPF_NAME_SIZE];
+	char vnames[SPF_MAX_NAMES][SPF_NAME_SIZE];
+	char exp_text[SPFREC_MAX_LEN + 1];
 };
 
 /* One query in flight. */
