@@ -10,7 +10,6 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +68,7 @@ struct spf_check {
 	bool have_exp_text;
 	enum dkmod_spf_result result;
 
-	/* the texts, from here on not cleared by spf_start (15 KB): each is written before it is read;
-	 * those every check uses first, the lists and the explanation's record last */
+	/* texts not cleared by spf_start (15 KB), each written before it is read; the rarely used last */
 	char sender[600], local[300], sender_domain[SPF_NAME_SIZE], helo[SPF_NAME_SIZE], receiver[SPF_NAME_SIZE];
 	char first_domain[SPF_NAME_SIZE];
 	char identity[600];    /* the sender or HELO, control and non-ASCII bytes as '?' */
@@ -97,12 +95,6 @@ static void spf_printable(char *s)
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
 			*s = '?';
-}
-
-/* spf_copy - src into dst of cap bytes, cut as snprintf cuts; the length of src */
-static size_t spf_copy(char *dst, size_t cap, const char *src)
-{
-	return str_join(dst, cap, &src, 1);
 }
 
 static void spf_finish(struct spf_check *c, enum dkmod_spf_result r, const char *fmt, ...)
@@ -137,7 +129,7 @@ static bool spf_push(struct spf_check *c, const char *domain, bool optional)
 		spf_finish(c, DKMOD_SPF_PERMERROR, "records nested too deep");
 		return false;
 	}
-	spf_copy(f->domain, sizeof f->domain, domain);
+	str_copy(f->domain, sizeof f->domain, domain);
 	f->optional = optional;
 	f->term = 0;
 	c->frames[c->depth++] = f;
@@ -457,7 +449,7 @@ static int spf_target(struct spf_check *c, const char *spec)
 	int e;
 
 	if (!spec) {
-		spf_copy(c->target, sizeof c->target, spf_top(c)->domain);
+		str_copy(c->target, sizeof c->target, spf_top(c)->domain);
 		return 1;
 	}
 	e = spf_expand(c, spec, false, c->target, sizeof c->target);
@@ -700,17 +692,8 @@ static bool spf_fqdn(const char *domain)
 
 	if (!domain[0] || domain[0] == '[' || strlen(domain) > SPFREC_MAX_DOMAIN + 1)
 		return false;
-	spf_copy(copy, sizeof copy, domain);
+	str_copy(copy, sizeof copy, domain);
 	return spfrec_domain(copy) && strchr(copy, '.') != NULL;
-}
-
-/* spf_copy_n - the n bytes of src into dst of cap bytes, cut as snprintf's "%.*s" cuts; n */
-static size_t spf_copy_n(char *dst, size_t cap, const char *src, size_t n)
-{
-	size_t k = n < cap - 1 ? n : cap - 1;
-	memcpy(dst, src, k);
-	dst[k] = '\0';
-	return n;
 }
 
 /* spf_set_sender - the sender, its local part and domain for the scope (RFC 7208 2.4, 4.3);
@@ -725,11 +708,11 @@ static bool spf_set_sender(struct spf_check *c, const struct spf_request *req)
 	if (req->scope == SPF_SCOPE_HELO || !mf[0])
 		domain = req->helo ? req->helo : "";
 	if (req->scope == SPF_SCOPE_HELO || !mf[0] || !at || at == mf)
-		spf_copy(c->local, sizeof c->local, "postmaster");
+		str_copy(c->local, sizeof c->local, "postmaster");
 	else
-		l = spf_copy_n(c->local, sizeof c->local, mf, (size_t)(at - mf));
-	d = spf_copy(c->sender_domain, sizeof c->sender_domain, domain);
-	h = spf_copy(c->helo, sizeof c->helo, req->helo ? req->helo : "");
+		l = str_copy_n(c->local, sizeof c->local, mf, (size_t)(at - mf));
+	d = str_copy(c->sender_domain, sizeof c->sender_domain, domain);
+	h = str_copy(c->helo, sizeof c->helo, req->helo ? req->helo : "");
 	const char *parts[] = {c->local, "@", c->sender_domain};
 	str_join(c->sender, sizeof c->sender, parts, 3);
 	return l < sizeof c->local && d < sizeof c->sender_domain && h < sizeof c->helo;
@@ -767,10 +750,10 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	c->d = d;
 	c->scope = req->scope;
 	c->now = req->now;
-	spf_copy(c->receiver, sizeof c->receiver, req->receiver ? req->receiver : "");
+	str_copy(c->receiver, sizeof c->receiver, req->receiver ? req->receiver : "");
 	fits = spf_set_sender(c, req);
-	spf_copy(c->first_domain, sizeof c->first_domain, c->sender_domain);
-	spf_copy(c->identity, sizeof c->identity, c->scope == SPF_SCOPE_HELO ? c->helo : c->sender);
+	str_copy(c->first_domain, sizeof c->first_domain, c->sender_domain);
+	str_copy(c->identity, sizeof c->identity, c->scope == SPF_SCOPE_HELO ? c->helo : c->sender);
 	spf_printable(c->identity);
 	if (!fits)
 		spf_finish(c, DKMOD_SPF_NONE, "the sender or HELO name is too long to be checked");
