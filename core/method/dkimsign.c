@@ -393,7 +393,8 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 	enum crypto_hash hash = g->body->hash;
 	if (g->body->failed)
 		why = "body hash failed";
-	else if (str_reserve(&l.h, 256) < 0 || dkimsign_header_list(m, g, &l) < 0 || dkimsign_build(m, g, str_cstr(&l.h), &field) < 0)
+	else if (str_reserve(&l.h, 256) < 0 || dkimsign_header_list(m, g, &l) < 0 ||
+		 dkimsign_build(m, g, str_cstr(&l.h), &field) < 0)
 		why = method_out_of_memory;
 	else if (hdrhash_dkim_fields(m, hash, g->req.header_canon, l.fields, l.nfields, field.data, field.len, digest) != 0)
 		why = "header hash failed";
