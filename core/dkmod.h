@@ -289,6 +289,12 @@ struct dkmod_sig_result {
 size_t dkmod_session_result_count(const struct dkmod_session *s);
 /* dkmod_session_result - verdict i, valid until the session is freed */
 const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *s, size_t i);
+/* dkmod_session_dns_rounds - after finish: the DNS round trips the message waited for one after
+ * another (the longest chain of lookups each asked from an answer, or after a wait for answers:
+ * key, policy, SPF and DMARC lookups that need no answer first all start at once; an answer at
+ * hand in the memo or shared cache takes none), and in *queries (if not NULL) the lookups that
+ * went out to the resolver */
+unsigned dkmod_session_dns_rounds(const struct dkmod_session *s, unsigned *queries);
 
 /* The DomainKeys sender policy (RFC 4870 3.6) of the responsible sender's domain. */
 struct dkmod_dk_policy {

@@ -361,6 +361,8 @@ void cli_print_json(FILE *f, struct dkmod_session *s)
 	}
 	fputc(']', f);
 	cli_json_auth(f, s);
+	unsigned queries, rounds = dkmod_session_dns_rounds(s, &queries);
+	fprintf(f, ",\"dns\":{\"rounds\":%u,\"queries\":%u}", rounds, queries);
 	fputs(",\"authentication_results\":", f);
 	cli_json_string(f, dkmod_session_ar_value(s) ? dkmod_session_ar_value(s) : "");
 	fputs("}\n", f);

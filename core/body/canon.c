@@ -414,8 +414,9 @@ static bool canon_line_end(const char *p, const char *end)
 
 /* canon_plain_copy - copy the bytes from *p (before end) that are neither WSP nor a line end to
  * *o, eight at a time: all eight when none is a space or control byte, else up to the first such
- * byte (a header value is mostly words, most shorter than eight bytes); the count.  *o has room
- * for as many bytes as are left from *p */
+ * byte (a header value is mostly words, most shorter than eight bytes), going on over a single SP
+ * or a CRLF-WSP fold between two such bytes as relaxed canonicalization writes them (one SP); the
+ * input bytes taken.  *o has room for as many bytes as are left from *p */
 static size_t canon_plain_copy(char **o, const char **p, const char *end)
 {
 	const char *q = *p;
@@ -426,8 +427,22 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 		memcpy(w, &x, 8); /* past the k bytes only into room the rest of the text has */
 		w += k;
 		q += k;
-		if (k < 8)
-			break;
+		if (k == 8)
+			continue;
+		/* between two plain bytes, one SP is its own canonical form (already written), and
+		 * so is a fold of CRLF and one WSP (written as SP) */
+		if (q > *p && q[0] == ' ' && end - q >= 2 && (unsigned char)q[1] > 0x20) {
+			w++;
+			q++;
+			continue;
+		}
+		if (q > *p && q[0] == '\r' && end - q >= 4 && q[1] == '\n' && (q[2] == ' ' || q[2] == '\t') &&
+		    (unsigned char)q[3] > 0x20) {
+			*w++ = ' ';
+			q += 3;
+			continue;
+		}
+		break;
 	}
 	while (q < end && !canon_is_wsp((unsigned char)*q) && !canon_line_end(q, end))
 		*w++ = *q++;
@@ -463,14 +478,19 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 	const char *p = colon + 1, *end = text + len;
 	bool wsp = false, started = false;
 	while (p < end) {
-		if (wsp && started && !canon_is_wsp((unsigned char)*p) && !canon_line_end(p, end))
+		/* here p is at neither WSP nor a line end (the loop below skipped them) */
+		if (wsp && started)
 			*o++ = ' ';
 		if (canon_plain_copy(&o, &p, end)) {
 			wsp = false;
 			started = true;
 		}
-		for (; p < end && (canon_is_wsp((unsigned char)*p) || canon_line_end(p, end)); p++)
-			wsp |= canon_is_wsp((unsigned char)*p);
+		for (; p < end; p++) {
+			if (canon_is_wsp((unsigned char)*p))
+				wsp = true;
+			else if (!canon_line_end(p, end))
+				break;
+		}
 	}
 	out->len = (size_t)(o - out->data);
 	out->data[out->len] = '\0';

@@ -44,9 +44,19 @@ struct dns_result {
 	size_t count;
 	unsigned ttl;               /* seconds (smallest TTL of the answer) */
 	const char *why;            /* e.g. bogus reason or error text, "" if none */
+	struct dns_memo_entry *memo; /* the memo's copy it came from (dns_result_parsed), or NULL */
 };
 
 typedef void dns_callback(void *arg, const struct dns_result *result);
+
+/* What a caller parsed from an answer the memo keeps, so that the next message asking the same
+ * name takes the parsed form instead of parsing again. */
+enum dns_parsed_kind { DNS_PARSED_NONE = 0, DNS_PARSED_DMARC };
+/* dns_result_parsed - what dns_result_keep_parsed kept with this answer as kind, or NULL */
+const void *dns_result_parsed(const struct dns_result *r, enum dns_parsed_kind kind);
+/* dns_result_keep_parsed - keep a copy of the size bytes at p with the answer while the memo
+ * keeps it (only for an answer from the memo; else nothing) */
+void dns_result_keep_parsed(const struct dns_result *r, enum dns_parsed_kind kind, const void *p, size_t size);
 
 struct dns;
 /* dns_new - a resolver per the options; NULL and *why on failure */
@@ -73,6 +83,17 @@ int dns_query_shared(struct dns *d, const char *name, enum dns_type type, dns_ca
 void dns_wait(struct dns *d, long long deadline_ms);
 /* dns_pending - number of outstanding queries */
 size_t dns_pending(const struct dns *d);
+/* The round trips to the resolver since dns_rounds_reset: a query asked from an answer's
+ * callback is in sequence after that answer, and one asked after a dns_wait after everything
+ * answered before it; an answer at hand (memo, shared cache) takes no round trip, a CNAME
+ * followed one more.  rounds: the longest such sequence; queries: those that went out. */
+struct dns_rounds {
+	unsigned rounds, queries;
+};
+/* dns_rounds_reset - start counting again (a session does, for each message) */
+void dns_rounds_reset(struct dns *d);
+/* dns_rounds - what was counted since the last reset (zero without a resolver) */
+struct dns_rounds dns_rounds(const struct dns *d);
 /* dns_now_ms - CLOCK_MONOTONIC in milliseconds */
 long long dns_now_ms(void);
 

@@ -22,6 +22,8 @@ struct dns_memo_entry {
 	const char **records;
 	size_t *lengths;
 	char *name;
+	enum dns_parsed_kind parsed_kind;
+	void *parsed;          /* dns_result_keep_parsed's copy (malloc'd), or NULL */
 };
 
 struct dns_memo {
@@ -37,8 +39,10 @@ struct dns_memo *dns_memo_new(void)
 /* dns_memo_drop - one reference less; the last frees the entry */
 void dns_memo_drop(struct dns_memo_entry *e)
 {
-	if (e && --e->refs == 0)
+	if (e && --e->refs == 0) {
+		free(e->parsed);
 		free(e);
+	}
 }
 
 /* dns_memo_free - drop the memo's references and the memo */
@@ -123,11 +127,29 @@ void dns_memo_put(struct dns_memo *m, const char *name, enum dns_type type, cons
 	dns_memo_drop(e); /* the memo's reference is the one left */
 }
 
+/* dns_result_parsed - the parsed form kept with the answer as kind, or NULL */
+const void *dns_result_parsed(const struct dns_result *r, enum dns_parsed_kind kind)
+{
+	return r->memo && r->memo->parsed_kind == kind ? r->memo->parsed : NULL;
+}
+
+/* dns_result_keep_parsed - keep a copy of a parsed form with the memo's answer */
+void dns_result_keep_parsed(const struct dns_result *r, enum dns_parsed_kind kind, const void *p, size_t size)
+{
+	struct dns_memo_entry *e = r->memo;
+	void *copy = e && !e->parsed ? malloc(size) : NULL;
+	if (!copy)
+		return;
+	memcpy(copy, p, size);
+	e->parsed = copy;
+	e->parsed_kind = kind;
+}
+
 /* dns_memo_result - the entry as a result; the TTL is what remains of it */
-void dns_memo_result(const struct dns_memo_entry *e, long long now_ms, struct dns_result *r)
+void dns_memo_result(struct dns_memo_entry *e, long long now_ms, struct dns_result *r)
 {
 	long long left = (e->expires_ms - now_ms + 999) / 1000;
 	*r = (struct dns_result){.rcode = e->rcode, .dnssec = e->dnssec, .records = e->records,
 				 .lengths = e->lengths, .count = e->count, .ttl = left > 0 ? (unsigned)left : 0,
-				 .why = ""};
+				 .why = "", .memo = e};
 }

@@ -36,8 +36,9 @@ struct dns_memo_entry *dns_memo_entry_new(const char *name, enum dns_type type, 
 					  long long now_ms);
 /* dns_memo_keep - keep the held entry e in the memo too (its slot's old entry goes) */
 void dns_memo_keep(struct dns_memo *m, struct dns_memo_entry *e);
-/* dns_memo_result - the held entry as a result, its TTL what is left of it at now_ms */
-void dns_memo_result(const struct dns_memo_entry *e, long long now_ms, struct dns_result *r);
+/* dns_memo_result - the held entry as a result, its TTL what is left of it at now_ms (r->memo: e,
+ * for a parsed form kept with it) */
+void dns_memo_result(struct dns_memo_entry *e, long long now_ms, struct dns_result *r);
 /* dns_memo_drop - release a held entry */
 void dns_memo_drop(struct dns_memo_entry *e);
 

@@ -56,6 +56,7 @@ struct dns_query {
 	unsigned ttl;          /* smallest TTL of the earlier hops */
 	struct dns_memo_entry *memo; /* answered from the memo or the shared cache (held) */
 	bool shared;           /* tell the shared cache the answer (dns_query_shared) */
+	unsigned after;        /* round trips in sequence before it was asked (dns_rounds) */
 };
 
 struct dns {
@@ -66,6 +67,8 @@ struct dns {
 	bool permissive;   /* bogus answers are handed on, marked bogus */
 	struct dns_memo *memo; /* recent final answers (NULL: none kept) */
 	struct dns_cache_hooks cache; /* the shared cache of dns_query_shared (get NULL: none) */
+	unsigned depth_now;  /* round trips in sequence before what is being done now */
+	struct dns_rounds counted;
 };
 
 /* One joined record while building a result. */
@@ -316,6 +319,7 @@ static int dns_start(struct dns_query *q)
 	e = ub_resolve_async(q->d->ctx, q->name, (int)q->type, 1 /* IN */, q, dns_ub_done, &q->async_id);
 	if (e != 0)
 		return e;
+	q->d->counted.queries++;
 	/* q->done may already be set if libunbound answered at once */
 	q->running = !q->done;
 	return 0;
@@ -356,6 +360,7 @@ static int dns_enqueue(struct dns *d, const char *name, enum dns_type type, dns_
 	q->cb = cb;
 	q->arg = arg;
 	q->shared = shared;
+	q->after = d->depth_now;
 	q->name = strdup(name);
 	if (q->name && (q->memo = dns_answered(d, name, type, shared)) != NULL)
 		q->done = true; /* handed on by dns_wait like any answer */
@@ -513,8 +518,8 @@ nomem:
 	return NULL;
 }
 
-/* dns_deliver - hand a finished query to its callback and free it; timeout forces DNS_TIMEOUT */
-static void dns_deliver(struct dns_query *q, bool timeout)
+/* dns_deliver_answer - hand a finished query to its callback and free it; timeout forces DNS_TIMEOUT */
+static void dns_deliver_answer(struct dns_query *q, bool timeout)
 {
 	struct dns_result r = { 0 };
 	const struct ub_result *res = q->res;
@@ -600,6 +605,19 @@ static void dns_deliver(struct dns_query *q, bool timeout)
 		ub_resolve_free(q->res);
 	free(q->name);
 	free(q);
+}
+
+/* dns_deliver - dns_deliver_answer, counting the query's round trips: what its callback asks
+ * comes after them */
+static void dns_deliver(struct dns_query *q, bool timeout)
+{
+	struct dns *d = q->d;
+	unsigned depth = q->after + (q->memo ? 0 : 1 + q->hops), before = d->depth_now;
+	if (depth > d->counted.rounds)
+		d->counted.rounds = depth;
+	d->depth_now = depth;
+	dns_deliver_answer(q, timeout);
+	d->depth_now = before;
 }
 
 /* dns_unlink - take a query out of the outstanding list */
@@ -695,7 +713,7 @@ void dns_wait(struct dns *d, long long deadline_ms)
 
 		dns_deliver_done(d, false);
 		if (!d->pending)
-			return;
+			break;
 		left = deadline_ms - dns_now_ms();
 		if (left <= 0)
 			break;
@@ -711,7 +729,7 @@ void dns_wait(struct dns *d, long long deadline_ms)
 			break;
 	}
 	/* Whatever arrived in time still counts; the rest is cancelled. */
-	if (ub_poll(d->ctx))
+	if (d->pending && ub_poll(d->ctx))
 		ub_process(d->ctx);
 	dns_deliver_done(d, true);
 	while ((q = d->head) != NULL) {
@@ -721,12 +739,28 @@ void dns_wait(struct dns *d, long long deadline_ms)
 		dns_unlink(d, q);
 		dns_deliver(q, true);
 	}
+	d->depth_now = d->counted.rounds; /* what is asked next comes after all it waited for */
 }
 
 /* dns_pending - number of outstanding queries */
 size_t dns_pending(const struct dns *d)
 {
 	return d ? d->pending : 0;
+}
+
+/* dns_rounds_reset - start counting again */
+void dns_rounds_reset(struct dns *d)
+{
+	if (d) {
+		d->depth_now = 0;
+		d->counted = (struct dns_rounds){0};
+	}
+}
+
+/* dns_rounds - what was counted since the last reset */
+struct dns_rounds dns_rounds(const struct dns *d)
+{
+	return d ? d->counted : (struct dns_rounds){0};
 }
 
 /* dns_free - free the resolver; outstanding queries are dropped without their callbacks */

@@ -163,6 +163,8 @@ enum dkmod_status dkmod_session_new(struct dkmod_ctx *ctx, unsigned flags, struc
 	s->ar_ours_cap = sizeof s->ar_small;
 	arena_init_spare(&s->arena, &ctx->arena_spare);
 	session_msg_init(s);
+	s->dns_counted = (struct dns_rounds){0};
+	dns_rounds_reset(ctx->dns); /* a resolver serves one message at a time */
 	*out = s;
 	return DKMOD_OK;
 }
@@ -505,6 +507,7 @@ enum dkmod_status dkmod_session_finish(struct dkmod_session *s)
 		if (st == DKMOD_OK && !(s->ar = ar_build(s)))
 			st = DKMOD_ENOMEM;
 	}
+	s->dns_counted = dns_rounds(s->ctx->dns);
 	/* the added fields stack up: each one goes above those added before it, and a
 	 * DomainKey-Signature must stay directly above the fields it hashed */
 	enum dkmod_status sign_st = dksign_finish(&s->msg, &s->dksign);
@@ -537,6 +540,15 @@ size_t dkmod_session_result_count(const struct dkmod_session *s)
 const struct dkmod_sig_result *dkmod_session_result(const struct dkmod_session *s, size_t i)
 {
 	return i < dkmod_session_result_count(s) ? &s->results[i] : NULL;
+}
+
+/* dkmod_session_dns_rounds - the DNS round trips in sequence, and the lookups sent, after finish */
+unsigned dkmod_session_dns_rounds(const struct dkmod_session *s, unsigned *queries)
+{
+	bool done = s->phase == SESSION_DONE;
+	if (queries)
+		*queries = done ? s->dns_counted.queries : 0;
+	return done ? s->dns_counted.rounds : 0;
 }
 
 /* dkmod_session_dk_policy - the DomainKeys policy verdict, or NULL */

@@ -69,6 +69,7 @@ struct dkmod_session {
 	unsigned char *ar_ours;     /* ar_small, or a larger copy */
 	size_t ar_ours_cap;         /* bytes of ar_ours */
 	bool removal_failed;        /* out of memory noting a field that goes */
+	struct dns_rounds dns_counted; /* the message's DNS round trips in sequence (at finish) */
 	size_t single[FIELDSCAN_SINGLE]; /* occurrences of each single-instance field */
 	bool skip_line;             /* inside a header line dropped for its length: skipped to its end */
 	bool field_cut;             /* a line of the field being gathered was dropped for its length */

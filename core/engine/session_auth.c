@@ -192,7 +192,7 @@ bool session_auth_finish(struct dkmod_session *s)
 	if (!a->dmarc)
 		return true;
 	struct dmarc_dkim *dkim = arena_alloc(&s->arena, (s->nresults + upstream + 1) * sizeof *dkim);
-	if (!dkim || !(a->verdict = arena_alloc(&s->arena, sizeof *a->verdict)))
+	if (!dkim || !(a->verdict = arena_alloc_raw(&s->arena, sizeof *a->verdict))) /* dmarc_verdict clears it */
 		return false;
 	size_t n = 0;
 	for (size_t i = 0; i < s->nresults; i++) {

@@ -3,6 +3,7 @@
  * hash the body (shared with verification when parameters match), build
  * the field folded under 78 columns, sign it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,15 @@ static const struct dkimsign_name {
 	DKIMSIGN_NAME("list-unsubscribe", 2), DKIMSIGN_NAME("list-subscribe", 2), DKIMSIGN_NAME("list-post", 2),
 	DKIMSIGN_NAME("list-owner", 2), DKIMSIGN_NAME("list-archive", 2), DKIMSIGN_NAME("sender", 1)};
 #define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
+_Static_assert(DKIMSIGN_NDEFAULT <= 32, "a default name is a bit of a uint32_t");
+
+/* The h= list being built, and the fields it signs by index in h= order (chosen as the names
+ * are listed, so the header hash needs neither h= parsed again nor a field index). */
+struct dkimsign_list {
+	struct str h;
+	size_t fields[HEADER_MAX_SIGNED];
+	size_t nfields;
+};
 
 /* dkimsign_alg_name - a= for an algorithm */
 static const char *dkimsign_alg_name(enum dkmod_algorithm a)
@@ -143,21 +153,42 @@ static bool dkimsign_listed(const struct str *h, const char *name, size_t n)
 	return false;
 }
 
-/* dkimsign_append_name - name times over, colon-separated, as long as h stays within
- * HEADER_MAX_SIGNED names (verifiers refuse longer lists; instances left out stay unsigned) */
-static int dkimsign_append_name(struct str *h, const char *name, size_t n, size_t times)
+/* dkimsign_pick - the fields named name a verifier takes for its first `times` mentions in h=:
+ * the n-th mention the n-th instance from the bottom (fields to be removed are not there) */
+static void dkimsign_pick(const struct method_msg *m, struct dkimsign_list *l, const char *name, size_t n,
+			  size_t times)
 {
+	for (size_t i = m->nfields; i-- > 0 && times > 0;)
+		if (m->fields[i].name_len && !m->fields[i].removed &&
+		    header_name_eq(m->fields[i].raw, m->fields[i].name_len, name, n)) {
+			l->fields[l->nfields++] = i;
+			times--;
+		}
+}
+
+/* dkimsign_append_name - name *times over, colon-separated, as long as h stays within
+ * HEADER_MAX_SIGNED names (verifiers refuse longer lists; instances left out stay unsigned):
+ * *times becomes the mentions written */
+static int dkimsign_append_name(struct dkimsign_list *l, const char *name, size_t n, size_t *times)
+{
+	struct str *h = &l->h;
 	/* every name takes at least two bytes with its colon: count them only near the limit */
-	if ((h->len + 1) / 2 + times > HEADER_MAX_SIGNED) {
+	if ((h->len + 1) / 2 + *times > HEADER_MAX_SIGNED) {
 		size_t names = h->len ? 1 : 0;
 		for (size_t i = 0; i < h->len; i++)
 			names += h->data[i] == ':';
-		if (times > HEADER_MAX_SIGNED - names)
-			times = HEADER_MAX_SIGNED - names;
+		if (*times > HEADER_MAX_SIGNED - names)
+			*times = HEADER_MAX_SIGNED - names;
 	}
-	for (size_t i = 0; i < times; i++)
-		if ((h->len && str_appendc(h, ':') < 0) || str_append(h, name, n) < 0)
-			return -1;
+	if (*times && str_reserve(h, *times * (n + 1)) < 0)
+		return -1;
+	for (size_t i = 0; i < *times; i++) {
+		if (h->len)
+			h->data[h->len++] = ':';
+		memcpy(h->data + h->len, name, n);
+		h->len += n;
+		h->data[h->len] = '\0';
+	}
 	return 0;
 }
 
@@ -187,46 +218,70 @@ static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_
 }
 
 /* dkimsign_add_name - list a name once per instance in the message (once more if oversigned), unless listed */
-static int dkimsign_add_name(const struct method_msg *m, const struct dkimsigner *g, struct str *h,
+static int dkimsign_add_name(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l,
 			     const char *name, size_t n)
 {
-	if (n == 0 || dkimsign_listed(h, name, n))
+	if (n == 0 || dkimsign_listed(&l->h, name, n))
 		return 0;
-	size_t count = dkimsign_count(m, name, n);
-	return dkimsign_append_name(h, name, n, count + dkimsign_extra(g, name, n, count));
+	size_t count = dkimsign_count(m, name, n), times = count + dkimsign_extra(g, name, n, count);
+	if (dkimsign_append_name(l, name, n, &times) < 0)
+		return -1;
+	dkimsign_pick(m, l, name, n, times < count ? times : count);
+	return 0;
 }
 
-/* dkimsign_default_counts - how many received fields have each default name (one pass) */
-static void dkimsign_default_counts(const struct method_msg *m, size_t *counts)
+/* Where the default names are: how many received fields have each, the bottom one, and for each
+ * such field the next one up with the same name (found in one pass, from the bottom). */
+struct dkimsign_found {
+	size_t counts[DKIMSIGN_NDEFAULT], bottom[DKIMSIGN_NDEFAULT], last[DKIMSIGN_NDEFAULT];
+	size_t *up;                     /* nfields entries */
+};
+
+/* dkimsign_default_find - fill *x; false when out of memory */
+static bool dkimsign_default_find(const struct method_msg *m, struct dkimsign_found *x)
 {
-	for (size_t i = 0; i < m->nfields; i++) {
+	/* the default names by length modulo 32: a field is compared with those names only (header_is
+	 * tells a length that differs) */
+	uint32_t by_len[32] = {0};
+	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
+		by_len[dkimsign_default_headers[d].len % 32] |= (uint32_t)1 << d;
+	if (!(x->up = arena_alloc_raw(m->arena, (m->nfields ? m->nfields : 1) * sizeof *x->up)))
+		return false;
+	for (size_t i = m->nfields; i-- > 0;) {
 		const struct header_field *f = &m->fields[i];
 		if (f->removed)
 			continue;
-		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
-			if (f->name_len == dkimsign_default_headers[d].len && header_is(f, dkimsign_default_headers[d].name)) {
-				counts[d]++;
+		for (uint32_t set = by_len[f->name_len % 32]; set; set &= set - 1) {
+			size_t d = (size_t)__builtin_ctz(set);
+			if (header_is(f, dkimsign_default_headers[d].name)) {
+				if (x->counts[d]++)
+					x->up[x->last[d]] = i;
+				else
+					x->bottom[d] = i;
+				x->last[d] = i;
 				break;
 			}
+		}
 	}
+	return true;
 }
 
 /* dkimsign_oversigned_rest - the oversigned names the list so far leaves out */
-static int dkimsign_oversigned_rest(const struct method_msg *m, const struct dkimsigner *g, struct str *h)
+static int dkimsign_oversigned_rest(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l)
 {
 	if (!g->req.oversign)
 		return 0;
 	if (!g->req.oversign_headers) {
 		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
 			if (dkimsign_default_headers[d].over &&
-			    dkimsign_add_name(m, g, h, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
+			    dkimsign_add_name(m, g, l, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
 				return -1;
 		return 0;
 	}
 	size_t pos = 0, n;
 	const char *item;
 	while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &n))
-		if (dkimsign_add_name(m, g, h, item, n) < 0)
+		if (dkimsign_add_name(m, g, l, item, n) < 0)
 			return -1;
 	return 0;
 }
@@ -234,29 +289,36 @@ static int dkimsign_oversigned_rest(const struct method_msg *m, const struct dki
 /* dkimsign_header_list - the h= value for a request: From first, then each configured or default
  * name once per instance in the message, oversigned names once more, then oversigned names
  * the list left out */
-static int dkimsign_header_list(const struct method_msg *m, const struct dkimsigner *g, struct str *h)
+static int dkimsign_header_list(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l)
 {
 	if (g->req.headers) {
 		size_t pos = 0, n;
 		const char *item;
-		if (dkimsign_add_name(m, g, h, "from", 4) < 0)
+		if (dkimsign_add_name(m, g, l, "from", 4) < 0)
 			return -1;
 		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
-			if (dkimsign_add_name(m, g, h, item, n) < 0)
+			if (dkimsign_add_name(m, g, l, item, n) < 0)
 				return -1;
-		return dkimsign_oversigned_rest(m, g, h);
+		return dkimsign_oversigned_rest(m, g, l);
 	}
-	size_t counts[DKIMSIGN_NDEFAULT] = {0};
-	dkimsign_default_counts(m, counts);
+	struct dkimsign_found x = {.counts = {0}};
+	if (!dkimsign_default_find(m, &x))
+		return -1;
 	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++) {
 		const struct dkimsign_name *dn = &dkimsign_default_headers[d];
-		size_t extra = g->req.oversign_headers ? dkimsign_extra(g, dn->name, dn->len, counts[d])
-						       : dkimsign_over(g, dn->over, counts[d]);
-		if (dkimsign_append_name(h, dn->name, dn->len, counts[d] + extra) < 0)
+		size_t count = x.counts[d];
+		size_t times = count + (g->req.oversign_headers ? dkimsign_extra(g, dn->name, dn->len, count)
+								: dkimsign_over(g, dn->over, count));
+		if (times && dkimsign_append_name(l, dn->name, dn->len, &times) < 0)
 			return -1;
+		/* the n-th mention signs the n-th instance from the bottom */
+		for (size_t k = 0, i = x.bottom[d]; k < times && k < count; k++) {
+			i = k ? x.up[i] : i;
+			l->fields[l->nfields++] = i;
+		}
 	}
 	/* the recommended oversigned fields are all in the default list */
-	return g->req.oversign_headers ? dkimsign_oversigned_rest(m, g, h) : 0;
+	return g->req.oversign_headers ? dkimsign_oversigned_rest(m, g, l) : 0;
 }
 
 /* dkimsign_qp - i= in dkim-quoted-printable */
@@ -286,7 +348,8 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 	char b64[64];
 	const struct dkmod_sign_request *r = &g->req;
 	long long now = (long long)method_now(m);
-	if (str_reserve(out, 512) < 0 || fold_start(&f, out, "DKIM-Signature") < 0 || fold_tag_str(&f, "v", "1") < 0 ||
+	/* room for the whole field with b= at once (a 2048-bit RSA b= is 344 characters) */
+	if (str_reserve(out, 1024) < 0 || fold_start(&f, out, "DKIM-Signature") < 0 || fold_tag_str(&f, "v", "1") < 0 ||
 	    fold_tag_str(&f, "a", dkimsign_alg_name(r->algorithm)) < 0 || fold_tag_str(&f, "c", dkimsign_canon_pair(r)) < 0 ||
 	    fold_tag_str(&f, "d", r->domain) < 0 || fold_tag_str(&f, "s", r->selector) < 0)
 		return -1;
@@ -319,7 +382,10 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 /* dkimsign_one - build and sign one field; returns a reason on failure (its status in *st) */
 static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g, enum dkmod_status *st)
 {
-	struct str h = STR_INIT, field = STR_INIT;
+	struct dkimsign_list l; /* its 2 KB of field indices are written as they are chosen */
+	l.h = (struct str)STR_INIT;
+	l.nfields = 0;
+	struct str field = STR_INIT;
 	const char *why = NULL;
 	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
 	char b64[2 * CRYPTO_MAX_SIG];
@@ -327,9 +393,10 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 	enum crypto_hash hash = g->body->hash;
 	if (g->body->failed)
 		why = "body hash failed";
-	else if (dkimsign_header_list(m, g, &h) < 0 || dkimsign_build(m, g, str_cstr(&h), &field) < 0)
+	else if (str_reserve(&l.h, 256) < 0 || dkimsign_header_list(m, g, &l) < 0 ||
+		 dkimsign_build(m, g, str_cstr(&l.h), &field) < 0)
 		why = method_out_of_memory;
-	else if (hdrhash_dkim(m, hash, g->req.header_canon, h.data, h.len, field.data, field.len, true, digest) != 0)
+	else if (hdrhash_dkim_fields(m, hash, g->req.header_canon, l.fields, l.nfields, field.data, field.len, digest) != 0)
 		why = "header hash failed";
 	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
 		why = "signing failed";
@@ -342,7 +409,7 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 		if (!g->field)
 			why = method_out_of_memory;
 	}
-	str_free(&h);
+	str_free(&l.h);
 	str_free(&field);
 	*st = why == method_out_of_memory ? DKMOD_ENOMEM : DKMOD_ECRYPTO;
 	return why;

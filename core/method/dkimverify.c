@@ -131,8 +131,7 @@ static enum dkmod_result dkimverify_crypto_verdict(const struct method_msg *m, c
 	if (text) {
 		memcpy(text, f->raw, sig->b_start);
 		memcpy(text + sig->b_start, f->raw + sig->b_end, f->text_len - sig->b_end);
-		hashed = hdrhash_dkim(m, sig->hash, sig->header_canon, sig->h, sig->h_len, text, text_len,
-						false, digest);
+		hashed = hdrhash_dkim(m, sig->hash, sig->header_canon, sig->h, sig->h_len, text, text_len, digest);
 	}
 	if (hashed != 0) {
 		*reason = "header hash could not be computed";

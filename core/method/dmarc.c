@@ -20,7 +20,9 @@
 #include "method/dmarc_walk.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "msg/address.h"
 #include "record/dkimsig.h"
@@ -58,13 +60,20 @@ const char *dmarc_suffix(const char *d, size_t k)
 	return d;
 }
 
-/* dmarc_levels - the names a walk from d asks, in order (pointers into d); how many */
+/* dmarc_levels - the names a walk from d asks, in order (pointers into d); how many.  One pass:
+ * the starts of the last DMARC_MAX_WALK - 1 labels are kept in a ring as the dots go by. */
 size_t dmarc_levels(const char *d, const char *levels[DMARC_MAX_WALK])
 {
-	size_t x = dmarc_labels(d), n = 0;
+	const char *ring[DMARC_MAX_WALK - 1];
+	size_t x = 1, n = 0;
+	ring[0] = d;
+	for (const char *p = d; *p; p++)
+		if (*p == '.')
+			ring[x++ % (DMARC_MAX_WALK - 1)] = p + 1;
 	levels[n++] = d;
+	/* the suffix of k labels starts at label x - k */
 	for (size_t k = x >= DMARC_MAX_WALK ? DMARC_MAX_WALK - 1 : x - 1; k >= 1; k--)
-		levels[n++] = dmarc_suffix(d, k);
+		levels[n++] = ring[(x - k) % (DMARC_MAX_WALK - 1)];
 	return n;
 }
 
@@ -75,6 +84,23 @@ const struct dmarc_name *dmarc_name_find(const struct dmarc *m, const char *doma
 		if (!strcmp(m->names[i].domain, domain))
 			return &m->names[i];
 	return NULL;
+}
+
+/* A parsed record kept with the memo's answer: which record of the answer, and what parsing it gave. */
+struct dmarc_parsed {
+	size_t which;
+	enum dmarcrec_status status;
+	struct dmarcrec rec;
+};
+
+/* dmarc_keep_parsed - keep the parse of record which of r with the memo's answer */
+static void dmarc_keep_parsed(const struct dns_result *r, size_t which, enum dmarcrec_status status,
+			      const struct dmarcrec *rec)
+{
+	if (!r->memo)
+		return;
+	struct dmarc_parsed p = {.which = which, .status = status, .rec = *rec};
+	dns_result_keep_parsed(r, DNS_PARSED_DMARC, &p, sizeof p);
 }
 
 /* dmarc_txt_answer - a _dmarc TXT answer: the one DMARC record, nothing, or a failure */
@@ -94,10 +120,19 @@ static void dmarc_txt_answer(void *arg, const struct dns_result *r)
 				count++, which = i;
 	}
 	/* RFC 9989: records that are not DMARC are discarded, and so are all when several remain */
-	if (count == 1) {
-		nm->rec = arena_alloc(m->arena, sizeof *nm->rec);
-		nm->status = nm->rec ? dmarcrec_parse(r->records[which], r->lengths[which], nm->rec) : DMARCREC_OK;
-		nm->found = !nm->rec ? DMARC_FOUND_TEMP : nm->status == DMARCREC_OK ? DMARC_FOUND_RECORD : DMARC_FOUND_BAD;
+	if (count == 1 && (nm->rec = arena_alloc_raw(m->arena, sizeof *nm->rec))) {
+		/* parsed once while the resolver's memo keeps the answer */
+		const struct dmarc_parsed *kept = dns_result_parsed(r, DNS_PARSED_DMARC);
+		if (kept && kept->which == which) {
+			nm->status = kept->status;
+			*nm->rec = kept->rec;
+		} else {
+			nm->status = dmarcrec_parse(r->records[which], r->lengths[which], nm->rec);
+			dmarc_keep_parsed(r, which, nm->status, nm->rec);
+		}
+		nm->found = nm->status == DMARCREC_OK ? DMARC_FOUND_RECORD : DMARC_FOUND_BAD;
+	} else if (count == 1) {
+		nm->found = DMARC_FOUND_TEMP;
 	}
 	dmarc_plan(m, nm->round + 1);
 }
@@ -231,9 +266,10 @@ static enum dmarc_author dmarc_author_domain(const struct dmarc_field *from, siz
 /* dmarc_begin - read the From fields and start round 1 */
 struct dmarc *dmarc_begin(struct arena *arena, struct dns *dns, const struct dmarc_field *from, size_t nfrom)
 {
-	struct dmarc *m = arena_alloc(arena, sizeof *m);
+	struct dmarc *m = arena_alloc_raw(arena, sizeof *m);
 	if (!m)
 		return NULL;
+	memset(m, 0, offsetof(struct dmarc, author_domain));
 	m->arena = arena;
 	m->dns = dns;
 	m->author = dmarc_author_domain(from, nfrom, m->author_domain, &m->mailboxes);
@@ -249,17 +285,19 @@ struct dmarc *dmarc_begin(struct arena *arena, struct dns *dns, const struct dma
 static struct dmarc_id *dmarc_id(struct dmarc *m, const char *domain)
 {
 	char d[DMARC_MAX_DOMAIN];
+	/* an entry holds a valid name in lower case: one equal but for case is found unchecked */
+	for (size_t i = 0; domain && i < m->nids; i++)
+		if (!strcasecmp(m->ids[i].domain, domain))
+			return &m->ids[i];
 	if (!dmarc_lower(d, domain))
 		return NULL;
-	for (size_t i = 0; i < m->nids; i++)
-		if (!strcmp(m->ids[i].domain, d))
-			return &m->ids[i];
 	if (m->nids >= DMARC_MAX_IDENTIFIERS) {
 		m->overflow = true;
 		return NULL;
 	}
 	struct dmarc_id *id = &m->ids[m->nids++];
-	memcpy(id->domain, d, sizeof d);
+	memset(id, 0, sizeof *id);
+	memcpy(id->domain, d, strlen(d) + 1);
 	return id;
 }
 
@@ -275,14 +313,24 @@ static unsigned dmarc_next_round(const struct dmarc *m)
 	return r + 1;
 }
 
+/* dmarc_news - whether setting a flag of id can change what dmarc_plan asks: not for the Author
+ * Domain (never walked again), nor for an expected id (its walk is planned whenever the policy
+ * allows relaxed alignment of either kind), nor for a flag already set */
+static bool dmarc_news(const struct dmarc *m, const struct dmarc_id *id, bool was_set)
+{
+	return !was_set && !id->expected && strcmp(id->domain, m->author_domain) != 0;
+}
+
 /* dmarc_expect - an identifier that may pass */
 void dmarc_expect(struct dmarc *m, const char *domain)
 {
 	struct dmarc_id *id = m ? dmarc_id(m, domain) : NULL;
 	if (!id)
 		return;
+	bool news = dmarc_news(m, id, false);
 	id->expected = true;
-	dmarc_plan(m, dmarc_next_round(m));
+	if (news)
+		dmarc_plan(m, dmarc_next_round(m));
 }
 
 /* dmarc_outcomes - the DKIM and SPF outcomes; starts the lookups they still need */
@@ -290,10 +338,12 @@ void dmarc_outcomes(struct dmarc *m, const struct dmarc_dkim *dkim, size_t ndkim
 {
 	if (!m)
 		return;
+	bool news = false;
 	for (size_t i = 0; i < ndkim; i++) {
 		struct dmarc_id *id = dkim[i].pass || dkim[i].temperror ? dmarc_id(m, dkim[i].domain) : NULL;
 		if (!id)
 			continue;
+		news = news || dmarc_news(m, id, id->dkim);
 		id->dkim = true;
 		id->dkim_pass = id->dkim_pass || dkim[i].pass;
 		id->dkim_temp = id->dkim_temp || dkim[i].temperror;
@@ -303,13 +353,15 @@ void dmarc_outcomes(struct dmarc *m, const struct dmarc_dkim *dkim, size_t ndkim
 	if (spf && (spf->result == DKMOD_SPF_PASS || spf->result == DKMOD_SPF_TEMPERROR)) {
 		struct dmarc_id *id = dmarc_id(m, spf->domain);
 		if (id) {
+			news = news || dmarc_news(m, id, id->spf);
 			id->spf = true;
 			id->spf_pass = spf->result == DKMOD_SPF_PASS;
 			id->spf_temp = spf->result == DKMOD_SPF_TEMPERROR;
 		}
 	}
 	m->have_outcomes = true;
-	dmarc_plan(m, dmarc_next_round(m));
+	if (news)
+		dmarc_plan(m, dmarc_next_round(m));
 }
 
 /* dmarc_pending - queries asked and not yet answered */

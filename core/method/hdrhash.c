@@ -11,36 +11,63 @@
 
 #define HDRHASH_KEEP_BUFFER 65536 /* the context keeps a header buffer up to this size */
 
+/* hdrhash_buffer - the context's header buffer, emptied, with room for every field canonical
+ * (at most its text and a CRLF) and the signature field; NULL when out of memory */
+static struct str *hdrhash_buffer(const struct method_msg *m, size_t sig_len)
+{
+	struct str *buf = m->header_canon;
+	str_clear(buf);
+	return str_reserve(buf, m->header_bytes + 2 * m->nfields + sig_len + 2) < 0 ? NULL : buf;
+}
+
+/* hdrhash_finish - after the fields (rc 0 when they went in): the signature field, then the
+ * digest of the whole buffer in one pass; 0 or -1 */
+static int hdrhash_finish(const struct method_msg *m, int rc, enum crypto_hash hash, enum dkmod_canon canon,
+			  const char *sig_text, size_t sig_len, unsigned char *digest)
+{
+	struct str *buf = m->header_canon;
+	if (rc == 0 && (canon_header(canon, sig_text, sig_len, false, buf) < 0 ||
+			crypto_hash(hash, buf->data, buf->len, digest) != 0))
+		rc = -1;
+	if (buf->cap > HDRHASH_KEEP_BUFFER) /* a huge header block's buffer is not kept */
+		str_free(buf);
+	return rc;
+}
+
 /* hdrhash_dkim - hash the fields named in h= and the signature field itself:
  * their canonical forms are gathered in one buffer (the context's, reused) and hashed in one pass */
 int hdrhash_dkim(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon, const char *h,
-		 size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed, unsigned char *digest)
+		 size_t h_len, const char *sig_text, size_t sig_len, unsigned char *digest)
 {
 	struct fieldindex *x = fieldindex_get(m->index, m->arena, m->fields, m->nfields);
-	struct str *buf = m->header_canon;
-	int rc = -1;
-	str_clear(buf);
-	/* a canonical field is at most its text and a CRLF */
-	if (!x || str_reserve(buf, m->header_bytes + 2 * m->nfields + sig_len + 2) < 0)
-		goto out;
+	struct str *buf = x ? hdrhash_buffer(m, sig_len) : NULL;
+	if (!buf)
+		return hdrhash_finish(m, -1, hash, canon, sig_text, sig_len, digest);
 	fieldindex_begin(x);
 	size_t pos = 0, n, i, slot;
 	const char *item;
 	while (tagvalue_list_next(h, h_len, &pos, &item, &n)) {
 		/* the n-th mention of a name takes the n-th instance from the bottom */
 		if ((slot = fieldindex_find(x, item, n)) == FIELDINDEX_NONE ||
-		    (i = fieldindex_take(x, slot, 0, skip_removed)) == FIELDINDEX_NONE)
+		    (i = fieldindex_take(x, slot, 0, false)) == FIELDINDEX_NONE)
 			continue;
 		if (canon_header(canon, m->fields[i].raw, m->fields[i].text_len, true, buf) < 0)
-			goto out;
+			return hdrhash_finish(m, -1, hash, canon, sig_text, sig_len, digest);
 	}
-	if (canon_header(canon, sig_text, sig_len, false, buf) < 0)
-		goto out;
-	rc = crypto_hash(hash, buf->data, buf->len, digest);
-out:
-	if (buf->cap > HDRHASH_KEEP_BUFFER) /* a huge header block's buffer is not kept */
-		str_free(buf);
-	return rc;
+	return hdrhash_finish(m, 0, hash, canon, sig_text, sig_len, digest);
+}
+
+/* hdrhash_dkim_fields - hash the fields given by index (in h= order, as the signer chose them)
+ * and the signature field, as hdrhash_dkim does */
+int hdrhash_dkim_fields(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon,
+			const size_t *fields, size_t n, const char *sig_text, size_t sig_len, unsigned char *digest)
+{
+	struct str *buf = hdrhash_buffer(m, sig_len);
+	int rc = buf ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (canon_header(canon, m->fields[fields[i]].raw, m->fields[fields[i]].text_len, true, buf) < 0)
+			rc = -1;
+	return hdrhash_finish(m, rc, hash, canon, sig_text, sig_len, digest);
 }
 
 /* hdrhash_dk_field - one field, canonicalized, added to buf (hashed by the caller) */

@@ -13,9 +13,13 @@
 #include "method/method.h"
 
 /* hdrhash_dkim - the header hash of the fields named in h= and of the signature field text
- * (b= empty); fields to be removed are skipped when signing (skip_removed); 0, or -1 */
+ * (b= empty), as a verifier picks them; 0, or -1 */
 int hdrhash_dkim(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon, const char *h,
-		 size_t h_len, const char *sig_text, size_t sig_len, bool skip_removed, unsigned char *digest);
+		 size_t h_len, const char *sig_text, size_t sig_len, unsigned char *digest);
+/* hdrhash_dkim_fields - the same hash of fields chosen by the signer: m->fields[fields[i]] for
+ * i < n in h= order; 0, or -1 */
+int hdrhash_dkim_fields(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon,
+			const size_t *fields, size_t n, const char *sig_text, size_t sig_len, unsigned char *digest);
 /* hdrhash_dk - feed the fields a DomainKeys signature covers into its stream: the fields from
  * index first on, filtered by h= when h is not NULL (in h= order, as the peer does), without
  * fields to be removed when signing (skip_removed); each field used is marked in

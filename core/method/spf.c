@@ -6,6 +6,7 @@
  * names) and returns; the last answer of the batch runs spf_run again.
  */
 #include "method/spf.h"
+#include "util/str.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -45,38 +46,38 @@ struct spf_check {
 	enum spf_scope scope;
 	unsigned char ip[16];
 	bool ipv6;
-	char sender[600], local[300], sender_domain[SPF_NAME_SIZE], helo[SPF_NAME_SIZE], receiver[SPF_NAME_SIZE];
 	long long now;
 
 	struct spf_frame *frames[SPF_MAX_DEPTH];
 	size_t depth;
 	enum spf_step step;
 	bool term_counted;     /* the current term's lookup is counted (re-entry after validation) */
-	char target[SPFREC_MAX_EXPANSION + 1];
 	unsigned dns_terms, voids;
 
 	enum spf_wait wait;
 	unsigned pending;      /* queries outstanding */
 	bool abandoned;        /* freed by the last callback */
 	bool b_match, b_temp, b_void, b_perm; /* what the batch found */
-	char names[SPF_MAX_NAMES][SPF_NAME_SIZE];
 	size_t nnames;
 
 	/* the client's validated names (RFC 7208 5.5), found once */
 	bool validated;
 	bool validate_for_ptr; /* validation started by a ptr mechanism */
-	char vnames[SPF_MAX_NAMES][SPF_NAME_SIZE];
 	bool vname_ok[SPF_MAX_NAMES];
 	size_t nvnames;
-
-	char exp_text[SPFREC_MAX_LEN + 1];
 	bool have_exp_text;
-
 	enum dkmod_spf_result result;
+
+	/* texts not cleared by spf_start (15 KB), each written before it is read; the rarely used last */
+	char sender[600], local[300], sender_domain[SPF_NAME_SIZE], helo[SPF_NAME_SIZE], receiver[SPF_NAME_SIZE];
 	char first_domain[SPF_NAME_SIZE];
 	char identity[600];    /* the sender or HELO, control and non-ASCII bytes as '?' */
 	char reason[300];
+	char target[SPFREC_MAX_EXPANSION + 1];
 	char explanation[SPFREC_MAX_EXPANSION + 1];
+	char names[SPF_MAX_NAMES][SPF_NAME_SIZE];
+	char vnames[SPF_MAX_NAMES][SPF_NAME_SIZE];
+	char exp_text[SPFREC_MAX_LEN + 1];
 };
 
 /* One query in flight. */
@@ -128,7 +129,7 @@ static bool spf_push(struct spf_check *c, const char *domain, bool optional)
 		spf_finish(c, DKMOD_SPF_PERMERROR, "records nested too deep");
 		return false;
 	}
-	snprintf(f->domain, sizeof f->domain, "%s", domain);
+	str_copy(f->domain, sizeof f->domain, domain);
 	f->optional = optional;
 	f->term = 0;
 	c->frames[c->depth++] = f;
@@ -396,8 +397,9 @@ static void spf_frame_result(struct spf_check *c, enum dkmod_spf_result r)
 		c->step = SPF_STEP_TERM;
 		c->term_counted = false;
 		if (r == DKMOD_SPF_PASS) {
-			snprintf(c->reason, sizeof c->reason, "mechanism %s matched in %s",
-				 spfrec_mech_str(f->rec.terms[f->term].mech), f->domain);
+			const char *parts[] = {"mechanism ", spfrec_mech_str(f->rec.terms[f->term].mech), " matched in ",
+					       f->domain};
+			str_join(c->reason, sizeof c->reason, parts, 4);
 			spf_frame_result(c, f->rec.terms[f->term].qualifier);
 		} else {
 			f->term++;
@@ -423,8 +425,9 @@ static void spf_match(struct spf_check *c, bool matched)
 		f->term++;
 		return;
 	}
-	snprintf(c->reason, sizeof c->reason, "mechanism %s%s%s matched in %s", spfrec_mech_str(t->mech),
-		 t->spec ? ":" : "", t->spec ? t->spec : "", f->domain);
+	const char *parts[] = {"mechanism ", spfrec_mech_str(t->mech), t->spec ? ":" : "", t->spec, " matched in ",
+			       f->domain};
+	str_join(c->reason, sizeof c->reason, parts, 6);
 	spf_frame_result(c, t->qualifier);
 }
 
@@ -446,7 +449,7 @@ static int spf_target(struct spf_check *c, const char *spec)
 	int e;
 
 	if (!spec) {
-		snprintf(c->target, sizeof c->target, "%s", spf_top(c)->domain);
+		str_copy(c->target, sizeof c->target, spf_top(c)->domain);
 		return 1;
 	}
 	e = spf_expand(c, spec, false, c->target, sizeof c->target);
@@ -689,7 +692,7 @@ static bool spf_fqdn(const char *domain)
 
 	if (!domain[0] || domain[0] == '[' || strlen(domain) > SPFREC_MAX_DOMAIN + 1)
 		return false;
-	snprintf(copy, sizeof copy, "%s", domain);
+	str_copy(copy, sizeof copy, domain);
 	return spfrec_domain(copy) && strchr(copy, '.') != NULL;
 }
 
@@ -700,18 +703,19 @@ static bool spf_set_sender(struct spf_check *c, const struct spf_request *req)
 	const char *mf = req->mail_from ? req->mail_from : "";
 	const char *at = strrchr(mf, '@');
 	const char *domain = at ? at + 1 : mf;
-	int l = 0, d, h;
+	size_t l = 0, d, h;
 
 	if (req->scope == SPF_SCOPE_HELO || !mf[0])
 		domain = req->helo ? req->helo : "";
 	if (req->scope == SPF_SCOPE_HELO || !mf[0] || !at || at == mf)
-		snprintf(c->local, sizeof c->local, "postmaster");
+		str_copy(c->local, sizeof c->local, "postmaster");
 	else
-		l = snprintf(c->local, sizeof c->local, "%.*s", (int)(at - mf), mf);
-	d = snprintf(c->sender_domain, sizeof c->sender_domain, "%s", domain);
-	h = snprintf(c->helo, sizeof c->helo, "%s", req->helo ? req->helo : "");
-	snprintf(c->sender, sizeof c->sender, "%s@%s", c->local, c->sender_domain);
-	return (size_t)l < sizeof c->local && (size_t)d < sizeof c->sender_domain && (size_t)h < sizeof c->helo;
+		l = str_copy_n(c->local, sizeof c->local, mf, (size_t)(at - mf));
+	d = str_copy(c->sender_domain, sizeof c->sender_domain, domain);
+	h = str_copy(c->helo, sizeof c->helo, req->helo ? req->helo : "");
+	const char *parts[] = {c->local, "@", c->sender_domain};
+	str_join(c->sender, sizeof c->sender, parts, 3);
+	return l < sizeof c->local && d < sizeof c->sender_domain && h < sizeof c->helo;
 }
 
 /* spf_start - start a check on resolver d */
@@ -724,11 +728,13 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 
 	if (!why)
 		why = &ignored;
-	c = calloc(1, sizeof *c);
+	c = malloc(sizeof *c);
 	if (!c) {
 		*why = "out of memory";
 		return NULL;
 	}
+	memset(c, 0, offsetof(struct spf_check, sender));
+	c->target[0] = c->reason[0] = c->explanation[0] = '\0';
 	if (req->ip && inet_pton(AF_INET, req->ip, c->ip) == 1) {
 		c->ipv6 = false;
 	} else if (req->ip && inet_pton(AF_INET6, req->ip, a) == 1) {
@@ -744,10 +750,10 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	c->d = d;
 	c->scope = req->scope;
 	c->now = req->now;
-	snprintf(c->receiver, sizeof c->receiver, "%s", req->receiver ? req->receiver : "");
+	str_copy(c->receiver, sizeof c->receiver, req->receiver ? req->receiver : "");
 	fits = spf_set_sender(c, req);
-	snprintf(c->first_domain, sizeof c->first_domain, "%s", c->sender_domain);
-	snprintf(c->identity, sizeof c->identity, "%s", c->scope == SPF_SCOPE_HELO ? c->helo : c->sender);
+	str_copy(c->first_domain, sizeof c->first_domain, c->sender_domain);
+	str_copy(c->identity, sizeof c->identity, c->scope == SPF_SCOPE_HELO ? c->helo : c->sender);
 	spf_printable(c->identity);
 	if (!fits)
 		spf_finish(c, DKMOD_SPF_NONE, "the sender or HELO name is too long to be checked");

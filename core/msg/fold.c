@@ -94,28 +94,32 @@ int fold_tag_number(struct fold *f, const char *tag, unsigned long long v)
 	return fold_tag(f, tag, p, (size_t)(digits + sizeof digits - p));
 }
 
-/* fold_list - "tag=a:b:c;" that may break after any colon */
+/* fold_list - "tag=a:b:c;" that may break after any colon: each piece written in place */
 int fold_list(struct fold *f, const char *tag, const char *value)
 {
-	struct str w = STR_INIT;
-	bool first = true;
-	int rc = 0;
-	for (const char *p = value; rc == 0;) {
+	size_t t = strlen(tag);
+	for (const char *p = value;;) {
 		const char *c = strchr(p, ':');
 		size_t k = c ? (size_t)(c - p) + 1 : strlen(p);
-		str_clear(&w);
-		if ((first && (str_appends(&w, tag) < 0 || str_appendc(&w, '=') < 0)) || str_append(&w, p, k) < 0 ||
-		    (!c && str_appendc(&w, ';') < 0))
-			rc = -1;
-		else
-			rc = fold_word(f, w.data, w.len, first);
-		first = false;
+		bool first = p == value;
+		size_t lead = first ? t + 1 : 0, n = lead + k + (c ? 0 : 1);
+		if (fold_room(f, n, first) < 0)
+			return -1;
+		struct str *o = f->out;
+		char *q = o->data + o->len;
+		if (first) {
+			memcpy(q, tag, t);
+			q[t] = '=';
+		}
+		memcpy(q + lead, p, k);
 		if (!c)
-			break;
+			q[lead + k] = ';';
+		o->len += n;
+		o->data[o->len] = '\0';
+		if (!c)
+			return 0;
 		p = c + 1;
 	}
-	str_free(&w);
-	return rc;
 }
 
 /* fold_base64 - text that may break anywhere */

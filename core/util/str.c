@@ -100,6 +100,15 @@ size_t str_join(char *buf, size_t cap, const char *const *parts, size_t n)
 	return len;
 }
 
+/* str_copy_n - the n bytes of src into buf, cut as str_join cuts; n */
+size_t str_copy_n(char *buf, size_t cap, const char *src, size_t n)
+{
+	size_t k = n < cap - 1 ? n : cap - 1;
+	memcpy(buf, src, k);
+	buf[k] = '\0';
+	return n;
+}
+
 /* str_printf - add formatted text */
 int str_printf(struct str *s, const char *fmt, ...)
 {

@@ -82,6 +82,13 @@ int str_append_uint(struct str *s, unsigned long long v);
 /* str_join - the n strings of parts (NULL counts as "") concatenated into buf, cut (as snprintf cuts) to
  * cap - 1 bytes and NUL-terminated when cap > 0; the length of the whole */
 size_t str_join(char *buf, size_t cap, const char *const *parts, size_t n);
+/* str_copy - src into buf as str_join of one part; the length of src */
+static inline size_t str_copy(char *buf, size_t cap, const char *src)
+{
+	return str_join(buf, cap, &src, 1);
+}
+/* str_copy_n - the n bytes of src (no NUL among them) into buf (cap > 0), cut as str_join cuts; n */
+size_t str_copy_n(char *buf, size_t cap, const char *src, size_t n);
 /* str_printf - add formatted text */
 int str_printf(struct str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* str_clear - empty the buffer, keeping its memory */

@@ -130,6 +130,7 @@ struct bench_verify_arg {
 	const char *msg;
 	size_t len;
 	size_t passes;      /* verdicts that must be pass */
+	const char *client_ip, *helo, *mail_from; /* the SMTP envelope, or NULL: none given */
 	unsigned long msgs;
 };
 

@@ -198,7 +198,7 @@ int bench_engine_setup(struct bench_env *env)
 		   "@ IN NS ns.example.com.\n@ IN MX 10 mx.example.com.\n@ IN A 192.0.2.1\n"
 		   "mx IN A 192.0.2.25\nns IN A 192.0.2.53\n"
 		   "_domainkey IN TXT \"o=~\"\n_adsp._domainkey IN TXT \"dkim=unknown\"\n"
-		   "_dmarc IN TXT \"v=DMARC1; p=none\"\n");
+		   "_dmarc IN TXT \"v=DMARC1; p=none\"\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n");
 	bench_engine_txt(f, "rsa._domainkey", "v=DKIM1; k=rsa; p=", p_rsa);
 	bench_engine_txt(f, "ed._domainkey", "v=DKIM1; k=ed25519; p=", p_ed);
 	bench_engine_txt(f, "dk._domainkey", "k=rsa; p=", p_rsa);
@@ -300,7 +300,8 @@ int bench_engine_verify_one(void *arg)
 	size_t pass = 0;
 	if (dkmod_session_new(a->ctx, DKMOD_SESSION_VERIFY, &s) != DKMOD_OK)
 		return -1;
-	if (bench_engine_write(s, a->msg, a->len) == 0 && dkmod_session_finish(s) == DKMOD_OK)
+	if ((!a->client_ip || dkmod_session_envelope(s, a->client_ip, a->helo, a->mail_from) == DKMOD_OK) &&
+	    bench_engine_write(s, a->msg, a->len) == 0 && dkmod_session_finish(s) == DKMOD_OK)
 		for (size_t i = 0; i < dkmod_session_result_count(s); i++)
 			pass += dkmod_session_result(s, i)->result == DKMOD_RESULT_PASS;
 	dkmod_session_free(s);

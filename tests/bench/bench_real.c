@@ -18,6 +18,14 @@
 #define BENCH_REAL_PYTHON "/usr/bin/python3"
 #define BENCH_REAL_PEER "tests/interop/peer_dkimpy.py"
 #define BENCH_REAL_HEADERS "from:to:subject:date:message-id:mime-version:content-type"
+/* The envelope of the SPF and DMARC cells: a client the bench zone's "v=spf1 ip4:192.0.2.0/24 -all"
+ * for example.com lets send, so SPF passes and aligns with the From domain. */
+#define BENCH_REAL_CLIENT "192.0.2.25"
+#define BENCH_REAL_HELO "mail-out.example.com"
+#define BENCH_REAL_MAIL_FROM "bounce@example.com"
+#define BENCH_REAL_PLAIN "verify_real_plain_rsa-sha256"
+#define BENCH_REAL_SPF_DMARC "verify_real_spf_dmarc_rsa-sha256"
+#define BENCH_REAL_COST "spf_dmarc_cost_real"
 
 /* One algorithm of the realistic cells: its key in the bench zone and the floor's copy. */
 struct bench_real_alg {
@@ -95,6 +103,69 @@ static void bench_real_verify_cell(struct bench_env *env, struct dkmod_ctx *ctx,
 	free(msg);
 }
 
+/* bench_real_spf_dmarc_pass - whether one verification with the envelope gives SPF and DMARC pass */
+static bool bench_real_spf_dmarc_pass(const struct bench_verify_arg *v)
+{
+	struct dkmod_session *s;
+	struct dkmod_spf_answer spf;
+	bool pass = false;
+	if (dkmod_session_new(v->ctx, DKMOD_SESSION_VERIFY, &s) != DKMOD_OK)
+		return false;
+	if (dkmod_session_envelope(s, v->client_ip, v->helo, v->mail_from) == DKMOD_OK &&
+	    dkmod_session_write(s, v->msg, v->len) == DKMOD_OK && dkmod_session_finish(s) == DKMOD_OK) {
+		const struct dkmod_dmarc *d = dkmod_session_dmarc(s);
+		pass = dkmod_session_spf(s, &spf) && spf.result == DKMOD_SPF_PASS && d &&
+		       d->result == DKMOD_DMARC_PASS && d->spf_aligned && d->dkim_aligned;
+	}
+	dkmod_session_free(s);
+	return pass;
+}
+
+/* bench_real_spf_dmarc_cells - the peer-signed rsa-sha256 message verified with SPF (an envelope)
+ * and DMARC on, beside the same verification with both off, each against the same floor; the
+ * cost of SPF and DMARC is the ratio of their times (issue 18: at most 1.10) */
+static void bench_real_spf_dmarc_cells(struct bench_env *env, struct dkmod_ctx *ctx, const char *path, size_t size)
+{
+	bool pair = bench_wanted(BENCH_REAL_COST); /* --only spf_dmarc_cost: the two cells and their ratio */
+	bool plain = pair || bench_wanted(BENCH_REAL_PLAIN), with = pair || bench_wanted(BENCH_REAL_SPF_DMARC);
+	struct dkmod_options o = env->opt;
+	struct dkmod_ctx *off = NULL;
+	size_t len = 0;
+	double rw = 0, rp = 0, floor = 0;
+	if (!plain && !with)
+		return;
+	char *msg = bench_real_peer_sign(env, &bench_real_algs[0], path, size, &len);
+	struct bench_verify_arg w = {.ctx = ctx, .msg = msg, .len = len, .passes = 1, .client_ip = BENCH_REAL_CLIENT,
+				     .helo = BENCH_REAL_HELO, .mail_from = BENCH_REAL_MAIL_FROM};
+	struct bench_verify_arg p = {.msg = msg, .len = len, .passes = 1};
+	struct bench_floor_arg f = {.keys = {env->rsa}, .nkeys = 1, .hash = BENCH_SHA256, .msg = msg, .len = len};
+	o.check_spf = o.check_dmarc = false;
+	const char *why = !msg ? "dkimpy could not sign (python3-dkim)"
+		: dkmod_ctx_new(&o, &off) != DKMOD_OK ? "no engine context"
+		: !bench_real_spf_dmarc_pass(&w) ? "SPF and DMARC did not both pass and align"
+		: !bench_cfg.no_floor && (bench_engine_floor_verify_setup(&f) != 0 ||
+					  bench_pair(bench_engine_floor_one, &f, NULL, NULL, &floor, NULL) != 0)
+		? "the floor failed"
+		: NULL;
+	p.ctx = off;
+	/* interleaved, with first; under --no-floor bench_pair runs only the first (to profile one) */
+	if (!why && bench_pair(bench_engine_verify_one, with ? &w : &p, plain && with ? bench_engine_verify_one : NULL,
+			       &p, with ? &rw : &rp, &rp) != 0)
+		why = "the signature did not pass";
+	if (why) {
+		bench_cell_na(with ? BENCH_REAL_SPF_DMARC : BENCH_REAL_PLAIN, size, "msg/s", why);
+	} else {
+		if (with)
+			bench_cell(BENCH_REAL_SPF_DMARC, size, rw, "msg/s", floor, NULL, -1);
+		if (rp > 0)
+			bench_cell(BENCH_REAL_PLAIN, size, rp, "msg/s", floor, NULL, -1);
+		if (rw > 0 && rp > 0)
+			bench_cell(BENCH_REAL_COST, size, rp / rw, "x", 0, "<=1.10", rp / rw <= 1.10);
+	}
+	dkmod_ctx_free(off);
+	free(msg);
+}
+
 /* bench_real_sign_cell - the engine signing the realistic message (relaxed/relaxed) */
 static void bench_real_sign_cell(struct bench_env *env, struct dkmod_ctx *ctx, const struct bench_real_alg *a,
 				 const char *msg, size_t len, size_t size)
@@ -136,6 +207,7 @@ void bench_real_run(struct bench_env *env, size_t size)
 	}
 	for (size_t i = 0; i < sizeof bench_real_algs / sizeof *bench_real_algs; i++)
 		bench_real_verify_cell(env, ctx, &bench_real_algs[i], path, size);
+	bench_real_spf_dmarc_cells(env, ctx, path, size);
 	for (size_t i = 0; i < sizeof bench_real_algs / sizeof *bench_real_algs; i++)
 		bench_real_sign_cell(env, ctx, &bench_real_algs[i], msg, len, size);
 	dkmod_ctx_free(ctx);

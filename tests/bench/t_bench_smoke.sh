@@ -52,6 +52,12 @@ for m in rsa-sha256 ed25519-sha256; do
 	check_cell "verify_real_$m" 1024 positive
 	check_cell "sign_real_$m" 1024 positive
 done
+# the same rsa-sha256 verification with SPF (an envelope) and DMARC on, and with both off; their time ratio
+check_cell verify_real_spf_dmarc_rsa-sha256 1024 positive
+check_cell verify_real_plain_rsa-sha256 1024 positive
+check_cell spf_dmarc_cost_real 1024 positive
+t=$(awk '$1 == "spf_dmarc_cost_real" { print $7 }' "$TMP/out")
+check_eq "SPF and DMARC cost target" "$t" "<=1.10"
 for c in dkim_simple_null dkim_simple_sha256 dkim_relaxed_null dkim_relaxed_sha256 dk_simple_null dk_simple_sha1 \
 	dk_nofws_null dk_nofws_sha1; do
 	check_cell "canon_$c" 1024 positive

@@ -193,6 +193,12 @@ static const struct header_case header_cases[] = {
 	{"header relaxed empty value", DKMOD_CANON_RELAXED, "X-Empty:   ", "x-empty:\r\n"},
 	{"header relaxed fold at start", DKMOD_CANON_RELAXED, "To:\r\n  x@y", "to:x@y\r\n"},
 	{"header relaxed 8bit", DKMOD_CANON_RELAXED, "X: \xc3\xa9\t\xc3\xa9", "x:\xc3\xa9 \xc3\xa9\r\n"},
+	/* single SPs and CRLF-WSP folds between long words: taken inside the eight-byte copy */
+	{"header relaxed signature folds", DKMOD_CANON_RELAXED,
+	 "DKIM-Signature: v=1; a=ed25519-sha256;\r\n\tc=relaxed/relaxed; h=from:to:\r\n\tsubject:date;\r\n\tb=",
+	 "dkim-signature:v=1; a=ed25519-sha256; c=relaxed/relaxed; h=from:to: subject:date; b=\r\n"},
+	{"header relaxed fold then wsp", DKMOD_CANON_RELAXED, "X: abcdefghij\r\n\t  klmnopqrst \r\n\t",
+	 "x:abcdefghij klmnopqrst\r\n"},
 	{"header nofws", DKMOD_CANON_NOFWS, "From : Joe  <j@x>\r\n\t(c)", "From:Joe<j@x>(c)\r\n"},
 };
 

@@ -36,8 +36,24 @@ int main(void)
 		CHECK_MEM("the first record", got.records[0], got.lengths[0], recs[0], lens[0]);
 		CHECK_MEM("the second, NUL and all", got.records[1], got.lengths[1], recs[1], lens[1]);
 		CHECK_INT("the TTL is what is left of it", got.ttl, 299);
+		/* a parsed form kept with the answer: the next message asking takes it */
+		CHECK("no parsed form at first", dns_result_parsed(&got, DNS_PARSED_DMARC) == NULL);
+		int parsed = 42;
+		dns_result_keep_parsed(&got, DNS_PARSED_DMARC, &parsed, sizeof parsed);
+		parsed = 0;
 		dns_memo_drop(e);
 	}
+	if ((e = dns_memo_get(m, "_dmarc.example.com", DNS_TYPE_TXT, 3000)) != NULL) {
+		dns_memo_result(e, 3000, &got);
+		const int *kept = dns_result_parsed(&got, DNS_PARSED_DMARC);
+		CHECK("the parsed form is kept with the answer (a copy)", kept && *kept == 42);
+		CHECK("not as another kind", dns_result_parsed(&got, DNS_PARSED_NONE) == NULL);
+		dns_memo_drop(e);
+	} else {
+		CHECK("the answer is found a second time", false);
+	}
+	struct dns_result fresh = test_answer(DNS_ANSWER, recs, lens, 2, 300);
+	CHECK("an answer not from the memo has none", dns_result_parsed(&fresh, DNS_PARSED_DMARC) == NULL);
 	CHECK("not for another type", dns_memo_get(m, "_dmarc.example.com", DNS_TYPE_MX, 2000) == NULL);
 	CHECK("gone once the TTL ran out", dns_memo_get(m, "_dmarc.example.com", DNS_TYPE_TXT, 301000) == NULL);
 
