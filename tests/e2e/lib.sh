@@ -20,6 +20,9 @@
 #   wait_delivered DIR COUNT [TIMEOUT]   true once DIR holds >= COUNT messages
 #   delivered_files DIR [RCPT]           the delivered files, oldest first
 #   mta_logs                             every log of this test, on stderr
+#   e2e_case_verify                      Mail::DKIM-signed mail delivered with dkim=pass (to bob@),
+#                                        a tampered copy with dkim=fail (to carol@); with the test's
+#                                        send, wait_for and latest, and tests/adapters/lib.sh
 #   e2e_have exim|postfix|qpsmtpd|swaks  true if installed (else prints why, on stdout)
 #   e2e_tree_pids PID                    PID and its descendants
 #   e2e_alive PID                        true while PID runs (a zombie counts as gone)
@@ -621,6 +624,26 @@ e2e_need() {
 
 
 # mta_logs - print every MTA log and swaks transcript of this test on stderr
+# e2e_case_verify - signed.eml (Mail::DKIM) delivered with dkim=pass, a tampered copy with dkim=fail
+e2e_case_verify() {
+	mail_from alice@peer.example.com "signed by Mail::DKIM" >plain.eml
+	peer_sign plain.eml >signed.eml
+	send "Mail::DKIM-signed" alice@peer.example.com bob@example.net signed.eml
+	if wait_for bob@example.net 1; then
+		check_eq "Mail::DKIM-signed: delivered with dkim=pass" "$(ar_results "$(latest bob@example.net)")" "dkim=pass domainkeys=none"
+	else
+		fail "Mail::DKIM-signed: delivered" "nothing for bob@example.net"
+		mta_logs
+	fi
+	sed 's/^Hello\./Hello, tampered./' signed.eml >tampered.eml
+	send "tampered" alice@peer.example.com carol@example.net tampered.eml
+	if wait_for carol@example.net 1; then
+		check_eq "tampered: delivered with dkim=fail" "$(ar_results "$(latest carol@example.net)")" "dkim=fail domainkeys=none"
+	else
+		fail "tampered: delivered" "nothing for carol@example.net"
+	fi
+}
+
 mta_logs() {
 	local f
 	for f in "${_E2E_LOGS[@]}"; do

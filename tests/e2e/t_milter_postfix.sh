@@ -52,7 +52,7 @@ wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
 cd "$TMP" || exit 1
 
 # ---- 1. Mail::DKIM-signed mail arrives with dkim=pass; tampered with dkim=fail
-milter_case_verify
+e2e_case_verify
 check "Mail::DKIM-signed: Authentication-Results on top (above Postfix's Received; Return-Path is the delivery's)" \
 	bash -c "grep -v '^Return-Path:' '$(latest bob@example.net)' | head -n 1 | grep -q '^Authentication-Results: mx.example.net;'"
 

@@ -44,7 +44,7 @@ wait_for() { wait_delivered "$BOX" "$2" 20 "$1" 2>/dev/null; }
 cd "$TMP" || exit 1
 
 # ---- 1. Mail::DKIM-signed mail arrives with dkim=pass; tampered with dkim=fail
-milter_case_verify
+e2e_case_verify
 
 # ---- 2. unsigned from a DMARC p=reject domain, and (historic.lua) from a DomainKeys o=- domain:
 # 550 during the dialogue, nothing delivered, no bounce

@@ -202,6 +202,19 @@ size_t dns_pending(const struct dns *d)
 	return d ? d->pending : 0;
 }
 
+/* dns_rounds_reset - nothing to reset: the scripted resolver does not count round trips */
+void dns_rounds_reset(struct dns *d)
+{
+	(void)d;
+}
+
+/* dns_rounds - zero: the scripted resolver does not count round trips (tests/dns/t_rounds.sh counts the real one) */
+struct dns_rounds dns_rounds(const struct dns *d)
+{
+	(void)d;
+	return (struct dns_rounds){0, 0};
+}
+
 /* dns_free - free the resolver; outstanding queries are dropped without their callbacks */
 void dns_free(struct dns *d)
 {
