@@ -667,6 +667,12 @@ int dkmod_reports_next(struct dkmod_reports *r, long long now, const struct dkmo
 void dkmod_report_free(struct dkmod_report *rep);
 /* dkmod_reports_remove - the report was sent or written: its rows are removed */
 enum dkmod_status dkmod_reports_remove(struct dkmod_reports *r, const struct dkmod_report *rep);
+/* dkmod_reports_sent - 1 if destination dest (a rua= URI) took report rep already, in a run
+ * that kept the report for another destination; 0 if not, -1 on a store error */
+int dkmod_reports_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest);
+/* dkmod_reports_mark_sent - remember that dest took rep, until dkmod_reports_remove (at most
+ * 16 destinations of up to 300 bytes per report: DKMOD_EIO past them or on a store error) */
+enum dkmod_status dkmod_reports_mark_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest);
 /* dkmod_reports_export - write every period closed at now to f (a file: it is synced; a text
  * form that dkmod_reports_import reads on another host), then remove them from the store;
  * *periods gets the count.  DKMOD_EIO: the file is incomplete, and nothing was removed

@@ -290,3 +290,15 @@ enum dkmod_status dkmod_reports_remove(struct dkmod_reports *r, const struct dkm
 	const struct report_full *f = (const struct report_full *)rep;
 	return rptstore_remove(r->st, &f->group) == 0 ? DKMOD_OK : DKMOD_EIO;
 }
+
+/* dkmod_reports_sent - did dest take the report already */
+int dkmod_reports_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest)
+{
+	return rptstore_sent(r->st, &((const struct report_full *)rep)->group, dest);
+}
+
+/* dkmod_reports_mark_sent - dest took the report */
+enum dkmod_status dkmod_reports_mark_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest)
+{
+	return rptstore_mark_sent(r->st, &((const struct report_full *)rep)->group, dest) == 0 ? DKMOD_OK : DKMOD_EIO;
+}

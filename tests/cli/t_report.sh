@@ -4,7 +4,8 @@
 # writes one report per domain and period (valid against the schema, exact counts), hands
 # it to a fake sendmail (the Subject, the gzip'd attachment decoded and validated) for the
 # domain's own address and for an external one authorized by DNS (nsd serves the
-# _report._dmarc record), not for one without the record, never twice; --dir files;
+# _report._dmarc record), not for one without the record, never twice (a report kept for a
+# refusing destination goes again to it only); --dir files;
 # two hosts' exports merged into one report with summed counts; config errors at file:line.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
@@ -134,6 +135,21 @@ check "bound: valid against the schema" xmllint --noout --schema "$XSD" bound.xm
 status "sendmail refusing: exit 74" 74 "${R[@]}" --config a.conf --now "$later" --sendmail /bin/false
 status "then sent on the next run" 0 "${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail"
 check_eq "the kept report went out" "$(ls sent.? | wc -l)" 4
+
+# one of two destinations refuses: the next run sends to it alone (each address gets it once)
+sed 's|^cat >"$f"$|case "$*" in *agg@*) [ -f "$(dirname "$0")/refuse" ] \&\& exit 75;; esac; cat >"$f"|' sendmail >sendmail-agg
+chmod +x sendmail-agg
+touch refuse
+"$DKMOD" process --config a.conf "${P[@]}" --client-ip 192.0.2.1 --mail-from b@example.com signed.eml >/dev/null 2>&1
+status "one destination refusing: exit 74" 74 "${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail-agg"
+check "the other destination took it" grep -q -- "-- dmarc@example.com" sent.4.args
+rm refuse
+"${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail-agg" >again.out 2>&1
+check_eq "then sent to the refusing destination only" "$(ls sent.? | wc -l)" 6
+check "the refusing destination got it" grep -q -- "-- agg@reports.example.net" sent.5.args
+check "the other one is told as already sent" grep -q "already sent example.com .* to mailto:dmarc@example.com" again.out
+status "report again: nothing left after both took it" 0 "${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail"
+check_eq "no third mail" "$(ls sent.? | wc -l)" 6
 
 # configuration errors at FILE:LINE
 printf 'dkim_validate "in" { }\ndmarc_reports {\n  interval = 1000,\n  email = "nobody" }\n' >bad.conf
