@@ -628,6 +628,21 @@ enum dkmod_report_applied {
  * message: DKMOD_OK then too.  DKMOD_ESTATE before finish. */
 enum dkmod_status dkmod_session_report(struct dkmod_session *s, enum dkmod_report_applied applied,
 				       const char *envelope_to);
+/* A policy override reason (RFC 9990 policy_evaluated reason) the receiver's own policy gives. */
+struct dkmod_report_reason {
+	const char *type;            /* local_policy, mailing_list, other, policy_test_mode or
+				      * trusted_forwarder (dkmod_report_reason_valid) */
+	const char *comment;         /* free text or NULL; control and non-ASCII bytes become '?',
+				      * cut at DKMOD_REPORT_COMMENT_MAX bytes */
+};
+#define DKMOD_REPORT_COMMENT_MAX 200
+/* dkmod_report_reason_valid - type is an override type of RFC 9990 */
+bool dkmod_report_reason_valid(const char *type);
+/* dkmod_session_report_reason - dkmod_session_report with the receiver's reason, reported in
+ * place of the engine's own (policy_test_mode, local_policy); reason NULL: the engine's.
+ * DKMOD_EINVAL (nothing recorded) for a type that is not one of RFC 9990 */
+enum dkmod_status dkmod_session_report_reason(struct dkmod_session *s, enum dkmod_report_applied applied,
+					      const char *envelope_to, const struct dkmod_report_reason *reason);
 
 /* Who sends the reports (report_metadata). */
 struct dkmod_report_meta {
