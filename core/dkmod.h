@@ -628,6 +628,21 @@ enum dkmod_report_applied {
  * message: DKMOD_OK then too.  DKMOD_ESTATE before finish. */
 enum dkmod_status dkmod_session_report(struct dkmod_session *s, enum dkmod_report_applied applied,
 				       const char *envelope_to);
+/* A policy override reason (RFC 9990 policy_evaluated reason) the receiver's own policy gives. */
+struct dkmod_report_reason {
+	const char *type;            /* local_policy, mailing_list, other, policy_test_mode or
+				      * trusted_forwarder (dkmod_report_reason_valid) */
+	const char *comment;         /* free text or NULL; control and non-ASCII bytes become '?',
+				      * cut at DKMOD_REPORT_COMMENT_MAX bytes */
+};
+#define DKMOD_REPORT_COMMENT_MAX 200
+/* dkmod_report_reason_valid - type is an override type of RFC 9990 */
+bool dkmod_report_reason_valid(const char *type);
+/* dkmod_session_report_reason - dkmod_session_report with the receiver's reason, reported in
+ * place of the engine's own (policy_test_mode, local_policy); reason NULL: the engine's.
+ * DKMOD_EINVAL (nothing recorded) for a type that is not one of RFC 9990 */
+enum dkmod_status dkmod_session_report_reason(struct dkmod_session *s, enum dkmod_report_applied applied,
+					      const char *envelope_to, const struct dkmod_report_reason *reason);
 
 /* Who sends the reports (report_metadata). */
 struct dkmod_report_meta {
@@ -667,6 +682,12 @@ int dkmod_reports_next(struct dkmod_reports *r, long long now, const struct dkmo
 void dkmod_report_free(struct dkmod_report *rep);
 /* dkmod_reports_remove - the report was sent or written: its rows are removed */
 enum dkmod_status dkmod_reports_remove(struct dkmod_reports *r, const struct dkmod_report *rep);
+/* dkmod_reports_sent - 1 if destination dest (a rua= URI) took report rep already, in a run
+ * that kept the report for another destination; 0 if not, -1 on a store error */
+int dkmod_reports_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest);
+/* dkmod_reports_mark_sent - remember that dest took rep, until dkmod_reports_remove (at most
+ * 16 destinations of up to 300 bytes per report: DKMOD_EIO past them or on a store error) */
+enum dkmod_status dkmod_reports_mark_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest);
 /* dkmod_reports_export - write every period closed at now to f (a file: it is synced; a text
  * form that dkmod_reports_import reads on another host), then remove them from the store;
  * *periods gets the count.  DKMOD_EIO: the file is incomplete, and nothing was removed

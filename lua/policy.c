@@ -353,7 +353,7 @@ static int policy_call_protected(lua_State *L)
 	lua_pushcfunction(L, policy_traceback);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, strcmp(p->hook, "sign") == 0 ? p->sign_ref : p->verify_ref);
 	policy_msg_push(L, p);
-	if (lua_pcall(L, 1, 2, 1) != 0) {
+	if (lua_pcall(L, 1, 3, 1) != 0) {
 		char *tb;
 		policy_rewrite(p, lua_tostring(L, -1), p->out->why, sizeof p->out->why);
 		if ((tb = strstr(p->out->why, " stack traceback:")))
@@ -362,7 +362,7 @@ static int policy_call_protected(lua_State *L)
 		return 0;
 	}
 	if (strcmp(p->hook, "sign") == 0) {
-		lua_pop(L, 1);
+		lua_pop(L, 2);
 		policy_read_sign(L, p);
 	} else {
 		policy_read_verify(L, p);
@@ -442,6 +442,7 @@ enum policy_status policy_verify(struct policy *p, const struct policy_msg *m, s
 		out->has_action = false;
 		free(out->reply);
 		out->reply = NULL;
+		out->report_reason[0] = out->report_comment[0] = '\0';
 	}
 	return st;
 }

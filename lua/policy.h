@@ -67,6 +67,8 @@ struct policy_out {
 	bool has_action;                /* verify returned an action */
 	enum policy_action action;
 	char *reply;                    /* reply text the script gave, or NULL */
+	char report_reason[24];         /* the override type verify gave for the aggregate report, or "" */
+	char report_comment[DKMOD_REPORT_COMMENT_MAX + 1]; /* its comment, or "" */
 	struct policy_field fields[POLICY_MAX_FIELDS];
 	size_t nfields;
 	struct conf_request *reqs;      /* sign: the requests (POLICY_MAX_REQUESTS of room) */
@@ -103,7 +105,7 @@ void policy_free(struct policy *p);
 bool policy_has_hook(const struct policy *p, const char *name);
 /* policy_sign - call sign(msg): out->reqs (allocated here) or out->no_sign */
 enum policy_status policy_sign(struct policy *p, const struct policy_msg *m, struct policy_out *out);
-/* policy_verify - call verify(msg): out->action and out->reply */
+/* policy_verify - call verify(msg): out->action, out->reply and out->report_reason/_comment */
 enum policy_status policy_verify(struct policy *p, const struct policy_msg *m, struct policy_out *out);
 /* policy_out_free - free what the calls put in out */
 void policy_out_free(struct policy_out *out);

@@ -40,7 +40,7 @@ void policy_msg_auth(struct lua_State *L, const struct dkmod_session *s);
 
 /* policy_read_sign - (protected) the result of sign at the top of the stack into p->out */
 void policy_read_sign(struct lua_State *L, struct policy *p);
-/* policy_read_verify - (protected) the results of verify (2 values at the top) into p->out */
+/* policy_read_verify - (protected) the results of verify (3 values at the top) into p->out */
 void policy_read_verify(struct lua_State *L, struct policy *p);
 /* policy_sign_request - (protected) the request table at idx; the message given to luaL_error on a mistake */
 void policy_sign_request(struct lua_State *L, struct policy *p, int idx, struct conf_request *r);

@@ -1,7 +1,8 @@
 /*
  * policy_result.c - what the hooks return, checked: sign(msg) gives nil or
- * a list of signing requests, verify(msg) an action and perhaps a reply
- * text.  Anything else is an error, and the caller applies the fallback.
+ * a list of signing requests, verify(msg) an action, perhaps a reply text
+ * and perhaps the override reason of the aggregate report.  Anything else
+ * is an error, and the caller applies the fallback.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -220,10 +221,50 @@ static const char *policy_reply_ok(const char *s, size_t len, enum policy_action
 	return NULL;
 }
 
-/* policy_read_verify - (protected) the results of verify (2 values at the top) */
+/* policy_report_string - (protected) the string at idx (or NULL for nil) into buf, at most cap - 1
+ * printable ASCII bytes */
+static void policy_report_string(lua_State *L, int idx, const char *what, char *buf, size_t cap)
+{
+	size_t len;
+	buf[0] = '\0';
+	if (lua_isnil(L, idx))
+		return;
+	const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
+	if (!s || len >= cap)
+		luaL_error(L, "verify's report reason: %s must be a string of at most %d bytes", what, (int)cap - 1);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] > 126)
+			luaL_error(L, "verify's report reason: %s must be printable ASCII", what);
+	memcpy(buf, s, len + 1);
+}
+
+/* policy_read_reason - (protected) verify's third value: nil, an override type, or a table
+ * { type = TYPE, comment = TEXT } (RFC 9990 policy_evaluated reason) */
+static void policy_read_reason(lua_State *L, struct policy *p, int idx)
+{
+	struct policy_out *o = p->out;
+	if (lua_type(L, idx) == LUA_TTABLE) {
+		lua_getfield(L, idx, "type");
+		policy_report_string(L, -1, "type", o->report_reason, sizeof o->report_reason);
+		lua_getfield(L, idx, "comment");
+		policy_report_string(L, -1, "comment", o->report_comment, sizeof o->report_comment);
+		lua_pop(L, 2);
+		if (!o->report_reason[0])
+			luaL_error(L, "verify's report reason: a table needs type");
+	} else if (!lua_isnil(L, idx) && lua_type(L, idx) != LUA_TSTRING) {
+		luaL_error(L, "verify returned a %s as report reason", luaL_typename(L, idx));
+	} else {
+		policy_report_string(L, idx, "type", o->report_reason, sizeof o->report_reason);
+	}
+	if (o->report_reason[0] && !dkmod_report_reason_valid(o->report_reason))
+		luaL_error(L, "verify's report reason '%s' is not local_policy, mailing_list, other, policy_test_mode or "
+			   "trusted_forwarder (RFC 9990)", o->report_reason);
+}
+
+/* policy_read_verify - (protected) the results of verify (3 values at the top) */
 void policy_read_verify(lua_State *L, struct policy *p)
 {
-	int t = lua_gettop(L) - 1;
+	int t = lua_gettop(L) - 2;
 	enum policy_action a;
 	if (lua_type(L, t) != LUA_TSTRING)
 		luaL_error(L, "verify returned a %s, not an action", luaL_typename(L, t));
@@ -241,6 +282,7 @@ void policy_read_verify(lua_State *L, struct policy *p)
 		if (!(p->out->reply = strdup(s)))
 			luaL_error(L, "out of memory");
 	}
+	policy_read_reason(L, p, t + 2);
 	p->out->action = a;
 	p->out->has_action = true;
 }

@@ -230,26 +230,34 @@ static bool cli_report_send(const struct cli_report *r, const struct dkmod_repor
 	return ok;
 }
 
-/* cli_report_mail - the report to every authorized rua= address; false when one must be tried
- * again (a temporary lookup failure or sendmail refusing): the report stays */
-static bool cli_report_mail(const struct cli_report *r, const struct dkmod_report *rep, const unsigned char *gz,
-			    size_t len)
+/* cli_report_mail - the report to every authorized rua= address that did not take it in an
+ * earlier run; false when one must be tried again (a temporary lookup failure or sendmail
+ * refusing): the report stays, and the addresses that took it are remembered */
+static bool cli_report_mail(const struct cli_report *r, struct dkmod_reports *reps, const struct dkmod_report *rep,
+			    const unsigned char *gz, size_t len)
 {
 	char *b64 = dkmod_report_base64(gz, len);
 	bool keep = b64 == NULL;
 	for (size_t i = 0; b64 && i < rep->nrua; i++) {
 		char to[300];
 		const char *why;
+		if (dkmod_reports_sent(reps, rep, rep->rua[i]) == 1) {
+			printf("already sent %s %lld-%lld to %s\n", rep->domain, rep->begin, rep->end, rep->rua[i]);
+			continue;
+		}
 		enum dkmod_rua_check c = dkmod_report_rua(&r->c.opt.resolver, rep, rep->rua[i], to, sizeof to, &why);
 		if (c == DKMOD_RUA_OK && (to[0] == '-' || strcspn(to, " \t\r\n<>()\"\\,;") != strlen(to)))
 			c = DKMOD_RUA_UNAUTHORIZED, why = "not a plain address";
 		if (c != DKMOD_RUA_OK)
 			fprintf(stderr, "dkmod: report: %s: %s: %s%s\n", rep->domain, rep->rua[i], why,
 				c == DKMOD_RUA_TEMPORARY ? " (kept for the next run)" : "; not sent there");
-		else if (cli_report_send(r, rep, to, b64))
+		else if (cli_report_send(r, rep, to, b64)) {
 			printf("sent %s %lld-%lld to %s (%llu messages)\n", rep->domain, rep->begin, rep->end, to,
 			       rep->messages);
-		else
+			if (dkmod_reports_mark_sent(reps, rep, rep->rua[i]) != DKMOD_OK)
+				fprintf(stderr, "dkmod: report: %s: %s took it, but that was not recorded: a "
+					"kept report may go there again\n", rep->domain, rep->rua[i]);
+		} else
 			keep = true;
 		keep = keep || c == DKMOD_RUA_TEMPORARY;
 	}
@@ -258,13 +266,13 @@ static bool cli_report_mail(const struct cli_report *r, const struct dkmod_repor
 }
 
 /* cli_report_one - deliver one report; true when it may be removed */
-static bool cli_report_one(const struct cli_report *r, const struct dkmod_report *rep)
+static bool cli_report_one(const struct cli_report *r, struct dkmod_reports *reps, const struct dkmod_report *rep)
 {
 	unsigned char *gz;
 	size_t len;
 	if (!cli_gzip(rep->xml, rep->xml_len, &gz, &len))
 		return fprintf(stderr, "dkmod: report: out of memory\n"), false;
-	bool ok = r->dir ? cli_report_write(r, rep, gz, len) : cli_report_mail(r, rep, gz, len);
+	bool ok = r->dir ? cli_report_write(r, rep, gz, len) : cli_report_mail(r, reps, rep, gz, len);
 	if (ok && r->dir)
 		printf("wrote %s %lld-%lld (%llu messages)\n", rep->domain, rep->begin, rep->end, rep->messages);
 	free(gz);
@@ -341,7 +349,7 @@ int cli_report(int argc, char **argv)
 	struct dkmod_report *rep;
 	int got = 0;
 	while (rc < 0 && (got = dkmod_reports_next(reps, now, &r.meta, &rep)) == 1) {
-		if (!cli_report_one(&r, rep))
+		if (!cli_report_one(&r, reps, rep))
 			rc = CLI_EX_IOERR; /* kept; the others still go */
 		else if (dkmod_reports_remove(reps, rep) != DKMOD_OK)
 			fprintf(stderr, "dkmod: report: %s sent but not removed from the state\n", rep->domain);

@@ -416,16 +416,20 @@ static bool pipeline_verify(struct pipeline_msg *m)
 	return true;
 }
 
-/* pipeline_report - the DMARC verdict and the action for the aggregate report (RFC 9990); a
- * message the sender will retry (tempfail) is counted when it comes back */
+/* pipeline_report - the DMARC verdict, the action and the script's override reason (if its
+ * verify gave one) for the aggregate report (RFC 9990); a message the sender will retry
+ * (tempfail) is counted when it comes back */
 static void pipeline_report(struct pipeline_msg *m)
 {
 	static const int applied[POLICY_ACTIONS] = {
 		[POLICY_ACCEPT] = DKMOD_APPLIED_DELIVER, [POLICY_REJECT] = DKMOD_APPLIED_REJECT, [POLICY_TEMPFAIL] = -1,
 		[POLICY_DISCARD] = DKMOD_APPLIED_REJECT, [POLICY_QUARANTINE] = DKMOD_APPLIED_QUARANTINE};
 	const char *to = m->nrcpts ? strrchr(m->rcpts[0], '@') : NULL;
+	struct dkmod_report_reason why = {m->out.report_reason, m->out.report_comment};
+	bool given = m->out.has_action && m->out.report_reason[0];
 	if (applied[m->action] >= 0 && dkmod_session_dmarc(m->s))
-		dkmod_session_report(m->s, (enum dkmod_report_applied)applied[m->action], to ? to + 1 : NULL);
+		dkmod_session_report_reason(m->s, (enum dkmod_report_applied)applied[m->action], to ? to + 1 : NULL,
+					    given ? &why : NULL);
 }
 
 /* pipeline_msg_finish - end of message */

@@ -118,10 +118,18 @@ static int report_dkim_rank(const struct dkmod_sig_result *r, const struct dmarc
 	return v->dkim_aligned && strcasecmp(r->domain, v->dkim_domain) == 0 ? 1 : 2;
 }
 
+/* report_reason - the receiver's reason as the row's field: "TYPE" or "TYPE COMMENT" (cut) */
+static void report_reason(const struct dkmod_report_reason *reason, char *out, size_t cap)
+{
+	const char *c = reason->comment ? reason->comment : "";
+	snprintf(out, cap, "%s%s%.*s", reason->type, c[0] ? " " : "", DKMOD_REPORT_COMMENT_MAX, c);
+}
+
 /* report_row - the message's row as text */
 static bool report_row(struct dkmod_session *s, enum dkmod_report_applied applied, const char *envelope_to,
-		       struct str *out)
+		       const struct dkmod_report_reason *reason, struct str *out)
 {
+	char given[32 + DKMOD_REPORT_COMMENT_MAX];
 	const struct session_auth *a = &s->auth;
 	const struct dmarc_verdict *v = a->verdict;
 	const char *f[RPTXML_MAX_FIELDS] = {0};
@@ -131,6 +139,8 @@ static bool report_row(struct dkmod_session *s, enum dkmod_report_applied applie
 	f[RPTXML_ENV_FROM] = at ? at + 1 : "";
 	f[RPTXML_ENV_TO] = envelope_to ? envelope_to : "";
 	report_disposition(v, applied, &f[RPTXML_DISPOSITION], &f[RPTXML_REASON]);
+	if (reason)
+		report_reason(reason, given, sizeof given), f[RPTXML_REASON] = given;
 	f[RPTXML_DKIM] = v->dkim_aligned ? "pass" : "fail";
 	f[RPTXML_SPF] = v->spf_aligned ? "pass" : "fail";
 	f[RPTXML_SPF_DOMAIN] = a->spf_checked ? a->spf_answer.domain : "";
@@ -152,12 +162,27 @@ static bool report_row(struct dkmod_session *s, enum dkmod_report_applied applie
 	return out->len && out->len <= RPTXML_MAX_TEXT;
 }
 
-/* dkmod_session_report - record the verdict in the period's row of its policy domain */
+/* dkmod_report_reason_valid - an override type of RFC 9990 */
+bool dkmod_report_reason_valid(const char *type)
+{
+	return type && rptxml_reason_valid(type, strlen(type));
+}
+
+/* dkmod_session_report - record the verdict with the engine's reason */
 enum dkmod_status dkmod_session_report(struct dkmod_session *s, enum dkmod_report_applied applied,
 				       const char *envelope_to)
 {
+	return dkmod_session_report_reason(s, applied, envelope_to, NULL);
+}
+
+/* dkmod_session_report_reason - record the verdict in the period's row of its policy domain */
+enum dkmod_status dkmod_session_report_reason(struct dkmod_session *s, enum dkmod_report_applied applied,
+					      const char *envelope_to, const struct dkmod_report_reason *reason)
+{
 	if (s->phase != SESSION_DONE)
 		return DKMOD_ESTATE;
+	if (reason && !dkmod_report_reason_valid(reason->type))
+		return DKMOD_EINVAL;
 	struct dkmod_ctx *ctx = s->ctx;
 	const struct dmarc_verdict *v = s->auth.verdict;
 	if (!ctx->opt.report.record || !v || !v->have_record || !report_mailto(&v->record) || !s->auth.client_ip ||
@@ -171,7 +196,7 @@ enum dkmod_status dkmod_session_report(struct dkmod_session *s, enum dkmod_repor
 	struct rptstore_item it = {now - now % len, now - now % len + len, v->record_domain, NULL, NULL, 1};
 	struct rptstore_limits lim = report_limits(&ctx->opt.report);
 	enum rptstore_added added;
-	if (!report_row(s, applied, envelope_to, &row) || !report_policy(v, &policy))
+	if (!report_row(s, applied, envelope_to, reason, &row) || !report_policy(v, &policy))
 		session_log(ctx, DKMOD_LOG_WARNING, "report: %s: the message's row could not be made", v->record_domain);
 	else if (it.row = row.data, it.policy = policy.data, rptstore_add(st, &it, &lim, &added) < 0)
 		session_log(ctx, DKMOD_LOG_WARNING, "report: %s: not recorded (report store error)", v->record_domain);
@@ -289,4 +314,16 @@ enum dkmod_status dkmod_reports_remove(struct dkmod_reports *r, const struct dkm
 {
 	const struct report_full *f = (const struct report_full *)rep;
 	return rptstore_remove(r->st, &f->group) == 0 ? DKMOD_OK : DKMOD_EIO;
+}
+
+/* dkmod_reports_sent - did dest take the report already */
+int dkmod_reports_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest)
+{
+	return rptstore_sent(r->st, &((const struct report_full *)rep)->group, dest);
+}
+
+/* dkmod_reports_mark_sent - dest took the report */
+enum dkmod_status dkmod_reports_mark_sent(struct dkmod_reports *r, const struct dkmod_report *rep, const char *dest)
+{
+	return rptstore_mark_sent(r->st, &((const struct report_full *)rep)->group, dest) == 0 ? DKMOD_OK : DKMOD_EIO;
 }

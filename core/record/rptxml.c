@@ -49,13 +49,22 @@ static bool rptxml_one_of(const char *s, const char *const *words)
 	return false;
 }
 
+/* rptxml_reason_valid - one of RFC 9990's PolicyOverrideType */
+bool rptxml_reason_valid(const char *type, size_t len)
+{
+	static const char *const reason[] = {"local_policy", "mailing_list", "other", "policy_test_mode",
+					     "trusted_forwarder", NULL};
+	for (const char *const *w = reason; *w; w++)
+		if (strlen(*w) == len && memcmp(type, *w, len) == 0)
+			return true;
+	return false;
+}
+
 /* rptxml_row_valid - the words of a row are the schema's, its DKIM fields come in threes */
 bool rptxml_row_valid(const struct rptxml_fields *row)
 {
 	static const char *const disp[] = {"none", "pass", "quarantine", "reject", NULL};
 	static const char *const aligned[] = {"pass", "fail", NULL};
-	static const char *const reason[] = {"", "local_policy", "mailing_list", "other", "policy_test_mode",
-					     "trusted_forwarder", NULL};
 	static const char *const scope[] = {"", "mfrom", NULL};
 	static const char *const spf[] = {"none", "pass", "fail", "softfail", "policy", "neutral", "temperror",
 					  "permerror", NULL};
@@ -63,7 +72,9 @@ bool rptxml_row_valid(const struct rptxml_fields *row)
 	if (row->n < RPTXML_ROW_FIXED || (row->n - RPTXML_ROW_FIXED) % 3 || !row->v[RPTXML_IP][0] ||
 	    !row->v[RPTXML_HEADER_FROM][0] || !rptxml_one_of(row->v[RPTXML_DISPOSITION], disp) ||
 	    !rptxml_one_of(row->v[RPTXML_DKIM], aligned) || !rptxml_one_of(row->v[RPTXML_SPF], aligned) ||
-	    !rptxml_one_of(row->v[RPTXML_REASON], reason) || !rptxml_one_of(row->v[RPTXML_SPF_SCOPE], scope))
+	    (row->v[RPTXML_REASON][0] &&
+	     !rptxml_reason_valid(row->v[RPTXML_REASON], strcspn(row->v[RPTXML_REASON], " "))) ||
+	    !rptxml_one_of(row->v[RPTXML_SPF_SCOPE], scope))
 		return false;
 	if (row->v[RPTXML_SPF_DOMAIN][0] && !rptxml_one_of(row->v[RPTXML_SPF_RESULT], spf))
 		return false;
@@ -147,9 +158,14 @@ bool rptxml_record(struct str *out, const struct rptxml_fields *row, unsigned lo
 		  rptxml_elem(out, 3, "count", n, false) && str_appends(out, "      <policy_evaluated>\n") >= 0 &&
 		  rptxml_elem(out, 4, "disposition", v[RPTXML_DISPOSITION], false) &&
 		  rptxml_elem(out, 4, "dkim", v[RPTXML_DKIM], false) && rptxml_elem(out, 4, "spf", v[RPTXML_SPF], false);
-	if (ok && v[RPTXML_REASON][0])
-		ok = str_appends(out, "        <reason>\n") >= 0 && rptxml_elem(out, 5, "type", v[RPTXML_REASON], false) &&
-		     str_appends(out, "        </reason>\n") >= 0;
+	if (ok && v[RPTXML_REASON][0]) {
+		char type[32];
+		size_t tlen = strcspn(v[RPTXML_REASON], " ");
+		snprintf(type, sizeof type, "%.*s", (int)tlen, v[RPTXML_REASON]);
+		const char *comment = v[RPTXML_REASON][tlen] ? v[RPTXML_REASON] + tlen + 1 : "";
+		ok = str_appends(out, "        <reason>\n") >= 0 && rptxml_elem(out, 5, "type", type, false) &&
+		     rptxml_elem(out, 5, "comment", comment, true) && str_appends(out, "        </reason>\n") >= 0;
+	}
 	ok = ok && str_appends(out, "      </policy_evaluated>\n    </row>\n    <identifiers>\n") >= 0 &&
 	     rptxml_elem(out, 3, "header_from", v[RPTXML_HEADER_FROM], false) &&
 	     rptxml_elem(out, 3, "envelope_from", v[RPTXML_ENV_FROM], true) &&

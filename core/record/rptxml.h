@@ -25,7 +25,8 @@ enum rptxml_row {
 	RPTXML_DISPOSITION,   /* none, pass, quarantine, reject */
 	RPTXML_DKIM,          /* DMARC-aligned DKIM: pass or fail */
 	RPTXML_SPF,           /* DMARC-aligned SPF: pass or fail */
-	RPTXML_REASON,        /* a policy override type, or "" */
+	RPTXML_REASON,        /* a policy override type, or "", or "TYPE COMMENT" (the comment after
+	                       * the first space) */
 	RPTXML_SPF_DOMAIN,    /* the SPF result: domain ("" when SPF was not checked) */
 	RPTXML_SPF_SCOPE,     /* "mfrom", or "" for the HELO identity */
 	RPTXML_SPF_RESULT,
@@ -63,6 +64,9 @@ bool rptxml_join(struct str *out, const char *const *v, size_t n);
 bool rptxml_split(const char *text, size_t len, size_t min, struct rptxml_fields *f);
 /* rptxml_row_valid - a split row whose words are those of the schema (an import is checked) */
 bool rptxml_row_valid(const struct rptxml_fields *row);
+
+/* rptxml_reason_valid - an override type of RFC 9990, the first len bytes of type */
+bool rptxml_reason_valid(const char *type, size_t len);
 
 /* rptxml_policy_valid - a split policy whose words are those of the schema */
 bool rptxml_policy_valid(const struct rptxml_fields *pol);

@@ -12,6 +12,7 @@
 #define RPTSTORE_GROUPS "rpt_group"
 #define RPTSTORE_ROWS "rpt_row"
 #define RPTSTORE_META "rpt_meta"
+#define RPTSTORE_SENT "rpt_sent"
 #define RPTSTORE_PROBES 4 /* rows of one hash (a collision) tried in turn */
 
 /* rptstore_hash - FNV-1a of the row text */
@@ -244,6 +245,7 @@ static int rptstore_rows_fn(void *arg, struct store_txn *t)
 		return 0;
 	w->prefix[w->plen - 1] = '\0'; /* the group's key */
 	if (store_txn_del(t, RPTSTORE_GROUPS, w->prefix, w->plen - 1) < 0 ||
+	    store_txn_del(t, RPTSTORE_SENT, w->prefix, w->plen - 1) < 0 ||
 	    store_txn_add(t, RPTSTORE_META, "rows", -n, NULL) < 0)
 		return -1;
 	w->prefix[w->plen - 1] = ' ';
@@ -275,4 +277,82 @@ int rptstore_remove(struct store *st, const struct rptstore_group *g)
 {
 	struct rptstore_walk w = {.remove = true};
 	return rptstore_walk_init(&w, g) && store_write(st, rptstore_rows_fn, &w) == 0 ? 0 : -1;
+}
+
+/* A destination of a group, looked up or added. */
+struct rptstore_dest {
+	char key[STORE_MAX_KEY + 1];
+	size_t klen;
+	const char *dest;
+	int found;
+};
+
+/* rptstore_dest_find - is d->dest a line of the list val (1), or not (0); its lines in *lines */
+static int rptstore_dest_find(const struct rptstore_dest *d, const char *val, size_t vlen, size_t *lines)
+{
+	size_t dlen = strlen(d->dest);
+	*lines = 0;
+	for (const char *p = val, *end = val + vlen; p < end; (*lines)++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n == dlen && memcmp(p, d->dest, n) == 0)
+			return 1;
+		p += n + 1;
+	}
+	return 0;
+}
+
+/* rptstore_sent_fn - the lookup's read transaction */
+static int rptstore_sent_fn(void *arg, struct store_txn *t)
+{
+	struct rptstore_dest *d = arg;
+	const void *val;
+	size_t vlen, lines;
+	int rc = store_txn_get(t, RPTSTORE_SENT, d->key, d->klen, &val, &vlen);
+	d->found = rc == 1 ? rptstore_dest_find(d, val, vlen, &lines) : rc;
+	return d->found < 0 ? -1 : 0;
+}
+
+/* rptstore_mark_fn - the destination added to the group's list, unless there already */
+static int rptstore_mark_fn(void *arg, struct store_txn *t)
+{
+	struct rptstore_dest *d = arg;
+	const void *val = "";
+	size_t vlen = 0, lines = 0;
+	int rc = store_txn_get(t, RPTSTORE_SENT, d->key, d->klen, &val, &vlen);
+	if (rc < 0 || (rc == 1 && rptstore_dest_find(d, val, vlen, &lines)))
+		return rc < 0 ? -1 : 0;
+	if (lines >= RPTSTORE_MAX_SENT)
+		return -1;
+	struct str v = STR_INIT;
+	rc = str_printf(&v, "%.*s%s%s", (int)vlen, (const char *)val, vlen ? "\n" : "", d->dest) == 0
+		     ? store_txn_put(t, RPTSTORE_SENT, d->key, d->klen, v.data, v.len)
+		     : -1;
+	str_free(&v);
+	return rc;
+}
+
+/* rptstore_dest_init - the group's key and a destination fit to remember; false if not */
+static bool rptstore_dest_init(struct rptstore_dest *d, const struct rptstore_group *g, const char *dest)
+{
+	size_t n = strlen(dest);
+	d->dest = dest;
+	d->klen = rptstore_group_key(d->key, sizeof d->key, g->begin, g->domain);
+	return d->klen && n && n <= RPTSTORE_MAX_DEST && !strchr(dest, '\n');
+}
+
+/* rptstore_sent - did dest take the group's report */
+int rptstore_sent(struct store *st, const struct rptstore_group *g, const char *dest)
+{
+	struct rptstore_dest d = {0};
+	if (!rptstore_dest_init(&d, g, dest))
+		return 0;
+	return store_read(st, rptstore_sent_fn, &d) < 0 ? -1 : d.found;
+}
+
+/* rptstore_mark_sent - remember that dest took the group's report */
+int rptstore_mark_sent(struct store *st, const struct rptstore_group *g, const char *dest)
+{
+	struct rptstore_dest d = {0};
+	return rptstore_dest_init(&d, g, dest) && store_write(st, rptstore_mark_fn, &d) == 0 ? 0 : -1;
 }

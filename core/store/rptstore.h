@@ -7,6 +7,9 @@
  *   "rpt_group" "BEGIN DOMAIN"          -> "END ROWS DROPPED\tPOLICY"  (the last policy seen)
  *   "rpt_row"   "BEGIN DOMAIN HASH"     -> "COUNT\tROW"   (HASH: 16 hex digits of the row)
  *   "rpt_meta"  "rows"                  -> the rows of all groups (a counter)
+ *   "rpt_sent"  "BEGIN DOMAIN"          -> "DEST\n..." (the destinations that took the group's
+ *                                          report: a report kept for a failed one goes to the
+ *                                          others once; at most RPTSTORE_MAX_SENT)
  * Bounds: max_rows rows per group (a message that would need one more is counted as dropped,
  * and the first such message of a group says so), max_total rows in all.
  */
@@ -20,6 +23,8 @@
 #include "util/str.h"
 
 #define RPTSTORE_MAX_DOMAIN 253
+#define RPTSTORE_MAX_SENT 16    /* destinations remembered per group */
+#define RPTSTORE_MAX_DEST 300   /* longest destination remembered */
 
 /* What rptstore_add did. */
 enum rptstore_added {
@@ -66,7 +71,13 @@ int rptstore_next(struct store *st, long long now, char *after, size_t cap, stru
  * cb returns false to stop (rptstore_rows then returns -1); 0 or -1 */
 int rptstore_rows(struct store *st, const struct rptstore_group *g,
 		  bool (*cb)(void *arg, const char *row, size_t len, unsigned long long count), void *arg);
-/* rptstore_remove - remove group g and its rows; 0 or -1 */
+/* rptstore_sent - 1 if dest took group g's report already, 0 if not, -1 on error */
+int rptstore_sent(struct store *st, const struct rptstore_group *g, const char *dest);
+/* rptstore_mark_sent - remember that dest took group g's report; 0, or -1 on error or when
+ * RPTSTORE_MAX_SENT destinations are remembered already (or dest is empty, too long or has a
+ * newline) */
+int rptstore_mark_sent(struct store *st, const struct rptstore_group *g, const char *dest);
+/* rptstore_remove - remove group g, its rows and its destinations; 0 or -1 */
 int rptstore_remove(struct store *st, const struct rptstore_group *g);
 
 #endif

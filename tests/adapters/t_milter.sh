@@ -6,11 +6,13 @@
 # signature verifies with Mail::DKIM), an outside client is not; tampered
 # mail gets dkim=fail; unsigned mail from a DomainKeys o=- domain is
 # rejected with 550 5.7.1; the client address, HELO and MAIL FROM give SPF
-# (IPv4, IPv6, the null sender by its HELO name) and DMARC in the A-R; a forged Authentication-Results is deleted; a
-# quarantine policy asks the MTA to quarantine; DNS down answers tempfail
-# (451); malformed protocol input (bad lengths, unknown commands,
-# truncation, random bytes) closes that connection and the daemon keeps
-# serving; SIGHUP reloads (a broken file keeps the old configuration);
+# (IPv4, IPv6, the null sender by its HELO name) and DMARC in the A-R, and
+# the verdicts are recorded for the aggregate report; a forged
+# Authentication-Results is deleted; a quarantine policy asks the MTA to
+# quarantine; DNS down answers tempfail (451); malformed protocol input (bad
+# lengths, unknown commands, truncation, random bytes) closes that connection
+# and the daemon keeps serving; SIGHUP reloads (a broken file keeps the old
+# configuration);
 # SIGTERM stops cleanly and removes the pid file.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
@@ -112,6 +114,22 @@ spf_case "null sender: the HELO name is checked" "spf=pass smtp.mailfrom=postmas
 	ip=192.0.2.9 from= helo=spf.example.com
 spf_case "IPv4-mapped IPv6 client" "spf=pass smtp.mailfrom=ann@spf.example.com; dmarc=pass" \
 	ip=::ffff:192.0.2.9 from=ann@spf.example.com
+
+# DMARC aggregate reports: the milter records each verdict with what it did (spf.example.com
+# asks for reports), and `dkmod report` makes one report of both
+milter_stop
+milter_conf rep.conf "$ZONE"
+printf 'keycache { state_dir = "%s" }\ndmarc_reports { record = true }\n' "$TMP/rstate" >>rep.conf
+mkdir rstate rout
+milter_start rep.conf || fail "dkmod-milter starts with reports" "$(tail -n 3 milter.err)"
+mt "report: an SPF pass" spf.eml ip=192.0.2.9 from=ann@spf.example.com
+mt "report: an SPF fail" spf.eml ip=192.0.2.200 from=ann@spf.example.com
+milter_stop
+milter_start m.conf || fail "dkmod-milter restarts" "$(tail -n 3 milter.err)"
+"$DKMOD" report --config rep.conf --now $(($(date +%s) + 86400)) --dir "$TMP/rout" >report.out 2>&1
+check_eq "report: the milter's two verdicts in one report" \
+	"$(gunzip -c rout/*.xml.gz 2>/dev/null | grep -oE '<(source_ip|count|disposition|envelope_to)>[^<]*|<spf>[a-z]+' | tr '\n' ' ')" \
+	"<source_ip>192.0.2.200 <count>1 <disposition>none <spf>fail <envelope_to>example.net <source_ip>192.0.2.9 <count>1 <disposition>none <spf>pass <envelope_to>example.net "
 
 # signing: who may relay
 mail_from alice@corp.example.com "submission" >corp.eml

@@ -4,7 +4,9 @@
 # writes one report per domain and period (valid against the schema, exact counts), hands
 # it to a fake sendmail (the Subject, the gzip'd attachment decoded and validated) for the
 # domain's own address and for an external one authorized by DNS (nsd serves the
-# _report._dmarc record), not for one without the record, never twice; --dir files;
+# _report._dmarc record), not for one without the record, never twice (a report kept for a
+# refusing destination goes again to it only); --dir files; the policy script's override
+# reason in the report;
 # two hosts' exports merged into one report with summed counts; config errors at file:line.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
@@ -134,6 +136,44 @@ check "bound: valid against the schema" xmllint --noout --schema "$XSD" bound.xm
 status "sendmail refusing: exit 74" 74 "${R[@]}" --config a.conf --now "$later" --sendmail /bin/false
 status "then sent on the next run" 0 "${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail"
 check_eq "the kept report went out" "$(ls sent.? | wc -l)" 4
+
+# one of two destinations refuses: the next run sends to it alone (each address gets it once)
+sed 's|^cat >"$f"$|case "$*" in *agg@*) [ -f "$(dirname "$0")/refuse" ] \&\& exit 75;; esac; cat >"$f"|' sendmail >sendmail-agg
+chmod +x sendmail-agg
+touch refuse
+"$DKMOD" process --config a.conf "${P[@]}" --client-ip 192.0.2.1 --mail-from b@example.com signed.eml >/dev/null 2>&1
+status "one destination refusing: exit 74" 74 "${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail-agg"
+check "the other destination took it" grep -q -- "-- dmarc@example.com" sent.4.args
+rm refuse
+"${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail-agg" >again.out 2>&1
+check_eq "then sent to the refusing destination only" "$(ls sent.? | wc -l)" 6
+check "the refusing destination got it" grep -q -- "-- agg@reports.example.net" sent.5.args
+check "the other one is told as already sent" grep -q "already sent example.com .* to mailto:dmarc@example.com" again.out
+status "report again: nothing left after both took it" 0 "${R[@]}" --config a.conf --now "$later" --sendmail "$TMP/sendmail"
+check_eq "no third mail" "$(ls sent.? | wc -l)" 6
+
+# the script's override reason (verify's third value) in place of the engine's; without one
+# the engine's local_policy (accepted although the domain asked for reject)
+mkdir state-d out-d
+conf d.conf "$TMP/state-d"
+cat >reason.lua <<'LUA'
+function verify(msg)
+  if msg.client_ip == "198.51.100.9" then
+    return "accept", nil, { type = "mailing_list", comment = "lists.example.org & <friends>" }
+  end
+  return "accept"
+end
+LUA
+sed -i "s|^policy .*|policy \"$TMP/reason.lua\"|" d.conf
+for ip in 198.51.100.9 198.51.100.10; do
+	"$DKMOD" process --config d.conf "${P[@]}" --client-ip $ip --mail-from b@example.com plain.eml >/dev/null 2>&1
+done
+status "reason: report --dir" 0 "${R[@]}" --config d.conf --now "$later" --dir "$TMP/out-d"
+gunzip -c "out-d/$name" >reason.xml 2>/dev/null
+check "reason: valid against the schema" xmllint --noout --schema "$XSD" reason.xml
+check_eq "reason: the script's type and comment, and the engine's local_policy" \
+	"$(xmllint --xpath '//*[local-name()="row"]/*[local-name()="policy_evaluated"]/*[local-name()="reason"]' reason.xml | tr -d ' \n')" \
+	"<reason><type>mailing_list</type><comment>lists.example.org&amp;&lt;friends&gt;</comment></reason><reason><type>local_policy</type></reason>"
 
 # configuration errors at FILE:LINE
 printf 'dkim_validate "in" { }\ndmarc_reports {\n  interval = 1000,\n  email = "nobody" }\n' >bad.conf

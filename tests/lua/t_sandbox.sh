@@ -52,6 +52,11 @@ function verify(msg)
   elseif case == "nonsense-reply" then return "reject", 42
   elseif case == "reply-crlf" then return "reject", "550 no\r\nX-Injected: yes"
   elseif case == "reply-class" then return "reject", "250 fine"
+  elseif case == "reason-word" then return "accept", nil, "forwarded"
+  elseif case == "reason-number" then return "accept", nil, 7
+  elseif case == "reason-notype" then return "accept", nil, { comment = "x" }
+  elseif case == "reason-crlf" then return "accept", nil, { type = "other", comment = "a\r\nb" }
+  elseif case == "reason-long" then return "accept", nil, { type = "other", comment = ("c"):rep(201) }
   elseif case == "keep" then kept = msg
   elseif case == "stale" then return kept:header("From")
   elseif case == "inject-value" then msg:add_header("X-Evil", "a\r\nBcc: victim@example.com")
@@ -128,6 +133,11 @@ bad nonsense-word "verify returned 'maybe', not accept, reject, tempfail, discar
 bad nonsense-reply "verify returned a number as reply text"
 bad reply-crlf "verify returned a bad reply: the reply must be printable ASCII"
 bad reply-class "verify returned a bad reply: the reply's code does not fit the action"
+bad reason-word "verify's report reason 'forwarded' is not local_policy, mailing_list, other, policy_test_mode or trusted_forwarder (RFC 9990)"
+bad reason-number "verify returned a number as report reason"
+bad reason-notype "verify's report reason: a table needs type"
+bad reason-crlf "verify's report reason: comment must be printable ASCII"
+bad reason-long "verify's report reason: comment must be a string of at most 200 bytes"
 
 # a msg kept past its call is dead
 mail a@example.com "" keep >keep.eml

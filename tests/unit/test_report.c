@@ -319,6 +319,9 @@ static void test_import_bad(void)
 		 "line 2: a G line's policy is not one of an aggregate report"},
 		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\texample.com\texample.com\texample.com\tdiscard\t\t\tr\tr\tn\t0\n",
 		 "line 2: a G line's policy is not one of an aggregate report"},
+		{"dkmod-dmarc-export 1\nG\t0\t86400\t0\texample.com\texample.com\texample.com\treject\t\t\tr\tr\tn\t0\n"
+		 "R\t1\t192.0.2.1\texample.com\t\t\tnone\tfail\tfail\tforwarded by a list\t\t\t\n",
+		 "line 3: an R line's row is not one of an aggregate report"},
 		{"dkmod-dmarc-export 1\nX\n", "line 2: a line is neither G nor R"},
 		{"dkmod-dmarc-export 1", "line 1: line too long or not ended"},
 	};
@@ -380,6 +383,68 @@ static void test_rua(void)
 		  DKMOD_RUA_UNSUPPORTED);
 }
 
+/* test_reason_and_sent - the receiver's override reason in the row (sanitized, a bad type
+ * refused, an import checks it) and the destinations that took a report, bounded */
+static void test_reason_and_sent(void)
+{
+	char state[160];
+	struct str buf = STR_INIT;
+	snprintf(state, sizeof state, "%s/state-r", dir);
+	mkdir(state, 0700);
+	struct dkmod_ctx *ctx = test_ctx(state, true, 1000);
+	struct dkmod_session *s;
+	CHECK("reason: context", ctx != NULL);
+	if (!ctx || dkmod_session_new(ctx, DKMOD_SESSION_VERIFY, &s) != DKMOD_OK)
+		return;
+	dkmod_session_envelope(s, "198.51.100.7", "mail.example.org", "x@evil.example");
+	feed(s, auth_msg(ctx, "ann@example.com", false, &buf), 11);
+	struct dkmod_report_reason bad = {"forwarded", NULL}, good = {"mailing_list", "list\tof <friends>\xc3"};
+	CHECK_INT("reason: forwarded is not RFC 9990's", dkmod_session_report_reason(s, DKMOD_APPLIED_DELIVER, NULL, &bad),
+		  DKMOD_EINVAL);
+	CHECK_INT("reason: mailing_list recorded", dkmod_session_report_reason(s, DKMOD_APPLIED_DELIVER, NULL, &good),
+		  DKMOD_OK);
+	dkmod_session_free(s);
+	dkmod_ctx_free(ctx);
+	CHECK("reason: valid types", dkmod_report_reason_valid("trusted_forwarder") && !dkmod_report_reason_valid("") &&
+					     !dkmod_report_reason_valid("mailing_lis") && !dkmod_report_reason_valid(NULL));
+	struct dkmod_report_options o = {.interval = 86400, .max_rows = 1000};
+	struct dkmod_report_meta m = {"Test Org", "dmarc-reports@mx.test.example", "mx.test.example", NULL};
+	struct dkmod_reports *r;
+	struct dkmod_report *rep;
+	if (dkmod_reports_open(state, &o, NULL, NULL, &r) != DKMOD_OK || dkmod_reports_next(r, now + 86400, &m, &rep) != 1) {
+		CHECK("reason: a report", false);
+		str_free(&buf);
+		return;
+	}
+	CHECK_INT("reason: one row (the bad type recorded nothing)", rep->rows, 1);
+	CHECK("reason: type and comment, sanitized and escaped",
+	      strstr(rep->xml, "<reason>\n          <type>mailing_list</type>\n          <comment>list?of &lt;friends&gt;?"
+			       "</comment>\n        </reason>") != NULL);
+	char dest[400];
+	CHECK_INT("sent: nobody yet", dkmod_reports_sent(r, rep, "mailto:a@example.com"), 0);
+	CHECK_INT("sent: marked", dkmod_reports_mark_sent(r, rep, "mailto:a@example.com"), DKMOD_OK);
+	CHECK_INT("sent: marked twice is one", dkmod_reports_mark_sent(r, rep, "mailto:a@example.com"), DKMOD_OK);
+	CHECK_INT("sent: remembered", dkmod_reports_sent(r, rep, "mailto:a@example.com"), 1);
+	CHECK_INT("sent: not another", dkmod_reports_sent(r, rep, "mailto:a@example.co"), 0);
+	CHECK_INT("sent: a newline is refused", dkmod_reports_mark_sent(r, rep, "mailto:b@x\nc"), DKMOD_EIO);
+	memset(dest, 'a', sizeof dest - 1);
+	dest[sizeof dest - 1] = '\0';
+	CHECK_INT("sent: too long is refused", dkmod_reports_mark_sent(r, rep, dest), DKMOD_EIO);
+	enum dkmod_status last = DKMOD_OK;
+	for (int i = 1; i <= 16; i++) {
+		snprintf(dest, sizeof dest, "mailto:d%d@example.com", i);
+		last = dkmod_reports_mark_sent(r, rep, dest);
+		if (i == 15)
+			CHECK_INT("sent: 16 remembered", last, DKMOD_OK);
+	}
+	CHECK_INT("sent: the 17th is refused (bounded)", last, DKMOD_EIO);
+	dkmod_reports_remove(r, rep);
+	dkmod_report_free(rep);
+	CHECK_INT("sent: nothing left", dkmod_reports_next(r, now + 86400, &m, &rep), 0);
+	dkmod_reports_close(r);
+	str_free(&buf);
+}
+
 int main(void)
 {
 	if (!fixture_start())
@@ -414,6 +479,7 @@ int main(void)
 		test_bound();
 		test_merge();
 		test_import_good();
+		test_reason_and_sent();
 	}
 	test_import_bad();
 	test_rua();
