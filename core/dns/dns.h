@@ -51,7 +51,7 @@ typedef void dns_callback(void *arg, const struct dns_result *result);
 
 /* What a caller parsed from an answer the memo keeps, so that the next message asking the same
  * name takes the parsed form instead of parsing again. */
-enum dns_parsed_kind { DNS_PARSED_NONE = 0, DNS_PARSED_DMARC };
+enum dns_parsed_kind { DNS_PARSED_NONE = 0, DNS_PARSED_DMARC, DNS_PARSED_SPF };
 /* dns_result_parsed - what dns_result_keep_parsed kept with this answer as kind, or NULL */
 const void *dns_result_parsed(const struct dns_result *r, enum dns_parsed_kind kind);
 /* dns_result_keep_parsed - keep a copy of the size bytes at p with the answer while the memo

@@ -229,8 +229,10 @@ static int ar_dmarc(const struct dkmod_session *s, struct fold *o)
 		return -1;
 	if (d->have_record) {
 		char c[80];
-		int n = snprintf(c, sizeof c, "(p=%s sp=%s dis=%s)", d->p, d->sp, d->disposition);
-		if (ar_word(o, (size_t)n) < 0 || str_append(o->out, c, (size_t)n) < 0)
+		const char *parts[] = {"(p=", d->p, " sp=", d->sp, " dis=", d->disposition, ")"};
+		size_t n = str_join(c, sizeof c, parts, sizeof parts / sizeof parts[0]);
+		n = n < sizeof c ? n : sizeof c - 1;
+		if (ar_word(o, n) < 0 || str_append(o->out, c, n) < 0)
 			return -1;
 	}
 	if (d->reason[0] && d->result != DKMOD_DMARC_PASS && ar_reason(o, d->reason) < 0)

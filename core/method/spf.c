@@ -78,6 +78,7 @@ struct spf_check {
 	char names[SPF_MAX_NAMES][SPF_NAME_SIZE];
 	char vnames[SPF_MAX_NAMES][SPF_NAME_SIZE];
 	char exp_text[SPFREC_MAX_LEN + 1];
+	struct spf_frame first; /* frames[0]: the checked domain's, in the check's own allocation */
 };
 
 /* One query in flight. */
@@ -125,7 +126,7 @@ static bool spf_push(struct spf_check *c, const char *domain, bool optional)
 {
 	struct spf_frame *f;
 
-	if (c->depth == SPF_MAX_DEPTH || !(f = malloc(sizeof *f))) {
+	if (c->depth == SPF_MAX_DEPTH || !(f = c->depth ? malloc(sizeof *f) : &c->first)) {
 		spf_finish(c, DKMOD_SPF_PERMERROR, "records nested too deep");
 		return false;
 	}
@@ -216,7 +217,7 @@ static void spf_take_record(struct spf_check *c, const struct dns_result *r)
 	} else if (n > 1) {
 		c->b_perm = true;
 		snprintf(c->reason, sizeof c->reason, "%s has %zu SPF records", f->domain, n);
-	} else if (!spfrec_parse(r->records[k], r->lengths[k], &f->rec, &why)) {
+	} else if (!spfkept_parse(r, k, &f->rec, &why)) {
 		c->b_perm = true;
 		snprintf(c->reason, sizeof c->reason, "SPF record of %s: %s", f->domain, why);
 	} else {
@@ -724,7 +725,6 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	struct spf_check *c;
 	unsigned char a[16];
 	const char *ignored;
-	bool fits;
 
 	if (!why)
 		why = &ignored;
@@ -751,7 +751,7 @@ struct spf_check *spf_start(struct dns *d, const struct spf_request *req, const 
 	c->scope = req->scope;
 	c->now = req->now;
 	str_copy(c->receiver, sizeof c->receiver, req->receiver ? req->receiver : "");
-	fits = spf_set_sender(c, req);
+	bool fits = spf_set_sender(c, req);
 	str_copy(c->first_domain, sizeof c->first_domain, c->sender_domain);
 	str_copy(c->identity, sizeof c->identity, c->scope == SPF_SCOPE_HELO ? c->helo : c->sender);
 	spf_printable(c->identity);
@@ -793,7 +793,7 @@ void spf_free(struct spf_check *c)
 		c->abandoned = true;
 		return;
 	}
-	for (size_t i = 0; i < c->depth; i++)
+	for (size_t i = 1; i < c->depth; i++)
 		free(c->frames[i]);
 	free(c);
 }

@@ -60,6 +60,9 @@ bool spf_done(const struct spf_check *c);
 void spf_result(const struct spf_check *c, struct spf_outcome *out);
 /* spf_answer - the outcome of c in the public form (spfcheck.c) */
 void spf_answer(const struct spf_check *c, struct dkmod_spf_answer *a);
+/* spfkept_parse - record which of TXT answer r parsed into rec (spfrec_parse), the parse
+ * kept with the memo's answer when there is one, else parsed and kept (spfkept.c); why: not NULL */
+bool spfkept_parse(const struct dns_result *r, size_t which, struct spfrec *rec, const char **why);
 /* spf_free - free a check; with queries still outstanding it is freed when the last one ends */
 void spf_free(struct spf_check *c);
 
