@@ -120,7 +120,7 @@ static size_t address_close(const char *v, size_t len, size_t i)
 }
 
 /* address_clear - out empty: its three texts "" (not its 1.3 KB cleared) */
-static void address_clear(struct address *out)
+void address_clear(struct address *out)
 {
 	out->local[0] = out->domain[0] = out->full[0] = '\0';
 }

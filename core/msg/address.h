@@ -17,9 +17,10 @@ struct address {
 	char full[2 * ADDRESS_MAX + 2]; /* local@domain */
 };
 
-/* An address is three NUL-terminated texts; what follows a NUL is not part of it (address_first and
- * address_next make it empty, not all zero; address_copy copies the texts). */
-/* address_copy - the texts of src into dst */
+/* address_clear - out empty: its three texts "" (what follows a text's NUL is no part of an
+ * address: it is not cleared, and address_copy does not copy it) */
+void address_clear(struct address *out);
+/* address_copy - the three texts of src into dst */
 void address_copy(struct address *dst, const struct address *src);
 /* address_first - parse the first mailbox of a header value; false if there is none */
 bool address_first(const char *value, size_t len, struct address *out);

@@ -15,7 +15,7 @@ static void sender_clear(struct sender *out)
 {
 	out->found = out->parsed = out->from_sender = false;
 	out->field = 0;
-	out->addr.local[0] = out->addr.domain[0] = out->addr.full[0] = '\0';
+	address_clear(&out->addr);
 }
 
 /* sender_find - the responsible sender of fields[0..nfields) */
