@@ -125,7 +125,7 @@ static void dmarc_txt_answer(void *arg, const struct dns_result *r)
 		const struct dmarc_parsed *kept = dns_result_parsed(r, DNS_PARSED_DMARC);
 		if (kept && kept->which == which) {
 			nm->status = kept->status;
-			*nm->rec = kept->rec;
+			dmarcrec_copy(nm->rec, &kept->rec);
 		} else {
 			nm->status = dmarcrec_parse(r->records[which], r->lengths[which], nm->rec);
 			dmarc_keep_parsed(r, which, nm->status, nm->rec);

@@ -70,27 +70,28 @@ struct dmarc_field {
 /* Which tag gave the policy. */
 enum dmarc_policy_tag { DMARC_TAG_NONE = 0, DMARC_TAG_P, DMARC_TAG_SP, DMARC_TAG_NP };
 
-/* The outcome. */
+/* The outcome.  dmarc_verdict clears the fields before author_domain and sets the rest: keep
+ * the fields that are not texts or the record before it. */
 struct dmarc_verdict {
 	enum dkmod_dmarc_result result;   /* dkmod.h */
 	const char *reason;                 /* static text, "" on pass */
 	enum dmarc_author author;
 	size_t mailboxes;                   /* in the From field (several of one domain are one Author Domain) */
-	char author_domain[DMARC_MAX_DOMAIN];
-	char record_domain[DMARC_MAX_DOMAIN];  /* where the policy record was found, "" if none */
-	char org_domain[DMARC_MAX_DOMAIN];     /* the Author Domain's organizational domain, "" if unknown */
 	bool have_record;
-	struct dmarcrec record;             /* the policy record (when have_record) */
 	enum dmarcrec_policy policy;        /* the policy that applies to the Author Domain */
 	enum dmarc_policy_tag policy_tag;   /* the tag it came from */
 	bool testing;                       /* t=y */
 	enum dmarcrec_policy disposition;   /* what the domain asks for this message: none on pass,
 					     * else the policy, one step milder under t=y */
 	bool dkim_aligned, spf_aligned;
-	char dkim_domain[DMARC_MAX_DOMAIN]; /* the first aligned passing d=, "" if none */
-	char spf_domain[DMARC_MAX_DOMAIN];  /* the SPF domain when aligned and passing, else "" */
 	unsigned queries;                   /* DNS queries asked */
 	unsigned rounds;                    /* rounds of queries one after another, as they were started */
+	char author_domain[DMARC_MAX_DOMAIN];
+	char record_domain[DMARC_MAX_DOMAIN];  /* where the policy record was found, "" if none */
+	char org_domain[DMARC_MAX_DOMAIN];     /* the Author Domain's organizational domain, "" if unknown */
+	char dkim_domain[DMARC_MAX_DOMAIN]; /* the first aligned passing d=, "" if none */
+	char spf_domain[DMARC_MAX_DOMAIN];  /* the SPF domain when aligned and passing, else "" */
+	struct dmarcrec record;             /* the policy record (when have_record; its tags zero when not) */
 };
 
 struct dmarc;

@@ -46,7 +46,7 @@ enum dkmod_status sendpolicy_start(const struct method_msg *m, struct sendpolicy
 	const struct sender *author = m->author;
 	pol->author_ok = author->parsed;
 	if (author->parsed)
-		pol->author = author->addr;
+		address_copy(&pol->author, &author->addr);
 	pol->author_ok = pol->author_ok && dkimsig_valid_domain(pol->author.domain, strlen(pol->author.domain));
 	if (pol->author_ok) {
 		const char *parts[2] = {"_adsp._domainkey.", pol->author.domain};

@@ -119,10 +119,24 @@ static size_t address_close(const char *v, size_t len, size_t i)
 	return len;
 }
 
+/* address_clear - out empty: its three texts "" (not its 1.3 KB cleared) */
+void address_clear(struct address *out)
+{
+	out->local[0] = out->domain[0] = out->full[0] = '\0';
+}
+
+/* address_copy - the three texts of src into dst */
+void address_copy(struct address *dst, const struct address *src)
+{
+	memcpy(dst->local, src->local, strlen(src->local) + 1);
+	memcpy(dst->domain, src->domain, strlen(src->domain) + 1);
+	memcpy(dst->full, src->full, strlen(src->full) + 1);
+}
+
 /* address_first - parse the first mailbox of a header value */
 bool address_first(const char *v, size_t len, struct address *out)
 {
-	memset(out, 0, sizeof *out);
+	address_clear(out);
 	size_t start = 0;
 	for (size_t i = 0; i < len;) {
 		char c = v[i];
@@ -148,7 +162,7 @@ bool address_first(const char *v, size_t len, struct address *out)
  * list element that does not parse is skipped; *pos moves past what was read */
 bool address_next(const char *v, size_t len, size_t *pos, struct address *out)
 {
-	memset(out, 0, sizeof *out);
+	address_clear(out);
 	size_t start = *pos, i = *pos;
 	bool angle = false, found = false;
 	while (i < len && !found) {

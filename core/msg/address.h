@@ -17,6 +17,11 @@ struct address {
 	char full[2 * ADDRESS_MAX + 2]; /* local@domain */
 };
 
+/* address_clear - out empty: its three texts "" (what follows a text's NUL is no part of an
+ * address: it is not cleared, and address_copy does not copy it) */
+void address_clear(struct address *out);
+/* address_copy - the three texts of src into dst */
+void address_copy(struct address *dst, const struct address *src);
 /* address_first - parse the first mailbox of a header value; false if there is none */
 bool address_first(const char *value, size_t len, struct address *out);
 /* address_next - the next mailbox at or after *pos (start at 0), *pos moved past it; false when

@@ -10,10 +10,18 @@
 
 #include "msg/sender.h"
 
+/* sender_clear - nothing found: the flags false, the address empty (not its 1.3 KB cleared) */
+static void sender_clear(struct sender *out)
+{
+	out->found = out->parsed = out->from_sender = false;
+	out->field = 0;
+	address_clear(&out->addr);
+}
+
 /* sender_find - the responsible sender of fields[0..nfields) */
 void sender_find(const struct header_field *fields, size_t nfields, struct sender *out)
 {
-	memset(out, 0, sizeof *out);
+	sender_clear(out);
 	const char *names[2] = {"Sender", "From"};
 	for (int k = 0; k < 2 && !out->found; k++) {
 		for (size_t i = 0; i < nfields; i++) {
@@ -21,7 +29,7 @@ void sender_find(const struct header_field *fields, size_t nfields, struct sende
 				continue;
 			size_t len;
 			const char *v = header_value(&fields[i], &len);
-			/* a failed parse leaves the address all zero, as it was */
+			/* a failed parse leaves the address empty, as it was */
 			bool parsed = address_first(v, len, &out->addr);
 			if (k == 0 && !parsed)
 				continue;
@@ -38,7 +46,7 @@ void sender_find(const struct header_field *fields, size_t nfields, struct sende
  * first address */
 void author_find(const struct header_field *fields, size_t nfields, struct sender *out)
 {
-	memset(out, 0, sizeof *out);
+	sender_clear(out);
 	for (size_t i = 0; i < nfields; i++) {
 		if (!header_is(&fields[i], "From"))
 			continue;

@@ -15,6 +15,7 @@
 #define DKIMSIG_MAX_NAME 256
 #define DKIMSIG_MAX_B64 1400 /* b= text: an 8192-bit RSA signature is 1366 characters */
 
+/* dkimsig_parse does not clear it whole: a field added here is set in dkimsig_clear (dkimsig.c) */
 struct dkimsig {
 	enum dkmod_algorithm alg;
 	enum crypto_hash hash;

@@ -293,6 +293,16 @@ enum dmarcrec_status dmarcrec_parse(const char *txt, size_t len, struct dmarcrec
 	return DMARCREC_OK;
 }
 
+/* dmarcrec_copy - the tags and the kept URIs of src into dst */
+void dmarcrec_copy(struct dmarcrec *dst, const struct dmarcrec *src)
+{
+	memcpy(dst, src, offsetof(struct dmarcrec, rua));
+	for (size_t i = 0; i < src->nrua; i++)
+		memcpy(dst->rua[i], src->rua[i], strlen(src->rua[i]) + 1);
+	for (size_t i = 0; i < src->nruf; i++)
+		memcpy(dst->ruf[i], src->ruf[i], strlen(src->ruf[i]) + 1);
+}
+
 /* dmarcrec_status_name - the status in words */
 const char *dmarcrec_status_name(enum dmarcrec_status st)
 {

@@ -38,12 +38,13 @@ struct dmarcrec {
 	bool testing;                  /* t=y */
 	enum dmarcrec_psd psd;
 	unsigned fo;                   /* enum dmarcrec_fo bits; DMARCREC_FO_0 by default */
-	char rua[DMARCREC_MAX_URIS][DMARCREC_MAX_URI];
-	char ruf[DMARCREC_MAX_URIS][DMARCREC_MAX_URI];
 	size_t nrua, nruf;             /* kept */
 	size_t rua_dropped, ruf_dropped; /* invalid, too long or past the limit */
 	unsigned defaulted;            /* tags (DMARCREC_TAG_* bits) whose invalid value gave the default */
 	size_t ignored;                /* elements ignored: not name=value, or a tag repeated */
+	/* last, so that dmarcrec_copy copies the fields above whole and only the kept URIs */
+	char rua[DMARCREC_MAX_URIS][DMARCREC_MAX_URI];
+	char ruf[DMARCREC_MAX_URIS][DMARCREC_MAX_URI];
 };
 
 /* The tags of a record, for struct dmarcrec.defaulted. */
@@ -53,6 +54,9 @@ enum dmarcrec_tag {
 
 /* dmarcrec_parse - one TXT record (not NUL-terminated); *out is filled when DMARCREC_OK */
 enum dmarcrec_status dmarcrec_parse(const char *txt, size_t len, struct dmarcrec *out);
+/* dmarcrec_copy - *src into *dst: its tags and its nrua + nruf kept URIs (the rest of the lists is
+ * left as it was: no reader looks past nrua and nruf) */
+void dmarcrec_copy(struct dmarcrec *dst, const struct dmarcrec *src);
 /* dmarcrec_is_dmarc - true when the record starts with v=DMARC1 (whatever follows) */
 bool dmarcrec_is_dmarc(const char *txt, size_t len);
 

@@ -218,6 +218,23 @@ static void test_stale_output(void)
 	CHECK_STR("stale: local cleared", a.local, "");
 	CHECK_STR("stale: domain cleared", a.domain, "");
 	CHECK_STR("stale: full cleared", a.full, "");
+	size_t pos = 0;
+	CHECK("stale: next parses", address_next("a@b.example", 11, &pos, &a));
+	pos = 0;
+	CHECK("stale: next fails", !address_next("evil doer", 9, &pos, &a));
+	CHECK("stale: next cleared", !a.local[0] && !a.domain[0] && !a.full[0]);
+}
+
+/* test_copy - address_copy gives the three texts */
+static void test_copy(void)
+{
+	struct address a, b;
+	memset(&b, 0xA5, sizeof b);
+	CHECK("copy: parse", address_first("Joe <\"j o\"@example.com>", 25, &a));
+	address_copy(&b, &a);
+	CHECK_STR("copy: local", b.local, "\"j o\"");
+	CHECK_STR("copy: domain", b.domain, "example.com");
+	CHECK_STR("copy: full", b.full, "\"j o\"@example.com");
 }
 
 /* test_length_limit - only len bytes are read, even when more follow */
@@ -238,6 +255,7 @@ int main(void)
 	test_table();
 	test_long_table();
 	test_stale_output();
+	test_copy();
 	test_length_limit();
 	return unit_done();
 }

@@ -309,6 +309,25 @@ static void test_value_off(void)
 	CHECK_INT("value_off: b_end is the end", s.b_end, len);
 }
 
+/* test_reparse - a parse over an earlier one (dkimsig_parse sets each field, not the whole struct):
+ * nothing of the earlier signature is left when the new one is rejected at once */
+static void test_reparse(void)
+{
+	static const char text[] = HDR V1 STD TAIL;
+	size_t len = sizeof text - 1;
+	struct dkimsig s;
+	memset(&s, 0xA5, sizeof s);
+	CHECK_INT("reparse: a signature", dkimsig_parse(text, len, 15, &s), DKIMSIG_OK);
+	CHECK("reparse: it has texts", s.domain[0] && s.selector[0] && s.identity[0] && s.b_text[0] && s.b_len);
+	CHECK_INT("reparse: then one that is no tag list", dkimsig_parse(text, len, len + 1, &s), DKIMSIG_SYNTAX);
+	CHECK("reparse: texts empty", !s.algorithm[0] && !s.domain[0] && !s.selector[0] && !s.identity[0] &&
+					      !s.b_text[0]);
+	CHECK("reparse: lengths and places zero",
+	      !s.h && !s.h_len && !s.bh_len && !s.b_len && !s.b_start && !s.b_end);
+	CHECK("reparse: enums zero", !s.alg && !s.hash && !s.keytype && !s.header_canon && !s.body_canon);
+	CHECK("reparse: numbers absent", s.body_length == -1 && s.timestamp == -1 && s.expire == -1);
+}
+
 struct within_case {
 	const char *name;
 	const char *sub;
@@ -400,6 +419,7 @@ int main(void)
 {
 	test_table();
 	test_value_off();
+	test_reparse();
 	test_within_table();
 	test_valid_table();
 	return unit_done();

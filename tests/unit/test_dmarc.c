@@ -253,6 +253,31 @@ static void test_walk(void)
 	CHECK_STR("walk: invalid p: reason", v.reason, "invalid policy and no valid rua");
 }
 
+/* test_reused - a verdict written over an earlier one (dmarc_verdict clears only what it does not set):
+ * the record and its kept URIs, and nothing of the earlier verdict after one without a record */
+static void test_reused(void)
+{
+	struct dmarc_verdict v;
+	memset(&v, 0xA5, sizeof v);
+	struct test_in in = {.from = {"ann@example.test"}, .dkim = {"example.test"}};
+	test_eval(&in, &v);
+	CHECK_STR("reused: with a record: pass", test_result(&v), "pass");
+	CHECK("reused: with a record: its rua", v.have_record && v.record.nrua == 1 && v.record.nruf == 0 &&
+							!strcmp(v.record.rua[0], "mailto:d@example.test"));
+	CHECK("reused: with a record: its tags", v.record.p == DMARCREC_POLICY_REJECT && v.record.has_np &&
+							 v.record.rua_dropped == 0 && v.record.ignored == 0);
+	CHECK_STR("reused: with a record: aligned d=", v.dkim_domain, "example.test");
+	CHECK_STR("reused: with a record: no SPF domain", v.spf_domain, "");
+	in = (struct test_in){.from = {NULL}, .dkim = {"example.test"}};
+	test_eval(&in, &v);
+	CHECK("reused: no From: nothing of the record",
+	      !v.have_record && v.record.nrua == 0 && v.record.p == 0 && !v.record.has_np && v.record.fo == 0);
+	CHECK("reused: no From: no domains", !v.author_domain[0] && !v.record_domain[0] && !v.org_domain[0] &&
+						      !v.dkim_domain[0] && !v.spf_domain[0]);
+	CHECK("reused: no From: no alignment", !v.dkim_aligned && !v.spf_aligned && v.policy == 0 &&
+						       v.policy_tag == DMARC_TAG_NONE && !v.testing && v.mailboxes == 0);
+}
+
 /* test_org - RFC 9989 4.10.2: psd=y, psd=n, the record with the fewest labels */
 static void test_org(void)
 {
@@ -513,6 +538,7 @@ int main(void)
 	CHECK_STR("dmarc: resolver on the test zone", test_dns ? "" : why, "");
 	if (test_dns) {
 		test_author();
+		test_reused();
 		test_walk();
 		test_org();
 		test_alignment();

@@ -136,6 +136,26 @@ static void test_uris(void)
 	CHECK("uris: too long not kept", r.nrua == 0 && r.rua_dropped == 1 && r.policy_replaced);
 }
 
+/* test_copy - dmarcrec_copy gives the same tags and kept URIs and writes nothing past them */
+static void test_copy(void)
+{
+	static struct dmarcrec src, dst;
+	CHECK_INT("copy: parse",
+		  parse("v=DMARC1; p=reject; sp=none; adkim=s; fo=1:d; t=y; rua=mailto:a@example.com,"
+			"mailto:b@example.org; ruf=mailto:f@example.com",
+			&src),
+		  DMARCREC_OK);
+	memset(&dst, 0xA5, sizeof dst);
+	dmarcrec_copy(&dst, &src);
+	CHECK("copy: tags", !memcmp(&dst, &src, offsetof(struct dmarcrec, rua)));
+	CHECK("copy: rua", dst.nrua == 2 && !strcmp(dst.rua[0], src.rua[0]) && !strcmp(dst.rua[1], src.rua[1]));
+	CHECK("copy: ruf", dst.nruf == 1 && !strcmp(dst.ruf[0], "mailto:f@example.com"));
+	size_t end = strlen(src.rua[1]) + 1;
+	CHECK("copy: nothing past a kept URI", (unsigned char)dst.rua[1][end] == 0xA5 &&
+						  (unsigned char)dst.rua[2][0] == 0xA5 &&
+						  (unsigned char)dst.ruf[1][0] == 0xA5);
+}
+
 /* test_names - one name table per enum */
 static void test_names(void)
 {
@@ -158,6 +178,7 @@ int main(void)
 	test_optional();
 	test_unknown();
 	test_uris();
+	test_copy();
 	test_names();
 	return unit_done();
 }
