@@ -138,6 +138,8 @@ install: all
 	ln -sf libdkmod.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libdkmod.so.0
 	ln -sf libdkmod.so.0 $(DESTDIR)$(PREFIX)/lib/libdkmod.so
 	install -m 0644 core/dkmod.h $(DESTDIR)$(PREFIX)/include/dkmod.h
+	install -d $(DESTDIR)$(PREFIX)/include/dkmod
+	install -m 0644 core/dkmod/*.h $(DESTDIR)$(PREFIX)/include/dkmod/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' core/dkmod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dkmod.pc
 	install -d $(DESTDIR)$(PREFIX)/share/dkmod/lua/examples $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/dkmod

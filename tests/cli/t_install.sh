@@ -8,7 +8,7 @@ if ! make -s -C "$DKMOD_TOP" install PREFIX=/opt/dkmod DESTDIR="$stage" BUILD="$
 	fail "make install" "$(tail -5 "$TMP/install.log")"
 	exit 0
 fi
-for f in bin/dkmod lib/libdkmod.a lib/libdkmod.so lib/libdkmod.so.0 include/dkmod.h lib/pkgconfig/dkmod.pc; do
+for f in bin/dkmod lib/libdkmod.a lib/libdkmod.so lib/libdkmod.so.0 include/dkmod.h include/dkmod/report.h include/dkmod/keys.h lib/pkgconfig/dkmod.pc; do
 	[ -e "$stage/opt/dkmod/$f" ] && pass "installs $f" || fail "installs $f" "missing"
 done
 grep -q '^prefix=/opt/dkmod$' "$stage/opt/dkmod/lib/pkgconfig/dkmod.pc" && pass "pkg-config prefix" || fail "pkg-config prefix"
@@ -19,14 +19,15 @@ int main(void)
 {
 	struct dkmod_options o;
 	dkmod_options_init(&o);
-	printf("%s %u\n", dkmod_result_name(DKMOD_RESULT_PASS), o.min_key_bits);
+	/* dkmod_keycheck_name is declared in dkmod/keys.h, which dkmod.h includes */
+	printf("%s %u %s\n", dkmod_result_name(DKMOD_RESULT_PASS), o.min_key_bits, dkmod_keycheck_name(DKMOD_KEYCHECK_OK));
 	return 0;
 }
 C
 need_cmd "a program builds with pkg-config" cc pkg-config || exit 0
 if PKG_CONFIG_PATH="$stage/opt/dkmod/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" \
 	cc -o "$TMP/use" "$TMP/use.c" $(PKG_CONFIG_PATH="$stage/opt/dkmod/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --cflags --libs --static dkmod) 2>"$TMP/cc.log"; then
-	check_eq "a program builds with pkg-config and runs" "$(LD_LIBRARY_PATH="$stage/opt/dkmod/lib" "$TMP/use")" "pass 1024"
+	check_eq "a program builds with pkg-config and runs" "$(LD_LIBRARY_PATH="$stage/opt/dkmod/lib" "$TMP/use")" "pass 1024 ok"
 else
 	fail "a program builds with pkg-config" "$(cat "$TMP/cc.log")"
 fi
