@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -105,6 +106,31 @@ static inline int unit_silent_stub(const char *name, const char *zone, char *buf
 	if (fd >= 0)
 		snprintf(buf, size, "%s=127.0.0.1@%d", zone, port);
 	return fd;
+}
+
+/* unit_lacks - name cannot run for want of tool (a command, /path, py:MODULE or perl:MODULE, as
+ * tests/packages.list names it): the rule of tests/lib/common.sh's lacks, with the package
+ * that list gives (tests/packages.sh owner): under CI=true a failure naming it, else a SKIP */
+static inline void unit_lacks(const char *name, const char *tool, const char *why)
+{
+	const char *top = getenv("DKMOD_TOP"), *ci = getenv("CI");
+	char cmd[600], pkg[200] = "";
+	snprintf(cmd, sizeof cmd, "sh '%s/tests/packages.sh' owner '%s' 2>/dev/null", top ? top : ".", tool);
+	FILE *p = popen(cmd, "r");
+	if (p) {
+		if (!fgets(pkg, sizeof pkg, p))
+			pkg[0] = '\0';
+		pclose(p);
+	}
+	pkg[strcspn(pkg, "\n")] = '\0';
+	if (!pkg[0])
+		snprintf(pkg, sizeof pkg, "the package of %s (none in tests/packages.list: add it)", tool);
+	char detail[400];
+	snprintf(detail, sizeof detail, "%s: install %s (make deps)", why, pkg);
+	if (ci && strcmp(ci, "true") == 0)
+		unit_check(0, __FILE__, __LINE__, name, detail);
+	else
+		printf("SKIP: %s: %s\n", name, detail);
 }
 
 /* unit_done - the exit status for main */
