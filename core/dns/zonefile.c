@@ -8,6 +8,7 @@
  * only) in either order.  Not supported: $INCLUDE, $GENERATE.
  */
 #include "dns/zonefile.h"
+#include "util/grow.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -248,17 +249,13 @@ static bool zonefile_tok_eq(const struct zonefile_tok *t, const char *word)
 /* zonefile_push_tok - add a token to the current record */
 static bool zonefile_push_tok(struct zonefile_parser *p, const char *s, size_t n, bool quoted)
 {
-	if (p->ntoks == p->tokcap) {
-		size_t cap = p->tokcap ? p->tokcap * 2 : 16;
-		struct zonefile_tok *nt = realloc(p->toks, cap * sizeof *nt);
+	struct zonefile_tok *grown = grow_room(p->toks, &p->tokcap, p->ntoks, sizeof *grown, 16);
 
-		if (!nt) {
-			zonefile_error(p, p->line, "out of memory");
-			return false;
-		}
-		p->toks = nt;
-		p->tokcap = cap;
+	if (!grown) {
+		zonefile_error(p, p->line, "out of memory");
+		return false;
 	}
+	p->toks = grown;
 	p->toks[p->ntoks].p = s;
 	p->toks[p->ntoks].len = n;
 	p->toks[p->ntoks].quoted = quoted;
@@ -403,15 +400,11 @@ static bool zonefile_add_rr(struct zonefile_parser *p, struct zonefile_rr *rr)
 {
 	struct zonefile *z = p->z;
 
-	if (z->count == p->rrcap) {
-		size_t cap = p->rrcap ? p->rrcap * 2 : 16;
-		struct zonefile_rr *n = realloc(z->rrs, cap * sizeof *n);
+	struct zonefile_rr *grown = grow_room(z->rrs, &p->rrcap, z->count, sizeof *grown, 16);
 
-		if (!n)
-			return false;
-		z->rrs = n;
-		p->rrcap = cap;
-	}
+	if (!grown)
+		return false;
+	z->rrs = grown;
 	z->rrs[z->count++] = *rr;
 	return true;
 }

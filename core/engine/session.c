@@ -9,18 +9,15 @@
 
 #include "engine/received_spf.h"
 #include "engine/session.h"
+#include "util/grow.h"
 
 /* session_add_result - a new, zeroed result with empty strings; NULL on ENOMEM */
 static struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum dkmod_method method)
 {
-	if (s->nresults == s->results_cap) {
-		size_t cap = s->results_cap ? s->results_cap * 2 : 8;
-		struct dkmod_sig_result *r = realloc(s->results, cap * sizeof *r);
-		if (!r)
-			return NULL;
-		s->results = r;
-		s->results_cap = cap;
-	}
+	struct dkmod_sig_result *grown = grow_room(s->results, &s->results_cap, s->nresults, sizeof *grown, 8);
+	if (!grown)
+		return NULL;
+	s->results = grown;
 	struct dkmod_sig_result *r = &s->results[s->nresults++];
 	memset(r, 0, sizeof *r);
 	r->method = method;
@@ -32,14 +29,10 @@ static struct dkmod_sig_result *session_add_result(struct dkmod_session *s, enum
 /* session_add_field - queue a header field to prepend (text owned by the arena) */
 static enum dkmod_status session_add_field(struct dkmod_session *s, const char *text)
 {
-	if (s->nadded == s->added_cap) {
-		size_t cap = s->added_cap ? s->added_cap * 2 : 8;
-		const char **a = realloc(s->added, cap * sizeof *a);
-		if (!a)
-			return DKMOD_ENOMEM;
-		s->added = a;
-		s->added_cap = cap;
-	}
+	const char **grown = grow_room(s->added, &s->added_cap, s->nadded, sizeof *grown, 8);
+	if (!grown)
+		return DKMOD_ENOMEM;
+	s->added = grown;
 	s->added[s->nadded++] = text;
 	return DKMOD_OK;
 }
@@ -242,14 +235,10 @@ enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *fiel
 		fieldscan_tail(s, field, len, s->field_cut);
 		return DKMOD_ELIMIT;
 	}
-	if (s->nfields == s->fields_cap) {
-		size_t cap = s->fields_cap ? s->fields_cap * 2 : 32;
-		struct header_field *f = realloc(s->fields, cap * sizeof *f);
-		if (!f)
-			return DKMOD_ENOMEM;
-		s->fields = f;
-		s->fields_cap = cap;
-	}
+	struct header_field *grown = grow_room(s->fields, &s->fields_cap, s->nfields, sizeof *grown, 32);
+	if (!grown)
+		return DKMOD_ENOMEM;
+	s->fields = grown;
 	char *copy = arena_strndup(&s->arena, field, len);
 	if (!copy)
 		return DKMOD_ENOMEM;

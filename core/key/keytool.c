@@ -15,6 +15,7 @@
 #include "record/base64.h"
 #include "record/keyrec.h"
 #include "record/tagvalue.h"
+#include "util/grow.h"
 
 #define KEYTOOL_TXT_STRING 255
 #define KEYTOOL_MAX_GRACE (10LL * 365 * 86400)
@@ -271,14 +272,10 @@ struct dkmod_key_entry *dkmod_key_state_add(struct dkmod_key_state *st, const ch
 {
 	if (strlen(selector) >= DKMOD_KEY_MAX_SELECTOR)
 		return NULL;
-	if (st->count == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 8;
-		struct dkmod_key_entry *e = realloc(st->entries, cap * sizeof *e);
-		if (!e)
-			return NULL;
-		st->entries = e;
-		st->cap = cap;
-	}
+	struct dkmod_key_entry *grown = grow_room(st->entries, &st->cap, st->count, sizeof *grown, 8);
+	if (!grown)
+		return NULL;
+	st->entries = grown;
 	struct dkmod_key_entry *e = &st->entries[st->count++];
 	memset(e, 0, sizeof *e);
 	strcpy(e->selector, selector);

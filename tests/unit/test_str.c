@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <stdint.h>
+
+#include "util/grow.h"
 #include "util/str.h"
 #include "unit.h"
 
@@ -98,8 +101,33 @@ static void test_plain_prefix(void)
 	CHECK_INT("CR after 8-bit bytes", str_plain_prefix8("\xc3\xa9\xc3\r\nxyz", &w), 3);
 }
 
+/* grow_room: the first capacity, doubling, room left as it is, overflow refused */
+static void test_grow(void)
+{
+	size_t cap = 0, n = 0;
+	int *a = NULL;
+	for (int i = 0; i < 100; i++) {
+		int *g = grow_room(a, &cap, n, sizeof *g, 8);
+		if (!g)
+			break;
+		a = g;
+		a[n++] = i;
+		if (i == 0)
+			CHECK_INT("grow: the first capacity", cap, 8);
+	}
+	CHECK_INT("grow: 100 elements held", n, 100);
+	CHECK_INT("grow: doubled to 128", cap, 128);
+	CHECK_INT("grow: the elements kept", a[0] + a[57] + a[99], 0 + 57 + 99);
+	CHECK("grow: room left: the same array", grow_room(a, &cap, 100, sizeof *a, 8) == a);
+	size_t huge = SIZE_MAX / 4;
+	CHECK("grow: overflow refused", grow_room(a, &huge, huge, sizeof *a, 8) == NULL);
+	CHECK_INT("grow: capacity unchanged after a refusal", huge, SIZE_MAX / 4);
+	free(a);
+}
+
 int main(void)
 {
+	test_grow();
 	test_appends();
 	test_uint();
 	test_join();
