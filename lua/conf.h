@@ -69,7 +69,7 @@ struct conf {
 	bool log_syslog;
 	const char *log_file;        /* log { file }: lines appended there, or NULL */
 	int log_facility;            /* syslog facility (LOG_MAIL by default) */
-	const char *milter_socket;   /* milter { socket }: libmilter's form, or NULL */
+	const char *milter_socket;   /* milter { socket }: unix:PATH, inet:PORT@HOST..., or NULL */
 	struct conf_net *relay_nets; /* milter { relay_nets }: clients that may relay */
 	size_t nrelay_nets;
 	const char *const *submission; /* milter { submission }: {daemon_name}s whose clients may relay */

@@ -20,7 +20,7 @@ enum mta_exim {
 /* sysexits.h values Postfix pipe(8) understands. */
 enum mta_sysexit { MTA_EX_OK = 0, MTA_EX_UNAVAILABLE = 69, MTA_EX_SOFTWARE = 70, MTA_EX_TEMPFAIL = 75 };
 
-/* Milter replies at the end of the message (libmilter's SMFIS_* values, fixed by the protocol). */
+/* Milter replies at the end of the message (adapters/milter/milter.h's enum milter_status). */
 enum mta_milter { MTA_MILTER_CONTINUE = 0, MTA_MILTER_REJECT = 1, MTA_MILTER_DISCARD = 2, MTA_MILTER_TEMPFAIL = 4 };
 
 struct mta_code {

@@ -1,30 +1,21 @@
 /*
  * milter_main.c - dkmod-milter: options, logging, the pid file, and the
- * signals.  libmilter runs in a thread of its own (smfi_main) and its
- * signal thread would take SIGHUP as "stop", so the main thread keeps
- * SIGHUP, SIGTERM and SIGINT unblocked with handlers (the kernel gives a
- * process signal to the main thread first when it can take it): SIGHUP
- * reloads, SIGTERM and SIGINT stop listening, wait for the messages in
- * progress (at most MILTER_DRAIN seconds) and exit.
+ * signals.  The threads that serve connections (milter_listen.c) block
+ * SIGHUP, SIGTERM and SIGINT; the main thread takes them through a pipe:
+ * SIGHUP reloads, SIGTERM and SIGINT stop listening, wait for the messages
+ * in progress (at most MILTER_DRAIN seconds) and exit.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <libmilter/mfapi.h>
 
 #include "milter.h"
 
@@ -144,18 +135,6 @@ static bool milter_signals(void)
 	       sigaction(SIGINT, &sa, NULL) == 0;
 }
 
-/* milter_run - the libmilter thread */
-static void *milter_run(void *arg)
-{
-	int *rc = arg;
-	*rc = smfi_main();
-	unsigned char b = 0;
-	if (write(milter_sigpipe[1], &b, 1) < 0) {
-		/* the main loop is gone */
-	}
-	return NULL;
-}
-
 /* milter_pidfile - write the process id to path; false on failure */
 static bool milter_pidfile(const char *path)
 {
@@ -166,46 +145,8 @@ static bool milter_pidfile(const char *path)
 	return fclose(f) == 0;
 }
 
-/* milter_nodelay - TCP_NODELAY on libmilter's listening TCP socket (connections inherit it):
- * the replies at the end of a message are several small writes, and with Nagle each one
- * after the first waited for the MTA's delayed ACK (40 ms a message on loopback).
- * libmilter does not hand out the descriptor, so the listening sockets are looked for. */
-static void milter_nodelay(void)
-{
-	for (int fd = 0; fd < 1024; fd++) {
-		int listening = 0, one = 1;
-		socklen_t len = sizeof listening;
-		struct sockaddr_storage ss;
-		socklen_t slen = sizeof ss;
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening ||
-		    getsockname(fd, (struct sockaddr *)&ss, &slen) < 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
-			milter_log(DKMOD_LOG_WARNING, "TCP_NODELAY: %s", strerror(errno));
-	}
-}
-
-/* milter_listen - register with libmilter and open the socket; false after logging why */
-static bool milter_listen(const char *spec)
-{
-	bool local = strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0;
-	if (!milter_cb_register(local)) {
-		milter_log(DKMOD_LOG_ERROR, "libmilter refused the filter description");
-		return false;
-	}
-	if (local)
-		umask(007); /* the MTA's group may connect */
-	if (smfi_setconn((char *)spec) != MI_SUCCESS || smfi_opensocket(true) != MI_SUCCESS) {
-		milter_log(DKMOD_LOG_ERROR, "cannot listen on %s", spec);
-		return false;
-	}
-	milter_nodelay();
-	return true;
-}
-
-/* milter_loop - wait for signals until libmilter stops; the exit status */
-static int milter_loop(pthread_t thread, const int *rc)
+/* milter_loop - wait for signals until stopped; the exit status */
+static int milter_loop(void)
 {
 	bool stopping = false;
 	time_t deadline = 0;
@@ -222,20 +163,15 @@ static int milter_loop(pthread_t thread, const int *rc)
 				   milter_cb_active());
 			stopping = true;
 			deadline = time(NULL) + MILTER_DRAIN;
-			smfi_stop();
-		} else if (sig == 0) {
-			break; /* smfi_main returned */
+			milter_listen_stop();
 		}
 		if (stopping && (milter_cb_active() == 0 || time(NULL) >= deadline))
 			break;
 	}
-	if (stopping && milter_cb_active() > 0) {
+	if (milter_cb_active() > 0)
 		milter_log(DKMOD_LOG_WARNING, "%u messages still in progress at exit; the MTA retries them",
 			   milter_cb_active());
-		return 0;
-	}
-	pthread_join(thread, NULL);
-	return stopping || *rc == MI_SUCCESS ? 0 : MILTER_EX_SOFTWARE;
+	return 0;
 }
 
 /* milter_report - a configuration error on stderr */
@@ -244,7 +180,7 @@ static void milter_report(void *arg, const char *line)
 	fprintf(stderr, "dkmod-milter: %s\n", line);
 }
 
-/* main - dkmod-milter: options, configuration, the engine pool, then libmilter's loop */
+/* main - dkmod-milter: options, configuration, the engine pool, the socket, then the signals' loop */
 int main(int argc, char **argv)
 {
 	struct milter_opts o;
@@ -265,20 +201,18 @@ int main(int argc, char **argv)
 	if (!milter_signals() || !milter_engine_start(&o))
 		return MILTER_EX_CONFIG;
 	const char *spec = o.socket ? o.socket : milter_engine_socket() ? milter_engine_socket() : MILTER_DEFAULT_SOCKET;
-	if (!milter_listen(spec)) {
+	if (!milter_listen_open(spec)) {
 		milter_engine_stop();
 		return MILTER_EX_SOFTWARE;
 	}
 	if (o.pidfile && !milter_pidfile(o.pidfile))
 		milter_log(DKMOD_LOG_WARNING, "cannot write %s: %s", o.pidfile, strerror(errno));
-	milter_log(DKMOD_LOG_INFO, "listening on %s (configuration %s)", spec, o.config);
-	pthread_t thread;
-	int mrc = MI_SUCCESS;
-	if (pthread_create(&thread, NULL, milter_run, &mrc) != 0) {
-		milter_log(DKMOD_LOG_ERROR, "cannot start the libmilter thread");
+	if (!milter_listen_start()) {
+		milter_log(DKMOD_LOG_ERROR, "cannot start a thread to serve connections");
 		return MILTER_EX_SOFTWARE;
 	}
-	rc = milter_loop(thread, &mrc);
+	milter_log(DKMOD_LOG_INFO, "listening on %s (configuration %s)", spec, o.config);
+	rc = milter_loop();
 	if (o.pidfile)
 		unlink(o.pidfile);
 	if (rc == 0 && milter_cb_active() == 0)

@@ -34,7 +34,7 @@ done
 e2e_stage root "$MILTER" >/dev/null || { echo "milter bench: keys, zone or nsd failed"; exit 0; }
 cd "$TMP" || exit 1
 DPORT=$(free_port) OPORT=$(free_port)
-# the milters' sockets: libmilter's form for the daemons, Postfix's for smtpd_milters
+# the milters' sockets: the daemons' form (inet:PORT@HOST), Postfix's for smtpd_milters
 if [ "${MILTER_BENCH_SOCKET:-inet}" = unix ]; then
 	DSOCK=unix:$TMP/dkmod.sock OSOCK=local:$TMP/opendkim.sock
 	DSMTPD=unix:$TMP/dkmod.sock OSMTPD=unix:$TMP/opendkim.sock

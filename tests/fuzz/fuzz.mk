@@ -11,7 +11,7 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
-FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto removal spfrec dmarcrec dmarc arparse rptxml
+FUZZ_TARGETS = header tagvalue records canon verify zonefile config hashpair stdio_proto milter_proto removal spfrec dmarcrec dmarc arparse rptxml
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -55,6 +55,12 @@ $(FUZZ_DIR)/stdio_proto.o: adapters/stdio/stdio_proto.c adapters/stdio/stdio_pro
 	$(FUZZ_CC) $(FUZZ_CORE_CFLAGS) -c -o $@ $<
 $(FUZZ_DIR)/fuzz_stdio_proto.o: FUZZ_CFLAGS += -Iadapters/stdio
 $(FUZZ_DIR)/fuzz_stdio_proto: $(FUZZ_DIR)/stdio_proto.o
+# dkmod-milter's wire format (adapters/milter/milter_proto.c), likewise
+$(FUZZ_DIR)/milter_proto.o: adapters/milter/milter_proto.c adapters/milter/milter_proto.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CORE_CFLAGS) -c -o $@ $<
+$(FUZZ_DIR)/fuzz_milter_proto.o: FUZZ_CFLAGS += -Iadapters/milter
+$(FUZZ_DIR)/fuzz_milter_proto: $(FUZZ_DIR)/milter_proto.o
 
 # the configuration loader: lua/ built with the same sanitizers, linked with LuaJIT
 FUZZ_LUA_OBJ = $(patsubst lua/%.c,$(FUZZ_DIR)/lua/%.o,$(filter lua/conf%.c lua/budget.c,$(sort $(wildcard lua/*.c))))
@@ -77,4 +83,4 @@ $(FUZZ_DIR)/seeds.stamp: tests/fuzz/fuzz_seeds.py $(FUZZ_MESSAGES) $(FUZZ_ZONES)
 	@touch $@
 
 # keep the target objects: they are intermediate files of a chain of pattern rules
-.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%.o) $(FUZZ_DIR)/dns_fuzz.o $(FUZZ_DIR)/stdio_proto.o $(FUZZ_LUA_OBJ)
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%.o) $(FUZZ_DIR)/dns_fuzz.o $(FUZZ_DIR)/stdio_proto.o $(FUZZ_DIR)/milter_proto.o $(FUZZ_LUA_OBJ)

@@ -73,8 +73,7 @@ else
 fi
 
 # the programs linked against the shared library alone
-progs=(dkmod dkmod-stdio dkmod-pipe)
-[ -f /usr/include/libmilter/mfapi.h ] && progs+=(dkmod-milter)
+progs=(dkmod dkmod-stdio dkmod-pipe dkmod-milter)
 for p in "${progs[@]}"; do
 	bin=$BUILD/shared/$p
 	if [ ! -x "$bin" ]; then

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""mt_raw.py - malformed milter protocol input for dkmod-milter (libmilter).
+"""mt_raw.py - malformed milter protocol input for dkmod-milter.
 
 usage: mt_raw.py SOCKET_PATH
        mt_raw.py --negotiate SOCKET_PATH|PORT
+       mt_raw.py --reuse SOCKET_PATH
 The second form offers every action and protocol flag of milter protocol 6
-and prints the protocol flags the daemon asked for, in hex.
+and prints the protocol flags the daemon asked for, in hex.  The third
+negotiates, ends the SMTP session with QUIT_NC (the connection is kept for
+another), negotiates again offering no no-reply steps, sends a CONNECT and
+prints "negotiated" per answered negotiation and the CONNECT's answer
+("continue" for 'c').
 Each case opens a connection, sends bytes a well-behaved MTA never sends and
 waits (5 s at most) for the daemon to close the connection or answer.  Prints
 "CASE closed" or "CASE answered" per case; "CASE hung" if the daemon neither
@@ -83,7 +88,56 @@ def negotiate(where):
     return "%#x" % struct.unpack(">III", got[5:17])[2]
 
 
+def recv_packet(s):
+    """One packet (command letter, data) from s, or (None, b"") at the end."""
+    head = b""
+    while len(head) < 4:
+        try:
+            chunk = s.recv(4 - len(head))
+        except OSError:
+            return None, b""
+        if not chunk:
+            return None, b""
+        head += chunk
+    n = struct.unpack(">I", head)[0]
+    body = b""
+    while len(body) < n:
+        try:
+            chunk = s.recv(n - len(body))
+        except OSError:
+            return None, b""
+        if not chunk:
+            return None, b""
+        body += chunk
+    return body[:1], body[1:]
+
+
+def reuse(path):
+    """Two SMTP sessions on one connection: QUIT_NC between them."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    out = []
+    s.sendall(NEGOTIATE)
+    if recv_packet(s)[0] == b"O":
+        out.append("negotiated")
+    try:
+        s.sendall(packet(b"K") + packet(b"O", struct.pack(">III", 6, 0x1FF, 0)))
+        if recv_packet(s)[0] == b"O":
+            out.append("negotiated")
+        s.sendall(packet(b"C", b"client.example\x004\x00\x19192.0.2.1\x00"))
+    except OSError:
+        pass
+    cmd = recv_packet(s)[0]
+    out.append("continue" if cmd == b"c" else repr(cmd))
+    s.close()
+    return " ".join(out)
+
+
 def main():
+    if sys.argv[1] == "--reuse":
+        print(reuse(sys.argv[2]))
+        return 0
     if sys.argv[1] == "--negotiate":
         print(negotiate(sys.argv[2]))
         return 0

@@ -1,6 +1,6 @@
 -- mt_send.lua - a miltertest(8) script: one message through dkmod-milter the way an MTA
 -- sends it, and what the filter answered, one line each, for t_milter.sh to compare.
--- Globals (miltertest -D): sock (libmilter socket), msg (a message file, LF or CRLF),
+-- Globals (miltertest -D): sock (the milter socket: unix:PATH, inet:PORT@HOST), msg (a message file, LF or CRLF),
 -- ip (client address), daemon ({daemon_name}), user ({auth_authen}, optional),
 -- helo (HELO name, default client.example), from (envelope sender; "" is the null sender), pause (seconds to wait after the header block, optional).
 -- Output lines: "reply C" (the end-of-message reply: c continue, r reject, t tempfail,
