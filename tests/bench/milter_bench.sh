@@ -12,6 +12,9 @@
 # the inbound message.  Each milter first proves it does that work (miltertest:
 # dkim=pass inserted for the inbound message, a DKIM-Signature for the
 # submission) or its row is left out, saying why.
+# A fourth setup, (d) dkmod-milter with no method configured (nothing
+# verified or signed, the A-R field still added), measures what the milter
+# protocol alone costs Postfix and the daemon.
 # Prints messages/s, the milter process's CPU per message, and the time per
 # message at one session (the latency the milter adds is the difference).
 # Reports; never fails.  MILTER_BENCH_MESSAGES (default 3000),
@@ -40,20 +43,24 @@ printf '$ORIGIN com.\n@ 3600 IN SOA a.gtld-servers.net. nstld.verisign-grs.com. 
 nsd_stop
 nsd_start "$TMP/nsd" "$AD_DIR/example.com.zone:example.com" "$TMP/com.zone:com" >/dev/null ||
 	{ echo "milter bench: nsd does not start with the com zone"; exit 0; }
-DPORT=$(free_port) OPORT=$(free_port)
+DPORT=$(free_port) OPORT=$(free_port) NPORT=$(free_port)
 # the milters' sockets: the daemons' form (inet:PORT@HOST), Postfix's for smtpd_milters
 if [ "${MILTER_BENCH_SOCKET:-inet}" = unix ]; then
-	DSOCK=unix:$TMP/dkmod.sock OSOCK=local:$TMP/opendkim.sock
-	DSMTPD=unix:$TMP/dkmod.sock OSMTPD=unix:$TMP/opendkim.sock
+	DSOCK=unix:$TMP/dkmod.sock OSOCK=local:$TMP/opendkim.sock NSOCK=unix:$TMP/null.sock
+	DSMTPD=unix:$TMP/dkmod.sock OSMTPD=unix:$TMP/opendkim.sock NSMTPD=unix:$TMP/null.sock
 else
-	DSOCK=inet:$DPORT@127.0.0.1 OSOCK=inet:$OPORT@127.0.0.1
-	DSMTPD=inet:127.0.0.1:$DPORT OSMTPD=inet:127.0.0.1:$OPORT
+	DSOCK=inet:$DPORT@127.0.0.1 OSOCK=inet:$OPORT@127.0.0.1 NSOCK=inet:$NPORT@127.0.0.1
+	DSMTPD=inet:127.0.0.1:$DPORT OSMTPD=inet:127.0.0.1:$OPORT NSMTPD=inet:127.0.0.1:$NPORT
 fi
 adapters_conf dkmod.conf "forward = { \"127.0.0.1@$NSD_PORT\" }, timeout = 2" "$AD_DIR/default.lua"
 mkdir -p state
 # DKIM only, as OpenDKIM: no DomainKeys validation or signing block
 sed -i '/^log { level = "info" }$/d; /^dk_validate /d; /^dk_sign /,/^}/d' dkmod.conf
 printf 'keycache { state_dir = "%s/state" }\nlog { level = "warning" }\nmilter { socket = "%s" }\n' "$TMP" "$DSOCK" >>dkmod.conf
+# (d): no method block, its own state directory
+mkdir -p null-state
+sed '/^dkim_validate /d; /^dkim_sign /,/^}/d; /^keycache /d; /^milter /d' dkmod.conf >null.conf
+printf 'keycache { state_dir = "%s/null-state" }\nmilter { socket = "%s" }\n' "$TMP" "$NSOCK" >>null.conf
 # the messages: 1 KB bodies
 body=$(printf 'line %04d of a one kilobyte body, the same for every milter.......\n' $(seq 16))
 printf 'From: alice@peer.example.com\nTo: bob@example.net\nSubject: inbound\nDate: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <in.1@peer.example.com>\n\n%s\n' "$body" >in-plain.eml
@@ -63,9 +70,13 @@ printf 'From: alice@corp.example.com\nTo: bob@example.net\nSubject: submission\n
 "$TMP/e2e-bin/dkmod-milter" --config dkmod.conf --foreground >dkmod-milter.log 2>&1 &
 DKPID=$!
 at_exit 'kill -TERM $DKPID 2>/dev/null'
+"$TMP/e2e-bin/dkmod-milter" --config null.conf --foreground >dkmod-null.log 2>&1 &
+NUPID=$!
+at_exit 'kill -TERM $NUPID 2>/dev/null'
 sleep 1
 kill -0 "$DKPID" 2>/dev/null || echo "milter bench: dkmod-milter did not start: $(tail -n 3 dkmod-milter.log)"
-chmod 0666 "$TMP/dkmod.sock" 2>/dev/null # a unix socket: smtpd (user postfix) connects to it
+kill -0 "$NUPID" 2>/dev/null || echo "milter bench: dkmod-milter (no method) did not start: $(tail -n 3 dkmod-null.log)"
+chmod 0666 "$TMP/dkmod.sock" "$TMP/null.sock" 2>/dev/null # a unix socket: smtpd (user postfix) connects to it
 # OpenDKIM's milter, the same key and zone, its resolver (libunbound) forwarding to nsd
 ODPID=""
 if command -v opendkim >/dev/null; then
@@ -111,7 +122,7 @@ does_work() {
 		{ echo "$1 did not sign the submission: $(tr '\n' ' ' <"mt-$1-sub.txt" | cut -c1-200)"; return 1; }
 }
 # one smtpd per setup (no reload between them): the instance's own port without a milter
-P_DK=$(free_port) P_OD=$(free_port)
+P_DK=$(free_port) P_OD=$(free_port) P_NU=$(free_port)
 # shellcheck disable=SC2034 # read by postfix_start
 POSTFIX_MAIN_EXTRA="default_transport = discard
 relay_transport = discard
@@ -123,7 +134,9 @@ relay_domains = example.net"
 POSTFIX_MASTER_EXTRA="127.0.0.1:$P_DK inet n - n - - smtpd
   -o smtpd_milters=$DSMTPD
 127.0.0.1:$P_OD inet n - n - - smtpd
-  -o smtpd_milters=$OSMTPD"
+  -o smtpd_milters=$OSMTPD
+127.0.0.1:$P_NU inet n - n - - smtpd
+  -o smtpd_milters=$NSMTPD"
 postfix_start >/dev/null 2>&1 || { echo "milter bench: postfix does not start"; exit 0; }
 at_exit 'postfix_stop; nsd_stop'
 sleep 1
@@ -132,13 +145,14 @@ ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/nul
 HZ=$(getconf CLK_TCK)
 mkdir -p "$(dirname "$OUT")"
 printf 'setup\tmessages_per_s\tmilter_cpu_ms_per_msg\tms_per_msg_one_session\trefused\n' >"$OUT"
-for setup in none dkmod-milter opendkim; do
+for setup in none dkmod-milter opendkim dkmod-nomethod; do
 	case $setup in
 	none) port=$POSTFIX_PORT pid="" ;;
+	dkmod-nomethod) port=$P_NU pid=$NUPID mport=$NSOCK ;;
 	dkmod-milter) port=$P_DK pid=$DKPID mport=$DSOCK ;;
 	opendkim) port=$P_OD pid=$ODPID mport=$OSOCK ;;
 	esac
-	if [ "$setup" != none ]; then
+	if [ "$setup" != none ] && [ "$setup" != dkmod-nomethod ]; then
 		if [ -z "$pid" ]; then
 			echo "milter bench: $setup is not installed (make deps), no row"
 			continue
@@ -163,10 +177,12 @@ done
 awk -F'\t' 'NR > 1 { r[$1] = $2; c[$1] = $3; l[$1] = $4; x[$1] = $5 }
 	END {
 		printf "%-14s %12s %17s %16s %8s\n", "milter", "messages/s", "milter CPU/msg", "ms/msg (1 sess.)", "refused"
-		split("none dkmod-milter opendkim", k, " ")
-		for (i = 1; i <= 3; i++) if (k[i] in r) printf "%-14s %12s %14s ms %16s %8s\n", k[i], r[k[i]], c[k[i]], l[k[i]], x[k[i]]
+		split("none dkmod-milter opendkim dkmod-nomethod", k, " ")
+		for (i = 1; i <= 4; i++) if (k[i] in r) printf "%-14s %12s %14s ms %16s %8s\n", k[i], r[k[i]], c[k[i]], l[k[i]], x[k[i]]
 		printf "dkmod-milter throughput / no milter: %.2f (target >= 0.9)\n", r["dkmod-milter"] / r["none"]
 		printf "time added per message at one session: %.3f ms (target <= 2)\n", l["dkmod-milter"] - l["none"]
+		if ("dkmod-nomethod" in r)
+			printf "dkmod-milter with no method (the protocol alone) / no milter: %.2f\n", r["dkmod-nomethod"] / r["none"]
 		if ("opendkim" in r) {
 			printf "opendkim throughput / no milter: %.2f\n", r["opendkim"] / r["none"]
 			if (c["opendkim"] > 0) printf "dkmod-milter CPU per message / opendkim: %.2f (target <= 0.5)\n", c["dkmod-milter"] / c["opendkim"]
