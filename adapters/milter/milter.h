@@ -66,13 +66,12 @@ void milter_listen_stop(void);
 struct milter_session;
 /* milter_conn_serve - serve the connection fd (tcp: a TCP connection) until it ends, then close it */
 void milter_conn_serve(int fd, bool tcp);
-/* What a step may ask of its connection: its own state, the protocol bits agreed, a macro the MTA
+/* What a step may ask of its connection: its own state, a macro the MTA
  * sent ("i", "{daemon_name}"; NULL if none), the header changes and quarantine of the end of the
  * message (false when the MTA did not grant them), the reply text of a reject or tempfail
  * ("CODE X.Y.Z text"). */
 void *milter_session_priv(struct milter_session *s);
 void milter_session_set_priv(struct milter_session *s, void *priv);
-uint32_t milter_session_protocol(const struct milter_session *s);
 const char *milter_session_macro(struct milter_session *s, const char *name);
 bool milter_session_insheader(struct milter_session *s, uint32_t index, const char *name, const char *value);
 bool milter_session_delheader(struct milter_session *s, uint32_t index, const char *name);

@@ -50,12 +50,6 @@ void milter_session_set_priv(struct milter_session *s, void *priv)
 	s->priv = priv;
 }
 
-/* milter_session_protocol - the protocol bits agreed with the MTA */
-uint32_t milter_session_protocol(const struct milter_session *s)
-{
-	return s->protocol;
-}
-
 /* milter_conn_stage - the index of a step letter among the kept ones, or -1 */
 static int milter_conn_stage(char letter)
 {
@@ -335,6 +329,8 @@ void milter_conn_serve(int fd, bool tcp)
 		if (going && t == MILTER_TAKE_MORE)
 			going = milter_conn_flush(&s);
 	}
+	if (s.out.len)
+		milter_conn_flush(&s); /* answers given before the end (QUIT), if the MTA still reads */
 	milter_cb_close(&s);
 	milter_conn_macros_clear(&s, (int)MILTER_CONN_STAGES - 1);
 	milter_proto_out_free(&s.out);
