@@ -74,6 +74,7 @@ static void session_msg_init(struct dkmod_session *s)
 				     .sender = &s->sender, .author = &s->author, .pubkeys = &ctx->pubkeys, .privkeys = ctx->privkeys,
 				     .cache = ctx->cache, .header_canon = &ctx->header_canon, .bodies = &s->bodies,
 				     .lookups = &s->lookups, .host = &session_host, .host_arg = s};
+	s->bodies.arena = &s->arena;
 }
 
 /* session_msg_fields - at the end of the headers: the fields the methods see, and the
