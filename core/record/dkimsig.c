@@ -242,8 +242,9 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 		dkimsig_copy(out->domain, sizeof out->domain, d);
 	if (s && dkimsig_valid_domain(s->value, s->value_len))
 		dkimsig_copy(out->selector, sizeof out->selector, s);
+	size_t b_text_len = 0;
 	if (b) {
-		base64_strip_fws(b->value, b->value_len, out->b_text, sizeof out->b_text);
+		b_text_len = base64_strip_fws(b->value, b->value_len, out->b_text, sizeof out->b_text);
 		dkimsig_b_place(text, len, b, out);
 	}
 	if (!v || !tagvalue_value_eq(v, "1"))
@@ -284,7 +285,9 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 	if (n <= 0)
 		return DKIMSIG_BASE64;
 	out->bh_len = (size_t)n;
-	n = base64_decode(b->value, b->value_len, out->b, sizeof out->b);
+	/* b= decoded from its copy without whitespace, unless that was cut (the decoder skips the same bytes) */
+	n = b_text_len < sizeof out->b_text - 1 ? base64_decode(out->b_text, b_text_len, out->b, sizeof out->b)
+						: base64_decode(b->value, b->value_len, out->b, sizeof out->b);
 	if (n <= 0)
 		return DKIMSIG_BASE64;
 	out->b_len = (size_t)n;
