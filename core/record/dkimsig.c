@@ -136,8 +136,8 @@ static bool dkimsig_parse_alg(const struct tagvalue *t, struct dkimsig *sig)
 	return true;
 }
 
-/* dkimsig_check_h - h= lists From and only valid field names */
-static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t)
+/* dkimsig_check_h - h= lists From and only valid field names, kept in sig->h_names */
+static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t, struct dkimsig *sig)
 {
 	size_t pos = 0, n;
 	const char *item;
@@ -154,6 +154,8 @@ static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t)
 		}
 		if (n == 4 && strncasecmp(item, "from", 4) == 0)
 			from = true;
+		sig->h_names[count] = (struct tagvalue_item){(uint32_t)(item - t->value), (uint32_t)n};
+		sig->h_count = count + 1;
 	}
 	return from ? DKIMSIG_OK : DKIMSIG_NO_FROM;
 }
@@ -196,7 +198,7 @@ static void dkimsig_clear(struct dkimsig *sig)
 	sig->header_canon = sig->body_canon = (enum dkmod_canon)0;
 	sig->algorithm[0] = sig->domain[0] = sig->selector[0] = sig->identity[0] = sig->b_text[0] = '\0';
 	sig->h = NULL;
-	sig->h_len = sig->bh_len = sig->b_len = 0;
+	sig->h_len = sig->h_count = sig->bh_len = sig->b_len = 0;
 	sig->body_length = sig->timestamp = sig->expire = -1;
 	sig->b_start = sig->b_end = 0;
 }
@@ -268,7 +270,7 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 		if (!dns)
 			return DKIMSIG_QUERY;
 	}
-	enum dkimsig_status st = dkimsig_check_h(h);
+	enum dkimsig_status st = dkimsig_check_h(h, out);
 	if (st != DKIMSIG_OK)
 		return st;
 	out->h = h->value;
