@@ -23,6 +23,15 @@ static void bodyhash_sink(void *arg, const void *data, size_t len)
 		b->failed = true;
 }
 
+/* bodyhash_release - free b's memory unless the arena holds it */
+static void bodyhash_release(const struct bodyhash_set *s, struct bodyhash *b)
+{
+	if (s->arena)
+		return;
+	free(b->canon_state);
+	free(b);
+}
+
 /* bodyhash_get - the body hash with these parameters, created on first use */
 struct bodyhash *bodyhash_get(struct bodyhash_set *s, enum crypto_hash hash, enum dkmod_canon canon,
 			      bool domainkeys, long long limit)
@@ -35,7 +44,7 @@ struct bodyhash *bodyhash_get(struct bodyhash_set *s, enum crypto_hash hash, enu
 	}
 	if (s->nbodies == BODYHASH_MAX)
 		return NULL;
-	struct bodyhash *b = calloc(1, sizeof *b);
+	struct bodyhash *b = s->arena ? arena_alloc(s->arena, sizeof *b) : calloc(1, sizeof *b);
 	if (!b)
 		return NULL;
 	b->hash = hash;
@@ -46,12 +55,11 @@ struct bodyhash *bodyhash_get(struct bodyhash_set *s, enum crypto_hash hash, enu
 		b->lane = hashpair_new();
 	if (!b->lane)
 		b->hasher = crypto_hasher_new(hash);
-	b->canon_state = malloc(sizeof *b->canon_state);
+	b->canon_state = s->arena ? arena_alloc_raw(s->arena, sizeof *b->canon_state) : malloc(sizeof *b->canon_state);
 	if ((!b->lane && !b->hasher) || !b->canon_state) {
 		hashpair_free(b->lane);
 		crypto_hasher_free(b->hasher);
-		free(b->canon_state);
-		free(b);
+		bodyhash_release(s, b);
 		return NULL;
 	}
 	canon_body_init(b->canon_state, canon, domainkeys, limit, bodyhash_sink, b);
@@ -127,8 +135,7 @@ void bodyhash_free_all(struct bodyhash_set *s)
 	for (size_t i = 0; i < s->nbodies; i++) {
 		crypto_hasher_free(s->bodies[i]->hasher);
 		hashpair_free(s->bodies[i]->lane);
-		free(s->bodies[i]->canon_state);
-		free(s->bodies[i]);
+		bodyhash_release(s, s->bodies[i]);
 	}
 	s->nbodies = 0;
 	s->npairs = 0;

@@ -13,6 +13,7 @@
 #include "body/hashpair.h"
 #include "dkmod.h"
 #include "key/crypto.h"
+#include "util/arena.h"
 
 /* One running body hash, shared by every signature with the same parameters. */
 struct bodyhash {
@@ -36,6 +37,9 @@ struct bodyhash_set {
 	struct bodyhash *bodies[BODYHASH_MAX];
 	size_t nbodies;
 	size_t npairs;              /* pairs of body hashes run together */
+	struct arena *arena;        /* the message's arena, which holds the hashes and their 16 KB
+				     * canonicalization buffers (its blocks are kept for the next
+				     * message: no malloc per message); NULL: malloc */
 };
 
 /* bodyhash_get - the body hash with these parameters, created on first use; NULL on failure */

@@ -96,5 +96,10 @@ void dns_rounds_reset(struct dns *d);
 struct dns_rounds dns_rounds(const struct dns *d);
 /* dns_now_ms - CLOCK_MONOTONIC in milliseconds */
 long long dns_now_ms(void);
+/* dns_hold_clock - the memo reads now_ms (from dns_now_ms) as the time instead of the clock,
+ * and dns_wait reads the clock again before it hands answers on, until dns_hold_clock(d, 0):
+ * one reading for a message's lookups rather than one per lookup and per answer (a session
+ * holds it from the end of its header to its end) */
+void dns_hold_clock(struct dns *d, long long now_ms);
 
 #endif

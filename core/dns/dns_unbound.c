@@ -69,6 +69,7 @@ struct dns {
 	struct dns_cache_hooks cache; /* the shared cache of dns_query_shared (get NULL: none) */
 	unsigned depth_now;  /* round trips in sequence before what is being done now */
 	struct dns_rounds counted;
+	long long held_ms;   /* the time dns_hold_clock set, or 0: the clock */
 };
 
 /* One joined record while building a result. */
@@ -332,10 +333,23 @@ void dns_set_cache(struct dns *d, const struct dns_cache_hooks *hooks)
 		d->cache = hooks ? *hooks : (struct dns_cache_hooks){0};
 }
 
+/* dns_hold_clock - the memo's time is now_ms (0: the clock again) */
+void dns_hold_clock(struct dns *d, long long now_ms)
+{
+	if (d)
+		d->held_ms = now_ms;
+}
+
+/* dns_clock - the held time, else the clock */
+static long long dns_clock(const struct dns *d)
+{
+	return d->held_ms ? d->held_ms : dns_now_ms();
+}
+
 /* dns_answered - an answer at hand (the memo's, else the shared cache's when asked to), held, or NULL */
 static struct dns_memo_entry *dns_answered(struct dns *d, const char *name, enum dns_type type, bool shared)
 {
-	long long now = dns_now_ms();
+	long long now = dns_clock(d);
 	struct dns_memo_entry *e = dns_memo_get(d->memo, name, type, now);
 	struct dns_result r;
 	if (e || !shared || !d->cache.get || !d->cache.get(d->cache.arg, name, type, &r))
@@ -349,7 +363,6 @@ static struct dns_memo_entry *dns_answered(struct dns *d, const char *name, enum
 static int dns_enqueue(struct dns *d, const char *name, enum dns_type type, dns_callback *cb, void *arg, bool shared)
 {
 	struct dns_query *q;
-
 	if (!d || !name || !cb)
 		return -1;
 	q = calloc(1, sizeof *q);
@@ -531,7 +544,7 @@ static void dns_deliver_answer(struct dns_query *q, bool timeout)
 
 	r.why = "";
 	if (q->memo) {
-		dns_memo_result(q->memo, dns_now_ms(), &r);
+		dns_memo_result(q->memo, dns_clock(q->d), &r);
 		q->cb(q->arg, &r);
 		dns_memo_drop(q->memo);
 		free(q->name);
@@ -591,7 +604,7 @@ static void dns_deliver_answer(struct dns_query *q, bool timeout)
 		}
 	}
 	if (!timeout && q->hops == 0) { /* a CNAME's answer is the target's: kept under no name */
-		dns_memo_put(q->d->memo, q->name, q->type, &r, dns_now_ms());
+		dns_memo_put(q->d->memo, q->name, q->type, &r, dns_clock(q->d));
 		if (q->shared && q->d->cache.put)
 			q->d->cache.put(q->d->cache.arg, q->name, q->type, &r);
 	}
@@ -677,7 +690,6 @@ static bool dns_follow(struct dns_query *q)
 static void dns_deliver_done(struct dns *d, bool late)
 {
 	struct dns_query *q;
-
 	for (;;) {
 		bool timeout = false;
 
@@ -703,7 +715,6 @@ static void dns_deliver_done(struct dns *d, bool late)
 void dns_wait(struct dns *d, long long deadline_ms)
 {
 	struct dns_query *q;
-
 	if (!d)
 		return;
 	for (;;) {
@@ -711,6 +722,8 @@ void dns_wait(struct dns *d, long long deadline_ms)
 		long long left;
 		int r;
 
+		if (d->held_ms) /* the answers handed on now are as old as they are now */
+			d->held_ms = dns_now_ms();
 		dns_deliver_done(d, false);
 		if (!d->pending)
 			break;
@@ -767,7 +780,6 @@ struct dns_rounds dns_rounds(const struct dns *d)
 void dns_free(struct dns *d)
 {
 	struct dns_query *q, *next;
-
 	if (!d)
 		return;
 	for (q = d->head; q; q = next) {

@@ -445,29 +445,38 @@ int keycache_bump(struct keycache *kc)
 	return kc ? store_write(kc->st, keycache_bump_txn, NULL) : -1;
 }
 
-/* keycache_info_txn - read the generation and the number of entries */
-static int keycache_info_txn(void *arg, struct store_txn *t)
+/* keycache_gen_txn - read the generation */
+static int keycache_gen_txn(void *arg, struct store_txn *t)
 {
 	struct keycache_op *op = arg;
 	const void *val;
 	size_t vlen = 0;
 	long long g = 0;
-	long n = store_txn_count(t, KEYCACHE_DB);
-
-	if (n < 0 || store_txn_get(t, KEYCACHE_META, "generation", 10, &val, &vlen) < 0)
+	if (store_txn_get(t, KEYCACHE_META, "generation", 10, &val, &vlen) < 0)
 		return -1;
 	if (vlen == sizeof g)
 		memcpy(&g, val, sizeof g);
 	op->gen = (unsigned long long)g;
+	return 0;
+}
+
+/* keycache_info_txn - read the generation and the number of entries */
+static int keycache_info_txn(void *arg, struct store_txn *t)
+{
+	struct keycache_op *op = arg;
+	long n = store_txn_count(t, KEYCACHE_DB);
+	if (n < 0 || keycache_gen_txn(arg, t) < 0)
+		return -1;
 	op->evicted = n;
 	return 0;
 }
 
-/* keycache_generation - the number of flushes so far */
+/* keycache_generation - the number of flushes so far (signing asks it for each message: the
+ * generation alone, without counting the entries) */
 unsigned long long keycache_generation(struct keycache *kc)
 {
 	struct keycache_op op = { .kc = kc };
-	return kc && store_read(kc->st, keycache_info_txn, &op) == 0 ? op.gen : 0;
+	return kc && store_read(kc->st, keycache_gen_txn, &op) == 0 ? op.gen : 0;
 }
 
 /* keycache_entries - the number of entries */

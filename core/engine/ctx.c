@@ -251,7 +251,7 @@ void dkmod_count(struct dkmod_ctx *ctx, const char *name, long long delta)
 {
 	if (ctx && ctx->store && name) {
 		counters_add(&ctx->counters, ctx->store, name, delta);
-		counters_due(&ctx->counters, ctx->store);
+		counters_due(&ctx->counters, ctx->store, dns_now_ms());
 	}
 }
 

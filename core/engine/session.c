@@ -74,6 +74,7 @@ static void session_msg_init(struct dkmod_session *s)
 				     .sender = &s->sender, .author = &s->author, .pubkeys = &ctx->pubkeys, .privkeys = ctx->privkeys,
 				     .cache = ctx->cache, .header_canon = &ctx->header_canon, .bodies = &s->bodies,
 				     .lookups = &s->lookups, .host = &session_host, .host_arg = s};
+	s->bodies.arena = &s->arena;
 }
 
 /* session_msg_fields - at the end of the headers: the fields the methods see, and the
@@ -170,6 +171,7 @@ void dkmod_session_free(struct dkmod_session *s)
 	/* lookups still in flight must not call back into freed memory */
 	if (s->ctx->dns && dns_pending(s->ctx->dns))
 		dns_wait(s->ctx->dns, 0);
+	dns_hold_clock(s->ctx->dns, 0);
 	session_auth_free(s);
 	bodyhash_free_all(&s->bodies);
 	dkimsign_free(&s->msg, &s->dkimsign);
@@ -256,8 +258,10 @@ enum dkmod_status dkmod_session_end_of_headers(struct dkmod_session *s)
 	if (s->phase != SESSION_HEADERS)
 		return DKMOD_ESTATE;
 	s->phase = SESSION_BODY;
+	s->clock_ms = dns_now_ms();
 	if (!s->deadline_ms) /* else set when the envelope started SPF */
-		s->deadline_ms = dns_now_ms() + s->ctx->opt.resolver.timeout_ms;
+		s->deadline_ms = s->clock_ms + s->ctx->opt.resolver.timeout_ms;
+	dns_hold_clock(s->ctx->dns, s->clock_ms); /* the message's lookups read the clock once (dns.h) */
 	enum dkmod_status st = DKMOD_OK;
 	if (s->flags & (DKMOD_SESSION_VERIFY | SESSION_STRIP_ONLY))
 		fieldscan_stored(s); /* forged results go from signed submissions too */

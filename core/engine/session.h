@@ -84,6 +84,7 @@ struct dkmod_session {
 	struct bodyhash_set bodies;
 	struct lookups lookups;
 	long long deadline_ms;
+	long long clock_ms;             /* the time at the end of the header (dns_now_ms), 0 before */
 
 	struct dkimverify dkimverify;
 	struct dkimsign dkimsign;

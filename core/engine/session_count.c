@@ -78,5 +78,5 @@ void session_count(struct dkmod_session *s)
 			session_count_add(&c, 1, "dns.answers.", dns_rcode_name(l->items[i]->rcode), "", "");
 	session_count_add(&c, l->cache_hits, "cache.hits", "", "", "");
 	session_count_add(&c, l->cache_misses, "cache.misses", "", "", "");
-	counters_due(&s->ctx->counters, s->ctx->store);
+	counters_due(&s->ctx->counters, s->ctx->store, s->clock_ms ? s->clock_ms : dns_now_ms());
 }

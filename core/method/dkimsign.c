@@ -87,7 +87,8 @@ enum dkmod_status dkimsign_add(const struct method_msg *m, struct dkimsign *set,
 			return DKMOD_EINVAL;
 		}
 	}
-	if (!set->signers && !(set->signers = arena_alloc(m->arena, METHOD_MAX_SIGNERS * sizeof *set->signers)))
+	if (!set->signers && /* each signer is cleared when added; only nsigners are read */
+	    !(set->signers = arena_alloc_raw(m->arena, METHOD_MAX_SIGNERS * sizeof *set->signers)))
 		return DKMOD_ENOMEM;
 	struct dkimsigner *g = &set->signers[set->nsigners];
 	memset(g, 0, sizeof *g);

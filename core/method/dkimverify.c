@@ -131,7 +131,8 @@ static enum dkmod_result dkimverify_crypto_verdict(const struct method_msg *m, c
 	if (text) {
 		memcpy(text, f->raw, sig->b_start);
 		memcpy(text + sig->b_start, f->raw + sig->b_end, f->text_len - sig->b_end);
-		hashed = hdrhash_dkim(m, sig->hash, sig->header_canon, sig->h, sig->h_len, text, text_len, digest);
+		hashed = hdrhash_dkim(m, sig->hash, sig->header_canon, sig->h, sig->h_names, sig->h_count, text,
+				      text_len, digest);
 	}
 	if (hashed != 0) {
 		*reason = "header hash could not be computed";
@@ -151,10 +152,9 @@ static enum dkmod_result dkimverify_crypto_verdict(const struct method_msg *m, c
 static size_t dkimverify_h_count(void *arg, const char *name)
 {
 	const struct dkimsig *sig = arg;
-	size_t pos = 0, n, count = 0, len = strlen(name);
-	const char *item;
-	while (tagvalue_list_next(sig->h, sig->h_len, &pos, &item, &n))
-		count += header_name_eq(item, n, name, len);
+	size_t count = 0, len = strlen(name);
+	for (size_t k = 0; k < sig->h_count; k++)
+		count += header_name_eq(sig->h + sig->h_names[k].off, sig->h_names[k].len, name, len);
 	return count;
 }
 

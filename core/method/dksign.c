@@ -30,7 +30,8 @@ enum dkmod_status dksign_add(const struct method_msg *m, struct dksign *set, con
 			    "DomainKeys signing needs a selector, an RSA key, rsa-sha1 and simple or nofws");
 		return DKMOD_EINVAL;
 	}
-	if (!set->signers && !(set->signers = arena_alloc(m->arena, METHOD_MAX_SIGNERS * sizeof *set->signers)))
+	if (!set->signers && /* each signer is cleared when added; only nsigners are read */
+	    !(set->signers = arena_alloc_raw(m->arena, METHOD_MAX_SIGNERS * sizeof *set->signers)))
 		return DKMOD_ENOMEM;
 	struct dksigner *g = &set->signers[set->nsigners];
 	memset(g, 0, sizeof *g);

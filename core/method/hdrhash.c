@@ -37,18 +37,18 @@ static int hdrhash_finish(const struct method_msg *m, int rc, enum crypto_hash h
 /* hdrhash_dkim - hash the fields named in h= and the signature field itself:
  * their canonical forms are gathered in one buffer (the context's, reused) and hashed in one pass */
 int hdrhash_dkim(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon, const char *h,
-		 size_t h_len, const char *sig_text, size_t sig_len, unsigned char *digest)
+		 const struct tagvalue_item *names, size_t n, const char *sig_text, size_t sig_len,
+		 unsigned char *digest)
 {
 	struct fieldindex *x = fieldindex_get(m->index, m->arena, m->fields, m->nfields);
 	struct str *buf = x ? hdrhash_buffer(m, sig_len) : NULL;
 	if (!buf)
 		return hdrhash_finish(m, -1, hash, canon, sig_text, sig_len, digest);
 	fieldindex_begin(x);
-	size_t pos = 0, n, i, slot;
-	const char *item;
-	while (tagvalue_list_next(h, h_len, &pos, &item, &n)) {
+	size_t i, slot;
+	for (size_t k = 0; k < n; k++) {
 		/* the n-th mention of a name takes the n-th instance from the bottom */
-		if ((slot = fieldindex_find(x, item, n)) == FIELDINDEX_NONE ||
+		if ((slot = fieldindex_find(x, h + names[k].off, names[k].len)) == FIELDINDEX_NONE ||
 		    (i = fieldindex_take(x, slot, 0, false)) == FIELDINDEX_NONE)
 			continue;
 		if (canon_header(canon, m->fields[i].raw, m->fields[i].text_len, true, buf) < 0)

@@ -11,11 +11,13 @@
 
 #include "body/bodyhash.h"
 #include "method/method.h"
+#include "record/tagvalue.h"
 
-/* hdrhash_dkim - the header hash of the fields named in h= and of the signature field text
- * (b= empty), as a verifier picks them; 0, or -1 */
+/* hdrhash_dkim - the header hash of the fields named in h= (its names split: h[names[i]] for
+ * i < n) and of the signature field text (b= empty), as a verifier picks them; 0, or -1 */
 int hdrhash_dkim(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon, const char *h,
-		 size_t h_len, const char *sig_text, size_t sig_len, unsigned char *digest);
+		 const struct tagvalue_item *names, size_t n, const char *sig_text, size_t sig_len,
+		 unsigned char *digest);
 /* hdrhash_dkim_fields - the same hash of fields chosen by the signer: m->fields[fields[i]] for
  * i < n in h= order; 0, or -1 */
 int hdrhash_dkim_fields(const struct method_msg *m, enum crypto_hash hash, enum dkmod_canon canon,

@@ -48,9 +48,8 @@ bool header_name_eq(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
-/* header_is - true if the field's name is name (one pass, no strlen: most fields differ
- * in their first byte) */
-bool header_is(const struct header_field *f, const char *name)
+/* header_is_whole - true if the field's name is name (one pass, no strlen) */
+bool header_is_whole(const struct header_field *f, const char *name)
 {
 	size_t n = f->name_len;
 	if (!n)

@@ -25,8 +25,16 @@ struct header_field {
 /* header_field_init - describe raw[0..len); false if it is not "name: value"
  * (the field is still described, with name_len 0, so it can be passed on) */
 bool header_field_init(struct header_field *f, const char *raw, size_t len);
-/* header_is - true if the field's name is name (ASCII case-insensitive) */
-bool header_is(const struct header_field *f, const char *name);
+/* header_is_whole - header_is past its first byte's test */
+bool header_is_whole(const struct header_field *f, const char *name);
+/* header_is - true if the field's name is name (ASCII case-insensitive); inline, since most
+ * fields differ from the name asked in their first byte (equal bytes, or bytes equal but for
+ * the 0x20 bit, which is all case can change, go on to the whole comparison) */
+static inline bool header_is(const struct header_field *f, const char *name)
+{
+	return f->name_len && ((unsigned char)f->raw[0] | 0x20) == ((unsigned char)name[0] | 0x20) &&
+	       header_is_whole(f, name);
+}
 /* header_name_eq - ASCII case-insensitive comparison of two names */
 bool header_name_eq(const char *a, size_t alen, const char *b, size_t blen);
 /* header_value - the value (after the colon) and its length, line ends included */

@@ -164,8 +164,8 @@ void base64_encode(const unsigned char *in, size_t len, char *out)
 }
 
 /* base64_strip_fws - v[0..n) without SP, HTAB, CR and LF, cut to cap - 1 bytes, into
- * out (NUL-terminated); eight bytes at a time while none of them is below 0x21 */
-void base64_strip_fws(const char *v, size_t n, char *out, size_t cap)
+ * out (NUL-terminated); eight bytes at a time while none of them is below 0x21; the length */
+size_t base64_strip_fws(const char *v, size_t n, char *out, size_t cap)
 {
 	size_t k = 0, j = 0;
 	cap--;
@@ -182,4 +182,5 @@ void base64_strip_fws(const char *v, size_t n, char *out, size_t cap)
 			out[k++] = c;
 	}
 	out[k] = '\0';
+	return k;
 }

@@ -17,7 +17,8 @@ size_t base64_encoded_len(size_t len);
 /* base64_encode - encode with padding; writes base64_encoded_len(len) chars plus a NUL */
 void base64_encode(const unsigned char *in, size_t len, char *out);
 /* base64_strip_fws - v[0..n) without SP, HTAB, CR and LF (b= as results report it), cut to
- * cap - 1 bytes (cap > 0), into out, NUL-terminated */
-void base64_strip_fws(const char *v, size_t n, char *out, size_t cap);
+ * cap - 1 bytes (cap > 0), into out, NUL-terminated; the bytes written (less than cap - 1:
+ * not cut, and base64_decode of out is that of v) */
+size_t base64_strip_fws(const char *v, size_t n, char *out, size_t cap);
 
 #endif

@@ -136,8 +136,8 @@ static bool dkimsig_parse_alg(const struct tagvalue *t, struct dkimsig *sig)
 	return true;
 }
 
-/* dkimsig_check_h - h= lists From and only valid field names */
-static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t)
+/* dkimsig_check_h - h= lists From and only valid field names, kept in sig->h_names */
+static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t, struct dkimsig *sig)
 {
 	size_t pos = 0, n;
 	const char *item;
@@ -154,6 +154,8 @@ static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t)
 		}
 		if (n == 4 && strncasecmp(item, "from", 4) == 0)
 			from = true;
+		sig->h_names[count] = (struct tagvalue_item){(uint32_t)(item - t->value), (uint32_t)n};
+		sig->h_count = count + 1;
 	}
 	return from ? DKIMSIG_OK : DKIMSIG_NO_FROM;
 }
@@ -196,7 +198,7 @@ static void dkimsig_clear(struct dkimsig *sig)
 	sig->header_canon = sig->body_canon = (enum dkmod_canon)0;
 	sig->algorithm[0] = sig->domain[0] = sig->selector[0] = sig->identity[0] = sig->b_text[0] = '\0';
 	sig->h = NULL;
-	sig->h_len = sig->bh_len = sig->b_len = 0;
+	sig->h_len = sig->h_count = sig->bh_len = sig->b_len = 0;
 	sig->body_length = sig->timestamp = sig->expire = -1;
 	sig->b_start = sig->b_end = 0;
 }
@@ -242,8 +244,9 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 		dkimsig_copy(out->domain, sizeof out->domain, d);
 	if (s && dkimsig_valid_domain(s->value, s->value_len))
 		dkimsig_copy(out->selector, sizeof out->selector, s);
+	size_t b_text_len = 0;
 	if (b) {
-		base64_strip_fws(b->value, b->value_len, out->b_text, sizeof out->b_text);
+		b_text_len = base64_strip_fws(b->value, b->value_len, out->b_text, sizeof out->b_text);
 		dkimsig_b_place(text, len, b, out);
 	}
 	if (!v || !tagvalue_value_eq(v, "1"))
@@ -267,7 +270,7 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 		if (!dns)
 			return DKIMSIG_QUERY;
 	}
-	enum dkimsig_status st = dkimsig_check_h(h);
+	enum dkimsig_status st = dkimsig_check_h(h, out);
 	if (st != DKIMSIG_OK)
 		return st;
 	out->h = h->value;
@@ -284,7 +287,9 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 	if (n <= 0)
 		return DKIMSIG_BASE64;
 	out->bh_len = (size_t)n;
-	n = base64_decode(b->value, b->value_len, out->b, sizeof out->b);
+	/* b= decoded from its copy without whitespace, unless that was cut (the decoder skips the same bytes) */
+	n = b_text_len < sizeof out->b_text - 1 ? base64_decode(out->b_text, b_text_len, out->b, sizeof out->b)
+						: base64_decode(b->value, b->value_len, out->b, sizeof out->b);
 	if (n <= 0)
 		return DKIMSIG_BASE64;
 	out->b_len = (size_t)n;

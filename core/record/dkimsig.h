@@ -10,7 +10,9 @@
 
 #include "key/crypto.h"
 #include "dkmod.h"
+#include "msg/header.h"
 #include "record/keyrec.h"
+#include "record/tagvalue.h"
 
 #define DKIMSIG_MAX_NAME 256
 #define DKIMSIG_MAX_B64 1400 /* b= text: an 8192-bit RSA signature is 1366 characters */
@@ -28,6 +30,8 @@ struct dkimsig {
 	char identity[2 * DKIMSIG_MAX_NAME]; /* i= decoded, or "@" d= when absent */
 	const char *h;                 /* h= value, pointing into the parsed text */
 	size_t h_len;
+	struct tagvalue_item h_names[HEADER_MAX_SIGNED]; /* its names, split once (h_count of them) */
+	size_t h_count;
 	unsigned char bh[CRYPTO_MAX_DIGEST];
 	size_t bh_len;
 	unsigned char b[CRYPTO_MAX_SIG];

@@ -25,11 +25,12 @@ static int tagvalue_is_valchar(unsigned char c)
 #define TAGVALUE_ONES 0x0101010101010101ULL
 #define TAGVALUE_HIGHS 0x8080808080808080ULL
 
-/* tagvalue_has_byte - true if any byte of w equals c */
-static int tagvalue_has_byte(uint64_t w, unsigned char c)
+/* tagvalue_bytes_eq - the high bit of each byte of w that equals c, exact up to the lowest one
+ * (a borrow may mark bytes above it) */
+static uint64_t tagvalue_bytes_eq(uint64_t w, unsigned char c)
 {
 	uint64_t x = w ^ (TAGVALUE_ONES * c);
-	return ((x - TAGVALUE_ONES) & ~x & TAGVALUE_HIGHS) != 0;
+	return (x - TAGVALUE_ONES) & ~x & TAGVALUE_HIGHS;
 }
 
 /* tagvalue_valchar_run - the offset after the VALCHARs from i, eight bytes at a time */
@@ -38,10 +39,17 @@ static size_t tagvalue_valchar_run(const char *text, size_t len, size_t i)
 	while (len - i >= 8) {
 		uint64_t w;
 		memcpy(&w, text + i, 8);
-		/* a byte below 0x21, or 0x7f, or ';' ends the run: finish it byte by byte */
-		if (((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) || tagvalue_has_byte(w, 0x7f) ||
-		    tagvalue_has_byte(w, ';'))
-			break;
+		/* a byte below 0x21, or 0x7f, or ';' ends the run; each mask is exact at its lowest
+		 * byte, so the lowest of all is the first such byte (bytes are in memory order) */
+		uint64_t end = ((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) | tagvalue_bytes_eq(w, 0x7f) |
+			       tagvalue_bytes_eq(w, ';');
+		if (end) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(end) / 8;
+#else
+			break; /* the byte loop below finds it */
+#endif
+		}
 		i += 8;
 	}
 	while (i < len && tagvalue_is_valchar((unsigned char)text[i]))
@@ -144,7 +152,7 @@ enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalu
 		if (i < len && text[i] != ';')
 			return tagvalue_fail(TAGVALUE_SYNTAX, i, err_at);
 		for (size_t k = 0; k < out->count; k++) {
-			if (out->tags[k].name_len == name_len &&
+			if (out->tags[k].name_len == name_len && out->tags[k].name[0] == text[name_at] &&
 			    memcmp(out->tags[k].name, text + name_at, name_len) == 0)
 				return tagvalue_fail(TAGVALUE_DUPLICATE, name_at, err_at);
 		}

@@ -6,6 +6,7 @@
 #define DKMOD_TAGVALUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define TAGVALUE_MAX 64
 
@@ -53,6 +54,10 @@ int tagvalue_value_eq(const struct tagvalue *t, const char *s);
  * *pos starts at 0; each call sets *item and *item_len to the next element with
  * surrounding FWS trimmed and returns 1, or returns 0 at the end. */
 int tagvalue_list_next(const char *value, size_t value_len, size_t *pos, const char **item, size_t *item_len);
+/* One element of such a list, kept: value[off..off + len) */
+struct tagvalue_item {
+	uint32_t off, len;
+};
 
 /* tagvalue_qp_decode - decode dkim-quoted-printable (i=, z=): "=XX" hex escapes
  * (upper or lower case hex), FWS removed.  Writes at most outcap-1 bytes plus NUL.

@@ -44,9 +44,8 @@ void counters_flush(struct counters *c, struct store *st)
 }
 
 /* counters_due - flush into st if the last flush is a second old */
-void counters_due(struct counters *c, struct store *st)
+void counters_due(struct counters *c, struct store *st, long long now)
 {
-	long long now = dns_now_ms();
 	if (c->used && now - c->last_flush_ms >= COUNTERS_FLUSH_MS)
 		counters_flush(c, st);
 	else if (!c->used)

@@ -29,8 +29,8 @@ void counters_add(struct counters *c, struct store *st, const char *name, long l
 void counters_add_len(struct counters *c, struct store *st, const char *name, size_t n, long long delta);
 /* counters_flush - write every pending count into st in one transaction */
 void counters_flush(struct counters *c, struct store *st);
-/* counters_due - flush into st if the last flush is a second old */
-void counters_due(struct counters *c, struct store *st);
+/* counters_due - flush into st if the last flush is a second old at now_ms (dns_now_ms) */
+void counters_due(struct counters *c, struct store *st, long long now_ms);
 /* counters_free - forget pending counts (flush first to keep them) */
 void counters_free(struct counters *c);
 

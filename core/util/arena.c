@@ -8,7 +8,10 @@
 #include <string.h>
 
 #define ARENA_BLOCK 8192
-#define ARENA_SPARE_MAX 4 /* blocks a context keeps: a message's header block and parsed signatures */
+#define ARENA_SPARE_MAX 8 /* blocks a context keeps: a message's header block, parsed signatures, its
+			   * DMARC state and body canonicalization buffers */
+#define ARENA_SPARE_BIG 32768 /* the largest one-off block kept (a message's DMARC state is 18 KB, a
+			       * body hash's canonicalization buffer 16 KB) */
 
 struct arena_block {
 	struct arena_block *next;
@@ -42,6 +45,19 @@ void arena_spare_free(struct arena_block **spare)
 	}
 }
 
+/* arena_spare_take - the first spare block of at least size bytes, taken off the list, or NULL */
+static struct arena_block *arena_spare_take(struct arena *a, size_t size)
+{
+	for (struct arena_block **p = a->spare; p && *p; p = &(*p)->next) {
+		if ((*p)->size >= size) {
+			struct arena_block *b = *p;
+			*p = b->next;
+			return b;
+		}
+	}
+	return NULL;
+}
+
 /* arena_alloc_raw - n bytes, aligned for any type, not zeroed */
 void *arena_alloc_raw(struct arena *a, size_t n)
 {
@@ -51,14 +67,12 @@ void *arena_alloc_raw(struct arena *a, size_t n)
 		n = align;
 	if (!a->head || a->head->size - a->used < n) {
 		size_t size = n > ARENA_BLOCK / 2 ? n : ARENA_BLOCK;
-		struct arena_block *b;
-		if (size == ARENA_BLOCK && a->spare && *a->spare) {
-			b = *a->spare;
-			*a->spare = b->next;
-		} else if (!(b = malloc(sizeof *b + size))) {
-			return NULL;
+		struct arena_block *b = arena_spare_take(a, size);
+		if (!b) {
+			if (!(b = malloc(sizeof *b + size)))
+				return NULL;
+			b->size = size;
 		}
-		b->size = size;
 		if (a->head && n > ARENA_BLOCK / 2) {
 			/* a big one-off block goes behind the current one so its space stays in use */
 			b->next = a->head->next;
@@ -119,7 +133,9 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
-/* arena_free - free every allocation; standard blocks go back to the spare list while it is short */
+/* arena_free - free every allocation; blocks up to ARENA_SPARE_BIG go back to the spare list while it
+ * is short (standard blocks at its head, bigger ones at its tail, so a standard request takes a
+ * standard block and a big one the first that fits) */
 void arena_free(struct arena *a)
 {
 	struct arena_block *b = a->head, **spare = a->spare;
@@ -128,9 +144,12 @@ void arena_free(struct arena *a)
 		kept++;
 	while (b) {
 		struct arena_block *next = b->next;
-		if (spare && b->size == ARENA_BLOCK && kept < ARENA_SPARE_MAX) {
-			b->next = *spare;
-			*spare = b;
+		if (spare && b->size <= ARENA_SPARE_BIG && kept < ARENA_SPARE_MAX) {
+			struct arena_block **at = spare;
+			while (b->size > ARENA_BLOCK && *at)
+				at = &(*at)->next;
+			b->next = *at;
+			*at = b;
 			kept++;
 		} else {
 			free(b);

@@ -250,6 +250,13 @@ static void test_check_ok(const struct dkimsig_case *c, const char *text, size_t
 	CHECK(test_name(c->name, "h points into text"), s->h >= text && s->h + s->h_len <= text + len);
 	const char *h = c->h ? c->h : "from:to";
 	CHECK_MEM(test_name(c->name, "h"), s->h, s->h_len, h, strlen(h));
+	/* h='s names, split once: the same as tagvalue_list_next gives them */
+	size_t pos = 0, n, k = 0;
+	const char *item;
+	bool same = true;
+	for (; tagvalue_list_next(s->h, s->h_len, &pos, &item, &n); k++)
+		same &= k < s->h_count && s->h + s->h_names[k].off == item && s->h_names[k].len == n;
+	CHECK(test_name(c->name, "h names split"), same && k == s->h_count && k > 0);
 	CHECK(test_name(c->name, "bh decoded"), s->bh_len == 32 || s->bh_len == 20);
 	CHECK(test_name(c->name, "b decoded"), s->b_len > 0);
 }
@@ -323,7 +330,7 @@ static void test_reparse(void)
 	CHECK("reparse: texts empty", !s.algorithm[0] && !s.domain[0] && !s.selector[0] && !s.identity[0] &&
 					      !s.b_text[0]);
 	CHECK("reparse: lengths and places zero",
-	      !s.h && !s.h_len && !s.bh_len && !s.b_len && !s.b_start && !s.b_end);
+	      !s.h && !s.h_len && !s.h_count && !s.bh_len && !s.b_len && !s.b_start && !s.b_end);
 	CHECK("reparse: enums zero", !s.alg && !s.hash && !s.keytype && !s.header_canon && !s.body_canon);
 	CHECK("reparse: numbers absent", s.body_length == -1 && s.timestamp == -1 && s.expire == -1);
 }

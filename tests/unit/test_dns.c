@@ -222,6 +222,41 @@ static void test_zone_answers(const char *zone_path)
 	dns_free(d);
 }
 
+/* test_held_clock_queries - the lookups of name that go out past the memo, as dns_rounds counts them */
+static unsigned test_held_clock_queries(struct dns *d, const char *name)
+{
+	struct test_got g;
+	dns_rounds_reset(d);
+	test_one(d, name, DNS_TYPE_TXT, &g);
+	return g.rcode == DNS_ANSWER ? dns_rounds(d).queries : 99;
+}
+
+/* test_held_clock - under dns_hold_clock the memo reads the held time: an answer older than its
+ * TTL at that time is asked again; answers are kept as of the clock dns_wait reads, not the
+ * held time; released, the clock again (the TXT's TTL is 300 s) */
+static void test_held_clock(const char *zone_path)
+{
+	struct dkmod_resolver_options opt = {.zone_file = zone_path};
+	const char *why = NULL, *name = "sel._domainkey.example.com";
+	struct dns *d = dns_new(&opt, &why);
+	CHECK_STR("held clock: new", d ? "" : why, "");
+	if (!d)
+		return;
+	long long t = dns_now_ms();
+	CHECK_INT("held clock: the first lookup goes out", test_held_clock_queries(d, name), 1);
+	CHECK_INT("held clock: the second is the memo's", test_held_clock_queries(d, name), 0);
+	dns_hold_clock(d, t + 400000);
+	CHECK_INT("held clock: 400 s on, the memo's answer is stale", test_held_clock_queries(d, name), 1);
+	dns_hold_clock(d, t + 350000);
+	CHECK_INT("held clock: that answer was kept as of the clock, stale 350 s on",
+		  test_held_clock_queries(d, name), 1);
+	dns_hold_clock(d, t + 100000);
+	CHECK_INT("held clock: 100 s on, the memo's", test_held_clock_queries(d, name), 0);
+	dns_hold_clock(d, 0);
+	CHECK_INT("held clock: released, the memo's", test_held_clock_queries(d, name), 0);
+	dns_free(d);
+}
+
 /* test_deadline - a stub to a server that never answers times out at the deadline */
 static void test_deadline(const char *zone_path)
 {
@@ -403,6 +438,7 @@ int main(void)
 		return unit_done();
 	}
 	test_zone_answers(zone);
+	test_held_clock(zone);
 	test_deadline(zone);
 	test_no_soa(dir);
 	test_bad_options(dir);

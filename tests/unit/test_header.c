@@ -119,6 +119,8 @@ static const struct header_is_case header_is_cases[] = {
 	{ "is: asked with trailing space", "Subject : x", "Subject ", false },
 	{ "is: '[' is not '{'", "A[: x", "a{", false },
 	{ "is: '@' is not '`'", "A@: x", "a`", false },
+	{ "is: '@' is not '`' in the first byte", "@a: x", "`a", false },
+	{ "is: '[' is not '{' in the first byte", "[a: x", "{A", false },
 	{ "is: digits and punctuation", "X-Spam_1.2: x", "x-SPAM_1.2", true },
 	{ "is: malformed field", " Subject: x", "Subject", false },
 	{ "is: malformed field, empty name", ":x", "", false },

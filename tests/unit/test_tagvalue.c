@@ -402,7 +402,7 @@ static void test_value_positions(void)
 	enum { LEN = 40 };
 	char text[2 + LEN + 8];
 	struct tagvalue_list l;
-	int ok_ctl = 1, ok_del = 1, ok_semi = 1, ok_high = 1, ok_sp = 1;
+	int ok_ctl = 1, ok_del = 1, ok_semi = 1, ok_high = 1, ok_sp = 1, ok_split = 1;
 
 	for (size_t at = 0; at < LEN; at++) {
 		memcpy(text, "a=", 2);
@@ -423,12 +423,20 @@ static void test_value_positions(void)
 		enum tagvalue_status st = tagvalue_parse(text, 2 + LEN, &l, NULL);
 		ok_semi &= at + 1 == LEN ? st == TAGVALUE_OK && l.count == 1 && l.tags[0].value_len == at
 					 : st == TAGVALUE_SYNTAX;
+		/* ... and the value ends exactly there, with a control byte right after the next tag's '=' */
+		if (at + 4 < LEN) {
+			memcpy(text + 2 + at + 1, "b=", 3);
+			ok_split &= tagvalue_parse(text, 2 + at + 3, &l, NULL) == TAGVALUE_OK && l.count == 2 &&
+				    l.tags[0].value_len == at && l.tags[1].value_len == 0;
+			ok_split &= tagvalue_parse(text, 2 + LEN, &l, NULL) == TAGVALUE_SYNTAX;
+		}
 	}
 	CHECK("value positions: a control byte anywhere", ok_ctl);
 	CHECK("value positions: DEL anywhere", ok_del);
 	CHECK("value positions: an 8-bit byte anywhere", ok_high);
 	CHECK("value positions: a space anywhere", ok_sp);
 	CHECK("value positions: ';' anywhere", ok_semi);
+	CHECK("value positions: ';' ends the value exactly, a second tag after it", ok_split);
 }
 
 /* main - run every table */
