@@ -7,7 +7,7 @@
 # .mk files (name order), whose object lists it uses.
 PUBLIC_API_DIR := $(BUILD)/shared
 PUBLIC_API_BIN := $(PUBLIC_API_DIR)/dkmod $(PUBLIC_API_DIR)/dkmod-stdio $(PUBLIC_API_DIR)/dkmod-pipe \
-	$(if $(MILTER_HAVE),$(PUBLIC_API_DIR)/dkmod-milter)
+	$(PUBLIC_API_DIR)/dkmod-milter
 
 ALL_EXTRA += $(PUBLIC_API_BIN)
 
@@ -25,4 +25,4 @@ $(PUBLIC_API_DIR)/dkmod-pipe: $(PIPE_OBJ) $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libd
 
 $(PUBLIC_API_DIR)/dkmod-milter: $(MILTER_OBJ) $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libdkmod.so
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(MILTER_OBJ) $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libdkmod.so -lmilter -lpthread $(LUA_LIBS) -lm
+	$(CC) -o $@ $(MILTER_OBJ) $(COMMON_OBJ) $(LUA_OBJ) $(BUILD)/libdkmod.so -lpthread $(LUA_LIBS) -lm
