@@ -61,6 +61,10 @@ void dns_result_keep_parsed(const struct dns_result *r, enum dns_parsed_kind kin
 struct dns;
 /* dns_new - a resolver per the options; NULL and *why on failure */
 struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why);
+/* dns_new_deferred - the same, libunbound's part (costly: a process that lives for one message
+ * pays it whole) made at the first question the memo and the shared cache cannot answer; opt is
+ * kept, not copied; a failure then makes each question fail and is told to the cache's fail hook */
+struct dns *dns_new_deferred(const struct dkmod_resolver_options *opt, const char **why);
 void dns_free(struct dns *d);
 
 /* dns_query - start a lookup; cb runs exactly once, from dns_wait or dns_cancel_all
@@ -71,6 +75,7 @@ int dns_query(struct dns *d, const char *name, enum dns_type type, dns_callback 
 struct dns_cache_hooks {
 	bool (*get)(void *arg, const char *name, enum dns_type type, struct dns_result *out);
 	void (*put)(void *arg, const char *name, enum dns_type type, const struct dns_result *r);
+	void (*fail)(void *arg, const char *why); /* a deferred setup failed (once); may be NULL */
 	void *arg;
 };
 /* dns_set_cache - the hooks (copied) dns_query_shared uses from now on; NULL: none */

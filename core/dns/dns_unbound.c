@@ -60,7 +60,9 @@ struct dns_query {
 };
 
 struct dns {
-	struct ub_ctx *ctx;
+	struct ub_ctx *ctx;    /* NULL until the first question libunbound must answer (dns_new_deferred) */
+	const struct dkmod_resolver_options *opt; /* the deferred setup's options (the caller's, kept) */
+	bool setup_failed;     /* the deferred setup failed: every question fails at once */
 	struct dns_query *head;
 	struct dns_query **tail;
 	size_t pending;
@@ -212,24 +214,16 @@ out:
 	return rc;
 }
 
-/* dns_new - a resolver per the options; NULL and *why on failure */
-struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why)
+/* dns_setup - libunbound's context for d per opt (NULL: the defaults); 0, or -1 and *why */
+static int dns_setup(struct dns *d, const struct dkmod_resolver_options *opt, const char **why)
 {
-	struct dns *d;
 	size_t i;
 	int e;
 
-	d = calloc(1, sizeof *d);
-	if (!d) {
-		dns_fail(why, "out of memory");
-		return NULL;
-	}
-	d->tail = &d->head;
 	d->ctx = ub_ctx_create();
 	if (!d->ctx) {
 		dns_fail(why, "cannot create the libunbound context");
-		free(d);
-		return NULL;
+		return -1;
 	}
 	/* The engine never prints: libunbound logs nowhere (a process-wide
 	 * setting of libunbound, and this file is its only user). */
@@ -239,9 +233,8 @@ struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why)
 		dns_fail(why, "libunbound: %s", ub_strerror(e));
 		goto fail;
 	}
-	d->memo = dns_memo_new(); /* NULL: every question goes to libunbound */
 	if (!opt)
-		return d;
+		return 0;
 	if (opt->bogus == DKMOD_BOGUS_INSECURE) {
 		/* the answer of a failed validation is kept; the verdict still says bogus */
 		if ((e = ub_ctx_set_option(d->ctx, "val-permissive-mode:", "yes")) != 0) {
@@ -290,12 +283,61 @@ struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why)
 	}
 	if (opt->zone_file ? dns_load_zone(d->ctx, opt, why) != 0 : dns_stub_zones(d->ctx, opt, NULL, why) != 0)
 		goto fail;
-	return d;
+	return 0;
 fail:
-	dns_memo_free(d->memo);
 	ub_ctx_delete(d->ctx);
-	free(d);
-	return NULL;
+	d->ctx = NULL;
+	return -1;
+}
+
+/* dns_alloc - a resolver without its libunbound context yet; NULL and *why if out of memory */
+static struct dns *dns_alloc(const char **why)
+{
+	struct dns *d = calloc(1, sizeof *d);
+	if (!d) {
+		dns_fail(why, "out of memory");
+		return NULL;
+	}
+	d->tail = &d->head;
+	d->memo = dns_memo_new(); /* NULL: every question goes to libunbound */
+	return d;
+}
+
+/* dns_new - a resolver per the options; NULL and *why on failure */
+struct dns *dns_new(const struct dkmod_resolver_options *opt, const char **why)
+{
+	struct dns *d = dns_alloc(why);
+	if (d && dns_setup(d, opt, why) != 0) {
+		dns_memo_free(d->memo);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* dns_new_deferred - a resolver whose libunbound context is made at the first question the memo
+ * and the shared cache cannot answer */
+struct dns *dns_new_deferred(const struct dkmod_resolver_options *opt, const char **why)
+{
+	struct dns *d = dns_alloc(why);
+	if (d)
+		d->opt = opt;
+	return d;
+}
+
+/* dns_ready - libunbound's context, made now if it was deferred; false if it cannot be (the
+ * shared cache's fail hook is told why, once) */
+static bool dns_ready(struct dns *d)
+{
+	if (d->ctx || d->setup_failed)
+		return d->ctx != NULL;
+	const char *why = "";
+	if (dns_setup(d, d->opt, &why) == 0)
+		return true;
+	d->setup_failed = true;
+	if (d->cache.fail)
+		d->cache.fail(d->cache.arg, why);
+	return false;
 }
 
 /* dns_ub_done - libunbound's callback: park the result for dns_wait */
@@ -317,6 +359,8 @@ static int dns_start(struct dns_query *q)
 	q->done = false;
 	q->err = 0;
 	q->res = NULL;
+	if (!dns_ready(q->d))
+		return -1;
 	e = ub_resolve_async(q->d->ctx, q->name, (int)q->type, 1 /* IN */, q, dns_ub_done, &q->async_id);
 	if (e != 0)
 		return e;
@@ -728,7 +772,7 @@ void dns_wait(struct dns *d, long long deadline_ms)
 		if (!d->pending)
 			break;
 		left = deadline_ms - dns_now_ms();
-		if (left <= 0)
+		if (left <= 0 || !d->ctx)
 			break;
 		pfd.fd = ub_fd(d->ctx);
 		pfd.events = POLLIN;
@@ -742,7 +786,7 @@ void dns_wait(struct dns *d, long long deadline_ms)
 			break;
 	}
 	/* Whatever arrived in time still counts; the rest is cancelled. */
-	if (d->pending && ub_poll(d->ctx))
+	if (d->pending && d->ctx && ub_poll(d->ctx))
 		ub_process(d->ctx);
 	dns_deliver_done(d, true);
 	while ((q = d->head) != NULL) {
@@ -793,6 +837,7 @@ void dns_free(struct dns *d)
 		free(q);
 	}
 	dns_memo_free(d->memo);
-	ub_ctx_delete(d->ctx);
+	if (d->ctx)
+		ub_ctx_delete(d->ctx);
 	free(d);
 }

@@ -146,18 +146,26 @@ static void ctx_cache_put(void *arg, const char *name, enum dns_type type, const
 	keycache_put(ctx->cache, name, type, r, session_now(ctx));
 }
 
-/* ctx_dns - the resolver, made now if it is not there yet; NULL (logged) on failure */
+/* ctx_dns_failed - the resolver's setup failed: said once; its lookups give temperror */
+static void ctx_dns_failed(void *arg, const char *why)
+{
+	session_log(arg, DKMOD_LOG_ERROR, "resolver setup failed: %s", why);
+}
+
+/* ctx_dns - the resolver, made now if it is not there yet; NULL (logged) on failure.  With a
+ * shared cache libunbound's part waits for the first answer the cache does not have: SPF and
+ * DMARC take the resolver at once, and most of their answers come from the cache. */
 struct dns *ctx_dns(struct dkmod_ctx *ctx)
 {
 	if (ctx->dns || ctx->dns_failed)
 		return ctx->dns;
 	const char *why = "";
-	ctx->dns = dns_new(&ctx->opt.resolver, &why);
+	ctx->dns = ctx->cache ? dns_new_deferred(&ctx->opt.resolver, &why) : dns_new(&ctx->opt.resolver, &why);
 	if (!ctx->dns) {
-		ctx->dns_failed = true; /* logged once; lookups then give temperror */
-		session_log(ctx, DKMOD_LOG_ERROR, "resolver setup failed: %s", why);
+		ctx->dns_failed = true;
+		ctx_dns_failed(ctx, why);
 	} else if (ctx->cache) {
-		const struct dns_cache_hooks hooks = {ctx_cache_get, ctx_cache_put, ctx};
+		const struct dns_cache_hooks hooks = {ctx_cache_get, ctx_cache_put, ctx_dns_failed, ctx};
 		dns_set_cache(ctx->dns, &hooks);
 	}
 	return ctx->dns;

@@ -172,6 +172,12 @@ int dns_query_shared(struct dns *d, const char *name, enum dns_type type, dns_ca
 	return dns_query(d, name, type, cb, arg);
 }
 
+/* dns_new_deferred - the scripted resolver too */
+struct dns *dns_new_deferred(const struct dkmod_resolver_options *opt, const char **why)
+{
+	return dns_new(opt, why);
+}
+
 /* dns_set_cache - no shared cache here */
 void dns_set_cache(struct dns *d, const struct dns_cache_hooks *hooks)
 {

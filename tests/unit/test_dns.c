@@ -425,6 +425,64 @@ static void test_bad_options(const char *dir)
 	dns_free(d);
 }
 
+/* The shared cache of test_deferred: one name it knows, and the setup failures it is told. */
+static int test_cache_fails;
+static char test_cache_why[200];
+
+/* test_cache_get - the cache knows known.example.com */
+static bool test_cache_get(void *arg, const char *name, enum dns_type type, struct dns_result *out)
+{
+	static const char *records[] = {"v=DMARC1; p=none"};
+	static const size_t lengths[] = {16};
+	if (strcmp(name, "known.example.com") != 0 || type != DNS_TYPE_TXT)
+		return false;
+	*out = (struct dns_result){.rcode = DNS_ANSWER, .count = 1, .records = records, .lengths = lengths,
+				   .ttl = 300, .dnssec = DKMOD_DNSSEC_INSECURE};
+	return true;
+}
+
+/* test_cache_put - nothing kept */
+static void test_cache_put(void *arg, const char *name, enum dns_type type, const struct dns_result *r)
+{
+}
+
+/* test_cache_fail - count the setup failures told */
+static void test_cache_fail(void *arg, const char *why)
+{
+	test_cache_fails++;
+	snprintf(test_cache_why, sizeof test_cache_why, "%s", why);
+}
+
+/* test_deferred - a deferred resolver sets libunbound up at the first question the shared cache
+ * cannot answer: with options that cannot be set up (a missing trust anchor), answers from the
+ * cache still come and nothing fails; the first other question fails, and the failure is told once */
+static void test_deferred(void)
+{
+	struct dkmod_resolver_options opt = {.trust_anchor_file = "/nonexistent/root.key"};
+	const struct dns_cache_hooks hooks = {test_cache_get, test_cache_put, test_cache_fail, NULL};
+	const char *why = NULL;
+	struct test_got g;
+	struct dns *d = dns_new_deferred(&opt, &why);
+	CHECK("deferred: made although the options cannot be set up", d != NULL);
+	if (!d)
+		return;
+	dns_set_cache(d, &hooks);
+	memset(&g, 0, sizeof g);
+	CHECK_INT("deferred: a question the cache answers is taken",
+		  dns_query_shared(d, "known.example.com", DNS_TYPE_TXT, test_cb, &g), 0);
+	dns_wait(d, dns_now_ms() + 2000);
+	CHECK_STR("deferred: the cache's answer", g.records, "v=DMARC1; p=none");
+	CHECK_INT("deferred: no setup yet, nothing told", test_cache_fails, 0);
+	memset(&g, 0, sizeof g);
+	CHECK("deferred: a question for libunbound fails",
+	      dns_query_shared(d, "other.example.com", DNS_TYPE_TXT, test_cb, &g) != 0);
+	CHECK_INT("deferred: the failure told once", test_cache_fails, 1);
+	CHECK("deferred: and why", strstr(test_cache_why, "/nonexistent/root.key") != NULL);
+	CHECK("deferred: a second question fails too", dns_query(d, "x.example.com", DNS_TYPE_TXT, test_cb, &g) != 0);
+	CHECK_INT("deferred: not told again", test_cache_fails, 1);
+	dns_free(d);
+}
+
 /* main - run the resolver tests */
 int main(void)
 {
@@ -442,6 +500,7 @@ int main(void)
 	test_deadline(zone);
 	test_no_soa(dir);
 	test_bad_options(dir);
+	test_deferred();
 	/* forwarder answers need an authoritative server: tests/dns/t_nsd_forward.sh */
 	unlink(zone);
 	snprintf(zone, sizeof zone, "%s/bad.zone", dir);
