@@ -221,6 +221,13 @@ struct dns_rounds dns_rounds(const struct dns *d)
 	return (struct dns_rounds){0, 0};
 }
 
+/* dns_hold_clock - nothing to hold: the scripted resolver keeps no memo */
+void dns_hold_clock(struct dns *d, long long now_ms)
+{
+	(void)d;
+	(void)now_ms;
+}
+
 /* dns_free - free the resolver; outstanding queries are dropped without their callbacks */
 void dns_free(struct dns *d)
 {
