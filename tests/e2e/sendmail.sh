@@ -104,6 +104,37 @@ sendmail_start() {
 }
 
 # sendmail_stop - stop the daemon by its PID (TERM; it ends its children)
+# sendmail_submit FROM FILE - local submission as on a Sendmail host: the sendmail command as the
+# mail submission program (FEATURE(msp), its own queue), which relays the message by SMTP to this
+# instance on 127.0.0.1, through its milters; the command's exit status
+sendmail_submit() {
+	local d=$SENDMAIL_DIR
+	if [ ! -f "$d/submit.cf" ]; then
+		# the MSP refuses to run as root: nobody, as the delivery mailer, owns its queue
+		mkdir -p "$d/clientmqueue"
+		chown nobody:nogroup "$d/clientmqueue"
+		chmod 770 "$d/clientmqueue"
+		{
+			echo 'divert(-1)'
+			echo "include(\`$SENDMAIL_CF/m4/cf.m4')"
+			echo 'divert(0)dnl'
+			echo "VERSIONID(\`dkmod e2e submission')dnl"
+			echo "OSTYPE(\`linux')dnl"
+			echo "define(\`confDOMAIN_NAME', \`$E2E_HOST')dnl"
+			echo "define(\`confRUN_AS_USER', \`nobody:nogroup')dnl"
+			echo "define(\`MSP_QUEUE_DIR', \`$d/clientmqueue')dnl"
+			echo "define(\`confPID_FILE', \`$d/sm-client.pid')dnl"
+			echo "define(\`STATUS_FILE', \`$d/sm-client.st')dnl"
+			echo "define(\`confSERVICE_SWITCH_FILE', \`$d/service.switch')dnl"
+			echo "define(\`RELAY_MAILER_ARGS', \`TCP \$h $SENDMAIL_PORT')dnl"
+			echo "FEATURE(\`msp', \`[127.0.0.1]')dnl"
+		} >"$d/submit.mc"
+		m4 "$d/submit.mc" >"$d/submit.cf" 2>"$d/m4-submit.err" || { cat "$d/m4-submit.err" >&2; return 1; }
+	fi
+	unshare -m sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/resolv.conf" /etc/resolv.conf &&
+		exec "$2" -C "$1/submit.cf" -t -f "$3"' sendmail "$d" "$SENDMAIL_BIN" "$1" <"$2" >>"$d/submit.out" 2>&1
+}
+
 sendmail_stop() {
 	[ -n "$SENDMAIL_PID" ] || return 0
 	_e2e_stop "$SENDMAIL_PID"

@@ -7,7 +7,8 @@
 # dkim=fail; unsigned mail from a DMARC p=reject domain, and under the opt-in historic.lua
 # from a DomainKeys o=- domain, is refused with 550 during the SMTP dialogue (nothing
 # delivered, no bounce); mail from 127.0.0.1 (relay_nets: the milter's rule for signing) arrives
-# signed and verifies with Mail::DKIM and dkimpy, the same from 127.0.0.2 is not signed; a
+# signed and verifies with Mail::DKIM and dkimpy, the same from 127.0.0.2 is not signed; a message
+# submitted with the sendmail command (Sendmail's MSP relaying to the MTA) arrives signed; a
 # forged Authentication-Results is removed and another host's kept; a killed daemon gives a 4xx
 # (F=T), nothing delivered, and the sender's retry is delivered after a restart.
 . "$(dirname "$0")/../lib/common.sh"
@@ -80,6 +81,23 @@ if wait_for grace@example.net 1; then
 	check "from 127.0.0.2: not signed" bash -c "! grep -q '^DKIM-Signature' '$(latest grace@example.net)'"
 else
 	fail "from 127.0.0.2: delivered" "nothing for grace@example.net"
+fi
+
+# ---- 3b. local submission (the sendmail command as Sendmail's MSP, relaying to this instance by
+# SMTP from 127.0.0.1): signed, and the signature verifies with both peers
+printf 'From: alice@corp.example.com\nTo: henry@example.com\nSubject: local submission\nDate: Wed, 25 Nov 2026 12:00:00 +0000\nMessage-ID: <msp.%s@corp.example.com>\n\nSubmitted with the sendmail command.\n' "$$" >msp.eml
+if sendmail_submit alice@corp.example.com msp.eml; then
+	pass "local submission: the sendmail command took the message"
+	if wait_for henry@example.com 1; then
+		f=$(latest henry@example.com)
+		check "local submission: DKIM-Signature d=corp.example.com" grep -q '^DKIM-Signature: .*d=corp.example.com' "$f"
+		check_eq "local submission: Mail::DKIM and dkimpy verify the delivered copy" "$(peer_verdicts "$f")" "mdkim:pass dkimpy:pass"
+	else
+		fail "local submission: delivered" "nothing for henry@example.com: $(tail -n 3 "$SENDMAIL_DIR/submit.out" | tr '\n' ' ')"
+		mta_logs
+	fi
+else
+	fail "local submission: the sendmail command took the message" "$(tail -n 3 "$SENDMAIL_DIR/submit.out" | tr '\n' ' ')"
 fi
 
 # ---- 4. forged Authentication-Results removed, another host's kept
