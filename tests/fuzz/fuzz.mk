@@ -7,7 +7,7 @@
 #                               minimized corpus tests/fuzz/corpus/<target>/
 # Targets are tests/fuzz/fuzz_<name>.c, linked against the core sources built
 # with the same sanitizers; fuzz_verify, fuzz_removal, fuzz_dmarc and fuzz_arparse (for ar.c) link
-# tests/fuzz/dns_fuzz.c instead of core/dns/dns_unbound.c.  Everything else goes to $(BUILD)/fuzz/ (scratch corpus/, crashes/).
+# tests/fuzz/dns_fuzz.c instead of core/dns/dns_unbound*.c.  Everything else goes to $(BUILD)/fuzz/ (scratch corpus/, crashes/).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = $(BUILD)/fuzz
@@ -17,7 +17,7 @@ FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 FUZZ_CORE_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_CFLAGS = $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Itests/fuzz
 FUZZ_LIBS = $(PKG_LIBS) $(shell pkg-config --libs lmdb 2>/dev/null)
-FUZZ_CORE_OBJ = $(patsubst core/%.c,$(FUZZ_DIR)/core/%.o,$(filter-out core/dns/dns_unbound.c,$(CORE_SRC)))
+FUZZ_CORE_OBJ = $(patsubst core/%.c,$(FUZZ_DIR)/core/%.o,$(filter-out core/dns/dns_unbound.c core/dns/dns_unbound_setup.c,$(CORE_SRC)))
 FUZZ_INTEROP = $(wildcard ../shared/interop/mail-dkim)
 FUZZ_MESSAGES = conf/sample.eml $(wildcard tests/*/*.eml tests/*/*/*.eml)
 FUZZ_ZONES = conf/demo.zone $(wildcard tests/*/*.zone)
