@@ -174,16 +174,15 @@ static bool milter_conn_negotiate(struct milter_session *s, const struct milter_
 	return !s->out.failed;
 }
 
-/* milter_conn_strings - a command's strings, at most max; -1 (logged) if fewer than min or more
- * than max - 1 (max is one more than the command takes) */
-static int milter_conn_strings(const struct milter_packet *p, const char **v, int max, int min)
+/* milter_conn_strings - a command's first n strings into v (room for n + 1); false (logged) if it has
+ * fewer, or (exact) more */
+static bool milter_conn_strings(const struct milter_packet *p, const char **v, int n, bool exact)
 {
-	int n = milter_proto_strings(p, v, max);
-	if (n < min || (min > 1 && n >= max)) {
-		milter_log(DKMOD_LOG_WARNING, "milter command '%c': malformed; connection closed", p->cmd);
-		return -1;
-	}
-	return n;
+	int got = milter_proto_strings(p, v, exact ? n + 1 : n);
+	if (exact ? got == n : got >= n)
+		return true;
+	milter_log(DKMOD_LOG_WARNING, "milter command '%c': malformed; connection closed", p->cmd);
+	return false;
 }
 
 /* milter_conn_command - one command of the MTA; false to end the connection */
@@ -208,13 +207,13 @@ static bool milter_conn_command(struct milter_session *s, const struct milter_pa
 		}
 		return milter_conn_answer(s, milter_cb_connect(s, c.host, c.family, c.address), MILTER_P_NR_CONN);
 	case MILTER_CMD_HELO:
-		return milter_conn_strings(p, v, 1, 1) > 0 && milter_conn_answer(s, milter_cb_helo(s, v[0]), MILTER_P_NR_HELO);
+		return milter_conn_strings(p, v, 1, false) && milter_conn_answer(s, milter_cb_helo(s, v[0]), MILTER_P_NR_HELO);
 	case MILTER_CMD_MAIL:
-		return milter_conn_strings(p, v, 1, 1) > 0 && milter_conn_answer(s, milter_cb_envfrom(s, v[0]), MILTER_P_NR_MAIL);
+		return milter_conn_strings(p, v, 1, false) && milter_conn_answer(s, milter_cb_envfrom(s, v[0]), MILTER_P_NR_MAIL);
 	case MILTER_CMD_RCPT:
-		return milter_conn_strings(p, v, 1, 1) > 0 && milter_conn_answer(s, milter_cb_envrcpt(s, v[0]), MILTER_P_NR_RCPT);
+		return milter_conn_strings(p, v, 1, false) && milter_conn_answer(s, milter_cb_envrcpt(s, v[0]), MILTER_P_NR_RCPT);
 	case MILTER_CMD_HEADER:
-		if (milter_conn_strings(p, v, 3, 2) != 2)
+		if (!milter_conn_strings(p, v, 2, true))
 			return false;
 		return milter_conn_answer(s, milter_cb_header(s, v[0], v[1]), MILTER_P_NR_HDR);
 	case MILTER_CMD_EOH:
