@@ -94,32 +94,47 @@ int fold_tag_number(struct fold *f, const char *tag, unsigned long long v)
 	return fold_tag(f, tag, p, (size_t)(digits + sizeof digits - p));
 }
 
-/* fold_list - "tag=a:b:c;" that may break after any colon: each piece written in place */
+/* fold_list - "tag=a:b:c;" that may break after any colon: each piece written in place, the
+ * room for all of them reserved once */
 int fold_list(struct fold *f, const char *tag, const char *value)
 {
-	size_t t = strlen(tag);
-	for (const char *p = value;;) {
-		const char *c = strchr(p, ':');
-		size_t k = c ? (size_t)(c - p) + 1 : strlen(p);
-		bool first = p == value;
-		size_t lead = first ? t + 1 : 0, n = lead + k + (c ? 0 : 1);
-		if (fold_room(f, n, first) < 0)
-			return -1;
-		struct str *o = f->out;
-		char *q = o->data + o->len;
+	size_t t = strlen(tag), len = strlen(value), col = f->col;
+	/* at most: the tag, '=', the value, ';' and a space or a fold before each of len + 1 pieces */
+	if (str_reserve(f->out, t + 2 + len + 3 * (len + 1)) < 0)
+		return -1;
+	struct str *o = f->out;
+	char *q = o->data + o->len;
+	const char *p = value, *end = value + len;
+	for (bool first = true;; first = false) {
+		const char *c = memchr(p, ':', (size_t)(end - p));
+		size_t k = c ? (size_t)(c - p) + 1 : (size_t)(end - p);
+		size_t n = (first ? t + 1 : 0) + k + !c;
+		if (col + first + n > FOLD_WIDTH && col > f->indent) {
+			memcpy(q, "\r\n\t", 3);
+			q += 3;
+			col = f->indent;
+		} else if (first) {
+			*q++ = ' ';
+			col++;
+		}
 		if (first) {
 			memcpy(q, tag, t);
-			q[t] = '=';
+			q += t;
+			*q++ = '=';
 		}
-		memcpy(q + lead, p, k);
-		if (!c)
-			q[lead + k] = ';';
-		o->len += n;
-		o->data[o->len] = '\0';
-		if (!c)
-			return 0;
+		memcpy(q, p, k);
+		q += k;
+		col += n;
+		if (!c) {
+			*q++ = ';';
+			break;
+		}
 		p = c + 1;
 	}
+	o->len = (size_t)(q - o->data);
+	o->data[o->len] = '\0';
+	f->col = col;
+	return 0;
 }
 
 /* fold_base64 - text that may break anywhere */
