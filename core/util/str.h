@@ -66,8 +66,14 @@ static inline size_t str_plain_prefix8(const char *p, uint64_t *w)
 #endif
 }
 
-/* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 */
-int str_reserve(struct str *s, size_t n);
+/* str_grow - str_reserve when the room is not there: a bigger buffer; 0 or -1 */
+int str_grow(struct str *s, size_t n);
+/* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 (inline:
+ * the room is nearly always there) */
+static inline int str_reserve(struct str *s, size_t n)
+{
+	return s->cap > s->len && n < s->cap - s->len ? 0 : str_grow(s, n);
+}
 /* str_append - add n bytes; 0, or -1 when out of memory (the buffer is unchanged) */
 int str_append(struct str *s, const void *p, size_t n);
 /* str_appends - add a NUL-terminated string */
@@ -92,10 +98,18 @@ size_t str_copy_n(char *buf, size_t cap, const char *src, size_t n);
 /* str_printf - add formatted text */
 int str_printf(struct str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* str_clear - empty the buffer, keeping its memory */
-void str_clear(struct str *s);
+static inline void str_clear(struct str *s)
+{
+	s->len = 0;
+	if (s->data)
+		s->data[0] = '\0';
+}
 /* str_free - release the memory */
 void str_free(struct str *s);
 /* str_cstr - the contents as a C string ("" if empty) */
-const char *str_cstr(const struct str *s);
+static inline const char *str_cstr(const struct str *s)
+{
+	return s->data ? s->data : "";
+}
 
 #endif
