@@ -343,8 +343,9 @@ static const char *dkimsign_canon_pair(const struct dkmod_sign_request *r)
 	return pairs[r->header_canon == DKMOD_CANON_RELAXED][r->body_canon == DKMOD_CANON_RELAXED];
 }
 
-/* dkimsign_build - the field up to and including "b=" */
-static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g, const char *h, struct str *out)
+/* dkimsign_build - the field up to and including "b=", folded by f (left where b= ends) */
+static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g, const char *h, struct str *out,
+			  struct fold *fold)
 {
 	struct fold f;
 	char b64[64];
@@ -376,9 +377,11 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 	if (fold_list(&f, "h", h) < 0)
 		return -1;
 	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
-	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0)
+	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0 ||
+	    fold_word(&f, "b=", 2, true) < 0)
 		return -1;
-	return fold_word(&f, "b=", 2, true);
+	*fold = f;
+	return 0;
 }
 
 /* dkimsign_keep - a buffer of the context emptied after use, freed when a huge list made it big */
@@ -398,6 +401,7 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 	l.h = *m->sign_h;
 	l.nfields = 0;
 	struct str *field = m->sign_field;
+	struct fold f;
 	const char *why = NULL;
 	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
 	char b64[2 * CRYPTO_MAX_SIG];
@@ -408,7 +412,7 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 	if (g->body->failed)
 		why = "body hash failed";
 	else if (str_reserve(&l.h, 256) < 0 || dkimsign_header_list(m, g, &l) < 0 ||
-		 dkimsign_build(m, g, str_cstr(&l.h), field) < 0)
+		 dkimsign_build(m, g, str_cstr(&l.h), field, &f) < 0)
 		why = method_out_of_memory;
 	else if (hdrhash_dkim_fields(m, hash, g->req.header_canon, l.fields, l.nfields, field->data, field->len,
 				     digest) != 0)
@@ -416,8 +420,6 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
 		why = "signing failed";
 	if (!why) {
-		struct fold f;
-		fold_resume(&f, field);
 		base64_encode(sig, sig_len, b64);
 		if (fold_base64(&f, b64, strlen(b64)) == 0)
 			g->field = arena_strndup(m->arena, field->data, field->len);

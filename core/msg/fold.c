@@ -19,16 +19,6 @@ int fold_start(struct fold *f, struct str *out, const char *name)
 	return 0;
 }
 
-/* fold_resume - continue folding at the end of out */
-void fold_resume(struct fold *f, struct str *out)
-{
-	f->out = out;
-	f->col = 0;
-	f->indent = 1;
-	for (size_t i = out->len; i > 0 && out->data[i - 1] != '\n'; i--)
-		f->col++;
-}
-
 /* fold_tabbed - fold into out at column col, tabs to the next tab stop */
 void fold_tabbed(struct fold *f, struct str *out, size_t col)
 {
