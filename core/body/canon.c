@@ -452,26 +452,46 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 	return n;
 }
 
+/* canon_lower_name - the n bytes of a field name at text lower-cased into o, eight at a time
+ * while the text (len bytes) has eight more: o has room for len bytes, so what is written past
+ * the name stays in it (and is written over next) */
+static void canon_lower_name(char *o, const char *text, size_t n, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+	for (; i < n && len - i >= 8; i += 8) {
+		uint64_t w, h;
+		memcpy(&w, text + i, 8);
+		h = w & ~highs; /* the bytes under 0x80, so that no sum below carries into the next */
+		/* a byte of 'A'..'Z' reaches 0x80 with 0x3f added but not with 0x25: 0x20 is added to it */
+		uint64_t upper = ((h + ones * 0x3f) ^ (h + ones * 0x25)) & ~w & highs;
+		w |= upper >> 2;
+		memcpy(o + i, &w, 8);
+	}
+	for (; i < n; i++) {
+		char c = text[i];
+		o[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+}
+
 /* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP.
  * Only a line end (CRLF, or LF in LF-only input) is unfolded: a bare CR is a byte of the value,
  * as RFC 6376 3.4.2 unfolds only CRLF, so a CR slipped into a signed field (which a reader may
  * show as a line break) changes the canonical form and breaks the signature */
-static int canon_header_relaxed(const char *text, size_t len, struct str *out)
+static int canon_header_relaxed(const char *text, size_t len, bool crlf, struct str *out)
 {
 	const char *colon = memchr(text, ':', len);
 	if (!colon)
-		return str_append(out, text, len);
-	/* the canonical form is never longer than the text: write into reserved room */
-	if (str_reserve(out, len) < 0)
+		return str_append(out, text, len) < 0 || (crlf && str_append(out, canon_crlf, 2) < 0) ? -1 : 0;
+	/* the canonical form is never longer than the text: write into reserved room (and the CRLF) */
+	if (str_reserve(out, len + 2) < 0)
 		return -1;
 	char *o = out->data + out->len;
 	size_t name_len = (size_t)(colon - text);
 	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
 		name_len--;
-	for (size_t i = 0; i < name_len; i++) {
-		char c = text[i];
-		*o++ = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
+	canon_lower_name(o, text, name_len, len);
+	o += name_len;
 	*o++ = ':';
 	/* the value: runs of plain bytes copied whole, a WSP run between two of them as one SP,
 	 * line ends dropped */
@@ -491,6 +511,10 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 			else if (!canon_line_end(p, end))
 				break;
 		}
+	}
+	if (crlf) {
+		memcpy(o, canon_crlf, 2);
+		o += 2;
 	}
 	out->len = (size_t)(o - out->data);
 	out->data[out->len] = '\0';
@@ -534,8 +558,7 @@ int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf
 	int rc;
 	switch (canon) {
 	case DKMOD_CANON_RELAXED:
-		rc = canon_header_relaxed(text, len, out);
-		break;
+		return canon_header_relaxed(text, len, crlf, out);
 	case DKMOD_CANON_NOFWS:
 		rc = canon_header_nofws(text, len, out);
 		break;
