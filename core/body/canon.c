@@ -465,15 +465,11 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
  * the name stays in it (and is written over next) */
 static void canon_lower_name(char *o, const char *text, size_t n, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 	size_t i = 0;
 	for (; i < n && len - i >= 8; i += 8) {
-		uint64_t w, h;
+		uint64_t w;
 		memcpy(&w, text + i, 8);
-		h = w & ~highs; /* the bytes under 0x80, so that no sum below carries into the next */
-		/* a byte of 'A'..'Z' reaches 0x80 with 0x3f added but not with 0x25: 0x20 is added to it */
-		uint64_t upper = ((h + ones * 0x3f) ^ (h + ones * 0x25)) & ~w & highs;
-		w |= upper >> 2;
+		w = str_lower8(w);
 		memcpy(o + i, &w, 8);
 	}
 	for (; i < n; i++) {
