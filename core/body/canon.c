@@ -264,38 +264,46 @@ static void canon_slow_update(struct canon_body *b, const unsigned char *p, size
 	}
 }
 
-/* canon_is_change - would relaxed (or nofws) change the byte at p[i]? (scalar form) */
+/* canon_is_change - would relaxed (or nofws) change the byte at p[i]? (scalar form) A bare LF
+ * counts: it is a line end written as CRLF (an LF at p[0] is bare: a CR before it would be pending) */
 static inline bool canon_is_change(bool nofws, const unsigned char *p, size_t i, size_t n)
 {
 	unsigned char c = p[i], d = i + 1 < n ? p[i + 1] : 0;
+	if (c == '\n')
+		return i == 0 || p[i - 1] != '\r';
 	if (nofws)
 		return c == ' ' || c == '\t' || (c == '\r' && d != '\n');
 	return c == '\t' || (c == ' ' && (i + 1 == n || d == ' ' || d == '\t' || d == '\r' || d == '\n'));
 }
 
-/* canon_find_change - the first byte relaxed (or nofws) would change, n if none */
+/* canon_find_change - the first byte relaxed (or nofws) would change, bare LFs included, n if
+ * none: the span before it is copied as it is, with no second look for bare LFs */
 static size_t canon_find_change(bool nofws, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
+	if (n && p[0] == '\n')
+		return 0;
 #ifdef __SSE2__
 	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r'),
 		      lf = _mm_set1_epi8('\n');
 	for (; i + 17 <= n; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
 		__m128i w = _mm_loadu_si128((const __m128i *)(p + i + 1));
-		__m128i is_sp = _mm_cmpeq_epi8(v, sp), is_tab = _mm_cmpeq_epi8(v, tab);
+		__m128i is_sp = _mm_cmpeq_epi8(v, sp), is_tab = _mm_cmpeq_epi8(v, tab), is_cr = _mm_cmpeq_epi8(v, cr);
+		__m128i lf_next = _mm_cmpeq_epi8(w, lf);
 		__m128i bad;
 		if (nofws) {
-			__m128i lone_cr = _mm_andnot_si128(_mm_cmpeq_epi8(w, lf), _mm_cmpeq_epi8(v, cr));
-			bad = _mm_or_si128(_mm_or_si128(is_sp, is_tab), lone_cr);
+			bad = _mm_or_si128(_mm_or_si128(is_sp, is_tab), _mm_andnot_si128(lf_next, is_cr));
 		} else {
 			__m128i next = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, sp), _mm_cmpeq_epi8(w, tab)),
-						    _mm_or_si128(_mm_cmpeq_epi8(w, cr), _mm_cmpeq_epi8(w, lf)));
+						    _mm_or_si128(_mm_cmpeq_epi8(w, cr), lf_next));
 			bad = _mm_or_si128(is_tab, _mm_and_si128(is_sp, next));
 		}
-		int m = _mm_movemask_epi8(bad);
+		/* an LF one byte on with no CR here: a bare LF at that byte (bit j + 1 for byte j) */
+		unsigned m = (unsigned)_mm_movemask_epi8(bad) |
+			     (unsigned)_mm_movemask_epi8(_mm_andnot_si128(is_cr, lf_next)) << 1;
 		if (m)
-			return i + (size_t)__builtin_ctz((unsigned)m);
+			return i + (size_t)__builtin_ctz(m);
 	}
 #endif
 	for (; i < n; i++)
@@ -358,7 +366,7 @@ void canon_body_update(struct canon_body *b, const void *data, size_t len)
 		if (nofws && clean == len && p[len - 1] == '\r')
 			clean--; /* a CR at the end may be stray: nofws drops it, simple would keep it */
 		if (clean) {
-			canon_simple_update(b, p, clean, false);
+			canon_simple_update(b, p, clean, true); /* no bare LF in it */
 			p += clean;
 			len -= clean;
 		}
@@ -452,26 +460,42 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 	return n;
 }
 
+/* canon_lower_name - the n bytes of a field name at text lower-cased into o, eight at a time
+ * while the text (len bytes) has eight more: o has room for len bytes, so what is written past
+ * the name stays in it (and is written over next) */
+static void canon_lower_name(char *o, const char *text, size_t n, size_t len)
+{
+	size_t i = 0;
+	for (; i < n && len - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, text + i, 8);
+		w = str_lower8(w);
+		memcpy(o + i, &w, 8);
+	}
+	for (; i < n; i++) {
+		char c = text[i];
+		o[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+}
+
 /* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP.
  * Only a line end (CRLF, or LF in LF-only input) is unfolded: a bare CR is a byte of the value,
  * as RFC 6376 3.4.2 unfolds only CRLF, so a CR slipped into a signed field (which a reader may
  * show as a line break) changes the canonical form and breaks the signature */
-static int canon_header_relaxed(const char *text, size_t len, struct str *out)
+static int canon_header_relaxed(const char *text, size_t len, bool crlf, struct str *out)
 {
 	const char *colon = memchr(text, ':', len);
 	if (!colon)
-		return str_append(out, text, len);
-	/* the canonical form is never longer than the text: write into reserved room */
-	if (str_reserve(out, len) < 0)
+		return str_append(out, text, len) < 0 || (crlf && str_append(out, canon_crlf, 2) < 0) ? -1 : 0;
+	/* the canonical form is never longer than the text: write into reserved room (and the CRLF) */
+	if (str_reserve(out, len + 2) < 0)
 		return -1;
 	char *o = out->data + out->len;
 	size_t name_len = (size_t)(colon - text);
 	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
 		name_len--;
-	for (size_t i = 0; i < name_len; i++) {
-		char c = text[i];
-		*o++ = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
+	canon_lower_name(o, text, name_len, len);
+	o += name_len;
 	*o++ = ':';
 	/* the value: runs of plain bytes copied whole, a WSP run between two of them as one SP,
 	 * line ends dropped */
@@ -491,6 +515,10 @@ static int canon_header_relaxed(const char *text, size_t len, struct str *out)
 			else if (!canon_line_end(p, end))
 				break;
 		}
+	}
+	if (crlf) {
+		memcpy(o, canon_crlf, 2);
+		o += 2;
 	}
 	out->len = (size_t)(o - out->data);
 	out->data[out->len] = '\0';
@@ -534,8 +562,7 @@ int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf
 	int rc;
 	switch (canon) {
 	case DKMOD_CANON_RELAXED:
-		rc = canon_header_relaxed(text, len, out);
-		break;
+		return canon_header_relaxed(text, len, crlf, out);
 	case DKMOD_CANON_NOFWS:
 		rc = canon_header_nofws(text, len, out);
 		break;

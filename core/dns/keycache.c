@@ -48,6 +48,7 @@ struct keycache {
 	size_t size;
 	unsigned ttl;
 	unsigned negative_ttl;
+	unsigned long long gen, gen_version; /* the generation last read, at this store_version (0: none) */
 };
 
 enum keycache_fix { KEYCACHE_FIX_NONE = 0, KEYCACHE_FIX_TOUCH, KEYCACHE_FIX_DROP };
@@ -472,11 +473,21 @@ static int keycache_info_txn(void *arg, struct store_txn *t)
 }
 
 /* keycache_generation - the number of flushes so far (signing asks it for each message: the
- * generation alone, without counting the entries) */
+ * generation alone, read again only when the store has had a commit since it was last read) */
 unsigned long long keycache_generation(struct keycache *kc)
 {
+	if (!kc)
+		return 0;
+	/* the version first: a commit after it and before the read makes the memo older, not wrong */
+	unsigned long long version = store_version(kc->st);
+	if (version && version == kc->gen_version)
+		return kc->gen;
 	struct keycache_op op = { .kc = kc };
-	return kc && store_read(kc->st, keycache_gen_txn, &op) == 0 ? op.gen : 0;
+	if (store_read(kc->st, keycache_gen_txn, &op) != 0)
+		return 0;
+	kc->gen = op.gen;
+	kc->gen_version = version;
+	return op.gen;
 }
 
 /* keycache_entries - the number of entries */

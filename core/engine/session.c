@@ -3,6 +3,7 @@
  * splitting of raw bytes into fields and body, the shared key lookups, and
  * what the caller reads back.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,8 @@ static void session_msg_init(struct dkmod_session *s)
 	s->lookups.resolver_arg = ctx;
 	s->msg = (struct method_msg){.opt = &ctx->opt, .arena = &s->arena, .index = &s->index,
 				     .sender = &s->sender, .author = &s->author, .pubkeys = &ctx->pubkeys, .privkeys = ctx->privkeys,
-				     .cache = ctx->cache, .header_canon = &ctx->header_canon, .bodies = &s->bodies,
+				     .cache = ctx->cache, .header_canon = &ctx->header_canon,
+				     .sign_h = &ctx->sign_h, .sign_field = &ctx->sign_field, .bodies = &s->bodies,
 				     .lookups = &s->lookups, .host = &session_host, .host_arg = s};
 	s->bodies.arena = &s->arena;
 }
@@ -96,6 +98,27 @@ static void session_msg_fields(struct dkmod_session *s)
 #define SESSION_SPARE_ITEMS 64
 #define SESSION_SPARE_BYTES 65536
 
+/* The addresses session_clear empties, in the order they lie in the session. */
+_Static_assert(offsetof(struct dkmod_session, sender.addr) < offsetof(struct dkmod_session, author.addr) &&
+		       offsetof(struct dkmod_session, author.addr) < offsetof(struct dkmod_session, policy.author),
+	       "session_clear takes the addresses in the order they lie");
+
+/* session_clear - every field of s zero but its three addresses (3.8 KB of the session's 5.7), whose
+ * texts are emptied: what follows a text's NUL is no part of an address (address.h) */
+static void session_clear(struct dkmod_session *s)
+{
+	char *base = (char *)s;
+	struct address *const keep[] = {&s->sender.addr, &s->author.addr, &s->policy.author};
+	size_t from = 0;
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+		size_t at = (size_t)((char *)keep[i] - base);
+		memset(base + from, 0, at - from);
+		address_clear(keep[i]);
+		from = at + sizeof *keep[i];
+	}
+	memset(base + from, 0, sizeof *s - from);
+}
+
 /* session_reuse - the context's spare session, emptied but with its arrays and buffers, or NULL */
 static struct dkmod_session *session_reuse(struct dkmod_ctx *ctx)
 {
@@ -108,7 +131,7 @@ static struct dkmod_session *session_reuse(struct dkmod_ctx *ctx)
 	const char **added = s->added;
 	size_t fields_cap = s->fields_cap, results_cap = s->results_cap, added_cap = s->added_cap;
 	struct str field = s->field, line = s->line;
-	memset(s, 0, sizeof *s);
+	session_clear(s);
 	s->fields = fields;
 	s->fields_cap = fields_cap;
 	s->results = results;

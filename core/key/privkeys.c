@@ -187,7 +187,8 @@ const struct crypto_privkey *privkeys_get(struct privkeys *p, const char *path, 
 /* privkeys_put - a session lets go of a key privkeys_get gave it */
 void privkeys_put(struct privkeys *p, const char *path, const struct crypto_privkey *key)
 {
-	struct privkeys_entry *e = *privkeys_bucket(p, path);
+	/* most often the key handed out last (each entry has its own key): no hash of the path */
+	struct privkeys_entry *e = p->newest && p->newest->key == key ? p->newest : *privkeys_bucket(p, path);
 	while (e && e->key != key)
 		e = e->chain;
 	if (!e || e->refs == 0)

@@ -39,6 +39,7 @@ static const struct dkimsign_name {
 	DKIMSIGN_NAME("resent-message-id", 0), DKIMSIGN_NAME("list-id", 2), DKIMSIGN_NAME("list-help", 2),
 	DKIMSIGN_NAME("list-unsubscribe", 2), DKIMSIGN_NAME("list-subscribe", 2), DKIMSIGN_NAME("list-post", 2),
 	DKIMSIGN_NAME("list-owner", 2), DKIMSIGN_NAME("list-archive", 2), DKIMSIGN_NAME("sender", 1)};
+#define DKIMSIGN_KEEP_BUFFER 65536 /* the context keeps a buffer of dkimsign_one up to this size */
 #define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
 _Static_assert(DKIMSIGN_NDEFAULT <= 32, "a default name is a bit of a uint32_t");
 
@@ -342,8 +343,9 @@ static const char *dkimsign_canon_pair(const struct dkmod_sign_request *r)
 	return pairs[r->header_canon == DKMOD_CANON_RELAXED][r->body_canon == DKMOD_CANON_RELAXED];
 }
 
-/* dkimsign_build - the field up to and including "b=" */
-static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g, const char *h, struct str *out)
+/* dkimsign_build - the field up to and including "b=", folded by f (left where b= ends) */
+static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g, const char *h, struct str *out,
+			  struct fold *fold)
 {
 	struct fold f;
 	char b64[64];
@@ -375,43 +377,58 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 	if (fold_list(&f, "h", h) < 0)
 		return -1;
 	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
-	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0)
+	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0 ||
+	    fold_word(&f, "b=", 2, true) < 0)
 		return -1;
-	return fold_word(&f, "b=", 2, true);
+	*fold = f;
+	return 0;
 }
 
-/* dkimsign_one - build and sign one field; returns a reason on failure (its status in *st) */
+/* dkimsign_keep - a buffer of the context emptied after use, freed when a huge list made it big */
+static void dkimsign_keep(struct str *buf)
+{
+	if (buf->cap > DKIMSIGN_KEEP_BUFFER)
+		str_free(buf);
+	else
+		str_clear(buf);
+}
+
+/* dkimsign_one - build and sign one field in the context's buffers (no allocation per message but
+ * the arena's copy of the field); returns a reason on failure (its status in *st) */
 static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g, enum dkmod_status *st)
 {
 	struct dkimsign_list l; /* its 2 KB of field indices are written as they are chosen */
-	l.h = (struct str)STR_INIT;
+	l.h = *m->sign_h;
 	l.nfields = 0;
-	struct str field = STR_INIT;
+	struct str *field = m->sign_field;
+	struct fold f;
 	const char *why = NULL;
 	unsigned char digest[CRYPTO_MAX_DIGEST], sig[CRYPTO_MAX_SIG];
 	char b64[2 * CRYPTO_MAX_SIG];
 	size_t sig_len = 0;
 	enum crypto_hash hash = g->body->hash;
+	str_clear(&l.h);
+	str_clear(field);
 	if (g->body->failed)
 		why = "body hash failed";
 	else if (str_reserve(&l.h, 256) < 0 || dkimsign_header_list(m, g, &l) < 0 ||
-		 dkimsign_build(m, g, str_cstr(&l.h), &field) < 0)
+		 dkimsign_build(m, g, str_cstr(&l.h), field, &f) < 0)
 		why = method_out_of_memory;
-	else if (hdrhash_dkim_fields(m, hash, g->req.header_canon, l.fields, l.nfields, field.data, field.len, digest) != 0)
+	else if (hdrhash_dkim_fields(m, hash, g->req.header_canon, l.fields, l.nfields, field->data, field->len,
+				     digest) != 0)
 		why = "header hash failed";
 	else if (crypto_sign(g->key, hash, digest, crypto_hash_size(hash), sig, &sig_len) != 0)
 		why = "signing failed";
 	if (!why) {
-		struct fold f;
-		fold_resume(&f, &field);
 		base64_encode(sig, sig_len, b64);
 		if (fold_base64(&f, b64, strlen(b64)) == 0)
-			g->field = arena_strndup(m->arena, field.data, field.len);
+			g->field = arena_strndup(m->arena, field->data, field->len);
 		if (!g->field)
 			why = method_out_of_memory;
 	}
-	str_free(&l.h);
-	str_free(&field);
+	*m->sign_h = l.h; /* the list's buffer may have moved as it grew */
+	dkimsign_keep(m->sign_h);
+	dkimsign_keep(field);
 	*st = why == method_out_of_memory ? DKMOD_ENOMEM : DKMOD_ECRYPTO;
 	return why;
 }

@@ -19,16 +19,6 @@ int fold_start(struct fold *f, struct str *out, const char *name)
 	return 0;
 }
 
-/* fold_resume - continue folding at the end of out */
-void fold_resume(struct fold *f, struct str *out)
-{
-	f->out = out;
-	f->col = 0;
-	f->indent = 1;
-	for (size_t i = out->len; i > 0 && out->data[i - 1] != '\n'; i--)
-		f->col++;
-}
-
 /* fold_tabbed - fold into out at column col, tabs to the next tab stop */
 void fold_tabbed(struct fold *f, struct str *out, size_t col)
 {
@@ -94,32 +84,47 @@ int fold_tag_number(struct fold *f, const char *tag, unsigned long long v)
 	return fold_tag(f, tag, p, (size_t)(digits + sizeof digits - p));
 }
 
-/* fold_list - "tag=a:b:c;" that may break after any colon: each piece written in place */
+/* fold_list - "tag=a:b:c;" that may break after any colon: each piece written in place, the
+ * room for all of them reserved once */
 int fold_list(struct fold *f, const char *tag, const char *value)
 {
-	size_t t = strlen(tag);
-	for (const char *p = value;;) {
-		const char *c = strchr(p, ':');
-		size_t k = c ? (size_t)(c - p) + 1 : strlen(p);
-		bool first = p == value;
-		size_t lead = first ? t + 1 : 0, n = lead + k + (c ? 0 : 1);
-		if (fold_room(f, n, first) < 0)
-			return -1;
-		struct str *o = f->out;
-		char *q = o->data + o->len;
+	size_t t = strlen(tag), len = strlen(value), col = f->col;
+	/* at most: the tag, '=', the value, ';' and a space or a fold before each of len + 1 pieces */
+	if (str_reserve(f->out, t + 2 + len + 3 * (len + 1)) < 0)
+		return -1;
+	struct str *o = f->out;
+	char *q = o->data + o->len;
+	const char *p = value, *end = value + len;
+	for (bool first = true;; first = false) {
+		const char *c = memchr(p, ':', (size_t)(end - p));
+		size_t k = c ? (size_t)(c - p) + 1 : (size_t)(end - p);
+		size_t n = (first ? t + 1 : 0) + k + !c;
+		if (col + first + n > FOLD_WIDTH && col > f->indent) {
+			memcpy(q, "\r\n\t", 3);
+			q += 3;
+			col = f->indent;
+		} else if (first) {
+			*q++ = ' ';
+			col++;
+		}
 		if (first) {
 			memcpy(q, tag, t);
-			q[t] = '=';
+			q += t;
+			*q++ = '=';
 		}
-		memcpy(q + lead, p, k);
-		if (!c)
-			q[lead + k] = ';';
-		o->len += n;
-		o->data[o->len] = '\0';
-		if (!c)
-			return 0;
+		memcpy(q, p, k);
+		q += k;
+		col += n;
+		if (!c) {
+			*q++ = ';';
+			break;
+		}
 		p = c + 1;
 	}
+	o->len = (size_t)(q - o->data);
+	o->data[o->len] = '\0';
+	f->col = col;
+	return 0;
 }
 
 /* fold_base64 - text that may break anywhere */

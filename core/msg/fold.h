@@ -27,8 +27,6 @@ struct fold {
 
 /* fold_start - write "Name:" and start folding after it */
 int fold_start(struct fold *f, struct str *out, const char *name);
-/* fold_resume - continue folding at the end of out (after its last line break) */
-void fold_resume(struct fold *f, struct str *out);
 /* fold_tabbed - fold into out, whose last line is at column col, counting a tab to the next tab
  * stop (continuation lines start at column 8) */
 void fold_tabbed(struct fold *f, struct str *out, size_t col);

@@ -64,6 +64,7 @@ struct store {
 	bool hold;               /* store_hold: keep the read snapshot between store_reads */
 	bool held;               /* rtxn is a live snapshot kept for the next store_read */
 	bool warned_error, warned_full;
+	unsigned long long reads; /* read snapshots begun (store_read_count) */
 };
 
 struct store_txn {
@@ -335,7 +336,6 @@ static int store_dbi(struct store_txn *t, const char *db, enum store_use use, MD
 	struct store *st = t->st;
 	size_t i;
 	int rc;
-
 	if (t->err || (use && !t->write))
 		return -1;
 	if (use)
@@ -412,14 +412,14 @@ static int store_read_locked(struct store *st, int (*fn)(void *arg, struct store
 {
 	struct store_txn t = { .st = st };
 	bool opened = false;
-	int r;
-
 	if (st->held && !st->busy && store_same_process(st))
 		t.txn = st->rtxn;
 	else if (store_begin(st, false, &t.txn) < 0)
 		return -1; /* held or not, a nested or forked use is refused */
+	else
+		st->reads++;
 	st->busy = true;
-	r = fn(arg, &t);
+	int r = fn(arg, &t);
 	st->busy = false;
 	for (size_t i = 0; i < st->ndbs; i++)
 		opened |= st->dbs[i].pending;
@@ -445,6 +445,21 @@ int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void
 	int r = store_read_locked(st, fn, arg);
 	store_unlock(st);
 	return r;
+}
+
+/* store_version - the id of the last transaction committed to the environment by any process */
+unsigned long long store_version(struct store *st)
+{
+	MDB_envinfo info;
+	if (!st || st->hold || !store_same_process(st) || mdb_env_info(st->env, &info) != 0)
+		return 0;
+	return (unsigned long long)info.me_last_txnid;
+}
+
+/* store_read_count - the read snapshots begun so far */
+unsigned long long store_read_count(const struct store *st)
+{
+	return st ? st->reads : 0;
 }
 
 /* store_hold - keep one read snapshot for the store_reads until store_release */
@@ -704,7 +719,6 @@ static int store_op(void *arg, struct store_txn *t)
 	struct store_op *op = arg;
 	const void *v;
 	int rc;
-
 	switch (op->kind) {
 	case STORE_OP_GET:
 		if ((rc = store_txn_get(t, op->db, op->key, op->klen, &v, &op->vlen)) <= 0)

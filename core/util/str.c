@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* str_reserve - room for n more bytes plus the NUL */
-int str_reserve(struct str *s, size_t n)
+/* str_grow - room for n more bytes plus the NUL */
+int str_grow(struct str *s, size_t n)
 {
 	if (n >= (size_t)-1 / 2 - s->len)
 		return -1;
@@ -28,7 +28,7 @@ int str_reserve(struct str *s, size_t n)
 /* str_append - add n bytes */
 int str_append(struct str *s, const void *p, size_t n)
 {
-	if ((s->cap <= s->len || n >= s->cap - s->len) && str_reserve(s, n) < 0)
+	if (str_reserve(s, n) < 0)
 		return -1;
 	if (n)
 		memcpy(s->data + s->len, p, n);
@@ -46,7 +46,7 @@ int str_appends(struct str *s, const char *p)
 /* str_appendc - add one byte */
 int str_appendc(struct str *s, char c)
 {
-	if (s->cap - s->len < 2 && str_reserve(s, 1) < 0)
+	if (str_reserve(s, 1) < 0)
 		return -1;
 	s->data[s->len++] = c;
 	s->data[s->len] = '\0';
@@ -125,14 +125,6 @@ int str_printf(struct str *s, const char *fmt, ...)
 	return 0;
 }
 
-/* str_clear - empty the buffer, keeping its memory */
-void str_clear(struct str *s)
-{
-	s->len = 0;
-	if (s->data)
-		s->data[0] = '\0';
-}
-
 /* str_free - release the memory */
 void str_free(struct str *s)
 {
@@ -141,8 +133,3 @@ void str_free(struct str *s)
 	s->len = s->cap = 0;
 }
 
-/* str_cstr - the contents as a C string */
-const char *str_cstr(const struct str *s)
-{
-	return s->data ? s->data : "";
-}

@@ -36,16 +36,31 @@ static inline uint32_t str_hash(const char *p, size_t n)
 	return h;
 }
 
-/* str_hash_lower - FNV-1a of n bytes at p with ASCII letters lower-cased, from seed (names that
- * compare without case: header field names, DNS names) */
+/* str_lower8 - the eight bytes of w with 'A'..'Z' lower-cased, the others as they are: a byte of
+ * 'A'..'Z' reaches 0x80 with 0x3f added but not with 0x25 (the bytes taken under 0x80 first, so that
+ * no sum carries into the next byte), and gets 0x20 */
+static inline uint64_t str_lower8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t h = w & ~highs;
+	return w | (((h + ones * 0x3f) ^ (h + ones * 0x25)) & ~w & highs) >> 2;
+}
+
+/* str_hash_lower - a hash of n bytes at p with ASCII letters lower-cased, from seed (names that
+ * compare without case: header field names, DNS names), eight bytes at a time */
 static inline uint32_t str_hash_lower(uint32_t seed, const char *p, size_t n)
 {
-	uint32_t h = 2166136261u ^ seed;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+	uint64_t h = (0x9e3779b97f4a7c15ULL ^ seed) + n, w;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ str_lower8(w)) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
 	}
-	return h;
+	w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+	h = (h ^ str_lower8(w)) * 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 /* str_plain_prefix8 - the eight bytes at p into *w; how many of them, from the first, are above
@@ -66,8 +81,14 @@ static inline size_t str_plain_prefix8(const char *p, uint64_t *w)
 #endif
 }
 
-/* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 */
-int str_reserve(struct str *s, size_t n);
+/* str_grow - str_reserve when the room is not there: a bigger buffer; 0 or -1 */
+int str_grow(struct str *s, size_t n);
+/* str_reserve - room for n more bytes (and the NUL) without another allocation; 0 or -1 (inline:
+ * the room is nearly always there) */
+static inline int str_reserve(struct str *s, size_t n)
+{
+	return s->cap > s->len && n < s->cap - s->len ? 0 : str_grow(s, n);
+}
 /* str_append - add n bytes; 0, or -1 when out of memory (the buffer is unchanged) */
 int str_append(struct str *s, const void *p, size_t n);
 /* str_appends - add a NUL-terminated string */
@@ -92,10 +113,18 @@ size_t str_copy_n(char *buf, size_t cap, const char *src, size_t n);
 /* str_printf - add formatted text */
 int str_printf(struct str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* str_clear - empty the buffer, keeping its memory */
-void str_clear(struct str *s);
+static inline void str_clear(struct str *s)
+{
+	s->len = 0;
+	if (s->data)
+		s->data[0] = '\0';
+}
 /* str_free - release the memory */
 void str_free(struct str *s);
 /* str_cstr - the contents as a C string ("" if empty) */
-const char *str_cstr(const struct str *s);
+static inline const char *str_cstr(const struct str *s)
+{
+	return s->data ? s->data : "";
+}
 
 #endif

@@ -199,6 +199,11 @@ static const struct header_case header_cases[] = {
 	 "dkim-signature:v=1; a=ed25519-sha256; c=relaxed/relaxed; h=from:to: subject:date; b=\r\n"},
 	{"header relaxed fold then wsp", DKMOD_CANON_RELAXED, "X: abcdefghij\r\n\t  klmnopqrst \r\n\t",
 	 "x:abcdefghij klmnopqrst\r\n"},
+	/* a long name lower-cased eight bytes at a time: only 'A'..'Z' change ('@' and '[' beside them,
+	 * 8-bit bytes and the tail after the last eight stay) */
+	{"header relaxed long name", DKMOD_CANON_RELAXED, "X-@AZ[`az{~Mixed-CASE-\xc3\x89Name-TAIL : v",
+	 "x-@az[`az{~mixed-case-\xc3\x89name-tail:v\r\n"},
+	{"header relaxed no colon", DKMOD_CANON_RELAXED, "No Colon\r\n", "No Colon\r\n\r\n"},
 	{"header nofws", DKMOD_CANON_NOFWS, "From : Joe  <j@x>\r\n\t(c)", "From:Joe<j@x>(c)\r\n"},
 };
 
@@ -249,7 +254,8 @@ static size_t relaxed_reference(const char *in, size_t n, char *out)
 }
 
 /* test_headers_random - relaxed header canonicalization = the reference on random fields of
- * words, WSP runs, folds, control and 8-bit bytes, every length up to 200 */
+ * words, WSP runs, folds, control and 8-bit bytes, every length up to 200, names of either case
+ * short and long (lower-cased eight bytes at a time), with and without the final CRLF */
 static void test_headers_random(void)
 {
 	static const char *const pieces[] = {"a", "Bc", "defghijk", "LMNOPQRSTUV", " ", "\t", "  \t ", "\r\n ",
@@ -259,7 +265,8 @@ static void test_headers_random(void)
 	int wrong = 0;
 	srand(4);
 	for (int r = 0; r < 3000; r++) {
-		size_t n = (size_t)snprintf(in, sizeof in, "%s:", r % 3 ? "To" : "X-Long-Name ");
+		static const char *const names[] = {"To", "X-Long-Name ", "Content-TYPE", "X-@AZ[`az{~\xc3\x89-LONG-name-Q"};
+		size_t n = (size_t)snprintf(in, sizeof in, "%s:", names[r % 4]);
 		size_t target = (size_t)(rand() % 200);
 		while (n < target) {
 			const char *p = pieces[rand() % (int)(sizeof pieces / sizeof *pieces)];
@@ -270,8 +277,13 @@ static void test_headers_random(void)
 			n += k;
 		}
 		size_t wl = relaxed_reference(in, n, want);
+		bool crlf = r % 5 == 0; /* the CRLF a hashed field ends with, written in the same room */
+		if (crlf) {
+			memcpy(want + wl, "\r\n", 2);
+			wl += 2;
+		}
 		str_clear(&out);
-		canon_header(DKMOD_CANON_RELAXED, in, n, false, &out);
+		canon_header(DKMOD_CANON_RELAXED, in, n, crlf, &out);
 		if (out.len != wl || memcmp(str_cstr(&out), want, wl) != 0) {
 			if (!wrong)
 				CHECK_MEM("relaxed header = reference (first difference)", str_cstr(&out), out.len, want, wl);
@@ -302,6 +314,24 @@ static void run_code(bool portable, enum dkmod_canon c, bool dk, long long limit
 	free(b);
 }
 
+/* same_bytes - the portable code gives the same for a body whole and fed a byte at a time (each
+ * byte then goes on its own: a span the whole body takes at once must canonicalize as they do) */
+static bool same_bytes(enum dkmod_canon c, bool dk, long long limit, const char *in, size_t n)
+{
+	struct str a = STR_INIT, b = STR_INIT;
+	long long la, lb;
+	size_t *cuts = malloc((n ? n : 1) * sizeof *cuts);
+	for (size_t i = 0; i < n; i++)
+		cuts[i] = i;
+	run_code(true, c, dk, limit, in, n, NULL, 0, &a, &la);
+	run_code(true, c, dk, limit, in, n, cuts, n, &b, &lb);
+	bool same = la == lb && a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+	free(cuts);
+	str_free(&a);
+	str_free(&b);
+	return same;
+}
+
 /* same_code - the vector and the portable code agree on a body, whole and cut at cuts[] */
 static bool same_code(enum dkmod_canon c, bool dk, long long limit, const char *in, size_t n, const size_t *cuts,
 		      size_t ncut)
@@ -319,7 +349,8 @@ static bool same_code(enum dkmod_canon c, bool dk, long long limit, const char *
 	return same;
 }
 
-/* test_vector_edges - pieces of lines put at 64-byte block edges, each flavour, both codes */
+/* test_vector_edges - pieces of lines put at 64-byte block edges, each flavour, both codes, and
+ * the portable code whole against it fed a byte at a time */
 static void test_vector_edges(void)
 {
 	static const char *const pieces[] = {
@@ -344,7 +375,7 @@ static void test_vector_edges(void)
 			for (size_t k = 0; k < 3; k++) {
 				size_t cuts[2] = {at, at + pl < n ? at + pl : n};
 				size_t cut1[1] = {at + 1};
-				if (!same_code(cs[k], k == 2, -1, in, n, cuts, 2) ||
+				if (!same_code(cs[k], k == 2, -1, in, n, cuts, 2) || !same_bytes(cs[k], k == 2, -1, in, n) ||
 				    !same_code(cs[k], k == 2, -1, in, at + pl, cut1, 1) ||
 				    !same_code(cs[k], k == 2, 70, in, n, cuts, 2)) {
 					snprintf(name, sizeof name, "vector = portable: piece %zu at %zu, canon %zu", pi, at, k);
@@ -357,7 +388,8 @@ static void test_vector_edges(void)
 	CHECK("vector code = portable code at block edges", all);
 }
 
-/* test_vector_random - random bodies of SP, HTAB, CR, LF and letters, cut at random points */
+/* test_vector_random - random bodies of SP, HTAB, CR, LF and letters, cut at random points (and
+ * one in eight fed a byte at a time to the portable code) */
 static void test_vector_random(void)
 {
 	static const enum dkmod_canon cs[] = {DKMOD_CANON_SIMPLE, DKMOD_CANON_RELAXED, DKMOD_CANON_NOFWS};
@@ -386,7 +418,8 @@ static void test_vector_random(void)
 			}
 		for (size_t k = 0; k < 3; k++) {
 			long long limit = round % 4 == 1 ? (long long)(r % 2000) : -1;
-			if (!same_code(cs[k], k == 2, limit, in, n, cuts, 4)) {
+			if (!same_code(cs[k], k == 2, limit, in, n, cuts, 4) ||
+			    (round % 8 == 0 && !same_bytes(cs[k], k == 2, limit, in, n))) {
 				char name[80];
 				snprintf(name, sizeof name, "vector = portable: random body %d, canon %zu", round, k);
 				CHECK(name, false);

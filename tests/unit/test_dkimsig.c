@@ -421,6 +421,24 @@ static void test_valid_table(void)
 	}
 }
 
+/* test_valid_bytes - every byte value inside a label: only letters, digits, '-' and '_' are label
+ * bytes ('.' separates two labels); the bytes beside each range and 8-bit ones are refused */
+static void test_valid_bytes(void)
+{
+	int wrong = 0;
+	for (int c = 0; c < 256; c++) {
+		char in[3] = {'a', (char)c, 'b'};
+		bool want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			    c == '_' || c == '.';
+		if (dkimsig_valid_domain(in, 3) != want) {
+			if (!wrong)
+				CHECK_INT("valid bytes: the first byte judged wrong", c, -1);
+			wrong++;
+		}
+	}
+	CHECK_INT("valid bytes: every byte value judged right", wrong, 0);
+}
+
 /* main - run the tables */
 int main(void)
 {
@@ -429,5 +447,6 @@ int main(void)
 	test_reparse();
 	test_within_table();
 	test_valid_table();
+	test_valid_bytes();
 	return unit_done();
 }

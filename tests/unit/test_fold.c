@@ -345,35 +345,6 @@ static void test_b64_table(void)
 	}
 }
 
-struct fold_resume_case {
-	const char *name;
-	const char *text;    /* what out holds before fold_resume */
-	size_t col;
-};
-
-static const struct fold_resume_case fold_resume_cases[] = {
-	{ "resume: one line", "Subject: hello", 14 },
-	{ "resume: after a fold", "DKIM-Signature: v=1;\r\n\tb=", 3 },
-	{ "resume: right after a fold", "X: a\r\n\t", 1 },
-	{ "resume: empty", "", 0 },
-};
-
-/* test_resume_table - fold_resume finds the column after the last line break */
-static void test_resume_table(void)
-{
-	for (size_t k = 0; k < sizeof fold_resume_cases / sizeof fold_resume_cases[0]; k++) {
-		const struct fold_resume_case *c = &fold_resume_cases[k];
-		struct str out = STR_INIT;
-		struct fold f;
-
-		str_appends(&out, c->text);
-		fold_resume(&f, &out);
-		CHECK_INT(test_name(c->name, "column"), f.col, c->col);
-		CHECK(test_name(c->name, "output kept"), f.out == &out && strcmp(str_cstr(&out), c->text) == 0);
-		str_free(&out);
-	}
-}
-
 /* test_tag - fold_tag writes "tag=value;" as one word after a space and refuses a value over
  * FOLD_VALUE_MAX without writing anything; fold_tag_number writes the decimal digits */
 static void test_tag(void)
@@ -472,7 +443,6 @@ int main(void)
 	test_word_table();
 	test_list_table();
 	test_b64_table();
-	test_resume_table();
 	test_tag();
 	test_no_space();
 	return unit_done();

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dns/keycache.h"
@@ -251,6 +252,41 @@ static void test_flush(struct keycache *kc)
 	CHECK_INT("flush: all", keycache_flush(kc, NULL), 3);
 	CHECK_INT("flush: empty", keycache_entries(kc), 0);
 	CHECK_INT("flush: generation advanced again", keycache_generation(kc), gen + 3);
+}
+
+/* test_generation_memo - the generation is read again only after a commit to the store (no read
+ * transaction per signed message), and a bump by another handle or another process is seen */
+static void test_generation_memo(struct store *st, const struct dkmod_cache_options *opt)
+{
+	struct keycache *kc = keycache_open(st, opt), *other = keycache_open(st, opt);
+	unsigned long long gen = keycache_generation(kc), reads = store_read_count(st);
+	CHECK("generation memo: the store has a version", store_version(st) != 0);
+	CHECK_INT("generation memo: the same again", keycache_generation(kc), gen);
+	CHECK_INT("generation memo: no read while nothing was committed", store_read_count(st) - reads, 0);
+	unsigned long long version = store_version(st);
+	stats_add(st, "memo.test", 1);
+	CHECK("generation memo: a commit moves the version", store_version(st) > version);
+	CHECK_INT("generation memo: after a commit, the same generation", keycache_generation(kc), gen);
+	CHECK_INT("generation memo: read once after it", store_read_count(st) - reads, 1);
+	CHECK_INT("generation memo: bumped by another handle", keycache_bump(other), 0);
+	CHECK_INT("generation memo: the bump seen", keycache_generation(kc), gen + 1);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* another process: its own store on the same directory */
+		struct store *cst = store_open(test_path("state"), 0, NULL, NULL);
+		struct keycache *ckc = keycache_open(cst, opt);
+		int rc = keycache_bump(ckc);
+		keycache_close(ckc);
+		store_close(cst);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	int status = -1;
+	CHECK("generation memo: another process bumped", pid > 0 && waitpid(pid, &status, 0) == pid &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT("generation memo: its bump seen", keycache_generation(kc), gen + 2);
+	keycache_close(other);
+	keycache_close(kc);
 }
 
 /* test_stats - add, batch, each in name order, reset by prefix and all */
@@ -495,6 +531,7 @@ int main(void)
 		test_ttls(kc);
 		test_answers(kc);
 		test_flush(kc);
+		test_generation_memo(st, &opt);
 		test_lru(st);
 		test_stats(st);
 		CHECK_STR("open: no warnings", log.warnings ? log.last : "", "");

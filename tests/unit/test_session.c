@@ -390,6 +390,34 @@ static void test_limits(struct dkmod_ctx *ctx)
 	str_free(&out);
 }
 
+/* test_sign_buffers - the h= list and the field are built in two buffers the context keeps from
+ * signature to signature (no allocation per message): a short list after a long one has none
+ * of its names, and both signatures pass */
+static void test_sign_buffers(struct dkmod_ctx *ctx)
+{
+	struct dkmod_sign_request r;
+	struct str first = STR_INIT, second = STR_INIT, out = STR_INIT;
+	request(&r, "ed", DKMOD_ALG_ED25519_SHA256);
+	r.headers = "from:to:subject:date:message-id:received:x-long-field-name-one:x-long-field-name-two";
+	CHECK("sign buffers: a long h= list signed", sign(ctx, &r, 1, message, &first));
+	const char *h = ctx->sign_h.data, *field = ctx->sign_field.data;
+	CHECK("sign buffers: kept by the context, emptied", h && field && ctx->sign_h.len == 0 &&
+	      ctx->sign_field.len == 0 && ctx->sign_field.cap >= 1024);
+	r.headers = "from";
+	r.oversign = false;
+	CHECK("sign buffers: a short one after it", sign(ctx, &r, 1, message, &second));
+	CHECK("sign buffers: the same memory again", ctx->sign_h.data == h && ctx->sign_field.data == field);
+	CHECK("sign buffers: the short list alone", strstr(str_cstr(&second), " h=from; ") != NULL &&
+	      strstr(str_cstr(&second), "received") == NULL);
+	verify(ctx, str_cstr(&first), 0, &out, NULL);
+	CHECK_STR("sign buffers: the first passes", str_cstr(&out), "pass");
+	verify(ctx, str_cstr(&second), 0, &out, NULL);
+	CHECK_STR("sign buffers: the second passes", str_cstr(&out), "pass");
+	str_free(&first);
+	str_free(&second);
+	str_free(&out);
+}
+
 /* test_reuse - a context hands the last freed session's memory to the next one, emptied: a
  * message after a signed one has none of its results, fields or A-R, and a session that grew
  * past the limits is not kept */
@@ -630,6 +658,7 @@ int main(void)
 		test_limits(ctx);
 		test_paired_bodies(ctx);
 		test_reuse(ctx);
+		test_sign_buffers(ctx);
 		test_sign_status(ctx);
 	}
 	dkmod_ctx_free(ctx);

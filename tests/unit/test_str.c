@@ -125,6 +125,42 @@ static void test_grow(void)
 	free(a);
 }
 
+/* test_lower8 - str_lower8 lower-cases 'A'..'Z' and nothing else, every byte value at every place of
+ * the word, whatever its neighbours (no carry from one byte into the next) */
+static void test_lower8(void)
+{
+	int wrong = 0;
+	for (int place = 0; place < 8; place++)
+		for (int c = 0; c < 256; c++) {
+			unsigned char in[8], want[8], got[8];
+			for (int k = 0; k < 8; k++)
+				in[k] = k == place ? (unsigned char)c : (unsigned char)(0xff - 37 * k);
+			for (int k = 0; k < 8; k++)
+				want[k] = in[k] >= 'A' && in[k] <= 'Z' ? (unsigned char)(in[k] + 32) : in[k];
+			uint64_t w;
+			memcpy(&w, in, 8);
+			w = str_lower8(w);
+			memcpy(got, &w, 8);
+			wrong += memcmp(got, want, 8) != 0;
+		}
+	CHECK_INT("lower8: every byte at every place", wrong, 0);
+}
+
+/* test_hash_lower - str_hash_lower is the same for a name in either case, at every length (words of
+ * eight and the tail), and tells names apart that differ in a byte beside 'A'..'Z' */
+static void test_hash_lower(void)
+{
+	static const char upper[] = "CONTENT-TRANSFER-ENCODING-X", lower[] = "content-transfer-encoding-x";
+	int wrong = 0;
+	for (size_t n = 0; n <= sizeof upper - 1; n++)
+		wrong += str_hash_lower(7, upper, n) != str_hash_lower(7, lower, n);
+	CHECK_INT("hash lower: the same in either case, every length", wrong, 0);
+	CHECK("hash lower: '@' is not '`'", str_hash_lower(7, "x@y", 3) != str_hash_lower(7, "x`y", 3));
+	CHECK("hash lower: '[' is not '{'", str_hash_lower(7, "abcdefgh[", 9) != str_hash_lower(7, "abcdefgh{", 9));
+	CHECK("hash lower: the seed counts", str_hash_lower(7, "from", 4) != str_hash_lower(8, "from", 4));
+	CHECK("hash lower: the length counts", str_hash_lower(7, "a\0", 2) != str_hash_lower(7, "a", 1));
+}
+
 int main(void)
 {
 	test_grow();
@@ -132,5 +168,7 @@ int main(void)
 	test_uint();
 	test_join();
 	test_plain_prefix();
+	test_lower8();
+	test_hash_lower();
 	return unit_done();
 }
