@@ -22,16 +22,6 @@ import threading
 NOT_SENT = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x100 | 0x200
 
 
-def read_exact(conn, n):
-    data = b""
-    while len(data) < n:
-        chunk = conn.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
 def reply(conn, cmd, data=b""):
     conn.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
 
@@ -39,18 +29,18 @@ def reply(conn, cmd, data=b""):
 def serve(conn, tcp):
     if tcp:  # as dkmod-milter: no delayed ACK for the MTA's unanswered writes, no Nagle for the answers
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    with conn:
+    with conn, conn.makefile("rb") as stream:  # a buffered reader: read(n) gives n bytes or the end
         while True:
             if tcp:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-            head = read_exact(conn, 4)
-            if head is None:
+            head = stream.read(4)
+            if len(head) < 4:
                 return
             (n,) = struct.unpack(">I", head)
             if n == 0 or n > 1 << 20:
                 return
-            packet = read_exact(conn, n)
-            if packet is None:
+            packet = stream.read(n)
+            if len(packet) < n:
                 return
             cmd, data = packet[:1], packet[1:]
             if cmd == b"O":
