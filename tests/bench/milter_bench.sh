@@ -24,7 +24,9 @@
 # Reports; never fails.  MILTER_BENCH_MESSAGES (default 3000),
 # MILTER_BENCH_SESSIONS (8) and MILTER_BENCH_SOCKET (inet, the default: both
 # milters on 127.0.0.1 ports; unix: on unix sockets in the test directory);
-# MILTER_BENCH_STATS=1 prints dkmod's shared counters at the end (DNS, cache).
+# MILTER_BENCH_STATS=1 prints dkmod's shared counters at the end (DNS, cache);
+# MILTER_BENCH_SETUPS lists the setups in the order run (a setup may come
+# again: the results file has a row per run, the summary the last of each).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/nsd.sh"
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -164,7 +166,7 @@ busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /pr
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
 mkdir -p "$(dirname "$OUT")"
 printf 'setup\tmessages_per_s\tmilter_cpu_ms_per_msg\tms_per_msg_one_session\trefused\tpostfix_cpu_ms_per_msg\tclient_cpu_ms_per_msg\tmachine_busy\n' >"$OUT"
-for setup in none dkmod-milter opendkim dkmod-nomethod bare; do
+for setup in ${MILTER_BENCH_SETUPS:-none dkmod-milter opendkim dkmod-nomethod bare}; do
 	case $setup in
 	none) port=$POSTFIX_PORT pid="" ;;
 	dkmod-nomethod) port=$P_NU pid=$NUPID mport=$NSOCK ;;
