@@ -20,8 +20,11 @@
 #include "milter_proto.h"
 
 #define MILTER_CONN_READ (64 * 1024)   /* the input buffer's first size */
-/* The steps whose macros are kept, latest first: a lookup takes the latest step's value. */
-static const char milter_conn_stages[] = "ENBLTRMHC";
+/* The steps whose macros are kept, latest first: a lookup takes the latest step's value.  Only
+ * those the steps read: the connection's ({daemon_name}), MAIL's ({auth_authen}, and "i" for
+ * Sendmail) and the end of the message's ("i" for Postfix).  The others, among them the macro
+ * packet Postfix sends before every header field, are not copied. */
+static const char milter_conn_stages[] = "EMC";
 #define MILTER_CONN_STAGES (sizeof milter_conn_stages - 1)
 
 struct milter_session {
