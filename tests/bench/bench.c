@@ -19,6 +19,11 @@
 
 #include "bench.h"
 
+/* slices a run of a cell and of its floor is cut into, taken in turn (bench_pair) */
+#ifndef BENCH_SLICES
+#define BENCH_SLICES 8
+#endif
+
 struct bench_cfg bench_cfg;
 
 static FILE *bench_tsv;
@@ -117,18 +122,20 @@ static int bench_calibrate(bench_fn *fn, void *arg, long *iters)
 	}
 }
 
-/* bench_run - one timed run of iters calls; items per second, or -1 */
-static double bench_run(bench_fn *fn, void *arg, long iters)
+/* bench_slice - calls [from, to) of one function; its seconds added to *t; -1 if a call failed */
+static int bench_slice(bench_fn *fn, void *arg, long from, long to, double *t)
 {
 	double t0 = bench_now();
-	for (long i = 0; i < iters; i++)
+	for (long i = from; i < to; i++)
 		if (fn(arg) != 0)
 			return -1;
-	double dt = bench_now() - t0;
-	return dt > 0 ? (double)iters / dt : -1;
+	*t += bench_now() - t0;
+	return 0;
 }
 
-/* bench_pair - median rates of a and b, their runs interleaved so that drift hits both */
+/* bench_pair - median rates of a and b.  A run of each is cut into BENCH_SLICES slices, a's and b's
+ * taken in turn, so that both see the machine as it is within some 40 ms: a VM's speed drifts
+ * over a second by more than the differences measured */
 int bench_pair(bench_fn *a, void *arg_a, bench_fn *b, void *arg_b, double *rate_a, double *rate_b)
 {
 	long na, nb = 0;
@@ -141,10 +148,16 @@ int bench_pair(bench_fn *a, void *arg_a, bench_fn *b, void *arg_b, double *rate_
 	if (bench_calibrate(a, arg_a, &na) != 0 || (b && bench_calibrate(b, arg_b, &nb) != 0))
 		return -1;
 	for (int r = 0; r < runs; r++) {
-		if ((ra[r] = bench_run(a, arg_a, na)) < 0)
+		double ta = 0, tb = 0;
+		for (long k = 0; k < BENCH_SLICES; k++) {
+			if (bench_slice(a, arg_a, na * k / BENCH_SLICES, na * (k + 1) / BENCH_SLICES, &ta) != 0 ||
+			    (b && bench_slice(b, arg_b, nb * k / BENCH_SLICES, nb * (k + 1) / BENCH_SLICES, &tb) != 0))
+				return -1;
+		}
+		if (ta <= 0 || (b && tb <= 0))
 			return -1;
-		if (b && (rb[r] = bench_run(b, arg_b, nb)) < 0)
-			return -1;
+		ra[r] = (double)na / ta;
+		rb[r] = b ? (double)nb / tb : 0;
 	}
 	*rate_a = bench_median(ra, runs);
 	if (b)
