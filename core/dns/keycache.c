@@ -11,6 +11,12 @@
  * An entry and its LRU item change together in one write transaction.  Hits
  * are read-only unless the entry is expired (it is then deleted) or its last
  * use is KEYCACHE_TOUCH_SECONDS old (it is then refreshed).
+ *
+ * Each process keeps a memo of the live entries it read last (a few slots, by
+ * key), tagged with the version of the snapshot that read them: while the store
+ * has had no commit since (store_version, read without a transaction), the memo
+ * answers and the lookup opens no snapshot.  Any write by any process (a flush,
+ * a new answer, counters) moves the version, and the next lookup reads the store.
  */
 #include "dns/keycache.h"
 
@@ -20,6 +26,7 @@
 #include <string.h>
 
 #include "store/stats.h"
+#include "util/str.h"
 
 #define KEYCACHE_DB "cache"
 #define KEYCACHE_LRU "cache.lru"
@@ -28,6 +35,8 @@
 #define KEYCACHE_MAX_NAME 253
 #define KEYCACHE_KEY (KEYCACHE_MAX_NAME + 3)
 #define KEYCACHE_LRU_KEY (8 + KEYCACHE_KEY)
+#define KEYCACHE_MEMO_SETS 16      /* two slots each: a message asks for a key, a policy, ADSP, a domain */
+#define KEYCACHE_MEMO_BYTES 8192   /* a bigger entry (a long TXT set) is read each time */
 
 /* The head of a stored entry (32 bytes, no padding). */
 struct keycache_head {
@@ -43,12 +52,27 @@ struct keycache_head {
 
 _Static_assert(sizeof(struct keycache_head) == 32, "the stored head has no padding");
 
+/* A live entry as read, and the version of the snapshot that read it (0: an empty slot). */
+struct keycache_memo {
+	unsigned long long version;
+	size_t klen, vlen, cap;
+	unsigned char key[KEYCACHE_KEY];
+	unsigned char *val; /* the stored entry, head included */
+};
+
+/* Two slots for the keys of one hash, and which of them was used last. */
+struct keycache_memo_set {
+	struct keycache_memo slot[2];
+	unsigned last;
+};
+
 struct keycache {
 	struct store *st;
 	size_t size;
 	unsigned ttl;
 	unsigned negative_ttl;
 	unsigned long long gen, gen_version; /* the generation last read, at this store_version (0: none) */
+	struct keycache_memo_set memo[KEYCACHE_MEMO_SETS];
 };
 
 enum keycache_fix { KEYCACHE_FIX_NONE = 0, KEYCACHE_FIX_TOUCH, KEYCACHE_FIX_DROP };
@@ -68,6 +92,7 @@ struct keycache_op {
 	long need;                /* put: evictions still to do */
 	long evicted;
 	unsigned long long gen;   /* generation */
+	unsigned long long version; /* the generation's: the version of the snapshot that read it */
 };
 
 /* keycache_key - the key of name and type (lower case, no final dot); its length, 0 if unusable */
@@ -78,7 +103,13 @@ static size_t keycache_key(const char *name, enum dns_type type, unsigned char *
 		n--;
 	if (n > KEYCACHE_MAX_NAME)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+	for (uint64_t w; n - i >= 8; i += 8) { /* eight at a time */
+		memcpy(&w, name + i, 8);
+		w = str_lower8(w);
+		memcpy(key + i, &w, 8);
+	}
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		key[i] = c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 	}
@@ -148,6 +179,9 @@ struct keycache *keycache_open(struct store *st, const struct dkmod_cache_option
 /* keycache_close - free the cache */
 void keycache_close(struct keycache *kc)
 {
+	if (kc)
+		for (size_t i = 0; i < KEYCACHE_MEMO_SETS; i++)
+			free(kc->memo[i].slot[0].val), free(kc->memo[i].slot[1].val);
 	free(kc);
 }
 
@@ -193,6 +227,64 @@ static int keycache_entry(struct store_txn *t, const struct keycache_op *op, str
 	return keycache_head(*val, *vlen, h) && h->expires > op->now ? 1 : 2;
 }
 
+/* keycache_memo_find - the memo slot holding op's key, or NULL; *set: the set of the key */
+static struct keycache_memo *keycache_memo_find(struct keycache *kc, const struct keycache_op *op,
+						struct keycache_memo_set **set)
+{
+	*set = &kc->memo[str_hash_lower(0, (const char *)op->key, op->klen) % KEYCACHE_MEMO_SETS];
+	for (unsigned i = 0; i < 2; i++) {
+		struct keycache_memo *m = &(*set)->slot[i];
+		if (m->klen == op->klen && memcmp(m->key, op->key, op->klen) == 0) {
+			(*set)->last = i;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+/* keycache_memo_keep - remember a live entry read in the snapshot of the given version (in its
+ * slot, else in the slot of its set not used last) */
+static void keycache_memo_keep(struct keycache *kc, const struct keycache_op *op, const void *val, size_t vlen,
+			       unsigned long long version)
+{
+	struct keycache_memo_set *set;
+	struct keycache_memo *m = keycache_memo_find(kc, op, &set);
+	if (!m) {
+		set->last ^= 1;
+		m = &set->slot[set->last];
+	}
+	m->version = 0;
+	if (!version || vlen > KEYCACHE_MEMO_BYTES)
+		return;
+	if (vlen > m->cap) {
+		unsigned char *v = realloc(m->val, vlen);
+		if (!v)
+			return;
+		m->val = v;
+		m->cap = vlen;
+	}
+	memcpy(m->val, val, vlen);
+	memcpy(m->key, op->key, op->klen);
+	m->klen = op->klen;
+	m->vlen = vlen;
+	m->version = version;
+}
+
+/* keycache_memo_get - the op's answer from the memo: true if the store has had no commit since
+ * the memo read it, it is live and no refresh of its last use is due */
+static bool keycache_memo_get(struct keycache *kc, struct keycache_op *op)
+{
+	struct keycache_memo_set *set;
+	struct keycache_memo *m = keycache_memo_find(kc, op, &set);
+	struct keycache_head h;
+	if (!m || !m->version || m->version != store_version(kc->st))
+		return false;
+	memcpy(&h, m->val, sizeof h);
+	if (h.expires <= op->now || h.used <= op->now - KEYCACHE_TOUCH_SECONDS)
+		return false;
+	return keycache_decode(m->val, &h, op->now, op->a, op->out);
+}
+
 /* keycache_get_txn - look the entry up in a read snapshot; note whether it needs a fix */
 static int keycache_get_txn(void *arg, struct store_txn *t)
 {
@@ -211,7 +303,9 @@ static int keycache_get_txn(void *arg, struct store_txn *t)
 	if (!keycache_decode(val, &h, op->now, op->a, op->out))
 		return -1;
 	if (h.used <= op->now - KEYCACHE_TOUCH_SECONDS)
-		op->fix = KEYCACHE_FIX_TOUCH;
+		op->fix = KEYCACHE_FIX_TOUCH; /* a write: it moves the version, the memo is not kept */
+	else
+		keycache_memo_keep(op->kc, op, val, vlen, store_txn_version(t));
 	return 1;
 }
 
@@ -258,6 +352,8 @@ bool keycache_get(struct keycache *kc, const char *name, enum dns_type type, tim
 
 	if (!kc || !(op.klen = keycache_key(name, type, op.key)))
 		return false;
+	if (keycache_memo_get(kc, &op))
+		return true;
 	rc = store_read(kc->st, keycache_get_txn, &op);
 	if (op.fix)
 		store_write(kc->st, keycache_fix_txn, &op);
@@ -458,6 +554,7 @@ static int keycache_gen_txn(void *arg, struct store_txn *t)
 	if (vlen == sizeof g)
 		memcpy(&g, val, sizeof g);
 	op->gen = (unsigned long long)g;
+	op->version = store_txn_version(t);
 	return 0;
 }
 
@@ -478,7 +575,6 @@ unsigned long long keycache_generation(struct keycache *kc)
 {
 	if (!kc)
 		return 0;
-	/* the version first: a commit after it and before the read makes the memo older, not wrong */
 	unsigned long long version = store_version(kc->st);
 	if (version && version == kc->gen_version)
 		return kc->gen;
@@ -486,7 +582,7 @@ unsigned long long keycache_generation(struct keycache *kc)
 	if (store_read(kc->st, keycache_gen_txn, &op) != 0)
 		return 0;
 	kc->gen = op.gen;
-	kc->gen_version = version;
+	kc->gen_version = op.version; /* the snapshot's: a held one may be older than version */
 	return op.gen;
 }
 

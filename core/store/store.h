@@ -53,10 +53,13 @@ void store_close(struct store *st);
 /* store_read - run fn in a read-only snapshot; returns fn's result, or -1 if the
  * transaction could not be had.  fn must not call store_read or store_write. */
 int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void *arg);
-/* store_version - the id of the last transaction committed to the store by any process: what was
- * read at one version is still true while it stays (a memo's check, no transaction); 0 when not
- * known (NULL, a held snapshot, or another process image after fork) */
+/* store_version - the id of the last transaction committed to the store by any process: what a
+ * snapshot of that version read is still true while it stays (a memo's check, no transaction); 0
+ * when not known (NULL, or another process image after fork) */
 unsigned long long store_version(struct store *st);
+/* store_txn_version - the version a read snapshot shows, for tagging what it read (a held snapshot
+ * may be older than store_version); 0 in a write transaction */
+unsigned long long store_txn_version(const struct store_txn *t);
 /* store_read_count - the read snapshots store_read has begun so far (0 for NULL) */
 unsigned long long store_read_count(const struct store *st);
 /* store_hold - from now on store_read keeps its read snapshot for the store_reads that

@@ -451,9 +451,15 @@ int store_read(struct store *st, int (*fn)(void *arg, struct store_txn *t), void
 unsigned long long store_version(struct store *st)
 {
 	MDB_envinfo info;
-	if (!st || st->hold || !store_same_process(st) || mdb_env_info(st->env, &info) != 0)
+	if (!st || !store_same_process(st) || mdb_env_info(st->env, &info) != 0)
 		return 0;
 	return (unsigned long long)info.me_last_txnid;
+}
+
+/* store_txn_version - the version a read snapshot shows (store_version when it began) */
+unsigned long long store_txn_version(const struct store_txn *t)
+{
+	return t->write ? 0 : (unsigned long long)mdb_txn_id(t->txn);
 }
 
 /* store_read_count - the read snapshots begun so far */

@@ -289,6 +289,76 @@ static void test_generation_memo(struct store *st, const struct dkmod_cache_opti
 	keycache_close(kc);
 }
 
+/* test_memo_reads - whether name/TXT is cached at now, and the read snapshots that took */
+static bool test_memo_reads(struct keycache *kc, struct store *st, const char *name, time_t now, unsigned long long *reads)
+{
+	unsigned long long before = store_read_count(st);
+	bool hit = test_has(kc, name, now);
+	*reads = store_read_count(st) - before;
+	return hit;
+}
+
+/* test_answer_memo - a live answer once read is answered again without a read snapshot while the
+ * store has had no commit; a commit, a due refresh of its last use, its expiry and a flush by
+ * another process each send the lookup to the store again */
+static void test_answer_memo(struct store *st, const struct dkmod_cache_options *opt)
+{
+	struct keycache *kc = keycache_open(st, opt), *other = keycache_open(st, opt);
+	const char *name = "memo._domainkey.example.com";
+	unsigned long long reads = 0;
+	struct arena a;
+	struct dns_result got;
+	test_put_txt(other, name, "v=DKIM1; p=memo", 3600, T0);
+	CHECK("answer memo: first lookup hits", test_memo_reads(kc, st, name, T0 + 1, &reads));
+	CHECK_INT("answer memo: first lookup reads the store", reads, 1);
+	CHECK("answer memo: again, in another case", test_memo_reads(kc, st, "MEMO._domainkey.Example.com.", T0 + 2, &reads));
+	CHECK_INT("answer memo: no read while nothing was committed", reads, 0);
+	arena_init(&a);
+	CHECK("answer memo: the answer itself",
+	      keycache_get(kc, name, DNS_TYPE_TXT, T0 + 2, &a, &got) && got.rcode == DNS_ANSWER && got.count == 1 &&
+		      got.lengths[0] == 15 && strcmp(got.records[0], "v=DKIM1; p=memo") == 0 && got.ttl == 298);
+	arena_free(&a);
+	CHECK("answer memo: another name misses", !test_memo_reads(kc, st, "other._domainkey.example.com", T0 + 2, &reads));
+	keycache_hold(kc);
+	CHECK("answer memo: under a held snapshot", test_memo_reads(kc, st, name, T0 + 2, &reads));
+	CHECK_INT("answer memo: no snapshot begun for it", reads, 0);
+	keycache_release(kc);
+	stats_add(st, "memo.answer", 1);
+	CHECK("answer memo: after a commit", test_memo_reads(kc, st, name, T0 + 3, &reads));
+	CHECK_INT("answer memo: after a commit, read once", reads, 1);
+	CHECK("answer memo: kept again", test_memo_reads(kc, st, name, T0 + 4, &reads) && reads == 0);
+	/* put at T0: its last use is refreshed by the first lookup KEYCACHE_TOUCH_SECONDS later */
+	CHECK("answer memo: refresh due", test_memo_reads(kc, st, name, T0 + KEYCACHE_TOUCH_SECONDS, &reads));
+	CHECK_INT("answer memo: a due refresh reads the store", reads, 1);
+	CHECK("answer memo: after the refresh", test_memo_reads(kc, st, name, T0 + KEYCACHE_TOUCH_SECONDS + 1, &reads));
+	CHECK_INT("answer memo: the refresh was a commit", reads, 1);
+	CHECK("answer memo: kept after the refresh", test_memo_reads(kc, st, name, T0 + KEYCACHE_TOUCH_SECONDS + 2, &reads));
+	CHECK_INT("answer memo: no read after the refresh", reads, 0);
+	CHECK("answer memo: expired (ttl 300)", !test_memo_reads(kc, st, name, T0 + 300, &reads));
+	CHECK_INT("answer memo: expiry reads the store", reads, 1);
+	test_put_txt(other, name, "v=DKIM1; p=again", 3600, T0 + 300);
+	CHECK("answer memo: put again", test_memo_reads(kc, st, name, T0 + 301, &reads) && reads == 1);
+	CHECK("answer memo: kept", test_memo_reads(kc, st, name, T0 + 302, &reads) && reads == 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* another process: its own store on the same directory */
+		struct store *cst = store_open(test_path("state"), 0, NULL, NULL);
+		struct keycache *ckc = keycache_open(cst, opt);
+		int rc = keycache_flush(ckc, "example.com");
+		keycache_close(ckc);
+		store_close(cst);
+		_exit(rc == 1 ? 0 : 1);
+	}
+	int status = -1;
+	CHECK("answer memo: another process flushed", pid > 0 && waitpid(pid, &status, 0) == pid &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK("answer memo: the flush seen", !test_memo_reads(kc, st, name, T0 + 303, &reads));
+	CHECK_INT("answer memo: the flush read from the store", reads, 1);
+	keycache_close(other);
+	keycache_close(kc);
+}
+
 /* test_stats - add, batch, each in name order, reset by prefix and all */
 static void test_stats(struct store *st)
 {
@@ -532,6 +602,7 @@ int main(void)
 		test_answers(kc);
 		test_flush(kc);
 		test_generation_memo(st, &opt);
+		test_answer_memo(st, &opt);
 		test_lru(st);
 		test_stats(st);
 		CHECK_STR("open: no warnings", log.warnings ? log.last : "", "");
