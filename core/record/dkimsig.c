@@ -138,28 +138,43 @@ static bool dkimsig_parse_alg(const struct tagvalue *t, struct dkimsig *sig)
 	return true;
 }
 
-/* dkimsig_check_h - h= lists From and only valid field names, kept in sig->h_names */
+/* dkimsig_h_fws - SP, HTAB, CR or LF: what may stand around a name of h= */
+static bool dkimsig_h_fws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* dkimsig_check_h - h= lists From and only valid field names (printable, no colon), kept in
+ * sig->h_names: one pass over the value */
 static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t, struct dkimsig *sig)
 {
-	size_t pos = 0, n;
-	const char *item;
+	const unsigned char *v = (const unsigned char *)t->value;
+	size_t len = t->value_len, i = 0;
 	bool from = false;
-	for (size_t count = 0; tagvalue_list_next(t->value, t->value_len, &pos, &item, &n); count++) {
+	if (len == 0)
+		return DKIMSIG_NO_FROM;
+	for (size_t count = 0;; count++) {
 		if (count == HEADER_MAX_SIGNED)
 			return DKIMSIG_TOO_MANY_NAMES;
-		if (n == 0)
+		while (i < len && dkimsig_h_fws(v[i]))
+			i++;
+		size_t start = i;
+		while (i < len && v[i] > 32 && v[i] < 127 && v[i] != ':')
+			i++;
+		size_t n = i - start;
+		while (i < len && dkimsig_h_fws(v[i]))
+			i++;
+		if (n == 0 || (i < len && v[i] != ':'))
 			return DKIMSIG_SYNTAX;
-		for (size_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)item[i];
-			if (c < 33 || c > 126 || c == ':')
-				return DKIMSIG_SYNTAX;
-		}
-		if (n == 4 && strncasecmp(item, "from", 4) == 0)
+		if (n == 4 && (v[start] | 0x20) == 'f' && (v[start + 1] | 0x20) == 'r' && (v[start + 2] | 0x20) == 'o' &&
+		    (v[start + 3] | 0x20) == 'm')
 			from = true;
-		sig->h_names[count] = (struct tagvalue_item){(uint32_t)(item - t->value), (uint32_t)n};
+		sig->h_names[count] = (struct tagvalue_item){(uint32_t)start, (uint32_t)n};
 		sig->h_count = count + 1;
+		if (i == len)
+			return from ? DKIMSIG_OK : DKIMSIG_NO_FROM;
+		i++; /* the colon */
 	}
-	return from ? DKIMSIG_OK : DKIMSIG_NO_FROM;
 }
 
 /* dkimsig_b_place - where the b= value lies in the field text, for deleting it */
