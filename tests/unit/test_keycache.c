@@ -254,6 +254,24 @@ static void test_flush(struct keycache *kc)
 	CHECK_INT("flush: generation advanced again", keycache_generation(kc), gen + 3);
 }
 
+/* test_other_process - in a child process with its own store on the same directory, a bump of the
+ * generation (domain NULL) or a flush of domain's one entry; true if it did that */
+static bool test_other_process(const struct dkmod_cache_options *opt, const char *domain)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store *cst = store_open(test_path("state"), 0, NULL, NULL);
+		struct keycache *ckc = keycache_open(cst, opt);
+		int rc = domain ? keycache_flush(ckc, domain) : keycache_bump(ckc);
+		keycache_close(ckc);
+		store_close(cst);
+		_exit(rc == (domain ? 1 : 0) ? 0 : 1);
+	}
+	int status = -1;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* test_generation_memo - the generation is read again only after a commit to the store (no read
  * transaction per signed message), and a bump by another handle or another process is seen */
 static void test_generation_memo(struct store *st, const struct dkmod_cache_options *opt)
@@ -270,20 +288,7 @@ static void test_generation_memo(struct store *st, const struct dkmod_cache_opti
 	CHECK_INT("generation memo: read once after it", store_read_count(st) - reads, 1);
 	CHECK_INT("generation memo: bumped by another handle", keycache_bump(other), 0);
 	CHECK_INT("generation memo: the bump seen", keycache_generation(kc), gen + 1);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* another process: its own store on the same directory */
-		struct store *cst = store_open(test_path("state"), 0, NULL, NULL);
-		struct keycache *ckc = keycache_open(cst, opt);
-		int rc = keycache_bump(ckc);
-		keycache_close(ckc);
-		store_close(cst);
-		_exit(rc == 0 ? 0 : 1);
-	}
-	int status = -1;
-	CHECK("generation memo: another process bumped", pid > 0 && waitpid(pid, &status, 0) == pid &&
-	      WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK("generation memo: another process bumped", test_other_process(opt, NULL));
 	CHECK_INT("generation memo: its bump seen", keycache_generation(kc), gen + 2);
 	keycache_close(other);
 	keycache_close(kc);
@@ -339,20 +344,7 @@ static void test_answer_memo(struct store *st, const struct dkmod_cache_options 
 	test_put_txt(other, name, "v=DKIM1; p=again", 3600, T0 + 300);
 	CHECK("answer memo: put again", test_memo_reads(kc, st, name, T0 + 301, &reads) && reads == 1);
 	CHECK("answer memo: kept", test_memo_reads(kc, st, name, T0 + 302, &reads) && reads == 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* another process: its own store on the same directory */
-		struct store *cst = store_open(test_path("state"), 0, NULL, NULL);
-		struct keycache *ckc = keycache_open(cst, opt);
-		int rc = keycache_flush(ckc, "example.com");
-		keycache_close(ckc);
-		store_close(cst);
-		_exit(rc == 1 ? 0 : 1);
-	}
-	int status = -1;
-	CHECK("answer memo: another process flushed", pid > 0 && waitpid(pid, &status, 0) == pid &&
-	      WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK("answer memo: another process flushed", test_other_process(opt, "example.com"));
 	CHECK("answer memo: the flush seen", !test_memo_reads(kc, st, name, T0 + 303, &reads));
 	CHECK_INT("answer memo: the flush read from the store", reads, 1);
 	keycache_close(other);
