@@ -20,9 +20,7 @@
 #include "bench.h"
 
 /* slices a run of a cell and of its floor is cut into, taken in turn (bench_pair) */
-#ifndef BENCH_SLICES
 #define BENCH_SLICES 8
-#endif
 
 struct bench_cfg bench_cfg;
 
