@@ -102,11 +102,13 @@ static int milter_listen_inet(const char *spec, int family)
 /* milter_listen_open - the socket of spec, listening; false after logging why */
 bool milter_listen_open(const char *spec)
 {
+	bool inet = strncmp(spec, "inet:", 5) == 0, inet6 = strncmp(spec, "inet6:", 6) == 0;
+	milter_listen_tcp = inet || inet6;
 	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
 		milter_listen_fd = milter_listen_unix(strchr(spec, ':') + 1);
-	else if ((milter_listen_tcp = strncmp(spec, "inet:", 5) == 0))
+	else if (inet)
 		milter_listen_fd = milter_listen_inet(spec + 5, AF_INET);
-	else if ((milter_listen_tcp = strncmp(spec, "inet6:", 6) == 0))
+	else if (inet6)
 		milter_listen_fd = milter_listen_inet(spec + 6, AF_INET6);
 	else
 		milter_log(DKMOD_LOG_ERROR, "socket %s: not unix:PATH, local:PATH, inet:PORT@HOST or inet6:PORT@HOST",

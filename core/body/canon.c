@@ -460,24 +460,6 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 	return n;
 }
 
-/* canon_lower_name - the n bytes of a field name at text lower-cased into o, eight at a time
- * while the text (len bytes) has eight more: o has room for len bytes, so what is written past
- * the name stays in it (and is written over next) */
-static void canon_lower_name(char *o, const char *text, size_t n, size_t len)
-{
-	size_t i = 0;
-	for (; i < n && len - i >= 8; i += 8) {
-		uint64_t w;
-		memcpy(&w, text + i, 8);
-		w = str_lower8(w);
-		memcpy(o + i, &w, 8);
-	}
-	for (; i < n; i++) {
-		char c = text[i];
-		o[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-}
-
 /* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP.
  * Only a line end (CRLF, or LF in LF-only input) is unfolded: a bare CR is a byte of the value,
  * as RFC 6376 3.4.2 unfolds only CRLF, so a CR slipped into a signed field (which a reader may
@@ -494,7 +476,7 @@ static int canon_header_relaxed(const char *text, size_t len, bool crlf, struct 
 	size_t name_len = (size_t)(colon - text);
 	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
 		name_len--;
-	canon_lower_name(o, text, name_len, len);
+	str_lower_copy(o, text, name_len, len); /* o has room for len bytes */
 	o += name_len;
 	*o++ = ':';
 	/* the value: runs of plain bytes copied whole, a WSP run between two of them as one SP,

@@ -55,7 +55,7 @@ _Static_assert(sizeof(struct keycache_head) == 32, "the stored head has no paddi
 /* A live entry as read, and the version of the snapshot that read it (0: an empty slot). */
 struct keycache_memo {
 	unsigned long long version;
-	size_t klen, vlen, cap;
+	size_t klen, cap;
 	unsigned char key[KEYCACHE_KEY];
 	unsigned char *val; /* the stored entry, head included */
 };
@@ -103,16 +103,7 @@ static size_t keycache_key(const char *name, enum dns_type type, unsigned char *
 		n--;
 	if (n > KEYCACHE_MAX_NAME)
 		return 0;
-	size_t i = 0;
-	for (uint64_t w; n - i >= 8; i += 8) { /* eight at a time */
-		memcpy(&w, name + i, 8);
-		w = str_lower8(w);
-		memcpy(key + i, &w, 8);
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		key[i] = c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-	}
+	str_lower_copy((char *)key, name, n, n);
 	key[n] = '\0';
 	key[n + 1] = (unsigned char)((unsigned)type >> 8);
 	key[n + 2] = (unsigned char)type;
@@ -266,7 +257,6 @@ static void keycache_memo_keep(struct keycache *kc, const struct keycache_op *op
 	memcpy(m->val, val, vlen);
 	memcpy(m->key, op->key, op->klen);
 	m->klen = op->klen;
-	m->vlen = vlen;
 	m->version = version;
 }
 

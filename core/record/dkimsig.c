@@ -138,12 +138,6 @@ static bool dkimsig_parse_alg(const struct tagvalue *t, struct dkimsig *sig)
 	return true;
 }
 
-/* dkimsig_h_fws - SP, HTAB, CR or LF: what may stand around a name of h= */
-static bool dkimsig_h_fws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* dkimsig_check_h - h= lists From and only valid field names (printable, no colon), kept in
  * sig->h_names: one pass over the value */
 static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t, struct dkimsig *sig)
@@ -156,18 +150,17 @@ static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t, struct dkim
 	for (size_t count = 0;; count++) {
 		if (count == HEADER_MAX_SIGNED)
 			return DKIMSIG_TOO_MANY_NAMES;
-		while (i < len && dkimsig_h_fws(v[i]))
+		while (i < len && tagvalue_is_fws_char(v[i]))
 			i++;
 		size_t start = i;
 		while (i < len && v[i] > 32 && v[i] < 127 && v[i] != ':')
 			i++;
 		size_t n = i - start;
-		while (i < len && dkimsig_h_fws(v[i]))
+		while (i < len && tagvalue_is_fws_char(v[i]))
 			i++;
 		if (n == 0 || (i < len && v[i] != ':'))
 			return DKIMSIG_SYNTAX;
-		if (n == 4 && (v[start] | 0x20) == 'f' && (v[start + 1] | 0x20) == 'r' && (v[start + 2] | 0x20) == 'o' &&
-		    (v[start + 3] | 0x20) == 'm')
+		if (n == 4 && strncasecmp((const char *)v + start, "from", 4) == 0)
 			from = true;
 		sig->h_names[count] = (struct tagvalue_item){(uint32_t)start, (uint32_t)n};
 		sig->h_count = count + 1;

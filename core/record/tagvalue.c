@@ -189,12 +189,6 @@ int tagvalue_value_eq(const struct tagvalue *t, const char *s)
 	return t && t->value_len == n && memcmp(t->value, s, n) == 0;
 }
 
-/* tagvalue_is_fws_char - a byte that can be part of FWS, for trimming list items */
-static int tagvalue_is_fws_char(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* tagvalue_list_next - the next colon-separated item of value, FWS-trimmed */
 int tagvalue_list_next(const char *value, size_t value_len, size_t *pos, const char **item, size_t *item_len)
 {

@@ -5,8 +5,15 @@
 #ifndef DKMOD_TAGVALUE_H
 #define DKMOD_TAGVALUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* tagvalue_is_fws_char - a byte that can be part of FWS (SP, HTAB, CR, LF), for trimming list items */
+static inline bool tagvalue_is_fws_char(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 #define TAGVALUE_MAX 64
 

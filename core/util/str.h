@@ -46,6 +46,21 @@ static inline uint64_t str_lower8(uint64_t w)
 	return w | (((h + ones * 0x3f) ^ (h + ones * 0x25)) & ~w & highs) >> 2;
 }
 
+/* str_lower_copy - the n bytes at src into dst with 'A'..'Z' lower-cased, eight at a time while
+ * avail (>= n) bytes are readable at src and writable at dst: what is written past n stays in that
+ * room */
+static inline void str_lower_copy(char *dst, const char *src, size_t n, size_t avail)
+{
+	size_t i = 0;
+	for (uint64_t w; i < n && avail - i >= 8; i += 8) {
+		memcpy(&w, src + i, 8);
+		w = str_lower8(w);
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] + ('a' - 'A')) : src[i];
+}
+
 /* str_hash_lower - a hash of n bytes at p with ASCII letters lower-cased, from seed (names that
  * compare without case: header field names, DNS names), eight bytes at a time */
 static inline uint32_t str_hash_lower(uint32_t seed, const char *p, size_t n)
