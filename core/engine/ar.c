@@ -78,8 +78,12 @@ static int ar_resinfo(struct fold *o)
 	return str_appendc(o->out, ';') < 0 ? -1 : fold_newline(o);
 }
 
+/* The writers of a word are inlined where they are called: the name is a constant there, and so
+ * is its length. */
+#define AR_INLINE static inline __attribute__((always_inline))
+
 /* ar_pair - a word "name=value" of a constant name and a result word */
-static int ar_pair(struct fold *o, const char *name, const char *value)
+AR_INLINE int ar_pair(struct fold *o, const char *name, const char *value)
 {
 	size_t n = strlen(name), v = strlen(value);
 	if (ar_word(o, n + 1 + v) < 0 || str_append(o->out, name, n) < 0 || str_appendc(o->out, '=') < 0)
@@ -88,7 +92,7 @@ static int ar_pair(struct fold *o, const char *name, const char *value)
 }
 
 /* ar_property - a "ptype.property=value" word (none for an empty value) */
-static int ar_property(struct fold *o, const char *name, const char *value)
+AR_INLINE int ar_property(struct fold *o, const char *name, const char *value)
 {
 	if (!value || !*value)
 		return 0;

@@ -4,7 +4,6 @@
 #include "msg/header.h"
 
 #include <string.h>
-#include <strings.h>
 
 /* header_field_init - describe raw[0..len) */
 bool header_field_init(struct header_field *f, const char *raw, size_t len)
@@ -40,12 +39,6 @@ bool header_field_init(struct header_field *f, const char *raw, size_t len)
 	f->name_len = i;
 	f->value_off = i + 1;
 	return true;
-}
-
-/* header_name_eq - ASCII case-insensitive comparison of two names */
-bool header_name_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
 /* header_is_whole - true if the field's name is name (one pass, no strlen) */

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/str.h"
+
 /* names in a DKIM or DomainKeys h= list: a longer list is refused (permerror), so that no
  * signature costs more than a bounded walk over the header */
 #define HEADER_MAX_SIGNED 256
@@ -35,8 +37,12 @@ static inline bool header_is(const struct header_field *f, const char *name)
 	return f->name_len && ((unsigned char)f->raw[0] | 0x20) == ((unsigned char)name[0] | 0x20) &&
 	       header_is_whole(f, name);
 }
-/* header_name_eq - ASCII case-insensitive comparison of two names */
-bool header_name_eq(const char *a, size_t alen, const char *b, size_t blen);
+/* header_name_eq - ASCII case-insensitive comparison of two names (inline: the field index and
+ * the signers compare names for every h= entry) */
+static inline bool header_name_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && str_case_eq(a, b, alen);
+}
 /* header_value - the value (after the colon) and its length, line ends included */
 const char *header_value(const struct header_field *f, size_t *len);
 

@@ -25,32 +25,10 @@ int str_grow(struct str *s, size_t n)
 	return 0;
 }
 
-/* str_append - add n bytes */
-int str_append(struct str *s, const void *p, size_t n)
-{
-	if (str_reserve(s, n) < 0)
-		return -1;
-	if (n)
-		memcpy(s->data + s->len, p, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return 0;
-}
-
 /* str_appends - add a NUL-terminated string */
 int str_appends(struct str *s, const char *p)
 {
 	return str_append(s, p, strlen(p));
-}
-
-/* str_appendc - add one byte */
-int str_appendc(struct str *s, char c)
-{
-	if (str_reserve(s, 1) < 0)
-		return -1;
-	s->data[s->len++] = c;
-	s->data[s->len] = '\0';
-	return 0;
 }
 
 /* str_append_uint - add v in decimal */

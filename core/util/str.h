@@ -61,6 +61,23 @@ static inline void str_lower_copy(char *dst, const char *src, size_t n, size_t a
 		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] + ('a' - 'A')) : src[i];
 }
 
+/* str_case_eq - whether the n bytes at a and at b are the same with 'A'..'Z' taken as 'a'..'z'
+ * (every byte compared, a NUL too), eight at a time */
+static inline bool str_case_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y && str_lower8(x) != str_lower8(y))
+			return false;
+	}
+	for (; n; a++, b++, n--)
+		if (*a != *b && ((*a | 0x20) != (*b | 0x20) || (*a | 0x20) < 'a' || (*a | 0x20) > 'z'))
+			return false;
+	return true;
+}
+
 /* str_hash_lower - a hash of n bytes at p with ASCII letters lower-cased, from seed (names that
  * compare without case: header field names, DNS names), eight bytes at a time */
 static inline uint32_t str_hash_lower(uint32_t seed, const char *p, size_t n)
@@ -71,9 +88,23 @@ static inline uint32_t str_hash_lower(uint32_t seed, const char *p, size_t n)
 		h = (h ^ str_lower8(w)) * 0x9e3779b97f4a7c15ULL;
 		h ^= h >> 29;
 	}
-	w = 0;
-	for (size_t i = 0; i < n; i++)
-		w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+	/* the last 0-7 bytes in at most three loads (byte i of them at bits 8i when little-endian;
+	 * either way the same bytes give the same hash) */
+	uint32_t w4 = 0;
+	uint16_t w2 = 0;
+	size_t k = 0;
+	if (n & 4) {
+		memcpy(&w4, p, 4);
+		k = 4;
+	}
+	w = w4;
+	if (n & 2) {
+		memcpy(&w2, p + k, 2);
+		w |= (uint64_t)w2 << (8 * k);
+		k += 2;
+	}
+	if (n & 1)
+		w |= (uint64_t)(unsigned char)p[k] << (8 * k);
 	h = (h ^ str_lower8(w)) * 0x9e3779b97f4a7c15ULL;
 	return (uint32_t)(h ^ h >> 32);
 }
@@ -104,15 +135,32 @@ static inline int str_reserve(struct str *s, size_t n)
 {
 	return s->cap > s->len && n < s->cap - s->len ? 0 : str_grow(s, n);
 }
-/* str_append - add n bytes; 0, or -1 when out of memory (the buffer is unchanged) */
-int str_append(struct str *s, const void *p, size_t n);
+/* str_append - add n bytes; 0, or -1 when out of memory (the buffer is unchanged) (inline, as
+ * str_appendc: the writers of fields call them for every word) */
+static inline int str_append(struct str *s, const void *p, size_t n)
+{
+	if (str_reserve(s, n) < 0)
+		return -1;
+	if (n)
+		memcpy(s->data + s->len, p, n);
+	s->len += n;
+	s->data[s->len] = '\0';
+	return 0;
+}
 /* str_appends - add a NUL-terminated string */
 int str_appends(struct str *s, const char *p);
 /* str_append_quoted - add v as an RFC 5322 quoted string: '"' and '\\' escaped, control bytes
  * left out (so that no value can end or break a header field) */
 int str_append_quoted(struct str *s, const char *v);
 /* str_appendc - add one byte */
-int str_appendc(struct str *s, char c);
+static inline int str_appendc(struct str *s, char c)
+{
+	if (str_reserve(s, 1) < 0)
+		return -1;
+	s->data[s->len++] = c;
+	s->data[s->len] = '\0';
+	return 0;
+}
 /* str_append_uint - add v in decimal */
 int str_append_uint(struct str *s, unsigned long long v);
 /* str_join - the n strings of parts (NULL counts as "") concatenated into buf, cut (as snprintf cuts) to

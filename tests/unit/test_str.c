@@ -159,6 +159,40 @@ static void test_hash_lower(void)
 	CHECK("hash lower: '[' is not '{'", str_hash_lower(7, "abcdefgh[", 9) != str_hash_lower(7, "abcdefgh{", 9));
 	CHECK("hash lower: the seed counts", str_hash_lower(7, "from", 4) != str_hash_lower(8, "from", 4));
 	CHECK("hash lower: the length counts", str_hash_lower(7, "a\0", 2) != str_hash_lower(7, "a", 1));
+	/* every byte counts, in the words and in each load of the tail (4, 2 and 1 bytes) */
+	int missed = 0;
+	for (size_t n = 1; n <= 23; n++)
+		for (size_t i = 0; i < n; i++) {
+			char a[24], b[24];
+			memcpy(a, lower, n);
+			memcpy(b, lower, n);
+			b[i] = '#';
+			missed += str_hash_lower(7, a, n) == str_hash_lower(7, b, n);
+		}
+	CHECK_INT("hash lower: a byte changed anywhere changes the hash, every length", missed, 0);
+}
+
+/* test_case_eq - str_case_eq: equal but for the case of 'A'..'Z', at every length and place (words of
+ * eight and the tail); any other byte, a NUL or a byte past 0x7f included, must match exactly */
+static void test_case_eq(void)
+{
+	static const char upper[] = "CONTENT-TRANSFER-ENCODING-X", lower[] = "content-transfer-encoding-x";
+	int wrong = 0;
+	for (size_t n = 0; n <= sizeof upper - 1; n++) {
+		wrong += !str_case_eq(upper, lower, n);
+		for (size_t i = 0; i < n; i++) {
+			char a[32];
+			memcpy(a, lower, n);
+			a[i] = a[i] == '-' ? '_' : '@'; /* no letter: '@' is just below 'A' */
+			wrong += str_case_eq(a, upper, n) || str_case_eq(upper, a, n);
+		}
+	}
+	CHECK_INT("case eq: every length, a change at every place", wrong, 0);
+	CHECK("case eq: '[' is not '{'", !str_case_eq("abcdefgh[", "ABCDEFGH{", 9) && !str_case_eq("[", "{", 1));
+	CHECK("case eq: '@' is not '`'", !str_case_eq("@", "`", 1));
+	CHECK("case eq: a NUL is compared", !str_case_eq("a\0b", "a\0c", 3) && str_case_eq("a\0B", "A\0b", 3));
+	CHECK("case eq: bytes past 0x7f are not letters", !str_case_eq("\xc1", "\xe1", 1) &&
+	      !str_case_eq("abcdefg\xc1", "abcdefg\xe1", 8));
 }
 
 int main(void)
@@ -170,5 +204,6 @@ int main(void)
 	test_plain_prefix();
 	test_lower8();
 	test_hash_lower();
+	test_case_eq();
 	return unit_done();
 }
