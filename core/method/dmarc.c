@@ -170,14 +170,19 @@ static bool dmarc_ask(struct dmarc *m, const char *domain, unsigned round)
 	return true;
 }
 
+/* dmarc_ask_levels - start every level of a walk (dmarc_levels) not yet asked */
+static void dmarc_ask_levels(struct dmarc *m, const char *const *levels, size_t n, unsigned round)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!dmarc_ask(m, levels[i], round))
+			m->overflow = true;
+}
+
 /* dmarc_ask_walk - start every level of the walk from domain not yet asked */
 static void dmarc_ask_walk(struct dmarc *m, const char *domain, unsigned round)
 {
 	const char *levels[DMARC_MAX_WALK];
-	size_t n = dmarc_levels(domain, levels);
-	for (size_t i = 0; i < n; i++)
-		if (!dmarc_ask(m, levels[i], round))
-			m->overflow = true;
+	dmarc_ask_levels(m, levels, dmarc_levels(domain, levels), round);
 }
 
 /* dmarc_exists_answer - the existence answer of the Author Domain */
@@ -217,9 +222,7 @@ static void dmarc_plan(struct dmarc *m, unsigned round)
 		return;
 	if (!m->author_nlevels) { /* the first plan: the whole walk (asked once, it is never asked again) */
 		m->author_nlevels = dmarc_levels(m->author_domain, m->author_levels);
-		for (size_t i = 0; i < m->author_nlevels; i++)
-			if (!dmarc_ask(m, m->author_levels[i], round))
-				m->overflow = true;
+		dmarc_ask_levels(m, m->author_levels, m->author_nlevels, round);
 	}
 	if (!m->org_known) {
 		if (dmarc_org(m, m->author_domain, m->org, &m->org_psd) != DMARC_WALK_KNOWN)
