@@ -31,6 +31,9 @@
 /* libunbound does not chase CNAMEs found in local data; we do, this far. */
 #define DNS_MAX_CNAME_HOPS 8
 
+/* Freed queries a resolver keeps for reuse: a message asks a few at a time. */
+#define DNS_SPARE_QUERIES 16
+
 #define DNS_RCODE_NXDOMAIN 3
 /* a name of 255 octets in \DDD form, with an MX preference before it */
 #define DNS_TEXT_MAX 1100
@@ -64,6 +67,8 @@ struct dns {
 	struct dns_query *head;
 	struct dns_query **tail;
 	size_t pending;
+	struct dns_query *spare; /* freed queries kept for the next ones (at most DNS_SPARE_QUERIES) */
+	size_t nspare;
 	bool permissive;   /* bogus answers are handed on, marked bogus */
 	struct dns_memo *memo; /* recent final answers (NULL: none kept) */
 	struct dns_cache_hooks cache; /* the shared cache of dns_query_shared (get NULL: none) */
@@ -191,13 +196,40 @@ static struct dns_memo_entry *dns_answered(struct dns *d, const char *name, enum
 	return e;
 }
 
-/* dns_enqueue - start a lookup, from what is at hand or through libunbound */
+/* dns_query_new - a cleared query: a spare one, else a new one; NULL if out of memory */
+static struct dns_query *dns_query_new(struct dns *d)
+{
+	struct dns_query *q = d->spare;
+	if (!q)
+		return calloc(1, sizeof *q);
+	d->spare = q->next;
+	d->nspare--;
+	memset(q, 0, sizeof *q);
+	return q;
+}
+
+/* dns_query_free - a query done with: its name and answer freed, the query kept as a spare (or freed) */
+static void dns_query_free(struct dns *d, struct dns_query *q)
+{
+	dns_memo_drop(q->memo);
+	free(q->name);
+	if (d->nspare >= DNS_SPARE_QUERIES) {
+		free(q);
+		return;
+	}
+	q->next = d->spare;
+	d->spare = q;
+	d->nspare++;
+}
+
+/* dns_enqueue - start a lookup, from what is at hand or through libunbound; an answer at hand is
+ * handed on by dns_wait like any other (its query needs no name: nothing is asked or kept) */
 static int dns_enqueue(struct dns *d, const char *name, enum dns_type type, dns_callback *cb, void *arg, bool shared)
 {
 	struct dns_query *q;
 	if (!d || !name || !cb)
 		return -1;
-	q = calloc(1, sizeof *q);
+	q = dns_query_new(d);
 	if (!q)
 		return -1;
 	q->d = d;
@@ -206,12 +238,10 @@ static int dns_enqueue(struct dns *d, const char *name, enum dns_type type, dns_
 	q->arg = arg;
 	q->shared = shared;
 	q->after = d->depth_now;
-	q->name = strdup(name);
-	if (q->name && (q->memo = dns_answered(d, name, type, shared)) != NULL)
-		q->done = true; /* handed on by dns_wait like any answer */
-	else if (!q->name || dns_start(q) != 0) {
-		free(q->name);
-		free(q);
+	if ((q->memo = dns_answered(d, name, type, shared)) != NULL)
+		q->done = true;
+	else if (!(q->name = strdup(name)) || dns_start(q) != 0) {
+		dns_query_free(d, q);
 		return -1;
 	}
 	*d->tail = q;
@@ -378,9 +408,7 @@ static void dns_deliver_answer(struct dns_query *q, bool timeout)
 	if (q->memo) {
 		dns_memo_result(q->memo, dns_clock(q->d), &r);
 		q->cb(q->arg, &r);
-		dns_memo_drop(q->memo);
-		free(q->name);
-		free(q);
+		dns_query_free(q->d, q);
 		return;
 	}
 	if (timeout) {
@@ -448,8 +476,7 @@ static void dns_deliver_answer(struct dns_query *q, bool timeout)
 	free(lengths);
 	if (q->res)
 		ub_resolve_free(q->res);
-	free(q->name);
-	free(q);
+	dns_query_free(q->d, q);
 }
 
 /* dns_deliver - dns_deliver_answer, counting the query's round trips: what its callback asks
@@ -622,6 +649,10 @@ void dns_free(struct dns *d)
 			ub_resolve_free(q->res);
 		dns_memo_drop(q->memo);
 		free(q->name);
+		free(q);
+	}
+	for (q = d->spare; q; q = next) {
+		next = q->next;
 		free(q);
 	}
 	dns_memo_free(d->memo);

@@ -101,9 +101,11 @@ static bool session_auth_trust(struct dkmod_session *s)
 }
 
 /* session_auth_from - every From field the header had: the stored ones, and an empty one for
- * each that fieldscan counted past the limits (so that DMARC sees them all); *n gets the count */
+ * each that fieldscan counted past the limits (so that DMARC sees them all); *n gets the count.
+ * The first one's first mailbox is the author's, parsed already (session_author). */
 static struct dmarc_field *session_auth_from(struct dkmod_session *s, size_t *n)
 {
+	const struct sender *author = session_author(s);
 	size_t stored = 0;
 	for (size_t i = 0; i < s->nfields; i++)
 		stored += header_is(&s->fields[i], "From");
@@ -112,10 +114,12 @@ static struct dmarc_field *session_auth_from(struct dkmod_session *s, size_t *n)
 	if (!from)
 		return NULL;
 	for (size_t i = 0; i < *n; i++)
-		from[i].value = "";
+		from[i] = (struct dmarc_field){.value = ""};
 	for (size_t i = 0, k = 0; i < s->nfields && k < *n; i++)
 		if (header_is(&s->fields[i], "From"))
 			from[k].value = header_value(&s->fields[i], &from[k].len), k++;
+	if (*n && author->parsed)
+		from[0].first = &author->addr, from[0].first_end = author->end;
 	return from;
 }
 

@@ -10,7 +10,7 @@
 const struct sender *session_sender(struct dkmod_session *s)
 {
 	if (!s->sender_known) {
-		sender_find(s->fields, s->nfields, &s->sender);
+		sender_find(s->fields, s->nfields, session_author(s), &s->sender);
 		s->sender_known = true;
 	}
 	return &s->sender;

@@ -29,6 +29,7 @@
 
 static void dmarc_plan(struct dmarc *m, unsigned round);
 static struct dmarc_id *dmarc_id(struct dmarc *m, const char *domain);
+static struct dmarc_id *dmarc_id_add(struct dmarc *m, const char *d);
 
 /* dmarc_lower - copy a domain in lower case; false when it is not a DNS name (or longer than one) */
 bool dmarc_lower(char out[DMARC_MAX_DOMAIN], const char *s)
@@ -169,14 +170,19 @@ static bool dmarc_ask(struct dmarc *m, const char *domain, unsigned round)
 	return true;
 }
 
+/* dmarc_ask_levels - start every level of a walk (dmarc_levels) not yet asked */
+static void dmarc_ask_levels(struct dmarc *m, const char *const *levels, size_t n, unsigned round)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!dmarc_ask(m, levels[i], round))
+			m->overflow = true;
+}
+
 /* dmarc_ask_walk - start every level of the walk from domain not yet asked */
 static void dmarc_ask_walk(struct dmarc *m, const char *domain, unsigned round)
 {
 	const char *levels[DMARC_MAX_WALK];
-	size_t n = dmarc_levels(domain, levels);
-	for (size_t i = 0; i < n; i++)
-		if (!dmarc_ask(m, levels[i], round))
-			m->overflow = true;
+	dmarc_ask_levels(m, levels, dmarc_levels(domain, levels), round);
 }
 
 /* dmarc_exists_answer - the existence answer of the Author Domain */
@@ -214,13 +220,19 @@ static void dmarc_plan(struct dmarc *m, unsigned round)
 {
 	if (m->author != DMARC_AUTHOR_OK)
 		return;
-	dmarc_ask_walk(m, m->author_domain, round);
-	char org[DMARC_MAX_DOMAIN];
-	if (dmarc_org(m, m->author_domain, org, NULL) != DMARC_WALK_KNOWN)
-		return;
-	/* a psd=y level can make the organizational domain a name the walk skipped */
-	if (!dmarc_ask(m, org, round))
-		m->overflow = true;
+	if (!m->author_nlevels) { /* the first plan: the whole walk (asked once, it is never asked again) */
+		m->author_nlevels = dmarc_levels(m->author_domain, m->author_levels);
+		dmarc_ask_levels(m, m->author_levels, m->author_nlevels, round);
+	}
+	if (!m->org_known) {
+		if (dmarc_org(m, m->author_domain, m->org, &m->org_psd) != DMARC_WALK_KNOWN)
+			return;
+		m->org_known = true;
+		/* a psd=y level can make the organizational domain a name the walk skipped */
+		if (!dmarc_ask(m, m->org, round))
+			m->overflow = true;
+	}
+	const char *org = m->org;
 	const struct dmarc_name *pol = NULL;
 	if (dmarc_policy_record(m, &pol) != DMARC_WALK_KNOWN || !pol || pol->found != DMARC_FOUND_RECORD)
 		return;
@@ -243,7 +255,7 @@ static void dmarc_plan(struct dmarc *m, unsigned round)
 static enum dmarc_author dmarc_author_domain(const struct dmarc_field *from, size_t nfrom, char *domain,
 					     size_t *mailboxes)
 {
-	struct address a;
+	struct address next;
 	char d[DMARC_MAX_DOMAIN];
 	size_t pos = 0;
 	*mailboxes = 0;
@@ -252,11 +264,16 @@ static enum dmarc_author dmarc_author_domain(const struct dmarc_field *from, siz
 	if (nfrom > 1)
 		return DMARC_AUTHOR_SEVERAL_FROM;
 	enum dmarc_author st = DMARC_AUTHOR_OK;
-	while (address_next(from[0].value, from[0].len, &pos, &a)) {
-		if (!dmarc_lower(d, a.domain))
+	const struct address *a = from[0].first; /* the first mailbox, parsed by the caller */
+	if (a)
+		pos = from[0].first_end;
+	else if (address_next(from[0].value, from[0].len, &pos, &next))
+		a = &next;
+	for (; a; a = address_next(from[0].value, from[0].len, &pos, &next) ? &next : NULL) {
+		if (!dmarc_lower(d, a->domain))
 			st = DMARC_AUTHOR_BAD_ADDRESS;
 		else if (!(*mailboxes)++)
-			memcpy(domain, d, sizeof d);
+			memcpy(domain, d, strlen(d) + 1);
 		else if (strcmp(domain, d) && st == DMARC_AUTHOR_OK)
 			st = DMARC_AUTHOR_SEVERAL_DOMAINS;
 	}
@@ -276,7 +293,8 @@ struct dmarc *dmarc_begin(struct arena *arena, struct dns *dns, const struct dma
 	if (m->author != DMARC_AUTHOR_OK)
 		m->author_domain[0] = '\0';
 	else
-		dmarc_id(m, m->author_domain); /* the first entry: no flood of other d= crowds it out */
+		dmarc_id_add(m, m->author_domain); /* the first entry (no flood of other d= crowds it out),
+						    * valid and in lower case already */
 	dmarc_plan(m, 1);
 	return m;
 }
@@ -289,8 +307,12 @@ static struct dmarc_id *dmarc_id(struct dmarc *m, const char *domain)
 	for (size_t i = 0; domain && i < m->nids; i++)
 		if (!strcasecmp(m->ids[i].domain, domain))
 			return &m->ids[i];
-	if (!dmarc_lower(d, domain))
-		return NULL;
+	return dmarc_lower(d, domain) ? dmarc_id_add(m, d) : NULL;
+}
+
+/* dmarc_id_add - a new identifier entry for a valid domain in lower case; NULL if no room */
+static struct dmarc_id *dmarc_id_add(struct dmarc *m, const char *d)
+{
 	if (m->nids >= DMARC_MAX_IDENTIFIERS) {
 		m->overflow = true;
 		return NULL;

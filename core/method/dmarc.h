@@ -31,6 +31,7 @@
 #include <stddef.h>
 
 #include "dns/dns.h"
+#include "msg/address.h"
 #include "record/dmarcrec.h"
 #include "util/arena.h"
 
@@ -61,10 +62,13 @@ struct dmarc_dkim {
 	bool temperror;                /* its key lookup failed temporarily */
 };
 
-/* Input: one From field's value (after the colon), as received. */
+/* Input: one From field's value (after the colon), as received; optionally its first mailbox as
+ * the caller parsed it already (address_first_end), so that it is not parsed twice. */
 struct dmarc_field {
 	const char *value;
 	size_t len;
+	const struct address *first; /* NULL: none given (the value is read from its start) */
+	size_t first_end;            /* with first: where it ended in the value */
 };
 
 /* Which tag gave the policy. */

@@ -42,9 +42,13 @@ static const struct dmarc_name *dmarc_answer(const struct dmarc *m, const char *
 enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DMARC_MAX_DOMAIN],
 			  const struct dmarc_name **psd)
 {
-	const char *levels[DMARC_MAX_WALK], *found = domain;
-	size_t n = dmarc_levels(domain, levels);
+	const char *own[DMARC_MAX_WALK], *const *levels = own, *found = domain;
+	size_t n;
 	enum dmarc_walk w;
+	if (domain == m->author_domain && m->author_nlevels) /* worked out once, when they were asked */
+		levels = m->author_levels, n = m->author_nlevels;
+	else
+		n = dmarc_levels(domain, own);
 	if (psd)
 		*psd = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -69,6 +73,18 @@ enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DM
 	return DMARC_WALK_KNOWN;
 }
 
+/* dmarc_author_org - dmarc_org of the Author Domain: the one dmarc_plan kept, once it was known
+ * (its walk's answers do not change once given) */
+enum dmarc_walk dmarc_author_org(const struct dmarc *m, char org[DMARC_MAX_DOMAIN], const struct dmarc_name **psd)
+{
+	if (!m->org_known)
+		return dmarc_org(m, m->author_domain, org, psd);
+	memcpy(org, m->org, strlen(m->org) + 1);
+	if (psd)
+		*psd = m->org_psd;
+	return DMARC_WALK_KNOWN;
+}
+
 /* dmarc_policy_record - the policy record: the Author Domain's, else its organizational
  * domain's, else its PSD's (a record there that is unusable is the policy record all the same) */
 enum dmarc_walk dmarc_policy_record(const struct dmarc *m, const struct dmarc_name **pol)
@@ -83,7 +99,7 @@ enum dmarc_walk dmarc_policy_record(const struct dmarc *m, const struct dmarc_na
 		*pol = nm;
 		return DMARC_WALK_KNOWN;
 	}
-	if ((w = dmarc_org(m, m->author_domain, org, &psd)) != DMARC_WALK_KNOWN)
+	if ((w = dmarc_author_org(m, org, &psd)) != DMARC_WALK_KNOWN)
 		return w;
 	if (!(nm = dmarc_answer(m, org, &w)))
 		return w;
@@ -108,7 +124,7 @@ static enum dmarc_align dmarc_aligned(const struct dmarc *m, const char *id, enu
 		return DMARC_ALIGN_YES;
 	if (mode == DMARCREC_ALIGN_STRICT)
 		return DMARC_ALIGN_NO;
-	if (dmarc_org(m, m->author_domain, org, NULL) != DMARC_WALK_KNOWN)
+	if (dmarc_author_org(m, org, NULL) != DMARC_WALK_KNOWN)
 		return dmarc_share_label(id, m->author_domain) ? DMARC_ALIGN_TEMP : DMARC_ALIGN_NO;
 	if (!strcmp(id, org))
 		return DMARC_ALIGN_YES; /* the organizational domain is its own */
@@ -247,7 +263,7 @@ void dmarc_verdict(const struct dmarc *m, struct dmarc_verdict *out)
 	dmarcrec_copy(&out->record, rec);
 	out->testing = rec->testing;
 	char org[DMARC_MAX_DOMAIN];
-	if (dmarc_org(m, m->author_domain, org, NULL) == DMARC_WALK_KNOWN)
+	if (dmarc_author_org(m, org, NULL) == DMARC_WALK_KNOWN)
 		dmarc_copy(out->org_domain, org);
 	bool policy_known = dmarc_policy(m, pol, out);
 	bool temp = dmarc_align_all(m, rec, out);

@@ -63,8 +63,13 @@ struct dmarc {
 	bool overflow;           /* a limit stopped a lookup or an identifier */
 	size_t pending;
 	unsigned queries, rounds;
+	size_t author_nlevels;   /* the Author Domain's walk: 0 until it is asked (then author_levels) */
+	bool org_known;          /* the Author Domain's organizational domain is org (final once known) */
+	const struct dmarc_name *org_psd; /* and the psd=y record that made it, or NULL */
 	/* from here on not cleared by dmarc_begin (19 KB): an entry is set when it is added */
 	char author_domain[DMARC_MAX_DOMAIN];
+	const char *author_levels[DMARC_MAX_WALK]; /* dmarc_levels of author_domain (pointers into it) */
+	char org[DMARC_MAX_DOMAIN];
 	struct dmarc_name names[DMARC_MAX_NAMES];
 	struct dmarc_id ids[DMARC_MAX_IDENTIFIERS];
 };
@@ -90,5 +95,7 @@ enum dmarc_walk dmarc_policy_record(const struct dmarc *m, const struct dmarc_na
  * and in *psd (if not NULL) the psd=y record that made it, or NULL */
 enum dmarc_walk dmarc_org(const struct dmarc *m, const char *domain, char org[DMARC_MAX_DOMAIN],
 			  const struct dmarc_name **psd);
+/* dmarc_author_org - dmarc_org of the Author Domain, from what dmarc.c kept once it was known */
+enum dmarc_walk dmarc_author_org(const struct dmarc *m, char org[DMARC_MAX_DOMAIN], const struct dmarc_name **psd);
 
 #endif

@@ -146,12 +146,8 @@ static enum sendpolicy_adsp_result sendpolicy_adsp_result(const struct method_ms
 	struct dkmod_adsp *a = &pol->adsp;
 	if (!pol->author_ok)
 		return SENDPOLICY_ADSP_PERMERROR;
-	a->domain = arena_strdup(m->arena, pol->author.domain);
-	a->author = arena_strdup(m->arena, pol->author.full);
-	if (!a->domain || !a->author) {
-		a->domain = a->author = "";
-		return SENDPOLICY_ADSP_TEMPERROR;
-	}
+	a->domain = pol->author.domain; /* the copy sendpolicy_start kept: it lives as long as a */
+	a->author = pol->author.full;
 	for (size_t i = 0; i < n; i++) {
 		const struct dkmod_sig_result *r = &results[i];
 		if (r->method == DKMOD_METHOD_DKIM && r->result == DKMOD_RESULT_PASS && !strcasecmp(r->domain, a->domain)) {

@@ -133,29 +133,41 @@ void address_copy(struct address *dst, const struct address *src)
 	memcpy(dst->full, src->full, strlen(src->full) + 1);
 }
 
-/* address_first - parse the first mailbox of a header value */
-bool address_first(const char *v, size_t len, struct address *out)
+/* address_first_end - address_first, and in *end where address_next goes on after that mailbox
+ * (up to it both read alike: address_first stops where address_next would skip) */
+bool address_first_end(const char *v, size_t len, struct address *out, size_t *end)
 {
 	address_clear(out);
 	size_t start = 0;
+	*end = len;
 	for (size_t i = 0; i < len;) {
 		char c = v[i];
 		if (c == '"' || c == '(') {
 			i = address_skip(v, len, i);
 		} else if (c == '<') {
 			size_t gt = address_close(v, len, i);
+			*end = gt < len ? gt + 1 : len;
 			return gt < len && address_spec(v, i + 1, gt, out);
 		} else if (c == ':') {
 			start = ++i; /* a group: its first member */
 		} else if (c == ',' || c == ';') {
-			if (address_spec(v, start, i, out))
+			if (address_spec(v, start, i, out)) {
+				*end = i + 1;
 				return true;
+			}
 			start = ++i;
 		} else {
 			i++;
 		}
 	}
 	return address_spec(v, start, len, out);
+}
+
+/* address_first - parse the first mailbox of a header value */
+bool address_first(const char *v, size_t len, struct address *out)
+{
+	size_t end;
+	return address_first_end(v, len, out, &end);
 }
 
 /* address_next - the next mailbox of v[*pos..len): like address_first, but an angle address or a

@@ -24,6 +24,9 @@ void address_clear(struct address *out);
 void address_copy(struct address *dst, const struct address *src);
 /* address_first - parse the first mailbox of a header value; false if there is none */
 bool address_first(const char *value, size_t len, struct address *out);
+/* address_first_end - address_first, and in *end where address_next goes on after the mailbox
+ * found (so that the rest of the value is read without parsing it again) */
+bool address_first_end(const char *value, size_t len, struct address *out, size_t *end);
 /* address_next - the next mailbox at or after *pos (start at 0), *pos moved past it; false when
  * there is none left (elements that do not parse are skipped) */
 bool address_next(const char *value, size_t len, size_t *pos, struct address *out);

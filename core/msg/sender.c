@@ -14,32 +14,34 @@
 static void sender_clear(struct sender *out)
 {
 	out->found = out->parsed = out->from_sender = false;
-	out->field = 0;
+	out->field = out->end = 0;
 	address_clear(&out->addr);
 }
 
-/* sender_find - the responsible sender of fields[0..nfields) */
-void sender_find(const struct header_field *fields, size_t nfields, struct sender *out)
+/* sender_find - the responsible sender of fields[0..nfields): the first Sender field with an
+ * address, else the author (author_find's, passed in: the first From field and its first address) */
+void sender_find(const struct header_field *fields, size_t nfields, const struct sender *author,
+		 struct sender *out)
 {
 	sender_clear(out);
-	const char *names[2] = {"Sender", "From"};
-	for (int k = 0; k < 2 && !out->found; k++) {
-		for (size_t i = 0; i < nfields; i++) {
-			if (!header_is(&fields[i], names[k]))
-				continue;
-			size_t len;
-			const char *v = header_value(&fields[i], &len);
-			/* a failed parse leaves the address empty, as it was */
-			bool parsed = address_first(v, len, &out->addr);
-			if (k == 0 && !parsed)
-				continue;
-			out->found = true;
-			out->from_sender = k == 0;
-			out->field = i;
-			out->parsed = parsed;
-			break;
-		}
+	for (size_t i = 0; i < nfields; i++) {
+		if (!header_is(&fields[i], "Sender"))
+			continue;
+		size_t len;
+		const char *v = header_value(&fields[i], &len);
+		/* a failed parse leaves the address empty, as it was */
+		if (!address_first_end(v, len, &out->addr, &out->end))
+			continue;
+		out->found = out->parsed = out->from_sender = true;
+		out->field = i;
+		return;
 	}
+	out->found = author->found;
+	out->parsed = author->parsed;
+	out->field = author->field;
+	out->end = author->end;
+	if (author->parsed)
+		address_copy(&out->addr, &author->addr);
 }
 
 /* author_find - the author (RFC 5322 3.6.2): the first From field of fields[0..nfields) and its
@@ -54,7 +56,7 @@ void author_find(const struct header_field *fields, size_t nfields, struct sende
 		const char *v = header_value(&fields[i], &len);
 		out->found = true;
 		out->field = i;
-		out->parsed = address_first(v, len, &out->addr);
+		out->parsed = address_first_end(v, len, &out->addr, &out->end);
 		break;
 	}
 }

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p)
 			*p++ = '\0';
 	}
-	struct dmarc_field from[2] = {{lines[0], lines[0] ? strlen(lines[0]) : 0}, {lines[0], 0}};
+	struct dmarc_field from[2] = {{.value = lines[0], .len = lines[0] ? strlen(lines[0]) : 0}, {.value = lines[0]}};
 	from[1].len = from[0].len;
 	size_t nfrom = lines[0] ? 1 + ((opt >> 1) & 1) : 0;
 	struct dmarc_dkim dkim[4];

@@ -164,6 +164,16 @@ static void test_run(const char *name, const char *in, size_t len, bool ok, cons
 		snprintf(full, sizeof full, "%s@%s", a.local, domain);
 		CHECK_STR(test_name(name, "full"), a.full, full);
 	}
+	/* address_first_end finds the same, and ends where address_next goes on (DMARC reads the
+	 * rest of the author's field from there) */
+	struct address b, c;
+	size_t end, pos = 0;
+	CHECK_INT(test_name(name, "first_end found"), address_first_end(copy, len, &b, &end), got);
+	if (got) {
+		bool next = address_next(copy, len, &pos, &c);
+		CHECK(test_name(name, "next finds it too"), next && !strcmp(c.full, a.full) && !strcmp(b.full, a.full));
+		CHECK_INT(test_name(name, "first_end ends where next goes on"), (long long)end, (long long)pos);
+	}
 	CHECK(test_name(name, "fields NUL-terminated"),
 	      memchr(a.local, '\0', sizeof a.local) && memchr(a.domain, '\0', sizeof a.domain) &&
 		      memchr(a.full, '\0', sizeof a.full));

@@ -72,20 +72,24 @@ struct test_in {
 	const char *spf_domain;
 	bool expect;             /* name the identifiers early (dmarc_expect) */
 	bool verdict_early;      /* ask for the verdict without waiting for the answers */
+	bool first_given;        /* the first From field's first mailbox parsed already, as sessions do */
 };
 
 /* test_eval - run one evaluation through the resolver */
 static void test_eval(const struct test_in *in, struct dmarc_verdict *v)
 {
 	struct arena a;
-	struct dmarc_field from[3];
+	struct dmarc_field from[3] = {{0}};
 	struct dmarc_dkim dkim[4];
 	size_t nfrom = 0, ndkim = 0;
 	arena_init(&a);
+	struct address first;
 	for (; nfrom < 3 && in->from[nfrom]; nfrom++) {
 		from[nfrom].value = in->from[nfrom];
 		from[nfrom].len = strlen(in->from[nfrom]);
 	}
+	if (nfrom && in->first_given && address_first_end(from[0].value, from[0].len, &first, &from[0].first_end))
+		from[0].first = &first;
 	for (; ndkim < 4 && in->dkim[ndkim]; ndkim++) {
 		const char *d = in->dkim[ndkim];
 		dkim[ndkim].pass = d[0] != '!' && d[0] != '?';
@@ -113,6 +117,29 @@ static void test_eval(const struct test_in *in, struct dmarc_verdict *v)
 static const char *test_result(const struct dmarc_verdict *v)
 {
 	return dkmod_dmarc_result_name(v->result);
+}
+
+/* test_first_given - the Author Domain is the same whether the caller gives the first mailbox
+ * parsed or not (a session gives its author's) */
+static void test_first_given(void)
+{
+	static const char *const froms[] = {
+		"Ann <ann@example.test>", "a@example.test, b@Example.Test", "a@example.test, b@evil.test",
+		"\"x, y\" <a@example.test>, Eve <eve@evil.test>", "a@example.test, b@[192.0.2.1]",
+		"\"a@evil.test, b\" (c@evil.test) <ann@example.test>", "g: a@example.test, b@evil.test;",
+		"<bad>, a@example.test", "a@example.test; b@evil.test", "x, a@example.test, a@EXAMPLE.test",
+		"Ann <ann@example.test> (c), <b@evil.test>", "", "nobody"};
+	for (size_t i = 0; i < sizeof froms / sizeof *froms; i++) {
+		struct dmarc_verdict v, w;
+		char name[160];
+		struct test_in in = {.from = {froms[i]}, .dkim = {"example.test"}};
+		test_eval(&in, &v);
+		in.first_given = true;
+		test_eval(&in, &w);
+		snprintf(name, sizeof name, "first given: %s: same Author Domain", froms[i]);
+		CHECK(name, v.result == w.result && v.author == w.author && v.mailboxes == w.mailboxes &&
+				    !strcmp(v.author_domain, w.author_domain));
+	}
 }
 
 /* test_author - RFC 9989 5.3.1: one From field, one Author Domain; anything else never passes */
@@ -461,7 +488,7 @@ static void test_dns_errors(void)
 static void test_limit_run(const struct dmarc_dkim *dkim, size_t n, struct dmarc_verdict *v)
 {
 	struct arena a;
-	struct dmarc_field from = {"ann@example.test", 16};
+	struct dmarc_field from = {.value = "ann@example.test", .len = 16};
 	arena_init(&a);
 	struct dmarc *m = dmarc_begin(&a, test_dns, &from, 1);
 	dmarc_outcomes(m, dkim, n, NULL);
@@ -510,7 +537,7 @@ static void test_timeout(const char *zone_path)
 	if (d) {
 		struct arena a;
 		struct dmarc_verdict v;
-		struct dmarc_field from = {"ann@a.slow.example", 18};
+		struct dmarc_field from = {.value = "ann@a.slow.example", .len = 18};
 		arena_init(&a);
 		struct dmarc *m = dmarc_begin(&a, d, &from, 1);
 		long long t0 = dns_now_ms();
@@ -538,6 +565,7 @@ int main(void)
 	CHECK_STR("dmarc: resolver on the test zone", test_dns ? "" : why, "");
 	if (test_dns) {
 		test_author();
+		test_first_given();
 		test_reused();
 		test_walk();
 		test_org();
