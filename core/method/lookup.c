@@ -4,10 +4,10 @@
  * message's arena and the shared cache; what their answers mean.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "method/lookup.h"
 #include "record/keyrec.h"
+#include "util/str.h"
 
 /* lookup_done - an answer: keep a copy for everything in the message that asked */
 static void lookup_done(void *arg, const struct dns_result *r)
@@ -42,16 +42,18 @@ static void lookup_done(void *arg, const struct dns_result *r)
 struct keylookup *lookup_start(const struct method_msg *m, const char *name, enum dns_type type)
 {
 	struct lookups *l = m->lookups;
-	if (strlen(name) > 253)
+	size_t len = strlen(name);
+	if (len > 253)
 		return NULL; /* no such name can exist in the DNS: never asked */
 	for (size_t i = 0; i < l->n; i++)
-		if (l->items[i]->type == type && strcasecmp(l->items[i]->name, name) == 0)
+		if (l->items[i]->type == type && l->items[i]->name_len == len && str_case_eq(l->items[i]->name, name, len))
 			return l->items[i];
 	if (l->n == LOOKUP_MAX)
 		return NULL;
 	struct keylookup *k = arena_alloc(m->arena, sizeof *k);
-	if (!k || !(k->name = arena_strdup(m->arena, name)))
+	if (!k || !(k->name = arena_strndup(m->arena, name, len)))
 		return NULL;
+	k->name_len = len;
 	k->msg = m;
 	k->type = type;
 	k->rcode = DNS_ERROR;

@@ -16,6 +16,7 @@
 /* One lookup, shared by everything in the message that asks the same question. */
 struct keylookup {
 	char *name;
+	size_t name_len;
 	enum dns_type type;
 	bool done;
 	bool cached;                /* answered from the shared cache */
