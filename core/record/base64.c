@@ -3,6 +3,7 @@
 #include "util/str.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,10 +45,8 @@ static const unsigned char base64_table[256] = {BASE64_BYTES(BASE64_CLASS)};
 #define BASE64_AT12(v) BASE64_AT(v, 12)
 #define BASE64_AT6(v) BASE64_AT(v, 6)
 #define BASE64_AT0(v) BASE64_AT(v, 0)
-static const uint32_t base64_at18[256] = {BASE64_BYTES(BASE64_AT18)};
-static const uint32_t base64_at12[256] = {BASE64_BYTES(BASE64_AT12)};
-static const uint32_t base64_at6[256] = {BASE64_BYTES(BASE64_AT6)};
-static const uint32_t base64_at0[256] = {BASE64_BYTES(BASE64_AT0)};
+static const uint32_t base64_at[4][256] = {{BASE64_BYTES(BASE64_AT18)}, {BASE64_BYTES(BASE64_AT12)},
+					    {BASE64_BYTES(BASE64_AT6)}, {BASE64_BYTES(BASE64_AT0)}};
 #undef X
 #undef S
 #undef P
@@ -62,60 +61,69 @@ size_t base64_decoded_max(size_t inlen)
 	return inlen / 4 * 3;
 }
 
-/* The text copy base64_decode_text keeps beside the decoding: its room (cap, the NUL's place, or
- * NULL for none) and the bytes written. */
+/* The text copy base64_decode_text keeps beside the decoding: where it goes, its room (cap, the
+ * NUL's place) and the bytes written, in locals of the decoding loop (never in memory its byte
+ * stores could alias). */
 struct base64_copy {
 	char *text;
 	size_t cap, len;
 };
 
 /* base64_copy_add - n bytes at p onto the copy, as many as fit */
-static inline void base64_copy_add(struct base64_copy *c, const char *p, size_t n)
+static inline struct base64_copy base64_copy_add(struct base64_copy c, const char *p, size_t n)
 {
-	if (!c->text)
-		return;
-	if (c->cap - c->len < n) {
-		memcpy(c->text + c->len, p, c->cap - c->len);
-		c->len = c->cap;
-		return;
+	if (c.cap - c.len < n) {
+		memcpy(c.text + c.len, p, c.cap - c.len);
+		c.len = c.cap;
+		return c;
 	}
-	memcpy(c->text + c->len, p, n);
-	c->len += n;
+	memcpy(c.text + c.len, p, n);
+	c.len += n;
+	return c;
 }
 
-/* base64_copy_fail - a decoding error: the copy completed from rest (rest_len bytes) without FWS; -1 */
-static long base64_copy_fail(struct base64_copy *c, const char *rest, size_t rest_len)
+/* base64_copy_fail - a decoding error: the copy (if any) completed from in[j..inlen) without FWS
+ * and its length in *c_out; -1 */
+static long base64_copy_fail(bool copying, struct base64_copy c, const char *in, size_t inlen, size_t j,
+			     struct base64_copy *c_out)
 {
-	if (c->text)
-		c->len += base64_strip_fws(rest, rest_len, c->text + c->len, c->cap - c->len + 1);
+	if (copying)
+		c.len += base64_strip_fws(in + j, inlen - j, c.text + c.len, c.cap - c.len + 1);
+	*c_out = c;
 	return -1;
 }
 
-/* base64_decode_run - strict decode skipping FWS, the characters other than FWS copied onto c as
- * they go by (c->text NULL: none); -1 on bad input or overflow */
-static inline __attribute__((always_inline)) long base64_decode_run(const char *in, size_t inlen, unsigned char *out, size_t outcap,
-				     struct base64_copy *c)
+/* base64_decode_run - strict decode skipping FWS, the characters other than FWS copied onto *c_out
+ * as they go by when copying (inlined, so that either way is a loop of its own); -1 on bad input
+ * or overflow */
+static inline __attribute__((always_inline)) long base64_decode_run(const char *in, size_t inlen, unsigned char *out,
+								    size_t outcap, bool copying,
+								    struct base64_copy *c_out)
 {
 	uint32_t acc = 0;
 	unsigned n = 0;     /* characters (data or '=') in the current group */
 	unsigned pad = 0;   /* '=' in the current group */
 	int done = 0;       /* a padded group ended the data */
 	size_t o = 0;
+	struct base64_copy c = *c_out;
 
 	for (size_t i = 0; i < inlen; i++) {
-		/* the common case: a whole group of four data characters at a group start */
-		while (n == 0 && inlen - i >= 4) {
-			uint32_t g = base64_at18[(unsigned char)in[i]] | base64_at12[(unsigned char)in[i + 1]] |
-				     base64_at6[(unsigned char)in[i + 2]] | base64_at0[(unsigned char)in[i + 3]];
-			if (g & BASE64_NOT_DATA)
-				break;
-			base64_copy_add(c, in + i, 4);
-			if (done || outcap - o < 3)
-				return base64_copy_fail(c, in + i + 4, inlen - i - 4);
-			out[o++] = (unsigned char)(g >> 16);
-			out[o++] = (unsigned char)(g >> 8);
-			out[o++] = (unsigned char)g;
-			i += 4;
+		/* the common case: a whole group of four data characters at a group start, before any
+		 * padding, with room for it (else the characters one by one find the error) */
+		if (n == 0 && !done) {
+			size_t groups = (inlen - i) / 4 < (outcap - o) / 3 ? (inlen - i) / 4 : (outcap - o) / 3;
+			for (; groups > 0; groups--) {
+				uint32_t g = base64_at[0][(unsigned char)in[i]] | base64_at[1][(unsigned char)in[i + 1]] |
+					     base64_at[2][(unsigned char)in[i + 2]] | base64_at[3][(unsigned char)in[i + 3]];
+				if (g & BASE64_NOT_DATA)
+					break;
+				if (copying)
+					c = base64_copy_add(c, in + i, 4);
+				out[o++] = (unsigned char)(g >> 16);
+				out[o++] = (unsigned char)(g >> 8);
+				out[o++] = (unsigned char)g;
+				i += 4;
+			}
 		}
 		if (i == inlen)
 			break;
@@ -123,25 +131,26 @@ static inline __attribute__((always_inline)) long base64_decode_run(const char *
 
 		if (v == BASE64_SKIP)
 			continue;
-		base64_copy_add(c, in + i, 1);
+		if (copying)
+			c = base64_copy_add(c, in + i, 1);
 		if (v == BASE64_BAD || done)
-			return base64_copy_fail(c, in + i + 1, inlen - i - 1);
+			return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 		if (v == BASE64_PAD) {
 			/* "=" may only stand for the 3rd and 4th characters */
 			if (n < 2)
-				return base64_copy_fail(c, in + i + 1, inlen - i - 1);
+				return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 			pad++;
 			if (++n < 4)
 				continue;
 			if (pad == 2) {
 				/* 12 bits carry one byte; the low 4 must be zero */
 				if ((acc & 0xf) || outcap - o < 1)
-					return base64_copy_fail(c, in + i + 1, inlen - i - 1);
+					return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 				out[o++] = (unsigned char)(acc >> 4);
 			} else {
 				/* 18 bits carry two bytes; the low 2 must be zero */
 				if ((acc & 0x3) || outcap - o < 2)
-					return base64_copy_fail(c, in + i + 1, inlen - i - 1);
+					return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 				out[o++] = (unsigned char)(acc >> 10);
 				out[o++] = (unsigned char)(acc >> 2);
 			}
@@ -149,11 +158,11 @@ static inline __attribute__((always_inline)) long base64_decode_run(const char *
 			continue;
 		}
 		if (pad)
-			return base64_copy_fail(c, in + i + 1, inlen - i - 1);
+			return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 		acc = acc << 6 | v;
 		if (++n == 4) {
 			if (outcap - o < 3)
-				return base64_copy_fail(c, in + i + 1, inlen - i - 1);
+				return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 			out[o++] = (unsigned char)(acc >> 16);
 			out[o++] = (unsigned char)(acc >> 8);
 			out[o++] = (unsigned char)acc;
@@ -161,6 +170,7 @@ static inline __attribute__((always_inline)) long base64_decode_run(const char *
 			n = 0;
 		}
 	}
+	*c_out = c;
 	if ((n != 0 && !done) || o > (size_t)LONG_MAX)
 		return -1;
 	return (long)o;
@@ -170,7 +180,7 @@ static inline __attribute__((always_inline)) long base64_decode_run(const char *
 long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
 {
 	struct base64_copy none = {NULL, 0, 0};
-	return base64_decode_run(in, inlen, out, outcap, &none);
+	return base64_decode_run(in, inlen, out, outcap, false, &none);
 }
 
 /* base64_decode_text - base64_decode, and in without FWS into text as base64_strip_fws writes it:
@@ -179,7 +189,7 @@ long base64_decode_text(const char *in, size_t inlen, unsigned char *out, size_t
 			size_t textcap)
 {
 	struct base64_copy copy = {text, textcap - 1, 0};
-	long n = base64_decode_run(in, inlen, out, outcap, &copy);
+	long n = base64_decode_run(in, inlen, out, outcap, true, &copy);
 	text[copy.len] = '\0';
 	return n;
 }
