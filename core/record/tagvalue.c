@@ -89,10 +89,13 @@ static size_t tagvalue_skip_fws(const char *text, size_t len, size_t i)
 	return i;
 }
 
-/* tagvalue_fws_at - the offset after any FWS at i: tagvalue_skip_fws, called only when a byte of FWS is there */
+/* tagvalue_fws_at - the offset after any FWS at i: tagvalue_skip_fws, the spaces and tabs before a
+ * line break passed here and the call made only for a line break */
 static inline size_t tagvalue_fws_at(const char *text, size_t len, size_t i)
 {
-	return i < len && tagvalue_is_fws_char((unsigned char)text[i]) ? tagvalue_skip_fws(text, len, i) : i;
+	while (i < len && tagvalue_is_wsp((unsigned char)text[i]))
+		i++;
+	return i < len && (text[i] == '\r' || text[i] == '\n') ? tagvalue_skip_fws(text, len, i) : i;
 }
 
 /* tagvalue_strerror - English text for a status */
@@ -152,7 +155,9 @@ enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalu
 			if (tagvalue_is_valchar(c)) {
 				i = tagvalue_valchar_run(text, len, i);
 				value_end = i;
-			} else if (tagvalue_is_wsp(c) || c == '\r' || c == '\n') {
+			} else if (tagvalue_is_wsp(c)) {
+				i++; /* one step of FWS: the loop takes the rest */
+			} else if (c == '\r' || c == '\n') {
 				size_t j = tagvalue_skip_fws(text, len, i);
 
 				if (j == i)

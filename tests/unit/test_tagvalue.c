@@ -84,6 +84,14 @@ static const struct tagvalue_parse_case tagvalue_parse_cases[] = {
 	{ "duplicate tag", T("a=1;a=2"), TAGVALUE_DUPLICATE, 4, NULL },
 	{ "duplicate tag later", T("v=1; d=x; s=y; d=z"), TAGVALUE_DUPLICATE, 15, NULL },
 	{ "duplicate tag with empty values", T("p=;p="), TAGVALUE_DUPLICATE, 3, NULL },
+	/* spaces and tabs are passed one by one, a line break only as FWS (followed by WSP) */
+	{ "spaces then a fold in a value", T("a=x \t\r\n y;b=2"), TAGVALUE_OK, ANY, "a=x \t\r\n y|b=2" },
+	{ "spaces then a bare CR in a value", T("a=x  \ry"), TAGVALUE_SYNTAX, 5, NULL },
+	{ "spaces then a final LF in a value", T("a=x \t\n"), TAGVALUE_SYNTAX, 5, NULL },
+	{ "spaces then CRLF at the end", T("a=1 \r\n"), TAGVALUE_SYNTAX, 4, NULL },
+	{ "spaces then a fold around =", T("a \r\n = \t\r\n\t1"), TAGVALUE_OK, ANY, "a=1" },
+	{ "spaces then a bare CR before =", T("a \r=1"), TAGVALUE_SYNTAX, 2, NULL },
+	{ "spaces then a bare LF after ;", T("a=1; \nb=2"), TAGVALUE_SYNTAX, 5, NULL },
 	/* one-letter names are told apart by a bit each from 'A' to 'z': case counts, and longer names
 	 * sharing the first letter are other tags */
 	{ "names differing in case", T("a=1;A=2;z=3;Z=4"), TAGVALUE_OK, ANY, "a=1|A=2|z=3|Z=4" },
