@@ -3,6 +3,7 @@
 #include "util/str.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -16,24 +17,36 @@ enum base64_class {
 #define X BASE64_BAD
 #define S BASE64_SKIP
 #define P BASE64_PAD
-static const unsigned char base64_table[256] = {
-	X, X, X, X, X, X, X, X, X, S, S, X, X, S, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	S, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, P, X, X,
-	X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, X,
-	X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-};
+/* BASE64_BYTES(F) - F of each byte's class or sextet, bytes 0 to 255 */
+#define BASE64_BYTES(F) \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(S), F(S), F(X), F(X), F(S), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(S), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(62), F(X), F(X), F(X), F(63), \
+	F(52), F(53), F(54), F(55), F(56), F(57), F(58), F(59), F(60), F(61), F(X), F(X), F(X), F(P), F(X), F(X), \
+	F(X), F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8), F(9), F(10), F(11), F(12), F(13), F(14), \
+	F(15), F(16), F(17), F(18), F(19), F(20), F(21), F(22), F(23), F(24), F(25), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(26), F(27), F(28), F(29), F(30), F(31), F(32), F(33), F(34), F(35), F(36), F(37), F(38), F(39), F(40), \
+	F(41), F(42), F(43), F(44), F(45), F(46), F(47), F(48), F(49), F(50), F(51), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+	F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X)
+#define BASE64_CLASS(v) (v)
+static const unsigned char base64_table[256] = {BASE64_BYTES(BASE64_CLASS)};
+/* The sextet of a byte already in its place in a group of four (the shifts 18, 12, 6, 0), or
+ * BASE64_NOT_DATA for '=', FWS and the bad bytes: a group decodes with three ORs and one test. */
+#define BASE64_NOT_DATA (1u << 24)
+#define BASE64_AT(v, shift) ((v) < 64 ? (uint32_t)(v) << (shift) : BASE64_NOT_DATA)
+#define BASE64_AT18(v) BASE64_AT(v, 18)
+#define BASE64_AT12(v) BASE64_AT(v, 12)
+#define BASE64_AT6(v) BASE64_AT(v, 6)
+#define BASE64_AT0(v) BASE64_AT(v, 0)
+static const uint32_t base64_at[4][256] = {{BASE64_BYTES(BASE64_AT18)}, {BASE64_BYTES(BASE64_AT12)},
+					    {BASE64_BYTES(BASE64_AT6)}, {BASE64_BYTES(BASE64_AT0)}};
 #undef X
 #undef S
 #undef P
@@ -48,29 +61,69 @@ size_t base64_decoded_max(size_t inlen)
 	return inlen / 4 * 3;
 }
 
-/* base64_decode - strict decode skipping FWS; -1 on bad input or overflow */
-long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
+/* The text copy base64_decode_text keeps beside the decoding: where it goes, its room (cap, the
+ * NUL's place) and the bytes written, in locals of the decoding loop (never in memory its byte
+ * stores could alias). */
+struct base64_copy {
+	char *text;
+	size_t cap, len;
+};
+
+/* base64_copy_add - n bytes at p onto the copy, as many as fit */
+static inline struct base64_copy base64_copy_add(struct base64_copy c, const char *p, size_t n)
+{
+	if (c.cap - c.len < n) {
+		memcpy(c.text + c.len, p, c.cap - c.len);
+		c.len = c.cap;
+		return c;
+	}
+	memcpy(c.text + c.len, p, n);
+	c.len += n;
+	return c;
+}
+
+/* base64_copy_fail - a decoding error: the copy (if any) completed from in[j..inlen) without FWS
+ * and its length in *c_out; -1 */
+static long base64_copy_fail(bool copying, struct base64_copy c, const char *in, size_t inlen, size_t j,
+			     struct base64_copy *c_out)
+{
+	if (copying)
+		c.len += base64_strip_fws(in + j, inlen - j, c.text + c.len, c.cap - c.len + 1);
+	*c_out = c;
+	return -1;
+}
+
+/* base64_decode_run - strict decode skipping FWS, the characters other than FWS copied onto *c_out
+ * as they go by when copying (inlined, so that either way is a loop of its own); -1 on bad input
+ * or overflow */
+static inline __attribute__((always_inline)) long base64_decode_run(const char *in, size_t inlen, unsigned char *out,
+								    size_t outcap, bool copying,
+								    struct base64_copy *c_out)
 {
 	uint32_t acc = 0;
 	unsigned n = 0;     /* characters (data or '=') in the current group */
 	unsigned pad = 0;   /* '=' in the current group */
 	int done = 0;       /* a padded group ended the data */
 	size_t o = 0;
+	struct base64_copy c = *c_out;
 
 	for (size_t i = 0; i < inlen; i++) {
-		/* the common case: a whole group of four data characters at a group start */
-		while (n == 0 && inlen - i >= 4) {
-			unsigned a = base64_table[(unsigned char)in[i]], b = base64_table[(unsigned char)in[i + 1]],
-				 c = base64_table[(unsigned char)in[i + 2]], d = base64_table[(unsigned char)in[i + 3]];
-			if ((a | b | c | d) >= 64)
-				break;
-			if (done || outcap - o < 3)
-				return -1;
-			uint32_t g = a << 18 | b << 12 | c << 6 | d;
-			out[o++] = (unsigned char)(g >> 16);
-			out[o++] = (unsigned char)(g >> 8);
-			out[o++] = (unsigned char)g;
-			i += 4;
+		/* the common case: a whole group of four data characters at a group start, before any
+		 * padding, with room for it (else the characters one by one find the error) */
+		if (n == 0 && !done) {
+			size_t groups = (inlen - i) / 4 < (outcap - o) / 3 ? (inlen - i) / 4 : (outcap - o) / 3;
+			for (; groups > 0; groups--) {
+				uint32_t g = base64_at[0][(unsigned char)in[i]] | base64_at[1][(unsigned char)in[i + 1]] |
+					     base64_at[2][(unsigned char)in[i + 2]] | base64_at[3][(unsigned char)in[i + 3]];
+				if (g & BASE64_NOT_DATA)
+					break;
+				if (copying)
+					c = base64_copy_add(c, in + i, 4);
+				out[o++] = (unsigned char)(g >> 16);
+				out[o++] = (unsigned char)(g >> 8);
+				out[o++] = (unsigned char)g;
+				i += 4;
+			}
 		}
 		if (i == inlen)
 			break;
@@ -78,28 +131,26 @@ long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outc
 
 		if (v == BASE64_SKIP)
 			continue;
+		if (copying)
+			c = base64_copy_add(c, in + i, 1);
 		if (v == BASE64_BAD || done)
-			return -1;
+			return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 		if (v == BASE64_PAD) {
 			/* "=" may only stand for the 3rd and 4th characters */
 			if (n < 2)
-				return -1;
+				return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 			pad++;
 			if (++n < 4)
 				continue;
 			if (pad == 2) {
 				/* 12 bits carry one byte; the low 4 must be zero */
-				if (acc & 0xf)
-					return -1;
-				if (outcap - o < 1)
-					return -1;
+				if ((acc & 0xf) || outcap - o < 1)
+					return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 				out[o++] = (unsigned char)(acc >> 4);
 			} else {
 				/* 18 bits carry two bytes; the low 2 must be zero */
-				if (acc & 0x3)
-					return -1;
-				if (outcap - o < 2)
-					return -1;
+				if ((acc & 0x3) || outcap - o < 2)
+					return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 				out[o++] = (unsigned char)(acc >> 10);
 				out[o++] = (unsigned char)(acc >> 2);
 			}
@@ -107,11 +158,11 @@ long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outc
 			continue;
 		}
 		if (pad)
-			return -1;
+			return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 		acc = acc << 6 | v;
 		if (++n == 4) {
 			if (outcap - o < 3)
-				return -1;
+				return base64_copy_fail(copying, c, in, inlen, i + 1, c_out);
 			out[o++] = (unsigned char)(acc >> 16);
 			out[o++] = (unsigned char)(acc >> 8);
 			out[o++] = (unsigned char)acc;
@@ -119,11 +170,28 @@ long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outc
 			n = 0;
 		}
 	}
-	if (n != 0 && !done)
-		return -1;
-	if (o > (size_t)LONG_MAX)
+	*c_out = c;
+	if ((n != 0 && !done) || o > (size_t)LONG_MAX)
 		return -1;
 	return (long)o;
+}
+
+/* base64_decode - strict decode skipping FWS; -1 on bad input or overflow */
+long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
+{
+	struct base64_copy none = {NULL, 0, 0};
+	return base64_decode_run(in, inlen, out, outcap, false, &none);
+}
+
+/* base64_decode_text - base64_decode, and in without FWS into text as base64_strip_fws writes it:
+ * one pass */
+long base64_decode_text(const char *in, size_t inlen, unsigned char *out, size_t outcap, char *text,
+			size_t textcap)
+{
+	struct base64_copy copy = {text, textcap - 1, 0};
+	long n = base64_decode_run(in, inlen, out, outcap, true, &copy);
+	text[copy.len] = '\0';
+	return n;
 }
 
 /* base64_encoded_len - characters base64_encode writes for len bytes (without NUL) */

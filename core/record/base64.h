@@ -12,6 +12,11 @@ size_t base64_decoded_max(size_t inlen);
  * unused trailing bits zero.  Returns the decoded length, or -1 on bad input
  * or if more than outcap bytes would be written. */
 long base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap);
+/* base64_decode_text - base64_decode, and in the same pass in[0..inlen) without SP, HTAB, CR
+ * and LF into text (textcap > 0) as base64_strip_fws writes it: cut to textcap - 1 bytes,
+ * NUL-terminated; the text is whole even when decoding fails */
+long base64_decode_text(const char *in, size_t inlen, unsigned char *out, size_t outcap, char *text,
+			size_t textcap);
 /* base64_encoded_len - characters base64_encode writes for len bytes (without NUL) */
 size_t base64_encoded_len(size_t len);
 /* base64_encode - encode with padding; writes base64_encoded_len(len) chars plus a NUL */

@@ -114,21 +114,21 @@ static bool dkimsig_parse_canon(const struct tagvalue *t, struct dkimsig *sig)
 	return true;
 }
 
-/* dkimsig_parse_alg - a= */
+/* dkimsig_parse_alg - a=: the name kept (cut), the algorithm told by its length first */
 static bool dkimsig_parse_alg(const struct tagvalue *t, struct dkimsig *sig)
 {
 	size_t n = t->value_len < sizeof sig->algorithm ? t->value_len : sizeof sig->algorithm - 1;
 	memcpy(sig->algorithm, t->value, n);
 	sig->algorithm[n] = '\0';
-	if (tagvalue_value_eq(t, "rsa-sha256")) {
+	if (t->value_len == 10 && memcmp(t->value, "rsa-sha256", 10) == 0) {
 		sig->alg = DKMOD_ALG_RSA_SHA256;
 		sig->hash = CRYPTO_SHA256;
 		sig->keytype = KEYREC_RSA;
-	} else if (tagvalue_value_eq(t, "rsa-sha1")) {
+	} else if (t->value_len == 8 && memcmp(t->value, "rsa-sha1", 8) == 0) {
 		sig->alg = DKMOD_ALG_RSA_SHA1;
 		sig->hash = CRYPTO_SHA1;
 		sig->keytype = KEYREC_RSA;
-	} else if (tagvalue_value_eq(t, "ed25519-sha256")) {
+	} else if (t->value_len == 14 && memcmp(t->value, "ed25519-sha256", 14) == 0) {
 		sig->alg = DKMOD_ALG_ED25519_SHA256;
 		sig->hash = CRYPTO_SHA256;
 		sig->keytype = KEYREC_ED25519;
@@ -136,6 +136,41 @@ static bool dkimsig_parse_alg(const struct tagvalue *t, struct dkimsig *sig)
 		return false;
 	}
 	return true;
+}
+
+/* dkimsig_name_end - the offset after the field-name bytes (printable, no colon) from i, eight
+ * at a time */
+static size_t dkimsig_name_end(const unsigned char *v, size_t len, size_t i)
+{
+	while (len - i >= 8) {
+		uint64_t w;
+		memcpy(&w, v + i, 8);
+		/* a byte below 0x21, a byte from 0x7f (its low seven bits plus one reach 0x80; no carry
+		 * leaves the byte), or ':' ends the name; each mask is exact at its lowest byte */
+		uint64_t end = ((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) |
+			       ((((w & ~TAGVALUE_HIGHS) + TAGVALUE_ONES) | w) & TAGVALUE_HIGHS) | tagvalue_bytes_eq(w, ':');
+		if (end) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(end) / 8;
+#else
+			break; /* the byte loop below finds it */
+#endif
+		}
+		i += 8;
+	}
+	while (i < len && v[i] > 32 && v[i] < 127 && v[i] != ':')
+		i++;
+	return i;
+}
+
+/* dkimsig_is_from - the four bytes at p are "from" in any case (with 0x20 set, only the upper and
+ * lower case of a letter become that letter) */
+static bool dkimsig_is_from(const unsigned char *p)
+{
+	uint32_t w, from;
+	memcpy(&w, p, 4);
+	memcpy(&from, "from", 4);
+	return (w | 0x20202020u) == from;
 }
 
 /* dkimsig_check_h - h= lists From and only valid field names (printable, no colon), kept in
@@ -153,14 +188,13 @@ static enum dkimsig_status dkimsig_check_h(const struct tagvalue *t, struct dkim
 		while (i < len && tagvalue_is_fws_char(v[i]))
 			i++;
 		size_t start = i;
-		while (i < len && v[i] > 32 && v[i] < 127 && v[i] != ':')
-			i++;
+		i = dkimsig_name_end(v, len, i);
 		size_t n = i - start;
 		while (i < len && tagvalue_is_fws_char(v[i]))
 			i++;
 		if (n == 0 || (i < len && v[i] != ':'))
 			return DKIMSIG_SYNTAX;
-		if (n == 4 && strncasecmp((const char *)v + start, "from", 4) == 0)
+		if (n == 4 && dkimsig_is_from(v + start))
 			from = true;
 		sig->h_names[count] = (struct tagvalue_item){(uint32_t)start, (uint32_t)n};
 		sig->h_count = count + 1;
@@ -248,22 +282,23 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 		}
 	}
 	/* what identifies the signature is kept even when it is rejected, for the report */
-	if (a)
-		dkimsig_parse_alg(a, out);
+	bool alg_ok = a && dkimsig_parse_alg(a, out);
 	if (d && dkimsig_valid_domain(d->value, d->value_len))
 		dkimsig_copy(out->domain, sizeof out->domain, d);
 	if (s && dkimsig_valid_domain(s->value, s->value_len))
 		dkimsig_copy(out->selector, sizeof out->selector, s);
-	size_t b_text_len = 0;
+	/* b= without whitespace (kept for the report) and decoded in one pass; its verdict waits its turn */
+	long b_len = -1;
 	if (b) {
-		b_text_len = base64_strip_fws(b->value, b->value_len, out->b_text, sizeof out->b_text);
+		b_len = base64_decode_text(b->value, b->value_len, out->b, sizeof out->b, out->b_text,
+					   sizeof out->b_text);
 		dkimsig_b_place(text, len, b, out);
 	}
-	if (!v || !tagvalue_value_eq(v, "1"))
+	if (!v || v->value_len != 1 || v->value[0] != '1')
 		return DKIMSIG_VERSION;
 	if (!a || !b || !bh || !d || !h || !s)
 		return DKIMSIG_MISSING_TAG;
-	if (!dkimsig_parse_alg(a, out))
+	if (!alg_ok)
 		return DKIMSIG_ALGORITHM;
 	if (!out->domain[0] || !out->selector[0])
 		return DKIMSIG_DOMAIN;
@@ -297,11 +332,8 @@ enum dkimsig_status dkimsig_parse(const char *text, size_t len, size_t value_off
 	if (n <= 0)
 		return DKIMSIG_BASE64;
 	out->bh_len = (size_t)n;
-	/* b= decoded from its copy without whitespace, unless that was cut (the decoder skips the same bytes) */
-	n = b_text_len < sizeof out->b_text - 1 ? base64_decode(out->b_text, b_text_len, out->b, sizeof out->b)
-						: base64_decode(b->value, b->value_len, out->b, sizeof out->b);
-	if (n <= 0)
+	if (b_len <= 0)
 		return DKIMSIG_BASE64;
-	out->b_len = (size_t)n;
+	out->b_len = (size_t)b_len;
 	return DKIMSIG_OK;
 }

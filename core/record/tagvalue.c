@@ -3,6 +3,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* tagvalue_is_alpha - ALPHA */
 static int tagvalue_is_alpha(unsigned char c)
@@ -22,20 +25,23 @@ static int tagvalue_is_valchar(unsigned char c)
 	return (c >= 0x21 && c <= 0x7e && c != ';') || c >= 0x80;
 }
 
-#define TAGVALUE_ONES 0x0101010101010101ULL
-#define TAGVALUE_HIGHS 0x8080808080808080ULL
-
-/* tagvalue_bytes_eq - the high bit of each byte of w that equals c, exact up to the lowest one
- * (a borrow may mark bytes above it) */
-static uint64_t tagvalue_bytes_eq(uint64_t w, unsigned char c)
-{
-	uint64_t x = w ^ (TAGVALUE_ONES * c);
-	return (x - TAGVALUE_ONES) & ~x & TAGVALUE_HIGHS;
-}
-
-/* tagvalue_valchar_run - the offset after the VALCHARs from i, eight bytes at a time */
+/* tagvalue_valchar_run - the offset after the VALCHARs from i, sixteen bytes at a time (SSE2),
+ * then eight */
 static size_t tagvalue_valchar_run(const char *text, size_t len, size_t i)
 {
+#ifdef __SSE2__
+	while (len - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(text + i));
+		/* a byte below 0x21 (it equals its minimum with 0x20), 0x7f or ';' ends the run */
+		__m128i end = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x),
+					   _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
+							_mm_cmpeq_epi8(x, _mm_set1_epi8(';'))));
+		unsigned mask = (unsigned)_mm_movemask_epi8(end);
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#endif
 	while (len - i >= 8) {
 		uint64_t w;
 		memcpy(&w, text + i, 8);
@@ -83,6 +89,15 @@ static size_t tagvalue_skip_fws(const char *text, size_t len, size_t i)
 	return i;
 }
 
+/* tagvalue_fws_at - the offset after any FWS at i: tagvalue_skip_fws, the spaces and tabs before a
+ * line break passed here and the call made only for a line break */
+static inline size_t tagvalue_fws_at(const char *text, size_t len, size_t i)
+{
+	while (i < len && tagvalue_is_wsp((unsigned char)text[i]))
+		i++;
+	return i < len && (text[i] == '\r' || text[i] == '\n') ? tagvalue_skip_fws(text, len, i) : i;
+}
+
 /* tagvalue_strerror - English text for a status */
 const char *tagvalue_strerror(enum tagvalue_status st)
 {
@@ -111,9 +126,10 @@ static enum tagvalue_status tagvalue_fail(enum tagvalue_status st, size_t at, si
 enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalue_list *out, size_t *err_at)
 {
 	size_t i;
+	uint64_t letters = 0; /* the one-letter names seen, a bit each from 'A' (they lie in 'A'..'z') */
 
 	out->count = 0;
-	i = tagvalue_skip_fws(text, len, 0);
+	i = tagvalue_fws_at(text, len, 0);
 	if (i == len)
 		return TAGVALUE_OK;
 	for (;;) {
@@ -128,10 +144,10 @@ enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalu
 		while (i < len && tagvalue_is_namechar((unsigned char)text[i]))
 			i++;
 		name_len = i - name_at;
-		i = tagvalue_skip_fws(text, len, i);
+		i = tagvalue_fws_at(text, len, i);
 		if (i == len || text[i] != '=')
 			return tagvalue_fail(TAGVALUE_SYNTAX, i, err_at);
-		i = tagvalue_skip_fws(text, len, i + 1);
+		i = tagvalue_fws_at(text, len, i + 1);
 		value_at = value_end = i;
 		while (i < len) {
 			unsigned char c = (unsigned char)text[i];
@@ -139,7 +155,9 @@ enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalu
 			if (tagvalue_is_valchar(c)) {
 				i = tagvalue_valchar_run(text, len, i);
 				value_end = i;
-			} else if (tagvalue_is_wsp(c) || c == '\r' || c == '\n') {
+			} else if (tagvalue_is_wsp(c)) {
+				i++; /* one step of FWS: the loop takes the rest */
+			} else if (c == '\r' || c == '\n') {
 				size_t j = tagvalue_skip_fws(text, len, i);
 
 				if (j == i)
@@ -151,10 +169,18 @@ enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalu
 		}
 		if (i < len && text[i] != ';')
 			return tagvalue_fail(TAGVALUE_SYNTAX, i, err_at);
-		for (size_t k = 0; k < out->count; k++) {
-			if (out->tags[k].name_len == name_len && out->tags[k].name[0] == text[name_at] &&
-			    memcmp(out->tags[k].name, text + name_at, name_len) == 0)
+		if (name_len == 1) {
+			uint64_t bit = 1ULL << ((unsigned char)text[name_at] - 'A');
+
+			if (letters & bit)
 				return tagvalue_fail(TAGVALUE_DUPLICATE, name_at, err_at);
+			letters |= bit;
+		} else {
+			for (size_t k = 0; k < out->count; k++) {
+				if (out->tags[k].name_len == name_len && out->tags[k].name[0] == text[name_at] &&
+				    memcmp(out->tags[k].name, text + name_at, name_len) == 0)
+					return tagvalue_fail(TAGVALUE_DUPLICATE, name_at, err_at);
+			}
 		}
 		if (out->count == TAGVALUE_MAX)
 			return tagvalue_fail(TAGVALUE_TOO_MANY, name_at, err_at);
@@ -165,7 +191,7 @@ enum tagvalue_status tagvalue_parse(const char *text, size_t len, struct tagvalu
 		out->count++;
 		if (i == len)
 			return TAGVALUE_OK;
-		i = tagvalue_skip_fws(text, len, i + 1);
+		i = tagvalue_fws_at(text, len, i + 1);
 	}
 }
 

@@ -15,6 +15,17 @@ static inline bool tagvalue_is_fws_char(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+#define TAGVALUE_ONES 0x0101010101010101ULL
+#define TAGVALUE_HIGHS 0x8080808080808080ULL
+
+/* tagvalue_bytes_eq - the high bit of each byte of w that equals c, exact up to the lowest one
+ * (a borrow may mark bytes above it) */
+static inline uint64_t tagvalue_bytes_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (TAGVALUE_ONES * c);
+	return (x - TAGVALUE_ONES) & ~x & TAGVALUE_HIGHS;
+}
+
 #define TAGVALUE_MAX 64
 
 /* One tag: pointers into the parsed text; the value has FWS trimmed at both

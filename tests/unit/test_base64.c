@@ -406,6 +406,47 @@ static void test_strip(void)
 	CHECK("strip: the same as a byte-by-byte filter, at every position and capacity, its length returned", ok);
 }
 
+/* test_decode_text - base64_decode_text against base64_decode and base64_strip_fws apart: a
+ * folded value with a space, a folding, a bad byte, a NUL or a '=' at every position, every
+ * text capacity and a short decoding room; nothing written past either room */
+static void test_decode_text(void)
+{
+	enum { RAW = 48, ROOM = 80 };
+	unsigned char raw[RAW], want_out[RAW], got_out[RAW + 8];
+	char enc[RAW / 3 * 4 + 1], v[sizeof enc + 8], want_text[ROOM], got_text[ROOM + 8];
+	static const char *const specials[] = {" ", "\r\n\t", "*", "", "=", "\x80", "==", "A"};
+	size_t n = base64_encoded_len(RAW);
+	int ok = 1, rooms_ok = 1;
+
+	test_fill(raw, RAW, 11);
+	base64_encode(raw, RAW, enc);
+	for (size_t at = 0; at <= n; at++) {
+		for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+			size_t sl = k == 3 ? 1 : strlen(specials[k]), len = n + sl;
+			memcpy(v, enc, at);
+			memcpy(v + at, k == 3 ? "\0" : specials[k], sl);
+			memcpy(v + at + sl, enc + at, n - at);
+			for (size_t outcap = RAW - 2; outcap <= RAW; outcap++) {
+				long want = base64_decode(v, len, want_out, outcap);
+				for (size_t cap = 1; cap <= ROOM; cap += cap < 8 || cap > ROOM - 12 ? 1 : 5) {
+					base64_strip_fws(v, len, want_text, cap);
+					memset(got_out, CANARY, sizeof got_out);
+					memset(got_text, 'Z', sizeof got_text);
+					long got = base64_decode_text(v, len, got_out, outcap, got_text, cap);
+					ok &= got == want && (got < 0 || memcmp(got_out, want_out, (size_t)got) == 0) &&
+					      strcmp(got_text, want_text) == 0;
+					for (size_t i = outcap; i < sizeof got_out; i++)
+						rooms_ok &= got_out[i] == CANARY;
+					for (size_t i = cap; i < sizeof got_text; i++)
+						rooms_ok &= got_text[i] == 'Z';
+				}
+			}
+		}
+	}
+	CHECK("decode_text: the decoding of base64_decode and the text of base64_strip_fws, at every position", ok);
+	CHECK("decode_text: nothing written past either room", rooms_ok);
+}
+
 /* main - run every table */
 int main(void)
 {
@@ -417,5 +458,6 @@ int main(void)
 	test_long_inputs();
 	test_positions();
 	test_strip();
+	test_decode_text();
 	return unit_done();
 }

@@ -11,6 +11,10 @@
 #define BH "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 #define B "b=dGVzdA=="
 #define TAIL BH "; " B
+/* 1024 base64 characters (768 bytes) */
+#define B64_16 "AAAAAAAAAAAAAAAA"
+#define B64_128 B64_16 B64_16 B64_16 B64_16 B64_16 B64_16 B64_16 B64_16
+#define B64_1024 B64_128 B64_128 B64_128 B64_128 B64_128 B64_128 B64_128 B64_128
 
 struct dkimsig_case {
 	const char *name;
@@ -159,6 +163,16 @@ static const struct dkimsig_case dkimsig_cases[] = {
 	{ .name = "h= empty", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=; " TAIL, .want = DKIMSIG_NO_FROM },
 	{ .name = "h= empty item", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=from::to; " TAIL,
 	  .want = DKIMSIG_SYNTAX },
+	{ .name = "h=fRoM", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=fRoM; " TAIL, .want = DKIMSIG_OK,
+	  .h = "fRoM" },
+	{ .name = "h= Fr0m is not From", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=Fr0m:to; " TAIL,
+	  .want = DKIMSIG_NO_FROM },
+	{ .name = "h= fro is not From", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=to:fro; " TAIL,
+	  .want = DKIMSIG_NO_FROM },
+	{ .name = "h= FROMx is not From", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=FROMx; " TAIL,
+	  .want = DKIMSIG_NO_FROM },
+	{ .name = "h= fro/ is not From", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=fro/:frOM@; " TAIL,
+	  .want = DKIMSIG_NO_FROM },
 	{ .name = "h= space inside name", .text = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=fr om; " TAIL,
 	  .want = DKIMSIG_SYNTAX },
 	/* l=, t=, x= */
@@ -198,6 +212,16 @@ static const struct dkimsig_case dkimsig_cases[] = {
 	  .numbers = "-1/5/-1" },
 	{ .name = "b= located on failure", .text = HDR "v=2; b=dGVzdA==; d=example.com", .want = DKIMSIG_VERSION,
 	  .b_value = "dGVzdA==" },
+	/* b= is decoded as its text is kept: the text whole whatever the decoding finds */
+	{ .name = "b= bad byte, text kept whole", .text = HDR V1 STD BH "; b=dG*V z\r\n dA==", .want = DKIMSIG_BASE64,
+	  .b_value = "dG*V z\r\n dA==" },
+	{ .name = "b= data after padding, text kept whole", .text = HDR V1 STD BH "; b=dGVzdA== dGVz",
+	  .want = DKIMSIG_BASE64, .b_value = "dGVzdA== dGVz" },
+	{ .name = "b= too long for a signature, text kept whole", .want = DKIMSIG_BASE64,
+	  .text = HDR V1 STD BH "; b=" B64_1024 " " B64_1024 " AAAA",
+	  .b_value = B64_1024 " " B64_1024 " AAAA" },
+	{ .name = "b= bad after a missing tag", .text = HDR V1 "a=rsa-sha256; b=dG*V; d=example.com",
+	  .want = DKIMSIG_MISSING_TAG, .b_value = "dG*V" },
 	/* syntax */
 	{ .name = "duplicate tag", .text = HDR V1 STD "d=example.org; " TAIL, .want = DKIMSIG_SYNTAX },
 	{ .name = "duplicate b", .text = HDR V1 STD TAIL "; " B, .want = DKIMSIG_SYNTAX },
@@ -335,6 +359,37 @@ static void test_reparse(void)
 	CHECK("reparse: numbers absent", s.body_length == -1 && s.timestamp == -1 && s.expire == -1);
 }
 
+/* test_h_bytes - every byte value at every place of a long name in h=: a printable byte other than
+ * ':' is part of it, any other byte (an 8-bit one too, which the tag list lets through) makes h=
+ * malformed */
+static void test_h_bytes(void)
+{
+	enum { NAME = 20 };
+	static const char head[] = HDR V1 "a=rsa-sha256; d=example.com; s=sel; h=from:", tail[] = "; " TAIL;
+	char text[sizeof head + NAME + sizeof tail];
+	int ok = 1;
+	for (unsigned b = 0; b < 256; b++) {
+		if (b == ';' || b == ':' || b == ' ' || b == '\t' || b == '\r' || b == '\n')
+			continue;
+		for (size_t at = 0; at < NAME; at++) {
+			size_t len = 0;
+			memcpy(text, head, sizeof head - 1);
+			len += sizeof head - 1;
+			for (size_t i = 0; i < NAME; i++)
+				text[len + i] = (char)('a' + i % 26);
+			text[len + at] = (char)b;
+			len += NAME;
+			memcpy(text + len, tail, sizeof tail - 1);
+			len += sizeof tail - 1;
+			struct dkimsig s;
+			enum dkimsig_status st = dkimsig_parse(text, len, 15, &s);
+			ok &= b > 32 && b < 127 ? st == DKIMSIG_OK && s.h_count == 2 && s.h_names[1].len == NAME
+					       : st == DKIMSIG_SYNTAX;
+		}
+	}
+	CHECK("h= bytes: every byte value at every place of a name", ok);
+}
+
 struct within_case {
 	const char *name;
 	const char *sub;
@@ -448,5 +503,6 @@ int main(void)
 	test_within_table();
 	test_valid_table();
 	test_valid_bytes();
+	test_h_bytes();
 	return unit_done();
 }

@@ -84,6 +84,23 @@ static const struct tagvalue_parse_case tagvalue_parse_cases[] = {
 	{ "duplicate tag", T("a=1;a=2"), TAGVALUE_DUPLICATE, 4, NULL },
 	{ "duplicate tag later", T("v=1; d=x; s=y; d=z"), TAGVALUE_DUPLICATE, 15, NULL },
 	{ "duplicate tag with empty values", T("p=;p="), TAGVALUE_DUPLICATE, 3, NULL },
+	/* spaces and tabs are passed one by one, a line break only as FWS (followed by WSP) */
+	{ "spaces then a fold in a value", T("a=x \t\r\n y;b=2"), TAGVALUE_OK, ANY, "a=x \t\r\n y|b=2" },
+	{ "spaces then a bare CR in a value", T("a=x  \ry"), TAGVALUE_SYNTAX, 5, NULL },
+	{ "spaces then a final LF in a value", T("a=x \t\n"), TAGVALUE_SYNTAX, 5, NULL },
+	{ "spaces then CRLF at the end", T("a=1 \r\n"), TAGVALUE_SYNTAX, 4, NULL },
+	{ "spaces then a fold around =", T("a \r\n = \t\r\n\t1"), TAGVALUE_OK, ANY, "a=1" },
+	{ "spaces then a bare CR before =", T("a \r=1"), TAGVALUE_SYNTAX, 2, NULL },
+	{ "spaces then a bare LF after ;", T("a=1; \nb=2"), TAGVALUE_SYNTAX, 5, NULL },
+	/* one-letter names are told apart by a bit each from 'A' to 'z': case counts, and longer names
+	 * sharing the first letter are other tags */
+	{ "names differing in case", T("a=1;A=2;z=3;Z=4"), TAGVALUE_OK, ANY, "a=1|A=2|z=3|Z=4" },
+	{ "duplicate Z", T("A=1;Z=2;a=3;Z=4"), TAGVALUE_DUPLICATE, 12, NULL },
+	{ "duplicate z, the last letter", T("z=1; y=2; z=3"), TAGVALUE_DUPLICATE, 10, NULL },
+	{ "duplicate A, the first letter", T("A=1; a=2; A=3"), TAGVALUE_DUPLICATE, 10, NULL },
+	{ "b and bh", T("b=1;bh=2;bh_=3;b_=4"), TAGVALUE_OK, ANY, "b=1|bh=2|bh_=3|b_=4" },
+	{ "duplicate bh after b", T("b=1;bh=2;b_=3;bh=4"), TAGVALUE_DUPLICATE, 14, NULL },
+	{ "duplicate b after bh", T("bh=1; b=2; b=3"), TAGVALUE_DUPLICATE, 11, NULL },
 };
 
 struct tagvalue_list_case {
@@ -431,6 +448,25 @@ static void test_value_positions(void)
 			ok_split &= tagvalue_parse(text, 2 + LEN, &l, NULL) == TAGVALUE_SYNTAX;
 		}
 	}
+	/* every byte value anywhere in the value: a VALCHAR (or an 8-bit byte) continues it, any other
+	 * byte but FWS and ';' is a syntax error */
+	int ok_bytes = 1;
+	for (unsigned b = 0; b < 256; b++) {
+		if (b == ';' || b == ' ' || b == '\t' || b == '\r' || b == '\n')
+			continue;
+		bool valchar = (b >= 0x21 && b <= 0x7e) || b >= 0x80;
+		for (size_t at = 0; at < LEN; at++) {
+			memcpy(text, "a=", 2);
+			for (size_t i = 0; i < LEN; i++)
+				text[2 + i] = (char)('A' + i % 26);
+			text[2 + at] = (char)b;
+			size_t err_at = ANY;
+			enum tagvalue_status st = tagvalue_parse(text, 2 + LEN, &l, &err_at);
+			ok_bytes &= valchar ? st == TAGVALUE_OK && l.count == 1 && l.tags[0].value_len == LEN
+					    : st == TAGVALUE_SYNTAX && err_at == 2 + at;
+		}
+	}
+	CHECK("value positions: every byte value anywhere, the error at that byte", ok_bytes);
 	CHECK("value positions: a control byte anywhere", ok_ctl);
 	CHECK("value positions: DEL anywhere", ok_del);
 	CHECK("value positions: an 8-bit byte anywhere", ok_high);
