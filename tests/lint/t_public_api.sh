@@ -56,12 +56,12 @@ internal_refs() {
 		nm -u "$o" | awk '{ print $NF }' | sort -u | comm -12 - "$TMP/internal" | sed "s|^|${o#"$BUILD"/}: |"
 	done
 }
-# the check finds one: an object that calls str_append
-printf 'int str_append(void *, const void *, unsigned long);\nint f(void);\nint f(void) { return str_append(0, 0, 0); }\n' >"$TMP/m.c"
+# the check finds one: an object that calls str_grow
+printf 'int str_grow(void *, unsigned long);\nint f(void);\nint f(void) { return str_grow(0, 0); }\n' >"$TMP/m.c"
 if cc -c -o "$TMP/m.o" "$TMP/m.c" 2>/dev/null; then
-	check_eq "the symbol check finds str_append" "$(internal_refs "$TMP/m.o" | sed 's/.*: //')" "str_append"
+	check_eq "the symbol check finds str_grow" "$(internal_refs "$TMP/m.o" | sed 's/.*: //')" "str_grow"
 else
-	fail "the symbol check finds str_append" "cc cannot compile the probe"
+	fail "the symbol check finds str_grow" "cc cannot compile the probe"
 fi
 
 mapfile -t OBJS < <(find "$BUILD/adapters" "$BUILD/lua" -name '*.o' 2>/dev/null | grep -v "^$BUILD/san/" | sort)
