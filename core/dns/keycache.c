@@ -176,24 +176,34 @@ void keycache_close(struct keycache *kc)
 	free(kc);
 }
 
-/* keycache_decode - copy a sound entry into the arena as a dns_result */
+/* keycache_decode - copy a sound entry into the arena as a dns_result: the record pointers, their
+ * lengths and the records (each NUL-terminated) in one block */
 static bool keycache_decode(const unsigned char *val, const struct keycache_head *h, time_t now,
 			    struct arena *a, struct dns_result *out)
 {
-	size_t slots = h->count ? h->count : 1;
-	const char **recs = arena_alloc(a, slots * sizeof *recs);
-	size_t *lens = arena_alloc(a, slots * sizeof *lens);
+	size_t slots = h->count ? h->count : 1, bytes = 0;
 	const unsigned char *p = val + sizeof *h;
 	uint32_t len;
 
-	if (!recs || !lens)
+	for (uint32_t i = 0; i < h->count; i++) {
+		memcpy(&len, p, sizeof len);
+		bytes += (size_t)len + 1;
+		p += sizeof len + len;
+	}
+	const char **recs = arena_alloc_raw(a, slots * (sizeof *recs + sizeof(size_t)) + bytes);
+	if (!recs)
 		return false;
+	size_t *lens = (size_t *)(recs + slots);
+	char *text = (char *)(lens + slots);
+	p = val + sizeof *h;
 	for (uint32_t i = 0; i < h->count; i++) {
 		memcpy(&len, p, sizeof len);
 		p += sizeof len;
-		if (!(recs[i] = arena_strndup(a, (const char *)p, len)))
-			return false;
+		memcpy(text, p, len);
+		text[len] = '\0';
+		recs[i] = text;
 		lens[i] = len;
+		text += len + 1;
 		p += len;
 	}
 	out->rcode = (enum dns_rcode)h->rcode;
