@@ -461,27 +461,23 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 }
 
 /* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP.
+ * text[colon] is the first colon, text[0..name_len) the name before it without its trailing WSP.
  * Only a line end (CRLF, or LF in LF-only input) is unfolded: a bare CR is a byte of the value,
  * as RFC 6376 3.4.2 unfolds only CRLF, so a CR slipped into a signed field (which a reader may
  * show as a line break) changes the canonical form and breaks the signature */
-static int canon_header_relaxed(const char *text, size_t len, bool crlf, struct str *out)
+static int canon_header_relaxed(const char *text, size_t len, size_t name_len, size_t colon, bool crlf,
+				struct str *out)
 {
-	const char *colon = memchr(text, ':', len);
-	if (!colon)
-		return str_append(out, text, len) < 0 || (crlf && str_append(out, canon_crlf, 2) < 0) ? -1 : 0;
 	/* the canonical form is never longer than the text: write into reserved room (and the CRLF) */
 	if (str_reserve(out, len + 2) < 0)
 		return -1;
 	char *o = out->data + out->len;
-	size_t name_len = (size_t)(colon - text);
-	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
-		name_len--;
 	str_lower_copy(o, text, name_len, len); /* o has room for len bytes */
 	o += name_len;
 	*o++ = ':';
 	/* the value: runs of plain bytes copied whole, a WSP run between two of them as one SP,
 	 * line ends dropped */
-	const char *p = colon + 1, *end = text + len;
+	const char *p = text + colon + 1, *end = text + len;
 	bool wsp = false, started = false;
 	while (p < end) {
 		/* here p is at neither WSP nor a line end (the loop below skipped them) */
@@ -538,13 +534,26 @@ static int canon_header_nofws(const char *text, size_t len, struct str *out)
 	return 0;
 }
 
+/* canon_header_unnamed - DKIM relaxed of a field whose colon is not known yet: found here (a
+ * text with none is its own canonical form) */
+static int canon_header_unnamed(const char *text, size_t len, bool crlf, struct str *out)
+{
+	const char *colon = memchr(text, ':', len);
+	if (!colon)
+		return str_append(out, text, len) < 0 || (crlf && str_append(out, canon_crlf, 2) < 0) ? -1 : 0;
+	size_t name_len = (size_t)(colon - text);
+	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
+		name_len--;
+	return canon_header_relaxed(text, len, name_len, (size_t)(colon - text), crlf, out);
+}
+
 /* canon_header - append the canonical form of one field */
 int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf, struct str *out)
 {
 	int rc;
 	switch (canon) {
 	case DKMOD_CANON_RELAXED:
-		return canon_header_relaxed(text, len, crlf, out);
+		return canon_header_unnamed(text, len, crlf, out);
 	case DKMOD_CANON_NOFWS:
 		rc = canon_header_nofws(text, len, out);
 		break;
@@ -554,4 +563,13 @@ int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf
 	if (rc == 0 && crlf)
 		rc = str_append(out, canon_crlf, 2);
 	return rc;
+}
+
+/* canon_header_named - canon_header of a field whose name and colon are known */
+int canon_header_named(enum dkmod_canon canon, const char *text, size_t len, size_t name_len, size_t colon,
+		       bool crlf, struct str *out)
+{
+	if (canon == DKMOD_CANON_RELAXED)
+		return canon_header_relaxed(text, len, name_len, colon, crlf, out);
+	return canon_header(canon, text, len, crlf, out);
 }
