@@ -424,8 +424,9 @@ static bool canon_line_end(const char *p, const char *end)
  * *o, eight at a time: all eight when none is a space or control byte, else up to the first such
  * byte (a header value is mostly words, most shorter than eight bytes), going on over a single SP
  * or a CRLF-WSP fold between two such bytes as relaxed canonicalization writes them (one SP); the
- * input bytes taken.  *o has room for as many bytes as are left from *p */
-static size_t canon_plain_copy(char **o, const char **p, const char *end)
+ * input bytes taken.  The text starts at text; *o has room for as many bytes as are left from *p,
+ * and seven more */
+static size_t canon_plain_copy(char **o, const char **p, const char *text, const char *end)
 {
 	const char *q = *p;
 	char *w = *o;
@@ -452,6 +453,22 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 		}
 		break;
 	}
+	if (q < end && end - q < 8 && end - text >= 8) {
+		/* the last bytes, fewer than eight, in one step: the eight that end the text, shifted so
+		 * that q's byte comes first and zero bytes (which stop the prefix) follow end */
+		uint64_t last;
+		memcpy(&last, end - 8, 8);
+		size_t skip = (size_t)(8 - (end - q));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		last >>= 8 * skip;
+#else
+		last <<= 8 * skip;
+#endif
+		size_t k = str_plain_prefix8((const char *)&last, &x);
+		memcpy(w, &x, 8); /* into the room past the text the caller keeps */
+		w += k;
+		q += k;
+	}
 	while (q < end && !canon_is_wsp((unsigned char)*q) && !canon_line_end(q, end))
 		*w++ = *q++;
 	size_t n = (size_t)(q - *p);
@@ -468,8 +485,9 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 static int canon_header_relaxed(const char *text, size_t len, size_t name_len, size_t colon, bool crlf,
 				struct str *out)
 {
-	/* the canonical form is never longer than the text: write into reserved room (and the CRLF) */
-	if (str_reserve(out, len + 2) < 0)
+	/* the canonical form is never longer than the text: write into reserved room (and the CRLF, and
+	 * the seven bytes canon_plain_copy may write past the text's end) */
+	if (str_reserve(out, len + 8) < 0)
 		return -1;
 	char *o = out->data + out->len;
 	str_lower_copy(o, text, name_len, len); /* o has room for len bytes */
@@ -483,7 +501,7 @@ static int canon_header_relaxed(const char *text, size_t len, size_t name_len, s
 		/* here p is at neither WSP nor a line end (the loop below skipped them) */
 		if (wsp && started)
 			*o++ = ' ';
-		if (canon_plain_copy(&o, &p, end)) {
+		if (canon_plain_copy(&o, &p, text, end)) {
 			wsp = false;
 			started = true;
 		}
