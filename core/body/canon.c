@@ -424,8 +424,9 @@ static bool canon_line_end(const char *p, const char *end)
  * *o, eight at a time: all eight when none is a space or control byte, else up to the first such
  * byte (a header value is mostly words, most shorter than eight bytes), going on over a single SP
  * or a CRLF-WSP fold between two such bytes as relaxed canonicalization writes them (one SP); the
- * input bytes taken.  *o has room for as many bytes as are left from *p */
-static size_t canon_plain_copy(char **o, const char **p, const char *end)
+ * input bytes taken.  The text starts at text; *o has room for as many bytes as are left from *p,
+ * and seven more */
+static size_t canon_plain_copy(char **o, const char **p, const char *text, const char *end)
 {
 	const char *q = *p;
 	char *w = *o;
@@ -452,6 +453,22 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 		}
 		break;
 	}
+	if (q < end && end - q < 8 && end - text >= 8) {
+		/* the last bytes, fewer than eight, in one step: the eight that end the text, shifted so
+		 * that q's byte comes first and zero bytes (which stop the prefix) follow end */
+		uint64_t last;
+		memcpy(&last, end - 8, 8);
+		size_t skip = (size_t)(8 - (end - q));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		last >>= 8 * skip;
+#else
+		last <<= 8 * skip;
+#endif
+		size_t k = str_plain_prefix8((const char *)&last, &x);
+		memcpy(w, &x, 8); /* into the room past the text the caller keeps */
+		w += k;
+		q += k;
+	}
 	while (q < end && !canon_is_wsp((unsigned char)*q) && !canon_line_end(q, end))
 		*w++ = *q++;
 	size_t n = (size_t)(q - *p);
@@ -461,33 +478,30 @@ static size_t canon_plain_copy(char **o, const char **p, const char *end)
 }
 
 /* canon_header_relaxed - DKIM relaxed: lower-case name, unfolded value, WSP runs as one SP.
+ * text[colon] is the first colon, text[0..name_len) the name before it without its trailing WSP.
  * Only a line end (CRLF, or LF in LF-only input) is unfolded: a bare CR is a byte of the value,
  * as RFC 6376 3.4.2 unfolds only CRLF, so a CR slipped into a signed field (which a reader may
  * show as a line break) changes the canonical form and breaks the signature */
-static int canon_header_relaxed(const char *text, size_t len, bool crlf, struct str *out)
+static int canon_header_relaxed(const char *text, size_t len, size_t name_len, size_t colon, bool crlf,
+				struct str *out)
 {
-	const char *colon = memchr(text, ':', len);
-	if (!colon)
-		return str_append(out, text, len) < 0 || (crlf && str_append(out, canon_crlf, 2) < 0) ? -1 : 0;
-	/* the canonical form is never longer than the text: write into reserved room (and the CRLF) */
-	if (str_reserve(out, len + 2) < 0)
+	/* the canonical form is never longer than the text: write into reserved room (and the CRLF, and
+	 * the seven bytes canon_plain_copy may write past the text's end) */
+	if (str_reserve(out, len + 8) < 0)
 		return -1;
 	char *o = out->data + out->len;
-	size_t name_len = (size_t)(colon - text);
-	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
-		name_len--;
 	str_lower_copy(o, text, name_len, len); /* o has room for len bytes */
 	o += name_len;
 	*o++ = ':';
 	/* the value: runs of plain bytes copied whole, a WSP run between two of them as one SP,
 	 * line ends dropped */
-	const char *p = colon + 1, *end = text + len;
+	const char *p = text + colon + 1, *end = text + len;
 	bool wsp = false, started = false;
 	while (p < end) {
 		/* here p is at neither WSP nor a line end (the loop below skipped them) */
 		if (wsp && started)
 			*o++ = ' ';
-		if (canon_plain_copy(&o, &p, end)) {
+		if (canon_plain_copy(&o, &p, text, end)) {
 			wsp = false;
 			started = true;
 		}
@@ -538,13 +552,26 @@ static int canon_header_nofws(const char *text, size_t len, struct str *out)
 	return 0;
 }
 
+/* canon_header_unnamed - DKIM relaxed of a field whose colon is not known yet: found here (a
+ * text with none is its own canonical form) */
+static int canon_header_unnamed(const char *text, size_t len, bool crlf, struct str *out)
+{
+	const char *colon = memchr(text, ':', len);
+	if (!colon)
+		return str_append(out, text, len) < 0 || (crlf && str_append(out, canon_crlf, 2) < 0) ? -1 : 0;
+	size_t name_len = (size_t)(colon - text);
+	while (name_len && canon_is_wsp((unsigned char)text[name_len - 1]))
+		name_len--;
+	return canon_header_relaxed(text, len, name_len, (size_t)(colon - text), crlf, out);
+}
+
 /* canon_header - append the canonical form of one field */
 int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf, struct str *out)
 {
 	int rc;
 	switch (canon) {
 	case DKMOD_CANON_RELAXED:
-		return canon_header_relaxed(text, len, crlf, out);
+		return canon_header_unnamed(text, len, crlf, out);
 	case DKMOD_CANON_NOFWS:
 		rc = canon_header_nofws(text, len, out);
 		break;
@@ -554,4 +581,13 @@ int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf
 	if (rc == 0 && crlf)
 		rc = str_append(out, canon_crlf, 2);
 	return rc;
+}
+
+/* canon_header_named - canon_header of a field whose name and colon are known */
+int canon_header_named(enum dkmod_canon canon, const char *text, size_t len, size_t name_len, size_t colon,
+		       bool crlf, struct str *out)
+{
+	if (canon == DKMOD_CANON_RELAXED)
+		return canon_header_relaxed(text, len, name_len, colon, crlf, out);
+	return canon_header(canon, text, len, crlf, out);
 }

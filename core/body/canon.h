@@ -17,6 +17,11 @@
  * DKIM: SIMPLE or RELAXED; DomainKeys: SIMPLE or NOFWS.  RELAXED unfolds line ends
  * (CRLF or LF) only: a bare CR stays in the value.  0, or -1 on ENOMEM. */
 int canon_header(enum dkmod_canon canon, const char *text, size_t len, bool crlf, struct str *out);
+/* canon_header_named - canon_header of a field whose first colon is text[colon] and whose name
+ * without the WSP before the colon is text[0..name_len) (as header_field_init finds them):
+ * relaxed need not look for them again */
+int canon_header_named(enum dkmod_canon canon, const char *text, size_t len, size_t name_len, size_t colon,
+		       bool crlf, struct str *out);
 
 /* Where canonical body bytes go (a running hash). */
 typedef void canon_sink(void *arg, const void *data, size_t len);

@@ -260,10 +260,12 @@ enum dkmod_status dkmod_session_header(struct dkmod_session *s, const char *fiel
 		fieldscan_tail(s, field, len, s->field_cut);
 		return DKMOD_ELIMIT;
 	}
-	struct header_field *grown = grow_room(s->fields, &s->fields_cap, s->nfields, sizeof *grown, 32);
-	if (!grown)
-		return DKMOD_ENOMEM;
-	s->fields = grown;
+	if (s->nfields == s->fields_cap) { /* the array grows seldom: no call per field */
+		struct header_field *grown = grow_room(s->fields, &s->fields_cap, s->nfields, sizeof *grown, 32);
+		if (!grown)
+			return DKMOD_ENOMEM;
+		s->fields = grown;
+	}
 	char *copy = arena_strndup(&s->arena, field, len);
 	if (!copy)
 		return DKMOD_ENOMEM;

@@ -11,6 +11,15 @@
 
 #define HDRHASH_KEEP_BUFFER 65536 /* the context keeps a header buffer up to this size */
 
+/* hdrhash_field - one field, canonicalized, added to buf with its CRLF (hashed by the caller); a
+ * well-formed field's name and colon are known from header_field_init */
+static int hdrhash_field(enum dkmod_canon canon, const struct header_field *f, struct str *buf)
+{
+	if (f->name_len)
+		return canon_header_named(canon, f->raw, f->text_len, f->name_len, f->value_off - 1, true, buf);
+	return canon_header(canon, f->raw, f->text_len, true, buf);
+}
+
 /* hdrhash_buffer - the context's header buffer, emptied, with room for every field canonical
  * (at most its text and a CRLF) and the signature field; NULL when out of memory */
 static struct str *hdrhash_buffer(const struct method_msg *m, size_t sig_len)
@@ -51,7 +60,7 @@ int hdrhash_dkim(const struct method_msg *m, enum crypto_hash hash, enum dkmod_c
 		if ((slot = fieldindex_find(x, h + names[k].off, names[k].len)) == FIELDINDEX_NONE ||
 		    (i = fieldindex_take(x, slot, 0, false)) == FIELDINDEX_NONE)
 			continue;
-		if (canon_header(canon, m->fields[i].raw, m->fields[i].text_len, true, buf) < 0)
+		if (hdrhash_field(canon, &m->fields[i], buf) < 0)
 			return hdrhash_finish(m, -1, hash, canon, sig_text, sig_len, digest);
 	}
 	return hdrhash_finish(m, 0, hash, canon, sig_text, sig_len, digest);
@@ -65,15 +74,9 @@ int hdrhash_dkim_fields(const struct method_msg *m, enum crypto_hash hash, enum 
 	struct str *buf = hdrhash_buffer(m, sig_len);
 	int rc = buf ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (canon_header(canon, m->fields[fields[i]].raw, m->fields[fields[i]].text_len, true, buf) < 0)
+		if (hdrhash_field(canon, &m->fields[fields[i]], buf) < 0)
 			rc = -1;
 	return hdrhash_finish(m, rc, hash, canon, sig_text, sig_len, digest);
-}
-
-/* hdrhash_dk_field - one field, canonicalized, added to buf (hashed by the caller) */
-static int hdrhash_dk_field(enum dkmod_canon canon, const struct header_field *f, struct str *buf)
-{
-	return canon_header(canon, f->raw, f->text_len, true, buf);
 }
 
 /* hdrhash_dk_select - the fields h= selects, in the peer's order: walking h= from
@@ -124,7 +127,7 @@ int hdrhash_dk(const struct method_msg *m, struct bodyhash *stream, enum dkmod_c
 			if (skip_removed && m->fields[i].removed)
 				continue;
 			signed_fields[i] = true;
-			rc = hdrhash_dk_field(canon, &m->fields[i], &buf);
+			rc = hdrhash_field(canon, &m->fields[i], &buf);
 		}
 	} else if (rc == 0) {
 		struct fieldindex *x = fieldindex_get(m->index, m->arena, m->fields, m->nfields);
@@ -132,7 +135,7 @@ int hdrhash_dk(const struct method_msg *m, struct bodyhash *stream, enum dkmod_c
 		size_t n = chosen ? hdrhash_dk_select(m, x, first, h, h_len, skip_removed, chosen, signed_fields) : 0;
 		rc = chosen ? 0 : -1;
 		for (size_t k = 0; rc == 0 && k < n; k++)
-			rc = hdrhash_dk_field(canon, &m->fields[chosen[k]], &buf);
+			rc = hdrhash_field(canon, &m->fields[chosen[k]], &buf);
 		free(chosen);
 	}
 	if (rc == 0 && buf.len)

@@ -8,6 +8,7 @@
 
 #include "record/base64.h"
 #include "body/canon.h"
+#include "msg/header.h"
 #include "key/crypto.h"
 #include "unit.h"
 
@@ -262,7 +263,7 @@ static void test_headers_random(void)
 					     "\r\n\t", "\x01", "\x7f", "\xc3\xa9", ";", "=", "<x@y.z>", ","};
 	char in[256], want[300];
 	struct str out = STR_INIT;
-	int wrong = 0;
+	int wrong = 0, wrong_named = 0, named = 0;
 	srand(4);
 	for (int r = 0; r < 3000; r++) {
 		static const char *const names[] = {"To", "X-Long-Name ", "Content-TYPE", "X-@AZ[`az{~\xc3\x89-LONG-name-Q"};
@@ -289,8 +290,22 @@ static void test_headers_random(void)
 				CHECK_MEM("relaxed header = reference (first difference)", str_cstr(&out), out.len, want, wl);
 			wrong++;
 		}
+		/* a stored field: its name and colon as header_field_init found them */
+		struct header_field f;
+		if (!header_field_init(&f, in, n))
+			continue;
+		named++;
+		str_clear(&out);
+		canon_header_named(DKMOD_CANON_RELAXED, in, n, f.name_len, f.value_off - 1, crlf, &out);
+		if (out.len != wl || memcmp(str_cstr(&out), want, wl) != 0) {
+			if (!wrong_named)
+				CHECK_MEM("relaxed named header = reference (first difference)", str_cstr(&out), out.len, want, wl);
+			wrong_named++;
+		}
 	}
 	CHECK_INT("relaxed header = reference on 3000 random fields", wrong, 0);
+	CHECK_INT("relaxed named header = reference on the well-formed ones", wrong_named, 0);
+	CHECK("most random fields are well-formed", named > 2000);
 	str_free(&out);
 }
 

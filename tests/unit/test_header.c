@@ -30,6 +30,13 @@ static const struct header_case header_cases[] = {
 	{ "colon inside value", T("Subject: a: b:c\r\n"), true, "Subject", " a: b:c", 15 },
 	{ "folded value", T("Subject: a\r\n b\r\n\tc\r\n"), true, "Subject", " a\r\n b\r\n\tc", 18 },
 	{ "one-letter name", T("X:y"), true, "X", "y", 3 },
+	/* names read eight bytes a step: the colon or a stray byte at either side of a step */
+	{ "colon after eight name bytes", T("ABCDEFGH: x"), true, "ABCDEFGH", " x", 11 },
+	{ "colon after seven name bytes", T("ABCDEFG: xy"), true, "ABCDEFG", " xy", 11 },
+	{ "long name, space before colon", T("X-Long-Field-Name\t: x"), true, "X-Long-Field-Name", " x", 21 },
+	{ "DEL in the second step", T("X-Long-F\x7f" "ield: x"), false, NULL, "X-Long-F\x7f" "ield: x", 16 },
+	{ "8-bit byte at the end of a step", T("X-Long-\xff" "Field: x"), false, NULL, "X-Long-\xff" "Field: x", 16 },
+	{ "control byte in the second step", T("X-Long-Fi\x1f" "eld: x"), false, NULL, "X-Long-Fi\x1f" "eld: x", 16 },
 	{ "every ftext punctuation in name", T("!#$%&'*+-./09;<=>?@AZ[\\]^_`az{|}~: v"), true,
 	  "!#$%&'*+-./09;<=>?@AZ[\\]^_`az{|}~", " v", 36 },
 	{ "8-bit bytes in value", T("Subject: \xc3\xa9t\xc3\xa9 \x80\xff\r\n"), true, "Subject", " \xc3\xa9t\xc3\xa9 \x80\xff",
