@@ -49,6 +49,14 @@ static inline int fold_tag_str(struct fold *f, const char *tag, const char *v)
 int fold_tag_number(struct fold *f, const char *tag, unsigned long long v);
 /* fold_list - "tag=a:b:c;" that may break after any colon */
 int fold_list(struct fold *f, const char *tag, const char *value);
+/* One item of a list fold_items writes: the name's len bytes, times over. */
+struct fold_item {
+	const char *name;
+	size_t len, times;
+};
+/* fold_items - fold_list of the n items' mentions joined by colons (none: "tag=;"), written
+ * straight from the items */
+int fold_items(struct fold *f, const char *tag, const struct fold_item *items, size_t n);
 /* fold_base64 - text that may break anywhere (base64, where FWS is ignored) */
 int fold_base64(struct fold *f, const char *v, size_t n);
 /* fold_text - free text that may break at its blanks, which it keeps: a line end goes before

@@ -200,35 +200,26 @@ size_t base64_encoded_len(size_t len)
 	return len / 3 * 4 + (len % 3 ? 4 : 0);
 }
 
-/* base64_encode - encode with padding; writes base64_encoded_len(len) chars plus a NUL */
+/* base64_encode - encode with padding; writes base64_encoded_len(len) chars plus a NUL: each
+ * group of three bytes read as one number, its four characters stored at once */
 void base64_encode(const unsigned char *in, size_t len, char *out)
 {
-	size_t i = 0, o = 0;
-
-	for (; len - i >= 3; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = base64_alphabet[v >> 18];
-		out[o++] = base64_alphabet[v >> 12 & 0x3f];
-		out[o++] = base64_alphabet[v >> 6 & 0x3f];
-		out[o++] = base64_alphabet[v & 0x3f];
+	const unsigned char *end = in + len - len % 3;
+	for (; in < end; in += 3, out += 4) {
+		uint32_t v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+		char q[4] = {base64_alphabet[v >> 18], base64_alphabet[v >> 12 & 0x3f], base64_alphabet[v >> 6 & 0x3f],
+			     base64_alphabet[v & 0x3f]};
+		memcpy(out, q, 4);
 	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		out[o++] = base64_alphabet[v >> 18];
-		out[o++] = base64_alphabet[v >> 12 & 0x3f];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-
-		out[o++] = base64_alphabet[v >> 18];
-		out[o++] = base64_alphabet[v >> 12 & 0x3f];
-		out[o++] = base64_alphabet[v >> 6 & 0x3f];
-		out[o++] = '=';
+	if (len % 3) {
+		uint32_t v = (uint32_t)in[0] << 16 | (len % 3 == 2 ? (uint32_t)in[1] << 8 : 0);
+		out[0] = base64_alphabet[v >> 18];
+		out[1] = base64_alphabet[v >> 12 & 0x3f];
+		out[2] = len % 3 == 2 ? base64_alphabet[v >> 6 & 0x3f] : '=';
+		out[3] = '=';
+		out += 4;
 	}
-	out[o] = '\0';
+	*out = '\0';
 }
 
 /* base64_strip_fws - v[0..n) without SP, HTAB, CR and LF, cut to cap - 1 bytes, into
