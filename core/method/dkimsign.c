@@ -83,11 +83,23 @@ static const char *dkimsign_alg_name(enum dkmod_algorithm a)
 	}
 }
 
-/* dkimsign_dup - copy an optional request string into the arena */
-static bool dkimsign_dup(const struct method_msg *m, const char **p)
+/* dkimsign_copy_strings - the request's strings (those set) copied into one block of the
+ * arena; false when out of memory */
+static bool dkimsign_copy_strings(const struct method_msg *m, struct dkmod_sign_request *r)
 {
-	if (*p && !(*p = arena_strdup(m->arena, *p)))
+	const char **strs[] = {&r->domain, &r->selector, &r->key_file, &r->headers,
+			       &r->identity, &r->instance, &r->oversign_headers};
+	size_t sizes[sizeof strs / sizeof strs[0]], total = 0;
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		total += sizes[i] = *strs[i] ? strlen(*strs[i]) + 1 : 0;
+	char *p = arena_alloc_raw(m->arena, total);
+	if (!p)
 		return false;
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (*strs[i]) {
+			*strs[i] = memcpy(p, *strs[i], sizes[i]);
+			p += sizes[i];
+		}
 	return true;
 }
 
@@ -116,10 +128,7 @@ enum dkmod_status dkimsign_add(const struct method_msg *m, struct dkimsign *set,
 	struct dkimsigner *g = &set->signers[set->nsigners];
 	memset(g, 0, sizeof *g);
 	g->req = *req;
-	if (!dkimsign_dup(m, &g->req.domain) || !dkimsign_dup(m, &g->req.selector) ||
-	    !dkimsign_dup(m, &g->req.key_file) || !dkimsign_dup(m, &g->req.headers) ||
-	    !dkimsign_dup(m, &g->req.identity) || !dkimsign_dup(m, &g->req.instance) ||
-	    !dkimsign_dup(m, &g->req.oversign_headers))
+	if (!dkimsign_copy_strings(m, &g->req))
 		return DKMOD_ENOMEM;
 	const char *why = "";
 	g->key = privkeys_get(m->privkeys, req->key_file, keycache_generation(m->cache),
@@ -385,8 +394,9 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 		return -1;
 	if (fold_items(&f, "h", l->names, l->nnames) < 0)
 		return -1;
-	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
-	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0 ||
+	size_t digest_len = crypto_hash_size(g->body->hash);
+	base64_encode(g->body->digest, digest_len, b64);
+	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, base64_encoded_len(digest_len)) < 0 || fold_word(&f, ";", 1, false) < 0 ||
 	    fold_word(&f, "b=", 2, true) < 0)
 		return -1;
 	*fold = f;
@@ -427,7 +437,7 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 		why = "signing failed";
 	if (!why) {
 		base64_encode(sig, sig_len, b64);
-		if (fold_base64(&f, b64, strlen(b64)) == 0)
+		if (fold_base64(&f, b64, base64_encoded_len(sig_len)) == 0)
 			g->field = arena_strndup(m->arena, field->data, field->len);
 		if (!g->field)
 			why = method_out_of_memory;
