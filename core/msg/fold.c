@@ -34,8 +34,8 @@ int fold_newline(struct fold *f)
 	return str_append(f->out, "\r\n\t", 3);
 }
 
-/* fold_room - make room for an unbreakable word of n bytes */
-int fold_room(struct fold *f, size_t n, bool space)
+/* fold_room_inline - fold_room, inline in the writers of words */
+static inline int fold_room_inline(struct fold *f, size_t n, bool space)
 {
 	if (f->col + (space ? 1 : 0) + n > FOLD_WIDTH && f->col > f->indent) {
 		if (fold_newline(f) < 0)
@@ -49,23 +49,30 @@ int fold_room(struct fold *f, size_t n, bool space)
 	return str_reserve(f->out, n);
 }
 
+/* fold_room - make room for an unbreakable word of n bytes */
+int fold_room(struct fold *f, size_t n, bool space)
+{
+	return fold_room_inline(f, n, space);
+}
+
 /* fold_word - an unbreakable word */
 int fold_word(struct fold *f, const char *w, size_t n, bool space)
 {
-	if (fold_room(f, n, space) < 0)
+	if (fold_room_inline(f, n, space) < 0)
 		return -1;
 	return str_append(f->out, w, n);
 }
 
-/* fold_tag - "tag=value;" as an unbreakable word after a space */
-int fold_tag(struct fold *f, const char *tag, const char *v, size_t n)
+/* fold_tag_sized - "tag=value;" as an unbreakable word after a space (the tag, a byte or two,
+ * copied byte by byte) */
+int fold_tag_sized(struct fold *f, const char *tag, size_t t, const char *v, size_t n)
 {
-	size_t t = strlen(tag);
-	if (n > FOLD_VALUE_MAX || fold_room(f, t + n + 2, true) < 0)
+	if (n > FOLD_VALUE_MAX || fold_room_inline(f, t + n + 2, true) < 0)
 		return -1;
 	struct str *o = f->out;
 	char *p = o->data + o->len;
-	memcpy(p, tag, t);
+	for (size_t i = 0; i < t; i++)
+		p[i] = tag[i];
 	p[t] = '=';
 	memcpy(p + t + 1, v, n);
 	p[t + 1 + n] = ';';
@@ -81,7 +88,7 @@ int fold_tag_number(struct fold *f, const char *tag, unsigned long long v)
 	do
 		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	return fold_tag(f, tag, p, (size_t)(digits + sizeof digits - p));
+	return fold_tag_sized(f, tag, strlen(tag), p, (size_t)(digits + sizeof digits - p));
 }
 
 /* fold_piece - at q, before a piece of a list n columns wide (with "tag=" in the first, with ';'
