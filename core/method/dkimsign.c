@@ -23,30 +23,52 @@
  * can be added after signing (DKIMSIGN_ALWAYS), or so only where present (DKIMSIGN_PRESENT: a
  * mailing list may add its List-* fields to a message that had none). */
 enum { DKIMSIGN_NOT = 0, DKIMSIGN_ALWAYS, DKIMSIGN_PRESENT };
-#define DKIMSIGN_NAME(n, o) {n, sizeof n - 1, o}
+/* DKIMSIGN_DEFAULTS(X, a) - X(a, id, name, over) for each default name, in h= order */
+#define DKIMSIGN_DEFAULTS(X, a)                                                                               \
+	X(a, FROM, "from", 1) X(a, REPLY_TO, "reply-to", 1) X(a, SUBJECT, "subject", 1) X(a, DATE, "date", 1)     \
+	X(a, TO, "to", 1) X(a, CC, "cc", 1) X(a, MESSAGE_ID, "message-id", 1) X(a, IN_REPLY_TO, "in-reply-to", 1) \
+	X(a, REFERENCES, "references", 1) X(a, MIME_VERSION, "mime-version", 1)                                  \
+	X(a, CONTENT_TYPE, "content-type", 1) X(a, CONTENT_TRANSFER_ENCODING, "content-transfer-encoding", 1)     \
+	X(a, CONTENT_DISPOSITION, "content-disposition", 1) X(a, CONTENT_ID, "content-id", 0)                    \
+	X(a, CONTENT_DESCRIPTION, "content-description", 0) X(a, RESENT_DATE, "resent-date", 0)                  \
+	X(a, RESENT_FROM, "resent-from", 0) X(a, RESENT_SENDER, "resent-sender", 0)                              \
+	X(a, RESENT_TO, "resent-to", 0) X(a, RESENT_CC, "resent-cc", 0)                                          \
+	X(a, RESENT_MESSAGE_ID, "resent-message-id", 0) X(a, LIST_ID, "list-id", 2)                              \
+	X(a, LIST_HELP, "list-help", 2) X(a, LIST_UNSUBSCRIBE, "list-unsubscribe", 2)                            \
+	X(a, LIST_SUBSCRIBE, "list-subscribe", 2) X(a, LIST_POST, "list-post", 2) X(a, LIST_OWNER, "list-owner", 2) \
+	X(a, LIST_ARCHIVE, "list-archive", 2) X(a, SENDER, "sender", 1)
+#define DKIMSIGN_ID(a, id, n, o) DKIMSIGN_D_##id,
+enum dkimsign_default_id { DKIMSIGN_DEFAULTS(DKIMSIGN_ID, 0) DKIMSIGN_NDEFAULT };
+#define DKIMSIGN_NAME(a, id, n, o) {n, sizeof n - 1, o},
 static const struct dkimsign_name {
 	const char *name;
 	size_t len;
 	unsigned char over;
-} dkimsign_default_headers[] = {
-	DKIMSIGN_NAME("from", 1), DKIMSIGN_NAME("reply-to", 1), DKIMSIGN_NAME("subject", 1),
-	DKIMSIGN_NAME("date", 1), DKIMSIGN_NAME("to", 1), DKIMSIGN_NAME("cc", 1), DKIMSIGN_NAME("message-id", 1),
-	DKIMSIGN_NAME("in-reply-to", 1), DKIMSIGN_NAME("references", 1), DKIMSIGN_NAME("mime-version", 1),
-	DKIMSIGN_NAME("content-type", 1), DKIMSIGN_NAME("content-transfer-encoding", 1),
-	DKIMSIGN_NAME("content-disposition", 1), DKIMSIGN_NAME("content-id", 0),
-	DKIMSIGN_NAME("content-description", 0), DKIMSIGN_NAME("resent-date", 0), DKIMSIGN_NAME("resent-from", 0),
-	DKIMSIGN_NAME("resent-sender", 0), DKIMSIGN_NAME("resent-to", 0), DKIMSIGN_NAME("resent-cc", 0),
-	DKIMSIGN_NAME("resent-message-id", 0), DKIMSIGN_NAME("list-id", 2), DKIMSIGN_NAME("list-help", 2),
-	DKIMSIGN_NAME("list-unsubscribe", 2), DKIMSIGN_NAME("list-subscribe", 2), DKIMSIGN_NAME("list-post", 2),
-	DKIMSIGN_NAME("list-owner", 2), DKIMSIGN_NAME("list-archive", 2), DKIMSIGN_NAME("sender", 1)};
+} dkimsign_default_headers[] = {DKIMSIGN_DEFAULTS(DKIMSIGN_NAME, 0)};
+/* The default names of each length below DKIMSIGN_LEN_MAX, a bit each: a field is compared with
+ * those names only (a constant table, not built per message) */
+#define DKIMSIGN_LEN_MAX 32
+#define DKIMSIGN_LEN_BIT(len, id, n, o) | (sizeof n - 1 == (len) ? (uint32_t)1 << DKIMSIGN_D_##id : 0)
+#define DKIMSIGN_BY_LEN(len) (0 DKIMSIGN_DEFAULTS(DKIMSIGN_LEN_BIT, len))
+#define DKIMSIGN_BY_LEN4(len) DKIMSIGN_BY_LEN(len), DKIMSIGN_BY_LEN(len + 1), DKIMSIGN_BY_LEN(len + 2), \
+	DKIMSIGN_BY_LEN(len + 3)
+static const uint32_t dkimsign_by_len[DKIMSIGN_LEN_MAX] = {
+	DKIMSIGN_BY_LEN4(0), DKIMSIGN_BY_LEN4(4), DKIMSIGN_BY_LEN4(8), DKIMSIGN_BY_LEN4(12),
+	DKIMSIGN_BY_LEN4(16), DKIMSIGN_BY_LEN4(20), DKIMSIGN_BY_LEN4(24), DKIMSIGN_BY_LEN4(28)};
+/* The default names oversigned even where absent (DKIMSIGN_ALWAYS), a bit each */
+#define DKIMSIGN_ALWAYS_BIT(a, id, n, o) | (o == DKIMSIGN_ALWAYS ? (uint32_t)1 << DKIMSIGN_D_##id : 0)
+#define DKIMSIGN_ALWAYS_SET (0 DKIMSIGN_DEFAULTS(DKIMSIGN_ALWAYS_BIT, 0))
 #define DKIMSIGN_KEEP_BUFFER 65536 /* the context keeps a buffer of dkimsign_one up to this size */
-#define DKIMSIGN_NDEFAULT (sizeof dkimsign_default_headers / sizeof dkimsign_default_headers[0])
 _Static_assert(DKIMSIGN_NDEFAULT <= 32, "a default name is a bit of a uint32_t");
+#define DKIMSIGN_LEN_FITS(a, id, n, o) && sizeof n - 1 < DKIMSIGN_LEN_MAX
+_Static_assert(1 DKIMSIGN_DEFAULTS(DKIMSIGN_LEN_FITS, 0), "every default name is in dkimsign_by_len");
 
-/* The h= list being built, and the fields it signs by index in h= order (chosen as the names
- * are listed, so the header hash needs neither h= parsed again nor a field index). */
+/* The h= list being built: its names, each with its mentions (written into the field from
+ * there, with no list text in between), and the fields it signs by index in h= order (chosen as
+ * the names are listed, so the header hash needs neither h= parsed again nor a field index). */
 struct dkimsign_list {
-	struct str h;
+	struct fold_item names[HEADER_MAX_SIGNED];
+	size_t nnames, mentions;        /* names listed, and their mentions: at most HEADER_MAX_SIGNED */
 	size_t fields[HEADER_MAX_SIGNED];
 	size_t nfields;
 };
@@ -61,11 +83,23 @@ static const char *dkimsign_alg_name(enum dkmod_algorithm a)
 	}
 }
 
-/* dkimsign_dup - copy an optional request string into the arena */
-static bool dkimsign_dup(const struct method_msg *m, const char **p)
+/* dkimsign_copy_strings - the request's strings (those set) copied into one block of the
+ * arena; false when out of memory */
+static bool dkimsign_copy_strings(const struct method_msg *m, struct dkmod_sign_request *r)
 {
-	if (*p && !(*p = arena_strdup(m->arena, *p)))
+	const char **strs[] = {&r->domain, &r->selector, &r->key_file, &r->headers,
+			       &r->identity, &r->instance, &r->oversign_headers};
+	size_t sizes[sizeof strs / sizeof strs[0]], total = 0;
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		total += sizes[i] = *strs[i] ? strlen(*strs[i]) + 1 : 0;
+	char *p = arena_alloc_raw(m->arena, total);
+	if (!p)
 		return false;
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (*strs[i]) {
+			*strs[i] = memcpy(p, *strs[i], sizes[i]);
+			p += sizes[i];
+		}
 	return true;
 }
 
@@ -94,10 +128,7 @@ enum dkmod_status dkimsign_add(const struct method_msg *m, struct dkimsign *set,
 	struct dkimsigner *g = &set->signers[set->nsigners];
 	memset(g, 0, sizeof *g);
 	g->req = *req;
-	if (!dkimsign_dup(m, &g->req.domain) || !dkimsign_dup(m, &g->req.selector) ||
-	    !dkimsign_dup(m, &g->req.key_file) || !dkimsign_dup(m, &g->req.headers) ||
-	    !dkimsign_dup(m, &g->req.identity) || !dkimsign_dup(m, &g->req.instance) ||
-	    !dkimsign_dup(m, &g->req.oversign_headers))
+	if (!dkimsign_copy_strings(m, &g->req))
 		return DKMOD_ENOMEM;
 	const char *why = "";
 	g->key = privkeys_get(m->privkeys, req->key_file, keycache_generation(m->cache),
@@ -144,13 +175,11 @@ static size_t dkimsign_count(const struct method_msg *m, const char *name, size_
 	return count;
 }
 
-/* dkimsign_listed - whether name already appears in the colon list h */
-static bool dkimsign_listed(const struct str *h, const char *name, size_t n)
+/* dkimsign_listed - whether name is already in the list */
+static bool dkimsign_listed(const struct dkimsign_list *l, const char *name, size_t n)
 {
-	size_t pos = 0, len;
-	const char *item;
-	while (tagvalue_list_next(str_cstr(h), h->len, &pos, &item, &len))
-		if (header_name_eq(item, len, name, n))
+	for (size_t i = 0; i < l->nnames; i++)
+		if (header_name_eq(l->names[i].name, l->names[i].len, name, n))
 			return true;
 	return false;
 }
@@ -168,30 +197,17 @@ static void dkimsign_pick(const struct method_msg *m, struct dkimsign_list *l, c
 		}
 }
 
-/* dkimsign_append_name - name *times over, colon-separated, as long as h stays within
- * HEADER_MAX_SIGNED names (verifiers refuse longer lists; instances left out stay unsigned):
- * *times becomes the mentions written */
-static int dkimsign_append_name(struct dkimsign_list *l, const char *name, size_t n, size_t *times)
+/* dkimsign_append_name - name *times over, as long as h stays within HEADER_MAX_SIGNED
+ * mentions (verifiers refuse longer lists; instances left out stay unsigned): *times becomes the
+ * mentions listed */
+static void dkimsign_append_name(struct dkimsign_list *l, const char *name, size_t n, size_t *times)
 {
-	struct str *h = &l->h;
-	/* every name takes at least two bytes with its colon: count them only near the limit */
-	if ((h->len + 1) / 2 + *times > HEADER_MAX_SIGNED) {
-		size_t names = h->len ? 1 : 0;
-		for (size_t i = 0; i < h->len; i++)
-			names += h->data[i] == ':';
-		if (*times > HEADER_MAX_SIGNED - names)
-			*times = HEADER_MAX_SIGNED - names;
+	if (*times > HEADER_MAX_SIGNED - l->mentions)
+		*times = HEADER_MAX_SIGNED - l->mentions;
+	if (*times) {
+		l->names[l->nnames++] = (struct fold_item){name, n, *times};
+		l->mentions += *times;
 	}
-	if (*times && str_reserve(h, *times * (n + 1)) < 0)
-		return -1;
-	for (size_t i = 0; i < *times; i++) {
-		if (h->len)
-			h->data[h->len++] = ':';
-		memcpy(h->data + h->len, name, n);
-		h->len += n;
-		h->data[h->len] = '\0';
-	}
-	return 0;
 }
 
 /* dkimsign_over - how a default field is oversigned by g's request, present count times (0 or 1) */
@@ -220,16 +236,14 @@ static size_t dkimsign_extra(const struct dkimsigner *g, const char *name, size_
 }
 
 /* dkimsign_add_name - list a name once per instance in the message (once more if oversigned), unless listed */
-static int dkimsign_add_name(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l,
-			     const char *name, size_t n)
+static void dkimsign_add_name(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l,
+			      const char *name, size_t n)
 {
-	if (n == 0 || dkimsign_listed(&l->h, name, n))
-		return 0;
+	if (n == 0 || dkimsign_listed(l, name, n))
+		return;
 	size_t count = dkimsign_count(m, name, n), times = count + dkimsign_extra(g, name, n, count);
-	if (dkimsign_append_name(l, name, n, &times) < 0)
-		return -1;
+	dkimsign_append_name(l, name, n, &times);
 	dkimsign_pick(m, l, name, n, times < count ? times : count);
-	return 0;
 }
 
 /* Where the default names are: how many received fields have each, the bottom one, and for each
@@ -237,29 +251,29 @@ static int dkimsign_add_name(const struct method_msg *m, const struct dkimsigner
 struct dkimsign_found {
 	size_t counts[DKIMSIGN_NDEFAULT], bottom[DKIMSIGN_NDEFAULT], last[DKIMSIGN_NDEFAULT];
 	size_t *up;                     /* nfields entries */
+	uint32_t present;               /* the names with a count, a bit each */
 };
 
-/* dkimsign_default_find - fill *x; false when out of memory */
+/* dkimsign_default_find - fill *x (counts and present cleared by the caller, bottom and last
+ * read only where a count is not 0); false when out of memory */
 static bool dkimsign_default_find(const struct method_msg *m, struct dkimsign_found *x)
 {
-	/* the default names by length modulo 32: a field is compared with those names only (header_is
-	 * tells a length that differs) */
-	uint32_t by_len[32] = {0};
-	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
-		by_len[dkimsign_default_headers[d].len % 32] |= (uint32_t)1 << d;
 	if (!(x->up = arena_alloc_raw(m->arena, (m->nfields ? m->nfields : 1) * sizeof *x->up)))
 		return false;
 	for (size_t i = m->nfields; i-- > 0;) {
 		const struct header_field *f = &m->fields[i];
 		if (f->removed)
 			continue;
-		for (uint32_t set = by_len[f->name_len % 32]; set; set &= set - 1) {
-			size_t d = (size_t)__builtin_ctz(set);
-			if (header_is(f, dkimsign_default_headers[d].name)) {
+		if (f->name_len >= DKIMSIGN_LEN_MAX)
+			continue;
+		for (uint32_t set = dkimsign_by_len[f->name_len]; set; set &= set - 1) {
+			size_t d = (size_t)__builtin_ctz(set); /* a name of the field's length */
+			if (str_case_eq(f->raw, dkimsign_default_headers[d].name, f->name_len)) {
 				if (x->counts[d]++)
 					x->up[x->last[d]] = i;
 				else
 					x->bottom[d] = i;
+				x->present |= (uint32_t)1 << d;
 				x->last[d] = i;
 				break;
 			}
@@ -269,58 +283,62 @@ static bool dkimsign_default_find(const struct method_msg *m, struct dkimsign_fo
 }
 
 /* dkimsign_oversigned_rest - the oversigned names the list so far leaves out */
-static int dkimsign_oversigned_rest(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l)
+static void dkimsign_oversigned_rest(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l)
 {
 	if (!g->req.oversign)
-		return 0;
+		return;
 	if (!g->req.oversign_headers) {
 		for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++)
-			if (dkimsign_default_headers[d].over &&
-			    dkimsign_add_name(m, g, l, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len) < 0)
-				return -1;
-		return 0;
+			if (dkimsign_default_headers[d].over)
+				dkimsign_add_name(m, g, l, dkimsign_default_headers[d].name, dkimsign_default_headers[d].len);
+		return;
 	}
 	size_t pos = 0, n;
 	const char *item;
 	while (tagvalue_list_next(g->req.oversign_headers, strlen(g->req.oversign_headers), &pos, &item, &n))
-		if (dkimsign_add_name(m, g, l, item, n) < 0)
-			return -1;
-	return 0;
+		dkimsign_add_name(m, g, l, item, n);
 }
 
-/* dkimsign_header_list - the h= value for a request: From first, then each configured or default
+/* dkimsign_header_list - the h= list for a request: From first, then each configured or default
  * name once per instance in the message, oversigned names once more, then oversigned names
- * the list left out */
+ * the list left out; -1 when out of memory */
 static int dkimsign_header_list(const struct method_msg *m, const struct dkimsigner *g, struct dkimsign_list *l)
 {
 	if (g->req.headers) {
 		size_t pos = 0, n;
 		const char *item;
-		if (dkimsign_add_name(m, g, l, "from", 4) < 0)
-			return -1;
+		dkimsign_add_name(m, g, l, "from", 4);
 		while (tagvalue_list_next(g->req.headers, strlen(g->req.headers), &pos, &item, &n))
-			if (dkimsign_add_name(m, g, l, item, n) < 0)
-				return -1;
-		return dkimsign_oversigned_rest(m, g, l);
+			dkimsign_add_name(m, g, l, item, n);
+		dkimsign_oversigned_rest(m, g, l);
+		return 0;
 	}
-	struct dkimsign_found x = {.counts = {0}};
+	struct dkimsign_found x;
+	memset(x.counts, 0, sizeof x.counts);
+	x.present = 0;
 	if (!dkimsign_default_find(m, &x))
 		return -1;
-	for (size_t d = 0; d < DKIMSIGN_NDEFAULT; d++) {
+	/* the names listed: those present, and those oversigned where absent (a name oversigned only
+	 * where present is present); any name when the request names the oversigned ones */
+	uint32_t listed = g->req.oversign_headers ? ((uint32_t)1 << (DKIMSIGN_NDEFAULT - 1) << 1) - 1
+			  : x.present | (g->req.oversign ? DKIMSIGN_ALWAYS_SET : 0);
+	for (; listed; listed &= listed - 1) {
+		size_t d = (size_t)__builtin_ctz(listed);
 		const struct dkimsign_name *dn = &dkimsign_default_headers[d];
 		size_t count = x.counts[d];
 		size_t times = count + (g->req.oversign_headers ? dkimsign_extra(g, dn->name, dn->len, count)
 								: dkimsign_over(g, dn->over, count));
-		if (times && dkimsign_append_name(l, dn->name, dn->len, &times) < 0)
-			return -1;
+		dkimsign_append_name(l, dn->name, dn->len, &times);
 		/* the n-th mention signs the n-th instance from the bottom */
-		for (size_t k = 0, i = x.bottom[d]; k < times && k < count; k++) {
+		for (size_t k = 0, i = count ? x.bottom[d] : 0; k < times && k < count; k++) {
 			i = k ? x.up[i] : i;
 			l->fields[l->nfields++] = i;
 		}
 	}
 	/* the recommended oversigned fields are all in the default list */
-	return g->req.oversign_headers ? dkimsign_oversigned_rest(m, g, l) : 0;
+	if (g->req.oversign_headers)
+		dkimsign_oversigned_rest(m, g, l);
+	return 0;
 }
 
 /* dkimsign_qp - i= in dkim-quoted-printable */
@@ -344,8 +362,8 @@ static const char *dkimsign_canon_pair(const struct dkmod_sign_request *r)
 }
 
 /* dkimsign_build - the field up to and including "b=", folded by f (left where b= ends) */
-static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g, const char *h, struct str *out,
-			  struct fold *fold)
+static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g, const struct dkimsign_list *l,
+			  struct str *out, struct fold *fold)
 {
 	struct fold f;
 	char b64[64];
@@ -374,10 +392,11 @@ static int dkimsign_build(const struct method_msg *m, const struct dkimsigner *g
 	if (fold_tag_number(&f, "t", (unsigned long long)now) < 0 ||
 	    (r->expire && fold_tag_number(&f, "x", (unsigned long long)now + r->expire) < 0))
 		return -1;
-	if (fold_list(&f, "h", h) < 0)
+	if (fold_items(&f, "h", l->names, l->nnames) < 0)
 		return -1;
-	base64_encode(g->body->digest, crypto_hash_size(g->body->hash), b64);
-	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, strlen(b64)) < 0 || fold_word(&f, ";", 1, false) < 0 ||
+	size_t digest_len = crypto_hash_size(g->body->hash);
+	base64_encode(g->body->digest, digest_len, b64);
+	if (fold_word(&f, "bh=", 3, true) < 0 || fold_base64(&f, b64, base64_encoded_len(digest_len)) < 0 || fold_word(&f, ";", 1, false) < 0 ||
 	    fold_word(&f, "b=", 2, true) < 0)
 		return -1;
 	*fold = f;
@@ -397,9 +416,8 @@ static void dkimsign_keep(struct str *buf)
  * the arena's copy of the field); returns a reason on failure (its status in *st) */
 static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g, enum dkmod_status *st)
 {
-	struct dkimsign_list l; /* its 2 KB of field indices are written as they are chosen */
-	l.h = *m->sign_h;
-	l.nfields = 0;
+	struct dkimsign_list l; /* its 8 KB of names and field indices are written as they are chosen */
+	l.nnames = l.mentions = l.nfields = 0;
 	struct str *field = m->sign_field;
 	struct fold f;
 	const char *why = NULL;
@@ -407,12 +425,10 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 	char b64[2 * CRYPTO_MAX_SIG];
 	size_t sig_len = 0;
 	enum crypto_hash hash = g->body->hash;
-	str_clear(&l.h);
 	str_clear(field);
 	if (g->body->failed)
 		why = "body hash failed";
-	else if (str_reserve(&l.h, 256) < 0 || dkimsign_header_list(m, g, &l) < 0 ||
-		 dkimsign_build(m, g, str_cstr(&l.h), field, &f) < 0)
+	else if (dkimsign_header_list(m, g, &l) < 0 || dkimsign_build(m, g, &l, field, &f) < 0)
 		why = method_out_of_memory;
 	else if (hdrhash_dkim_fields(m, hash, g->req.header_canon, l.fields, l.nfields, field->data, field->len,
 				     digest) != 0)
@@ -421,13 +437,11 @@ static const char *dkimsign_one(const struct method_msg *m, struct dkimsigner *g
 		why = "signing failed";
 	if (!why) {
 		base64_encode(sig, sig_len, b64);
-		if (fold_base64(&f, b64, strlen(b64)) == 0)
+		if (fold_base64(&f, b64, base64_encoded_len(sig_len)) == 0)
 			g->field = arena_strndup(m->arena, field->data, field->len);
 		if (!g->field)
 			why = method_out_of_memory;
 	}
-	*m->sign_h = l.h; /* the list's buffer may have moved as it grew */
-	dkimsign_keep(m->sign_h);
 	dkimsign_keep(field);
 	*st = why == method_out_of_memory ? DKMOD_ENOMEM : DKMOD_ECRYPTO;
 	return why;

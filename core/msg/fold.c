@@ -34,8 +34,8 @@ int fold_newline(struct fold *f)
 	return str_append(f->out, "\r\n\t", 3);
 }
 
-/* fold_room - make room for an unbreakable word of n bytes */
-int fold_room(struct fold *f, size_t n, bool space)
+/* fold_room_inline - fold_room, inline in the writers of words */
+static inline int fold_room_inline(struct fold *f, size_t n, bool space)
 {
 	if (f->col + (space ? 1 : 0) + n > FOLD_WIDTH && f->col > f->indent) {
 		if (fold_newline(f) < 0)
@@ -49,23 +49,30 @@ int fold_room(struct fold *f, size_t n, bool space)
 	return str_reserve(f->out, n);
 }
 
+/* fold_room - make room for an unbreakable word of n bytes */
+int fold_room(struct fold *f, size_t n, bool space)
+{
+	return fold_room_inline(f, n, space);
+}
+
 /* fold_word - an unbreakable word */
 int fold_word(struct fold *f, const char *w, size_t n, bool space)
 {
-	if (fold_room(f, n, space) < 0)
+	if (fold_room_inline(f, n, space) < 0)
 		return -1;
 	return str_append(f->out, w, n);
 }
 
-/* fold_tag - "tag=value;" as an unbreakable word after a space */
-int fold_tag(struct fold *f, const char *tag, const char *v, size_t n)
+/* fold_tag_sized - "tag=value;" as an unbreakable word after a space (the tag, a byte or two,
+ * copied byte by byte) */
+int fold_tag_sized(struct fold *f, const char *tag, size_t t, const char *v, size_t n)
 {
-	size_t t = strlen(tag);
-	if (n > FOLD_VALUE_MAX || fold_room(f, t + n + 2, true) < 0)
+	if (n > FOLD_VALUE_MAX || fold_room_inline(f, t + n + 2, true) < 0)
 		return -1;
 	struct str *o = f->out;
 	char *p = o->data + o->len;
-	memcpy(p, tag, t);
+	for (size_t i = 0; i < t; i++)
+		p[i] = tag[i];
 	p[t] = '=';
 	memcpy(p + t + 1, v, n);
 	p[t + 1 + n] = ';';
@@ -81,7 +88,46 @@ int fold_tag_number(struct fold *f, const char *tag, unsigned long long v)
 	do
 		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	return fold_tag(f, tag, p, (size_t)(digits + sizeof digits - p));
+	return fold_tag_sized(f, tag, strlen(tag), p, (size_t)(digits + sizeof digits - p));
+}
+
+/* fold_piece - at q, before a piece of a list n columns wide (with "tag=" in the first, with ';'
+ * in the last): a fold when it does not fit on the line (unless the line holds nothing yet), else
+ * the space before the first piece, and "tag=" there; where the piece's bytes go */
+static inline char *fold_piece(const struct fold *f, char *q, size_t *col, const char *tag, size_t t, bool first,
+			       size_t n)
+{
+	if (*col + first + n > FOLD_WIDTH && *col > f->indent) {
+		memcpy(q, "\r\n\t", 3);
+		q += 3;
+		*col = f->indent;
+	} else if (first) {
+		*q++ = ' ';
+		(*col)++;
+	}
+	*col += n;
+	if (first) {
+		memcpy(q, tag, t);
+		q += t;
+		*q++ = '=';
+	}
+	return q;
+}
+
+/* fold_list_end - the list written up to q: its length and column */
+static void fold_list_end(struct fold *f, char *q, size_t col)
+{
+	struct str *o = f->out;
+	o->len = (size_t)(q - o->data);
+	o->data[o->len] = '\0';
+	f->col = col;
+}
+
+/* fold_list_room - room for a list of len bytes: the tag, '=', the value, ';' and a space or a
+ * fold before each of at most len + 1 pieces */
+static int fold_list_room(struct fold *f, size_t t, size_t len)
+{
+	return str_reserve(f->out, t + 2 + len + 3 * (len + 1));
 }
 
 /* fold_list - "tag=a:b:c;" that may break after any colon: each piece written in place, the
@@ -89,41 +135,50 @@ int fold_tag_number(struct fold *f, const char *tag, unsigned long long v)
 int fold_list(struct fold *f, const char *tag, const char *value)
 {
 	size_t t = strlen(tag), len = strlen(value), col = f->col;
-	/* at most: the tag, '=', the value, ';' and a space or a fold before each of len + 1 pieces */
-	if (str_reserve(f->out, t + 2 + len + 3 * (len + 1)) < 0)
+	if (fold_list_room(f, t, len) < 0)
 		return -1;
-	struct str *o = f->out;
-	char *q = o->data + o->len;
+	char *q = f->out->data + f->out->len;
 	const char *p = value, *end = value + len;
 	for (bool first = true;; first = false) {
 		const char *c = memchr(p, ':', (size_t)(end - p));
 		size_t k = c ? (size_t)(c - p) + 1 : (size_t)(end - p);
-		size_t n = (first ? t + 1 : 0) + k + !c;
-		if (col + first + n > FOLD_WIDTH && col > f->indent) {
-			memcpy(q, "\r\n\t", 3);
-			q += 3;
-			col = f->indent;
-		} else if (first) {
-			*q++ = ' ';
-			col++;
-		}
-		if (first) {
-			memcpy(q, tag, t);
-			q += t;
-			*q++ = '=';
-		}
+		q = fold_piece(f, q, &col, tag, t, first, (first ? t + 1 : 0) + k + !c);
 		memcpy(q, p, k);
 		q += k;
-		col += n;
 		if (!c) {
 			*q++ = ';';
 			break;
 		}
 		p = c + 1;
 	}
-	o->len = (size_t)(q - o->data);
-	o->data[o->len] = '\0';
-	f->col = col;
+	fold_list_end(f, q, col);
+	return 0;
+}
+
+/* fold_items - the items' mentions as fold_list writes them joined by colons, with no search for
+ * the colons: each mention is a piece */
+int fold_items(struct fold *f, const char *tag, const struct fold_item *items, size_t n)
+{
+	size_t t = strlen(tag), len = 0, col = f->col;
+	for (size_t i = 0; i < n; i++)
+		len += items[i].times * (items[i].len + 1);
+	if (fold_list_room(f, t, len) < 0)
+		return -1;
+	char *q = f->out->data + f->out->len;
+	bool first = true;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < items[i].times; k++, first = false) {
+			q = fold_piece(f, q, &col, tag, t, first, (first ? t + 1 : 0) + items[i].len + 1);
+			memcpy(q, items[i].name, items[i].len);
+			q += items[i].len;
+			*q++ = ':';
+		}
+	if (first)
+		q = fold_piece(f, q, &col, tag, t, true, t + 2);
+	else
+		q--; /* the last mention's colon */
+	*q++ = ';';
+	fold_list_end(f, q, col);
 	return 0;
 }
 

@@ -37,9 +37,15 @@ int fold_newline(struct fold *f);
 int fold_room(struct fold *f, size_t n, bool space);
 /* fold_word - an unbreakable word, after a space (or a fold when it does not fit) */
 int fold_word(struct fold *f, const char *w, size_t n, bool space);
-/* fold_tag - "tag=value;" (value of n bytes, at most FOLD_VALUE_MAX) as an unbreakable word
- * after a space */
-int fold_tag(struct fold *f, const char *tag, const char *v, size_t n);
+/* fold_tag_sized - "tag=value;" (tag of t bytes, value of n bytes, at most FOLD_VALUE_MAX) as an
+ * unbreakable word after a space */
+int fold_tag_sized(struct fold *f, const char *tag, size_t t, const char *v, size_t n);
+/* fold_tag - fold_tag_sized with a NUL-terminated tag (inline: its length is known where the tag
+ * is a constant) */
+static inline int fold_tag(struct fold *f, const char *tag, const char *v, size_t n)
+{
+	return fold_tag_sized(f, tag, strlen(tag), v, n);
+}
 /* fold_tag_str - fold_tag with a NUL-terminated value */
 static inline int fold_tag_str(struct fold *f, const char *tag, const char *v)
 {
@@ -49,6 +55,14 @@ static inline int fold_tag_str(struct fold *f, const char *tag, const char *v)
 int fold_tag_number(struct fold *f, const char *tag, unsigned long long v);
 /* fold_list - "tag=a:b:c;" that may break after any colon */
 int fold_list(struct fold *f, const char *tag, const char *value);
+/* One item of a list fold_items writes: the name's len bytes, times over. */
+struct fold_item {
+	const char *name;
+	size_t len, times;
+};
+/* fold_items - fold_list of the n items' mentions joined by colons (none: "tag=;"), written
+ * straight from the items */
+int fold_items(struct fold *f, const char *tag, const struct fold_item *items, size_t n);
 /* fold_base64 - text that may break anywhere (base64, where FWS is ignored) */
 int fold_base64(struct fold *f, const char *v, size_t n);
 /* fold_text - free text that may break at its blanks, which it keeps: a line end goes before

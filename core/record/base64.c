@@ -51,8 +51,29 @@ static const uint32_t base64_at[4][256] = {{BASE64_BYTES(BASE64_AT18)}, {BASE64_
 #undef S
 #undef P
 
-static const char base64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* BASE64_CHAR(v) - the character of sextet v (the alphabet of RFC 4648 4) */
+#define BASE64_CHAR(v) \
+	((v) < 26 ? 'A' + (v) : (v) < 52 ? 'a' + (v) - 26 : (v) < 62 ? '0' + (v) - 52 : (v) == 62 ? '+' : '/')
+/* BASE64_LOW(F, hi) - F(hi, lo) for lo 0 to 63; BASE64_HIGH(G) - G(hi) for hi 0 to 63 */
+#define BASE64_LOW(F, hi) \
+	F(hi, 0), F(hi, 1), F(hi, 2), F(hi, 3), F(hi, 4), F(hi, 5), F(hi, 6), F(hi, 7), F(hi, 8), F(hi, 9), \
+	F(hi, 10), F(hi, 11), F(hi, 12), F(hi, 13), F(hi, 14), F(hi, 15), F(hi, 16), F(hi, 17), F(hi, 18), \
+	F(hi, 19), F(hi, 20), F(hi, 21), F(hi, 22), F(hi, 23), F(hi, 24), F(hi, 25), F(hi, 26), F(hi, 27), \
+	F(hi, 28), F(hi, 29), F(hi, 30), F(hi, 31), F(hi, 32), F(hi, 33), F(hi, 34), F(hi, 35), F(hi, 36), \
+	F(hi, 37), F(hi, 38), F(hi, 39), F(hi, 40), F(hi, 41), F(hi, 42), F(hi, 43), F(hi, 44), F(hi, 45), \
+	F(hi, 46), F(hi, 47), F(hi, 48), F(hi, 49), F(hi, 50), F(hi, 51), F(hi, 52), F(hi, 53), F(hi, 54), \
+	F(hi, 55), F(hi, 56), F(hi, 57), F(hi, 58), F(hi, 59), F(hi, 60), F(hi, 61), F(hi, 62), F(hi, 63)
+#define BASE64_HIGH(G) \
+	G(0), G(1), G(2), G(3), G(4), G(5), G(6), G(7), G(8), G(9), G(10), G(11), G(12), G(13), G(14), \
+	G(15), G(16), G(17), G(18), G(19), G(20), G(21), G(22), G(23), G(24), G(25), G(26), G(27), G(28), \
+	G(29), G(30), G(31), G(32), G(33), G(34), G(35), G(36), G(37), G(38), G(39), G(40), G(41), G(42), \
+	G(43), G(44), G(45), G(46), G(47), G(48), G(49), G(50), G(51), G(52), G(53), G(54), G(55), G(56), \
+	G(57), G(58), G(59), G(60), G(61), G(62), G(63)
+#define BASE64_PAIR(hi, lo) {BASE64_CHAR(hi), BASE64_CHAR(lo)}
+#define BASE64_ROW(hi) BASE64_LOW(BASE64_PAIR, hi)
+/* The two characters of each 12 bits (an encoded group of three bytes is two of them); the
+ * character of one sextet s is base64_pairs[s][1] */
+static const char base64_pairs[4096][2] = {BASE64_HIGH(BASE64_ROW)};
 
 /* base64_decoded_max - an upper bound on the decoded size of inlen characters */
 size_t base64_decoded_max(size_t inlen)
@@ -200,35 +221,24 @@ size_t base64_encoded_len(size_t len)
 	return len / 3 * 4 + (len % 3 ? 4 : 0);
 }
 
-/* base64_encode - encode with padding; writes base64_encoded_len(len) chars plus a NUL */
+/* base64_encode - encode with padding; writes base64_encoded_len(len) chars plus a NUL: each
+ * group of three bytes read as one number, its four characters two table entries */
 void base64_encode(const unsigned char *in, size_t len, char *out)
 {
-	size_t i = 0, o = 0;
-
-	for (; len - i >= 3; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = base64_alphabet[v >> 18];
-		out[o++] = base64_alphabet[v >> 12 & 0x3f];
-		out[o++] = base64_alphabet[v >> 6 & 0x3f];
-		out[o++] = base64_alphabet[v & 0x3f];
+	const unsigned char *end = in + len - len % 3;
+	for (; in < end; in += 3, out += 4) {
+		uint32_t v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+		memcpy(out, base64_pairs[v >> 12], 2);
+		memcpy(out + 2, base64_pairs[v & 0xfff], 2);
 	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		out[o++] = base64_alphabet[v >> 18];
-		out[o++] = base64_alphabet[v >> 12 & 0x3f];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-
-		out[o++] = base64_alphabet[v >> 18];
-		out[o++] = base64_alphabet[v >> 12 & 0x3f];
-		out[o++] = base64_alphabet[v >> 6 & 0x3f];
-		out[o++] = '=';
+	if (len % 3) {
+		uint32_t v = (uint32_t)in[0] << 16 | (len % 3 == 2 ? (uint32_t)in[1] << 8 : 0);
+		memcpy(out, base64_pairs[v >> 12], 2);
+		out[2] = len % 3 == 2 ? base64_pairs[v >> 6 & 0x3f][1] : '=';
+		out[3] = '=';
+		out += 4;
 	}
-	out[o] = '\0';
+	*out = '\0';
 }
 
 /* base64_strip_fws - v[0..n) without SP, HTAB, CR and LF, cut to cap - 1 bytes, into

@@ -218,6 +218,9 @@ static const struct fold_list_case fold_list_cases[] = {
 	  "From:foo@example.com|To:bar@example.com|Subject:demo=20run|Date:July=205,=202005=203:44:08=20PM=20-0700:"
 	  "Message-ID:<20050705224408.GA27046@example.com>:Received:from=20mail.example.com=20by=20mx.example.net" },
 	{ "list: empty items", "X", NULL, "h", "a::b:" },
+	{ "list: names repeated (oversigned)", "DKIM-Signature", "t=1700000000;", "h",
+	  "from:from:reply-to:subject:subject:date:date:to:to:to:cc:cc:message-id:message-id:mime-version:"
+	  "mime-version:content-type:content-type:content-transfer-encoding:content-transfer-encoding:x:x:x:x:x" },
 	{ "list: 60 short items", "DomainKey-Signature", "a=rsa-sha1;", "h",
 	  "a:b:c:d:e:f:g:h:i:j:k:l:m:n:o:p:q:r:s:t:u:v:w:x:y:z:a:b:c:d:e:f:g:h:i:j:k:l:m:n:o:p:q:r:s:t:u:v:w:x:"
 	  "y:z:a:b:c:d:e:f:g:h" },
@@ -263,6 +266,44 @@ static void test_list_table(void)
 		char *u = test_unfold(o, out.len, ":");
 		CHECK_STR(test_name(c->name, "unfolded text"), u, str_cstr(&want));
 		free(u);
+		str_free(&out);
+		str_free(&want);
+	}
+}
+
+/* test_items_table - fold_items of a list's items, equal neighbours given as one item with its
+ * mentions, writes what fold_list writes of the list, byte for byte, and ends at its column */
+static void test_items_table(void)
+{
+	for (size_t k = 0; k < sizeof fold_list_cases / sizeof fold_list_cases[0]; k++) {
+		const struct fold_list_case *c = &fold_list_cases[k];
+		struct fold_item items[128];
+		size_t n = 0;
+		for (const char *p = c->value;;) {
+			const char *colon = strchr(p, ':');
+			size_t len = colon ? (size_t)(colon - p) : strlen(p);
+			if (n && items[n - 1].len == len && memcmp(items[n - 1].name, p, len) == 0)
+				items[n - 1].times++;
+			else
+				items[n++] = (struct fold_item){p, len, 1};
+			if (!colon)
+				break;
+			p = colon + 1;
+		}
+		if (!*c->value)
+			n = 0; /* an empty list has no item */
+		struct str want = STR_INIT, out = STR_INIT;
+		struct fold fw, fo;
+		int rw = fold_start(&fw, &want, c->field), ro = fold_start(&fo, &out, c->field);
+		if (c->before) {
+			rw = rw ? rw : fold_word(&fw, c->before, strlen(c->before), true);
+			ro = ro ? ro : fold_word(&fo, c->before, strlen(c->before), true);
+		}
+		rw = rw ? rw : fold_list(&fw, c->tag, c->value);
+		ro = ro ? ro : fold_items(&fo, c->tag, items, n);
+		CHECK_INT(test_name(c->name, "items: result"), ro, rw);
+		CHECK_STR(test_name(c->name, "items: as fold_list"), str_cstr(&out), str_cstr(&want));
+		CHECK_INT(test_name(c->name, "items: column"), (long long)fo.col, (long long)fw.col);
 		str_free(&out);
 		str_free(&want);
 	}
@@ -442,6 +483,7 @@ int main(void)
 	test_text();
 	test_word_table();
 	test_list_table();
+	test_items_table();
 	test_b64_table();
 	test_tag();
 	test_no_space();

@@ -390,9 +390,9 @@ static void test_limits(struct dkmod_ctx *ctx)
 	str_free(&out);
 }
 
-/* test_sign_buffers - the h= list and the field are built in two buffers the context keeps from
- * signature to signature (no allocation per message): a short list after a long one has none
- * of its names, and both signatures pass */
+/* test_sign_buffers - the field is built in a buffer the context keeps from signature to
+ * signature (no allocation per message), the h= list written into it from its names (no buffer of
+ * its own): a short list after a long one has none of its names, and both signatures pass */
 static void test_sign_buffers(struct dkmod_ctx *ctx)
 {
 	struct dkmod_sign_request r;
@@ -400,13 +400,13 @@ static void test_sign_buffers(struct dkmod_ctx *ctx)
 	request(&r, "ed", DKMOD_ALG_ED25519_SHA256);
 	r.headers = "from:to:subject:date:message-id:received:x-long-field-name-one:x-long-field-name-two";
 	CHECK("sign buffers: a long h= list signed", sign(ctx, &r, 1, message, &first));
-	const char *h = ctx->sign_h.data, *field = ctx->sign_field.data;
-	CHECK("sign buffers: kept by the context, emptied", h && field && ctx->sign_h.len == 0 &&
-	      ctx->sign_field.len == 0 && ctx->sign_field.cap >= 1024);
+	const char *field = ctx->sign_field.data;
+	CHECK("sign buffers: kept by the context, emptied", field && ctx->sign_field.len == 0 &&
+	      ctx->sign_field.cap >= 1024);
 	r.headers = "from";
 	r.oversign = false;
 	CHECK("sign buffers: a short one after it", sign(ctx, &r, 1, message, &second));
-	CHECK("sign buffers: the same memory again", ctx->sign_h.data == h && ctx->sign_field.data == field);
+	CHECK("sign buffers: the same memory again", ctx->sign_field.data == field);
 	CHECK("sign buffers: the short list alone", strstr(str_cstr(&second), " h=from; ") != NULL &&
 	      strstr(str_cstr(&second), "received") == NULL);
 	verify(ctx, str_cstr(&first), 0, &out, NULL);
