@@ -250,7 +250,6 @@ void dkmod_ctx_free(struct dkmod_ctx *ctx)
 	arena_free(&ctx->strings);
 	arena_spare_free(&ctx->arena_spare);
 	str_free(&ctx->header_canon);
-	str_free(&ctx->sign_h);
 	str_free(&ctx->sign_field);
 	session_spare_free(ctx);
 	free(ctx);

@@ -74,7 +74,7 @@ static void session_msg_init(struct dkmod_session *s)
 	s->msg = (struct method_msg){.opt = &ctx->opt, .arena = &s->arena, .index = &s->index,
 				     .sender = &s->sender, .author = &s->author, .pubkeys = &ctx->pubkeys, .privkeys = ctx->privkeys,
 				     .cache = ctx->cache, .header_canon = &ctx->header_canon,
-				     .sign_h = &ctx->sign_h, .sign_field = &ctx->sign_field, .bodies = &s->bodies,
+				     .sign_field = &ctx->sign_field, .bodies = &s->bodies,
 				     .lookups = &s->lookups, .host = &session_host, .host_arg = s};
 	s->bodies.arena = &s->arena;
 }

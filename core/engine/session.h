@@ -43,7 +43,7 @@ struct dkmod_ctx {
 	struct counters counters;   /* counts not yet written to the store */
 	struct arena_block *arena_spare; /* blocks the sessions' arenas reuse (arena_init_spare) */
 	struct str header_canon;    /* hdrhash_dkim's buffer, kept from message to message */
-	struct str sign_h, sign_field; /* dkimsign_one's h= list and field, likewise */
+	struct str sign_field;      /* dkimsign_one's field, likewise */
 	struct dkmod_session *spare_session; /* the last session freed, its arrays kept for the next */
 };
 

@@ -55,7 +55,7 @@ struct method_msg {
 	struct privkeys *privkeys;      /* signing keys, per process */
 	struct keycache *cache;         /* shared answer cache, or NULL */
 	struct str *header_canon;       /* a buffer kept from message to message (hdrhash.c) */
-	struct str *sign_h, *sign_field; /* two more, for the h= list and field being signed (dkimsign.c) */
+	struct str *sign_field;         /* another, for the field being signed (dkimsign.c) */
 	struct bodyhash_set *bodies;
 	struct lookups *lookups;
 	const struct method_host *host;
