@@ -25,6 +25,13 @@ static int tagvalue_is_valchar(unsigned char c)
 	return (c >= 0x21 && c <= 0x7e && c != ';') || c >= 0x80;
 }
 
+/* tagvalue_value_stop - the bytes of w that end a run of VALCHARs: below 0x21, 0x7f or ';' (bytes
+ * from 0x80 go on, as tagvalue_is_valchar says; tagvalue_scan8) */
+static inline uint64_t tagvalue_value_stop(uint64_t w)
+{
+	return ((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) | tagvalue_bytes_eq(w, 0x7f) | tagvalue_bytes_eq(w, ';');
+}
+
 /* tagvalue_valchar_run - the offset after the VALCHARs from i, sixteen bytes at a time (SSE2),
  * then eight */
 static size_t tagvalue_valchar_run(const char *text, size_t len, size_t i)
@@ -42,25 +49,7 @@ static size_t tagvalue_valchar_run(const char *text, size_t len, size_t i)
 		i += 16;
 	}
 #endif
-	while (len - i >= 8) {
-		uint64_t w;
-		memcpy(&w, text + i, 8);
-		/* a byte below 0x21, or 0x7f, or ';' ends the run; each mask is exact at its lowest
-		 * byte, so the lowest of all is the first such byte (bytes are in memory order) */
-		uint64_t end = ((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) | tagvalue_bytes_eq(w, 0x7f) |
-			       tagvalue_bytes_eq(w, ';');
-		if (end) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return i + (size_t)__builtin_ctzll(end) / 8;
-#else
-			break; /* the byte loop below finds it */
-#endif
-		}
-		i += 8;
-	}
-	while (i < len && tagvalue_is_valchar((unsigned char)text[i]))
-		i++;
-	return i;
+	return tagvalue_scan8((const unsigned char *)text, len, i, tagvalue_value_stop);
 }
 
 /* tagvalue_is_wsp - SP or HTAB */
