@@ -53,17 +53,23 @@ static inline bool add_key(const char *sel, const char *genargs, bool ed, const 
 	return true;
 }
 
+/* fixture_options - the defaults with the test's authserv-id, clock and zone */
+static inline void fixture_options(struct dkmod_options *o, time_t when)
+{
+	dkmod_options_init(o);
+	o->authserv_id = "mx.test.example";
+	o->fixed_now = when;
+	o->resolver.zone_file = zone_path;
+	o->resolver.timeout_ms = 2000;
+}
+
 /* new_ctx - a context on the test zone */
 static inline struct dkmod_ctx *new_ctx(unsigned min_bits, time_t when)
 {
 	struct dkmod_options o;
-	dkmod_options_init(&o);
-	o.authserv_id = "mx.test.example";
+	fixture_options(&o, when);
 	o.min_key_bits = min_bits;
 	o.allow_sha1 = true; /* the round trips cover rsa-sha1; its refusal by default: test_verify_guard */
-	o.fixed_now = when;
-	o.resolver.zone_file = zone_path;
-	o.resolver.timeout_ms = 2000;
 	struct dkmod_ctx *ctx = NULL;
 	if (dkmod_ctx_new(&o, &ctx) != DKMOD_OK)
 		return NULL;

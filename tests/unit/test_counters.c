@@ -214,11 +214,7 @@ static long long test_state(const char *name)
 static void test_sessions(void)
 {
 	struct dkmod_options o;
-	dkmod_options_init(&o);
-	o.authserv_id = "mx.test.example";
-	o.fixed_now = now;
-	o.resolver.zone_file = zone_path;
-	o.resolver.timeout_ms = 2000;
+	fixture_options(&o, now);
 	o.check_policies = false;
 	o.cache.state_dir = state;
 	struct dkmod_ctx *ctx = NULL;

@@ -24,11 +24,7 @@ static void test_log(void *arg, enum dkmod_log_level level, const char *msg)
 static struct dkmod_ctx *test_ctx(const char *state, bool record, size_t max_rows)
 {
 	struct dkmod_options o;
-	dkmod_options_init(&o);
-	o.authserv_id = "mx.test.example";
-	o.fixed_now = now;
-	o.resolver.zone_file = zone_path;
-	o.resolver.timeout_ms = 2000;
+	fixture_options(&o, now);
 	o.check_policies = false;
 	o.cache.state_dir = state;
 	o.report.record = record;
