@@ -23,6 +23,13 @@ static void bodyhash_sink(void *arg, const void *data, size_t len)
 		b->failed = true;
 }
 
+/* bodyhash_direct - a run of a relaxed body that needs no change, hashed at once while its
+ * stream has no partner */
+static size_t bodyhash_direct(void *arg, const void *data, size_t len)
+{
+	return hashpair_update_clean(((struct bodyhash *)arg)->lane, data, len);
+}
+
 /* bodyhash_release - free b's memory unless the arena holds it */
 static void bodyhash_release(const struct bodyhash_set *s, struct bodyhash *b)
 {
@@ -63,8 +70,11 @@ struct bodyhash *bodyhash_get(struct bodyhash_set *s, enum crypto_hash hash, enu
 		return NULL;
 	}
 	canon_body_init(b->canon_state, canon, domainkeys, limit, bodyhash_sink, b);
+	if (b->lane && canon == DKMOD_CANON_RELAXED && limit < 0)
+		b->canon_state->direct = bodyhash_direct;
 	for (size_t i = 0; b->lane && i < s->nbodies; i++)
 		if (s->bodies[i]->lane && !s->bodies[i]->lane->partner) {
+			b->canon_state->direct = s->bodies[i]->canon_state->direct = NULL; /* paired, not alone */
 			hashpair_join(s->bodies[i]->lane, b->lane);
 			s->npairs++;
 			break;

@@ -29,6 +29,8 @@
  * routine takes this much after a change before looking for such a span again */
 #define CANON_VEC_CLEAN 256
 #define CANON_VEC_WINDOW 1024
+/* the shortest run offered to the direct sink (it needs three blocks and more to gain) */
+#define CANON_DIRECT_MIN 512
 
 static const char canon_crlf[] = "\r\n";
 static bool canon_portable; /* tests: never use canon_vec.c */
@@ -134,6 +136,7 @@ void canon_body_init(struct canon_body *b, enum dkmod_canon canon, bool domainke
 	b->pending_wsp = false;
 	b->data_seen = false;
 	b->sink = sink;
+	b->direct = NULL;
 	b->sink_arg = sink_arg;
 	b->buf_len = 0;
 	b->vector = !canon_portable && canon_vec_available();
@@ -312,6 +315,29 @@ static size_t canon_find_change(bool nofws, const unsigned char *p, size_t n)
 	return n;
 }
 
+/* canon_direct - a relaxed body without l=: the run at p[0..n) that needs no change, if the
+ * direct sink finds one, goes to it at once (tested as it is hashed); the bytes it took.  Held
+ * line ends go first, which is right when data follows: it does before p[64]. */
+static size_t canon_direct(struct canon_body *b, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	if (n < CANON_DIRECT_MIN)
+		return 0;
+	while (i < 64 && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (i == 64)
+		return 0;
+	if (b->eols)
+		canon_release_eols(b);
+	canon_flush(b);
+	size_t k = b->direct(b->sink_arg, p, n);
+	if (k) {
+		b->emitted += (long long)k;
+		b->data_seen = true;
+	}
+	return k;
+}
+
 /* canon_vec_update - relaxed or nofws on the vector code: long spans it leaves alone go the
  * simple way (straight to the sink), the rest through the block routine a window at a time */
 static void canon_vec_update(struct canon_body *b, const unsigned char *p, size_t len)
@@ -327,8 +353,13 @@ static void canon_vec_update(struct canon_body *b, const unsigned char *p, size_
 			len--;
 			continue;
 		}
-		size_t end = len - trail;
-		size_t c = canon_vec_find_change(b->canon, p, end);
+		size_t end = len - trail, c = b->direct ? canon_direct(b, p, end) : 0;
+		if (c) {
+			p += c;
+			len -= c;
+			continue;
+		}
+		c = canon_vec_find_change(b->canon, p, end);
 		if (c >= CANON_VEC_CLEAN || c == end) {
 			canon_simple_update(b, p, c, true);
 		} else {
@@ -361,8 +392,14 @@ void canon_body_update(struct canon_body *b, const void *data, size_t len)
 			len--;
 			continue;
 		}
+		size_t clean = b->direct ? canon_direct(b, p, len) : 0;
+		if (clean) {
+			p += clean;
+			len -= clean;
+			continue;
+		}
 		/* the span before the first change canonicalizes exactly as simple does */
-		size_t clean = canon_find_change(nofws, p, len);
+		clean = canon_find_change(nofws, p, len);
 		if (nofws && clean == len && p[len - 1] == '\r')
 			clean--; /* a CR at the end may be stray: nofws drops it, simple would keep it */
 		if (clean) {

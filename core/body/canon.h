@@ -26,6 +26,11 @@ int canon_header_named(enum dkmod_canon canon, const char *text, size_t len, siz
 /* Where canonical body bytes go (a running hash). */
 typedef void canon_sink(void *arg, const void *data, size_t len);
 
+/* Where a relaxed body's runs that need no change may go at once (a SHA-256 stream alone):
+ * takes a prefix of p[0..n) it has found to be such a run, ending before data (a byte other
+ * than CR and LF) and never just after a CR, and returns its length (sha256_update_clean). */
+typedef size_t canon_direct_sink(void *arg, const void *p, size_t n);
+
 #define CANON_BUF 16384
 
 /* A body being canonicalized.  The flavour decides what happens at the end:
@@ -42,6 +47,7 @@ struct canon_body {
 	bool data_seen;           /* any non-empty line so far */
 	bool vector;              /* the AVX-512 block routines of canon_vec.c run this body */
 	canon_sink *sink;
+	canon_direct_sink *direct; /* relaxed without l=: set by the caller after init, or NULL */
 	void *sink_arg;
 	size_t buf_len;
 	unsigned char buf[CANON_BUF];

@@ -125,6 +125,12 @@ void hashpair_update(struct hashpair *h, const void *data, size_t n, bool stable
 		hashpair_hold(h, p, n, stable);
 }
 
+/* hashpair_update_clean - a stream without a partner: sha256_update_clean; 0 for one with */
+size_t hashpair_update_clean(struct hashpair *h, const void *data, size_t n)
+{
+	return h->partner ? 0 : sha256_update_clean(&h->sha, data, n);
+}
+
 /* hashpair_settle - the stable bytes are about to change: copy what is held of them, or hash
  * everything held alone when it does not fit */
 void hashpair_settle(struct hashpair *h)

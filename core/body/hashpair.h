@@ -43,6 +43,8 @@ void hashpair_join(struct hashpair *a, struct hashpair *b);
 /* hashpair_update - add n bytes to the stream; stable: they stay in place until hashpair_settle,
  * so they can wait for the partner there */
 void hashpair_update(struct hashpair *h, const void *data, size_t n, bool stable);
+/* hashpair_update_clean - a stream without a partner: sha256_update_clean; 0 for one with */
+size_t hashpair_update_clean(struct hashpair *h, const void *data, size_t n);
 /* hashpair_settle - the stable bytes are about to change or go away */
 void hashpair_settle(struct hashpair *h);
 /* hashpair_final - the digest; the partner goes on alone */

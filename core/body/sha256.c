@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "body/canon_clean.h"
 #include "body/cpu.h"
 
 static bool sha256_disabled; /* tests: behave as if the extensions were missing */
@@ -128,6 +129,28 @@ SHA256_TARGET static void sha256_blocks(uint32_t *h, const unsigned char *p, siz
 	sha256_store(h, a.abef, a.cdgh);
 }
 
+/* sha256_blocks_clean - blocks of q[0..n) into h while relaxed canonicalization passes them on as
+ * they are and data follows: blocks 0 and 1 are tested (1 holds data) on entry, and block k is
+ * hashed while block k + 2 is tested beside its rounds.  The blocks hashed. */
+SHA256_TARGET static size_t sha256_blocks_clean(uint32_t *h, const unsigned char *q, size_t n)
+{
+	struct sha256_lane a;
+	size_t k = 0;
+	bool more;
+	sha256_load(h, &a.abef, &a.cdgh);
+	do {
+		more = 64 * (k + 3) < n && canon_clean_block(q + 64 * (k + 2));
+		sha256_lane_start(&a, q + 64 * k);
+#pragma GCC unroll 16
+		for (int i = 0; i < 16; i++)
+			sha256_lane_rounds(&a, i);
+		sha256_lane_end(&a);
+		k++;
+	} while (more);
+	sha256_store(h, a.abef, a.cdgh);
+	return k;
+}
+
 /* sha256_blocks2 - n blocks of p into h and n blocks of q into g, the two streams' rounds
  * interleaved so that each runs in the other's latency */
 SHA256_TARGET static void sha256_blocks2(uint32_t *h, const unsigned char *p, uint32_t *g, const unsigned char *q,
@@ -163,6 +186,15 @@ static void sha256_blocks(uint32_t *h, const unsigned char *p, size_t n)
 	(void)h;
 	(void)p;
 	(void)n;
+}
+
+/* sha256_blocks_clean - never called where sha256_available() is false */
+static size_t sha256_blocks_clean(uint32_t *h, const unsigned char *q, size_t n)
+{
+	(void)h;
+	(void)q;
+	(void)n;
+	return 0;
 }
 
 /* sha256_blocks2 - never called where sha256_available() is false */
@@ -228,6 +260,23 @@ void sha256_update(struct sha256 *c, const void *data, size_t n)
 		memcpy(c->part, p, n);
 		c->part_len = n;
 	}
+}
+
+/* sha256_update_clean - add a prefix of p[0..n) that relaxed body canonicalization passes on as
+ * it is, tested as it is hashed; the prefix's length.  See sha256.h. */
+size_t sha256_update_clean(struct sha256 *c, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t fill = c->part_len ? 64 - c->part_len : 0;
+	if (!sha256_available() || n <= fill + 128 || p[0] == '\n' || (fill && !canon_clean_block(p)) ||
+	    !canon_clean_block(p + fill) || !canon_clean_block(p + fill + 64))
+		return 0;
+	sha256_fill_block(c, p, fill);
+	size_t k = fill + 64 * sha256_blocks_clean(c->h, p + fill, n - fill);
+	c->bytes += k - fill;
+	if (p[k - 1] == '\r') /* its LF (tested: data follows) goes too, so the rest starts after a line end */
+		sha256_update(c, p + k++, 1);
+	return k;
 }
 
 /* sha256_update2 - add n bytes to each of two streams, two blocks at a time where both have whole
