@@ -523,8 +523,8 @@ static int canon_header_relaxed(const char *text, size_t len, size_t name_len, s
 				struct str *out)
 {
 	/* the canonical form is never longer than the text: write into reserved room (and the CRLF, and
-	 * the seven bytes canon_plain_copy may write past the text's end) */
-	if (str_reserve(out, len + 8) < 0)
+	 * the 64 bytes the vector code's last store or the seven canon_plain_copy may write past it) */
+	if (str_reserve(out, len + 64) < 0)
 		return -1;
 	char *o = out->data + out->len;
 	str_lower_copy(o, text, name_len, len); /* o has room for len bytes */
@@ -533,6 +533,11 @@ static int canon_header_relaxed(const char *text, size_t len, size_t name_len, s
 	/* the value: runs of plain bytes copied whole, a WSP run between two of them as one SP,
 	 * line ends dropped */
 	const char *p = text + colon + 1, *end = text + len;
+	long vec = !canon_portable && canon_vec_available() ? canon_vec_header_value(o, p, (size_t)(end - p)) : -1;
+	if (vec >= 0) {
+		o += vec;
+		p = end;
+	}
 	bool wsp = false, started = false;
 	while (p < end) {
 		/* here p is at neither WSP nor a line end (the loop below skipped them) */

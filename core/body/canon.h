@@ -79,6 +79,11 @@ size_t canon_vec_find_bare_lf(const unsigned char *p, size_t pos, size_t n);
 /* canon_vec_find_change - offset of the first 64-byte block of p[0..n) that relaxed or nofws
  * may change (an LF at p[0] counts as bare), n if none */
 size_t canon_vec_find_change(enum dkmod_canon mode, const unsigned char *p, size_t n);
+/* canon_vec_header_value - relaxed canonicalization of a header field's value text[0..n) into o,
+ * which has room for n + 64 bytes: data (bytes neither WSP nor a line end) as it is, one SP for
+ * the WSP between two data bytes, line ends dropped; the bytes written, or -1 when a line end is
+ * not followed by WSP (not a fold: the byte code takes such a value) */
+long canon_vec_header_value(char *o, const char *text, size_t n);
 /* canon_vec_region - canonicalize p[0..stop) into the buffer (stop: n or a multiple of 64), the
  * bytes up to n seen as what follows.  On entry no CR or WSP is pending and the byte before p
  * (if any) is no CR; p[n-1] is neither CR nor WSP unless the flavour is simple and it is a CR

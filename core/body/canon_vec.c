@@ -281,7 +281,56 @@ CANON_VEC_TARGET void canon_vec_region(struct canon_body *b, const unsigned char
 		canon_vec_region_mode(b, p, stop, n, DKMOD_CANON_SIMPLE);
 }
 
+/* canon_vec_valid - the bytes of the block at p[i..) that lie before n */
+static inline __attribute__((always_inline)) unsigned long long canon_vec_valid(size_t i, size_t n)
+{
+	return i >= n ? 0 : n - i >= 64 ? ~0ULL : (1ULL << (n - i)) - 1;
+}
+
+/* canon_vec_header_value - relaxed canonicalization of a header field's value: see canon.h */
+CANON_VEC_TARGET long canon_vec_header_value(char *o, const char *text, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	const __m512i vsp = _mm512_set1_epi8(' ');
+	size_t len = 0;
+	bool started = false;
+	struct canon_vec_block cur = canon_vec_load(p, 0, n);
+	for (size_t i = 0; i < n; i += 64) {
+		struct canon_vec_block nxt = canon_vec_load(p, i + 64, n);
+		unsigned long long valid = canon_vec_valid(i, n);
+		/* line ends (LF, and the CR of CRLF), WSP and data, here and in the next block's first byte */
+		unsigned long long eol = cur.lf | (cur.cr & ((cur.lf >> 1) | (nxt.lf << 63)));
+		unsigned long long nxt_eol = nxt.lf | (nxt.cr & (nxt.lf >> 1));
+		unsigned long long wsp = cur.sp | cur.tab, nxt_wsp = nxt.sp | nxt.tab;
+		unsigned long long data = ~(eol | wsp) & valid;
+		unsigned long long nxt_data = ~(nxt_eol | nxt_wsp) & canon_vec_valid(i + 64, n);
+		unsigned long long wsp_next = (wsp >> 1) | (nxt_wsp << 63), data_next = (data >> 1) | (nxt_data << 63);
+		unsigned long long eol_next = (eol >> 1) | (nxt_eol << 63);
+		if (eol & ~eol_next & ~wsp_next)
+			return -1; /* a line end not followed by WSP: not a fold */
+		/* between two data bytes (line ends aside) each gap with WSP is one: its last WSP stays, as
+		 * SP; before the first data byte and after the last no WSP stays */
+		unsigned long long after_data = started ? ~0ULL : data ? ~(((data & -data) << 1) - 1) : 0;
+		unsigned long long keep = data | (wsp & data_next & after_data);
+		__m512i v = _mm512_mask_mov_epi8(cur.v, cur.tab, vsp);
+		_mm512_storeu_si512(o + len, _mm512_maskz_compress_epi8(keep, v));
+		len += (size_t)_mm_popcnt_u64(keep);
+		started = started || data;
+		cur = nxt;
+	}
+	return (long)len;
+}
+
 #else
+
+/* canon_vec_header_value - never called without vector code */
+long canon_vec_header_value(char *o, const char *text, size_t n)
+{
+	(void)o;
+	(void)text;
+	(void)n;
+	return -1;
+}
 
 /* canon_vec_available - no vector code on this machine */
 bool canon_vec_available(void)
