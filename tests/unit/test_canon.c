@@ -8,15 +8,10 @@
 
 #include "record/base64.h"
 #include "body/canon.h"
+#include "canon_fixture.h"
 #include "msg/header.h"
 #include "key/crypto.h"
 #include "unit.h"
-
-/* collect - a sink that appends to a struct str */
-static void collect(void *arg, const void *data, size_t len)
-{
-	str_append(arg, data, len);
-}
 
 /* run_body - canonicalize input given in pieces of at most piece bytes (0: one piece, or split at split) */
 static void run_body(enum dkmod_canon c, bool dk, long long limit, const char *in, size_t split, struct str *out,
@@ -325,13 +320,7 @@ static void run_code(bool portable, enum dkmod_canon c, bool dk, long long limit
 	canon_set_portable(portable);
 	str_clear(out);
 	canon_body_init(b, c, dk, limit, collect, out);
-	size_t at = 0;
-	for (size_t i = 0; i <= ncut; i++) {
-		size_t to = i < ncut ? cuts[i] : n;
-		canon_body_update(b, in + at, to - at);
-		at = to;
-	}
-	canon_body_final(b);
+	canon_feed(b, in, n, cuts, ncut);
 	*length = canon_body_length(b);
 	canon_set_portable(false);
 	free(b);
@@ -421,24 +410,14 @@ static void test_vector_random(void)
 	char *in = malloc(3000);
 	bool all = true;
 	for (int round = 0; round < 3000 && all; round++) {
-		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-		size_t n = (size_t)(r % 2900);
+		size_t n = (size_t)(unit_rand(&r) % 2900);
 		bool sparse = round % 3 == 0; /* mostly letters: long spans without a change */
 		for (size_t i = 0; i < n; i++) {
-			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			unit_rand(&r);
 			in[i] = sparse && r % 50 ? "QUJDREVGR0hJSktMTU5PUFFS"[r % 24] : alphabet[r % (sizeof alphabet - 1)];
 		}
 		size_t cuts[4];
-		for (size_t i = 0; i < 4; i++) {
-			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-			cuts[i] = n ? (size_t)(r % (n + 1)) : 0;
-		}
-		for (size_t i = 1; i < 4; i++)
-			for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-				size_t t = cuts[j];
-				cuts[j] = cuts[j - 1];
-				cuts[j - 1] = t;
-			}
+		unit_cuts(&r, n, cuts, 4);
 		for (size_t k = 0; k < 3; k++) {
 			long long limit = round % 4 == 1 ? (long long)(r % 2000) : -1;
 			if (!same_code(cs[k], k == 2, limit, in, n, cuts, 4) ||

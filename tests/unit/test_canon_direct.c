@@ -11,6 +11,7 @@
 
 #include "body/canon.h"
 #include "body/sha256.h"
+#include "canon_fixture.h"
 #include "key/crypto.h"
 #include "unit.h"
 
@@ -35,12 +36,6 @@ static size_t to_sha_direct(void *arg, const void *data, size_t len)
 	return k;
 }
 
-/* collect - the portable code's canonical bytes */
-static void collect(void *arg, const void *data, size_t len)
-{
-	str_append(arg, data, len);
-}
-
 /* direct_same - whether in[0..n), cut at cuts[0..ncut), hashes through the direct sink (on the
  * vector or the portable code) to the digest of the portable code's body; adds the bytes that
  * went the direct way to *direct */
@@ -53,19 +48,12 @@ static bool direct_same(const char *in, size_t n, const size_t *cuts, size_t ncu
 	long long length;
 	canon_set_portable(true);
 	canon_body_init(b, DKMOD_CANON_RELAXED, false, -1, collect, &want);
-	canon_body_update(b, in, n);
-	canon_body_final(b);
+	canon_feed(b, in, n, NULL, 0);
 	canon_set_portable(portable);
 	sha256_init(&r.sha);
 	canon_body_init(b, DKMOD_CANON_RELAXED, false, -1, to_sha, &r);
 	b->direct = to_sha_direct;
-	size_t at = 0;
-	for (size_t i = 0; i <= ncut; i++) {
-		size_t to = i < ncut ? cuts[i] : n;
-		canon_body_update(b, in + at, to - at);
-		at = to;
-	}
-	canon_body_final(b);
+	canon_feed(b, in, n, cuts, ncut);
 	length = canon_body_length(b);
 	sha256_final(&r.sha, got);
 	canon_set_portable(false);
@@ -163,25 +151,15 @@ static void test_random(void)
 	int bad = 0;
 	size_t direct = 0;
 	for (int round = 0; round < 1500; round++) {
-		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		unit_rand(&r);
 		size_t n = (size_t)(r % 19000), every = 40 + (size_t)(r >> 20) % 400;
 		n = b64_lines(in, (size_t)(r >> 40) % 78, n);
 		for (size_t i = 0; i < n; i++) {
-			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-			if (r % every == 0)
+			if (unit_rand(&r) % every == 0)
 				in[i] = specials[(r >> 32) % (sizeof specials - 1)];
 		}
 		size_t cuts[3];
-		for (size_t i = 0; i < 3; i++) {
-			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-			cuts[i] = n ? (size_t)(r % (n + 1)) : 0;
-		}
-		for (size_t i = 1; i < 3; i++)
-			for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-				size_t t = cuts[j];
-				cuts[j] = cuts[j - 1];
-				cuts[j - 1] = t;
-			}
+		unit_cuts(&r, n, cuts, 3);
 		bad += !direct_same(in, n, cuts, 3, round % 4 == 3, &direct);
 	}
 	CHECK_INT("canon direct: random bodies = the portable code", bad, 0);

@@ -133,6 +133,28 @@ static inline void unit_lacks(const char *name, const char *tool, const char *wh
 		printf("SKIP: %s: %s\n", name, detail);
 }
 
+/* unit_rand - the next number of a fixed xorshift sequence kept in *r (never 0) */
+static inline unsigned long long unit_rand(unsigned long long *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return *r;
+}
+
+/* unit_cuts - k random places to cut a text of n bytes at, in ascending order */
+static inline void unit_cuts(unsigned long long *r, size_t n, size_t *cuts, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		cuts[i] = n ? (size_t)(unit_rand(r) % (n + 1)) : 0;
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+			size_t t = cuts[j];
+			cuts[j] = cuts[j - 1];
+			cuts[j - 1] = t;
+		}
+}
+
 /* unit_done - the exit status for main */
 static inline int unit_done(void)
 {
