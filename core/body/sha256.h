@@ -29,12 +29,12 @@ bool sha256_set_disabled(bool disabled);
 void sha256_init(struct sha256 *c);
 /* sha256_update - add n bytes */
 void sha256_update(struct sha256 *c, const void *data, size_t n);
-/* sha256_update_clean - add the longest prefix of p[0..n) it finds that relaxed body
- * canonicalization passes on as it is (canon_clean.h), testing each block beside the rounds of
- * the one two before it; the prefix's length.  The prefix is empty unless p starts with three
- * such blocks past the bytes that complete an unfinished one; it ends before data (a byte other
- * than CR and LF) in p[0..n) and never just after a CR.  The caller knows the byte before p[0] is
- * no CR or WSP waiting for what follows. */
+/* sha256_update_clean - add a prefix of p[0..n) that relaxed body canonicalization passes on as
+ * it is (canon_clean.h), testing each block beside the rounds of the one two before it; the
+ * prefix's length.  The prefix is empty unless two such blocks follow the bytes that complete an
+ * unfinished block (and the first 64 bytes are one too when there are such bytes); it ends before
+ * data (a byte other than CR and LF) in p[0..n) and never just after a CR.  The caller knows the
+ * byte before p[0] is no CR or WSP waiting for what follows. */
 size_t sha256_update_clean(struct sha256 *c, const void *p, size_t n);
 /* sha256_update2 - add n bytes to each of two streams, two blocks at a time where both have whole blocks */
 void sha256_update2(struct sha256 *a, const void *pa, struct sha256 *b, const void *pb, size_t n);
