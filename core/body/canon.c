@@ -17,6 +17,7 @@
  * simple way, and only the bytes around it go byte by byte.
  */
 #include "body/canon.h"
+#include "body/canon_clean.h"
 
 #include <string.h>
 #ifdef __SSE2__
@@ -316,16 +317,12 @@ static size_t canon_find_change(bool nofws, const unsigned char *p, size_t n)
 }
 
 /* canon_direct - a relaxed body without l=: the run at p[0..n) that needs no change, if the
- * direct sink finds one, goes to it at once (tested as it is hashed); the bytes it took.  Held
- * line ends go first, which is right when data follows: it does before p[64]. */
+ * direct sink finds one, goes to it at once (tested as it is hashed); the bytes it took.  Only
+ * when the first block needs no change (the sink would refuse the run otherwise) does the buffer
+ * go out; held line ends go first, which is right as data follows in that block. */
 static size_t canon_direct(struct canon_body *b, const unsigned char *p, size_t n)
 {
-	size_t i = 0;
-	if (n < CANON_DIRECT_MIN)
-		return 0;
-	while (i < 64 && (p[i] == '\r' || p[i] == '\n'))
-		i++;
-	if (i == 64)
+	if (n < CANON_DIRECT_MIN || p[0] == '\n' || !canon_clean_block(p))
 		return 0;
 	if (b->eols)
 		canon_release_eols(b);

@@ -1,7 +1,8 @@
 /*
  * canon_clean.h - the test that a block of body bytes is one relaxed
  * canonicalization passes on as it is, in SSE2, for the SHA-256 loop that
- * hashes such blocks straight from the message (sha256_update_clean).
+ * hashes such blocks straight from the message (sha256_update_clean), and for
+ * canon.c, which offers that loop a run only when its first block passes.
  *
  * It is a third spelling of the rule canon.c (canon_is_change) and
  * canon_vec.c (canon_vec_change) test, for a reason measured: the SHA

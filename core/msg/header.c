@@ -6,23 +6,6 @@
 #include <stdint.h>
 #include <string.h>
 
-/* header_name_stop8 - the eight bytes at p: how many of them, from the first, are name bytes
- * (33..126 but the colon), 8 when all are; exact for every byte (each test stays in its byte) */
-static inline size_t header_name_stop8(const char *p)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL, lows = ~highs;
-	uint64_t w;
-	memcpy(&w, p, 8);
-	uint64_t low7 = w & lows, colon7 = (w ^ ones * ':') & lows;
-	/* the high bit of a byte: set for 0x80..0xff, for 0x7f, below 0x21 and for the colon */
-	uint64_t stop = (w | (low7 + ones) | ~(low7 + ones * (0x80 - 0x21)) | ~(colon7 + lows)) & highs;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return stop ? (size_t)__builtin_ctzll(stop) / 8 : 8;
-#else
-	return stop ? (size_t)__builtin_clzll(stop) / 8 : 8;
-#endif
-}
-
 /* header_field_init - describe raw[0..len) */
 bool header_field_init(struct header_field *f, const char *raw, size_t len)
 {
@@ -35,12 +18,8 @@ bool header_field_init(struct header_field *f, const char *raw, size_t len)
 	if (t && raw[t - 1] == '\r')
 		t--;
 	f->text_len = t;
-	size_t i = 0, k;
-	/* the name eight bytes a step while eight are left, then byte by byte */
-	while (t - i >= 8 && (k = header_name_stop8(raw + i)) == 8)
-		i += 8;
-	if (t - i >= 8)
-		i += k;
+	/* the name's bytes eight a step; the loop below looks at the byte that ends them */
+	size_t i = str_scan8((const unsigned char *)raw, t, 0, header_name_stop);
 	while (i < t && raw[i] != ':') {
 		unsigned char c = (unsigned char)raw[i];
 		if (c < 33 || c > 126) {

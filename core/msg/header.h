@@ -27,6 +27,16 @@ struct header_field {
 /* header_field_init - describe raw[0..len); false if it is not "name: value"
  * (the field is still described, with name_len 0, so it can be passed on) */
 bool header_field_init(struct header_field *f, const char *raw, size_t len);
+/* header_name_stop - the high bit of each byte of w that cannot be in a field name (RFC 5322
+ * ftext is 33..126 but the colon), exact for every byte (each test stays in its byte): for
+ * str_scan8 over a name */
+static inline uint64_t header_name_stop(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL, lows = ~highs;
+	uint64_t low7 = w & lows, colon7 = (w ^ ones * ':') & lows;
+	/* the high bit of a byte: set for 0x80..0xff, for 0x7f, below 0x21 and for the colon */
+	return (w | (low7 + ones) | ~(low7 + ones * (0x80 - 0x21)) | ~(colon7 + lows)) & highs;
+}
 /* header_is_whole - header_is past its first byte's test */
 bool header_is_whole(const struct header_field *f, const char *name);
 /* header_is - true if the field's name is name (ASCII case-insensitive); inline, since most

@@ -138,18 +138,10 @@ static bool dkimsig_parse_alg(const struct tagvalue *t, struct dkimsig *sig)
 	return true;
 }
 
-/* dkimsig_name_stop - the bytes of w that end a field name: below 0x21, from 0x7f (its low seven
- * bits plus one reach 0x80; no carry leaves the byte), or ':' (tagvalue_scan8) */
-static inline uint64_t dkimsig_name_stop(uint64_t w)
-{
-	return ((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) |
-	       ((((w & ~TAGVALUE_HIGHS) + TAGVALUE_ONES) | w) & TAGVALUE_HIGHS) | tagvalue_bytes_eq(w, ':');
-}
-
 /* dkimsig_name_end - the offset after the field-name bytes (printable, no colon) from i */
 static size_t dkimsig_name_end(const unsigned char *v, size_t len, size_t i)
 {
-	return tagvalue_scan8(v, len, i, dkimsig_name_stop);
+	return str_scan8(v, len, i, header_name_stop);
 }
 
 /* dkimsig_is_from - the four bytes at p are "from" in any case (with 0x20 set, only the upper and

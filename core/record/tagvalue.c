@@ -1,5 +1,6 @@
 /* tagvalue.c - strict tag=value list parsing (RFC 6376 section 3.2) and its helpers */
 #include "record/tagvalue.h"
+#include "util/str.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -26,7 +27,7 @@ static int tagvalue_is_valchar(unsigned char c)
 }
 
 /* tagvalue_value_stop - the bytes of w that end a run of VALCHARs: below 0x21, 0x7f or ';' (bytes
- * from 0x80 go on, as tagvalue_is_valchar says; tagvalue_scan8) */
+ * from 0x80 go on, as tagvalue_is_valchar says; str_scan8) */
 static inline uint64_t tagvalue_value_stop(uint64_t w)
 {
 	return ((w - TAGVALUE_ONES * 0x21) & ~w & TAGVALUE_HIGHS) | tagvalue_bytes_eq(w, 0x7f) | tagvalue_bytes_eq(w, ';');
@@ -49,7 +50,7 @@ static size_t tagvalue_valchar_run(const char *text, size_t len, size_t i)
 		i += 16;
 	}
 #endif
-	return tagvalue_scan8((const unsigned char *)text, len, i, tagvalue_value_stop);
+	return str_scan8((const unsigned char *)text, len, i, tagvalue_value_stop);
 }
 
 /* tagvalue_is_wsp - SP or HTAB */

@@ -27,29 +27,6 @@ static inline uint64_t tagvalue_bytes_eq(uint64_t w, unsigned char c)
 	return (x - TAGVALUE_ONES) & ~x & TAGVALUE_HIGHS;
 }
 
-/* tagvalue_scan8 - the offset of the first byte of p[i..len) whose high bit stop() sets (stop()
- * marks each byte of a word that ends the scan, exactly at the lowest one), eight bytes a step,
- * the last ones one at a time; len when none does */
-static inline __attribute__((always_inline)) size_t tagvalue_scan8(const unsigned char *p, size_t len, size_t i,
-								   uint64_t (*stop)(uint64_t w))
-{
-	for (; len - i >= 8; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		uint64_t end = stop(w);
-		if (end) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return i + (size_t)__builtin_ctzll(end) / 8;
-#else
-			break; /* the bytes one at a time find it */
-#endif
-		}
-	}
-	while (i < len && !(stop(p[i]) & 0x80))
-		i++;
-	return i;
-}
-
 #define TAGVALUE_MAX 64
 
 /* One tag: pointers into the parsed text; the value has FWS trimmed at both

@@ -27,6 +27,29 @@ static inline bool str_plain8(const char *p, uint64_t *w)
 	return !((*w - ones * 0x21) & ~*w & highs);
 }
 
+/* str_scan8 - the offset of the first byte of p[i..len) whose high bit stop() sets (stop() marks
+ * each byte of a word that ends the scan, exactly at the lowest one), eight bytes a step, the
+ * last ones one at a time; len when none does */
+static inline __attribute__((always_inline)) size_t str_scan8(const unsigned char *p, size_t len, size_t i,
+							      uint64_t (*stop)(uint64_t w))
+{
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		uint64_t end = stop(w);
+		if (end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(end) / 8;
+#else
+			break; /* the bytes one at a time find it */
+#endif
+		}
+	}
+	while (i < len && !(stop(p[i]) & 0x80))
+		i++;
+	return i;
+}
+
 /* str_hash - FNV-1a of n bytes at p, for the hash tables of the core */
 static inline uint32_t str_hash(const char *p, size_t n)
 {
